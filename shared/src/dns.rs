@@ -1,0 +1,342 @@
+//! The one way `shared` touches DNS: an async lookup trait.
+//!
+//! The backend implements [`DnsLookup`] with hickory-resolver; tests
+//! implement it with zone data ([`ZoneData`]). Evaluators are generic over
+//! it, so the SPF evaluator and the audit planner run the same in both.
+//!
+//! Outcomes are data: NXDOMAIN and NODATA are answers (findings), and only
+//! SERVFAIL/REFUSED and timeouts are infrastructure failures.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The outcome of one DNS query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsOutcome<T> {
+    /// One or more records of the asked type.
+    Records(Vec<T>),
+    /// The name exists but has no records of this type (RCODE 0, empty answer).
+    NoData,
+    /// The name does not exist (RCODE 3).
+    NxDomain,
+    /// The server failed or refused (RCODE 2 or 5), with a description.
+    ServerFailure(String),
+    /// No answer in time.
+    Timeout,
+}
+
+impl<T> DnsOutcome<T> {
+    /// The records, or an empty slice for every other outcome.
+    pub fn records(&self) -> &[T] {
+        match self {
+            DnsOutcome::Records(r) => r,
+            _ => &[],
+        }
+    }
+
+    /// NXDOMAIN or NODATA (or an empty record set): an RFC 7208 §4.6.4 "void lookup".
+    pub fn is_void(&self) -> bool {
+        match self {
+            DnsOutcome::Records(r) => r.is_empty(),
+            DnsOutcome::NoData | DnsOutcome::NxDomain => true,
+            _ => false,
+        }
+    }
+
+    /// SERVFAIL, REFUSED or timeout: we could not find out.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, DnsOutcome::ServerFailure(_) | DnsOutcome::Timeout)
+    }
+
+    /// Maps the records.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> DnsOutcome<U> {
+        match self {
+            DnsOutcome::Records(r) => DnsOutcome::Records(r.into_iter().map(f).collect()),
+            DnsOutcome::NoData => DnsOutcome::NoData,
+            DnsOutcome::NxDomain => DnsOutcome::NxDomain,
+            DnsOutcome::ServerFailure(e) => DnsOutcome::ServerFailure(e),
+            DnsOutcome::Timeout => DnsOutcome::Timeout,
+        }
+    }
+
+    /// A short word for traces and reports.
+    pub fn describe(&self) -> String {
+        match self {
+            DnsOutcome::Records(r) => format!("{} record(s)", r.len()),
+            DnsOutcome::NoData => "no records (NODATA)".to_string(),
+            DnsOutcome::NxDomain => "NXDOMAIN".to_string(),
+            DnsOutcome::ServerFailure(e) => format!("server failure ({e})"),
+            DnsOutcome::Timeout => "timeout".to_string(),
+        }
+    }
+}
+
+/// An MX record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MxRecord {
+    /// Preference; lower first.
+    pub preference: u16,
+    /// Target host, without trailing dot; `""` for the null MX target `.`.
+    pub exchange: String,
+}
+
+/// A TLSA record (RFC 6698 §2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsaRecord {
+    /// Certificate usage (0–3).
+    pub usage: u8,
+    /// Selector (0 full certificate, 1 SubjectPublicKeyInfo).
+    pub selector: u8,
+    /// Matching type (0 exact, 1 SHA-256, 2 SHA-512).
+    pub matching: u8,
+    /// The association data.
+    pub data: Vec<u8>,
+}
+
+/// Async DNS lookups. Names are absolute, without trailing dot.
+///
+/// Implementations decide caching and deduplication. The futures are `Send`
+/// so the backend can run lookups on a multi-threaded runtime.
+pub trait DnsLookup: Sync {
+    /// TXT records, each record's character-strings joined with no separator
+    /// (RFC 7208 §3.3). Strings are decoded lossily; use [`DnsLookup::txt_bytes`]
+    /// to see raw bytes.
+    fn txt(&self, name: &str) -> impl Future<Output = DnsOutcome<String>> + Send;
+    /// A records.
+    fn a(&self, name: &str) -> impl Future<Output = DnsOutcome<Ipv4Addr>> + Send;
+    /// AAAA records.
+    fn aaaa(&self, name: &str) -> impl Future<Output = DnsOutcome<Ipv6Addr>> + Send;
+    /// MX records.
+    fn mx(&self, name: &str) -> impl Future<Output = DnsOutcome<MxRecord>> + Send;
+    /// PTR names for an address, without trailing dot.
+    fn ptr(&self, ip: IpAddr) -> impl Future<Output = DnsOutcome<String>> + Send;
+    /// The CNAME target of `name`, if it is an alias.
+    fn cname(&self, name: &str) -> impl Future<Output = DnsOutcome<String>> + Send;
+    /// TLSA records.
+    fn tlsa(&self, name: &str) -> impl Future<Output = DnsOutcome<TlsaRecord>> + Send;
+
+    /// Whether the name exists, via an A query (the SPF `exists` semantics,
+    /// RFC 7208 §5.7).
+    fn exists(&self, name: &str) -> impl Future<Output = DnsOutcome<Ipv4Addr>> + Send {
+        self.a(name)
+    }
+}
+
+/// A record in [`ZoneData`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoneRecord {
+    /// TXT (already joined).
+    Txt(String),
+    /// A.
+    A(Ipv4Addr),
+    /// AAAA.
+    Aaaa(Ipv6Addr),
+    /// MX.
+    Mx(MxRecord),
+    /// PTR (stored under the reverse name).
+    Ptr(String),
+    /// CNAME.
+    Cname(String),
+    /// TLSA.
+    Tlsa(TlsaRecord),
+}
+
+/// Which query a [`ZoneData`] fault applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueryType {
+    /// TXT
+    Txt,
+    /// A
+    A,
+    /// AAAA
+    Aaaa,
+    /// MX
+    Mx,
+    /// PTR
+    Ptr,
+    /// CNAME
+    Cname,
+    /// TLSA
+    Tlsa,
+}
+
+/// In-memory zone data: the lookup implementation for unit tests and the
+/// conformance suites. Names are case-insensitive.
+#[derive(Debug, Clone, Default)]
+pub struct ZoneData {
+    records: HashMap<String, Vec<ZoneRecord>>,
+    timeouts: HashMap<String, Vec<Option<QueryType>>>,
+}
+
+impl ZoneData {
+    /// An empty zone: every name is NXDOMAIN.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn key(name: &str) -> String {
+        name.trim_end_matches('.').to_ascii_lowercase()
+    }
+
+    /// Adds a record. A name that has any record (of any type) exists.
+    pub fn add(&mut self, name: &str, record: ZoneRecord) -> &mut Self {
+        self.records
+            .entry(Self::key(name))
+            .or_default()
+            .push(record);
+        self
+    }
+
+    /// Marks a name as existing without records of its own.
+    pub fn add_empty(&mut self, name: &str) -> &mut Self {
+        self.records.entry(Self::key(name)).or_default();
+        self
+    }
+
+    /// Makes queries for `name` time out: all types (`None`) or one.
+    pub fn add_timeout(&mut self, name: &str, qtype: Option<QueryType>) -> &mut Self {
+        self.timeouts
+            .entry(Self::key(name))
+            .or_default()
+            .push(qtype);
+        self
+    }
+
+    /// The reverse-lookup name for an IP (`in-addr.arpa` / `ip6.arpa`).
+    pub fn reverse_name(ip: IpAddr) -> String {
+        match ip {
+            IpAddr::V4(v4) => {
+                let o = v4.octets();
+                format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+            }
+            IpAddr::V6(v6) => {
+                let mut s = String::with_capacity(72);
+                for byte in v6.octets().iter().rev() {
+                    s.push_str(&format!("{:x}.{:x}.", byte & 0xf, byte >> 4));
+                }
+                s.push_str("ip6.arpa");
+                s
+            }
+        }
+    }
+
+    fn query<T>(
+        &self,
+        name: &str,
+        qtype: QueryType,
+        pick: impl Fn(&ZoneRecord) -> Option<T>,
+    ) -> DnsOutcome<T> {
+        let key = Self::key(name);
+        if let Some(faults) = self.timeouts.get(&key) {
+            if faults.iter().any(|f| f.is_none() || *f == Some(qtype)) {
+                return DnsOutcome::Timeout;
+            }
+        }
+        match self.records.get(&key) {
+            None => DnsOutcome::NxDomain,
+            Some(records) => {
+                let found: Vec<T> = records.iter().filter_map(&pick).collect();
+                if found.is_empty() {
+                    DnsOutcome::NoData
+                } else {
+                    DnsOutcome::Records(found)
+                }
+            }
+        }
+    }
+}
+
+impl DnsLookup for ZoneData {
+    async fn txt(&self, name: &str) -> DnsOutcome<String> {
+        self.query(name, QueryType::Txt, |r| match r {
+            ZoneRecord::Txt(t) => Some(t.clone()),
+            _ => None,
+        })
+    }
+    async fn a(&self, name: &str) -> DnsOutcome<Ipv4Addr> {
+        self.query(name, QueryType::A, |r| match r {
+            ZoneRecord::A(a) => Some(*a),
+            _ => None,
+        })
+    }
+    async fn aaaa(&self, name: &str) -> DnsOutcome<Ipv6Addr> {
+        self.query(name, QueryType::Aaaa, |r| match r {
+            ZoneRecord::Aaaa(a) => Some(*a),
+            _ => None,
+        })
+    }
+    async fn mx(&self, name: &str) -> DnsOutcome<MxRecord> {
+        self.query(name, QueryType::Mx, |r| match r {
+            ZoneRecord::Mx(m) => Some(m.clone()),
+            _ => None,
+        })
+    }
+    async fn ptr(&self, ip: IpAddr) -> DnsOutcome<String> {
+        self.query(&Self::reverse_name(ip), QueryType::Ptr, |r| match r {
+            ZoneRecord::Ptr(p) => Some(p.trim_end_matches('.').to_string()),
+            _ => None,
+        })
+    }
+    async fn cname(&self, name: &str) -> DnsOutcome<String> {
+        self.query(name, QueryType::Cname, |r| match r {
+            ZoneRecord::Cname(c) => Some(c.trim_end_matches('.').to_string()),
+            _ => None,
+        })
+    }
+    async fn tlsa(&self, name: &str) -> DnsOutcome<TlsaRecord> {
+        self.query(name, QueryType::Tlsa, |r| match r {
+            ZoneRecord::Tlsa(t) => Some(t.clone()),
+            _ => None,
+        })
+    }
+}
+
+/// Runs a future to completion without a runtime. For tests and for callers
+/// whose lookups are synchronous underneath (like [`ZoneData`]): the future
+/// must not wait on I/O.
+pub fn block_on_ready<F: Future>(future: F) -> F::Output {
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_outcomes_distinguish_nxdomain_nodata_and_timeout() {
+        let mut z = ZoneData::new();
+        z.add("Example.COM.", ZoneRecord::Txt("v=spf1 -all".into()));
+        z.add_timeout("slow.example", Some(QueryType::Txt));
+        assert_eq!(
+            block_on_ready(z.txt("example.com")),
+            DnsOutcome::Records(vec!["v=spf1 -all".into()])
+        );
+        assert_eq!(block_on_ready(z.a("example.com")), DnsOutcome::NoData);
+        assert_eq!(block_on_ready(z.a("missing.example")), DnsOutcome::NxDomain);
+        assert_eq!(block_on_ready(z.txt("slow.example")), DnsOutcome::Timeout);
+        assert!(block_on_ready(z.a("missing.example")).is_void());
+        assert!(!block_on_ready(z.txt("slow.example")).is_void());
+    }
+
+    #[test]
+    fn reverse_names() {
+        assert_eq!(
+            ZoneData::reverse_name("192.0.2.1".parse().unwrap()),
+            "1.2.0.192.in-addr.arpa"
+        );
+        assert!(
+            ZoneData::reverse_name("2001:db8::1".parse().unwrap()).starts_with("1.0.0.0.0.0.0.0")
+        );
+        assert!(ZoneData::reverse_name("2001:db8::1".parse().unwrap())
+            .ends_with("8.b.d.0.1.0.0.2.ip6.arpa"));
+    }
+}

@@ -1,0 +1,14 @@
+//! mxlens-shared: the analysis engine of mxlens.
+//!
+//! Everything here is pure: no sockets, no files, no clocks. Time comes in
+//! as an argument and DNS goes through the [`dns::DnsLookup`] trait, so the
+//! same code runs natively (CLI, server) and in the browser (wasm32).
+#![deny(missing_docs)]
+
+pub mod dns;
+pub mod domain_name;
+pub mod headers;
+pub mod report;
+
+/// The version of mxlens that produced a report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,186 @@
+//! The check catalogue: every check id with its title, explanation, fix and
+//! RFC references, defined once. CLI, API and UI render these texts; none of
+//! them carries its own copy.
+
+mod checklist;
+mod domain;
+mod message;
+
+/// Which part of a report a check belongs to (sections render in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Area {
+    /// Headers: route, hygiene.
+    Message,
+    /// Authentication results, alignment, signatures.
+    Authentication,
+    /// List-Unsubscribe and one-click.
+    Unsubscribe,
+    /// Spam-filter verdicts.
+    SpamFilters,
+    /// SMTP reply codes from bounces.
+    Bounce,
+    /// DNS basics and DNSSEC.
+    Dns,
+    /// MX records and SMTP servers.
+    MailServers,
+    /// SPF.
+    Spf,
+    /// DMARC.
+    Dmarc,
+    /// DKIM keys.
+    Dkim,
+    /// MTA-STS, TLS-RPT, DANE.
+    TransportSecurity,
+    /// BIMI.
+    Brand,
+    /// Blocklists.
+    Reputation,
+    /// Checklist items.
+    Checklist,
+}
+
+/// One catalogue entry.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogEntry {
+    /// Stable id.
+    pub id: &'static str,
+    /// Section.
+    pub area: Area,
+    /// Short title.
+    pub title: &'static str,
+    /// Why it matters, in plain words.
+    pub explanation: &'static str,
+    /// The general fix when the check does not pass.
+    pub fix: &'static str,
+    /// RFC or provider references.
+    pub refs: &'static [&'static str],
+    /// Points a `fail` costs (a `warn` costs half, rounded up).
+    pub weight: u8,
+}
+
+/// All entries, message first, then domain, then checklist items.
+pub fn entries() -> impl Iterator<Item = &'static CatalogEntry> {
+    message::ENTRIES
+        .iter()
+        .chain(domain::ENTRIES.iter())
+        .chain(checklist::ENTRIES.iter())
+}
+
+/// The entry for `id`, if it is catalogued.
+pub fn lookup(id: &str) -> Option<&'static CatalogEntry> {
+    entries().find(|e| e.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for e in entries() {
+            assert!(seen.insert(e.id), "duplicate id {}", e.id);
+            assert!(e.id.contains('.'), "id {} lacks an area prefix", e.id);
+            assert!(
+                !e.title.is_empty() && !e.explanation.is_empty(),
+                "{} lacks text",
+                e.id
+            );
+        }
+    }
+
+    /// Every id the report contract names must be catalogued.
+    #[test]
+    fn contract_ids_are_catalogued() {
+        let contract = [
+            "msg.from",
+            "msg.date",
+            "msg.message-id",
+            "msg.single-headers",
+            "msg.received-chain",
+            "msg.hop-delay",
+            "msg.received-order",
+            "msg.transport-tls",
+            "msg.auth.spf",
+            "msg.auth.dkim",
+            "msg.auth.dmarc",
+            "msg.auth.arc",
+            "msg.dmarc-alignment",
+            "msg.dkim-signature",
+            "msg.list-unsubscribe",
+            "msg.one-click-unsubscribe",
+            "msg.reply-to",
+            "msg.display-name-spoof",
+            "msg.fake-reply",
+            "msg.spam-verdicts",
+            "msg.sending-ip",
+            "smtp.reply-code",
+            "dns.resolves",
+            "dns.dnssec",
+            "mx.present",
+            "mx.null",
+            "mx.targets-resolve",
+            "mx.no-cname",
+            "mx.no-ip-literal",
+            "mx.ptr",
+            "spf.present",
+            "spf.single-record",
+            "spf.syntax",
+            "spf.lookup-limit",
+            "spf.void-lookups",
+            "spf.all-qualifier",
+            "spf.ptr-mechanism",
+            "spf.record-size",
+            "spf.include-resolves",
+            "spf.sender-ip",
+            "dmarc.present",
+            "dmarc.single-record",
+            "dmarc.syntax",
+            "dmarc.policy",
+            "dmarc.subdomain-policy",
+            "dmarc.rua",
+            "dmarc.external-report-auth",
+            "dkim.key",
+            "dkim.key-length",
+            "dkim.testing",
+            "dkim.revoked",
+            "mta-sts.record",
+            "mta-sts.policy",
+            "mta-sts.mx-coverage",
+            "tls-rpt.record",
+            "bimi.record",
+            "bimi.dmarc-enforcement",
+            "dane.tlsa",
+            "dnsbl.listed",
+            "smtp.connect",
+            "smtp.banner",
+            "smtp.ehlo",
+            "smtp.starttls",
+            "smtp.tls-version",
+            "smtp.certificate",
+            "smtp.banner-ptr",
+            "bulk.spf-or-dkim",
+            "bulk.spf-and-dkim",
+            "bulk.dmarc",
+            "bulk.alignment",
+            "bulk.one-click",
+            "bulk.ptr",
+            "bulk.tls",
+            "bulk.dkim-key-length",
+            "bulk.spam-rate",
+            "canspam.header-accuracy",
+            "canspam.subject",
+            "canspam.ad-disclosure",
+            "canspam.postal-address",
+            "canspam.opt-out",
+            "canspam.opt-out-honored",
+            "canspam.third-party",
+            "smtp.rcpt",
+            "msg.smime",
+        ];
+        for id in contract {
+            assert!(lookup(id).is_some(), "contract id {id} is not catalogued");
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! The report: the one value every surface renders (UI, CLI `--json`, HTTP
+//! API, stored share links). Its JSON shape is the contract documented in
+//! `docs/report-schema.md`; field names, check ids and status words are
+//! stable. Integers are fixed width, never `usize`.
+
+pub mod catalog;
+mod domain;
+mod message;
+
+pub use domain::{DomainSection, MxHost};
+pub use message::{AuthResultSummary, DkimSignatureSummary, FromAddress, Hop, MessageSection};
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped on any breaking change to the JSON shape (renamed or removed field,
+/// check id or status word). Additions do not bump it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What a report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// Pasted headers or a whole message.
+    Message,
+    /// A live domain audit.
+    Domain,
+    /// A message plus an audit of its From domain.
+    Combined,
+}
+
+/// The outcome of one check. See the status table in the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Violates an RFC MUST or a major provider's requirement.
+    Fail,
+    /// Infrastructure failure while checking (timeout, SERVFAIL).
+    Error,
+    /// Works today but is fragile, deprecated or below best practice.
+    Warn,
+    /// Meets the requirement.
+    Pass,
+    /// A neutral fact worth showing.
+    Info,
+    /// We could not look (timeout, SMTP blocked, body missing).
+    NotTested,
+    /// The check does not apply here.
+    NotApplicable,
+}
+
+impl Status {
+    /// The status word used in JSON and in text output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Info => "info",
+            Status::NotApplicable => "not_applicable",
+            Status::NotTested => "not_tested",
+            Status::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One check result. A check id may repeat, with `subject` telling the
+/// instances apart (one per MX IP, per selector, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// Stable id from the catalogue, e.g. `spf.lookup-limit`.
+    pub id: String,
+    /// The outcome.
+    pub status: Status,
+    /// Short human title.
+    pub title: String,
+    /// What was found, with the concrete values.
+    pub detail: String,
+    /// What to change; absent when there is nothing to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// RFC references, e.g. `RFC 7208 §4.6.4`.
+    #[serde(default)]
+    pub refs: Vec<String>,
+    /// What this instance is about when the id repeats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// A suggested corrected record, when the fix is mechanical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+}
+
+impl Check {
+    /// Builds a check whose title and refs come from the catalogue entry for `id`.
+    /// An id missing from the catalogue is a programming error caught by tests;
+    /// here it falls back to the id as title.
+    pub fn new(id: &str, status: Status, detail: impl Into<String>) -> Self {
+        let entry = catalog::lookup(id);
+        Check {
+            id: id.to_string(),
+            status,
+            title: entry.map_or_else(|| id.to_string(), |e| e.title.to_string()),
+            detail: detail.into(),
+            fix: None,
+            refs: entry.map_or_else(Vec::new, |e| e.refs.iter().map(|r| r.to_string()).collect()),
+            subject: None,
+            suggestion: None,
+        }
+    }
+
+    /// Sets the subject.
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Sets the fix text.
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    /// Sets a suggested corrected record.
+    pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
+        self.suggestion = Some(suggestion.into());
+        self
+    }
+}
+
+/// Which tool and version made a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// Always `mxlens`.
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: "mxlens".to_string(),
+            version: crate::VERSION.to_string(),
+        }
+    }
+}
+
+/// Status of a checklist item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChecklistStatus {
+    /// Requirement met.
+    Pass,
+    /// Requirement not met.
+    Fail,
+    /// The user must verify it themselves.
+    Manual,
+    /// Needs the message body, and only headers were given.
+    NeedsBody,
+    /// Needs the live domain audit (backend), not run yet.
+    NeedsBackend,
+    /// Does not apply.
+    NotApplicable,
+}
+
+/// One checklist row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    /// Stable id, e.g. `bulk.one-click`.
+    pub id: String,
+    /// The outcome.
+    pub status: ChecklistStatus,
+    /// The requirement, in words.
+    pub title: String,
+    /// Why this status; for manual items, what exactly to verify.
+    #[serde(default)]
+    pub detail: String,
+}
+
+/// The two checklists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checklists {
+    /// Gmail, Yahoo and Microsoft bulk-sender requirements.
+    #[serde(default)]
+    pub bulk_sender: Vec<ChecklistItem>,
+    /// CAN-SPAM, after the FTC compliance guide.
+    #[serde(default)]
+    pub can_spam: Vec<ChecklistItem>,
+}
+
+/// The report grade, derived from the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Grade {
+    /// 90 and above.
+    A,
+    /// 80 to 89.
+    B,
+    /// 70 to 79.
+    C,
+    /// 60 to 69.
+    D,
+    /// 50 to 59.
+    E,
+    /// Below 50.
+    F,
+}
+
+/// A deliverability report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// See [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// What the report is about.
+    pub kind: ReportKind,
+    /// RFC 3339 time the report was made (passed in: `shared` has no clock).
+    pub generated_at: String,
+    /// Tool and version.
+    pub tool: Tool,
+    /// 0 to 100.
+    pub score: u8,
+    /// A to F.
+    pub grade: Grade,
+    /// Every check, in catalogue order.
+    pub checks: Vec<Check>,
+    /// The message section (kinds `message` and `combined`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageSection>,
+    /// The domain section (kinds `domain` and `combined`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<DomainSection>,
+    /// The bulk-sender and CAN-SPAM checklists.
+    #[serde(default)]
+    pub checklists: Checklists,
+}
+
+impl Report {
+    /// Assembles a report and computes its score and grade.
+    pub fn new(kind: ReportKind, generated_at: impl Into<String>, checks: Vec<Check>) -> Self {
+        let mut report = Report {
+            schema_version: SCHEMA_VERSION,
+            kind,
+            generated_at: generated_at.into(),
+            tool: Tool::default(),
+            score: 0,
+            grade: Grade::F,
+            checks,
+            message: None,
+            domain: None,
+            checklists: Checklists::default(),
+        };
+        report.rescore();
+        report
+    }
+
+    /// Recomputes `score` and `grade` from the checks.
+    pub fn rescore(&mut self) {
+        self.score = score(&self.checks);
+        self.grade = grade(self.score);
+    }
+
+    /// True when any check failed (CLI exit code 1).
+    pub fn has_failures(&self) -> bool {
+        self.checks.iter().any(|c| c.status == Status::Fail)
+    }
+
+    /// Checks with the given id.
+    pub fn checks_with_id<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Check> + 'a {
+        self.checks.iter().filter(move |c| c.id == id)
+    }
+}
+
+/// Score: start at 100 and subtract each check's catalogue weight for a fail,
+/// half of it for a warn. `error`, `not_tested`, `not_applicable` and `info`
+/// never add points; they do not count as passes either.
+pub fn score(checks: &[Check]) -> u8 {
+    let mut penalty: u32 = 0;
+    for check in checks {
+        let weight = catalog::lookup(&check.id).map_or(5, |e| u32::from(e.weight));
+        penalty += match check.status {
+            Status::Fail => weight,
+            Status::Warn => weight.div_ceil(2),
+            _ => 0,
+        };
+    }
+    100u32.saturating_sub(penalty) as u8
+}
+
+/// Grade bands: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, E ≥ 50, F below.
+pub fn grade(score: u8) -> Grade {
+    match score {
+        90..=u8::MAX => Grade::A,
+        80..=89 => Grade::B,
+        70..=79 => Grade::C,
+        60..=69 => Grade::D,
+        50..=59 => Grade::E,
+        _ => Grade::F,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_words_are_the_contract() {
+        let all = [
+            (Status::Pass, "pass"),
+            (Status::Warn, "warn"),
+            (Status::Fail, "fail"),
+            (Status::Info, "info"),
+            (Status::NotApplicable, "not_applicable"),
+            (Status::NotTested, "not_tested"),
+            (Status::Error, "error"),
+        ];
+        for (status, word) in all {
+            assert_eq!(serde_json::to_value(status).unwrap(), word);
+            assert_eq!(status.as_str(), word);
+        }
+    }
+
+    #[test]
+    fn error_and_not_tested_never_raise_nor_lower_the_score() {
+        let only_errors = vec![
+            Check::new("dns.resolves", Status::Error, "SERVFAIL"),
+            Check::new("mx.present", Status::NotTested, "timeout"),
+        ];
+        assert_eq!(score(&only_errors), 100);
+        let with_fail = vec![Check::new("mx.present", Status::Fail, "no MX")];
+        assert!(score(&with_fail) < 100);
+    }
+
+    #[test]
+    fn grade_bands() {
+        assert_eq!(grade(100), Grade::A);
+        assert_eq!(grade(90), Grade::A);
+        assert_eq!(grade(89), Grade::B);
+        assert_eq!(grade(50), Grade::E);
+        assert_eq!(grade(0), Grade::F);
+    }
+}
