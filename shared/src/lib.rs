@@ -8,6 +8,7 @@
 pub mod dns;
 pub mod domain_name;
 pub mod headers;
+pub mod org_domain;
 pub mod report;
 
 /// The version of mxlens that produced a report.
