@@ -1,1 +1,93 @@
-//! backend
+//! mxlens backend: the HTTP API, the live domain audit, the report store and
+//! the command line. `app(state)` builds the router; `main.rs` stays thin.
+
+pub mod api;
+pub mod audit;
+pub mod cli;
+pub mod error;
+pub mod resolver;
+pub mod ssrf;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use api::app;
+
+/// The current time as RFC 3339 (UTC, seconds precision): the clock lives
+/// here, never in `shared`.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
+/// Everything handlers share.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The report store.
+    pub store: store::Store,
+    /// DNS for audits.
+    pub lookup: Arc<resolver::HickoryLookup>,
+    /// Running and finished audits.
+    pub audits: Arc<audit::AuditRegistry>,
+    /// Outbound connection policy (SSRF guard, connect-to overrides).
+    pub policy: Arc<ssrf::ConnectPolicy>,
+    /// The built frontend (Trunk's `dist/`).
+    pub dist_dir: PathBuf,
+}
+
+/// A running server, for tests: its address and a handle to stop it.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Resolves when the server has stopped.
+    pub handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then drains
+/// in-flight requests (graceful shutdown).
+pub async fn serve_on(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received, draining connections");
+}

@@ -1,1 +1,23 @@
-//! tests
+//! The end-to-end harness: real peers on loopback, started by the tests
+//! themselves. A DNS server ([`dns::TestDns`]), SMTP servers
+//! ([`smtp::Postfix`] and the fault-injecting [`smtp::FakeSmtp`]), the
+//! mxlens server in-process ([`server::TestServer`]), and headless Chromium
+//! through Playwright ([`browser`]).
+
+pub mod browser;
+pub mod dns;
+pub mod pki;
+pub mod server;
+pub mod smtp;
+
+use std::path::PathBuf;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `tests/fixtures`.
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}

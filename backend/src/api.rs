@@ -1,0 +1,208 @@
+//! The HTTP API and the static frontend. `app(state)` is separate from
+//! `main` so tests drive it with `oneshot` or a real listener.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::{Stream, StreamExt};
+use mxlens_shared::domain_name::normalize_domain;
+use mxlens_shared::headers::{analyze_message, MAX_INPUT_BYTES};
+use serde::{Deserialize, Serialize};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+
+use crate::audit::{run_audit, AuditRequest};
+use crate::error::AppError;
+use crate::AppState;
+
+/// Whole-audit deadline.
+pub const AUDIT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Builds the router: `/api/*`, `/healthz`, and the frontend for every other path.
+pub fn app(state: AppState) -> Router {
+    let index = state.dist_dir.join("index.html");
+    let frontend = ServeDir::new(&state.dist_dir).fallback(ServeFile::new(index));
+    let api = Router::new()
+        .route("/analyze", post(analyze))
+        .route("/audits", post(create_audit))
+        .route("/audits/{id}", get(get_audit))
+        .route("/audits/{id}/events", get(audit_events))
+        .fallback(api_not_found);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api", api)
+        .fallback_service(frontend)
+        // 1 MiB of input plus room for JSON escaping.
+        .layer(DefaultBodyLimit::max(MAX_INPUT_BYTES * 2 + 4096))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn api_not_found() -> AppError {
+    AppError::NotFound("no such API endpoint".into())
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    if state.store.ping().await {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "store unreachable\n").into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct AnalyzeBody {
+    message: String,
+}
+
+async fn analyze(
+    body: Result<Json<AnalyzeBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(body) = body.map_err(json_error)?;
+    match analyze_message(body.message.as_bytes(), &crate::now_rfc3339()) {
+        Ok(report) => Ok(Json(report).into_response()),
+        Err(mxlens_shared::headers::InputError::TooLarge { .. }) => Err(AppError::TooLarge),
+        Err(e) => Err(AppError::BadRequest("bad_input", e.to_string())),
+    }
+}
+
+fn json_error(rejection: axum::extract::rejection::JsonRejection) -> AppError {
+    use axum::extract::rejection::JsonRejection;
+    match rejection {
+        JsonRejection::BytesRejection(_) => AppError::TooLarge,
+        other => AppError::BadRequest("bad_json", other.body_text()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CreateAudit {
+    domain: String,
+    #[serde(default)]
+    selectors: Vec<String>,
+    #[serde(default)]
+    sending_ip: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Created {
+    id: String,
+}
+
+/// 128 random bits, hex: unguessable ids for audits and reports.
+pub fn random_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn create_audit(
+    State(state): State<AppState>,
+    body: Result<Json<CreateAudit>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(body) = body.map_err(json_error)?;
+    let domain = normalize_domain(&body.domain)
+        .map_err(|e| AppError::BadRequest("bad_domain", e.to_string()))?;
+    let sending_ip = match body
+        .sending_ip
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(ip) => Some(ip.parse().map_err(|_| {
+            AppError::BadRequest("bad_sending_ip", format!("\"{ip}\" is not an IP address"))
+        })?),
+        None => None,
+    };
+    let request = AuditRequest {
+        domain,
+        selectors: body.selectors,
+        sending_ip,
+    };
+    let id = random_id();
+    let entry = state.audits.insert(id.clone());
+    let lookup = state.lookup.clone();
+    tokio::spawn(async move {
+        let sink = entry.clone();
+        run_audit(
+            lookup.as_ref(),
+            &request,
+            AUDIT_DEADLINE,
+            crate::now_rfc3339(),
+            move |event| sink.push(event),
+        )
+        .await;
+    });
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+async fn get_audit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let entry = state
+        .audits
+        .get(&id)
+        .ok_or_else(|| AppError::NotFound(format!("no audit with id {id}")))?;
+    match entry.report() {
+        Some(report) => Ok(Json(report).into_response()),
+        None => Ok((
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({"status": "running"})),
+        )
+            .into_response()),
+    }
+}
+
+async fn audit_events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let entry = state
+        .audits
+        .get(&id)
+        .ok_or_else(|| AppError::NotFound(format!("no audit with id {id}")))?;
+    let stream = futures::stream::unfold(
+        (entry, 0usize, false),
+        |(entry, seen, finished)| async move {
+            if finished {
+                return None;
+            }
+            loop {
+                let (events, done) = {
+                    let notified = entry.changed();
+                    let (events, done) = entry.events_since(seen);
+                    if events.is_empty() && !done {
+                        notified.await;
+                        continue;
+                    }
+                    (events, done)
+                };
+                if events.is_empty() {
+                    return None;
+                }
+                let next = seen + events.len();
+                let batch: Vec<Result<Event, Infallible>> = events
+                    .iter()
+                    .map(|e| {
+                        let name = match e {
+                            crate::audit::AuditEvent::Started { .. } => "started",
+                            crate::audit::AuditEvent::Check { .. } => "check",
+                            crate::audit::AuditEvent::Report { .. } => "report",
+                        };
+                        Ok(Event::default()
+                            .event(name)
+                            .data(serde_json::to_string(e).unwrap_or_default()))
+                    })
+                    .collect();
+                return Some((futures::stream::iter(batch), (entry, next, done)));
+            }
+        },
+    )
+    .flatten();
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

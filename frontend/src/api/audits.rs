@@ -1,0 +1,109 @@
+//! `/api/audits`: start an audit, then follow its Server-Sent Events.
+
+use mxlens_shared::report::{Check, Report};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{EventSource, MessageEvent};
+
+use super::{post_json, ApiError};
+
+#[derive(Serialize)]
+struct CreateAudit<'a> {
+    domain: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    id: String,
+}
+
+/// Progress of one audit, as the UI sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuditUpdate {
+    /// A check finished.
+    Check(Box<Check>),
+    /// The final report.
+    Done(Box<Report>),
+    /// The stream broke.
+    Failed(ApiError),
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Event {
+    Started {},
+    Check { check: Box<Check> },
+    Report { report: Box<Report> },
+}
+
+/// Starts an audit of `domain`; returns its id.
+pub async fn start(domain: &str) -> Result<String, ApiError> {
+    let created: Created = post_json("/api/audits", &CreateAudit { domain }).await?;
+    Ok(created.id)
+}
+
+/// A live subscription; dropping it closes the stream.
+pub struct Subscription {
+    source: EventSource,
+    _closures: Vec<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}
+
+/// Follows the audit's events, calling `on_update` for each.
+pub fn follow(
+    id: &str,
+    on_update: impl Fn(AuditUpdate) + 'static,
+) -> Result<Subscription, ApiError> {
+    let source = EventSource::new(&format!("/api/audits/{id}/events")).map_err(|_| ApiError {
+        status: 0,
+        message: "this browser cannot open an event stream".into(),
+    })?;
+    let on_update = std::rc::Rc::new(on_update);
+    let mut closures = Vec::new();
+    for name in ["check", "report"] {
+        let cb = on_update.clone();
+        let src = source.clone();
+        let closure = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let Some(text) = e.data().as_string() else {
+                return;
+            };
+            match serde_json::from_str::<Event>(&text) {
+                Ok(Event::Check { check }) => cb(AuditUpdate::Check(check)),
+                Ok(Event::Report { report }) => {
+                    src.close();
+                    cb(AuditUpdate::Done(report))
+                }
+                Ok(Event::Started {}) => {}
+                Err(err) => cb(AuditUpdate::Failed(ApiError {
+                    status: 0,
+                    message: format!("unexpected event from the server: {err}"),
+                })),
+            }
+        });
+        let _ = source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
+        closures.push(closure);
+    }
+    let cb = on_update.clone();
+    let src = source.clone();
+    let on_error = Closure::<dyn FnMut(MessageEvent)>::new(move |_e: MessageEvent| {
+        // EventSource reconnects by itself; a closed stream before the report is a failure.
+        if src.ready_state() == EventSource::CLOSED {
+            cb(AuditUpdate::Failed(ApiError {
+                status: 0,
+                message: "the connection to the mxlens server was lost during the audit".into(),
+            }));
+        }
+    });
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    closures.push(on_error);
+    Ok(Subscription {
+        source,
+        _closures: closures,
+    })
+}

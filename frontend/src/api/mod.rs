@@ -1,0 +1,55 @@
+//! Backend calls, one module per resource, over one request helper whose
+//! error type is `Clone + PartialEq` so components can hold it in state.
+
+pub mod audits;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A failed API call, in words a person can act on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status, or 0 for a network failure.
+    pub status: u16,
+    /// Human message.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    message: String,
+}
+
+/// POSTs JSON and decodes the JSON answer.
+pub async fn post_json<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let request = gloo_net::http::Request::post(path)
+        .json(body)
+        .map_err(|e| ApiError {
+            status: 0,
+            message: format!("could not encode the request: {e}"),
+        })?;
+    let response = request.send().await.map_err(|e| ApiError {
+        status: 0,
+        message: format!("the mxlens server could not be reached ({e})"),
+    })?;
+    let status = response.status();
+    if !(200..300).contains(&status) {
+        let message = match response.json::<ErrorBody>().await {
+            Ok(b) => b.message,
+            Err(_) => format!("the server answered HTTP {status}"),
+        };
+        let message = if status == 429 {
+            format!("Too many requests: {message}. Wait a moment and try again.")
+        } else {
+            message
+        };
+        return Err(ApiError { status, message });
+    }
+    response.json::<T>().await.map_err(|e| ApiError {
+        status,
+        message: format!("the server's answer could not be read: {e}"),
+    })
+}

@@ -1,0 +1,166 @@
+//! The home page: "Check a message" and "Audit a domain".
+
+use mxlens_shared::headers::analyze_message;
+use mxlens_shared::report::{Check, Report};
+use yew::prelude::*;
+
+use crate::api::audits::{self, AuditUpdate, Subscription};
+use crate::components::check_list::CheckList;
+use crate::components::report_view::ReportView;
+
+const EXAMPLE: &str = "Received: from mail-sor-f41.google.com (mail-sor-f41.google.com [209.85.220.41])\n        by mx.example.net with ESMTPS id x12si123456qkj.2025.07.01.10.00.03\n        for <bob@example.net>\n        (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256);\n        Tue, 01 Jul 2025 10:00:03 -0700 (PDT)\nReceived: by mail-sor-f41.google.com with SMTP id 4fb4d7f45d1cf-5e5c1;\n        Tue, 01 Jul 2025 10:00:02 -0700 (PDT)\nAuthentication-Results: mx.example.net;\n       dkim=pass header.i=@example.com header.s=s1 header.b=abc;\n       spf=pass (example.net: domain of alice@example.com designates 209.85.220.41 as permitted sender) smtp.mailfrom=alice@example.com;\n       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=s1;\n        h=from:to:subject:date:message-id; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=abc\nFrom: Alice Example <alice@example.com>\nTo: Bob <bob@example.net>\nSubject: Lunch on Friday?\nDate: Tue, 1 Jul 2025 10:00:01 -0700\nMessage-ID: <CAF=abc123@mail.example.com>\n";
+
+fn now_iso() -> String {
+    String::from(js_sys::Date::new_0().to_iso_string())
+}
+
+/// Audit state.
+#[derive(Clone, PartialEq, Default)]
+enum AuditView {
+    #[default]
+    Idle,
+    Running {
+        domain: String,
+        checks: Vec<Check>,
+    },
+    Done(Box<Report>),
+    Failed(String),
+}
+
+/// The app.
+#[function_component(App)]
+pub fn app() -> Html {
+    let message = use_state(String::new);
+    let message_report = use_state(|| None::<Result<Report, String>>);
+    let domain = use_state(String::new);
+    let audit = use_state(AuditView::default);
+    let subscription = use_mut_ref(|| None::<Subscription>);
+
+    let on_message_input = {
+        let message = message.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            message.set(el.value());
+        })
+    };
+    let on_analyze = {
+        let message = message.clone();
+        let message_report = message_report.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let result = analyze_message(message.as_bytes(), &now_iso()).map_err(|e| e.to_string());
+            message_report.set(Some(result));
+        })
+    };
+    let on_example = {
+        let message = message.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            message.set(EXAMPLE.to_string());
+        })
+    };
+    let on_domain_input = {
+        let domain = domain.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+            domain.set(el.value());
+        })
+    };
+    let on_audit = {
+        let domain = domain.clone();
+        let audit = audit.clone();
+        let subscription = subscription.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let name = (*domain).trim().to_string();
+            let audit = audit.clone();
+            let subscription = subscription.clone();
+            audit.set(AuditView::Running {
+                domain: name.clone(),
+                checks: Vec::new(),
+            });
+            wasm_bindgen_futures::spawn_local(async move {
+                let id = match audits::start(&name).await {
+                    Ok(id) => id,
+                    Err(e) => {
+                        audit.set(AuditView::Failed(e.message));
+                        return;
+                    }
+                };
+                // Checks accumulate in a local buffer so that each update
+                // sees every previous one (state handles are snapshots).
+                let buffer = std::rc::Rc::new(std::cell::RefCell::new(Vec::<Check>::new()));
+                let view = audit.clone();
+                let sub = audits::follow(&id, move |update| match update {
+                    AuditUpdate::Check(c) => {
+                        buffer.borrow_mut().push(*c);
+                        view.set(AuditView::Running {
+                            domain: name.clone(),
+                            checks: buffer.borrow().clone(),
+                        });
+                    }
+                    AuditUpdate::Done(r) => view.set(AuditView::Done(r)),
+                    AuditUpdate::Failed(e) => view.set(AuditView::Failed(e.message)),
+                });
+                match sub {
+                    Ok(s) => *subscription.borrow_mut() = Some(s),
+                    Err(e) => audit.set(AuditView::Failed(e.message)),
+                }
+            });
+        })
+    };
+
+    html! {
+        <main>
+            <header class="top">
+                <h1>{"mxlens"}</h1>
+                <p class="tagline">{"Will my mail reach the inbox, and if not, why?"}</p>
+            </header>
+            <div class="entry-points">
+                <section class="card" aria-labelledby="msg-heading">
+                    <h2 id="msg-heading">{"Check a message"}</h2>
+                    <form onsubmit={on_analyze}>
+                        <label for="raw-message">{"Raw headers or message"}</label>
+                        <textarea id="raw-message" rows="10" spellcheck="false"
+                            value={(*message).clone()} oninput={on_message_input}
+                            placeholder="Paste the headers (Gmail: ⋮ → Show original; Outlook: File → Properties → Internet headers)" />
+                        <div class="actions">
+                            <button type="submit">{"Analyze"}</button>
+                            <a href="#" onclick={on_example}>{"Load an example"}</a>
+                        </div>
+                        <p class="privacy">{"Analysed in your browser: the paste is not sent anywhere."}</p>
+                    </form>
+                </section>
+                <section class="card" aria-labelledby="domain-heading">
+                    <h2 id="domain-heading">{"Audit a domain"}</h2>
+                    <form onsubmit={on_audit}>
+                        <label for="domain">{"Domain"}</label>
+                        <input id="domain" type="text" autocomplete="off" spellcheck="false"
+                            placeholder="example.com" value={(*domain).clone()} oninput={on_domain_input} />
+                        <div class="actions"><button type="submit">{"Audit"}</button></div>
+                    </form>
+                </section>
+            </div>
+            {
+                match &*message_report {
+                    None => html! {},
+                    Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
+                    Some(Ok(r)) => html! { <ReportView report={r.clone()} /> },
+                }
+            }
+            {
+                match &*audit {
+                    AuditView::Idle => html! {},
+                    AuditView::Running { domain, checks } => html! {
+                        <section class="report" aria-busy="true" aria-label="Audit in progress">
+                            <p role="status">{ format!("Auditing {domain}… {} checks done", checks.len()) }</p>
+                            <CheckList checks={checks.clone()} />
+                        </section>
+                    },
+                    AuditView::Done(r) => html! { <ReportView report={(**r).clone()} /> },
+                    AuditView::Failed(e) => html! { <p class="error" role="alert">{ e }</p> },
+                }
+            }
+        </main>
+    }
+}

@@ -1,0 +1,78 @@
+//! A list of checks: icon and status word (never colour alone), title and
+//! detail; each row expands to the catalogue's explanation, fix and refs.
+
+use mxlens_shared::report::catalog;
+use mxlens_shared::report::{Check, Status};
+use yew::prelude::*;
+
+/// The icon and word for a status.
+pub fn status_badge(status: Status) -> Html {
+    let (icon, word) = match status {
+        Status::Pass => ("✔", "pass"),
+        Status::Warn => ("▲", "warn"),
+        Status::Fail => ("✘", "fail"),
+        Status::Info => ("ℹ", "info"),
+        Status::Error => ("!", "error"),
+        Status::NotTested => ("–", "not tested"),
+        Status::NotApplicable => ("–", "n/a"),
+    };
+    html! {
+        <span class={classes!("badge", format!("s-{}", status.as_str()))}>
+            <span aria-hidden="true">{icon}</span>{" "}{word}
+        </span>
+    }
+}
+
+/// Props for [`CheckList`].
+#[derive(Properties, PartialEq)]
+pub struct CheckListProps {
+    /// The checks to show, in order.
+    pub checks: Vec<Check>,
+}
+
+/// The check list.
+#[function_component(CheckList)]
+pub fn check_list(props: &CheckListProps) -> Html {
+    html! {
+        <ul class="checks">
+            { for props.checks.iter().map(|c| html! { <CheckRow check={c.clone()} /> }) }
+        </ul>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CheckRowProps {
+    check: Check,
+}
+
+#[function_component(CheckRow)]
+fn check_row(props: &CheckRowProps) -> Html {
+    let c = &props.check;
+    let entry = catalog::lookup(&c.id);
+    let fix = c.fix.clone().or_else(|| {
+        entry
+            .map(|e| e.fix.to_string())
+            .filter(|f| !f.is_empty() && matches!(c.status, Status::Fail | Status::Warn))
+    });
+    html! {
+        <li class="check" data-check-id={c.id.clone()}>
+            <details>
+                <summary>
+                    { status_badge(c.status) }
+                    <span class="check-title">{ &c.title }</span>
+                    if let Some(s) = &c.subject { <span class="subject">{ s }</span> }
+                    <span class="detail">{ &c.detail }</span>
+                </summary>
+                <div class="explain">
+                    if let Some(e) = entry { <p>{ e.explanation }</p> }
+                    if let Some(f) = fix { <p><strong>{"Fix: "}</strong>{ f }</p> }
+                    if let Some(s) = &c.suggestion { <pre class="record">{ s }</pre> }
+                    if !c.refs.is_empty() {
+                        <p class="refs">{"References: "}{ c.refs.join(", ") }</p>
+                    }
+                    <p class="check-id">{"Check id: "}<code>{ &c.id }</code></p>
+                </div>
+            </details>
+        </li>
+    }
+}

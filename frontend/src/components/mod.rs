@@ -1,0 +1,4 @@
+//! Reusable view components.
+
+pub mod check_list;
+pub mod report_view;

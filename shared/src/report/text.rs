@@ -1,0 +1,74 @@
+//! Plain-text and Markdown renderings of a report (CLI output, exports).
+
+use super::{Report, Status};
+
+fn icon(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✔",
+        Status::Warn => "▲",
+        Status::Fail => "✘",
+        Status::Info => "ℹ",
+        Status::Error => "!",
+        Status::NotTested | Status::NotApplicable => "–",
+    }
+}
+
+/// Renders a report for a terminal: grade, then one line per check with its
+/// icon and status word (never colour alone), then fixes.
+pub fn render_text(report: &Report) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "mxlens {} report: grade {:?}, score {}/100 (generated {} by mxlens {})\n",
+        match report.kind {
+            super::ReportKind::Message => "message",
+            super::ReportKind::Domain => "domain",
+            super::ReportKind::Combined => "combined",
+        },
+        report.grade,
+        report.score,
+        report.generated_at,
+        report.tool.version
+    ));
+    if let Some(domain) = &report.domain {
+        out.push_str(&format!("domain: {}\n", domain.name));
+        for mx in &domain.mx {
+            out.push_str(&format!(
+                "  MX {:>5} {} [{}]\n",
+                mx.preference,
+                mx.host,
+                mx.addresses.join(", ")
+            ));
+        }
+    }
+    if let Some(message) = &report.message {
+        if let Some(from) = &message.from {
+            out.push_str(&format!("from: {}\n", from.address));
+        }
+        out.push_str(&format!("hops: {}\n", message.hops.len()));
+    }
+    out.push('\n');
+    for check in &report.checks {
+        let subject = check
+            .subject
+            .as_deref()
+            .map(|s| format!(" [{s}]"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{} {:<14} {}{}: {}\n",
+            icon(check.status),
+            check.status.as_str(),
+            check.title,
+            subject,
+            check.detail
+        ));
+        if matches!(check.status, Status::Fail | Status::Warn) {
+            if let Some(fix) = &check.fix {
+                out.push_str(&format!("    fix: {fix}\n"));
+            }
+            if let Some(s) = &check.suggestion {
+                out.push_str(&format!("    suggested: {s}\n"));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,260 @@
+//! A real authoritative DNS server on loopback: in-process hickory-server
+//! 0.26 serving zone files on one ephemeral port (UDP and TCP), wrapped in a
+//! handler that counts queries and injects faults per name: delay, SERVFAIL,
+//! silence (timeout) and truncation that forces TCP.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use hickory_proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
+use hickory_proto::rr::{LowerName, Name};
+use hickory_proto::serialize::txt::Parser;
+use hickory_server::net::runtime::Time;
+use hickory_server::net::xfer::Protocol;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, ZoneType};
+use hickory_server::Server;
+use tokio::net::{TcpListener, UdpSocket};
+
+/// A fault to inject for queries whose name ends with a suffix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer normally, after a delay.
+    Delay(Duration),
+    /// Answer SERVFAIL.
+    ServFail,
+    /// Never answer.
+    Silence,
+    /// Over UDP, answer with TC=1 and no records, forcing a retry over TCP.
+    TruncateUdp,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    /// (name suffix, fault); the longest matching suffix wins. "" matches all.
+    faults: Mutex<Vec<(String, Fault)>>,
+    queries: AtomicU64,
+    tcp_queries: AtomicU64,
+    /// Per-name query counts, lower case, no trailing dot.
+    per_name: Mutex<HashMap<String, u64>>,
+}
+
+struct FaultyHandler {
+    catalog: Catalog,
+    shared: Arc<Shared>,
+}
+
+impl FaultyHandler {
+    fn fault_for(&self, name: &str) -> Option<Fault> {
+        let faults = self.shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        faults
+            .iter()
+            .filter(|(suffix, _)| {
+                suffix.is_empty() || name == suffix || name.ends_with(&format!(".{suffix}"))
+            })
+            .max_by_key(|(suffix, _)| suffix.len())
+            .map(|(_, f)| *f)
+    }
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for FaultyHandler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        self.shared.queries.fetch_add(1, Ordering::Relaxed);
+        if request.protocol() == Protocol::Tcp {
+            self.shared.tcp_queries.fetch_add(1, Ordering::Relaxed);
+        }
+        let name = request
+            .queries
+            .queries()
+            .first()
+            .map(|q| {
+                q.name()
+                    .to_ascii()
+                    .trim_end_matches('.')
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        *self
+            .shared
+            .per_name
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(name.clone())
+            .or_default() += 1;
+
+        let no_answer = || {
+            let mut metadata = Metadata::response_from_request(&request.metadata);
+            metadata.response_code = ResponseCode::ServFail;
+            ResponseInfo::from(Header {
+                metadata,
+                counts: HeaderCounts::default(),
+            })
+        };
+        match self.fault_for(&name) {
+            Some(Fault::Silence) => {
+                // Hold the request long enough that every client gives up.
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                return no_answer();
+            }
+            Some(Fault::ServFail) => {
+                let response = MessageResponseBuilder::new(&request.queries, None)
+                    .error_msg(&request.metadata, ResponseCode::ServFail);
+                return response_handle
+                    .send_response(response)
+                    .await
+                    .unwrap_or_else(|_| no_answer());
+            }
+            Some(Fault::TruncateUdp) if request.protocol() == Protocol::Udp => {
+                let mut metadata = Metadata::response_from_request(&request.metadata);
+                metadata.truncation = true;
+                metadata.authoritative = true;
+                let response =
+                    MessageResponseBuilder::new(&request.queries, None).build_no_records(metadata);
+                return response_handle
+                    .send_response(response)
+                    .await
+                    .unwrap_or_else(|_| no_answer());
+            }
+            Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+            _ => {}
+        }
+        self.catalog
+            .handle_request::<R, T>(request, response_handle)
+            .await
+    }
+}
+
+/// A running test DNS server. Dropping it stops it.
+pub struct TestDns {
+    /// Where it listens (UDP and TCP, same port).
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: Server<FaultyHandler>,
+}
+
+impl std::fmt::Debug for TestDns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestDns")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses zone text (RFC 1035 master file format) for `origin`.
+fn load_zone(origin: &str, text: &str) -> anyhow::Result<InMemoryZoneHandler> {
+    let origin_name = Name::from_ascii(format!("{}.", origin.trim_end_matches('.')))?;
+    let (name, records) = Parser::new(text, None, Some(origin_name))
+        .parse()
+        .map_err(|e| anyhow!("zone {origin}: {e}"))?;
+    InMemoryZoneHandler::new(name, records, ZoneType::Primary, AxfrPolicy::Deny)
+        .map_err(|e| anyhow!("zone {origin}: {e}"))
+}
+
+impl TestDns {
+    /// Starts a server on 127.0.0.1 serving `zones` (origin, zone text).
+    pub async fn start(zones: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let mut catalog = Catalog::new();
+        for (origin, text) in zones {
+            let handler = load_zone(origin, text)?;
+            let name = LowerName::from(Name::from_ascii(format!(
+                "{}.",
+                origin.trim_end_matches('.')
+            ))?);
+            catalog.upsert(name, vec![Arc::new(handler)]);
+        }
+        let shared = Arc::new(Shared::default());
+        // Bind TCP first on an ephemeral port, then UDP on the same port.
+        let (tcp, udp) = loop {
+            let tcp = TcpListener::bind("127.0.0.1:0").await?;
+            let port = tcp.local_addr()?.port();
+            if let Ok(udp) = UdpSocket::bind(("127.0.0.1", port)).await {
+                break (tcp, udp);
+            }
+        };
+        let addr = tcp.local_addr()?;
+        let mut server = Server::new(FaultyHandler {
+            catalog,
+            shared: shared.clone(),
+        });
+        server.register_socket(udp);
+        server.register_listener(tcp, Duration::from_secs(5), 64);
+        Ok(TestDns {
+            addr,
+            shared,
+            server,
+        })
+    }
+
+    /// Starts a server with the zone files `tests/fixtures/zones/<origin>.zone`.
+    pub async fn start_fixtures(origins: &[&str]) -> anyhow::Result<Self> {
+        let mut texts = Vec::new();
+        for origin in origins {
+            let path = crate::fixtures_dir()
+                .join("zones")
+                .join(format!("{origin}.zone"));
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            texts.push((origin.to_string(), text));
+        }
+        let borrowed: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(o, t)| (o.as_str(), t.as_str()))
+            .collect();
+        Self::start(&borrowed).await
+    }
+
+    /// Injects `fault` for every query at or below `suffix` ("" = all names).
+    pub fn set_fault(&self, suffix: &str, fault: Fault) {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((suffix.trim_end_matches('.').to_ascii_lowercase(), fault));
+    }
+
+    /// Removes all faults.
+    pub fn clear_faults(&self) {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// Queries received so far (UDP and TCP).
+    pub fn query_count(&self) -> u64 {
+        self.shared.queries.load(Ordering::Relaxed)
+    }
+
+    /// Queries received over TCP.
+    pub fn tcp_query_count(&self) -> u64 {
+        self.shared.tcp_queries.load(Ordering::Relaxed)
+    }
+
+    /// Queries received for one name.
+    pub fn queries_for(&self, name: &str) -> u64 {
+        let key = name.trim_end_matches('.').to_ascii_lowercase();
+        self.shared
+            .per_name
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Stops the server.
+    pub async fn stop(mut self) {
+        let _ = self.server.shutdown_gracefully().await;
+    }
+}

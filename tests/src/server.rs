@@ -1,0 +1,70 @@
+//! mxlens itself, in-process on an ephemeral loopback port, configured
+//! through the real command-line parser.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+use mxlens_backend::cli::{Cli, Command};
+
+/// A running mxlens server. Dropping it stops it.
+#[derive(Debug)]
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _data: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts `mxlens serve` with extra command-line `args` (for example
+    /// `--nameserver 127.0.0.1:5353`), a fresh SQLite store and the
+    /// repository's built frontend (`dist/`).
+    pub async fn start(args: &[&str]) -> anyhow::Result<Self> {
+        let data = tempfile::Builder::new().prefix("mxlens-data").tempdir()?;
+        let db = format!("sqlite://{}/mxlens.db", data.path().display());
+        let dist = crate::repo_root().join("dist");
+        let dist = dist.display().to_string();
+        let mut argv = vec![
+            "mxlens",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db,
+            "--dist",
+            &dist,
+        ];
+        argv.extend_from_slice(args);
+        let cli = Cli::try_parse_from(argv)?;
+        let Command::Serve(serve) = cli.command else {
+            anyhow::bail!("not a serve command");
+        };
+        let state = mxlens_backend::cli::build_state(&serve).await?;
+        let listener = tokio::net::TcpListener::bind(serve.listen).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(mxlens_backend::serve_on(
+            listener,
+            mxlens_backend::app(state),
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        Ok(TestServer {
+            addr,
+            url: format!("http://{addr}"),
+            stop: Some(tx),
+            _data: data,
+        })
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Flows in headless Chromium against `mxlens serve` and the test DNS server.
+
+use mxlens_tests::browser::run_script;
+use mxlens_tests::dns::TestDns;
+use mxlens_tests::server::TestServer;
+
+/// Paste headers → From and hop count (WASM); audit a domain → MX hosts
+/// (backend + real DNS). Desktop and mobile viewports; screenshots saved.
+#[tokio::test]
+async fn first_slice_headers_and_domain() {
+    let dns = TestDns::start_fixtures(&["shop.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+    let out = run_script("slice.mjs", &server.url, &[]).await.unwrap();
+    assert!(
+        out.contains("slice desktop") && out.contains("slice mobile"),
+        "{out}"
+    );
+    assert!(
+        dns.queries_for("shop.test") > 0,
+        "the audit did not reach the test DNS server"
+    );
+}

@@ -1,0 +1,7 @@
+//! All integration tests in one binary (ripgrep style). Each module starts
+//! the real peers it needs on loopback.
+
+mod api;
+mod browser;
+mod dns_harness;
+mod smtp_harness;
