@@ -5,7 +5,9 @@
 //! same code runs natively (CLI, server) and in the browser (wasm32).
 #![deny(missing_docs)]
 
+pub mod der;
 pub mod diagnostic;
+pub mod dkim;
 pub mod dmarc;
 pub mod dns;
 pub mod domain_name;
