@@ -12,9 +12,11 @@ pub mod dmarc;
 pub mod dns;
 pub mod domain_name;
 pub mod headers;
+pub mod mta_sts;
 pub mod org_domain;
 pub mod report;
 pub mod tag_list;
+pub mod tls_rpt;
 pub mod uri;
 
 /// The version of mxlens that produced a report.
