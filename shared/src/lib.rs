@@ -5,6 +5,7 @@
 //! same code runs natively (CLI, server) and in the browser (wasm32).
 #![deny(missing_docs)]
 
+pub mod bimi;
 pub mod der;
 pub mod diagnostic;
 pub mod dkim;
