@@ -18,6 +18,7 @@ pub mod org_domain;
 pub mod report;
 pub mod tag_list;
 pub mod tls_rpt;
+pub mod tlsa;
 pub mod uri;
 
 /// The version of mxlens that produced a report.
