@@ -174,31 +174,40 @@ pub fn parse_dmarc(input: &str) -> DmarcParse {
                 Some(p) => record.subdomain_policy = Some(p),
                 None => bad_policy.push((vspan, "sp", value.to_string())),
             },
-            "np" => match Policy::from_word(value) {
-                Some(p) => record.nonexistent_policy = Some(p),
-                None => bad_policy.push((vspan, "np", value.to_string())),
-            },
-            "psd" => match value.to_ascii_lowercase().as_str() {
-                "y" => record.psd = Some(PsdFlag::Yes),
-                "n" => record.psd = Some(PsdFlag::No),
-                "u" => record.psd = Some(PsdFlag::Unknown),
-                _ => diags.push(Diagnostic::error(
-                    vspan,
-                    "dmarc.invalid-psd",
-                    R9989_47,
-                    format!("psd=`{value}` must be y, n or u"),
-                )),
-            },
-            "t" => match value.to_ascii_lowercase().as_str() {
-                "y" => record.testing = Some(true),
-                "n" => record.testing = Some(false),
-                _ => diags.push(Diagnostic::error(
-                    vspan,
-                    "dmarc.invalid-testing",
-                    R9989_47,
-                    format!("t=`{value}` must be y or n"),
-                )),
-            },
+            "np" => {
+                only_in_9989(&mut diags, tag.span, "np");
+                match Policy::from_word(value) {
+                    Some(p) => record.nonexistent_policy = Some(p),
+                    None => bad_policy.push((vspan, "np", value.to_string())),
+                }
+            }
+            "psd" => {
+                only_in_9989(&mut diags, tag.span, "psd");
+                match value.to_ascii_lowercase().as_str() {
+                    "y" => record.psd = Some(PsdFlag::Yes),
+                    "n" => record.psd = Some(PsdFlag::No),
+                    "u" => record.psd = Some(PsdFlag::Unknown),
+                    _ => diags.push(Diagnostic::error(
+                        vspan,
+                        "dmarc.invalid-psd",
+                        R9989_47,
+                        format!("psd=`{value}` must be y, n or u"),
+                    )),
+                }
+            }
+            "t" => {
+                only_in_9989(&mut diags, tag.span, "t");
+                match value.to_ascii_lowercase().as_str() {
+                    "y" => record.testing = Some(true),
+                    "n" => record.testing = Some(false),
+                    _ => diags.push(Diagnostic::error(
+                        vspan,
+                        "dmarc.invalid-testing",
+                        R9989_47,
+                        format!("t=`{value}` must be y or n"),
+                    )),
+                }
+            }
             "adkim" | "aspf" => {
                 let alignment = match value.to_ascii_lowercase().as_str() {
                     "r" => Some(Alignment::Relaxed),
@@ -324,7 +333,7 @@ pub fn parse_dmarc(input: &str) -> DmarcParse {
                 whole,
                 "dmarc.policy-missing",
                 R7489_63,
-                "no p= tag and no valid rua=: receivers ignore the record",
+                "no p= tag and no valid rua=: RFC 7489 receivers ignore the record (RFC 9989 receivers assume p=none)",
             ));
         }
     }
@@ -405,6 +414,15 @@ fn removed_in_9989(diags: &mut Vec<Diagnostic>, span: Span, tag: &str, instead: 
     ));
 }
 
+fn only_in_9989(diags: &mut Vec<Diagnostic>, span: Span, tag: &str) {
+    diags.push(Diagnostic::info(
+        span,
+        "dmarc.tag-rfc9989-only",
+        R9989_47,
+        format!("{tag}= is defined by RFC 9989; receivers that implement only RFC 7489 ignore it"),
+    ));
+}
+
 fn parse_fo(value: &str, vspan: Span, record: &mut DmarcRecord, diags: &mut Vec<Diagnostic>) {
     let mut options = Vec::new();
     for (item, span) in split_list(value, vspan, ':') {
@@ -469,7 +487,15 @@ fn parse_uris(value: &str, vspan: Span, tag: &str, diags: &mut Vec<Diagnostic>) 
         let max_size = match size {
             None => None,
             Some(size) => match parse_size(size) {
-                Some(s) => Some(s),
+                Some(s) => {
+                    diags.push(Diagnostic::info(
+                        span,
+                        "dmarc.uri-size-obsolete",
+                        R9989_47,
+                        format!("the `!{size}` size limit is RFC 7489 §6.2 syntax; RFC 9989 reporters ignore it"),
+                    ));
+                    Some(s)
+                }
                 None => {
                     diags.push(Diagnostic::error(
                         span,
