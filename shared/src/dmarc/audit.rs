@@ -35,6 +35,17 @@ pub struct DmarcAudit {
     pub summary: Option<DmarcSummary>,
 }
 
+impl DmarcAudit {
+    /// The effective policy and `pct` (100 when absent), the inputs of
+    /// [`crate::bimi::lint_bimi_dmarc`]. `(None, 100)` without a record.
+    pub fn policy_and_percent(&self) -> (Option<super::Policy>, u8) {
+        match &self.summary {
+            Some(summary) => (summary.policy, summary.tags.effective_percent()),
+            None => (None, 100),
+        }
+    }
+}
+
 /// Runs DMARC discovery, the external report authorization queries and
 /// all DMARC checks for `domain`.
 ///

@@ -253,6 +253,63 @@ pub fn lint_mx_coverage(policy: &StsPolicy, mx_hosts: &[String]) -> Check {
     .with_suggestion(fixed.to_string())
 }
 
+/// All three MTA-STS checks at once: `mta-sts.record`, `mta-sts.policy`
+/// and `mta-sts.mx-coverage`. `record` comes from [`lookup_sts_record`];
+/// `fetch` is the backend's HTTPS fetch of the policy (pass
+/// [`PolicyFetch::NotAttempted`] when no record was found); `mx_hosts`
+/// are the domain's MX targets.
+pub fn lint_mta_sts(
+    domain: &str,
+    record: &StsRecordLookup,
+    fetch: &PolicyFetch,
+    mx_hosts: &[String],
+) -> Vec<Check> {
+    let record_check = lint_sts_record(domain, record);
+    let mut checks = vec![record_check];
+    match record {
+        StsRecordLookup::DnsFailure(_) => {
+            checks.push(Check::new(
+                "mta-sts.policy",
+                Status::NotTested,
+                "the MTA-STS record lookup failed",
+            ));
+            checks.push(Check::new(
+                "mta-sts.mx-coverage",
+                Status::NotTested,
+                "the MTA-STS record lookup failed",
+            ));
+        }
+        StsRecordLookup::NotFound | StsRecordLookup::Multiple(_)
+            if matches!(fetch, PolicyFetch::NotAttempted) =>
+        {
+            checks.push(Check::new(
+                "mta-sts.policy",
+                Status::NotApplicable,
+                "no usable MTA-STS record",
+            ));
+            checks.push(Check::new(
+                "mta-sts.mx-coverage",
+                Status::NotApplicable,
+                "no usable MTA-STS record",
+            ));
+        }
+        _ => {
+            let (policy_check, parsed) = lint_sts_policy(fetch);
+            checks.push(policy_check);
+            checks.push(match parsed {
+                Some(parsed) if !parsed.has_errors() => lint_mx_coverage(&parsed.policy, mx_hosts),
+                Some(_) => Check::new(
+                    "mta-sts.mx-coverage",
+                    Status::NotApplicable,
+                    "the policy is invalid",
+                ),
+                None => Check::new("mta-sts.mx-coverage", Status::NotApplicable, "no policy"),
+            });
+        }
+    }
+    checks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
