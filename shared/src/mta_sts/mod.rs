@@ -6,8 +6,8 @@ pub mod model;
 pub mod parse;
 
 pub use lint::{
-    lint_mx_coverage, lint_sts_policy, lint_sts_record, lookup_sts_record, PolicyFetch,
-    StsRecordLookup,
+    lint_mta_sts, lint_mx_coverage, lint_sts_policy, lint_sts_record, lookup_sts_record,
+    PolicyFetch, StsRecordLookup,
 };
 pub use model::{StsMode, StsPolicy, StsRecord};
 pub use parse::{
