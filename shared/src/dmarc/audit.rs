@@ -119,6 +119,10 @@ mod tests {
             ZoneRecord::Txt("v=DMARC1; p=maybe".into()),
         );
         z.add_timeout("_dmarc.slow.example", Some(QueryType::Txt));
+        z.add(
+            "_dmarc.fallback.example",
+            ZoneRecord::Txt("v=DMARC1; p=reject; sp=bogus; rua=mailto:r@fallback.example".into()),
+        );
         let cases = [
             ("none.example", "dmarc.policy", Status::Warn),
             ("none.example", "dmarc.rua", Status::Warn),
@@ -135,6 +139,9 @@ mod tests {
             ("slow.example", "dmarc.present", Status::Error),
             ("slow.example", "dmarc.policy", Status::NotTested),
             ("missing.example", "dmarc.present", Status::Fail),
+            ("fallback.example", "dmarc.syntax", Status::Warn),
+            ("fallback.example", "dmarc.policy", Status::Warn),
+            ("fallback.example", "dmarc.subdomain-policy", Status::Warn),
         ];
         for (domain, id, want) in cases {
             let audit = block_on_ready(audit_dmarc(&z, domain, DmarcAuditOptions::default()));

@@ -38,7 +38,7 @@ pub struct FoundPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiscoveryResult {
     /// Exactly one DMARC record applies.
-    Found(FoundPolicy),
+    Found(Box<FoundPolicy>),
     /// No DMARC record at the domain nor its organizational domain.
     NotFound,
     /// More than one `v=DMARC1` record at one name: RFC 7489 §6.6.3 says
@@ -76,7 +76,7 @@ impl DmarcDiscovery {
     /// The record found, if exactly one applies.
     pub fn found(&self) -> Option<&FoundPolicy> {
         match &self.result {
-            DiscoveryResult::Found(f) => Some(f),
+            DiscoveryResult::Found(f) => Some(f.as_ref()),
             _ => None,
         }
     }
@@ -170,12 +170,12 @@ pub async fn discover_policy<L: DnsLookup>(lookup: &L, domain: &str) -> DmarcDis
     for candidate in candidates {
         match query_dmarc(lookup, &candidate, &mut queries).await {
             Step::One(txt) => {
-                result = DiscoveryResult::Found(FoundPolicy {
+                result = DiscoveryResult::Found(Box::new(FoundPolicy {
                     parsed: parse_dmarc(&txt),
                     txt,
                     inherited: candidate != domain,
                     source: candidate,
-                });
+                }));
                 break;
             }
             Step::Many(records) => {
@@ -264,12 +264,12 @@ pub async fn discover_tree_walk<L: DnsLookup>(lookup: &L, domain: &str) -> Dmarc
                 let parsed = parse_dmarc(&txt);
                 let psd = parsed.record.psd;
                 if matches!(result, DiscoveryResult::NotFound) {
-                    result = DiscoveryResult::Found(FoundPolicy {
+                    result = DiscoveryResult::Found(Box::new(FoundPolicy {
                         source: name.clone(),
                         inherited: *name != domain,
                         txt,
                         parsed,
-                    });
+                    }));
                 }
                 match psd {
                     Some(PsdFlag::No) => {

@@ -31,6 +31,9 @@ pub enum DomainExistence {
 /// a valid `rua` acts as `p=none` (RFC 7489 §6.6.3 step 6).
 pub fn effective_policy(found: &FoundPolicy, existence: DomainExistence) -> Option<Policy> {
     let record = &found.parsed.record;
+    if found.parsed.acts_as_none {
+        return Some(Policy::None);
+    }
     let policy = if !found.inherited {
         record.policy
     } else {
@@ -247,7 +250,11 @@ fn policy_check(domain: &str, found: &FoundPolicy, existence: DomainExistence) -
         Some(Policy::None) => Check::new(
             "dmarc.policy",
             Status::Warn,
-            format!("effective policy is none (from {which}): spoofed mail is still delivered"),
+            if found.parsed.acts_as_none {
+                "p= is missing or p=/sp= is invalid, so receivers act as if p=none (RFC 7489 §6.6.3): spoofed mail is still delivered".to_string()
+            } else {
+                format!("effective policy is none (from {which}): spoofed mail is still delivered")
+            },
         )
         .with_fix("Once aggregate reports show your legitimate mail passing, raise the policy to quarantine, then reject.")
         .with_suggestion(suggested_record(&found.source, Some(record), Some(Policy::Quarantine), true)),
@@ -274,6 +281,13 @@ fn strength(p: Policy) -> u8 {
 
 fn subdomain_check(found: &FoundPolicy) -> Check {
     let record = &found.parsed.record;
+    if found.parsed.acts_as_none {
+        return Check::new(
+            "dmarc.subdomain-policy",
+            Status::Warn,
+            "p= is missing or p=/sp= is invalid, so the whole record acts as p=none, subdomains included (RFC 7489 §6.6.3)",
+        );
+    }
     let (Some(p), Some(sp), Some(np)) = (
         record.policy,
         record.effective_subdomain_policy(),

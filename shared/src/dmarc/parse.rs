@@ -24,6 +24,10 @@ pub struct DmarcParse {
     pub record: DmarcRecord,
     /// Findings, in input order.
     pub diagnostics: Vec<Diagnostic>,
+    /// RFC 7489 §6.6.3 step 6 applies: `p` is missing or invalid, or `sp`
+    /// is invalid, but a valid `rua` exists, so receivers act as if the
+    /// record were `v=DMARC1; p=none` (keeping `rua`).
+    pub acts_as_none: bool,
 }
 
 impl DmarcParse {
@@ -62,6 +66,7 @@ pub fn parse_dmarc(input: &str) -> DmarcParse {
         return DmarcParse {
             record,
             diagnostics: diags,
+            acts_as_none: false,
         };
     }
 
@@ -320,8 +325,10 @@ pub fn parse_dmarc(input: &str) -> DmarcParse {
     // RFC 7489 §6.6.3 step 6: a missing or invalid p (or invalid sp) with at
     // least one valid rua is treated as p=none; otherwise the record is unusable.
     let has_valid_rua = !record.rua.is_empty();
+    let mut acts_as_none = false;
     if p_position.is_none() && record.version.is_some() {
         if has_valid_rua {
+            acts_as_none = true;
             diags.push(Diagnostic::warning(
                 whole,
                 "dmarc.policy-missing",
@@ -339,7 +346,16 @@ pub fn parse_dmarc(input: &str) -> DmarcParse {
     }
     for (span, tag, word) in bad_policy {
         let message = format!("{tag}=`{word}` must be none, quarantine or reject");
-        if has_valid_rua {
+        if tag == "np" {
+            // RFC 9989 §4.7 gives no fallback for np; receivers ignore it.
+            diags.push(Diagnostic::error(
+                span,
+                "dmarc.invalid-policy",
+                R9989_47,
+                message,
+            ));
+        } else if has_valid_rua {
+            acts_as_none = true;
             diags.push(Diagnostic::warning(
                 span,
                 "dmarc.invalid-policy",
@@ -347,11 +363,10 @@ pub fn parse_dmarc(input: &str) -> DmarcParse {
                 format!("{message}; because rua= is valid, receivers act as if p=none"),
             ));
         } else {
-            let rfc = if tag == "np" { R9989_47 } else { R7489_63 };
             diags.push(Diagnostic::error(
                 span,
                 "dmarc.invalid-policy",
-                rfc,
+                R7489_63,
                 message,
             ));
         }
@@ -360,6 +375,7 @@ pub fn parse_dmarc(input: &str) -> DmarcParse {
     DmarcParse {
         record,
         diagnostics: diags,
+        acts_as_none,
     }
 }
 
