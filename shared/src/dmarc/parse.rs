@@ -132,18 +132,7 @@ pub fn parse_dmarc(input: &str) -> DmarcParse {
         if tag.value.is_empty() && name != "v" {
             let known = matches!(
                 name.as_str(),
-                "p" | "sp"
-                    | "np"
-                    | "psd"
-                    | "t"
-                    | "adkim"
-                    | "aspf"
-                    | "fo"
-                    | "rua"
-                    | "ruf"
-                    | "rf"
-                    | "ri"
-                    | "pct"
+                "psd" | "t" | "adkim" | "aspf" | "fo" | "rua" | "ruf" | "rf" | "ri" | "pct"
             );
             if known {
                 diags.push(Diagnostic::error(
@@ -152,10 +141,6 @@ pub fn parse_dmarc(input: &str) -> DmarcParse {
                     R7489_64,
                     format!("tag `{name}` has no value"),
                 ));
-                if name == "p" {
-                    p_position = Some((this_index, tag.span));
-                    bad_policy.push((tag.span, "p", String::new()));
-                }
                 continue;
             }
         }
@@ -613,6 +598,12 @@ mod tests {
                 "dmarc.invalid-uri-size",
             ),
             ("v=DMARC1 p=none", true, "dmarc.missing-separator"),
+            ("v=DMARC1; p=", true, "dmarc.invalid-policy"),
+            (
+                "v=DMARC1; p=; rua=mailto:a@example.com",
+                false,
+                "dmarc.invalid-policy",
+            ),
             ("p=none; v=DMARC1", true, "dmarc.version-missing"),
             ("v=DMARC1; p=none;;", true, "dmarc.empty-tag"),
         ];
