@@ -14,7 +14,7 @@ use crate::report::{Check, Status};
 const R6698_21: &str = "RFC 6698 §2.1";
 const R7672_313: &str = "RFC 7672 §3.1.3";
 const R7672_31: &str = "RFC 7672 §3.1";
-const R7671_10: &str = "RFC 7671 §10";
+const R7672_311: &str = "RFC 7672 §3.1.1";
 
 /// Certificate usage (RFC 6698 §2.1.1, RFC 7218 acronyms).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -256,7 +256,7 @@ pub fn lint_tlsa_record(record: &TlsaRecord) -> Vec<Diagnostic> {
             None => diags.push(Diagnostic::warning(
                 span,
                 "tlsa.full-data",
-                R7671_10,
+                R7672_311,
                 "matching type 0 publishes the whole certificate or key; use 1 (SHA-256)",
             )),
             _ => {}
