@@ -284,6 +284,14 @@ pub fn parse_dkim_key(input: &str) -> DkimKeyParse {
                         "h= allows sha1, which signers must not use and verifiers must not accept",
                     ));
                 }
+                if !algs.is_empty() && !algs.iter().any(|a| a.eq_ignore_ascii_case("sha256")) {
+                    diags.push(Diagnostic::warning(
+                        tag.value_span,
+                        "dkim.no-sha256",
+                        R8301,
+                        "h= does not allow sha256, the one hash verifiers must support, so signatures cannot verify",
+                    ));
+                }
                 record.hash_algorithms = algs;
             }
             "k" => {
@@ -571,6 +579,11 @@ pub fn lint_dkim_key(found: &DkimKeyLookup, origin: SelectorOrigin) -> Vec<Check
                     format!("RSA {bits} bits: weak; use 2048 bits"),
                 )
                 .with_fix("Generate a 2048-bit RSA key and publish it under a new selector."),
+                KeyStatus::Rsa { bits } if bits > 4096 => Check::new(
+                    "dkim.key-length",
+                    Status::Warn,
+                    format!("RSA {bits} bits: verifiers need only support keys up to 4096 bits (RFC 8301 §3.2)"),
+                ),
                 KeyStatus::Rsa { bits } => {
                     Check::new("dkim.key-length", Status::Pass, format!("RSA {bits} bits"))
                 }
@@ -720,5 +733,11 @@ mod tests {
         let input = "v=DKIM1; h=sha256; k=rsa; s=email; t=y:s; p=";
         let parsed = parse_dkim_key(input);
         assert_eq!(parsed.record.to_string(), input);
+        let parsed = parse_dkim_key("v=DKIM1; h=sha1; p=");
+        let codes: Vec<_> = parsed.diagnostics.iter().map(|d| d.code).collect();
+        assert!(
+            codes.contains(&"dkim.sha1-allowed") && codes.contains(&"dkim.no-sha256"),
+            "{codes:?}"
+        );
     }
 }
