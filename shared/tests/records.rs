@@ -183,3 +183,25 @@ fn a_bare_domain_gets_fixes() {
     assert_eq!(dkim[0].status, Status::Info);
     assert_catalogued(&dkim);
 }
+
+/// The backend runs these on a multi-threaded runtime: the futures must be `Send`.
+#[test]
+fn audit_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let z = zone();
+    assert_send(&audit_dmarc(
+        &z,
+        "example.com",
+        DmarcAuditOptions::default(),
+    ));
+    assert_send(&audit_dkim_selector(
+        &z,
+        "s1",
+        "example.com",
+        SelectorOrigin::Given,
+    ));
+    assert_send(&lookup_sts_record(&z, "example.com"));
+    assert_send(&tls_rpt::audit_tls_rpt(&z, "example.com"));
+    assert_send(&bimi::audit_bimi(&z, "example.com", None, 100));
+    assert_send(&tlsa::audit_tlsa(&z, "mx.example.com", None, None));
+}
