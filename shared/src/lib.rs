@@ -6,11 +6,21 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod bimi;
+pub mod der;
+pub mod diagnostic;
+pub mod dkim;
+pub mod dmarc;
 pub mod dns;
 pub mod domain_name;
 pub mod headers;
+pub mod mta_sts;
 pub mod org_domain;
 pub mod report;
+pub mod tag_list;
+pub mod tls_rpt;
+pub mod tlsa;
+pub mod uri;
 
 /// The version of mxlens that produced a report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,743 @@
+//! The DKIM public key record at `selector._domainkey.domain`
+//! (RFC 6376 §3.6.1): model, total parser, lookup and checks.
+//!
+//! ```text
+//! tag-list  =  tag-spec *( ";" tag-spec ) [ ";" ]          ; RFC 6376 §3.2
+//! tag-spec  =  [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]
+//! key-v-tag = %x76 [FWS] "=" [FWS] %x44.4B.49.4D.31        ; "DKIM1"
+//! key-k-tag = %x76 [FWS] "=" [FWS] key-k-tag-type          ; "rsa" / "ed25519" (RFC 8463 §4.2)
+//! key-p-tag = %x70 [FWS] "=" [ [FWS] base64string]
+//! ```
+//!
+//! Tag names are case-sensitive (RFC 6376 §3.2).
+
+use std::fmt;
+
+use base64::Engine;
+use serde::Serialize;
+
+use crate::der::{read_public_key, PublicKey};
+use crate::diagnostic::{
+    describe_errors, has_errors, join_descriptions, Diagnostic, Severity, Span,
+};
+use crate::dns::{DnsLookup, DnsOutcome};
+use crate::report::{Check, Status};
+use crate::tag_list::{is_wsp, split_list, split_tags, Segment};
+
+const R6376_32: &str = "RFC 6376 §3.2";
+const R6376_361: &str = "RFC 6376 §3.6.1";
+const R8301: &str = "RFC 8301 §3.1";
+const R8463: &str = "RFC 8463 §4.2";
+
+/// `k=` (RFC 6376 §3.6.1, RFC 8463 §4.2).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyType {
+    /// `rsa` (the default).
+    Rsa,
+    /// `ed25519` (RFC 8463).
+    Ed25519,
+    /// Any other value; verifiers ignore such keys.
+    Other(String),
+}
+
+impl KeyType {
+    /// The tag value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            KeyType::Rsa => "rsa",
+            KeyType::Ed25519 => "ed25519",
+            KeyType::Other(s) => s,
+        }
+    }
+}
+
+/// A parsed key record. Lists keep the values as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DkimKeyRecord {
+    /// `v=`; `DKIM1` when present in a valid record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `h=` acceptable hash algorithms; empty means all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hash_algorithms: Vec<String>,
+    /// `k=`; `None` means the default, rsa.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_type: Option<KeyType>,
+    /// `n=` notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// `s=` service types; empty means `*`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub service_types: Vec<String>,
+    /// `t=` flags (`y` testing, `s` no subdomains).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    /// `p=` base64 with whitespace removed; `Some("")` means revoked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    /// Unknown tags, kept for display.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<(String, String)>,
+}
+
+impl DkimKeyRecord {
+    /// The key type, defaulting to rsa.
+    pub fn effective_key_type(&self) -> KeyType {
+        self.key_type.clone().unwrap_or(KeyType::Rsa)
+    }
+
+    /// `t=y`.
+    pub fn is_testing(&self) -> bool {
+        self.flags.iter().any(|f| f == "y")
+    }
+
+    /// `p=` present and empty.
+    pub fn is_revoked(&self) -> bool {
+        self.public_key.as_deref() == Some("")
+    }
+}
+
+impl fmt::Display for DkimKeyRecord {
+    /// `v` first (RFC 6376 §3.6.1 requires it), `p` last.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(v) = &self.version {
+            parts.push(format!("v={v}"));
+        }
+        if !self.hash_algorithms.is_empty() {
+            parts.push(format!("h={}", self.hash_algorithms.join(":")));
+        }
+        if let Some(k) = &self.key_type {
+            parts.push(format!("k={}", k.as_str()));
+        }
+        if let Some(n) = &self.notes {
+            parts.push(format!("n={n}"));
+        }
+        if !self.service_types.is_empty() {
+            parts.push(format!("s={}", self.service_types.join(":")));
+        }
+        if !self.flags.is_empty() {
+            parts.push(format!("t={}", self.flags.join(":")));
+        }
+        for (name, value) in &self.unknown {
+            parts.push(format!("{name}={value}"));
+        }
+        if let Some(p) = &self.public_key {
+            parts.push(format!("p={p}"));
+        }
+        f.write_str(&parts.join("; "))
+    }
+}
+
+/// What the `p=` key turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum KeyStatus {
+    /// No `p=` tag.
+    Missing,
+    /// Empty `p=`: revoked (RFC 6376 §3.6.1).
+    Revoked,
+    /// An RSA key of this size.
+    Rsa {
+        /// Modulus size in bits.
+        bits: u32,
+    },
+    /// A 32-byte Ed25519 key (RFC 8463 §4.2).
+    Ed25519,
+    /// Not usable (bad base64, bad DER, wrong length or unknown type).
+    Invalid,
+}
+
+/// A parsed key record with the key status and diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DkimKeyParse {
+    /// What could be read.
+    pub record: DkimKeyRecord,
+    /// The key.
+    pub key: KeyStatus,
+    /// Findings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl DkimKeyParse {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        has_errors(&self.diagnostics)
+    }
+}
+
+fn strip_wsp(s: &str) -> String {
+    s.chars().filter(|c| !is_wsp(*c)).collect()
+}
+
+/// Parses a DKIM key TXT record. Never panics.
+///
+/// ```
+/// use mxlens_shared::dkim::{parse_dkim_key, KeyStatus};
+/// let parsed = parse_dkim_key("v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+/// assert_eq!(parsed.key, KeyStatus::Ed25519);
+/// assert!(parse_dkim_key("v=DKIM1; p=").record.is_revoked());
+/// ```
+pub fn parse_dkim_key(input: &str) -> DkimKeyParse {
+    let mut record = DkimKeyRecord::default();
+    let mut diags = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut p_span = Span::new(0, input.len());
+    if input.trim_matches(is_wsp).is_empty() {
+        diags.push(Diagnostic::error(
+            p_span,
+            "dkim.empty",
+            R6376_361,
+            "the key record is empty",
+        ));
+        return DkimKeyParse {
+            record,
+            key: KeyStatus::Missing,
+            diagnostics: diags,
+        };
+    }
+    let segments = split_tags(input);
+    let mut tag_index = 0usize;
+    for segment in &segments {
+        let tag = match segment {
+            Segment::Empty {
+                span,
+                trailing,
+                has_whitespace,
+            } => {
+                if !trailing {
+                    diags.push(Diagnostic::error(
+                        *span,
+                        "dkim.empty-tag",
+                        R6376_32,
+                        "empty tag between semicolons",
+                    ));
+                } else if *has_whitespace {
+                    diags.push(Diagnostic::error(
+                        *span,
+                        "dkim.trailing-whitespace",
+                        R6376_32,
+                        "whitespace after the final `;` is not allowed by the tag-list grammar",
+                    ));
+                }
+                continue;
+            }
+            Segment::Tag(tag) => tag,
+        };
+        let index = tag_index;
+        tag_index += 1;
+        if !tag.has_equals {
+            diags.push(Diagnostic::error(
+                tag.span,
+                "dkim.malformed-tag",
+                R6376_32,
+                format!("`{}` is not a tag=value pair", tag.name),
+            ));
+            continue;
+        }
+        if seen.contains(&tag.name) {
+            diags.push(Diagnostic::error(
+                tag.name_span,
+                "dkim.duplicate-tag",
+                R6376_32,
+                format!(
+                    "tag `{}` appears more than once, which makes the record invalid",
+                    tag.name
+                ),
+            ));
+            continue;
+        }
+        seen.push(tag.name);
+        let value = tag.value;
+        match tag.name {
+            "v" => {
+                if index != 0 {
+                    diags.push(Diagnostic::error(
+                        tag.span,
+                        "dkim.version-not-first",
+                        R6376_361,
+                        "v= must be the first tag when present",
+                    ));
+                }
+                if value == "DKIM1" {
+                    record.version = Some(value.to_string());
+                } else {
+                    diags.push(Diagnostic::error(
+                        tag.value_span,
+                        "dkim.invalid-version",
+                        R6376_361,
+                        format!("v=`{value}` must be DKIM1 (case-sensitive)"),
+                    ));
+                }
+            }
+            "h" => {
+                let algs: Vec<String> = split_list(value, tag.value_span, ':')
+                    .into_iter()
+                    .map(|(a, _)| a.to_string())
+                    .collect();
+                if algs.iter().any(|a| a.eq_ignore_ascii_case("sha1")) {
+                    diags.push(Diagnostic::warning(
+                        tag.value_span,
+                        "dkim.sha1-allowed",
+                        R8301,
+                        "h= allows sha1, which signers must not use and verifiers must not accept",
+                    ));
+                }
+                if !algs.is_empty() && !algs.iter().any(|a| a.eq_ignore_ascii_case("sha256")) {
+                    diags.push(Diagnostic::warning(
+                        tag.value_span,
+                        "dkim.no-sha256",
+                        R8301,
+                        "h= does not allow sha256, the one hash verifiers must support, so signatures cannot verify",
+                    ));
+                }
+                record.hash_algorithms = algs;
+            }
+            "k" => {
+                let k = match value {
+                    "rsa" => KeyType::Rsa,
+                    "ed25519" => KeyType::Ed25519,
+                    other => {
+                        diags.push(Diagnostic::error(
+                            tag.value_span,
+                            "dkim.unknown-key-type",
+                            R6376_361,
+                            format!("k=`{other}` is not rsa or ed25519; verifiers ignore the key"),
+                        ));
+                        KeyType::Other(other.to_string())
+                    }
+                };
+                record.key_type = Some(k);
+            }
+            "n" => record.notes = Some(value.to_string()),
+            "s" => {
+                record.service_types = split_list(value, tag.value_span, ':')
+                    .into_iter()
+                    .map(|(a, _)| a.to_string())
+                    .collect();
+                if !record
+                    .service_types
+                    .iter()
+                    .any(|s| s == "*" || s == "email")
+                {
+                    diags.push(Diagnostic::warning(
+                        tag.value_span,
+                        "dkim.not-for-email",
+                        R6376_361,
+                        format!("s=`{value}` does not include email or *, so the key cannot verify mail (s=tlsrpt keys only sign TLS reports, RFC 8460 §3)"),
+                    ));
+                }
+            }
+            "t" => {
+                record.flags = split_list(value, tag.value_span, ':')
+                    .into_iter()
+                    .map(|(a, _)| a.to_string())
+                    .collect()
+            }
+            "p" => {
+                p_span = tag.value_span;
+                record.public_key = Some(strip_wsp(value));
+            }
+            other => {
+                let why = if other == "g" {
+                    " (g= was removed by RFC 6376)"
+                } else {
+                    ""
+                };
+                diags.push(Diagnostic::info(
+                    tag.span,
+                    "dkim.unknown-tag",
+                    R6376_361,
+                    format!("unknown tag `{other}` is ignored{why}"),
+                ));
+                record.unknown.push((other.to_string(), value.to_string()));
+            }
+        }
+    }
+    let key = key_status(&record, p_span, &mut diags);
+    diags.sort_by_key(|d| (d.span.start, d.span.end));
+    DkimKeyParse {
+        record,
+        key,
+        diagnostics: diags,
+    }
+}
+
+fn key_status(record: &DkimKeyRecord, span: Span, diags: &mut Vec<Diagnostic>) -> KeyStatus {
+    let Some(p) = record.public_key.as_deref() else {
+        diags.push(Diagnostic::error(
+            span,
+            "dkim.missing-key",
+            R6376_361,
+            "no p= tag (it is required)",
+        ));
+        return KeyStatus::Missing;
+    };
+    if p.is_empty() {
+        diags.push(Diagnostic::info(
+            span,
+            "dkim.revoked",
+            R6376_361,
+            "empty p=: the key is revoked",
+        ));
+        return if matches!(record.key_type, Some(KeyType::Other(_))) {
+            KeyStatus::Invalid
+        } else {
+            KeyStatus::Revoked
+        };
+    }
+    let bytes = match base64::engine::general_purpose::STANDARD.decode(p) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                span,
+                "dkim.invalid-base64",
+                R6376_361,
+                format!("p= is not valid base64: {e}"),
+            ));
+            return KeyStatus::Invalid;
+        }
+    };
+    match record.effective_key_type() {
+        KeyType::Rsa => match read_public_key(&bytes) {
+            Ok(PublicKey::Rsa { modulus_bits }) => KeyStatus::Rsa { bits: modulus_bits },
+            Ok(PublicKey::Ed25519) => {
+                diags.push(Diagnostic::error(
+                    span,
+                    "dkim.key-type-mismatch",
+                    R8463,
+                    "p= holds an Ed25519 key but k= says rsa",
+                ));
+                KeyStatus::Invalid
+            }
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    span,
+                    "dkim.invalid-rsa-key",
+                    R6376_361,
+                    format!("p= is not an RSA public key: {e}"),
+                ));
+                KeyStatus::Invalid
+            }
+        },
+        KeyType::Ed25519 => {
+            if bytes.len() == 32 {
+                KeyStatus::Ed25519
+            } else {
+                diags.push(Diagnostic::error(
+                    span,
+                    "dkim.invalid-ed25519-key",
+                    R8463,
+                    format!("an Ed25519 key is 32 bytes, this one is {}", bytes.len()),
+                ));
+                KeyStatus::Invalid
+            }
+        }
+        KeyType::Other(_) => KeyStatus::Invalid,
+    }
+}
+
+/// What the key query returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyLookupOutcome {
+    /// A TXT record was found (the first, when several).
+    Found {
+        /// The TXT text.
+        txt: String,
+        /// The parse.
+        parsed: Box<DkimKeyParse>,
+        /// How many TXT records the name had.
+        record_count: u32,
+    },
+    /// NXDOMAIN or no TXT.
+    NotFound,
+    /// Timeout or SERVFAIL.
+    DnsFailure(String),
+}
+
+/// One selector's key lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DkimKeyLookup {
+    /// The selector.
+    pub selector: String,
+    /// `selector._domainkey.domain`.
+    pub name: String,
+    /// The outcome.
+    pub outcome: KeyLookupOutcome,
+}
+
+/// Queries `selector._domainkey.domain` TXT (RFC 6376 §3.6.2.1) and parses
+/// the record.
+pub async fn lookup_key<L: DnsLookup>(lookup: &L, selector: &str, domain: &str) -> DkimKeyLookup {
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let name = format!("{selector}._domainkey.{domain}");
+    let outcome = match lookup.txt(&name).await {
+        DnsOutcome::Records(records) if !records.is_empty() => {
+            // Prefer a record that looks like a key when there are several.
+            let pick = records.iter().position(|r| r.contains("p=")).unwrap_or(0);
+            let txt = records[pick].clone();
+            KeyLookupOutcome::Found {
+                parsed: Box::new(parse_dkim_key(&txt)),
+                txt,
+                record_count: records.len() as u32,
+            }
+        }
+        DnsOutcome::Records(_) | DnsOutcome::NoData | DnsOutcome::NxDomain => {
+            KeyLookupOutcome::NotFound
+        }
+        other => KeyLookupOutcome::DnsFailure(other.describe()),
+    };
+    DkimKeyLookup {
+        selector: selector.to_string(),
+        name,
+        outcome,
+    }
+}
+
+/// Whether the user named the selector or the planner guessed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SelectorOrigin {
+    /// Given by the user or seen in a signature: absence is a failure.
+    #[default]
+    Given,
+    /// One of the common selectors tried: absence is just info.
+    Guessed,
+}
+
+/// The checks for one selector, each with `subject` = selector:
+/// `dkim.key`, `dkim.key-length`, `dkim.testing`, `dkim.revoked`.
+pub fn lint_dkim_key(found: &DkimKeyLookup, origin: SelectorOrigin) -> Vec<Check> {
+    let subject = found.selector.as_str();
+    let mut checks = Vec::new();
+    let others = ["dkim.key-length", "dkim.testing", "dkim.revoked"];
+    match &found.outcome {
+        KeyLookupOutcome::DnsFailure(description) => {
+            checks.push(Check::new(
+                "dkim.key",
+                Status::Error,
+                format!("the TXT query for {} failed: {description}", found.name),
+            ));
+            for id in others {
+                checks.push(Check::new(id, Status::NotTested, "key lookup failed"));
+            }
+        }
+        KeyLookupOutcome::NotFound => {
+            let status = match origin {
+                SelectorOrigin::Given => Status::Fail,
+                SelectorOrigin::Guessed => Status::Info,
+            };
+            checks.push(Check::new(
+                "dkim.key",
+                status,
+                format!("no key record at {}", found.name),
+            ));
+            for id in others {
+                checks.push(Check::new(id, Status::NotApplicable, "no key record"));
+            }
+        }
+        KeyLookupOutcome::Found {
+            txt,
+            parsed,
+            record_count,
+        } => {
+            let mut detail = format!("{}: \"{txt}\"", found.name);
+            if *record_count > 1 {
+                detail.push_str(&format!(" ({record_count} TXT records at this name; results are undefined, RFC 6376 §3.6.2.2)"));
+            }
+            let errors = describe_errors(&parsed.diagnostics);
+            let warnings = join_descriptions(
+                parsed
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == Severity::Warning),
+            );
+            let status = if !errors.is_empty() || *record_count > 1 {
+                Status::Fail
+            } else if !warnings.is_empty() {
+                Status::Warn
+            } else {
+                Status::Pass
+            };
+            if !errors.is_empty() {
+                detail.push_str(&format!("; errors: {errors}"));
+            }
+            if !warnings.is_empty() {
+                detail.push_str(&format!("; warnings: {warnings}"));
+            }
+            checks.push(Check::new("dkim.key", status, detail));
+            checks.push(match parsed.key {
+                KeyStatus::Rsa { bits } if bits < 1024 => Check::new(
+                    "dkim.key-length",
+                    Status::Fail,
+                    format!("RSA {bits} bits: verifiers must not accept keys under 1024 bits"),
+                )
+                .with_fix("Generate a 2048-bit RSA key and publish it under a new selector."),
+                KeyStatus::Rsa { bits } if bits < 2048 => Check::new(
+                    "dkim.key-length",
+                    Status::Warn,
+                    format!("RSA {bits} bits: weak; use 2048 bits"),
+                )
+                .with_fix("Generate a 2048-bit RSA key and publish it under a new selector."),
+                KeyStatus::Rsa { bits } if bits > 4096 => Check::new(
+                    "dkim.key-length",
+                    Status::Warn,
+                    format!("RSA {bits} bits: verifiers need only support keys up to 4096 bits (RFC 8301 §3.2)"),
+                ),
+                KeyStatus::Rsa { bits } => {
+                    Check::new("dkim.key-length", Status::Pass, format!("RSA {bits} bits"))
+                }
+                KeyStatus::Ed25519 => {
+                    Check::new("dkim.key-length", Status::Pass, "Ed25519 (RFC 8463)")
+                }
+                KeyStatus::Revoked => Check::new(
+                    "dkim.key-length",
+                    Status::NotApplicable,
+                    "the key is revoked",
+                ),
+                KeyStatus::Missing | KeyStatus::Invalid => {
+                    Check::new("dkim.key-length", Status::NotApplicable, "no usable key")
+                }
+            });
+            let record = &parsed.record;
+            checks.push(if record.is_testing() {
+                let mut fixed = record.clone();
+                fixed.flags.retain(|f| f != "y");
+                Check::new(
+                    "dkim.testing",
+                    Status::Warn,
+                    "t=y: verifiers treat failures as unsigned mail",
+                )
+                .with_suggestion(fixed.to_string())
+            } else if record.flags.iter().any(|f| f == "s") {
+                Check::new(
+                    "dkim.testing",
+                    Status::Pass,
+                    "not in testing mode; t=s: no subdomains of the signing domain",
+                )
+            } else {
+                Check::new("dkim.testing", Status::Pass, "not in testing mode")
+            });
+            checks.push(if record.is_revoked() {
+                let status = match origin {
+                    SelectorOrigin::Given => Status::Fail,
+                    SelectorOrigin::Guessed => Status::Info,
+                };
+                Check::new(
+                    "dkim.revoked",
+                    status,
+                    "empty p=: the key is revoked, signatures with this selector fail",
+                )
+            } else {
+                Check::new("dkim.revoked", Status::Pass, "the key is not revoked")
+            });
+        }
+    }
+    checks
+        .into_iter()
+        .map(|c| c.with_subject(subject))
+        .collect()
+}
+
+/// Looks up and lints one selector: [`lookup_key`] then [`lint_dkim_key`].
+pub async fn audit_dkim_selector<L: DnsLookup>(
+    lookup: &L,
+    selector: &str,
+    domain: &str,
+    origin: SelectorOrigin,
+) -> (DkimKeyLookup, Vec<Check>) {
+    let found = lookup_key(lookup, selector, domain).await;
+    let checks = lint_dkim_key(&found, origin);
+    (found, checks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::{block_on_ready, QueryType, ZoneData, ZoneRecord};
+
+    fn data(name: &str) -> String {
+        let path = format!(
+            "{}/../../shared/conformance/dkimpy-data/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn dkimpy_key_files() {
+        // (file, has error, expected key)
+        let cases = [
+            ("test.txt", false, KeyStatus::Rsa { bits: 1024 }),
+            ("test2.txt", false, KeyStatus::Rsa { bits: 1024 }),
+            ("test_tlsrpt.txt", false, KeyStatus::Rsa { bits: 1024 }),
+            ("ed25519test.dns", false, KeyStatus::Ed25519),
+            ("eximtest.dns", false, KeyStatus::Ed25519),
+            ("badk.txt", true, KeyStatus::Invalid),
+            ("badversion.txt", true, KeyStatus::Rsa { bits: 1024 }),
+            ("test_bad.txt", true, KeyStatus::Invalid),
+        ];
+        for (file, error, key) in cases {
+            let text = data(file);
+            let parsed = parse_dkim_key(text.trim_end_matches(['\r', '\n']));
+            assert_eq!(
+                parsed.has_errors(),
+                error,
+                "{file}: {:?}",
+                parsed.diagnostics
+            );
+            assert_eq!(parsed.key, key, "{file}: {:?}", parsed.diagnostics);
+        }
+    }
+
+    #[test]
+    fn checks_per_selector() {
+        let mut z = ZoneData::new();
+        z.add(
+            "s1._domainkey.example.com",
+            ZoneRecord::Txt(data("test.txt").trim().to_string()),
+        );
+        z.add(
+            "ed._domainkey.example.com",
+            ZoneRecord::Txt(data("eximtest.dns").trim().to_string()),
+        );
+        z.add(
+            "old._domainkey.example.com",
+            ZoneRecord::Txt("v=DKIM1; t=y; p=".into()),
+        );
+        z.add_timeout("slow._domainkey.example.com", Some(QueryType::Txt));
+        let cases = [
+            ("s1", "dkim.key", Status::Pass),
+            ("s1", "dkim.key-length", Status::Warn),
+            ("ed", "dkim.key-length", Status::Pass),
+            ("old", "dkim.revoked", Status::Fail),
+            ("old", "dkim.testing", Status::Warn),
+            ("missing", "dkim.key", Status::Fail),
+            ("slow", "dkim.key", Status::Error),
+        ];
+        for (selector, id, want) in cases {
+            let (_, checks) = block_on_ready(audit_dkim_selector(
+                &z,
+                selector,
+                "example.com",
+                SelectorOrigin::Given,
+            ));
+            let check = checks.iter().find(|c| c.id == id).unwrap();
+            assert_eq!(check.status, want, "{selector} {id}: {check:?}");
+            assert_eq!(check.subject.as_deref(), Some(selector));
+        }
+    }
+
+    #[test]
+    fn display_round_trip() {
+        let input = "v=DKIM1; h=sha256; k=rsa; s=email; t=y:s; p=";
+        let parsed = parse_dkim_key(input);
+        assert_eq!(parsed.record.to_string(), input);
+        let parsed = parse_dkim_key("v=DKIM1; h=sha1; p=");
+        let codes: Vec<_> = parsed.diagnostics.iter().map(|d| d.code).collect();
+        assert!(
+            codes.contains(&"dkim.sha1-allowed") && codes.contains(&"dkim.no-sha256"),
+            "{codes:?}"
+        );
+    }
+}
