@@ -5,11 +5,13 @@
 //! same code runs natively (CLI, server) and in the browser (wasm32).
 #![deny(missing_docs)]
 
+pub mod checklists;
 pub mod dns;
 pub mod domain_name;
 pub mod headers;
 pub mod org_domain;
 pub mod report;
+pub mod smtp_codes;
 
 /// The version of mxlens that produced a report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
