@@ -350,10 +350,13 @@ Diagnostic-Code: smtp; 451 4.7.1 Greylisted, see https://example.org/greylist\r\
         );
     }
 
+    /// Input, expected statuses, expected subjects.
+    type TextCase<'a> = (&'a str, &'a [Status], &'a [Option<&'a str>]);
+
     #[test]
     fn text_table() {
         // input, expected statuses, expected subjects
-        let cases: &[(&str, &[Status], &[Option<&str>])] = &[
+        let cases: &[TextCase] = &[
             (
                 "550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown",
                 &[Status::Fail],
