@@ -9,6 +9,9 @@ pub mod bulk;
 pub mod canspam;
 pub mod postal;
 
+#[cfg(test)]
+mod corpus_tests;
+
 pub use bulk::bulk_sender;
 pub use canspam::can_spam;
 
@@ -73,7 +76,9 @@ impl ChecklistInputs {
                 body.push('\n');
             }
         }
-        let has_body = !body.trim().is_empty();
+        // No header block at all means mail-parser took the whole paste as a
+        // body: that is not a message body (e.g. a bare SMTP line).
+        let has_body = !body.trim().is_empty() && !msg.headers().is_empty();
         let from = msg.from().and_then(|a| a.first());
         ChecklistInputs {
             has_body,

@@ -95,6 +95,26 @@ pub fn decode(msg: &Message<'_>) -> Vec<SpamVerdict> {
     out
 }
 
+/// Fields that describe the connection rather than the verdict; they stay
+/// in [`SpamVerdict::fields`] but are left out of the check's one-line detail.
+const CONTEXT_FIELDS: &[&str] = &[
+    "CIP",
+    "CTRY",
+    "LANG",
+    "H",
+    "PTR",
+    "SFS",
+    "SFP",
+    "DIR",
+    "ARA",
+    "RULEID",
+    "ARC",
+    "version",
+    "autolearn",
+    "X-Spam-Level",
+    "ASN",
+];
+
 /// `msg.spam-verdicts`: one check per filter, `warn` when it marked the
 /// message as spam, `info` otherwise; `not_applicable` when none is present.
 pub fn checks(verdicts: &[SpamVerdict]) -> Vec<Check> {
@@ -111,7 +131,7 @@ pub fn checks(verdicts: &[SpamVerdict]) -> Vec<Check> {
             let notable: Vec<String> = v
                 .fields
                 .iter()
-                .filter(|f| !f.meaning.is_empty())
+                .filter(|f| !f.meaning.is_empty() && !CONTEXT_FIELDS.contains(&f.name.as_str()))
                 .take(12)
                 .map(|f| format!("{}={}: {}", f.name, f.value, f.meaning))
                 .collect();
