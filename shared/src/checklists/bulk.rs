@@ -178,7 +178,7 @@ fn one_click(i: &ChecklistInputs) -> ChecklistItem {
         return item(
             id,
             ChecklistStatus::NotApplicable,
-            "No sign of bulk or list mail (no List-Unsubscribe, List-Id, Precedence or Feedback-ID); transactional and personal mail are exempt.",
+            "No sign of bulk or list mail (no List-Unsubscribe, List-Id or Precedence: bulk); transactional and personal mail are exempt.",
         );
     }
     let mut missing = Vec::new();

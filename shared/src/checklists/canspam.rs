@@ -225,7 +225,7 @@ fn postal_address(i: &ChecklistInputs) -> ChecklistItem {
         None => item(
             id,
             ChecklistStatus::Fail,
-            "No postal address found in the body. Include your valid physical postal address: a street address, or a PO Box or private mailbox registered with the USPS.",
+            "No postal address found in the body. Commercial messages must include your valid physical postal address: a street address, or a PO Box or private mailbox registered with the USPS (transactional and personal messages are exempt).",
         ),
     }
 }
@@ -272,7 +272,7 @@ fn opt_out(i: &ChecklistInputs) -> ChecklistItem {
         (None, None) => item(
             id,
             ChecklistStatus::Fail,
-            "No opt-out: neither an unsubscribe link or text in the body nor a List-Unsubscribe header.",
+            "No opt-out: neither an unsubscribe link or text in the body nor a List-Unsubscribe header. Commercial messages must offer one (transactional and personal messages are exempt).",
         ),
     }
 }

@@ -310,8 +310,35 @@ fn is_capitalised_word(w: &str) -> bool {
             .all(|c| c.is_alphabetic() || c == '-' || c == '.' || c == '\'')
 }
 
-/// A locality line at `k`: returns the end index when it matches.
-fn locality_at(tokens: &[Token], k: usize) -> Option<usize> {
+/// Unit designators whose number must not be read as a postal code.
+const UNIT_WORDS: &[&str] = &[
+    "suite",
+    "ste",
+    "unit",
+    "apt",
+    "apartment",
+    "floor",
+    "fl",
+    "room",
+    "rm",
+    "#",
+    "no",
+    "bldg",
+    "building",
+    "dept",
+];
+
+/// A locality line at `k`: returns the end index when it matches. North
+/// American and UK forms only when `strict`; continental forms otherwise.
+fn locality_at(tokens: &[Token], k: usize, strict: bool) -> Option<usize> {
+    if strict {
+        strict_locality_at(tokens, k)
+    } else {
+        continental_locality_at(tokens, k)
+    }
+}
+
+fn strict_locality_at(tokens: &[Token], k: usize) -> Option<usize> {
     let w = tokens[k].word.as_str();
     let next = tokens.get(k + 1).map(|t| t.word.as_str());
     // US: "IL 62701" or "IL 62701-1234"
@@ -336,6 +363,15 @@ fn locality_at(tokens: &[Token], k: usize) -> Option<usize> {
                 k
             },
         );
+    }
+    None
+}
+
+fn continental_locality_at(tokens: &[Token], k: usize) -> Option<usize> {
+    let w = tokens[k].word.as_str();
+    let next = tokens.get(k + 1).map(|t| t.word.as_str());
+    if k > 0 && UNIT_WORDS.contains(&lower(&tokens[k - 1].word).as_str()) {
+        return None;
     }
     // Continental Europe: "10115 Berlin", "8001 Zürich", "75002 Paris", "D-10115 Berlin", "1012 AB Amsterdam"
     let digits = w
@@ -366,12 +402,16 @@ pub fn find_postal_address(text: &str) -> Option<String> {
         let Some(line_end) = street_at(&tokens, i).or_else(|| po_box_at(&tokens, i)) else {
             continue;
         };
-        // The locality follows within a dozen tokens (city names, "Suite 200", commas).
-        for k in line_end + 1..(line_end + 14).min(tokens.len()) {
-            if let Some(end) = locality_at(&tokens, k) {
-                let snippet = &text[tokens[i].start..tokens[end].end];
-                let cleaned: String = snippet.split_whitespace().collect::<Vec<_>>().join(" ");
-                return Some(cleaned.trim_end_matches([',', '.', ';']).to_string());
+        // The locality follows within a dozen tokens (city names, "Suite 200",
+        // commas). North American and UK forms win over continental ones.
+        let window = line_end + 1..(line_end + 14).min(tokens.len());
+        for strict in [true, false] {
+            for k in window.clone() {
+                if let Some(end) = locality_at(&tokens, k, strict) {
+                    let snippet = &text[tokens[i].start..tokens[end].end];
+                    let cleaned: String = snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+                    return Some(cleaned.trim_end_matches([',', '.', ';']).to_string());
+                }
             }
         }
     }
@@ -459,6 +499,14 @@ mod tests {
             ("We moved to 42 Elm Road.", None),
             ("", None),
             ("Unsubscribe | Privacy", None),
+            (
+                "Example Shop\n350 Fifth Avenue\nSuite 4100\nNew York, NY 10118\nUSA",
+                Some("350 Fifth Avenue Suite 4100 New York, NY 10118"),
+            ),
+            (
+                "Example Shop · 350 Fifth Avenue · Suite 4100 · New York, NY 10118 · USA",
+                Some("350 Fifth Avenue · Suite 4100 · New York, NY 10118"),
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(

@@ -550,14 +550,6 @@ pub fn message_id_problem(value: &str) -> Option<(String, bool)> {
     if !right_ok {
         return Some((format!("has an invalid right part \"{right}\""), false));
     }
-    if !right.contains('.') && !right.starts_with('[') {
-        return Some((
-            format!(
-                "has a right part \"{right}\" that is not a domain name; use the sender's domain"
-            ),
-            false,
-        ));
-    }
     None
 }
 
@@ -575,11 +567,25 @@ pub fn check_message_id(msg: &Message<'_>) -> Check {
         .with_fix(fix);
     };
     match message_id_problem(value) {
-        None => Check::new(
-            "msg.message-id",
-            Status::Pass,
-            format!("Message-ID: {value}"),
-        ),
+        None => {
+            let right = value
+                .trim()
+                .trim_end_matches('>')
+                .rsplit_once('@')
+                .map_or("", |(_, r)| r);
+            // RFC 5322 §3.6.4 only suggests a domain name on the right; a bare
+            // host name is legal but less certain to be unique.
+            let note = if !right.contains('.') && !right.starts_with('[') {
+                format!(" (the right part \"{right}\" is a host name, not a domain name: legal, but a domain makes the id globally unique)")
+            } else {
+                String::new()
+            };
+            Check::new(
+                "msg.message-id",
+                Status::Pass,
+                format!("Message-ID: {value}{note}"),
+            )
+        }
         Some((problem, true)) => Check::new(
             "msg.message-id",
             Status::Fail,
@@ -983,7 +989,7 @@ mod tests {
             ("<a.b@[192.0.2.1]>", None),
             ("abc@example.com", Some(false)),
             ("<abc>", Some(true)),
-            ("<abc@localhost>", Some(false)),
+            ("<abc@localhost>", None),
             ("<\"quoted\"@example.com>", Some(false)),
             ("<a b@example.com>", Some(true)),
             ("", Some(true)),

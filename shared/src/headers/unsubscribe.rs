@@ -37,8 +37,10 @@ pub struct UnsubscribeState {
     pub post_value_ok: bool,
     /// One DKIM signature's `h=` lists both List-Unsubscribe and List-Unsubscribe-Post.
     pub dkim_covers_both: bool,
-    /// The message looks like bulk or list mail (List-Id, Precedence, Feedback-ID...).
+    /// The message looks like bulk or list mail (List-Id, Precedence: bulk/list, List-Unsubscribe-Post).
     pub looks_bulk: bool,
+    /// A discussion list (List-Post present): members post to it, it is not marketing.
+    pub discussion_list: bool,
     /// All RFC 8058 conditions we can see from the headers hold.
     pub one_click: bool,
 }
@@ -110,10 +112,10 @@ fn looks_bulk(msg: &Message<'_>) -> bool {
     let precedence = raw_values(msg, "Precedence")
         .iter()
         .any(|v| matches!(v.to_ascii_lowercase().as_str(), "bulk" | "list" | "junk"));
+    // Feedback-ID is not a sign: Amazon SES and others add it to transactional mail too.
     precedence
         || count_headers(msg, "List-Id") > 0
         || count_headers(msg, "List-Unsubscribe-Post") > 0
-        || count_headers(msg, "Feedback-ID") > 0
 }
 
 /// Reads the unsubscribe state. `dkim_signed_headers` holds one `h=` list per
@@ -122,6 +124,7 @@ fn looks_bulk(msg: &Message<'_>) -> bool {
 pub fn state(msg: &Message<'_>, dkim_signed_headers: &[Vec<String>]) -> UnsubscribeState {
     let mut st = UnsubscribeState {
         looks_bulk: looks_bulk(msg),
+        discussion_list: count_headers(msg, "List-Post") > 0,
         ..UnsubscribeState::default()
     };
     let values = raw_values(msg, "List-Unsubscribe");
@@ -183,7 +186,7 @@ fn list_unsubscribe_check(st: &UnsubscribeState) -> Check {
             Check::new(
                 id,
                 Status::Fail,
-                "No List-Unsubscribe header, yet the message is list or bulk mail (List-Id, Precedence or Feedback-ID). Gmail and Yahoo require it from bulk senders.",
+                "No List-Unsubscribe header, yet the message is list or bulk mail (List-Id or Precedence). Gmail and Yahoo require it from bulk senders.",
             )
             .with_fix(fix)
         } else {
@@ -288,7 +291,8 @@ fn one_click_check(st: &UnsubscribeState) -> Check {
     }
     // Tried one-click (Post header present) and got it wrong: fail. A plain
     // list without the Post header: fail for bulk mail, warn otherwise.
-    let status = if st.has_post || st.looks_bulk {
+    // Discussion lists are not the marketing mail the rule targets: warn.
+    let status = if st.has_post || (st.looks_bulk && !st.discussion_list) {
         Status::Fail
     } else {
         Status::Warn
@@ -404,6 +408,18 @@ mod tests {
                 vec![],
                 Status::Pass,
                 Status::Warn,
+            ),
+            (
+                "List-Id: <dev.example.org>\r\nList-Post: <mailto:dev@example.org>\r\nList-Unsubscribe: <mailto:dev-leave@example.org>\r\n",
+                vec![],
+                Status::Pass,
+                Status::Warn,
+            ),
+            (
+                "Feedback-ID: 1:2:ses\r\n",
+                vec![],
+                Status::NotApplicable,
+                Status::NotApplicable,
             ),
             (
                 "List-Unsubscribe: https://example.com/u\r\n",
