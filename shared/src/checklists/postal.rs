@@ -269,7 +269,7 @@ fn is_ca_postal(a: &str, b: Option<&str>) -> bool {
                 }
             })
     };
-    (a.len() == 6 && pattern(&a[..3], true) && pattern(&a[3..], false))
+    (a.len() == 6 && a.is_ascii() && pattern(&a[..3], true) && pattern(&a[3..], false))
         || (pattern(a, true) && b.is_some_and(|b| pattern(b, false)))
 }
 
@@ -521,6 +521,10 @@ mod tests {
     fn never_panics() {
         for input in [
             "1",
+            "1 Main St ON ééé",
+            "1 Main St ON é1é",
+            "1 Main St SW1Aé 2AA",
+            "1 Main St ééééé",
             "1 a",
             "PO",
             "P.O. Box",

@@ -286,6 +286,27 @@ pub fn checks_for_text(raw: &str) -> Vec<Check> {
         .collect()
 }
 
+/// True when the paste is not a message but SMTP reply text: its first
+/// non-empty line starts with a reply code (`550 5.1.1 ...`, `421-4.7.0 ...`)
+/// or with an enhanced status code alone.
+pub fn looks_like_bare_reply(raw: &str) -> bool {
+    raw.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .is_some_and(|first| explain(first).is_some())
+}
+
+/// The `smtp.reply-code` checks for any paste, in one call: a bare reply
+/// text (or a paste mail-parser found no headers in) goes through
+/// [`checks_for_text`]; a parsed message through [`checks`]. `msg` is the
+/// paste parsed with `MessageParser::parse`, `None` when it did not parse.
+pub fn checks_for_input(raw: &str, msg: Option<&Message<'_>>) -> Vec<Check> {
+    match msg {
+        Some(m) if !m.headers().is_empty() && !looks_like_bare_reply(raw) => checks(m),
+        _ => checks_for_text(raw),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,6 +404,29 @@ Diagnostic-Code: smtp; 451 4.7.1 Greylisted, see https://example.org/greylist\r\
             let subj: Vec<Option<&str>> = c.iter().map(|c| c.subject.as_deref()).collect();
             assert_eq!(subj, *subjects, "input: {input:?}");
         }
+    }
+
+    #[test]
+    fn checks_for_input_table() {
+        // input, expected number of reply checks
+        let cases: &[(&str, usize)] = &[
+            ("550 5.1.1 <bob@example.com>: User unknown", 1),
+            ("\n\n451 4.7.1 Greylisted\n", 1),
+            ("421-4.7.0 rate limited\n421 4.7.0 try later - gsmtp\n", 1),
+            (
+                "From: a@example.com\r\nSubject: hi\r\n\r\nbody 550 5.1.1 quoted\r\n",
+                0,
+            ),
+            (DSN, 2),
+            ("", 0),
+        ];
+        for (input, want) in cases {
+            let msg = MessageParser::default().parse(input.as_bytes());
+            let got = checks_for_input(input, msg.as_ref());
+            assert_eq!(got.len(), *want, "input: {input:?} got {got:#?}");
+        }
+        assert!(looks_like_bare_reply("  550 5.7.1 blocked"));
+        assert!(!looks_like_bare_reply("From: a@example.com"));
     }
 
     #[test]
