@@ -555,3 +555,43 @@ fn mutated_corpus_never_panics() {
         let _ = hygiene::parse_rfc5322_date(&text);
     }
 }
+
+/// Random strings over an alphabet of the characters the parsers branch on,
+/// fed to every string-level parser. Nothing may panic.
+#[test]
+fn random_strings_never_panic() {
+    const ALPHABET: &[&str] = &[
+        "5", "4", "2", "0", "1", "7", ".", "-", " ", "\t", "\n", "\r\n", ":", ";", ",", "<", ">",
+        "@", "(", ")", "[", "]", "=", "\"", "é", "€", "＠", "：", "Re", "ON", "SW1A", "2AA", "St",
+        "PO", "Box", "straße", "smtp;", "said:", "Yes", "score", "tests", "SCL", "CAT", "SPM",
+        "Final-Recipient", "Status", "Action", "failed", "https://", "mailto:", "Tue", "Jul",
+        "+0000", "GMT", "\u{0}", "\u{FFFD}",
+    ];
+    let mut state: u64 = 0xD1B5_4A32_D192_ED03;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    for _ in 0..3000 {
+        let len = (next() % 40) as usize;
+        let s: String = (0..len)
+            .map(|_| ALPHABET[(next() as usize) % ALPHABET.len()])
+            .collect();
+        let _ = crate::smtp_codes::explain(&s);
+        let _ = crate::smtp_codes::find_replies(&s);
+        let _ = unsubscribe::parse_list_header(&s);
+        let _ = spam::decode_spamassassin(Some(&s), Some(&s), Some(&s), Some(&s));
+        let _ = spam::decode_rspamd(Some(&s), Some(&s), Some(&s));
+        let _ = spam::decode_microsoft(Some(&s), Some(&s), Some(&s));
+        let _ = bounce::parse_delivery_status(&s);
+        let _ = bounce::checks_for_text(&s);
+        let _ = super::postal::find_postal_address(&s);
+        let _ = hygiene::parse_rfc5322_date(&s);
+        let _ = hygiene::message_id_problem(&s);
+        let _ = hygiene::reply_prefix(&s);
+        let _ = hygiene::addresses_in_display_name(&s);
+        let _ = hygiene::addr_spec_problem(&s);
+    }
+}
