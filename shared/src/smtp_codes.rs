@@ -502,6 +502,24 @@ fn build(
         likely_cause.push_str(" The text names a DNS blocklist: the sending IP is listed.");
         what_to_do.push_str(" Look the IP up on the named blocklist and follow its delisting procedure after fixing the cause.");
     }
+    // Yahoo's bracketed codes (Yahoo Sender Hub, "SMTP error codes").
+    if lower.contains("[tss04]") {
+        likely_cause = "Yahoo temporarily defers mail from your IP because of unexpected volume or user complaints (TSS04).".to_string();
+        what_to_do = "Let your server retry, slow down, and reduce complaints: send only to engaged recipients and honour unsubscribes. Join Yahoo's Complaint Feedback Loop.".to_string();
+        provider = Some("Yahoo".to_string());
+        refs.push("Yahoo Sender Hub: SMTP error codes".to_string());
+    } else if lower.contains("[tss09]") {
+        likely_cause =
+            "Yahoo permanently defers all mail from your IP (TSS09); retrying will not succeed."
+                .to_string();
+        what_to_do = "Stop sending from this IP, fix the cause (compromised account, list quality), and contact Yahoo through the Sender Hub.".to_string();
+        provider = Some("Yahoo".to_string());
+        refs.push("Yahoo Sender Hub: SMTP error codes".to_string());
+    } else if provider.as_deref() == Some("Yahoo") && enhanced_code.as_deref() == Some("5.7.9") {
+        likely_cause = "Yahoo refused the message for policy reasons, most often a DMARC failure on a domain with p=reject.".to_string();
+        what_to_do = "Make SPF or DKIM pass aligned with the From domain.".to_string();
+        refs.push("Yahoo Sender Hub: SMTP error codes".to_string());
+    }
     if basic == Some(554) && lower.contains("no smtp service") {
         likely_cause = "The server refuses the connection itself (RFC 5321 §3.1), usually because the connecting IP is blocked.".to_string();
     }
@@ -818,6 +836,9 @@ mod tests {
             ("551 User not local; please try <bob@example.net>", Some(551), None, ReplyClass::PermanentFailure, "forward-path"),
             ("521 example.net does not accept mail", Some(521), None, ReplyClass::PermanentFailure, "never accepts"),
             ("556 5.1.10 Recipient address has null MX", Some(556), Some("5.1.10"), ReplyClass::PermanentFailure, "null MX"),
+            ("421 4.7.0 [TSS04] Messages from 203.0.113.5 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", Some(421), Some("4.7.0"), ReplyClass::TransientFailure, "TSS04"),
+            ("553 5.7.2 [TSS09] All messages from 203.0.113.5 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes", Some(553), Some("5.7.2"), ReplyClass::PermanentFailure, "TSS09"),
+            ("554 5.7.9 Message not accepted for policy reasons. See https://senders.yahooinc.com/error-codes", Some(554), Some("5.7.9"), ReplyClass::PermanentFailure, "DMARC"),
             ("500 5.5.1 Command unrecognized", Some(500), Some("5.5.1"), ReplyClass::PermanentFailure, "command"),
             ("501 5.1.7 Bad sender address syntax", Some(501), Some("5.1.7"), ReplyClass::PermanentFailure, "malformed"),
             ("502 5.5.1 Command not implemented", Some(502), Some("5.5.1"), ReplyClass::PermanentFailure, "command"),
