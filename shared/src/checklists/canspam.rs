@@ -4,7 +4,7 @@
 
 use super::postal::find_postal_address;
 use super::{is_pass, item, ChecklistInputs};
-use crate::headers::hygiene::reply_prefix;
+use crate::headers::hygiene::{is_forward_prefix, reply_prefix};
 use crate::report::{ChecklistItem, ChecklistStatus};
 
 /// Body phrases that offer an opt-out (English, German, French, Spanish,
@@ -145,7 +145,18 @@ fn subject(i: &ChecklistInputs) -> ChecklistItem {
             "No subject. Verify that the subject you send reflects the content.",
         );
     };
-    if i.fake_reply == Some(true) || (i.fake_reply.is_none() && reply_prefix(subject).is_some()) {
+    let prefix = reply_prefix(subject);
+    let fake = i.fake_reply == Some(true) || (i.fake_reply.is_none() && prefix.is_some());
+    if fake && prefix.as_deref().is_some_and(is_forward_prefix) {
+        return item(
+            id,
+            ChecklistStatus::Manual,
+            format!(
+                "\"{subject}\" claims to be a forward without In-Reply-To or References. Some mail clients omit them on real forwards; a commercial message must not pretend to be one."
+            ),
+        );
+    }
+    if fake {
         return item(
             id,
             ChecklistStatus::Fail,

@@ -794,8 +794,20 @@ pub fn check_display_name_spoof(msg: &Message<'_>) -> Check {
 /// Reply and forward prefixes in common languages (lower case, without the colon).
 const REPLY_PREFIXES: &[&str] = &[
     "re", "fw", "fwd", "aw", "wg", "tr", "rv", "sv", "vs", "antw", "odp", "res", "enc", "r", "rif",
-    "i", "vl", "vb", "ynt", "ilt", "prs", "回复", "答复", "转发", "回覆", "轉寄", "返信", "転送",
+    "i", "vl", "ynt", "ilt", "回复", "答复", "转发", "回覆", "轉寄", "返信", "転送",
 ];
+
+/// The forward prefixes among [`REPLY_PREFIXES`] (English, German WG, French
+/// TR, Spanish RV, Italian I, Finnish VL, Portuguese ENC, Turkish İLT, CJK).
+const FORWARD_PREFIXES: &[&str] = &[
+    "fw", "fwd", "wg", "tr", "rv", "i", "vl", "enc", "ilt", "转发", "轉寄", "転送",
+];
+
+/// True when `prefix` (as returned by [`reply_prefix`]) marks a forward
+/// rather than a reply. Some mail clients omit References on forwards.
+pub fn is_forward_prefix(prefix: &str) -> bool {
+    FORWARD_PREFIXES.contains(&prefix.trim_end_matches(':').to_lowercase().as_str())
+}
 
 /// The reply/forward prefix the subject starts with, if any (e.g. `Re:`,
 /// `RE :`, `Fwd[2]:`, `AW:`, `TR:`, full-width colon).
@@ -861,9 +873,14 @@ pub fn check_fake_reply(msg: &Message<'_>) -> Check {
     }
     let thread_index = count_headers(msg, "Thread-Index") > 0;
     let detail = format!(
-        "The subject \"{subject}\" starts with \"{prefix}\" but there is no In-Reply-To or References header{}; filters and the FTC treat fake replies as deceptive.",
+        "The subject \"{subject}\" starts with \"{prefix}\" but there is no In-Reply-To or References header{}; filters and the FTC treat fake replies as deceptive.{}",
         if thread_index {
             " (only Outlook's Thread-Index, which is not an RFC 5322 reference)"
+        } else {
+            ""
+        },
+        if is_forward_prefix(&prefix) {
+            " Some mail clients omit References on forwards: if a person really forwarded this message, ignore this."
         } else {
             ""
         }
@@ -1095,6 +1112,22 @@ mod tests {
                 *want,
                 "input: {subject:?}"
             );
+        }
+    }
+
+    #[test]
+    fn forward_prefix_table() {
+        let cases: &[(&str, bool)] = &[
+            ("Fwd:", true),
+            ("FW:", true),
+            ("WG:", true),
+            ("TR:", true),
+            ("Re:", false),
+            ("AW:", false),
+            ("SV:", false),
+        ];
+        for (prefix, want) in cases {
+            assert_eq!(is_forward_prefix(prefix), *want, "input: {prefix:?}");
         }
     }
 

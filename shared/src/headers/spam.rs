@@ -133,7 +133,13 @@ pub fn checks(verdicts: &[SpamVerdict]) -> Vec<Check> {
                 .iter()
                 .filter(|f| !f.meaning.is_empty() && !CONTEXT_FIELDS.contains(&f.name.as_str()))
                 .take(12)
-                .map(|f| format!("{}={}: {}", f.name, f.value, f.meaning))
+                .map(|f| {
+                    if f.value.is_empty() {
+                        format!("{}: {}", f.name, f.meaning)
+                    } else {
+                        format!("{}={}: {}", f.name, f.value, f.meaning)
+                    }
+                })
                 .collect();
             let detail = if notable.is_empty() {
                 v.summary.clone()
