@@ -908,6 +908,18 @@ mod tests {
                 "550-5.7.26 blocked because the sender is\n550-5.7.26 unauthenticated.\n550 5.7.26 gsmtp\nthen later\n421 4.7.0 try again later",
                 &["550 5.7.26", "421 4.7.0"],
             ),
+            (
+                "SMTP error from remote mail server after RCPT TO:<kim@example.net>:\n    550 5.1.1 <kim@example.net>: Recipient address rejected: User unknown",
+                &["550 5.1.1"],
+            ),
+            (
+                "<kim@example.net>:\n192.0.2.25 does not like recipient.\nRemote host said: 550 5.1.1 No such user\nGiving up on 192.0.2.25.",
+                &["550 5.1.1"],
+            ),
+            (
+                "host mx.example.net [192.0.2.25]: 554 5.7.1 Service unavailable; Client host [203.0.113.5] blocked using zen.spamhaus.org",
+                &["554 5.7.1"],
+            ),
             ("We have 550 employees and 5.1 million users", &[]),
             ("Reporting-MTA: dns; mail.example.com\nArrival-Date: Tue, 1 Jul 2025 10:00:00 +0000", &[]),
             ("", &[]),

@@ -18,7 +18,7 @@ pub use canspam::can_spam;
 use mail_parser::Message;
 
 use crate::headers::unsubscribe::UnsubscribeState;
-use crate::report::{Check, ChecklistItem, ChecklistStatus, Status};
+use crate::report::{Check, ChecklistItem, ChecklistStatus, Checklists, Status};
 
 /// Everything the checklists look at. Fill it with
 /// [`ChecklistInputs::from_message`], then [`ChecklistInputs::apply_checks`],
@@ -110,6 +110,14 @@ impl ChecklistInputs {
     }
 }
 
+/// Both checklists, ready for [`crate::report::Report::checklists`].
+pub fn build(inputs: &ChecklistInputs) -> Checklists {
+    Checklists {
+        bulk_sender: bulk_sender(inputs),
+        can_spam: can_spam(inputs),
+    }
+}
+
 /// Builds a checklist row with its title from the catalogue.
 pub fn item(id: &str, status: ChecklistStatus, detail: impl Into<String>) -> ChecklistItem {
     ChecklistItem {
@@ -144,6 +152,8 @@ mod tests {
         }
         assert_eq!(bulk_sender(&inputs).len(), 9);
         assert_eq!(can_spam(&inputs).len(), 7);
+        let both = build(&inputs);
+        assert_eq!((both.bulk_sender.len(), both.can_spam.len()), (9, 7));
     }
 
     #[test]
