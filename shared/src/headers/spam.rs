@@ -85,12 +85,31 @@ pub fn decode(msg: &Message<'_>) -> Vec<SpamVerdict> {
     ) {
         out.push(v);
     }
-    if let Some(v) = decode_microsoft(
+    let delivery = first("X-Microsoft-Antispam-Mailbox-Delivery");
+    let microsoft = decode_microsoft(
         first("X-Forefront-Antispam-Report").as_deref(),
         first("X-Microsoft-Antispam").as_deref(),
         first("X-MS-Exchange-Organization-SCL").as_deref(),
-    ) {
-        out.push(v);
+    );
+    match (microsoft, delivery) {
+        (Some(mut v), Some(d)) => {
+            apply_mailbox_delivery(&mut v, &d);
+            out.push(v);
+        }
+        (Some(v), None) => out.push(v),
+        (None, Some(d)) => {
+            let mut v = SpamVerdict {
+                filter: "Microsoft EOP".to_string(),
+                verdict: SpamDecision::Unknown,
+                score: None,
+                required: None,
+                summary: "Microsoft mailbox delivery headers present".to_string(),
+                fields: Vec::new(),
+            };
+            apply_mailbox_delivery(&mut v, &d);
+            out.push(v);
+        }
+        (None, None) => {}
     }
     out
 }
@@ -801,6 +820,49 @@ fn dir_meaning(value: &str) -> &'static str {
     }
 }
 
+/// Adds the fields of X-Microsoft-Antispam-Mailbox-Delivery (e.g.
+/// `ucf:0;jmr:0;auth:0;dest:J;OFR:SpamFilterAuthJ;ENG:(...)`). Microsoft does
+/// not document this header; the meanings are the commonly observed ones,
+/// and `dest:J` (delivered to Junk Email) marks the verdict as spam.
+pub fn apply_mailbox_delivery(verdict: &mut SpamVerdict, value: &str) {
+    for part in value.split(';') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let (k, v) = part.split_once(':').unwrap_or((part, ""));
+        let (k, v) = (k.trim(), v.trim());
+        let meaning = match k.to_ascii_lowercase().as_str() {
+            "dest" => match v.to_ascii_uppercase().as_str() {
+                "I" => "delivered to the Inbox (undocumented field)".to_string(),
+                "J" => "delivered to the Junk Email folder (undocumented field)".to_string(),
+                "C" => "delivered to a custom folder (undocumented field)".to_string(),
+                _ => "destination folder (undocumented field)".to_string(),
+            },
+            "ofr" => format!(
+                "Outlook folder rule that decided the folder{} (undocumented field)",
+                if v.to_ascii_lowercase().contains("auth") {
+                    ": junked because authentication failed"
+                } else {
+                    ""
+                }
+            ),
+            "auth" => "authentication verdict flag (undocumented field)".to_string(),
+            "ucf" | "jmr" => "user or junk-mail-rule flag (undocumented field)".to_string(),
+            _ => String::new(),
+        };
+        if k.eq_ignore_ascii_case("dest") && v.eq_ignore_ascii_case("J") {
+            verdict.verdict = SpamDecision::Spam;
+            if !verdict.summary.contains("Junk") {
+                verdict
+                    .summary
+                    .push_str("; delivered to Junk Email (dest:J)");
+            }
+        }
+        verdict.fields.push(field(k, v, meaning));
+    }
+}
+
 /// Decodes Microsoft's anti-spam headers (Microsoft Learn, "Anti-spam message
 /// headers in Microsoft 365"). `forefront` is X-Forefront-Antispam-Report,
 /// `antispam` X-Microsoft-Antispam, `org_scl` X-MS-Exchange-Organization-SCL.
@@ -1057,6 +1119,26 @@ mod tests {
         let v = decode_microsoft(Some(cases[0].0), None, None).unwrap();
         assert!(meaning(&v, "IPV").contains("not on any IP reputation list"));
         assert_eq!(meaning(&v, "DIR"), "inbound message");
+    }
+
+    #[test]
+    fn mailbox_delivery_table() {
+        let cases: &[(&str, SpamDecision)] = &[
+            (
+                "ucf:0;jmr:0;auth:0;dest:I;ENG:(910001)(944506478)",
+                SpamDecision::NotSpam,
+            ),
+            (
+                "ucf:0;jmr:0;auth:0;dest:J;OFR:SpamFilterAuthJ;ENG:(910001)",
+                SpamDecision::Spam,
+            ),
+            (";;dest;:", SpamDecision::NotSpam),
+        ];
+        for (input, want) in cases {
+            let mut v = decode_microsoft(Some("SCL:1;SFV:NSPM;CAT:NONE;"), None, None).unwrap();
+            apply_mailbox_delivery(&mut v, input);
+            assert_eq!(v.verdict, *want, "input: {input:?}");
+        }
     }
 
     #[test]
