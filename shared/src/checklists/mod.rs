@@ -4,6 +4,29 @@
 //! The analysis gathers what it knows into [`ChecklistInputs`]; the
 //! backend may add facts from the live domain audit (PTR, DKIM key size).
 //! `None` always means "not known yet", never a pass.
+//!
+//! # Wiring in `analyze_message`
+//! ```text
+//! let text = String::from_utf8_lossy(normalised_input);
+//! let msg = MessageParser::default().parse(normalised_input);   // parse, not parse_headers: bounces and CAN-SPAM need the body
+//! if bounce::looks_like_bare_reply(&text) || msg.as_ref().map_or(true, |m| m.headers().is_empty()) {
+//!     checks = bounce::checks_for_text(&text);                   // bare SMTP line(s): nothing else applies
+//! } else {
+//!     let m = msg.as_ref().unwrap();
+//!     let dkim_h: Vec<Vec<String>> = /* one lower-case h= list per DKIM-Signature (core parser) */;
+//!     checks.extend(hygiene::checks(m, generated_at_unix));
+//!     checks.extend(unsubscribe::checks(m, &dkim_h));
+//!     checks.extend(spam::checks(&spam::decode(m)));
+//!     checks.extend(bounce::checks(m));                          // empty unless the message is a bounce/DSN
+//!     let mut inputs = ChecklistInputs::from_message(m, &dkim_h);
+//!     inputs.apply_checks(&checks);
+//!     inputs.spf_result = /* trusted A-R spf */; inputs.dkim_result = /* "pass" if any */;
+//!     inputs.dmarc_result = /* trusted A-R dmarc */;
+//!     inputs.spf_aligned = /* core alignment */; inputs.dkim_aligned = /* core alignment */;
+//!     inputs.hop_tls = /* TLS per hop after the sender */;
+//!     report.checklists = checklists::build(&inputs);
+//! }
+//! ```
 
 pub mod bulk;
 pub mod canspam;
