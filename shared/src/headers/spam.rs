@@ -337,7 +337,6 @@ const SPAMASSASSIN_RULES: &[(&str, &str)] = &[
     ("LOTS_OF_MONEY", "talks about large amounts of money"),
     ("ADVANCE_FEE_2_NEW_MONEY", "looks like advance-fee fraud"),
     ("URI_HEX", "a link uses a hexadecimal host name"),
-    ("SHORTENED_URL", "contains a URL shortener link"),
     ("PYZOR_CHECK", "listed in the Pyzor spam checksum database"),
     ("RAZOR2_CHECK", "listed in the Vipul's Razor spam database"),
     (
@@ -348,7 +347,6 @@ const SPAMASSASSIN_RULES: &[(&str, &str)] = &[
         "DCC_CHECK",
         "the body is bulk according to DCC (Distributed Checksum Clearinghouse)",
     ),
-    ("KAM_DMARC_STATUS", "DMARC checks could not complete"),
     ("NO_RELAYS", "no relays were found in the Received headers"),
     ("NO_RECEIVED", "no Received headers"),
     (
@@ -580,10 +578,6 @@ const RSPAMD_SYMBOLS: &[(&str, &str)] = &[
     ("RBL_SPAMHAUS_SBL", "the sending IP is on the Spamhaus SBL"),
     ("RBL_SPAMHAUS_XBL", "the sending IP is on the Spamhaus XBL"),
     ("RBL_SPAMHAUS_PBL", "the sending IP is on the Spamhaus PBL"),
-    (
-        "RBL_SENDERSCORE_REPUT_0",
-        "very poor Sender Score reputation",
-    ),
     ("RWL_MAILSPIKE_GOOD", "good Mailspike reputation"),
     ("RWL_MAILSPIKE_POSSIBLE", "neutral Mailspike reputation"),
     (
@@ -791,7 +785,6 @@ fn cat_meaning(value: &str) -> &'static str {
         "SPM" => "spam",
         "SPOOF" => "spoofing (failed composite authentication)",
         "UIMP" => "user impersonation",
-        "XSPM" => "cross-tenant spam",
         "NONE" => "no protection category applied",
         _ => "",
     }
@@ -940,11 +933,6 @@ pub fn decode_microsoft(
             "SFP" => "spam filter policy code (internal, undocumented)".to_string(),
             "ARC" => "ARC details seen by Microsoft 365".to_string(),
             "ARA" => "anti-spam rule data (internal, undocumented)".to_string(),
-            "RULEID" => "internal rule id (undocumented)".to_string(),
-            "CIPALLOWED" | "CIP-ALLOWED" => "the connecting IP is allowed".to_string(),
-            "OFR" => {
-                "Outlook folder rule (e.g. SpamFilterAuthJ: junked by authentication)".to_string()
-            }
             _ => String::new(),
         };
         fields.push(field(k, v, meaning));
