@@ -7,6 +7,7 @@
 //! `msg.fake-reply`.
 
 use mail_parser::{Address, Message};
+use serde::{Deserialize, Serialize};
 
 use crate::org_domain::organizational_domain;
 use crate::report::{Check, Status};
@@ -224,8 +225,8 @@ pub struct ParsedDate {
     pub timestamp: i64,
     /// The zone offset in minutes east of UTC.
     pub offset_minutes: i32,
-    /// Notes on obsolete or suspicious syntax (RFC 5322 §4.3), empty when clean.
-    pub notes: Vec<String>,
+    /// Warnings on obsolete or suspicious syntax (RFC 5322 §4.3), empty when clean.
+    pub notes: Vec<Diagnostic>,
 }
 
 const MONTHS: [&str; 12] = [
@@ -283,94 +284,268 @@ fn strip_comments(value: &str) -> String {
     out
 }
 
+/// How serious a parser diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The value is invalid.
+    Error,
+    /// Legal but obsolete, unusual or suspicious.
+    Warning,
+}
+
+/// One finding of a header-value parser, with its byte span in the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Byte offset where the problem starts in the parsed value.
+    pub start: u32,
+    /// Byte offset where it ends (exclusive).
+    pub end: u32,
+    /// Stable code, e.g. `date.bad-month`.
+    pub code: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, in words.
+    pub message: String,
+    /// The RFC section that defines the rule.
+    pub rfc: String,
+}
+
+impl Diagnostic {
+    /// Builds a diagnostic over `start..end`.
+    pub fn new(
+        start: usize,
+        end: usize,
+        code: &str,
+        severity: Severity,
+        message: impl Into<String>,
+        rfc: &str,
+    ) -> Self {
+        Diagnostic {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+            code: code.to_string(),
+            severity,
+            message: message.into(),
+            rfc: rfc.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A token of a structured header value with its byte span.
+#[derive(Debug, Clone, Copy)]
+struct SpannedToken<'a> {
+    start: usize,
+    end: usize,
+    text: &'a str,
+}
+
+/// Splits a structured value into tokens at whitespace, skipping RFC 5322
+/// §3.2.2 comments; each comma is a token of its own.
+fn spanned_tokens<'a>(value: &'a str) -> Vec<SpannedToken<'a>> {
+    let mut tokens = Vec::new();
+    let mut depth = 0u32;
+    let mut escaped = false;
+    let mut start: Option<usize> = None;
+    let close = |tokens: &mut Vec<SpannedToken<'a>>, start: &mut Option<usize>, end: usize| {
+        if let Some(s) = start.take() {
+            tokens.push(SpannedToken {
+                start: s,
+                end,
+                text: &value[s..end],
+            });
+        }
+    };
+    for (i, ch) in value.char_indices() {
+        if depth > 0 {
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == '(' {
+                depth += 1;
+            } else if ch == ')' {
+                depth -= 1;
+            }
+            continue;
+        }
+        if ch == '(' {
+            close(&mut tokens, &mut start, i);
+            depth = 1;
+        } else if ch.is_whitespace() {
+            close(&mut tokens, &mut start, i);
+        } else if ch == ',' {
+            close(&mut tokens, &mut start, i);
+            tokens.push(SpannedToken {
+                start: i,
+                end: i + 1,
+                text: ",",
+            });
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    close(&mut tokens, &mut start, value.len());
+    tokens
+}
+
 /// Parses an RFC 5322 §3.3 date-time, accepting the obsolete forms of §4.3
-/// (two-digit years, alphabetic zones) with a note. Total: any input gives
-/// `Ok` or an `Err` explaining the first problem; never panics.
-pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, String> {
-    let cleaned = strip_comments(value).replace(',', " , ");
-    let tokens: Vec<&str> = cleaned.split_whitespace().collect();
+/// (two-digit years, alphabetic zones) with a warning. Total: any input
+/// gives `Ok` (with warnings in `notes`) or the first error as a
+/// [`Diagnostic`] spanning the offending token; never panics.
+pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
+    let tokens = spanned_tokens(value);
+    let end = value.len();
+    let err = |t: Option<&SpannedToken<'_>>, code: &str, message: String| {
+        let (s, e) = t.map_or((end, end), |t| (t.start, t.end));
+        Diagnostic::new(s, e, code, Severity::Error, message, "RFC 5322 §3.3")
+    };
+    let missing = |what: &str| {
+        Diagnostic::new(
+            end,
+            end,
+            "date.missing-part",
+            Severity::Error,
+            format!("the {what} is missing"),
+            "RFC 5322 §3.3",
+        )
+    };
     let mut notes = Vec::new();
     let mut i = 0;
-    let mut weekday: Option<usize> = None;
+    let mut weekday: Option<(usize, SpannedToken<'_>)> = None;
     if let Some(first) = tokens.first() {
-        if first.chars().all(|c| c.is_ascii_alphabetic()) {
-            let lower = first.to_ascii_lowercase();
+        if first.text.chars().all(|c| c.is_ascii_alphabetic()) {
+            let lower = first.text.to_ascii_lowercase();
             match DAYS.iter().position(|d| *d == lower) {
-                Some(p) => weekday = Some(p),
-                None => return Err(format!("\"{first}\" is not a day-of-week name")),
+                Some(p) => weekday = Some((p, *first)),
+                None => {
+                    return Err(err(
+                        Some(first),
+                        "date.bad-day-of-week",
+                        format!("\"{}\" is not a day-of-week name", first.text),
+                    ))
+                }
             }
             i += 1;
-            if tokens.get(i) == Some(&",") {
+            if tokens.get(i).map(|t| t.text) == Some(",") {
                 i += 1;
             } else {
-                notes.push("the day of the week is not followed by a comma".to_string());
+                notes.push(Diagnostic::new(
+                    first.start,
+                    first.end,
+                    "date.day-of-week-comma",
+                    Severity::Warning,
+                    "the day of the week is not followed by a comma",
+                    "RFC 5322 §3.3",
+                ));
             }
         }
     }
-    let day_token = tokens.get(i).ok_or("the day is missing")?;
+    let day_token = tokens.get(i).ok_or_else(|| missing("day"))?;
     let day: i64 = day_token
+        .text
         .parse()
         .ok()
-        .filter(|_| day_token.len() <= 2 && day_token.chars().all(|c| c.is_ascii_digit()))
-        .ok_or_else(|| format!("\"{day_token}\" is not a day number"))?;
+        .filter(|_| day_token.text.len() <= 2 && day_token.text.chars().all(|c| c.is_ascii_digit()))
+        .ok_or_else(|| {
+            err(
+                Some(day_token),
+                "date.bad-day",
+                format!("\"{}\" is not a day number", day_token.text),
+            )
+        })?;
     i += 1;
-    let month_token = tokens.get(i).ok_or("the month is missing")?;
+    let month_token = tokens.get(i).ok_or_else(|| missing("month"))?;
     let month = MONTHS
         .iter()
-        .position(|m| m.eq_ignore_ascii_case(month_token))
-        .ok_or_else(|| format!("\"{month_token}\" is not a month name (Jan..Dec)"))?
-        as i64
+        .position(|m| m.eq_ignore_ascii_case(month_token.text))
+        .ok_or_else(|| {
+            err(
+                Some(month_token),
+                "date.bad-month",
+                format!("\"{}\" is not a month name (Jan..Dec)", month_token.text),
+            )
+        })? as i64
         + 1;
     i += 1;
-    let year_token = tokens.get(i).ok_or("the year is missing")?;
-    if !year_token.chars().all(|c| c.is_ascii_digit()) || year_token.len() > 4 {
-        return Err(format!("\"{year_token}\" is not a year"));
-    }
-    let mut year: i64 = year_token.parse().map_err(|_| "the year is missing")?;
-    if year_token.len() < 4 {
-        // RFC 5322 §4.3: two-digit years below 50 are 20xx, others 19xx; three digits add 1900.
-        notes.push(format!(
-            "obsolete {}-digit year (RFC 5322 §4.3)",
-            year_token.len()
+    let year_token = tokens.get(i).ok_or_else(|| missing("year"))?;
+    if year_token.text.is_empty()
+        || !year_token.text.chars().all(|c| c.is_ascii_digit())
+        || year_token.text.len() > 4
+    {
+        return Err(err(
+            Some(year_token),
+            "date.bad-year",
+            format!("\"{}\" is not a year", year_token.text),
         ));
-        year += if year_token.len() == 2 && year < 50 {
+    }
+    let mut year: i64 = year_token.text.parse().unwrap_or(0);
+    if year_token.text.len() < 4 {
+        // RFC 5322 §4.3: two-digit years below 50 are 20xx, others 19xx; three digits add 1900.
+        notes.push(Diagnostic::new(
+            year_token.start,
+            year_token.end,
+            "date.obsolete-year",
+            Severity::Warning,
+            format!("obsolete {}-digit year", year_token.text.len()),
+            "RFC 5322 §4.3",
+        ));
+        year += if year_token.text.len() == 2 && year < 50 {
             2000
         } else {
             1900
         };
     }
     i += 1;
-    let time_token = tokens.get(i).ok_or("the time is missing")?;
-    let parts: Vec<&str> = time_token.split(':').collect();
+    let time_token = tokens.get(i).ok_or_else(|| missing("time"))?;
+    let parts: Vec<&str> = time_token.text.split(':').collect();
     if !(2..=3).contains(&parts.len())
         || parts
             .iter()
             .any(|p| p.is_empty() || p.len() > 2 || !p.chars().all(|c| c.is_ascii_digit()))
     {
-        return Err(format!("\"{time_token}\" is not a time (hh:mm:ss)"));
+        return Err(err(
+            Some(time_token),
+            "date.bad-time",
+            format!("\"{}\" is not a time (hh:mm:ss)", time_token.text),
+        ));
     }
     let hour: i64 = parts[0].parse().unwrap_or(99);
     let minute: i64 = parts[1].parse().unwrap_or(99);
     let second: i64 = parts.get(2).map_or(Ok(0), |s| s.parse()).unwrap_or(99);
     i += 1;
-    let zone_token = tokens.get(i).ok_or("the time zone is missing")?;
-    let offset_minutes: i32 = if let Some(sign) = zone_token
+    let zone_token = tokens.get(i).ok_or_else(|| missing("time zone"))?;
+    let zone = zone_token.text;
+    let offset_minutes: i32 = if let Some((sign, digits)) = zone
         .strip_prefix('+')
         .map(|r| (1, r))
-        .or_else(|| zone_token.strip_prefix('-').map(|r| (-1, r)))
+        .or_else(|| zone.strip_prefix('-').map(|r| (-1, r)))
     {
-        let (sign, digits) = sign;
         if digits.len() != 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
-            return Err(format!("\"{zone_token}\" is not a zone (+hhmm or -hhmm)"));
+            return Err(err(
+                Some(zone_token),
+                "date.bad-zone",
+                format!("\"{zone}\" is not a zone (+hhmm or -hhmm)"),
+            ));
         }
         let hh: i32 = digits[..2].parse().unwrap_or(0);
         let mm: i32 = digits[2..].parse().unwrap_or(0);
         if mm > 59 {
-            return Err(format!("the zone \"{zone_token}\" has minutes over 59"));
+            return Err(err(
+                Some(zone_token),
+                "date.bad-zone",
+                format!("the zone \"{zone}\" has minutes over 59"),
+            ));
         }
         sign * (hh * 60 + mm)
     } else {
-        let upper = zone_token.to_ascii_uppercase();
+        let upper = zone.to_ascii_uppercase();
         let offset = match upper.as_str() {
             "UT" | "GMT" | "Z" => 0,
             "EDT" => -4 * 60,
@@ -380,39 +555,76 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, String> {
             "PST" => -8 * 60,
             // RFC 5322 §4.3: military zones other than Z are unreliable; treat as -0000.
             z if z.len() == 1 && z.chars().all(|c| c.is_ascii_alphabetic() && c != 'J') => 0,
-            _ => return Err(format!("\"{zone_token}\" is not a time zone")),
+            _ => {
+                return Err(err(
+                    Some(zone_token),
+                    "date.bad-zone",
+                    format!("\"{zone}\" is not a time zone"),
+                ))
+            }
         };
-        notes.push(format!(
-            "obsolete alphabetic zone \"{zone_token}\" (RFC 5322 §4.3); use a numeric offset"
+        notes.push(Diagnostic::new(
+            zone_token.start,
+            zone_token.end,
+            "date.obsolete-zone",
+            Severity::Warning,
+            format!("obsolete alphabetic zone \"{zone}\"; use a numeric offset"),
+            "RFC 5322 §4.3",
         ));
         offset
     };
     i += 1;
-    if i < tokens.len() {
-        notes.push(format!(
-            "unexpected text after the zone: \"{}\"",
-            tokens[i..].join(" ")
+    if let (Some(first_extra), Some(last)) = (tokens.get(i), tokens.last()) {
+        notes.push(Diagnostic::new(
+            first_extra.start,
+            last.end,
+            "date.trailing-text",
+            Severity::Warning,
+            format!(
+                "unexpected text after the zone: \"{}\"",
+                &value[first_extra.start..last.end]
+            ),
+            "RFC 5322 §3.3",
         ));
     }
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return Err(format!("day {day} does not exist in that month"));
+        return Err(err(
+            Some(day_token),
+            "date.impossible-date",
+            format!("day {day} does not exist in that month"),
+        ));
     }
     if hour > 23 || minute > 59 || second > 60 {
-        return Err(format!("\"{time_token}\" is not a valid time of day"));
+        return Err(err(
+            Some(time_token),
+            "date.bad-time",
+            format!("\"{}\" is not a valid time of day", time_token.text),
+        ));
     }
     if year < 1900 {
-        return Err(format!("the year {year} is before 1900 (RFC 5322 §3.3)"));
+        return Err(err(
+            Some(year_token),
+            "date.bad-year",
+            format!("the year {year} is before 1900"),
+        ));
     }
     let days = days_from_civil(year, month, day);
     let timestamp =
         days * 86400 + hour * 3600 + minute * 60 + second - i64::from(offset_minutes) * 60;
-    if let Some(w) = weekday {
+    if let Some((w, token)) = weekday {
         let actual = days.rem_euclid(7) as usize;
         if actual != w {
-            notes.push(format!(
-                "the day of the week says {} but that date is a {}",
-                capitalise(DAYS[w]),
-                capitalise(DAYS[actual])
+            notes.push(Diagnostic::new(
+                token.start,
+                token.end,
+                "date.weekday-mismatch",
+                Severity::Warning,
+                format!(
+                    "the day of the week says {} but that date is a {}",
+                    capitalise(DAYS[w]),
+                    capitalise(DAYS[actual])
+                ),
+                "RFC 5322 §3.3",
             ));
         }
     }
@@ -476,7 +688,15 @@ pub fn check_date(msg: &Message<'_>, generated_at_unix: i64) -> Check {
                 Check::new(
                     "msg.date",
                     Status::Warn,
-                    format!("Date \"{value}\": {}.", parsed.notes.join("; ")),
+                    format!(
+                        "Date \"{value}\": {}.",
+                        parsed
+                            .notes
+                            .iter()
+                            .map(|n| n.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
                 )
                 .with_fix(fix)
             } else {
@@ -976,6 +1196,75 @@ mod tests {
                 (None, Err(_)) => {}
                 _ => panic!("input: {input:?} got {got:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn date_diagnostics_have_spans_and_codes() {
+        // input, code, start, end, is_error
+        let cases: &[(&str, &str, u32, u32, bool)] = &[
+            (
+                "Tue, 1 Foo 2025 10:00:00 +0000",
+                "date.bad-month",
+                7,
+                10,
+                true,
+            ),
+            (
+                "Wed, 1 Jul 2025 10:00:00 +0000",
+                "date.weekday-mismatch",
+                0,
+                3,
+                false,
+            ),
+            (
+                "Tue, 1 Jul 25 10:00:00 +0000",
+                "date.obsolete-year",
+                11,
+                13,
+                false,
+            ),
+            (
+                "Tue, 1 Jul 2025 10:00:00 EST",
+                "date.obsolete-zone",
+                25,
+                28,
+                false,
+            ),
+            (
+                "Tue, 1 Jul 2025 10:00:00 +0000 junk",
+                "date.trailing-text",
+                31,
+                35,
+                false,
+            ),
+            ("Tue, 1 Jul 2025", "date.missing-part", 15, 15, true),
+            ("Tue, 1 Jul 2025 1000 +0000", "date.bad-time", 16, 20, true),
+            (
+                "(c) Tue, 1 Jul 2025 10:00:00 +9960",
+                "date.bad-zone",
+                29,
+                34,
+                true,
+            ),
+        ];
+        for (input, code, start, end, is_error) in cases {
+            let d = match parse_rfc5322_date(input) {
+                Err(d) => {
+                    assert!(*is_error, "input: {input:?} unexpected error {d:?}");
+                    d
+                }
+                Ok(p) => {
+                    assert!(!is_error, "input: {input:?} parsed {p:?}");
+                    p.notes.into_iter().next().expect("a note")
+                }
+            };
+            assert_eq!(
+                (d.code.as_str(), d.start, d.end),
+                (*code, *start, *end),
+                "input: {input:?}"
+            );
+            assert!(d.rfc.starts_with("RFC 5322"), "input: {input:?}");
         }
     }
 

@@ -5,7 +5,7 @@
 use mail_parser::Message;
 use serde::{Deserialize, Serialize};
 
-use super::hygiene::{count_headers, raw_values};
+use super::hygiene::{count_headers, raw_values, Diagnostic, Severity};
 use crate::report::{Check, Status};
 
 /// The exact value RFC 8058 §3.1 requires in List-Unsubscribe-Post.
@@ -47,13 +47,15 @@ pub struct UnsubscribeState {
 
 /// Parses an RFC 2369 §3.2 List-* value: a comma-separated list of
 /// angle-bracketed URIs, each optionally followed by a comment. Returns the
-/// URIs and the syntax problems. Total: never panics.
-pub fn parse_list_header(value: &str) -> (Vec<String>, Vec<String>) {
+/// URIs and the diagnostics, with byte spans into `value`. Total: never panics.
+pub fn parse_list_header(value: &str) -> (Vec<String>, Vec<Diagnostic>) {
     let mut uris = Vec::new();
-    let mut problems = Vec::new();
-    let mut rest = value.trim();
+    let mut diagnostics = Vec::new();
+    // `rest` is always a suffix of `value`, so its offset is the length difference.
+    let offset = |rest: &str| value.len() - rest.len();
+    let mut rest = value.trim_end();
     while !rest.is_empty() {
-        rest = rest.trim_start_matches([' ', '\t', ',']);
+        rest = rest.trim_start_matches([' ', '\t', ',', '\r', '\n']);
         if rest.is_empty() {
             break;
         }
@@ -62,7 +64,14 @@ pub fn parse_list_header(value: &str) -> (Vec<String>, Vec<String>) {
             match after.find(')') {
                 Some(end) => rest = &after[end + 1..],
                 None => {
-                    problems.push("an unclosed comment".to_string());
+                    diagnostics.push(Diagnostic::new(
+                        offset(rest),
+                        offset(rest) + rest.len(),
+                        "list.unclosed-comment",
+                        Severity::Error,
+                        "an unclosed comment",
+                        "RFC 2369 §2",
+                    ));
                     break;
                 }
             }
@@ -76,14 +85,28 @@ pub fn parse_list_header(value: &str) -> (Vec<String>, Vec<String>) {
                         .filter(|c| !c.is_whitespace())
                         .collect();
                     if uri.is_empty() {
-                        problems.push("an empty <>".to_string());
+                        diagnostics.push(Diagnostic::new(
+                            offset(rest),
+                            offset(rest) + end + 2,
+                            "list.empty-uri",
+                            Severity::Error,
+                            "an empty <>",
+                            "RFC 2369 §2",
+                        ));
                     } else {
                         uris.push(uri);
                     }
                     rest = &after[end + 1..];
                 }
                 None => {
-                    problems.push(format!("\"<{after}\" lacks the closing >"));
+                    diagnostics.push(Diagnostic::new(
+                        offset(rest),
+                        offset(rest) + rest.len(),
+                        "list.unclosed-bracket",
+                        Severity::Error,
+                        format!("\"<{after}\" lacks the closing >"),
+                        "RFC 2369 §2",
+                    ));
                     break;
                 }
             }
@@ -91,14 +114,21 @@ pub fn parse_list_header(value: &str) -> (Vec<String>, Vec<String>) {
             // RFC 2369 §2: URIs MUST be enclosed in angle brackets.
             let end = rest.find(',').unwrap_or(rest.len());
             let bare = rest[..end].trim();
-            problems.push(format!("\"{bare}\" is not enclosed in angle brackets"));
+            diagnostics.push(Diagnostic::new(
+                offset(rest),
+                offset(rest) + end,
+                "list.no-angle-brackets",
+                Severity::Error,
+                format!("\"{bare}\" is not enclosed in angle brackets"),
+                "RFC 2369 §2",
+            ));
             if bare.contains(':') {
                 uris.push(bare.to_string());
             }
             rest = &rest[end..];
         }
     }
-    (uris, problems)
+    (uris, diagnostics)
 }
 
 fn scheme(uri: &str) -> String {
@@ -130,8 +160,8 @@ pub fn state(msg: &Message<'_>, dkim_signed_headers: &[Vec<String>]) -> Unsubscr
     let values = raw_values(msg, "List-Unsubscribe");
     if let Some(first) = values.first() {
         st.has_list_unsubscribe = true;
-        let (uris, problems) = parse_list_header(first);
-        st.syntax_problems = problems;
+        let (uris, diagnostics) = parse_list_header(first);
+        st.syntax_problems = diagnostics.into_iter().map(|d| d.message).collect();
         if values.len() > 1 {
             st.syntax_problems.push(format!(
                 "{} List-Unsubscribe headers; receivers read only one",
@@ -312,6 +342,34 @@ fn one_click_check(st: &UnsubscribeState) -> Check {
 mod tests {
     use super::*;
     use mail_parser::MessageParser;
+
+    #[test]
+    fn list_header_diagnostic_spans() {
+        // input, code, start, end
+        let cases: &[(&str, &str, u32, u32)] = &[
+            ("https://example.com/u", "list.no-angle-brackets", 0, 21),
+            (
+                "<mailto:a@example.com>, https://x.test/u",
+                "list.no-angle-brackets",
+                24,
+                40,
+            ),
+            ("  <https://example.com/u", "list.unclosed-bracket", 2, 24),
+            ("<a:b> (note", "list.unclosed-comment", 6, 11),
+            ("<>", "list.empty-uri", 0, 2),
+        ];
+        for (input, code, start, end) in cases {
+            let (_, d) = parse_list_header(input);
+            let first = d
+                .first()
+                .unwrap_or_else(|| panic!("input: {input:?} gave no diagnostic"));
+            assert_eq!(
+                (first.code.as_str(), first.start, first.end),
+                (*code, *start, *end),
+                "input: {input:?}"
+            );
+        }
+    }
 
     #[test]
     fn parse_list_header_table() {
