@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod bimi;
+pub mod checklists;
 pub mod der;
 pub mod diagnostic;
 pub mod dkim;
@@ -17,6 +18,7 @@ pub mod headers;
 pub mod mta_sts;
 pub mod org_domain;
 pub mod report;
+pub mod smtp_codes;
 pub mod tag_list;
 pub mod tls_rpt;
 pub mod tlsa;

@@ -1,6 +1,11 @@
 //! Message analysis: pasted headers or a whole raw message in, a `message`
 //! report out. Runs in the browser (WASM) and natively.
 
+pub mod bounce;
+pub mod hygiene;
+pub mod spam;
+pub mod unsubscribe;
+
 use mail_parser::{HeaderName, MessageParser};
 use thiserror::Error;
 

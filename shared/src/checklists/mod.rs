@@ -1,0 +1,195 @@
+//! The two checklists of a message report: the Gmail/Yahoo/Microsoft
+//! bulk-sender requirements and CAN-SPAM (after the FTC's compliance guide).
+//!
+//! The analysis gathers what it knows into [`ChecklistInputs`]; the
+//! backend may add facts from the live domain audit (PTR, DKIM key size).
+//! `None` always means "not known yet", never a pass.
+//!
+//! # Wiring in `analyze_message`
+//! ```text
+//! let text = String::from_utf8_lossy(normalised_input);
+//! let msg = MessageParser::default().parse(normalised_input);   // parse, not parse_headers: bounces and CAN-SPAM need the body
+//! if bounce::looks_like_bare_reply(&text) || msg.as_ref().map_or(true, |m| m.headers().is_empty()) {
+//!     checks = bounce::checks_for_text(&text);                   // bare SMTP line(s): nothing else applies
+//! } else {
+//!     let m = msg.as_ref().unwrap();
+//!     let dkim_h: Vec<Vec<String>> = /* one lower-case h= list per DKIM-Signature (core parser) */;
+//!     checks.extend(hygiene::checks(m, generated_at_unix));
+//!     checks.extend(unsubscribe::checks(m, &dkim_h));
+//!     checks.extend(spam::checks(&spam::decode(m)));
+//!     checks.extend(bounce::checks(m));                          // empty unless the message is a bounce/DSN
+//!     let mut inputs = ChecklistInputs::from_message(m, &dkim_h);
+//!     inputs.apply_checks(&checks);
+//!     inputs.spf_result = /* trusted A-R spf */; inputs.dkim_result = /* "pass" if any */;
+//!     inputs.dmarc_result = /* trusted A-R dmarc */;
+//!     inputs.spf_aligned = /* core alignment */; inputs.dkim_aligned = /* core alignment */;
+//!     inputs.hop_tls = /* TLS per hop after the sender */;
+//!     report.checklists = checklists::build(&inputs);
+//! }
+//! ```
+
+pub mod bulk;
+pub mod canspam;
+pub mod postal;
+
+#[cfg(test)]
+mod corpus_tests;
+
+pub use bulk::bulk_sender;
+pub use canspam::can_spam;
+
+use mail_parser::Message;
+
+use crate::headers::unsubscribe::UnsubscribeState;
+use crate::report::{Check, ChecklistItem, ChecklistStatus, Checklists, Status};
+
+/// Everything the checklists look at. Fill it with
+/// [`ChecklistInputs::from_message`], then [`ChecklistInputs::apply_checks`],
+/// then set the authentication fields from the trusted Authentication-Results.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChecklistInputs {
+    /// SPF result from the receiving ADMD's Authentication-Results (`pass`, `fail`, `softfail`...).
+    pub spf_result: Option<String>,
+    /// Best DKIM result from the trusted Authentication-Results (`pass` when any signature passed).
+    pub dkim_result: Option<String>,
+    /// DMARC result from the trusted Authentication-Results (`pass`, `fail`, `none`...).
+    pub dmarc_result: Option<String>,
+    /// A passing SPF identity is aligned with From (computed by mxlens); `None` when unknown.
+    pub spf_aligned: Option<bool>,
+    /// A passing DKIM signature is aligned with From (computed by mxlens); `None` when unknown.
+    pub dkim_aligned: Option<bool>,
+    /// Backend fact: the From domain (or its organizational domain) publishes a DMARC record.
+    pub dmarc_record_published: Option<bool>,
+    /// TLS per hop after the sender, oldest first (`None` when the hop does not say).
+    pub hop_tls: Vec<Option<bool>>,
+    /// The paste contained a body.
+    pub has_body: bool,
+    /// The body as plain text (HTML converted), when present.
+    pub body_text: Option<String>,
+    /// The From address.
+    pub from_address: Option<String>,
+    /// The From display name.
+    pub from_name: Option<String>,
+    /// The decoded Subject.
+    pub subject: Option<String>,
+    /// The List-Unsubscribe / one-click state.
+    pub unsubscribe: Option<UnsubscribeState>,
+    /// `msg.from` passed (exactly one valid From address).
+    pub from_valid: Option<bool>,
+    /// `msg.display-name-spoof` failed or warned.
+    pub display_name_spoof: Option<bool>,
+    /// `msg.fake-reply` warned (Re:/Fwd: without a thread).
+    pub fake_reply: Option<bool>,
+    /// Backend fact: the sending IP has forward-confirmed reverse DNS.
+    pub ptr_ok: Option<bool>,
+    /// Backend fact: the smallest DKIM key size in bits among the signing selectors.
+    pub dkim_key_bits: Option<u32>,
+}
+
+impl ChecklistInputs {
+    /// Fills the message-derived fields: From, Subject, body text and the
+    /// unsubscribe state. `dkim_signed_headers` is one lower-case `h=` list
+    /// per DKIM-Signature (see [`crate::headers::unsubscribe::state`]).
+    /// Parse with `MessageParser::parse` so the body is available.
+    pub fn from_message(msg: &Message<'_>, dkim_signed_headers: &[Vec<String>]) -> Self {
+        let mut body = String::new();
+        for i in 0..msg.text_body_count() {
+            if let Some(text) = msg.body_text(i) {
+                body.push_str(&text);
+                body.push('\n');
+            }
+        }
+        // No header block at all means mail-parser took the whole paste as a
+        // body: that is not a message body (e.g. a bare SMTP line).
+        let has_body = !body.trim().is_empty() && !msg.headers().is_empty();
+        let from = msg.from().and_then(|a| a.first());
+        ChecklistInputs {
+            has_body,
+            body_text: has_body.then_some(body),
+            from_address: from.and_then(|a| a.address.as_deref().map(str::to_string)),
+            from_name: from.and_then(|a| a.name.as_deref().map(str::to_string)),
+            subject: msg.subject().map(str::to_string),
+            unsubscribe: Some(crate::headers::unsubscribe::state(msg, dkim_signed_headers)),
+            ..ChecklistInputs::default()
+        }
+    }
+
+    /// Reads the hygiene verdicts (`msg.from`, `msg.display-name-spoof`,
+    /// `msg.fake-reply`) from already computed checks.
+    pub fn apply_checks(&mut self, checks: &[Check]) {
+        for check in checks {
+            match check.id.as_str() {
+                "msg.from" => self.from_valid = Some(check.status == Status::Pass),
+                "msg.display-name-spoof" if check.status != Status::NotApplicable => {
+                    self.display_name_spoof =
+                        Some(matches!(check.status, Status::Fail | Status::Warn));
+                }
+                "msg.fake-reply" if check.status != Status::NotApplicable => {
+                    self.fake_reply = Some(check.status == Status::Warn);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Both checklists, ready for [`crate::report::Report::checklists`].
+pub fn build(inputs: &ChecklistInputs) -> Checklists {
+    Checklists {
+        bulk_sender: bulk_sender(inputs),
+        can_spam: can_spam(inputs),
+    }
+}
+
+/// Builds a checklist row with its title from the catalogue.
+pub fn item(id: &str, status: ChecklistStatus, detail: impl Into<String>) -> ChecklistItem {
+    ChecklistItem {
+        id: id.to_string(),
+        status,
+        title: crate::report::catalog::lookup(id)
+            .map_or_else(|| id.to_string(), |e| e.title.to_string()),
+        detail: detail.into(),
+    }
+}
+
+/// True when an Authentication-Results result word means pass.
+pub(crate) fn is_pass(result: Option<&str>) -> bool {
+    result.is_some_and(|r| r.trim().eq_ignore_ascii_case("pass"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::MessageParser;
+
+    #[test]
+    fn every_item_id_is_catalogued() {
+        let inputs = ChecklistInputs::default();
+        for item in bulk_sender(&inputs).iter().chain(can_spam(&inputs).iter()) {
+            assert!(
+                crate::report::catalog::lookup(&item.id).is_some(),
+                "{} is not catalogued",
+                item.id
+            );
+            assert_ne!(item.title, item.id, "{} has no title", item.id);
+        }
+        assert_eq!(bulk_sender(&inputs).len(), 9);
+        assert_eq!(can_spam(&inputs).len(), 7);
+        let both = build(&inputs);
+        assert_eq!((both.bulk_sender.len(), both.can_spam.len()), (9, 7));
+    }
+
+    #[test]
+    fn from_message_and_checks() {
+        let raw = "From: \"News\" <news@example.com>\r\nSubject: Re: offer\r\nList-Unsubscribe: <https://example.com/u>\r\n\r\nHello\r\nUnsubscribe here.\r\n";
+        let msg = MessageParser::default().parse(raw.as_bytes()).unwrap();
+        let mut inputs = ChecklistInputs::from_message(&msg, &[]);
+        assert!(inputs.has_body, "input: {raw:?}");
+        assert_eq!(inputs.from_address.as_deref(), Some("news@example.com"));
+        let hygiene = crate::headers::hygiene::checks(&msg, 0);
+        inputs.apply_checks(&hygiene);
+        assert_eq!(inputs.from_valid, Some(true));
+        assert_eq!(inputs.fake_reply, Some(true));
+        assert_eq!(inputs.display_name_spoof, Some(false));
+    }
+}

@@ -1,0 +1,1464 @@
+//! Header hygiene: the RFC 5322 §3.6 rules on the origination and
+//! identification fields, plus the deception heuristics filters apply to
+//! them (display-name spoofing, fake "Re:" subjects).
+//!
+//! Check ids: `msg.from`, `msg.date`, `msg.message-id`,
+//! `msg.single-headers`, `msg.reply-to`, `msg.display-name-spoof`,
+//! `msg.fake-reply`.
+
+use mail_parser::{Address, Message};
+use serde::{Deserialize, Serialize};
+
+use crate::org_domain::organizational_domain;
+use crate::report::{Check, Status};
+
+/// How far in the future a Date may be before it is suspicious (clock skew
+/// between the sender and the paste). SpamAssassin's DATE_IN_FUTURE rules
+/// start at 3 hours; we warn a little earlier and fail beyond a day.
+const FUTURE_WARN_SECONDS: i64 = 15 * 60;
+/// Beyond this a future Date is a fail.
+const FUTURE_FAIL_SECONDS: i64 = 24 * 3600;
+
+/// The fields RFC 5322 §3.6 (the table in that section) allows at most once.
+pub const SINGLE_INSTANCE_HEADERS: &[&str] = &[
+    "Date",
+    "From",
+    "Sender",
+    "Reply-To",
+    "To",
+    "Cc",
+    "Bcc",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Subject",
+];
+
+/// Runs every hygiene check on a parsed message (headers only is enough).
+/// `generated_at_unix` is "now" in Unix seconds, used for the future-date test.
+pub fn checks(msg: &Message<'_>, generated_at_unix: i64) -> Vec<Check> {
+    vec![
+        check_from(msg),
+        check_date(msg, generated_at_unix),
+        check_message_id(msg),
+        check_single_headers(msg),
+        check_reply_to(msg),
+        check_display_name_spoof(msg),
+        check_fake_reply(msg),
+    ]
+}
+
+// ---------------------------------------------------------------------------
+// Raw header access shared by the sibling modules.
+
+/// The unfolded raw values of every top-level header named `name`
+/// (case-insensitive), in message order. Unfolding removes the CRLF (or bare
+/// LF) before folding whitespace (RFC 5322 §2.2.3). Invalid UTF-8 is replaced.
+pub fn raw_values(msg: &Message<'_>, name: &str) -> Vec<String> {
+    let raw: &[u8] = msg.raw_message.as_ref();
+    msg.headers()
+        .iter()
+        .filter(|h| h.name.as_str().eq_ignore_ascii_case(name))
+        .map(|h| {
+            let start = h.offset_start as usize;
+            let end = h.offset_end as usize;
+            let bytes = raw.get(start..end.max(start)).unwrap_or_default();
+            unfold(&String::from_utf8_lossy(bytes))
+        })
+        .collect()
+}
+
+/// Removes line breaks from a folded value (RFC 5322 §2.2.3) and trims it.
+pub fn unfold(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for ch in value.chars() {
+        if ch != '\r' && ch != '\n' {
+            out.push(ch);
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Number of top-level headers named `name` (case-insensitive).
+pub fn count_headers(msg: &Message<'_>, name: &str) -> usize {
+    msg.headers()
+        .iter()
+        .filter(|h| h.name.as_str().eq_ignore_ascii_case(name))
+        .count()
+}
+
+/// Every (display name, address) in an address header value, groups flattened.
+fn mailboxes<'a>(address: &'a Address<'_>) -> Vec<(Option<&'a str>, Option<&'a str>)> {
+    address
+        .iter()
+        .map(|a| (a.name.as_deref(), a.address.as_deref()))
+        .collect()
+}
+
+/// The domain of an addr-spec, lower case, without a trailing dot.
+pub fn address_domain(address: &str) -> Option<String> {
+    let (_, domain) = address.rsplit_once('@')?;
+    let domain = domain
+        .trim()
+        .trim_end_matches('>')
+        .trim_end_matches('.')
+        .to_lowercase();
+    (!domain.is_empty()).then_some(domain)
+}
+
+/// Why an addr-spec is not a usable mailbox, or `None` when it is one.
+/// RFC 5322 §3.4.1 addr-spec, with RFC 6532 UTF-8 allowed.
+pub fn addr_spec_problem(address: &str) -> Option<&'static str> {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Some("has no @");
+    };
+    if local.is_empty() {
+        return Some("has an empty local part");
+    }
+    if local.chars().any(|c| c.is_whitespace() || c.is_control()) && !local.starts_with('"') {
+        return Some("has whitespace in the local part");
+    }
+    if domain.starts_with('[') && domain.ends_with(']') {
+        return None; // domain-literal (RFC 5322 §3.4.1); legal though unusual
+    }
+    if domain.is_empty() {
+        return Some("has an empty domain");
+    }
+    let domain = domain.strip_suffix('.').unwrap_or(domain);
+    if !domain.contains('.') {
+        return Some("has a domain without a dot (not a fully qualified domain name)");
+    }
+    for label in domain.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Some("has an empty or over-long domain label");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Some("has a domain label starting or ending with a hyphen");
+        }
+        if label
+            .chars()
+            .any(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        {
+            return Some("has an invalid character in the domain");
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// msg.from
+
+/// `msg.from`: exactly one From field (RFC 5322 §3.6) holding exactly one
+/// valid mailbox, which DMARC needs (RFC 7489 §6.6.1).
+pub fn check_from(msg: &Message<'_>) -> Check {
+    let count = count_headers(msg, "From");
+    let fix = "Send exactly one From header holding one valid address.";
+    if count == 0 {
+        return Check::new(
+            "msg.from",
+            Status::Fail,
+            "No From header: RFC 5322 §3.6 requires one, and DMARC cannot evaluate the message.",
+        )
+        .with_fix(fix);
+    }
+    if count > 1 {
+        let values = raw_values(msg, "From").join(" | ");
+        return Check::new(
+            "msg.from",
+            Status::Fail,
+            format!("{count} From headers ({values}): RFC 5322 §3.6 allows one; receivers such as Gmail reject the message (RFC 7489 §6.6.1)."),
+        )
+        .with_fix(fix);
+    }
+    let raw = raw_values(msg, "From").pop().unwrap_or_default();
+    let boxes = msg.from().map(mailboxes).unwrap_or_default();
+    let with_address: Vec<_> = boxes
+        .iter()
+        .filter_map(|(name, addr)| addr.map(|a| (*name, a.trim())))
+        .filter(|(_, a)| !a.is_empty())
+        .collect();
+    match with_address.as_slice() {
+        [] => Check::new(
+            "msg.from",
+            Status::Fail,
+            format!("From has no parsable address: \"{raw}\"."),
+        )
+        .with_fix(fix),
+        [(name, address)] => match addr_spec_problem(address) {
+            None => {
+                let shown = match name {
+                    Some(n) if !n.is_empty() => format!("\"{n}\" <{address}>"),
+                    _ => format!("<{address}>"),
+                };
+                Check::new("msg.from", Status::Pass, format!("From: {shown}"))
+            }
+            Some(problem) => Check::new(
+                "msg.from",
+                Status::Fail,
+                format!("The From address \"{address}\" {problem}."),
+            )
+            .with_fix(fix),
+        },
+        many => {
+            let list: Vec<_> = many.iter().map(|(_, a)| *a).collect();
+            Check::new(
+                "msg.from",
+                Status::Fail,
+                format!(
+                    "From holds {} addresses ({}): RFC 5322 allows several only with a Sender header, and DMARC (RFC 7489 §6.6.1) cannot pick one, so Gmail and Yahoo reject it.",
+                    list.len(),
+                    list.join(", ")
+                ),
+            )
+            .with_fix(fix)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// msg.date and the RFC 5322 §3.3 date parser
+
+/// A date-time parsed from an RFC 5322 §3.3 field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedDate {
+    /// Seconds since the Unix epoch (UTC).
+    pub timestamp: i64,
+    /// The zone offset in minutes east of UTC.
+    pub offset_minutes: i32,
+    /// Warnings on obsolete or suspicious syntax (RFC 5322 §4.3), empty when clean.
+    pub notes: Vec<Diagnostic>,
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const DAYS: [&str; 7] = ["thu", "fri", "sat", "sun", "mon", "tue", "wed"]; // 1970-01-01 was a Thursday
+
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    // Howard Hinnant's algorithm: days since 1970-01-01 in the proleptic Gregorian calendar.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Strips RFC 5322 comments (nested parentheses, §3.2.2).
+fn strip_comments(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut depth = 0u32;
+    let mut escaped = false;
+    for ch in value.chars() {
+        if depth > 0 {
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == '(' {
+                depth += 1;
+            } else if ch == ')' {
+                depth -= 1;
+                if depth == 0 {
+                    out.push(' ');
+                }
+            }
+            continue;
+        }
+        if ch == '(' {
+            depth = 1;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// How serious a parser diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The value is invalid.
+    Error,
+    /// Legal but obsolete, unusual or suspicious.
+    Warning,
+}
+
+/// One finding of a header-value parser, with its byte span in the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Byte offset where the problem starts in the parsed value.
+    pub start: u32,
+    /// Byte offset where it ends (exclusive).
+    pub end: u32,
+    /// Stable code, e.g. `date.bad-month`.
+    pub code: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, in words.
+    pub message: String,
+    /// The RFC section that defines the rule.
+    pub rfc: String,
+}
+
+impl Diagnostic {
+    /// Builds a diagnostic over `start..end`.
+    pub fn new(
+        start: usize,
+        end: usize,
+        code: &str,
+        severity: Severity,
+        message: impl Into<String>,
+        rfc: &str,
+    ) -> Self {
+        Diagnostic {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+            code: code.to_string(),
+            severity,
+            message: message.into(),
+            rfc: rfc.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A token of a structured header value with its byte span.
+#[derive(Debug, Clone, Copy)]
+struct SpannedToken<'a> {
+    start: usize,
+    end: usize,
+    text: &'a str,
+}
+
+/// Splits a structured value into tokens at whitespace, skipping RFC 5322
+/// §3.2.2 comments; each comma is a token of its own.
+fn spanned_tokens<'a>(value: &'a str) -> Vec<SpannedToken<'a>> {
+    let mut tokens = Vec::new();
+    let mut depth = 0u32;
+    let mut escaped = false;
+    let mut start: Option<usize> = None;
+    let close = |tokens: &mut Vec<SpannedToken<'a>>, start: &mut Option<usize>, end: usize| {
+        if let Some(s) = start.take() {
+            tokens.push(SpannedToken {
+                start: s,
+                end,
+                text: &value[s..end],
+            });
+        }
+    };
+    for (i, ch) in value.char_indices() {
+        if depth > 0 {
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == '(' {
+                depth += 1;
+            } else if ch == ')' {
+                depth -= 1;
+            }
+            continue;
+        }
+        if ch == '(' {
+            close(&mut tokens, &mut start, i);
+            depth = 1;
+        } else if ch.is_whitespace() {
+            close(&mut tokens, &mut start, i);
+        } else if ch == ',' {
+            close(&mut tokens, &mut start, i);
+            tokens.push(SpannedToken {
+                start: i,
+                end: i + 1,
+                text: ",",
+            });
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    close(&mut tokens, &mut start, value.len());
+    tokens
+}
+
+/// Parses an RFC 5322 §3.3 date-time, accepting the obsolete forms of §4.3
+/// (two-digit years, alphabetic zones) with a warning. Total: any input
+/// gives `Ok` (with warnings in `notes`) or the first error as a
+/// [`Diagnostic`] spanning the offending token; never panics.
+pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
+    let tokens = spanned_tokens(value);
+    let end = value.len();
+    let err = |t: Option<&SpannedToken<'_>>, code: &str, message: String| {
+        let (s, e) = t.map_or((end, end), |t| (t.start, t.end));
+        Diagnostic::new(s, e, code, Severity::Error, message, "RFC 5322 §3.3")
+    };
+    let missing = |what: &str| {
+        Diagnostic::new(
+            end,
+            end,
+            "date.missing-part",
+            Severity::Error,
+            format!("the {what} is missing"),
+            "RFC 5322 §3.3",
+        )
+    };
+    let mut notes = Vec::new();
+    let mut i = 0;
+    let mut weekday: Option<(usize, SpannedToken<'_>)> = None;
+    if let Some(first) = tokens.first() {
+        if first.text.chars().all(|c| c.is_ascii_alphabetic()) {
+            let lower = first.text.to_ascii_lowercase();
+            match DAYS.iter().position(|d| *d == lower) {
+                Some(p) => weekday = Some((p, *first)),
+                None => {
+                    return Err(err(
+                        Some(first),
+                        "date.bad-day-of-week",
+                        format!("\"{}\" is not a day-of-week name", first.text),
+                    ))
+                }
+            }
+            i += 1;
+            if tokens.get(i).map(|t| t.text) == Some(",") {
+                i += 1;
+            } else {
+                notes.push(Diagnostic::new(
+                    first.start,
+                    first.end,
+                    "date.day-of-week-comma",
+                    Severity::Warning,
+                    "the day of the week is not followed by a comma",
+                    "RFC 5322 §3.3",
+                ));
+            }
+        }
+    }
+    let day_token = tokens.get(i).ok_or_else(|| missing("day"))?;
+    let day: i64 = day_token
+        .text
+        .parse()
+        .ok()
+        .filter(|_| day_token.text.len() <= 2 && day_token.text.chars().all(|c| c.is_ascii_digit()))
+        .ok_or_else(|| {
+            err(
+                Some(day_token),
+                "date.bad-day",
+                format!("\"{}\" is not a day number", day_token.text),
+            )
+        })?;
+    i += 1;
+    let month_token = tokens.get(i).ok_or_else(|| missing("month"))?;
+    let month = MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(month_token.text))
+        .ok_or_else(|| {
+            err(
+                Some(month_token),
+                "date.bad-month",
+                format!("\"{}\" is not a month name (Jan..Dec)", month_token.text),
+            )
+        })? as i64
+        + 1;
+    i += 1;
+    let year_token = tokens.get(i).ok_or_else(|| missing("year"))?;
+    if year_token.text.is_empty()
+        || !year_token.text.chars().all(|c| c.is_ascii_digit())
+        || year_token.text.len() > 4
+    {
+        return Err(err(
+            Some(year_token),
+            "date.bad-year",
+            format!("\"{}\" is not a year", year_token.text),
+        ));
+    }
+    let mut year: i64 = year_token.text.parse().unwrap_or(0);
+    if year_token.text.len() < 4 {
+        // RFC 5322 §4.3: two-digit years below 50 are 20xx, others 19xx; three digits add 1900.
+        notes.push(Diagnostic::new(
+            year_token.start,
+            year_token.end,
+            "date.obsolete-year",
+            Severity::Warning,
+            format!("obsolete {}-digit year", year_token.text.len()),
+            "RFC 5322 §4.3",
+        ));
+        year += if year_token.text.len() == 2 && year < 50 {
+            2000
+        } else {
+            1900
+        };
+    }
+    i += 1;
+    let time_token = tokens.get(i).ok_or_else(|| missing("time"))?;
+    let parts: Vec<&str> = time_token.text.split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 2 || !p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(err(
+            Some(time_token),
+            "date.bad-time",
+            format!("\"{}\" is not a time (hh:mm:ss)", time_token.text),
+        ));
+    }
+    let hour: i64 = parts[0].parse().unwrap_or(99);
+    let minute: i64 = parts[1].parse().unwrap_or(99);
+    let second: i64 = parts.get(2).map_or(Ok(0), |s| s.parse()).unwrap_or(99);
+    i += 1;
+    let zone_token = tokens.get(i).ok_or_else(|| missing("time zone"))?;
+    let zone = zone_token.text;
+    let offset_minutes: i32 = if let Some((sign, digits)) = zone
+        .strip_prefix('+')
+        .map(|r| (1, r))
+        .or_else(|| zone.strip_prefix('-').map(|r| (-1, r)))
+    {
+        if digits.len() != 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(err(
+                Some(zone_token),
+                "date.bad-zone",
+                format!("\"{zone}\" is not a zone (+hhmm or -hhmm)"),
+            ));
+        }
+        let hh: i32 = digits[..2].parse().unwrap_or(0);
+        let mm: i32 = digits[2..].parse().unwrap_or(0);
+        if mm > 59 {
+            return Err(err(
+                Some(zone_token),
+                "date.bad-zone",
+                format!("the zone \"{zone}\" has minutes over 59"),
+            ));
+        }
+        sign * (hh * 60 + mm)
+    } else {
+        let upper = zone.to_ascii_uppercase();
+        let offset = match upper.as_str() {
+            "UT" | "GMT" | "Z" => 0,
+            "EDT" => -4 * 60,
+            "EST" | "CDT" => -5 * 60,
+            "CST" | "MDT" => -6 * 60,
+            "MST" | "PDT" => -7 * 60,
+            "PST" => -8 * 60,
+            // RFC 5322 §4.3: military zones other than Z are unreliable; treat as -0000.
+            z if z.len() == 1 && z.chars().all(|c| c.is_ascii_alphabetic() && c != 'J') => 0,
+            _ => {
+                return Err(err(
+                    Some(zone_token),
+                    "date.bad-zone",
+                    format!("\"{zone}\" is not a time zone"),
+                ))
+            }
+        };
+        notes.push(Diagnostic::new(
+            zone_token.start,
+            zone_token.end,
+            "date.obsolete-zone",
+            Severity::Warning,
+            format!("obsolete alphabetic zone \"{zone}\"; use a numeric offset"),
+            "RFC 5322 §4.3",
+        ));
+        offset
+    };
+    i += 1;
+    if let (Some(first_extra), Some(last)) = (tokens.get(i), tokens.last()) {
+        notes.push(Diagnostic::new(
+            first_extra.start,
+            last.end,
+            "date.trailing-text",
+            Severity::Warning,
+            format!(
+                "unexpected text after the zone: \"{}\"",
+                &value[first_extra.start..last.end]
+            ),
+            "RFC 5322 §3.3",
+        ));
+    }
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return Err(err(
+            Some(day_token),
+            "date.impossible-date",
+            format!("day {day} does not exist in that month"),
+        ));
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return Err(err(
+            Some(time_token),
+            "date.bad-time",
+            format!("\"{}\" is not a valid time of day", time_token.text),
+        ));
+    }
+    if year < 1900 {
+        return Err(err(
+            Some(year_token),
+            "date.bad-year",
+            format!("the year {year} is before 1900"),
+        ));
+    }
+    let days = days_from_civil(year, month, day);
+    let timestamp =
+        days * 86400 + hour * 3600 + minute * 60 + second - i64::from(offset_minutes) * 60;
+    if let Some((w, token)) = weekday {
+        let actual = days.rem_euclid(7) as usize;
+        if actual != w {
+            notes.push(Diagnostic::new(
+                token.start,
+                token.end,
+                "date.weekday-mismatch",
+                Severity::Warning,
+                format!(
+                    "the day of the week says {} but that date is a {}",
+                    capitalise(DAYS[w]),
+                    capitalise(DAYS[actual])
+                ),
+                "RFC 5322 §3.3",
+            ));
+        }
+    }
+    Ok(ParsedDate {
+        timestamp,
+        offset_minutes,
+        notes,
+    })
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// `msg.date`: the origination date (RFC 5322 §3.6.1) is present, parses as
+/// RFC 5322 §3.3, and is not in the future.
+pub fn check_date(msg: &Message<'_>, generated_at_unix: i64) -> Check {
+    let values = raw_values(msg, "Date");
+    let fix = "Have the sending software add one valid Date header, e.g. `Date: Tue, 1 Jul 2025 10:00:00 +0000`, from a clock synchronised with NTP.";
+    let Some(value) = values.first() else {
+        return Check::new(
+            "msg.date",
+            Status::Fail,
+            "No Date header: RFC 5322 §3.6 requires the origination date.",
+        )
+        .with_fix(fix);
+    };
+    match parse_rfc5322_date(value) {
+        Err(why) => Check::new(
+            "msg.date",
+            Status::Fail,
+            format!("Date \"{value}\" is not a valid RFC 5322 date: {why}."),
+        )
+        .with_fix(fix),
+        Ok(parsed) => {
+            let ahead = parsed.timestamp - generated_at_unix;
+            if ahead > FUTURE_FAIL_SECONDS {
+                Check::new(
+                    "msg.date",
+                    Status::Fail,
+                    format!(
+                        "Date \"{value}\" is {} in the future; filters score far-future dates as spam.",
+                        human_duration(ahead)
+                    ),
+                )
+                .with_fix(fix)
+            } else if ahead > FUTURE_WARN_SECONDS {
+                Check::new(
+                    "msg.date",
+                    Status::Warn,
+                    format!(
+                        "Date \"{value}\" is {} in the future: the sender's clock is probably wrong.",
+                        human_duration(ahead)
+                    ),
+                )
+                .with_fix(fix)
+            } else if !parsed.notes.is_empty() {
+                Check::new(
+                    "msg.date",
+                    Status::Warn,
+                    format!(
+                        "Date \"{value}\": {}.",
+                        parsed
+                            .notes
+                            .iter()
+                            .map(|n| n.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                )
+                .with_fix(fix)
+            } else {
+                Check::new("msg.date", Status::Pass, format!("Date: {value}"))
+            }
+        }
+    }
+}
+
+fn human_duration(seconds: i64) -> String {
+    if seconds >= 86400 {
+        format!("{} day(s)", seconds / 86400)
+    } else if seconds >= 3600 {
+        format!("{} hour(s)", seconds / 3600)
+    } else {
+        format!("{} minute(s)", seconds / 60)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// msg.message-id
+
+fn is_atext(c: char) -> bool {
+    // RFC 5322 §3.2.3 atext, plus UTF-8 per RFC 6532 §3.2.
+    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii()
+}
+
+fn is_dot_atom_text(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(is_atext))
+}
+
+/// Why a Message-ID value is malformed (RFC 5322 §3.6.4 msg-id), or `None`.
+/// Returns (problem, is_fatal): fatal problems make the id unusable.
+pub fn message_id_problem(value: &str) -> Option<(String, bool)> {
+    let trimmed = strip_comments(value);
+    let trimmed = trimmed.trim();
+    let inner = match (trimmed.strip_prefix('<'), trimmed.ends_with('>')) {
+        (Some(rest), true) => &rest[..rest.len() - 1],
+        _ => {
+            if trimmed.contains('@') && !trimmed.contains(char::is_whitespace) {
+                return Some(("is not enclosed in angle brackets <...>".to_string(), false));
+            }
+            return Some(("is not of the form <left@right>".to_string(), true));
+        }
+    };
+    let Some((left, right)) = inner.rsplit_once('@') else {
+        return Some((
+            "has no @ between its left and right parts".to_string(),
+            true,
+        ));
+    };
+    if left.is_empty() || right.is_empty() {
+        return Some(("has an empty part around the @".to_string(), true));
+    }
+    if inner.contains(char::is_whitespace) {
+        return Some(("contains whitespace".to_string(), true));
+    }
+    let right_ok = is_dot_atom_text(right)
+        || (right.starts_with('[')
+            && right.ends_with(']')
+            && !right[1..right.len() - 1].contains(['[', ']', '\\']));
+    if !is_dot_atom_text(left) {
+        // obs-id-left allows a quoted string or local-part forms (RFC 5322 §4.5.4).
+        return Some((
+            format!("has an obsolete or invalid left part \"{left}\" (RFC 5322 §3.6.4 wants dot-atom-text)"),
+            false,
+        ));
+    }
+    if !right_ok {
+        return Some((format!("has an invalid right part \"{right}\""), false));
+    }
+    None
+}
+
+/// `msg.message-id`: present and `<left@right>` (RFC 5322 §3.6.4). Gmail
+/// refuses mail without a valid Message-ID.
+pub fn check_message_id(msg: &Message<'_>) -> Check {
+    let values = raw_values(msg, "Message-ID");
+    let fix = "Generate a Message-ID of the form `<unique@your-domain>` for every message.";
+    let Some(value) = values.first() else {
+        return Check::new(
+            "msg.message-id",
+            Status::Fail,
+            "No Message-ID header. RFC 5322 §3.6.4 says every message SHOULD have one, and Gmail rejects messages without a valid one.",
+        )
+        .with_fix(fix);
+    };
+    match message_id_problem(value) {
+        None => {
+            let right = value
+                .trim()
+                .trim_end_matches('>')
+                .rsplit_once('@')
+                .map_or("", |(_, r)| r);
+            // RFC 5322 §3.6.4 only suggests a domain name on the right; a bare
+            // host name is legal but less certain to be unique.
+            let note = if !right.contains('.') && !right.starts_with('[') {
+                format!(" (the right part \"{right}\" is a host name, not a domain name: legal, but a domain makes the id globally unique)")
+            } else {
+                String::new()
+            };
+            Check::new(
+                "msg.message-id",
+                Status::Pass,
+                format!("Message-ID: {value}{note}"),
+            )
+        }
+        Some((problem, true)) => Check::new(
+            "msg.message-id",
+            Status::Fail,
+            format!("Message-ID \"{value}\" {problem}."),
+        )
+        .with_fix(fix),
+        Some((problem, false)) => Check::new(
+            "msg.message-id",
+            Status::Warn,
+            format!("Message-ID \"{value}\" {problem}."),
+        )
+        .with_fix(fix),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// msg.single-headers
+
+/// `msg.single-headers`: the RFC 5322 §3.6 fields with "max 1" occur at most once.
+pub fn check_single_headers(msg: &Message<'_>) -> Check {
+    let duplicated: Vec<String> = SINGLE_INSTANCE_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let n = count_headers(msg, name);
+            (n > 1).then(|| format!("{name} ×{n}"))
+        })
+        .collect();
+    if duplicated.is_empty() {
+        Check::new(
+            "msg.single-headers",
+            Status::Pass,
+            "No single-instance header (Date, From, Sender, Reply-To, To, Cc, Bcc, Message-ID, In-Reply-To, References, Subject) is repeated.",
+        )
+    } else {
+        Check::new(
+            "msg.single-headers",
+            Status::Fail,
+            format!(
+                "Repeated headers that RFC 5322 §3.6 allows once: {}.",
+                duplicated.join(", ")
+            ),
+        )
+        .with_fix("Remove the duplicated headers at the source; receivers may display one copy and authenticate another.")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// msg.reply-to
+
+/// The first From address and its domain, when there is one.
+fn from_address(msg: &Message<'_>) -> Option<(Option<String>, String, String)> {
+    let addr = msg.from()?.iter().find(|a| a.address.is_some())?;
+    let address = addr.address.as_deref()?.trim().to_string();
+    let domain = address_domain(&address)?;
+    Some((addr.name.as_deref().map(str::to_string), address, domain))
+}
+
+/// `msg.reply-to`: info when Reply-To points into another organizational
+/// domain than From (PSL organizational domains, RFC 7489 §3.2).
+pub fn check_reply_to(msg: &Message<'_>) -> Check {
+    let Some(reply_to) = msg.reply_to() else {
+        return Check::new("msg.reply-to", Status::NotApplicable, "No Reply-To header.");
+    };
+    let from = from_address(msg);
+    let addresses: Vec<String> = reply_to
+        .iter()
+        .filter_map(|a| a.address.as_deref().map(|s| s.trim().to_string()))
+        .collect();
+    if addresses.is_empty() {
+        return Check::new(
+            "msg.reply-to",
+            Status::Info,
+            "Reply-To holds no parsable address.",
+        );
+    }
+    let Some((_, from_addr, from_domain)) = from else {
+        return Check::new(
+            "msg.reply-to",
+            Status::Info,
+            format!(
+                "Reply-To: {} (no From domain to compare).",
+                addresses.join(", ")
+            ),
+        );
+    };
+    let from_org = organizational_domain(&from_domain);
+    let foreign: Vec<String> = addresses
+        .iter()
+        .filter_map(|a| {
+            let d = address_domain(a)?;
+            let org = organizational_domain(&d);
+            (org != from_org).then(|| format!("{a} (organization {org})"))
+        })
+        .collect();
+    if foreign.is_empty() {
+        Check::new(
+            "msg.reply-to",
+            Status::Pass,
+            format!(
+                "Reply-To {} is in the same organization as From {from_addr} ({from_org}).",
+                addresses.join(", ")
+            ),
+        )
+    } else {
+        Check::new(
+            "msg.reply-to",
+            Status::Info,
+            format!(
+                "Replies go to another organization than From {from_addr} ({from_org}): {}. Normal for ESPs and help desks; also a phishing pattern.",
+                foreign.join(", ")
+            ),
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// msg.display-name-spoof
+
+/// Addresses (`x@y.z`) embedded in a display name, lower case. Full-width
+/// and small at signs (U+FF20, U+FE6B) count as `@`.
+pub fn addresses_in_display_name(name: &str) -> Vec<String> {
+    let normalised = name.replace(['\u{FF20}', '\u{FE6B}'], "@");
+    let is_local = |c: char| c.is_alphanumeric() || ".!#$%&'*+-/=?^_`{|}~".contains(c);
+    let is_domain = |c: char| c.is_alphanumeric() || c == '.' || c == '-';
+    let chars: Vec<char> = normalised.chars().collect();
+    let mut found = Vec::new();
+    for (at, _) in chars.iter().enumerate().filter(|(_, c)| **c == '@') {
+        let mut start = at;
+        while start > 0 && is_local(chars[start - 1]) {
+            start -= 1;
+        }
+        let mut end = at + 1;
+        while end < chars.len() && is_domain(chars[end]) {
+            end += 1;
+        }
+        let local: String = chars[start..at].iter().collect();
+        let domain: String = chars[at + 1..end].iter().collect();
+        let domain = domain.trim_end_matches(['.', '-']);
+        let local = local.trim_start_matches('.');
+        if !local.is_empty() && domain.contains('.') {
+            found.push(format!("{local}@{domain}").to_lowercase());
+        }
+    }
+    found
+}
+
+/// `msg.display-name-spoof`: the From display name holds an address other
+/// than the real one (RFC 5322 §3.4 display-name).
+pub fn check_display_name_spoof(msg: &Message<'_>) -> Check {
+    let Some((name, address, domain)) = from_address(msg) else {
+        return Check::new(
+            "msg.display-name-spoof",
+            Status::NotApplicable,
+            "No From address to compare.",
+        );
+    };
+    let Some(name) = name.filter(|n| !n.trim().is_empty()) else {
+        return Check::new(
+            "msg.display-name-spoof",
+            Status::Pass,
+            format!("From <{address}> has no display name."),
+        );
+    };
+    let embedded = addresses_in_display_name(&name);
+    let real = address.to_lowercase();
+    let others: Vec<&String> = embedded.iter().filter(|e| **e != real).collect();
+    if others.is_empty() {
+        return Check::new(
+            "msg.display-name-spoof",
+            Status::Pass,
+            format!("The display name \"{name}\" holds no other address."),
+        );
+    }
+    let real_org = organizational_domain(&domain);
+    let foreign: Vec<&&String> = others
+        .iter()
+        .filter(|e| address_domain(e).map(|d| organizational_domain(&d)) != Some(real_org.clone()))
+        .collect();
+    let fix = "Use a display name without an address in it, or with the same address.";
+    if foreign.is_empty() {
+        Check::new(
+            "msg.display-name-spoof",
+            Status::Warn,
+            format!(
+                "The display name \"{name}\" shows {} but the message is from {address} (same organization, different mailbox).",
+                others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .with_fix(fix)
+    } else {
+        Check::new(
+            "msg.display-name-spoof",
+            Status::Fail,
+            format!(
+                "The display name \"{name}\" shows {} but the message is really from {address} ({real_org}): a display-name spoof.",
+                foreign.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .with_fix(fix)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// msg.fake-reply
+
+/// Reply and forward prefixes in common languages (lower case, without the colon).
+const REPLY_PREFIXES: &[&str] = &[
+    "re", "fw", "fwd", "aw", "wg", "tr", "rv", "sv", "vs", "antw", "odp", "res", "enc", "r", "rif",
+    "i", "vl", "ynt", "ilt", "回复", "答复", "转发", "回覆", "轉寄", "返信", "転送",
+];
+
+/// The forward prefixes among [`REPLY_PREFIXES`] (English, German WG, French
+/// TR, Spanish RV, Italian I, Finnish VL, Portuguese ENC, Turkish İLT, CJK).
+const FORWARD_PREFIXES: &[&str] = &[
+    "fw", "fwd", "wg", "tr", "rv", "i", "vl", "enc", "ilt", "转发", "轉寄", "転送",
+];
+
+/// True when `prefix` (as returned by [`reply_prefix`]) marks a forward
+/// rather than a reply. Some mail clients omit References on forwards.
+pub fn is_forward_prefix(prefix: &str) -> bool {
+    FORWARD_PREFIXES.contains(&prefix.trim_end_matches(':').to_lowercase().as_str())
+}
+
+/// The reply/forward prefix the subject starts with, if any (e.g. `Re:`,
+/// `RE :`, `Fwd[2]:`, `AW:`, `TR:`, full-width colon).
+pub fn reply_prefix(subject: &str) -> Option<String> {
+    let s = subject.trim_start();
+    let word_end = s
+        .char_indices()
+        .find(|(_, c)| !c.is_alphabetic())
+        .map_or(s.len(), |(i, _)| i);
+    let word = &s[..word_end];
+    if word.is_empty() || !REPLY_PREFIXES.contains(&word.to_lowercase().as_str()) {
+        return None;
+    }
+    let mut rest = &s[word_end..];
+    // Optional counter: "Re[2]:" or "Re(2):" or "Re^2:".
+    for (open, close) in [('[', ']'), ('(', ')')] {
+        if let Some(r) = rest.strip_prefix(open) {
+            if let Some(end) = r.find(close) {
+                if r[..end].chars().all(|c| c.is_ascii_digit()) {
+                    rest = &r[end + close.len_utf8()..];
+                }
+            }
+        }
+    }
+    let rest = rest.trim_start_matches([' ', '\t']);
+    if rest.starts_with(':') || rest.starts_with('\u{FF1A}') {
+        Some(format!("{word}:"))
+    } else {
+        None
+    }
+}
+
+/// `msg.fake-reply`: a subject starting with Re:/Fwd: (or a localised form)
+/// without In-Reply-To or References (RFC 5322 §3.6.4).
+pub fn check_fake_reply(msg: &Message<'_>) -> Check {
+    let Some(subject) = msg.subject() else {
+        return Check::new(
+            "msg.fake-reply",
+            Status::NotApplicable,
+            "No Subject header.",
+        );
+    };
+    let Some(prefix) = reply_prefix(subject) else {
+        return Check::new(
+            "msg.fake-reply",
+            Status::Pass,
+            "The subject does not claim to be a reply or forward.",
+        );
+    };
+    let has_in_reply_to = count_headers(msg, "In-Reply-To") > 0;
+    let has_references = count_headers(msg, "References") > 0;
+    if has_in_reply_to || has_references {
+        let which = match (has_in_reply_to, has_references) {
+            (true, true) => "In-Reply-To and References",
+            (true, false) => "In-Reply-To",
+            _ => "References",
+        };
+        return Check::new(
+            "msg.fake-reply",
+            Status::Pass,
+            format!("The subject starts with \"{prefix}\" and the message has {which}: a genuine reply or forward."),
+        );
+    }
+    let thread_index = count_headers(msg, "Thread-Index") > 0;
+    let detail = format!(
+        "The subject \"{subject}\" starts with \"{prefix}\" but there is no In-Reply-To or References header{}; filters and the FTC treat fake replies as deceptive.{}",
+        if thread_index {
+            " (only Outlook's Thread-Index, which is not an RFC 5322 reference)"
+        } else {
+            ""
+        },
+        if is_forward_prefix(&prefix) {
+            " Some mail clients omit References on forwards: if a person really forwarded this message, ignore this."
+        } else {
+            ""
+        }
+    );
+    Check::new("msg.fake-reply", Status::Warn, detail).with_fix(
+        "Do not prefix subjects with Re:/Fwd: unless the message really is a reply or forward.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::MessageParser;
+
+    fn run(raw: &str, now: i64) -> Vec<Check> {
+        let msg = MessageParser::default()
+            .parse(raw.as_bytes())
+            .expect("parses");
+        checks(&msg, now)
+    }
+
+    fn status_of(checks: &[Check], id: &str) -> Status {
+        checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .status
+    }
+
+    const NOW: i64 = 1_751_364_000; // 2025-07-01T10:00:00Z
+
+    const BASE: &str = "Date: Tue, 1 Jul 2025 10:00:00 +0000\r\nMessage-ID: <abc.123@example.com>\r\nTo: bob@example.net\r\n";
+
+    #[test]
+    fn from_table() {
+        let cases: &[(&str, Status)] = &[
+            ("From: Alice <alice@example.com>\r\n", Status::Pass),
+            ("From: alice@example.com\r\n", Status::Pass),
+            ("", Status::Fail),
+            (
+                "From: a@example.com\r\nFrom: b@example.com\r\n",
+                Status::Fail,
+            ),
+            ("From: a@example.com, b@example.com\r\n", Status::Fail),
+            ("From: Alice\r\n", Status::Fail),
+            ("From: alice@localhost\r\n", Status::Fail),
+            ("From: <@example.com>\r\n", Status::Fail),
+            (
+                "From: =?utf-8?q?J=C3=B6rg?= <jorg@example.de>\r\n",
+                Status::Pass,
+            ),
+        ];
+        for (from, want) in cases {
+            let raw = format!("{from}{BASE}Subject: x\r\n\r\nbody");
+            let got = status_of(&run(&raw, NOW), "msg.from");
+            assert_eq!(got, *want, "input: {from:?}");
+        }
+    }
+
+    #[test]
+    fn date_parser_table() {
+        let cases: &[(&str, Option<i64>, bool)] = &[
+            ("Tue, 1 Jul 2025 10:00:00 +0000", Some(NOW), false),
+            ("1 Jul 2025 10:00:00 +0000", Some(NOW), false),
+            ("Tue, 01 Jul 2025 12:00:00 +0200", Some(NOW), false),
+            ("Tue, 1 Jul 2025 06:00:00 -0400 (EDT)", Some(NOW), false),
+            ("Tue, 1 Jul 2025 10:00:00 GMT", Some(NOW), true),
+            ("Tue, 1 Jul 25 10:00:00 +0000", Some(NOW), true),
+            ("Wed, 1 Jul 2025 10:00:00 +0000", Some(NOW), true),
+            ("Tue, 1 Jul 2025 10:00 +0000", Some(NOW), false),
+            ("Tue, 31 Feb 2025 10:00:00 +0000", None, false),
+            ("yesterday", None, false),
+            ("", None, false),
+            ("Tue, 1 Jul 2025 25:00:00 +0000", None, false),
+            ("Tue, 1 Jul 2025 10:00:00", None, false),
+            ("Tue, 1 Jul 2025 10:00:00 +00", None, false),
+            ("2025-07-01T10:00:00Z", None, false),
+            ("Tue, 1 Jul 2025 10:00:00 +0000 (UTC)", Some(NOW), false),
+            ("Tue 1 Jul 2025 10:00:00 +0000", Some(NOW), true),
+        ];
+        for (input, ts, noted) in cases {
+            let got = parse_rfc5322_date(input);
+            match (ts, &got) {
+                (Some(t), Ok(p)) => {
+                    assert_eq!(p.timestamp, *t, "input: {input:?}");
+                    assert_eq!(
+                        !p.notes.is_empty(),
+                        *noted,
+                        "input: {input:?} notes {:?}",
+                        p.notes
+                    );
+                }
+                (None, Err(_)) => {}
+                _ => panic!("input: {input:?} got {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn date_diagnostics_have_spans_and_codes() {
+        // input, code, start, end, is_error
+        let cases: &[(&str, &str, u32, u32, bool)] = &[
+            (
+                "Tue, 1 Foo 2025 10:00:00 +0000",
+                "date.bad-month",
+                7,
+                10,
+                true,
+            ),
+            (
+                "Wed, 1 Jul 2025 10:00:00 +0000",
+                "date.weekday-mismatch",
+                0,
+                3,
+                false,
+            ),
+            (
+                "Tue, 1 Jul 25 10:00:00 +0000",
+                "date.obsolete-year",
+                11,
+                13,
+                false,
+            ),
+            (
+                "Tue, 1 Jul 2025 10:00:00 EST",
+                "date.obsolete-zone",
+                25,
+                28,
+                false,
+            ),
+            (
+                "Tue, 1 Jul 2025 10:00:00 +0000 junk",
+                "date.trailing-text",
+                31,
+                35,
+                false,
+            ),
+            ("Tue, 1 Jul 2025", "date.missing-part", 15, 15, true),
+            ("Tue, 1 Jul 2025 1000 +0000", "date.bad-time", 16, 20, true),
+            (
+                "(c) Tue, 1 Jul 2025 10:00:00 +9960",
+                "date.bad-zone",
+                29,
+                34,
+                true,
+            ),
+        ];
+        for (input, code, start, end, is_error) in cases {
+            let d = match parse_rfc5322_date(input) {
+                Err(d) => {
+                    assert!(*is_error, "input: {input:?} unexpected error {d:?}");
+                    d
+                }
+                Ok(p) => {
+                    assert!(!is_error, "input: {input:?} parsed {p:?}");
+                    p.notes.into_iter().next().expect("a note")
+                }
+            };
+            assert_eq!(
+                (d.code.as_str(), d.start, d.end),
+                (*code, *start, *end),
+                "input: {input:?}"
+            );
+            assert!(d.rfc.starts_with("RFC 5322"), "input: {input:?}");
+        }
+    }
+
+    #[test]
+    fn date_check_table() {
+        let cases: &[(&str, Status)] = &[
+            ("Date: Tue, 1 Jul 2025 10:00:00 +0000\r\n", Status::Pass),
+            ("", Status::Fail),
+            ("Date: Tue, 1 Jul 2025 16:30:00 +0000\r\n", Status::Warn),
+            ("Date: Fri, 1 Aug 2025 10:00:00 +0000\r\n", Status::Fail),
+            ("Date: garbage\r\n", Status::Fail),
+            ("Date: Tue, 1 Jul 2025 10:00:00 EST\r\n", Status::Warn),
+        ];
+        for (date, want) in cases {
+            let raw = format!(
+                "{date}From: a@example.com\r\nMessage-ID: <a@example.com>\r\nSubject: x\r\n\r\n"
+            );
+            let got = status_of(&run(&raw, NOW + 6 * 3600), "msg.date");
+            assert_eq!(got, *want, "input: {date:?}");
+        }
+    }
+
+    #[test]
+    fn message_id_table() {
+        let cases: &[(&str, Option<bool>)] = &[
+            ("<abc@example.com>", None),
+            ("<CAF=x+y_z@mail.gmail.com>", None),
+            ("<a.b@[192.0.2.1]>", None),
+            ("abc@example.com", Some(false)),
+            ("<abc>", Some(true)),
+            ("<abc@localhost>", None),
+            ("<\"quoted\"@example.com>", Some(false)),
+            ("<a b@example.com>", Some(true)),
+            ("", Some(true)),
+            ("<@example.com>", Some(true)),
+        ];
+        for (input, want) in cases {
+            let got = message_id_problem(input).map(|(_, fatal)| fatal);
+            assert_eq!(got, *want, "input: {input:?}");
+        }
+    }
+
+    #[test]
+    fn single_headers_and_missing_message_id() {
+        let raw = "From: a@example.com\r\nSubject: one\r\nSubject: two\r\nDate: Tue, 1 Jul 2025 10:00:00 +0000\r\n\r\n";
+        let c = run(raw, NOW);
+        assert_eq!(
+            status_of(&c, "msg.single-headers"),
+            Status::Fail,
+            "input: {raw:?}"
+        );
+        assert_eq!(
+            status_of(&c, "msg.message-id"),
+            Status::Fail,
+            "input: {raw:?}"
+        );
+    }
+
+    #[test]
+    fn reply_to_table() {
+        let cases: &[(&str, Status)] = &[
+            ("", Status::NotApplicable),
+            ("Reply-To: support@mail.example.com\r\n", Status::Pass),
+            ("Reply-To: someone@example.net\r\n", Status::Info),
+            ("Reply-To: x@example.co.uk\r\n", Status::Info),
+        ];
+        for (reply_to, want) in cases {
+            let raw = format!("From: a@news.example.com\r\n{reply_to}{BASE}Subject: x\r\n\r\n");
+            assert_eq!(
+                status_of(&run(&raw, NOW), "msg.reply-to"),
+                *want,
+                "input: {reply_to:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn display_name_table() {
+        let cases: &[(&str, Status)] = &[
+            ("From: Alice <alice@example.com>", Status::Pass),
+            ("From: alice@example.com", Status::Pass),
+            (
+                "From: \"alice@example.com\" <alice@example.com>",
+                Status::Pass,
+            ),
+            ("From: \"ceo@bank.example\" <x@evil.test>", Status::Fail),
+            (
+                "From: \"PayPal service@paypal.com\" <x@evil.test>",
+                Status::Fail,
+            ),
+            (
+                "From: \"billing@example.com\" <noreply@mail.example.com>",
+                Status::Warn,
+            ),
+            (
+                "From: \"ceo\u{FF20}bank.example\" <x@evil.test>",
+                Status::Fail,
+            ),
+            (
+                "From: \"=?utf-8?q?ceo=40bank.example?=\" <x@evil.test>",
+                Status::Fail,
+            ),
+        ];
+        for (from, want) in cases {
+            let raw = format!("{from}\r\n{BASE}Subject: x\r\n\r\n");
+            assert_eq!(
+                status_of(&run(&raw, NOW), "msg.display-name-spoof"),
+                *want,
+                "input: {from:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reply_prefix_table() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("Re: hello", Some("Re:")),
+            ("RE : bonjour", Some("RE:")),
+            ("Fwd: x", Some("Fwd:")),
+            ("FW: x", Some("FW:")),
+            ("AW: Termin", Some("AW:")),
+            ("TR: document", Some("TR:")),
+            ("Re[2]: x", Some("Re:")),
+            ("回复：你好", Some("回复:")),
+            ("Regarding your account", None),
+            ("Reply now", None),
+            ("Fwd", None),
+            ("", None),
+            ("Re-activation: act now", None),
+        ];
+        for (subject, want) in cases {
+            assert_eq!(
+                reply_prefix(subject).as_deref(),
+                *want,
+                "input: {subject:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn forward_prefix_table() {
+        let cases: &[(&str, bool)] = &[
+            ("Fwd:", true),
+            ("FW:", true),
+            ("WG:", true),
+            ("TR:", true),
+            ("Re:", false),
+            ("AW:", false),
+            ("SV:", false),
+        ];
+        for (prefix, want) in cases {
+            assert_eq!(is_forward_prefix(prefix), *want, "input: {prefix:?}");
+        }
+    }
+
+    #[test]
+    fn fake_reply_table() {
+        let cases: &[(&str, Status)] = &[
+            ("Subject: Re: your invoice\r\n", Status::Warn),
+            (
+                "Subject: Re: your invoice\r\nIn-Reply-To: <x@example.com>\r\n",
+                Status::Pass,
+            ),
+            (
+                "Subject: Fwd: deal\r\nReferences: <x@example.com>\r\n",
+                Status::Pass,
+            ),
+            ("Subject: Weekly news\r\n", Status::Pass),
+            ("", Status::NotApplicable),
+        ];
+        for (headers, want) in cases {
+            let raw = format!("From: a@example.com\r\n{BASE}{headers}\r\n");
+            assert_eq!(
+                status_of(&run(&raw, NOW), "msg.fake-reply"),
+                *want,
+                "input: {headers:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn never_panics_on_junk() {
+        let inputs: &[&[u8]] = &[
+            b"",
+            b"\xff\xfe\x00",
+            b"From: \r\nDate: \r\nMessage-ID: <\r\nSubject: Re\xff:\r\n\r\n",
+            b"From: (((((\r\nDate: Mon, 99 Foo 99999 99:99:99 +9999\r\n\r\n",
+            b"Reply-To: @\r\nFrom: \"@@@\" <@>\r\n\r\n",
+        ];
+        for input in inputs {
+            if let Some(msg) = MessageParser::default().parse(*input) {
+                let _ = checks(&msg, NOW);
+            }
+            let _ = parse_rfc5322_date(&String::from_utf8_lossy(input));
+        }
+    }
+}
