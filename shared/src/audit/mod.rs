@@ -2,7 +2,9 @@
 //! [`crate::dns::DnsLookup`], so the backend runs them against live DNS and
 //! tests against zone data. Independent lookups run concurrently.
 
+pub mod dnsbl;
 pub mod mx;
+pub mod ptr;
 
 use crate::dns::{DnsLookup, DnsOutcome};
 use crate::report::{Check, Status};

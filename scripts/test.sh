@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the whole mxlens test suite: lints, the wasm build, browser tests
+# (headless Chromium), and every Rust test with real DNS, SMTP (Postfix)
+# and SQLite peers on loopback. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "shared builds for wasm32"
+cargo check -p mxlens-shared --target wasm32-unknown-unknown
+
+step "frontend (trunk release build, size budget)"
+scripts/build-frontend.sh
+
+step "tests inside the browser (wasm-bindgen-test, headless Chromium)"
+cargo test -p mxlens-frontend --target wasm32-unknown-unknown
+
+step "doc tests"
+cargo test --workspace --doc
+
+step "all Rust tests (unit, conformance, integration with real peers, browser flows)"
+cargo nextest run --workspace --no-fail-fast --failure-output final
