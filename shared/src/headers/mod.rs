@@ -1,6 +1,10 @@
 //! Message analysis: pasted headers or a whole raw message in, a `message`
 //! report out. Runs in the browser (WASM) and natively.
 
+pub mod datetime;
+pub mod input;
+pub mod received;
+
 use mail_parser::{HeaderName, MessageParser};
 use thiserror::Error;
 
