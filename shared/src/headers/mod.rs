@@ -1,17 +1,39 @@
 //! Message analysis: pasted headers or a whole raw message in, a `message`
 //! report out. Runs in the browser (WASM) and natively.
+//!
+//! One file per verb: [`input`] splits the paste into fields, [`received`],
+//! [`authres`], [`dkim_signature`] and [`arc`] parse, [`chain`] orders the
+//! hops, [`alignment`] evaluates DMARC alignment, and this module turns it
+//! all into checks.
 
+pub mod alignment;
+pub mod arc;
+pub mod authres;
+pub mod chain;
 pub mod datetime;
+pub mod dkim_signature;
 pub mod input;
 pub mod received;
 
-use mail_parser::{HeaderName, MessageParser};
 use thiserror::Error;
 
-use crate::report::{Check, FromAddress, Hop, MessageSection, Report, ReportKind, Status};
+use crate::report::{
+    catalog, AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, Check,
+    DkimSignatureSummary, FromAddress, MessageSection, Report, ReportKind, Status,
+};
+
+use self::alignment::{compute_alignment, domain_of, passed_identities, IdentityAlignment};
+use self::arc::{parse_arc_chain, ArcChainStatus};
+use self::authres::{parse_authentication_results, parse_received_spf, AuthResults};
+use self::chain::{build_chain, Chain};
+use self::dkim_signature::{dkim_signatures, lint_dkim_signature};
+use self::input::{parse_input, ParsedInput};
 
 /// The largest paste we analyse (1 MiB).
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
+
+/// A hop slower than this (seconds) gets a warning (5 minutes).
+pub const SLOW_HOP_SECONDS: i64 = 300;
 
 /// Input we refuse to analyse. Everything else yields a report.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -27,6 +49,24 @@ pub enum InputError {
     },
 }
 
+/// The receiving ADMD's Authentication-Results: the topmost field, plus the
+/// others carrying the same authserv-id (RFC 8601 §5: only results from
+/// one's own ADMD can be trusted; fields further down may be forged).
+pub fn trusted_auth_results(input: &ParsedInput<'_>) -> Vec<AuthResults> {
+    let all: Vec<AuthResults> = input
+        .all("authentication-results")
+        .map(|h| parse_authentication_results(&h.value))
+        .collect();
+    let Some(top) = all.first() else {
+        return Vec::new();
+    };
+    let id = top.authserv_id.to_ascii_lowercase();
+    all.iter()
+        .filter(|ar| ar.authserv_id.to_ascii_lowercase() == id)
+        .cloned()
+        .collect()
+}
+
 /// Analyses a pasted header block or whole message. `generated_at` is the
 /// RFC 3339 time to stamp on the report (`shared` has no clock).
 pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, InputError> {
@@ -38,68 +78,606 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     if input.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(InputError::Empty);
     }
-    let parsed = MessageParser::default().parse_headers(input);
-    let mut section = MessageSection::default();
+    let report_time = datetime::parse_rfc3339(generated_at);
+    let parsed = parse_input(input);
+    let mut section = MessageSection {
+        has_body: parsed.has_body,
+        subject: parsed.decoded_subject(),
+        ..MessageSection::default()
+    };
     let mut checks = Vec::new();
 
-    if let Some(message) = parsed.as_ref() {
-        let froms: Vec<_> = message
-            .headers()
-            .iter()
-            .filter(|h| h.name == HeaderName::From)
-            .collect();
-        let first = message.from().and_then(|a| a.first()).and_then(|a| {
-            a.address
-                .as_ref()
-                .map(|addr| (a.name.clone(), addr.to_string()))
-        });
-        match (froms.len(), first) {
-            (1, Some((name, address))) if address.contains('@') => {
-                let domain = address
-                    .rsplit('@')
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                checks.push(Check::new(
-                    "msg.from",
-                    Status::Pass,
-                    format!("From: {address}"),
-                ));
-                section.from = Some(FromAddress {
-                    name: name.map(|n| n.to_string()),
-                    address,
-                    domain,
-                });
-            }
-            (0, _) => checks.push(Check::new("msg.from", Status::Fail, "no From header")),
-            (n, _) => checks.push(Check::new(
+    // msg.from. Integration note: when hygiene emits msg.from, drop this
+    // block but keep filling `section.from` (alignment needs it).
+    let from_count = parsed.count("from");
+    match (from_count, parsed.from_mailbox()) {
+        (1, Some((name, address))) if address.contains('@') => {
+            let domain = domain_of(&address).unwrap_or_default();
+            checks.push(Check::new(
                 "msg.from",
-                Status::Fail,
-                format!("{n} From header(s) without exactly one valid address"),
-            )),
+                Status::Pass,
+                format!("From: {address}"),
+            ));
+            section.from = Some(FromAddress {
+                name,
+                address,
+                domain,
+            });
         }
-        let hops = message
-            .headers()
-            .iter()
-            .filter(|h| h.name == HeaderName::Received)
-            .count();
-        section.hops = (0..hops).map(|_| Hop::default()).collect();
-        checks.push(Check::new(
-            "msg.received-chain",
-            Status::Info,
-            format!("{hops} Received hop(s)"),
-        ));
-    } else {
-        checks.push(Check::new(
+        (0, _) if parsed.headers.is_empty() => checks.push(Check::new(
             "msg.from",
             Status::Fail,
-            "no header block found",
-        ));
+            "no header block found: paste the raw headers (\"Show original\", \"View source\")",
+        )),
+        (0, _) => checks.push(Check::new("msg.from", Status::Fail, "no From header")),
+        (n, _) => checks.push(Check::new(
+            "msg.from",
+            Status::Fail,
+            format!("{n} From header(s) without exactly one valid address"),
+        )),
     }
 
+    let trusted = trusted_auth_results(&parsed);
+    let receiver_id = trusted
+        .first()
+        .map(|ar| ar.authserv_id.clone())
+        .filter(|id| !id.is_empty());
+    let received_spf = parsed
+        .first("received-spf")
+        .map(|h| parse_received_spf(&h.value));
+    let chain = build_chain(
+        &parsed,
+        receiver_id.as_deref(),
+        received_spf
+            .as_ref()
+            .and_then(|s| s.get("client-ip"))
+            .and_then(|ip| ip.parse().ok()),
+    );
+    chain_checks(&chain, &mut section, &mut checks);
+
+    auth_checks(&parsed, &trusted, &mut section, &mut checks);
+    dkim_checks(
+        &parsed,
+        &trusted,
+        &chain,
+        report_time,
+        &mut section,
+        &mut checks,
+    );
+    alignment_check(&parsed, &trusted, &mut section, &mut checks);
+
+    // Integration point: hygiene, unsubscribe, spam verdicts, bounces, checklists
+    // (headers::hygiene, headers::unsubscribe — which can use
+    // dkim_signature::signed_header_lists(&parsed) — headers::spam,
+    // smtp_codes and checklists/ push their checks here and fill
+    // `report.checklists` below).
+
+    checks.sort_by_key(|c| catalog_position(&c.id));
     let mut report = Report::new(ReportKind::Message, generated_at, checks);
     report.message = Some(section);
     Ok(report)
+}
+
+/// Position of a check id in the catalogue (unknown ids last), so checks come
+/// out in catalogue order.
+fn catalog_position(id: &str) -> usize {
+    catalog::entries()
+        .position(|e| e.id == id)
+        .unwrap_or(usize::MAX)
+}
+
+fn chain_checks(chain: &Chain, section: &mut MessageSection, checks: &mut Vec<Check>) {
+    section.hops = chain.hops.iter().map(|h| h.hop.clone()).collect();
+    section.total_delay_seconds = chain.total_delay_seconds;
+    section.sending_ip = chain.sending_ip.map(|ip| ip.to_string());
+
+    if chain.hops.is_empty() {
+        checks.push(Check::new(
+            "msg.received-chain",
+            Status::NotApplicable,
+            "no Received headers: the paste holds no trace of the route",
+        ));
+        return;
+    }
+    let path: Vec<String> = chain
+        .hops
+        .iter()
+        .map(|h| {
+            h.hop
+                .by
+                .clone()
+                .or_else(|| h.hop.from.clone())
+                .unwrap_or_else(|| "?".into())
+        })
+        .collect();
+    let total = chain
+        .total_delay_seconds
+        .map(|t| format!(", {t} s in total"))
+        .unwrap_or_default();
+    checks.push(Check::new(
+        "msg.received-chain",
+        Status::Info,
+        format!("{} hop(s){total}: {}", chain.hops.len(), path.join(" → ")),
+    ));
+
+    let timed = chain
+        .hops
+        .iter()
+        .filter(|h| h.hop.unix_seconds.is_some())
+        .count();
+    if timed < 2 {
+        checks.push(Check::new(
+            "msg.hop-delay",
+            Status::NotApplicable,
+            "fewer than two hops carry a readable timestamp",
+        ));
+        checks.push(Check::new(
+            "msg.received-order",
+            Status::NotApplicable,
+            "fewer than two hops carry a readable timestamp",
+        ));
+    } else {
+        let mut slow = false;
+        let mut skew = false;
+        for (index, h) in chain.hops.iter().enumerate() {
+            let by = h
+                .hop
+                .by
+                .clone()
+                .unwrap_or_else(|| format!("hop {}", index + 1));
+            match h.hop.delay_seconds {
+                Some(d) if d > SLOW_HOP_SECONDS => {
+                    slow = true;
+                    checks.push(
+                        Check::new(
+                            "msg.hop-delay",
+                            Status::Warn,
+                            format!("hop {} to {by} took {}", index + 1, describe_seconds(d)),
+                        )
+                        .with_subject(by.clone()),
+                    );
+                }
+                Some(d) if d < 0 => {
+                    skew = true;
+                    checks.push(
+                        Check::new(
+                            "msg.received-order",
+                            Status::Warn,
+                            format!(
+                                "hop {} at {by} is stamped {} before the previous hop: a clock is wrong",
+                                index + 1,
+                                describe_seconds(-d)
+                            ),
+                        )
+                        .with_subject(by),
+                    );
+                }
+                _ => {}
+            }
+        }
+        if !slow {
+            checks.push(Check::new(
+                "msg.hop-delay",
+                Status::Pass,
+                format!(
+                    "no hop took longer than 5 minutes (total {})",
+                    describe_seconds(chain.total_delay_seconds.unwrap_or(0))
+                ),
+            ));
+        }
+        if !skew {
+            checks.push(Check::new(
+                "msg.received-order",
+                Status::Pass,
+                "timestamps grow from the oldest hop to the newest",
+            ));
+        }
+    }
+
+    match chain.sending_ip {
+        Some(ip) => {
+            let how = chain.sending_ip_source.unwrap_or("");
+            checks.push(
+                Check::new("msg.sending-ip", Status::Info, format!("{ip} ({how})"))
+                    .with_subject(ip.to_string()),
+            );
+        }
+        None => checks.push(Check::new(
+            "msg.sending-ip",
+            Status::NotTested,
+            "no public client IP in the Received headers",
+        )),
+    }
+
+    // TLS on the hops that crossed the Internet: from the sending hop on,
+    // hops whose client is public.
+    let external: Vec<_> = chain
+        .hops
+        .iter()
+        .skip(chain.sending_hop.unwrap_or(chain.hops.len()))
+        .filter(|h| !h.hop.internal && h.hop.ip.is_some())
+        .collect();
+    let clear: Vec<String> = external
+        .iter()
+        .filter(|h| h.hop.tls == Some(false))
+        .map(|h| {
+            format!(
+                "{} → {}",
+                h.hop.from.as_deref().unwrap_or("?"),
+                h.hop.by.as_deref().unwrap_or("?")
+            )
+        })
+        .collect();
+    let encrypted = external.iter().filter(|h| h.hop.tls == Some(true)).count();
+    if !clear.is_empty() {
+        checks.push(Check::new(
+            "msg.transport-tls",
+            Status::Warn,
+            format!("sent without TLS: {}", clear.join(", ")),
+        ));
+    } else if encrypted > 0 {
+        checks.push(Check::new(
+            "msg.transport-tls",
+            Status::Pass,
+            format!("{encrypted} Internet hop(s), all with TLS"),
+        ));
+    } else {
+        checks.push(Check::new(
+            "msg.transport-tls",
+            Status::NotTested,
+            "the Received headers do not say whether TLS was used",
+        ));
+    }
+}
+
+fn describe_seconds(seconds: i64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+fn summarise_properties(r: &authres::MethodResult) -> Option<String> {
+    let mut parts: Vec<String> = r
+        .properties
+        .iter()
+        .map(|p| {
+            if p.ptype.is_empty() {
+                format!("{}={}", p.name, p.value)
+            } else {
+                format!("{}.{}={}", p.ptype, p.name, p.value)
+            }
+        })
+        .collect();
+    if let Some(reason) = &r.reason {
+        parts.push(format!("reason={reason}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+fn auth_status(result: &str) -> Status {
+    match result {
+        "pass" => Status::Pass,
+        "fail" | "softfail" | "permerror" | "hardfail" | "policy" => Status::Fail,
+        _ => Status::Warn,
+    }
+}
+
+fn auth_checks(
+    parsed: &ParsedInput<'_>,
+    trusted: &[AuthResults],
+    section: &mut MessageSection,
+    checks: &mut Vec<Check>,
+) {
+    for ar in trusted {
+        for r in &ar.results {
+            section.auth_results.push(AuthResultSummary {
+                authserv_id: ar.authserv_id.clone(),
+                method: r.method.clone(),
+                result: r.result.clone(),
+                details: summarise_properties(r),
+            });
+        }
+    }
+    let receiver = trusted
+        .first()
+        .map(|ar| {
+            if ar.authserv_id.is_empty() {
+                "the receiving server (no authserv-id)".to_string()
+            } else {
+                ar.authserv_id.clone()
+            }
+        })
+        .unwrap_or_default();
+
+    for (method, id) in [
+        ("spf", "msg.auth.spf"),
+        ("dkim", "msg.auth.dkim"),
+        ("dmarc", "msg.auth.dmarc"),
+    ] {
+        let results: Vec<&authres::MethodResult> =
+            trusted.iter().flat_map(|ar| ar.method(method)).collect();
+        if trusted.is_empty() {
+            checks.push(Check::new(
+                id,
+                Status::NotTested,
+                "no Authentication-Results header: the receiving server's verdict is not in the paste",
+            ));
+            continue;
+        }
+        if results.is_empty() {
+            checks.push(Check::new(
+                id,
+                Status::Warn,
+                format!("{receiver} recorded no {method} result"),
+            ));
+            continue;
+        }
+        // One passing DKIM signature is enough (RFC 6376 §6.1).
+        let best = results
+            .iter()
+            .find(|r| r.result == "pass")
+            .copied()
+            .unwrap_or(results[0]);
+        let all: Vec<String> = results
+            .iter()
+            .map(|r| match summarise_properties(r) {
+                Some(p) => format!("{}={} ({p})", method, r.result),
+                None => format!("{}={}", method, r.result),
+            })
+            .collect();
+        checks.push(Check::new(
+            id,
+            auth_status(&best.result),
+            format!("{receiver}: {}", all.join("; ")),
+        ));
+    }
+
+    // ARC: the chain's structure, and the receiver's arc= result.
+    let arc = parse_arc_chain(parsed);
+    let receiver_arc = trusted
+        .iter()
+        .flat_map(|ar| ar.method("arc"))
+        .next()
+        .map(|r| r.result.clone());
+    match &arc.status {
+        ArcChainStatus::None => {
+            checks.push(Check::new(
+                "msg.auth.arc",
+                Status::NotApplicable,
+                "no ARC headers: the message was not sealed by an intermediary",
+            ));
+        }
+        status => {
+            let (structure, problem) = match status {
+                ArcChainStatus::Fail(why) => ("fail", Some(why.clone())),
+                _ => ("pass", None),
+            };
+            let sealer = arc.last_sealer().unwrap_or("?");
+            let mut detail = format!(
+                "{} ARC set(s), last sealed by {sealer}; structure {structure}",
+                arc.sets.len()
+            );
+            if let Some(why) = &problem {
+                detail.push_str(&format!(" ({why})"));
+            }
+            if let Some(r) = &receiver_arc {
+                detail.push_str(&format!("; receiver recorded arc={r}"));
+            }
+            let status = match (&problem, receiver_arc.as_deref()) {
+                (Some(_), _) => Status::Warn,
+                (None, Some("pass")) => Status::Pass,
+                (None, Some(_)) => Status::Warn,
+                (None, None) => Status::Info,
+            };
+            checks.push(Check::new("msg.auth.arc", status, detail));
+            section.arc = Some(ArcSummary {
+                sets: arc.sets.len() as u32,
+                structure: structure.to_string(),
+                problem,
+                last_sealer: arc.last_sealer().map(str::to_string),
+                receiver_result: receiver_arc,
+            });
+        }
+    }
+}
+
+fn dkim_checks(
+    parsed: &ParsedInput<'_>,
+    trusted: &[AuthResults],
+    chain: &Chain,
+    report_time: Option<i64>,
+    section: &mut MessageSection,
+    checks: &mut Vec<Check>,
+) {
+    let signatures = dkim_signatures(parsed);
+    if signatures.is_empty() {
+        checks.push(Check::new(
+            "msg.dkim-signature",
+            Status::NotApplicable,
+            "no DKIM-Signature header",
+        ));
+        return;
+    }
+    let delivery_time = chain.hops.last().and_then(|h| h.hop.unix_seconds);
+    for sig in &signatures {
+        let domain = sig.domain.clone().unwrap_or_default();
+        let selector = sig.selector.clone().unwrap_or_default();
+        let result = trusted
+            .iter()
+            .flat_map(|ar| ar.method("dkim"))
+            .find(|r| {
+                r.property("header", "d")
+                    .or_else(|| r.property("header", "i"))
+                    .and_then(domain_of)
+                    .is_some_and(|d| d == domain)
+                    && r.property("header", "s")
+                        .is_none_or(|s| s.eq_ignore_ascii_case(&selector))
+            })
+            .map(|r| r.result.clone());
+        section.dkim_signatures.push(DkimSignatureSummary {
+            domain: domain.clone(),
+            selector: selector.clone(),
+            algorithm: sig.algorithm.clone().unwrap_or_default(),
+            signed_headers: sig
+                .signed_headers
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            canonicalization: sig.canonicalization.clone(),
+            body_length: sig.body_length,
+            timestamp: sig.timestamp,
+            expiration: sig.expiration,
+            result,
+        });
+        let findings = lint_dkim_signature(sig, parsed, report_time, delivery_time);
+        let subject = format!("d={domain} s={selector}");
+        let worst = findings
+            .iter()
+            .map(|f| f.status)
+            .filter(|s| matches!(s, Status::Fail | Status::Warn))
+            .min();
+        let detail = if findings.is_empty() {
+            format!(
+                "{subject} a={}: tags are sound",
+                sig.algorithm.as_deref().unwrap_or("?")
+            )
+        } else {
+            let texts: Vec<String> = findings
+                .iter()
+                .map(|f| format!("{} ({})", f.message, f.rfc))
+                .collect();
+            format!(
+                "{subject} a={}: {}",
+                sig.algorithm.as_deref().unwrap_or("?"),
+                texts.join("; ")
+            )
+        };
+        checks.push(
+            Check::new("msg.dkim-signature", worst.unwrap_or(Status::Pass), detail)
+                .with_subject(subject),
+        );
+    }
+}
+
+fn aligned_summary(identity: &IdentityAlignment) -> AlignedIdentity {
+    AlignedIdentity {
+        domain: identity.domain.clone(),
+        org_domain: identity.org_domain.clone(),
+        relaxed: identity.relaxed,
+        strict: identity.strict,
+    }
+}
+
+fn alignment_check(
+    parsed: &ParsedInput<'_>,
+    trusted: &[AuthResults],
+    section: &mut MessageSection,
+    checks: &mut Vec<Check>,
+) {
+    let Some(from) = section.from.as_ref() else {
+        checks.push(Check::new(
+            "msg.dmarc-alignment",
+            Status::NotTested,
+            "no single From domain to align with",
+        ));
+        return;
+    };
+    let return_path = parsed.first("return-path").map(|h| h.value.clone());
+    if trusted.is_empty() {
+        // We cannot tell what passed; show which identities would align.
+        let dkim: Vec<String> = dkim_signatures(parsed)
+            .into_iter()
+            .filter_map(|s| s.domain)
+            .collect();
+        let rp = return_path.as_deref().and_then(domain_of);
+        let a = compute_alignment(&from.domain, &dkim, rp.as_deref());
+        let mut parts: Vec<String> = a
+            .dkim
+            .iter()
+            .map(|d| format!("DKIM d={} {}", d.domain, aligned_word(d)))
+            .collect();
+        if let Some(s) = &a.spf {
+            parts.push(format!("Return-Path {} {}", s.domain, aligned_word(s)));
+        }
+        let found = if parts.is_empty() {
+            "no DKIM-Signature or Return-Path to compare".to_string()
+        } else {
+            parts.join("; ")
+        };
+        checks.push(Check::new(
+            "msg.dmarc-alignment",
+            Status::NotTested,
+            format!(
+                "no Authentication-Results, so we cannot know which identities passed. From {}: {found}",
+                from.domain
+            ),
+        ));
+        return;
+    }
+    let ids = passed_identities(trusted, return_path.as_deref());
+    let a = compute_alignment(&from.domain, &ids.dkim, ids.spf_pass_domain());
+    let mut parts: Vec<String> = a
+        .dkim
+        .iter()
+        .map(|d| format!("DKIM d={} {}", d.domain, aligned_word(d)))
+        .collect();
+    match (&a.spf, ids.spf_result.as_deref()) {
+        (Some(s), _) => parts.push(format!("SPF {} {}", s.domain, aligned_word(s))),
+        (None, Some(r)) => parts.push(format!("SPF {r} (cannot align)")),
+        (None, None) => parts.push("no SPF result".to_string()),
+    }
+    if a.dkim.is_empty() {
+        parts.insert(0, "no passing DKIM signature".to_string());
+    }
+    let status = if a.relaxed_pass() {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    let mode = if a.strict_pass() {
+        "aligned in strict and relaxed mode"
+    } else if a.relaxed_pass() {
+        "aligned in relaxed mode only (fails adkim=s/aspf=s)"
+    } else {
+        "not aligned"
+    };
+    let mut check = Check::new(
+        "msg.dmarc-alignment",
+        status,
+        format!(
+            "From {} (organizational domain {}): {mode}. {}",
+            a.from_domain,
+            a.from_org_domain,
+            parts.join("; ")
+        ),
+    );
+    if status == Status::Fail {
+        check = check.with_fix(format!(
+            "Sign with DKIM d={} (or a subdomain of {}), or send with a MAIL FROM under {}.",
+            a.from_domain, a.from_org_domain, a.from_org_domain
+        ));
+    }
+    checks.push(check);
+    section.alignment = Some(AlignmentSummary {
+        from_domain: a.from_domain.clone(),
+        from_org_domain: a.from_org_domain.clone(),
+        dkim: a.dkim.iter().map(aligned_summary).collect(),
+        spf: a.spf.as_ref().map(aligned_summary),
+        relaxed: a.relaxed_pass(),
+        strict: a.strict_pass(),
+    });
+}
+
+fn aligned_word(identity: &IdentityAlignment) -> &'static str {
+    if identity.strict {
+        "aligned (strict)"
+    } else if identity.relaxed {
+        "aligned (relaxed)"
+    } else {
+        "not aligned"
+    }
 }
 
 #[cfg(test)]
@@ -112,6 +690,9 @@ mod tests {
         let report = analyze_message(raw, "2025-07-01T10:00:00Z").unwrap();
         let m = report.message.unwrap();
         assert_eq!(m.hops.len(), 2);
+        assert_eq!(m.hops[0].by.as_deref(), Some("d"));
+        assert_eq!(m.hops[1].delay_seconds, Some(60));
+        assert_eq!(m.total_delay_seconds, Some(60));
         assert_eq!(m.from.unwrap().domain, "example.com");
     }
 
@@ -123,5 +704,34 @@ mod tests {
             analyze_message(&big, "t"),
             Err(InputError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn only_the_topmost_admd_is_trusted() {
+        let raw = b"Authentication-Results: mx.receiver.example; spf=fail smtp.mailfrom=example.com\nAuthentication-Results: mx.receiver.example; dkim=pass header.d=example.com\nAuthentication-Results: forged.example; dmarc=pass header.from=example.com\nFrom: a@example.com\n\n";
+        let report = analyze_message(raw, "2026-01-01T00:00:00Z").unwrap();
+        let dmarc = report.checks_with_id("msg.auth.dmarc").next().unwrap();
+        assert_eq!(dmarc.status, Status::Warn, "{dmarc:?}");
+        let align = report.checks_with_id("msg.dmarc-alignment").next().unwrap();
+        assert_eq!(align.status, Status::Pass);
+        assert_eq!(report.message.unwrap().auth_results.len(), 2);
+    }
+
+    #[test]
+    fn checks_come_in_catalogue_order() {
+        let raw = b"Received: from a (a [203.0.113.9]) by b with ESMTP; Tue, 1 Jul 2025 10:00:00 +0000\nFrom: a@example.com\n\n";
+        let report = analyze_message(raw, "2026-01-01T00:00:00Z").unwrap();
+        let positions: Vec<usize> = report
+            .checks
+            .iter()
+            .map(|c| catalog_position(&c.id))
+            .collect();
+        let mut sorted = positions.clone();
+        sorted.sort();
+        assert_eq!(positions, sorted);
+        assert!(report
+            .checks
+            .iter()
+            .all(|c| catalog::lookup(&c.id).is_some()));
     }
 }

@@ -8,7 +8,10 @@ mod domain;
 mod message;
 
 pub use domain::{DomainSection, MxHost};
-pub use message::{AuthResultSummary, DkimSignatureSummary, FromAddress, Hop, MessageSection};
+pub use message::{
+    AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
+    FromAddress, Hop, MessageSection,
+};
 
 use serde::{Deserialize, Serialize};
 
