@@ -75,9 +75,8 @@ impl ArcChain {
 }
 
 /// Reads `i=` from a tag list (ARC-Seal, ARC-Message-Signature).
-fn instance_of_tags(value: &str) -> Option<u32> {
-    let (tags, _) = parse_tag_list(value);
-    tag(&tags, "i").and_then(|v| v.trim().parse().ok())
+fn instance_of_tags(tags: &[super::dkim_signature::Tag]) -> Option<u32> {
+    tag(tags, "i").and_then(|v| v.trim().parse().ok())
 }
 
 /// Reads the leading `i=N;` of ARC-Authentication-Results and returns the
@@ -112,10 +111,15 @@ pub fn parse_arc_chain(input: &ParsedInput<'_>) -> ArcChain {
     };
     for field in &input.headers {
         let name = field.name.to_ascii_lowercase();
-        let instance = match name.as_str() {
-            "arc-seal" | "arc-message-signature" => instance_of_tags(&field.value),
-            "arc-authentication-results" => split_aar(&field.value).0,
+        let tags = match name.as_str() {
+            "arc-seal" | "arc-message-signature" => parse_tag_list(&field.value).0,
+            "arc-authentication-results" => Vec::new(),
             _ => continue,
+        };
+        let instance = if name == "arc-authentication-results" {
+            split_aar(&field.value).0
+        } else {
+            instance_of_tags(&tags)
         };
         any = true;
         let Some(i) = instance.filter(|i| (1..=MAX_ARC_SETS).contains(i)) else {
@@ -125,7 +129,6 @@ pub fn parse_arc_chain(input: &ParsedInput<'_>) -> ArcChain {
         let index = set_for(&mut sets, i);
         match name.as_str() {
             "arc-seal" => {
-                let (tags, _) = parse_tag_list(&field.value);
                 sets[index].seals.push(ArcSeal {
                     instance: Some(i),
                     chain_validation: tag(&tags, "cv").map(|v| v.to_ascii_lowercase()),

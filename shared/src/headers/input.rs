@@ -13,7 +13,7 @@
 //! unfolding  = remove CRLF that precedes WSP            ; RFC 5322 §2.2.3
 //! ```
 
-use mail_parser::MessageParser;
+use mail_parser::{HeaderName, MessageParser};
 
 /// A byte range in the original input, `start..end`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -159,20 +159,79 @@ impl<'a> ParsedInput<'a> {
         &self.input[self.header_start as usize..]
     }
 
+    /// The header block only (from the first field to the blank line).
+    fn header_bytes(&self) -> &'a [u8] {
+        let end = self
+            .body_start
+            .map_or(self.input.len(), |b| (b as usize).min(self.input.len()));
+        &self.input[(self.header_start as usize).min(end)..end]
+    }
+
+    /// Subject and From decoded by mail-parser (RFC 2047 encoded words,
+    /// RFC 5322 address syntax), in one pass that parses only those two
+    /// fields.
+    pub fn decoded(&self) -> DecodedHeaders {
+        let parser = MessageParser::new()
+            .header_text(HeaderName::Subject)
+            .header_address(HeaderName::From)
+            .default_header_ignore();
+        let Some(message) = parser.parse_headers(self.header_bytes()) else {
+            return DecodedHeaders::default();
+        };
+        let from = message
+            .from()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|a| {
+                        let address = a.address.as_ref()?.to_string();
+                        Some((a.name.as_ref().map(|n| n.to_string()), address))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        DecodedHeaders {
+            subject: message.subject().map(str::to_string),
+            from,
+        }
+    }
+
     /// The Subject with RFC 2047 encoded words decoded (by mail-parser).
     pub fn decoded_subject(&self) -> Option<String> {
-        let message = MessageParser::default().parse_headers(self.message_bytes())?;
-        message.subject().map(str::to_string)
+        self.decoded().subject
     }
 
     /// The first From mailbox, decoded by mail-parser: (display name,
     /// addr-spec). `None` when From is missing or holds no address.
     pub fn from_mailbox(&self) -> Option<(Option<String>, String)> {
-        let message = MessageParser::default().parse_headers(self.message_bytes())?;
-        let addr = message.from()?.first()?;
-        let address = addr.address.as_ref()?.to_string();
-        Some((addr.name.as_ref().map(|n| n.to_string()), address))
+        self.decoded().from.into_iter().next()
     }
+
+    /// The body as text, decoded by mail-parser (MIME structure,
+    /// quoted-printable, base64, charsets; HTML converted to text when there
+    /// is no text part). `None` for a header-only paste.
+    pub fn body_text(&self) -> Option<String> {
+        if !self.has_body {
+            return None;
+        }
+        let message = MessageParser::default().parse(self.message_bytes())?;
+        let texts: Vec<String> = (0..message.text_body_count())
+            .filter_map(|i| message.body_text(i).map(|t| t.into_owned()))
+            .collect();
+        if texts.is_empty() {
+            message.body_text(0).map(|t| t.into_owned())
+        } else {
+            Some(texts.join("\n"))
+        }
+    }
+}
+
+/// Subject and From as decoded by mail-parser.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecodedHeaders {
+    /// The decoded Subject.
+    pub subject: Option<String>,
+    /// Every mailbox of the first From field: (display name, addr-spec).
+    pub from: Vec<(Option<String>, String)>,
 }
 
 /// One physical line: content range (without its line break) and the offset
@@ -426,6 +485,27 @@ mod tests {
         let (name, addr) = parsed.from_mailbox().unwrap();
         assert_eq!(name.as_deref(), Some("Jürgen"));
         assert_eq!(addr, "j@example.de");
+    }
+
+    #[test]
+    fn body_text_is_decoded() {
+        let raw = b"From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n123 Main St=2C Springfield=0D=0AGr=C3=BC=C3=9Fe\r\n";
+        let parsed = parse_input(raw);
+        let body = parsed.body_text().unwrap();
+        assert!(body.contains("123 Main St, Springfield"), "{body:?}");
+        assert!(body.contains("Grüße"));
+        assert_eq!(parse_input(b"From: a@b\n\n").body_text(), None);
+    }
+
+    #[test]
+    fn mbox_from_line_and_outlook_leading_blank_lines() {
+        let raw = b"From MAILER-DAEMON Tue Jul  1 10:00:00 2025\nReceived: from a by b; Tue, 1 Jul 2025 10:00:00 +0000\nFrom: x@example.com\n\n";
+        let parsed = parse_input(raw);
+        assert_eq!(parsed.headers.len(), 2);
+        let raw = b"\r\n\r\nReceived: from a by b; Tue, 1 Jul 2025 10:00:00 +0000\r\nFrom: x@example.com\r\n";
+        let parsed = parse_input(raw);
+        assert_eq!(parsed.headers[0].span.start, 4);
+        assert_eq!(parsed.line_endings, LineEndings::Crlf);
     }
 
     #[test]

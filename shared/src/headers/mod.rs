@@ -80,9 +80,10 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     }
     let report_time = datetime::parse_rfc3339(generated_at);
     let parsed = parse_input(input);
+    let decoded = parsed.decoded();
     let mut section = MessageSection {
         has_body: parsed.has_body,
-        subject: parsed.decoded_subject(),
+        subject: decoded.subject.clone(),
         ..MessageSection::default()
     };
     let mut checks = Vec::new();
@@ -90,8 +91,9 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     // msg.from. Integration note: when hygiene emits msg.from, drop this
     // block but keep filling `section.from` (alignment needs it).
     let from_count = parsed.count("from");
-    match (from_count, parsed.from_mailbox()) {
-        (1, Some((name, address))) if address.contains('@') => {
+    match (from_count, decoded.from.as_slice()) {
+        (1, [(name, address)]) if address.contains('@') => {
+            let (name, address) = (name.clone(), address.clone());
             let domain = domain_of(&address).unwrap_or_default();
             checks.push(Check::new(
                 "msg.from",
@@ -152,7 +154,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     // smtp_codes and checklists/ push their checks here and fill
     // `report.checklists` below).
 
-    checks.sort_by_key(|c| catalog_position(&c.id));
+    checks.sort_by_cached_key(|c| catalog_position(&c.id));
     let mut report = Report::new(ReportKind::Message, generated_at, checks);
     report.message = Some(section);
     Ok(report)

@@ -359,20 +359,26 @@ impl Shape {
     }
 }
 
-fn keyword(lower: &str) -> Option<Kind> {
-    Some(match lower {
-        "from" => Kind::Keyword(Keyword::From),
-        "by" => Kind::Keyword(Keyword::By),
-        "for" => Kind::Keyword(Keyword::For),
-        "id" => Kind::Keyword(Keyword::Id),
-        "via" => Kind::Keyword(Keyword::Via),
-        "with" => Kind::Keyword(Keyword::With),
-        "ident" => Kind::Keyword(Keyword::Ident),
-        "helo" => Kind::Greeting(Greeting::Helo),
-        "ehlo" => Kind::Greeting(Greeting::Ehlo),
-        "lhlo" => Kind::Greeting(Greeting::Lhlo),
-        _ => return None,
-    })
+fn keyword(word: &str) -> Option<Kind> {
+    const KEYWORDS: [(&str, Kind); 10] = [
+        ("from", Kind::Keyword(Keyword::From)),
+        ("by", Kind::Keyword(Keyword::By)),
+        ("for", Kind::Keyword(Keyword::For)),
+        ("id", Kind::Keyword(Keyword::Id)),
+        ("via", Kind::Keyword(Keyword::Via)),
+        ("with", Kind::Keyword(Keyword::With)),
+        ("ident", Kind::Keyword(Keyword::Ident)),
+        ("helo", Kind::Greeting(Greeting::Helo)),
+        ("ehlo", Kind::Greeting(Greeting::Ehlo)),
+        ("lhlo", Kind::Greeting(Greeting::Lhlo)),
+    ];
+    if word.len() > 5 {
+        return None;
+    }
+    KEYWORDS
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(word))
+        .map(|(_, kind)| *kind)
 }
 
 fn protocol(lower_no_dash: &str) -> Option<Protocol> {
@@ -407,7 +413,11 @@ fn protocol(lower_no_dash: &str) -> Option<Protocol> {
 /// `TLSv1.2`, `TLS1_3`, `TLS-1.0`, `TLSv1`, `SSLv3`: the letters and the
 /// digits decide, separators between them do not.
 fn tls_version(word: &str, shape: &Shape) -> Option<TlsVersion> {
-    if shape.at + shape.colons + shape.plus + shape.non_ascii > 0 || shape.digits == 0 {
+    if shape.at + shape.colons + shape.plus + shape.non_ascii > 0
+        || shape.digits == 0
+        || shape.digits > 2
+        || shape.letters + shape.hex_letters > 4
+    {
         return None;
     }
     let letters: String = word
@@ -484,7 +494,6 @@ fn classify(word: &str) -> Kind {
     if shape.at == 1 && shape.any_letter() {
         return Kind::Email;
     }
-    let lower = word.to_ascii_lowercase();
     if shape.digits
         + shape.dots
         + shape.at
@@ -496,7 +505,7 @@ fn classify(word: &str) -> Kind {
         + shape.non_ascii
         == 0
     {
-        if let Some(kind) = keyword(&lower) {
+        if let Some(kind) = keyword(word) {
             return kind;
         }
     }
@@ -508,7 +517,9 @@ fn classify(word: &str) -> Kind {
         + shape.other
         + shape.non_ascii
         == 0
+        && word.len() <= 12
     {
+        let lower = word.to_ascii_lowercase();
         if let Some(p) = protocol(&lower.replace('-', "")) {
             // Only the `local-*` and `esmtp-tls` spellings carry a dash.
             if shape.minus == 0 || lower.starts_with("local-") || lower == "esmtp-tls" {
