@@ -95,3 +95,45 @@ fn nothing_panics_on_generated_input() {
         let _ = analyze_message(&bytes, "2026-01-01T00:00:00Z");
     }
 }
+
+/// Mutations of the golden samples: byte flips, insertions of parser-relevant
+/// pieces, deletions and truncations.
+#[test]
+fn nothing_panics_on_mutated_fixtures() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/messages");
+    let seeds: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        .expect("fixtures")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .map(|p| std::fs::read(p).expect("readable"))
+        .collect();
+    assert!(!seeds.is_empty());
+    let mut rng = XorShift(0xD1B5_4A32_D192_ED03);
+    for seed in &seeds {
+        for _ in 0..150 {
+            let mut bytes = seed.clone();
+            for _ in 0..(1 + rng.next() % 8) {
+                if bytes.is_empty() {
+                    break;
+                }
+                let at = (rng.next() % bytes.len() as u64) as usize;
+                match rng.next() % 4 {
+                    0 => bytes[at] = (rng.next() & 0xff) as u8,
+                    1 => {
+                        let piece = PIECES[(rng.next() % PIECES.len() as u64) as usize];
+                        bytes.splice(at..at, piece.iter().copied());
+                    }
+                    2 => {
+                        let end = (at + (rng.next() % 16) as usize).min(bytes.len());
+                        bytes.drain(at..end);
+                    }
+                    _ => bytes.truncate(at),
+                }
+            }
+            if let Ok(report) = analyze_message(&bytes, "2026-01-01T00:00:00Z") {
+                let _ = serde_json::to_string(&report).expect("report serialises");
+            }
+        }
+    }
+}

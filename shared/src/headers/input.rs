@@ -325,6 +325,36 @@ fn run_is_established(input: &[u8], lines: &[Line], run: &[usize]) -> bool {
     trace && run.len() >= 8
 }
 
+/// True when the run holds at least one field a message header block has.
+fn run_has_message_header(input: &[u8], lines: &[Line], run: &[usize]) -> bool {
+    const KNOWN: [&str; 14] = [
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "date",
+        "received",
+        "message-id",
+        "dkim-signature",
+        "authentication-results",
+        "return-path",
+        "delivered-to",
+        "mime-version",
+        "content-type",
+        "reply-to",
+    ];
+    run.iter().any(|&i| {
+        let l = &input[lines[i].start..lines[i].end];
+        field_name_len(l).is_some_and(|n| {
+            let name = &l[..n];
+            KNOWN
+                .iter()
+                .any(|k| name.eq_ignore_ascii_case(k.as_bytes()))
+                || name.len() > 2 && name[..2].eq_ignore_ascii_case(b"x-")
+        })
+    })
+}
+
 /// Splits a paste into header fields. Total: any bytes give a result.
 pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
     let mut diagnostics = Vec::new();
@@ -343,10 +373,19 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
     let mut junk_inside: Vec<usize> = Vec::new();
     let mut skipped: Vec<usize> = Vec::new();
     let mut body_start = None;
+    let mut fallback: Option<(Vec<usize>, usize, usize)> = None;
     for (index, line) in lines.iter().enumerate() {
         let text = &input[line.start..line.end];
         if is_blank(text) {
             if run.is_empty() {
+                continue;
+            }
+            // "Note: my mail went to spam" followed by a blank line and the
+            // real headers: a run without any message header is prose.
+            if !run_has_message_header(input, &lines, &run) && fallback.is_none() {
+                fallback = Some((run.clone(), skipped.len(), line.next));
+                skipped.append(&mut run);
+                skipped.push(index);
                 continue;
             }
             body_start = Some(line.next);
@@ -366,6 +405,15 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
         }
     }
 
+    if run.is_empty() {
+        // Nothing better followed the prose-like run: it was the header
+        // block after all.
+        if let Some((first_run, skipped_before, body)) = fallback {
+            run = first_run;
+            skipped.truncate(skipped_before);
+            body_start = Some(body);
+        }
+    }
     if let (Some(&first), Some(&last)) = (skipped.first(), skipped.last()) {
         if !run.is_empty() {
             diagnostics.push(Diagnostic::new(
@@ -495,6 +543,18 @@ mod tests {
         assert!(body.contains("123 Main St, Springfield"), "{body:?}");
         assert!(body.contains("Grüße"));
         assert_eq!(parse_input(b"From: a@b\n\n").body_text(), None);
+    }
+
+    #[test]
+    fn prose_with_a_colon_before_the_headers() {
+        let raw = b"Note: this went to spam\n\nReceived: from a by b; Tue, 1 Jul 2025 10:00:00 +0000\nFrom: x@example.com\n\nbody\n";
+        let parsed = parse_input(raw);
+        let names: Vec<_> = parsed.headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["Received", "From"]);
+        assert!(parsed.has_body);
+        // A lone custom field with nothing after it is still the block.
+        let parsed = parse_input(b"Foo: bar\n\n");
+        assert_eq!(parsed.headers.len(), 1);
     }
 
     #[test]

@@ -296,7 +296,7 @@ fn chain_checks(chain: &Chain, section: &mut MessageSection, checks: &mut Vec<Ch
     let external: Vec<_> = chain
         .hops
         .iter()
-        .skip(chain.sending_hop.unwrap_or(chain.hops.len()))
+        .skip(chain.sending_hop.unwrap_or(0))
         .filter(|h| !h.hop.internal && h.hop.ip.is_some())
         .collect();
     let clear: Vec<String> = external
