@@ -7,8 +7,8 @@
 
 use std::net::IpAddr;
 
-use super::input::{ParsedInput, Span};
-use super::received::{parse_received, Host, Received};
+use super::input::{Diagnostic, ParsedInput, Span};
+use super::received::{lint_received, Host, Received};
 use crate::org_domain::organizational_domain;
 use crate::report::Hop;
 
@@ -21,6 +21,9 @@ pub struct ChainHop {
     pub received: Received,
     /// The Received field in the input.
     pub span: Span,
+    /// What the Received parser found missing or odd (spans relative to the
+    /// field value; add `value_span.start` for input offsets).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// The ordered chain.
@@ -82,7 +85,7 @@ pub fn build_chain(
         .iter()
         .rev()
         .map(|field| {
-            let received = parse_received(&field.value);
+            let (received, diagnostics) = lint_received(&field.value);
             let ip = received.client_ip();
             let hop = Hop {
                 from: host_text(&received.from),
@@ -104,6 +107,7 @@ pub fn build_chain(
                 hop,
                 received,
                 span: field.span,
+                diagnostics,
             }
         })
         .collect();

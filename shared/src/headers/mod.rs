@@ -24,7 +24,7 @@ use crate::report::{
 
 use self::alignment::{compute_alignment, domain_of, passed_identities, IdentityAlignment};
 use self::arc::{parse_arc_chain, ArcChainStatus};
-use self::authres::{parse_authentication_results, parse_received_spf, AuthResults};
+use self::authres::{parse_authentication_results, parse_received_spf, AuthResults, ReceivedSpf};
 use self::chain::{build_chain, Chain};
 use self::dkim_signature::{dkim_signatures, lint_dkim_signature};
 use self::input::{parse_input, ParsedInput};
@@ -65,6 +65,13 @@ pub fn trusted_auth_results(input: &ParsedInput<'_>) -> Vec<AuthResults> {
         .filter(|ar| ar.authserv_id.to_ascii_lowercase() == id)
         .cloned()
         .collect()
+}
+
+/// The (DKIM domain, selector) pairs signed into a pasted message, so the
+/// domain audit can query the right `selector._domainkey` names instead of
+/// guessing. Empty for input that holds no DKIM-Signature.
+pub fn dkim_selectors(input: &[u8]) -> Vec<(String, String)> {
+    dkim_signature::selectors(&parse_input(input))
 }
 
 /// Analyses a pasted header block or whole message. `generated_at` is the
@@ -137,7 +144,13 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     );
     chain_checks(&chain, &mut section, &mut checks);
 
-    auth_checks(&parsed, &trusted, &mut section, &mut checks);
+    auth_checks(
+        &parsed,
+        &trusted,
+        received_spf.as_ref(),
+        &mut section,
+        &mut checks,
+    );
     dkim_checks(
         &parsed,
         &trusted,
@@ -146,7 +159,13 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         &mut section,
         &mut checks,
     );
-    alignment_check(&parsed, &trusted, &mut section, &mut checks);
+    alignment_check(
+        &parsed,
+        &trusted,
+        received_spf.as_ref(),
+        &mut section,
+        &mut checks,
+    );
 
     // Integration point: hygiene, unsubscribe, spam verdicts, bounces, checklists
     // (headers::hygiene, headers::unsubscribe — which can use
@@ -196,10 +215,28 @@ fn chain_checks(chain: &Chain, section: &mut MessageSection, checks: &mut Vec<Ch
         .total_delay_seconds
         .map(|t| format!(", {t} s in total"))
         .unwrap_or_default();
+    let undated = chain
+        .hops
+        .iter()
+        .filter(|h| {
+            h.diagnostics
+                .iter()
+                .any(|d| matches!(d.code, "received.no-date" | "received.bad-date"))
+        })
+        .count();
+    let undated = if undated > 0 {
+        format!(" ({undated} stamp(s) without a readable date)")
+    } else {
+        String::new()
+    };
     checks.push(Check::new(
         "msg.received-chain",
         Status::Info,
-        format!("{} hop(s){total}: {}", chain.hops.len(), path.join(" → ")),
+        format!(
+            "{} hop(s){total}: {}{undated}",
+            chain.hops.len(),
+            path.join(" → ")
+        ),
     ));
 
     let timed = chain
@@ -369,6 +406,7 @@ fn auth_status(result: &str) -> Status {
 fn auth_checks(
     parsed: &ParsedInput<'_>,
     trusted: &[AuthResults],
+    received_spf: Option<&ReceivedSpf>,
     section: &mut MessageSection,
     checks: &mut Vec<Check>,
 ) {
@@ -400,6 +438,20 @@ fn auth_checks(
     ] {
         let results: Vec<&authres::MethodResult> =
             trusted.iter().flat_map(|ar| ar.method(method)).collect();
+        if trusted.is_empty() && method == "spf" {
+            // No Authentication-Results, but the receiver may still have
+            // recorded its SPF verdict in Received-SPF (RFC 7208 §9.1).
+            if let Some(spf) = received_spf {
+                let mut detail = format!("Received-SPF: {}", spf.result);
+                for key in ["envelope-from", "client-ip", "helo"] {
+                    if let Some(v) = spf.get(key) {
+                        detail.push_str(&format!(" {key}={v}"));
+                    }
+                }
+                checks.push(Check::new(id, auth_status(&spf.result), detail));
+                continue;
+            }
+        }
         if trusted.is_empty() {
             checks.push(Check::new(
                 id,
@@ -575,6 +627,7 @@ fn aligned_summary(identity: &IdentityAlignment) -> AlignedIdentity {
 fn alignment_check(
     parsed: &ParsedInput<'_>,
     trusted: &[AuthResults],
+    received_spf: Option<&ReceivedSpf>,
     section: &mut MessageSection,
     checks: &mut Vec<Check>,
 ) {
@@ -587,6 +640,38 @@ fn alignment_check(
         return;
     };
     let return_path = parsed.first("return-path").map(|h| h.value.clone());
+    // Only Received-SPF: an aligned SPF pass is enough for DMARC.
+    if trusted.is_empty() {
+        if let Some(spf) = received_spf.filter(|s| s.result == "pass") {
+            let domain = spf
+                .get("envelope-from")
+                .and_then(domain_of)
+                .or_else(|| return_path.as_deref().and_then(domain_of));
+            if let Some(domain) = domain {
+                let a = compute_alignment(&from.domain, &[], Some(&domain));
+                if a.relaxed_pass() {
+                    checks.push(Check::new(
+                        "msg.dmarc-alignment",
+                        Status::Pass,
+                        format!(
+                            "From {}: SPF (Received-SPF pass) for {domain} {}; DKIM results unknown (no Authentication-Results)",
+                            a.from_domain,
+                            a.spf.as_ref().map_or("", aligned_word)
+                        ),
+                    ));
+                    section.alignment = Some(AlignmentSummary {
+                        from_domain: a.from_domain.clone(),
+                        from_org_domain: a.from_org_domain.clone(),
+                        dkim: Vec::new(),
+                        spf: a.spf.as_ref().map(aligned_summary),
+                        relaxed: a.relaxed_pass(),
+                        strict: a.strict_pass(),
+                    });
+                    return;
+                }
+            }
+        }
+    }
     if trusted.is_empty() {
         // We cannot tell what passed; show which identities would align.
         let dkim: Vec<String> = dkim_signatures(parsed)
@@ -717,6 +802,20 @@ mod tests {
         let align = report.checks_with_id("msg.dmarc-alignment").next().unwrap();
         assert_eq!(align.status, Status::Pass);
         assert_eq!(report.message.unwrap().auth_results.len(), 2);
+    }
+
+    #[test]
+    fn received_spf_alone_gives_spf_and_alignment() {
+        let raw = b"Received-SPF: pass (mx.example.net: domain of a@mail.example.com designates 192.0.2.1 as permitted sender) client-ip=192.0.2.1; envelope-from=a@mail.example.com; helo=mail.example.com;\nFrom: a@example.com\n\n";
+        let report = analyze_message(raw, "2026-01-01T00:00:00Z").unwrap();
+        let spf = report.checks_with_id("msg.auth.spf").next().unwrap();
+        assert_eq!(spf.status, Status::Pass);
+        let align = report.checks_with_id("msg.dmarc-alignment").next().unwrap();
+        assert_eq!(align.status, Status::Pass, "{align:?}");
+        assert_eq!(
+            dkim_selectors(b"DKIM-Signature: v=1; d=example.com; s=s1\n\n"),
+            [("example.com".to_string(), "s1".to_string())]
+        );
     }
 
     #[test]
