@@ -59,6 +59,8 @@ pub enum Greeting {
 #[allow(missing_docs)]
 pub enum Protocol {
     Smtp,
+    /// Not registered, but Gmail writes `with SMTPS` for its TLS relays.
+    Smtps,
     Esmtp,
     Esmtpa,
     Esmtps,
@@ -88,6 +90,7 @@ impl Protocol {
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::Smtp => "SMTP",
+            Protocol::Smtps => "SMTPS",
             Protocol::Esmtp => "ESMTP",
             Protocol::Esmtpa => "ESMTPA",
             Protocol::Esmtps => "ESMTPS",
@@ -117,7 +120,8 @@ impl Protocol {
     pub fn is_tls(self) -> bool {
         matches!(
             self,
-            Protocol::Esmtps
+            Protocol::Smtps
+                | Protocol::Esmtps
                 | Protocol::Esmtpsa
                 | Protocol::Lmtps
                 | Protocol::Lmtpsa
@@ -384,6 +388,7 @@ fn keyword(word: &str) -> Option<Kind> {
 fn protocol(lower_no_dash: &str) -> Option<Protocol> {
     Some(match lower_no_dash {
         "smtp" | "bsmtp" | "smtpd" | "smtpsvc" | "localbsmtp" => Protocol::Smtp,
+        "smtps" => Protocol::Smtps,
         "esmtp" | "localesmtp" => Protocol::Esmtp,
         "esmtpa" | "asmtp" => Protocol::Esmtpa,
         "esmtps" | "localesmtps" | "esmtptls" => Protocol::Esmtps,
@@ -941,6 +946,8 @@ mod tests {
         assert_eq!(r.from_ip, Some("209.85.220.41".parse().unwrap()));
         assert_eq!(r.by, Some(Host::Name("mx.google.com".into())));
         assert_eq!(r.for_.as_deref(), Some("bob@example.org"));
+        assert_eq!(r.with, Some(Protocol::Smtps));
+        assert_eq!(r.tls(), Some(true));
         assert_eq!(r.date.unwrap().to_rfc3339(), "2025-07-01T10:00:01-07:00");
 
         let r = parse_received("from DB6PR07MB3286.eurprd07.prod.outlook.com (10.175.233.33) by DB6PR07MB3384.eurprd07.prod.outlook.com (10.175.234.11) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.1143.11; Thu, 13 Sep 2018 14:47:44 +0000");
@@ -949,6 +956,9 @@ mod tests {
 
         let r = parse_received("from a.example (a.example [192.0.2.1]) by b.example (Postfix) with ESMTP id X; Tue, 1 Jul 2025 10:00:00 +0000");
         assert_eq!(r.tls(), Some(false));
+        let r = parse_received("from mx.example ([192.0.2.7]) by mail.example.org with esmtps  (TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.97) id 1uWa; Tue, 01 Jul 2025 10:00:00 +0000");
+        assert_eq!(r.tls_version, Some(TlsVersion::Tls1_3));
+        assert_eq!(r.tls_cipher.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
         let r = parse_received("from a by b with UTF8SMTPS; Tue, 1 Jul 2025 10:00:00 +0000");
         assert_eq!(r.with, Some(Protocol::Utf8Smtps));
         assert_eq!(r.tls(), Some(true));
