@@ -448,10 +448,16 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
         if starts_field {
             let name_len = field_name_len(text).unwrap_or(0);
             let value_start = line.start + name_len + 1;
-            let value = String::from_utf8_lossy(&input[value_start..line.end]);
+            let raw_value = &input[value_start..line.end];
+            let skip = raw_value
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count();
+            let mut value = String::with_capacity(raw_value.len() - skip + 64);
+            value.push_str(&String::from_utf8_lossy(&raw_value[skip..]));
             headers.push(HeaderField {
                 name: String::from_utf8_lossy(&text[..name_len]).into_owned(),
-                value: value.trim_start().to_string(),
+                value,
                 span: Span::new(line.start, line.end),
                 value_span: Span::new(value_start, line.end),
             });

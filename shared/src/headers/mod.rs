@@ -60,10 +60,9 @@ pub fn trusted_auth_results(input: &ParsedInput<'_>) -> Vec<AuthResults> {
     let Some(top) = all.first() else {
         return Vec::new();
     };
-    let id = top.authserv_id.to_ascii_lowercase();
-    all.iter()
-        .filter(|ar| ar.authserv_id.to_ascii_lowercase() == id)
-        .cloned()
+    let id = top.authserv_id.clone();
+    all.into_iter()
+        .filter(|ar| ar.authserv_id.eq_ignore_ascii_case(&id))
         .collect()
 }
 
