@@ -137,3 +137,34 @@ fn nothing_panics_on_mutated_fixtures() {
         }
     }
 }
+
+/// Hostile shapes at the 1 MiB cap must stay fast (linear): many fields,
+/// a giant h= list, thousands of signatures and results, long junk runs.
+#[test]
+fn one_mebibyte_hostile_inputs_stay_fast() {
+    let cap = mxlens_shared::headers::MAX_INPUT_BYTES;
+    let fill = |unit: &str, prefix: &str| -> Vec<u8> {
+        let mut s = String::from(prefix);
+        while s.len() + unit.len() < cap {
+            s.push_str(unit);
+        }
+        s.into_bytes()
+    };
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("many signatures", fill("DKIM-Signature: d=a.example; s=s; h=from\n", "Authentication-Results: mx.example;\n")),
+        ("giant h=", fill(":x-a", "From: a@example.com\nDKIM-Signature: d=a.example; s=s; h=from")),
+        ("many results", fill("; dkim=pass header.d=a.example (c)", "DKIM-Signature: d=a.example; s=s; h=from\nAuthentication-Results: mx.example")),
+        ("many hops", fill("Received: from a (a [192.0.2.1]) by b with ESMTP; Tue, 1 Jul 2025 10:00:00 +0000\n", "")),
+        ("junk in an established block", fill("junk line\n", "Received: x\nA: b\nC: d\nE: f\nG: h\nI: j\nK: l\nM: n\n")),
+        ("colons", fill("::::::::", "Received: from ")),
+        ("comments", fill("((((", "Authentication-Results: a; spf=pass ")),
+    ];
+    for (name, input) in cases {
+        assert!(input.len() <= cap, "{name}");
+        let start = std::time::Instant::now();
+        let _ = analyze_message(&input, "2026-01-01T00:00:00Z");
+        let elapsed = start.elapsed();
+        assert!(elapsed.as_secs() < 20, "{name} took {elapsed:?}");
+        println!("hostile {name}: {elapsed:?}");
+    }
+}

@@ -297,10 +297,12 @@ pub fn parse_authentication_results(value: &str) -> AuthResults {
             None => (method_raw.to_ascii_lowercase(), None),
         };
         let segment_end = offset + segment.len();
+        // Comments are sorted by offset: binary search keeps this linear.
+        let first = cleaned.comments.partition_point(|(at, _)| *at < offset);
         let comment = cleaned
             .comments
-            .iter()
-            .find(|(at, _)| *at >= offset && *at < segment_end)
+            .get(first)
+            .filter(|(at, _)| *at < segment_end)
             .map(|(_, text)| text.clone());
         let mut entry = MethodResult {
             result: normalise_result(&method, &result),

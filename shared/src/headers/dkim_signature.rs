@@ -9,6 +9,8 @@
 //!              *( [FWS] ":" [FWS] hdr-name )               ; RFC 6376 §3.5
 //! ```
 
+use std::collections::HashMap;
+
 use super::input::{Diagnostic, ParsedInput, Severity, Span};
 use crate::report::Status;
 
@@ -242,6 +244,37 @@ pub fn lint_dkim_signature(
     report_time: Option<i64>,
     delivery_time: Option<i64>,
 ) -> Vec<SignatureFinding> {
+    lint_dkim_signature_with_counts(sig, &HeaderCounts::of(input), report_time, delivery_time)
+}
+
+/// How many times each header field name (lower case) occurs in a message.
+/// Build it once when linting many signatures.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderCounts(HashMap<String, u32>);
+
+impl HeaderCounts {
+    /// Counts the fields of `input`.
+    pub fn of(input: &ParsedInput<'_>) -> Self {
+        let mut map: HashMap<String, u32> = HashMap::new();
+        for field in &input.headers {
+            *map.entry(field.name.to_ascii_lowercase()).or_default() += 1;
+        }
+        HeaderCounts(map)
+    }
+
+    /// Occurrences of `name` (lower case).
+    pub fn get(&self, name: &str) -> u32 {
+        self.0.get(name).copied().unwrap_or(0)
+    }
+}
+
+/// [`lint_dkim_signature`] with precomputed header counts.
+pub fn lint_dkim_signature_with_counts(
+    sig: &DkimSignature,
+    present: &HeaderCounts,
+    report_time: Option<i64>,
+    delivery_time: Option<i64>,
+) -> Vec<SignatureFinding> {
     let mut out = Vec::new();
     for d in &sig.diagnostics {
         if d.severity == Severity::Error {
@@ -327,18 +360,22 @@ pub fn lint_dkim_signature(
     }
     // Over-signing: listing a header once more than it occurs stops anyone
     // adding another instance later (RFC 6376 §8.15).
-    let mut over_signed: Vec<String> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    // Counted with maps: h= and the header block can both be huge in a
+    // hostile paste, and this must stay linear.
+    let mut signed: HashMap<String, u32> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
     for h in &sig.signed_headers {
         let lower = h.to_ascii_lowercase();
-        if seen.contains(&lower) {
-            continue;
+        let count = signed.entry(lower.clone()).or_default();
+        if *count == 0 {
+            order.push(lower);
         }
-        seen.push(lower.clone());
-        if sig.times_signed(&lower) > input.count(&lower) {
-            over_signed.push(lower);
-        }
+        *count += 1;
     }
+    let over_signed: Vec<String> = order
+        .into_iter()
+        .filter(|h| signed[h] > present.get(h))
+        .collect();
     if !over_signed.is_empty() {
         out.push(finding(
             Status::Info,

@@ -371,6 +371,10 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
     // first blank line (or the end) closes. Junk before it is skipped.
     let mut run: Vec<usize> = Vec::new();
     let mut junk_inside: Vec<usize> = Vec::new();
+    let mut is_junk = vec![false; lines.len()];
+    // Once a run is established it stays so until it is reset; caching it
+    // keeps the scan linear on hostile input.
+    let mut established = false;
     let mut skipped: Vec<usize> = Vec::new();
     let mut body_start = None;
     let mut fallback: Option<(Vec<usize>, usize, usize)> = None;
@@ -385,6 +389,7 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
             if !run_has_message_header(input, &lines, &run) && fallback.is_none() {
                 fallback = Some((run.clone(), skipped.len(), line.next));
                 skipped.append(&mut run);
+                established = false;
                 skipped.push(index);
                 continue;
             }
@@ -394,13 +399,20 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
         let continuation = matches!(text.first(), Some(b' ' | b'\t'));
         if (continuation && !run.is_empty()) || field_name_len(text).is_some() {
             run.push(index);
-        } else if !run.is_empty() && run_is_established(input, &lines, &run) {
+        } else if !run.is_empty()
+            && (established || {
+                established = run_is_established(input, &lines, &run);
+                established
+            })
+        {
             // A stray line inside a real header block (a value wrapped
             // without indentation): keep it as a continuation.
             junk_inside.push(index);
+            is_junk[index] = true;
             run.push(index);
         } else {
             skipped.append(&mut run);
+            established = false;
             skipped.push(index);
         }
     }
@@ -443,7 +455,7 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
         let line = &lines[index];
         let text = &input[line.start..line.end];
         let starts_field = !matches!(text.first(), Some(b' ' | b'\t'))
-            && !junk_inside.contains(&index)
+            && !is_junk[index]
             && field_name_len(text).is_some();
         if starts_field {
             let name_len = field_name_len(text).unwrap_or(0);

@@ -15,6 +15,8 @@ pub mod dkim_signature;
 pub mod input;
 pub mod received;
 
+use std::collections::HashMap;
+
 use thiserror::Error;
 
 use crate::report::{
@@ -26,7 +28,7 @@ use self::alignment::{compute_alignment, domain_of, passed_identities, IdentityA
 use self::arc::{parse_arc_chain, ArcChainStatus};
 use self::authres::{parse_authentication_results, parse_received_spf, AuthResults, ReceivedSpf};
 use self::chain::{build_chain, Chain};
-use self::dkim_signature::{dkim_signatures, lint_dkim_signature};
+use self::dkim_signature::{dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts};
 use self::input::{parse_input, ParsedInput};
 
 /// The largest paste we analyse (1 MiB).
@@ -554,21 +556,37 @@ fn dkim_checks(
         return;
     }
     let delivery_time = chain.hops.last().and_then(|h| h.hop.unix_seconds);
+    let counts = HeaderCounts::of(parsed);
+    // The receiver's DKIM results by (d=, s=) and by d= alone, built once so
+    // that many signatures and many results stay linear.
+    let mut by_selector: HashMap<(String, String), String> = HashMap::new();
+    let mut by_domain: HashMap<String, String> = HashMap::new();
+    for r in trusted.iter().flat_map(|ar| ar.method("dkim")) {
+        let Some(d) = r
+            .property("header", "d")
+            .or_else(|| r.property("header", "i"))
+            .and_then(domain_of)
+        else {
+            continue;
+        };
+        match r.property("header", "s") {
+            Some(s) => {
+                by_selector
+                    .entry((d, s.to_ascii_lowercase()))
+                    .or_insert_with(|| r.result.clone());
+            }
+            None => {
+                by_domain.entry(d).or_insert_with(|| r.result.clone());
+            }
+        }
+    }
     for sig in &signatures {
         let domain = sig.domain.clone().unwrap_or_default();
         let selector = sig.selector.clone().unwrap_or_default();
-        let result = trusted
-            .iter()
-            .flat_map(|ar| ar.method("dkim"))
-            .find(|r| {
-                r.property("header", "d")
-                    .or_else(|| r.property("header", "i"))
-                    .and_then(domain_of)
-                    .is_some_and(|d| d == domain)
-                    && r.property("header", "s")
-                        .is_none_or(|s| s.eq_ignore_ascii_case(&selector))
-            })
-            .map(|r| r.result.clone());
+        let result = by_selector
+            .get(&(domain.clone(), selector.to_ascii_lowercase()))
+            .or_else(|| by_domain.get(&domain))
+            .cloned();
         section.dkim_signatures.push(DkimSignatureSummary {
             domain: domain.clone(),
             selector: selector.clone(),
@@ -584,7 +602,7 @@ fn dkim_checks(
             expiration: sig.expiration,
             result,
         });
-        let findings = lint_dkim_signature(sig, parsed, report_time, delivery_time);
+        let findings = lint_dkim_signature_with_counts(sig, &counts, report_time, delivery_time);
         let subject = format!("d={domain} s={selector}");
         let worst = findings
             .iter()
