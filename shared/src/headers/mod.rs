@@ -169,10 +169,18 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     );
 
     // Integration point: hygiene, unsubscribe, spam verdicts, bounces, checklists
-    // (headers::hygiene, headers::unsubscribe — which can use
-    // dkim_signature::signed_header_lists(&parsed) — headers::spam,
-    // smtp_codes and checklists/ push their checks here and fill
-    // `report.checklists` below).
+    // Available here: `parsed` (ParsedInput: fields with byte spans,
+    // `decoded()` Subject/From, `body_text()` for CAN-SPAM), `decoded`,
+    // `trusted` (the receiving ADMD's Authentication-Results), `chain`
+    // (hops, sending IP), `section` (hops, auth results, alignment) and
+    // `checks` so far. headers::hygiene (msg.from — then drop the msg.from
+    // block above but keep filling `section.from` —, msg.date,
+    // msg.message-id, msg.single-headers, msg.reply-to,
+    // msg.display-name-spoof, msg.fake-reply), headers::unsubscribe (with
+    // dkim_signature::signed_header_lists(&parsed) for RFC 8058 h= coverage),
+    // headers::spam, smtp_codes (bounces) push their checks here; the
+    // checklists/ builders fill `report.checklists` after `Report::new`
+    // below, from the final checks.
 
     checks.sort_by_cached_key(|c| catalog_position(&c.id));
     let mut report = Report::new(ReportKind::Message, generated_at, checks);
