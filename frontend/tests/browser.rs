@@ -26,7 +26,9 @@ fn analyses_64k_header_block_and_prints_time() {
         block.push_str(hop);
     }
     block.push_str("From: a@example.org\r\nSubject: big\r\n\r\n");
-    let perf = web_sys::window().and_then(|w| w.performance()).expect("performance");
+    let perf = web_sys::window()
+        .and_then(|w| w.performance())
+        .expect("performance");
     let runs = 20;
     let t0 = perf.now();
     for _ in 0..runs {
@@ -34,5 +36,11 @@ fn analyses_64k_header_block_and_prints_time() {
         assert!(report.message.is_some());
     }
     let per_run = (perf.now() - t0) / f64::from(runs);
-    web_sys::console::log_1(&format!("wasm: analysed a {} byte header block in {per_run:.2} ms (mean of {runs})", block.len()).into());
+    web_sys::console::log_1(
+        &format!(
+            "wasm: analysed a {} byte header block in {per_run:.2} ms (mean of {runs})",
+            block.len()
+        )
+        .into(),
+    );
 }

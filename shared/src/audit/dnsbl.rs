@@ -9,7 +9,11 @@ use crate::dns::{DnsLookup, DnsOutcome};
 use crate::report::{Check, Status};
 
 /// The blocklists queried when none are configured.
-pub const DEFAULT_LISTS: &[&str] = &["zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"];
+pub const DEFAULT_LISTS: &[&str] = &[
+    "zen.spamhaus.org",
+    "bl.spamcop.net",
+    "b.barracudacentral.org",
+];
 
 /// The query name for `ip` on `list` (RFC 5782 §2.1, §2.4 nibble format for IPv6).
 pub fn query_name(ip: IpAddr, list: &str) -> String {
@@ -71,12 +75,28 @@ mod tests {
     fn listed_clean_and_spamhaus_error() {
         let ip: IpAddr = "192.0.2.99".parse().unwrap();
         let mut z = ZoneData::new();
-        z.add("99.2.0.192.bl.test", ZoneRecord::A("127.0.0.2".parse().unwrap()));
-        z.add("99.2.0.192.zen.test", ZoneRecord::A("127.255.255.254".parse().unwrap()));
+        z.add(
+            "99.2.0.192.bl.test",
+            ZoneRecord::A("127.0.0.2".parse().unwrap()),
+        );
+        z.add(
+            "99.2.0.192.zen.test",
+            ZoneRecord::A("127.255.255.254".parse().unwrap()),
+        );
         assert_eq!(query_name(ip, "bl.test"), "99.2.0.192.bl.test");
-        assert_eq!(block_on_ready(check_listed(&z, ip, "bl.test")).status, Status::Fail);
-        assert_eq!(block_on_ready(check_listed(&z, ip, "zen.test")).status, Status::Error);
-        assert_eq!(block_on_ready(check_listed(&z, ip, "clean.test")).status, Status::Pass);
-        assert!(query_name("2001:db8::1".parse().unwrap(), "bl.test").ends_with("8.b.d.0.1.0.0.2.bl.test"));
+        assert_eq!(
+            block_on_ready(check_listed(&z, ip, "bl.test")).status,
+            Status::Fail
+        );
+        assert_eq!(
+            block_on_ready(check_listed(&z, ip, "zen.test")).status,
+            Status::Error
+        );
+        assert_eq!(
+            block_on_ready(check_listed(&z, ip, "clean.test")).status,
+            Status::Pass
+        );
+        assert!(query_name("2001:db8::1".parse().unwrap(), "bl.test")
+            .ends_with("8.b.d.0.1.0.0.2.bl.test"));
     }
 }

@@ -59,10 +59,16 @@ pub fn ptr_check(id: &str, ip: IpAddr, subject: &str, r: &PtrResult) -> Check {
     let (status, detail) = if !r.confirmed.is_empty() {
         (
             Status::Pass,
-            format!("{ip} → {} → {ip} (forward-confirmed)", r.confirmed.join(", ")),
+            format!(
+                "{ip} → {} → {ip} (forward-confirmed)",
+                r.confirmed.join(", ")
+            ),
         )
     } else if let Some(err) = &r.failed {
-        (Status::Error, format!("reverse DNS for {ip} could not be checked: {err}"))
+        (
+            Status::Error,
+            format!("reverse DNS for {ip} could not be checked: {err}"),
+        )
     } else if r.names.is_empty() {
         (Status::Fail, format!("{ip} has no PTR record"))
     } else {
@@ -94,10 +100,19 @@ mod tests {
         let lying: IpAddr = "192.0.2.11".parse().unwrap();
         let none: IpAddr = "192.0.2.12".parse().unwrap();
         let mut z = ZoneData::new();
-        z.add(&ZoneData::reverse_name(good), ZoneRecord::Ptr("mx1.shop.test.".into()))
-            .add("mx1.shop.test", ZoneRecord::A("192.0.2.10".parse().unwrap()))
-            .add(&ZoneData::reverse_name(lying), ZoneRecord::Ptr("bank.test".into()))
-            .add("bank.test", ZoneRecord::A("198.51.100.1".parse().unwrap()));
+        z.add(
+            &ZoneData::reverse_name(good),
+            ZoneRecord::Ptr("mx1.shop.test.".into()),
+        )
+        .add(
+            "mx1.shop.test",
+            ZoneRecord::A("192.0.2.10".parse().unwrap()),
+        )
+        .add(
+            &ZoneData::reverse_name(lying),
+            ZoneRecord::Ptr("bank.test".into()),
+        )
+        .add("bank.test", ZoneRecord::A("198.51.100.1".parse().unwrap()));
         let s = |ip| ptr_check("mx.ptr", ip, "x", &block_on_ready(lookup_ptr(&z, ip))).status;
         assert_eq!(s(good), Status::Pass);
         assert_eq!(s(lying), Status::Fail);

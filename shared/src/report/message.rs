@@ -30,6 +30,62 @@ pub struct MessageSection {
     /// True when a body was present in the paste.
     #[serde(default)]
     pub has_body: bool,
+    /// DMARC identifier alignment computed by mxlens (RFC 7489 §3.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alignment: Option<AlignmentSummary>,
+    /// The ARC chain structure (RFC 8617).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arc: Option<ArcSummary>,
+}
+
+/// DMARC alignment computed by mxlens from the message's identities.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlignmentSummary {
+    /// The RFC5322.From domain.
+    pub from_domain: String,
+    /// Its organizational domain (Public Suffix List).
+    pub from_org_domain: String,
+    /// DKIM domains that passed at the receiver, compared with From.
+    #[serde(default)]
+    pub dkim: Vec<AlignedIdentity>,
+    /// The SPF (MAIL FROM) domain when SPF passed, compared with From.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spf: Option<AlignedIdentity>,
+    /// Aligned in relaxed mode (the DMARC default).
+    pub relaxed: bool,
+    /// Aligned in strict mode.
+    pub strict: bool,
+}
+
+/// One identity compared with the From domain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlignedIdentity {
+    /// The identity's domain.
+    pub domain: String,
+    /// Its organizational domain.
+    pub org_domain: String,
+    /// Same organizational domain as From.
+    pub relaxed: bool,
+    /// Same domain as From.
+    pub strict: bool,
+}
+
+/// The ARC chain, structurally.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArcSummary {
+    /// Number of ARC sets.
+    pub sets: u32,
+    /// `pass` (structure valid) or `fail`.
+    pub structure: String,
+    /// Why the structure failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The domain of the most recent sealer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sealer: Option<String>,
+    /// `arc=` as recorded by the receiving server, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver_result: Option<String>,
 }
 
 /// The From address.
@@ -68,6 +124,27 @@ pub struct Hop {
     /// Seconds since the previous hop (negative means clock skew).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_seconds: Option<i64>,
+    /// The client's reverse-DNS name as the receiving server recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iprev: Option<String>,
+    /// The HELO/EHLO name, when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helo: Option<String>,
+    /// The queue id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// TLS version named in the stamp, e.g. `TLSv1.3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<String>,
+    /// Cipher suite named in the stamp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cipher: Option<String>,
+    /// The hop's timestamp as unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unix_seconds: Option<i64>,
+    /// True when the connecting IP is private, loopback or link-local.
+    #[serde(default)]
+    pub internal: bool,
 }
 
 /// One DKIM-Signature header, summarised.
@@ -79,6 +156,24 @@ pub struct DkimSignatureSummary {
     pub selector: String,
     /// `a=`
     pub algorithm: String,
+    /// `h=`, lower case, in order.
+    #[serde(default)]
+    pub signed_headers: Vec<String>,
+    /// `c=`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonicalization: Option<String>,
+    /// `l=` body length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_length: Option<u64>,
+    /// `t=` (unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// `x=` (unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<i64>,
+    /// The receiving server's DKIM result for this `d=`, when reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
 }
 
 /// One method result from Authentication-Results.
@@ -90,4 +185,7 @@ pub struct AuthResultSummary {
     pub method: String,
     /// `pass`, `fail`...
     pub result: String,
+    /// Properties and reason, e.g. `smtp.mailfrom=example.com`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
 }

@@ -9,7 +9,10 @@ mod message;
 pub mod text;
 
 pub use domain::{DomainSection, MxHost};
-pub use message::{AuthResultSummary, DkimSignatureSummary, FromAddress, Hop, MessageSection};
+pub use message::{
+    AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
+    FromAddress, Hop, MessageSection,
+};
 
 use serde::{Deserialize, Serialize};
 

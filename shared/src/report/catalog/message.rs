@@ -98,7 +98,7 @@ pub(super) static ENTRIES: &[CatalogEntry] = &[
         "S/MIME signs or encrypts the message body. It does not hide the headers: From, To, Subject and the envelope travel in clear text unless TLS protects each hop.",
         "",
         ["RFC 8551"]),
-    entry!("smtp.reply-code", Bounce, 0, "SMTP reply code",
+    entry!("smtp.reply-code", Bounce, 30, "SMTP reply code",
         "The SMTP status code from a bounce, DSN or error line, explained: the basic code (RFC 5321 §4.2) and the enhanced code (RFC 3463).",
         "Follow the action described for the code.",
         ["RFC 5321 §4.2", "RFC 3463", "RFC 3464"]),

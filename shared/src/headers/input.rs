@@ -1,0 +1,620 @@
+//! Input normalisation: whatever people paste, a list of header fields with
+//! byte offsets into the original input.
+//!
+//! Accepted: a header block only, a whole MIME message, Gmail's "Show
+//! original" page (a summary table precedes the headers), Outlook's
+//! "Internet headers", Apple Mail's raw source, an mbox `From ` line,
+//! CRLF, LF or mixed line endings, leading blank lines or junk, folded or
+//! unfolded fields, RFC 2047 encoded words and non-UTF-8 bytes.
+//!
+//! ```text
+//! field      = field-name ":" unstructured CRLF        ; RFC 5322 §3.6.8
+//! field-name = 1*ftext                                 ; %d33-57 / %d59-126
+//! unfolding  = remove CRLF that precedes WSP            ; RFC 5322 §2.2.3
+//! ```
+
+use mail_parser::{HeaderName, MessageParser};
+
+/// A byte range in the original input, `start..end`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// Builds a span from `usize` offsets (inputs are capped at 1 MiB, so
+    /// they fit in `u32`).
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Violates a MUST; the value is unusable or misleading.
+    Error,
+    /// Accepted leniently, but not what the RFC says.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+/// One finding of a parser: where, what (stable code), how bad, and which
+/// RFC section says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code, e.g. `input.junk-before-headers`.
+    pub code: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// Where in the input (or in the header value, when the parser works on
+    /// a value alone; [`HeaderField::value_span`] maps it back).
+    pub span: Span,
+    /// Human text with the concrete values.
+    pub message: String,
+    /// The RFC section, e.g. `RFC 5322 §3.6.8`.
+    pub rfc: &'static str,
+}
+
+impl Diagnostic {
+    /// Builds a diagnostic.
+    pub fn new(
+        code: &'static str,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+        rfc: &'static str,
+    ) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            span,
+            message: message.into(),
+            rfc,
+        }
+    }
+}
+
+/// One header field as it appeared in the paste.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderField {
+    /// The field name as written (case preserved).
+    pub name: String,
+    /// The unfolded value, leading whitespace removed, non-UTF-8 bytes
+    /// replaced by U+FFFD. Encoded words are *not* decoded here (structured
+    /// parsers need the raw text); see [`ParsedInput::decoded_subject`].
+    pub value: String,
+    /// The whole field, from the first byte of the name to the end of the
+    /// last continuation line (line break excluded).
+    pub span: Span,
+    /// The value part: after the colon to the end of the field.
+    pub value_span: Span,
+}
+
+impl HeaderField {
+    /// Case-insensitive name comparison.
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+}
+
+/// Which line endings the paste used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEndings {
+    /// Only CRLF.
+    Crlf,
+    /// Only LF.
+    Lf,
+    /// Both.
+    Mixed,
+    /// A single line.
+    None,
+}
+
+/// The paste, split into header fields and an optional body.
+#[derive(Debug, Clone)]
+pub struct ParsedInput<'a> {
+    /// The original bytes.
+    pub input: &'a [u8],
+    /// Header fields in order of appearance (top first, i.e. newest
+    /// trace fields first).
+    pub headers: Vec<HeaderField>,
+    /// Byte offset of the first header field.
+    pub header_start: u32,
+    /// Byte offset of the body, when a blank line separated one.
+    pub body_start: Option<u32>,
+    /// True when a non-empty body follows the header block.
+    pub has_body: bool,
+    /// Line-ending style of the paste.
+    pub line_endings: LineEndings,
+    /// What was skipped or repaired.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> ParsedInput<'a> {
+    /// All fields with this name (case-insensitive), top first.
+    pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField> + 's {
+        self.headers.iter().filter(move |h| h.is(name))
+    }
+
+    /// The first (topmost) field with this name.
+    pub fn first(&self, name: &str) -> Option<&HeaderField> {
+        self.headers.iter().find(|h| h.is(name))
+    }
+
+    /// How many fields have this name.
+    pub fn count(&self, name: &str) -> u32 {
+        self.all(name).count() as u32
+    }
+
+    /// The message from the first header onwards, for mail-parser.
+    pub fn message_bytes(&self) -> &'a [u8] {
+        &self.input[self.header_start as usize..]
+    }
+
+    /// The header block only (from the first field to the blank line).
+    fn header_bytes(&self) -> &'a [u8] {
+        let end = self
+            .body_start
+            .map_or(self.input.len(), |b| (b as usize).min(self.input.len()));
+        &self.input[(self.header_start as usize).min(end)..end]
+    }
+
+    /// Subject and From decoded by mail-parser (RFC 2047 encoded words,
+    /// RFC 5322 address syntax), in one pass that parses only those two
+    /// fields.
+    pub fn decoded(&self) -> DecodedHeaders {
+        let parser = MessageParser::new()
+            .header_text(HeaderName::Subject)
+            .header_address(HeaderName::From)
+            .default_header_ignore();
+        let Some(message) = parser.parse_headers(self.header_bytes()) else {
+            return DecodedHeaders::default();
+        };
+        let from = message
+            .from()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|a| {
+                        let address = a.address.as_ref()?.to_string();
+                        Some((a.name.as_ref().map(|n| n.to_string()), address))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        DecodedHeaders {
+            subject: message.subject().map(str::to_string),
+            from,
+        }
+    }
+
+    /// The Subject with RFC 2047 encoded words decoded (by mail-parser).
+    pub fn decoded_subject(&self) -> Option<String> {
+        self.decoded().subject
+    }
+
+    /// The first From mailbox, decoded by mail-parser: (display name,
+    /// addr-spec). `None` when From is missing or holds no address.
+    pub fn from_mailbox(&self) -> Option<(Option<String>, String)> {
+        self.decoded().from.into_iter().next()
+    }
+
+    /// The body as text, decoded by mail-parser (MIME structure,
+    /// quoted-printable, base64, charsets; HTML converted to text when there
+    /// is no text part). `None` for a header-only paste.
+    pub fn body_text(&self) -> Option<String> {
+        if !self.has_body {
+            return None;
+        }
+        let message = MessageParser::default().parse(self.message_bytes())?;
+        let texts: Vec<String> = (0..message.text_body_count())
+            .filter_map(|i| message.body_text(i).map(|t| t.into_owned()))
+            .collect();
+        if texts.is_empty() {
+            message.body_text(0).map(|t| t.into_owned())
+        } else {
+            Some(texts.join("\n"))
+        }
+    }
+}
+
+/// Subject and From as decoded by mail-parser.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecodedHeaders {
+    /// The decoded Subject.
+    pub subject: Option<String>,
+    /// Every mailbox of the first From field: (display name, addr-spec).
+    pub from: Vec<(Option<String>, String)>,
+}
+
+/// One physical line: content range (without its line break) and the offset
+/// of the next line.
+struct Line {
+    start: usize,
+    end: usize,
+    next: usize,
+}
+
+fn split_lines(input: &[u8]) -> (Vec<Line>, LineEndings) {
+    let mut lines = Vec::new();
+    let (mut crlf, mut lf) = (false, false);
+    let mut start = 0;
+    let mut i = 0;
+    while i < input.len() {
+        if input[i] == b'\n' {
+            let end = if i > start && input[i - 1] == b'\r' {
+                crlf = true;
+                i - 1
+            } else {
+                lf = true;
+                i
+            };
+            lines.push(Line {
+                start,
+                end,
+                next: i + 1,
+            });
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start < input.len() {
+        let end = if input[input.len() - 1] == b'\r' {
+            input.len() - 1
+        } else {
+            input.len()
+        };
+        lines.push(Line {
+            start,
+            end,
+            next: input.len(),
+        });
+    }
+    let endings = match (crlf, lf) {
+        (true, true) => LineEndings::Mixed,
+        (true, false) => LineEndings::Crlf,
+        (false, true) => LineEndings::Lf,
+        (false, false) => LineEndings::None,
+    };
+    (lines, endings)
+}
+
+/// The length of the field name when `line` starts a header field
+/// (`ftext+ ":"`, RFC 5322 §3.6.8). Names longer than 76 bytes are refused:
+/// such lines are prose, not headers.
+fn field_name_len(line: &[u8]) -> Option<usize> {
+    let colon = line.iter().position(|&b| b == b':')?;
+    if colon == 0 || colon > 76 {
+        return None;
+    }
+    line[..colon]
+        .iter()
+        .all(|&b| (33..=126).contains(&b) && b != b':')
+        .then_some(colon)
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+}
+
+/// A header-ish run of lines: when a junk line interrupts it, a short run
+/// is dropped (it was a summary table such as Gmail's "Show original");
+/// a long run that already holds trace fields keeps going.
+fn run_is_established(input: &[u8], lines: &[Line], run: &[usize]) -> bool {
+    run_has_trace(input, lines, run) && run.len() >= 8
+}
+
+/// True when the run holds a trace or signature field: what a real header
+/// block from a mailbox has and a summary table (Gmail's "Show original"
+/// lists From/To/Subject/SPF/DKIM/DMARC) does not.
+fn run_has_trace(input: &[u8], lines: &[Line], run: &[usize]) -> bool {
+    run.iter().any(|&i| {
+        let l = &input[lines[i].start..lines[i].end];
+        let name = field_name_len(l).map(|n| &l[..n]).unwrap_or(b"");
+        [
+            "received",
+            "dkim-signature",
+            "authentication-results",
+            "arc-seal",
+            "return-path",
+            "message-id",
+        ]
+        .iter()
+        .any(|t| name.eq_ignore_ascii_case(t.as_bytes()))
+    })
+}
+
+/// True when the run holds at least one field a message header block has.
+fn run_has_message_header(input: &[u8], lines: &[Line], run: &[usize]) -> bool {
+    const KNOWN: [&str; 14] = [
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "date",
+        "received",
+        "message-id",
+        "dkim-signature",
+        "authentication-results",
+        "return-path",
+        "delivered-to",
+        "mime-version",
+        "content-type",
+        "reply-to",
+    ];
+    run.iter().any(|&i| {
+        let l = &input[lines[i].start..lines[i].end];
+        field_name_len(l).is_some_and(|n| {
+            let name = &l[..n];
+            KNOWN
+                .iter()
+                .any(|k| name.eq_ignore_ascii_case(k.as_bytes()))
+                || name.len() > 2 && name[..2].eq_ignore_ascii_case(b"x-")
+        })
+    })
+}
+
+/// Splits a paste into header fields. Total: any bytes give a result.
+pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
+    let mut diagnostics = Vec::new();
+    let input_body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let bom = input.len() - input_body.len();
+    let (mut lines, line_endings) = split_lines(input_body);
+    for line in &mut lines {
+        line.start += bom;
+        line.end += bom;
+        line.next += bom;
+    }
+
+    // Find the header block: the run of field/continuation lines that the
+    // first blank line (or the end) closes. Junk before it is skipped.
+    let mut run: Vec<usize> = Vec::new();
+    let mut junk_inside: Vec<usize> = Vec::new();
+    let mut is_junk = vec![false; lines.len()];
+    // Once a run is established it stays so until it is reset; caching it
+    // keeps the scan linear on hostile input.
+    let mut established = false;
+    let mut skipped: Vec<usize> = Vec::new();
+    let mut body_start = None;
+    let mut fallback: Option<(Vec<usize>, usize, usize)> = None;
+    for (index, line) in lines.iter().enumerate() {
+        let text = &input[line.start..line.end];
+        if is_blank(text) {
+            if run.is_empty() {
+                continue;
+            }
+            // "Note: my mail went to spam" followed by a blank line and the
+            // real headers: a run without any message header is prose.
+            // A run without trace fields may be a summary table followed by
+            // the real headers: keep it as the fallback and look further.
+            let strong = run_has_trace(input, &lines, &run);
+            if fallback.is_some() && !strong {
+                // A later run without trace fields does not beat the first.
+                run.clear();
+                break;
+            }
+            if (!run_has_message_header(input, &lines, &run) || !strong) && fallback.is_none() {
+                fallback = Some((run.clone(), skipped.len(), line.next));
+                skipped.append(&mut run);
+                established = false;
+                skipped.push(index);
+                continue;
+            }
+            body_start = Some(line.next);
+            break;
+        }
+        let continuation = matches!(text.first(), Some(b' ' | b'\t'));
+        if (continuation && !run.is_empty()) || field_name_len(text).is_some() {
+            run.push(index);
+        } else if !run.is_empty()
+            && (established || {
+                established = run_is_established(input, &lines, &run);
+                established
+            })
+        {
+            // A stray line inside a real header block (a value wrapped
+            // without indentation): keep it as a continuation.
+            junk_inside.push(index);
+            is_junk[index] = true;
+            run.push(index);
+        } else {
+            skipped.append(&mut run);
+            established = false;
+            skipped.push(index);
+        }
+    }
+
+    if fallback.is_some() && !run.is_empty() && !run_has_trace(input, &lines, &run) {
+        run.clear();
+    }
+    if run.is_empty() {
+        // Nothing better followed the prose-like run: it was the header
+        // block after all.
+        if let Some((first_run, skipped_before, body)) = fallback {
+            run = first_run;
+            skipped.truncate(skipped_before);
+            body_start = Some(body);
+        }
+    }
+    if let (Some(&first), Some(&last)) = (skipped.first(), skipped.last()) {
+        if !run.is_empty() {
+            diagnostics.push(Diagnostic::new(
+                "input.junk-before-headers",
+                Severity::Info,
+                Span::new(lines[first].start, lines[last].end),
+                format!(
+                    "skipped {} line(s) before the first header field (e.g. a \"Show original\" summary)",
+                    skipped.len()
+                ),
+                "RFC 5322 §2.2",
+            ));
+        }
+    }
+    for &index in &junk_inside {
+        diagnostics.push(Diagnostic::new(
+            "input.unindented-continuation",
+            Severity::Warning,
+            Span::new(lines[index].start, lines[index].end),
+            "a line inside the header block is neither a field nor indented; treated as a continuation",
+            "RFC 5322 §2.2.3",
+        ));
+    }
+
+    let mut headers: Vec<HeaderField> = Vec::new();
+    for &index in &run {
+        let line = &lines[index];
+        let text = &input[line.start..line.end];
+        let starts_field = !matches!(text.first(), Some(b' ' | b'\t'))
+            && !is_junk[index]
+            && field_name_len(text).is_some();
+        if starts_field {
+            let name_len = field_name_len(text).unwrap_or(0);
+            let value_start = line.start + name_len + 1;
+            let raw_value = &input[value_start..line.end];
+            let skip = raw_value
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count();
+            let mut value = String::with_capacity(raw_value.len() - skip + 64);
+            value.push_str(&String::from_utf8_lossy(&raw_value[skip..]));
+            headers.push(HeaderField {
+                name: String::from_utf8_lossy(&text[..name_len]).into_owned(),
+                value,
+                span: Span::new(line.start, line.end),
+                value_span: Span::new(value_start, line.end),
+            });
+        } else if let Some(field) = headers.last_mut() {
+            // Unfold: the line break goes, the whitespace stays (§2.2.3).
+            let cont = String::from_utf8_lossy(text);
+            if field.value.is_empty() {
+                field.value = cont.trim_start().to_string();
+            } else {
+                field.value.push_str(&cont);
+            }
+            field.span.end = line.end as u32;
+            field.value_span.end = line.end as u32;
+        }
+    }
+    for field in &mut headers {
+        let trimmed = field.value.trim_end().len();
+        field.value.truncate(trimmed);
+        if field.value.contains('\u{FFFD}') {
+            diagnostics.push(Diagnostic::new(
+                "input.non-utf8",
+                Severity::Info,
+                field.value_span,
+                format!("{} holds bytes that are not UTF-8", field.name),
+                "RFC 6532 §3.2",
+            ));
+        }
+    }
+
+    let header_start = run.first().map_or(0, |&i| lines[i].start);
+    let has_body = body_start.is_some_and(|start| !is_blank(&input[start.min(input.len())..]));
+    ParsedInput {
+        input,
+        headers,
+        header_start: header_start as u32,
+        body_start: body_start.map(|b| b as u32),
+        has_body,
+        line_endings,
+        diagnostics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_gmail_summary_table() {
+        let raw = "Original message\nMessage ID\t<a@b>\nCreated at:\tTue, 1 Jul 2025\nFrom:\tAlice <a@example.com>\nTo:\tbob@gmail.com\nSubject:\thi\nSPF:\tPASS with IP 1.2.3.4\nDownload original\tCopy to clipboard\nDelivered-To: bob@gmail.com\nReceived: by 2002::1 with SMTP id x; Tue, 1 Jul 2025 10:00:01 -0700 (PDT)\nFrom: Alice <a@example.com>\nSubject: hi\n\nbody\n";
+        let parsed = parse_input(raw.as_bytes());
+        let names: Vec<_> = parsed.headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["Delivered-To", "Received", "From", "Subject"]);
+        assert!(parsed.has_body);
+        assert_eq!(parsed.diagnostics[0].code, "input.junk-before-headers");
+        let from = parsed.first("from").unwrap();
+        assert_eq!(
+            &raw[from.span.start as usize..from.span.end as usize],
+            "From: Alice <a@example.com>"
+        );
+    }
+
+    #[test]
+    fn unfolds_and_handles_mixed_endings_and_leading_blank_lines() {
+        let raw = b"\r\n\n  \nSubject: a\r\n b\nX-Bin: \xff\xfe\r\nFrom: x@y\n";
+        let parsed = parse_input(raw);
+        assert_eq!(parsed.line_endings, LineEndings::Mixed);
+        assert_eq!(parsed.first("subject").unwrap().value, "a b");
+        assert!(parsed.first("x-bin").unwrap().value.contains('\u{FFFD}'));
+        assert!(!parsed.has_body);
+        assert_eq!(parsed.count("FROM"), 1);
+    }
+
+    #[test]
+    fn decodes_encoded_words_through_mail_parser() {
+        let raw =
+            b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.de>\nSubject: =?utf-8?b?R3LDvMOfZQ==?=\n\n";
+        let parsed = parse_input(raw);
+        assert_eq!(parsed.decoded_subject().as_deref(), Some("Grüße"));
+        let (name, addr) = parsed.from_mailbox().unwrap();
+        assert_eq!(name.as_deref(), Some("Jürgen"));
+        assert_eq!(addr, "j@example.de");
+    }
+
+    #[test]
+    fn body_text_is_decoded() {
+        let raw = b"From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n123 Main St=2C Springfield=0D=0AGr=C3=BC=C3=9Fe\r\n";
+        let parsed = parse_input(raw);
+        let body = parsed.body_text().unwrap();
+        assert!(body.contains("123 Main St, Springfield"), "{body:?}");
+        assert!(body.contains("Grüße"));
+        assert_eq!(parse_input(b"From: a@b\n\n").body_text(), None);
+    }
+
+    #[test]
+    fn prose_with_a_colon_before_the_headers() {
+        let raw = b"Note: this went to spam\n\nReceived: from a by b; Tue, 1 Jul 2025 10:00:00 +0000\nFrom: x@example.com\n\nbody\n";
+        let parsed = parse_input(raw);
+        let names: Vec<_> = parsed.headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["Received", "From"]);
+        assert!(parsed.has_body);
+        // A lone custom field with nothing after it is still the block.
+        let parsed = parse_input(b"Foo: bar\n\n");
+        assert_eq!(parsed.headers.len(), 1);
+    }
+
+    #[test]
+    fn mbox_from_line_and_outlook_leading_blank_lines() {
+        let raw = b"From MAILER-DAEMON Tue Jul  1 10:00:00 2025\nReceived: from a by b; Tue, 1 Jul 2025 10:00:00 +0000\nFrom: x@example.com\n\n";
+        let parsed = parse_input(raw);
+        assert_eq!(parsed.headers.len(), 2);
+        let raw = b"\r\n\r\nReceived: from a by b; Tue, 1 Jul 2025 10:00:00 +0000\r\nFrom: x@example.com\r\n";
+        let parsed = parse_input(raw);
+        assert_eq!(parsed.headers[0].span.start, 4);
+        assert_eq!(parsed.line_endings, LineEndings::Crlf);
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for raw in [
+            &b""[..],
+            b":",
+            b"\r",
+            b"\n\n\n",
+            b" continuation first\nA: b",
+            b"\xEF\xBB\xBFA: b",
+            b"no headers at all",
+        ] {
+            let _ = parse_input(raw);
+        }
+    }
+}

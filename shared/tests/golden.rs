@@ -1,0 +1,69 @@
+//! Golden tests: every `tests/fixtures/messages/NAME.eml` is analysed with a
+//! fixed report time and compared with `NAME.json`. A mismatch writes
+//! `NAME.failed` beside it (the actual report); `MXLENS_REGENERATE=1`
+//! rewrites the expected files instead. Each run asserts that fixtures were
+//! found, so a wrong path cannot pass silently.
+
+use std::path::{Path, PathBuf};
+
+use mxlens_shared::headers::analyze_message;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/messages");
+const REPORT_TIME: &str = "2026-01-01T00:00:00Z";
+
+fn fixtures(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn golden_messages() {
+    let dir = Path::new(FIXTURES);
+    let files = fixtures(dir);
+    assert!(
+        !files.is_empty(),
+        "no .eml fixtures found in {}",
+        dir.display()
+    );
+    let regenerate = std::env::var("MXLENS_REGENERATE").is_ok_and(|v| v == "1");
+    let mut failed = Vec::new();
+    for eml in &files {
+        let raw = std::fs::read(eml).expect("readable fixture");
+        let actual = match analyze_message(&raw, REPORT_TIME) {
+            Ok(report) => serde_json::to_value(&report).expect("report serialises"),
+            Err(e) => serde_json::json!({ "input_error": e.to_string() }),
+        };
+        let pretty = serde_json::to_string_pretty(&actual).expect("json") + "\n";
+        let expected_path = eml.with_extension("json");
+        let failed_path = eml.with_extension("failed");
+        if regenerate {
+            std::fs::write(&expected_path, &pretty).expect("write expected");
+            let _ = std::fs::remove_file(&failed_path);
+            continue;
+        }
+        let expected: Option<serde_json::Value> = std::fs::read_to_string(&expected_path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        if expected.as_ref() == Some(&actual) {
+            let _ = std::fs::remove_file(&failed_path);
+        } else {
+            std::fs::write(&failed_path, &pretty).expect("write .failed");
+            failed.push(eml.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    println!(
+        "golden messages: {} fixture(s), {} mismatch(es)",
+        files.len(),
+        failed.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "golden mismatches (see NAME.failed; MXLENS_REGENERATE=1 to accept): {failed:?}"
+    );
+}
