@@ -10,6 +10,7 @@ pub mod domain_name;
 pub mod headers;
 pub mod org_domain;
 pub mod report;
+pub mod spf;
 
 /// The version of mxlens that produced a report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
