@@ -250,9 +250,10 @@ pub fn dotted_ip(ip: IpAddr) -> String {
                     if !out.is_empty() {
                         out.push('.');
                     }
-                    out.push(char::from_digit(u32::from(nibble), 16).map_or('0', |c| {
-                        c.to_ascii_uppercase()
-                    }));
+                    out.push(
+                        char::from_digit(u32::from(nibble), 16)
+                            .map_or('0', |c| c.to_ascii_uppercase()),
+                    );
                 }
             }
             out
@@ -362,7 +363,10 @@ mod tests {
             ("%{lr}", "strong-bad"),
             ("%{lr-}", "bad.strong"),
             ("%{l1r-}", "strong"),
-            ("%{ir}.%{v}._spf.%{d2}", "3.2.0.192.in-addr._spf.example.com"),
+            (
+                "%{ir}.%{v}._spf.%{d2}",
+                "3.2.0.192.in-addr._spf.example.com",
+            ),
             ("%{lr-}.lp._spf.%{d2}", "bad.strong.lp._spf.example.com"),
             (
                 "%{lr-}.lp.%{ir}.%{v}._spf.%{d2}",

@@ -63,7 +63,12 @@ pub fn is_spf_record(txt: &str) -> bool {
     b.len() >= 6 && b[..6].eq_ignore_ascii_case(b"v=spf1") && (b.len() == 6 || b[6] == b' ')
 }
 
-fn error(span: (usize, usize), code: &'static str, rfc: &'static str, message: String) -> Diagnostic {
+fn error(
+    span: (usize, usize),
+    code: &'static str,
+    rfc: &'static str,
+    message: String,
+) -> Diagnostic {
     Diagnostic {
         span: (span.0 as u32, span.1 as u32),
         code,
@@ -93,7 +98,9 @@ pub fn parse_record(text: &str) -> ParsedRecord {
         Some(&(start, version)) if version.eq_ignore_ascii_case("v=spf1") && start == 0 => {
             tokens.remove(0);
         }
-        Some(&(start, version)) if start == 0 && version.len() >= 5 && version[..5].eq_ignore_ascii_case("v=spf") => {
+        Some(&(start, version))
+            if start == 0 && version.len() >= 5 && version[..5].eq_ignore_ascii_case("v=spf") =>
+        {
             diagnostics.push(error(
                 (0, version.len()),
                 "spf.syntax.version",
@@ -202,7 +209,8 @@ fn parse_term(token: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Option<
     }
 
     // directive = [ qualifier ] mechanism
-    let (qualifier, body, body_start) = match token.chars().next().and_then(Qualifier::from_symbol) {
+    let (qualifier, body, body_start) = match token.chars().next().and_then(Qualifier::from_symbol)
+    {
         Some(q) => (q, &token[1..], start + 1),
         None => (Qualifier::Pass, token, start),
     };
@@ -225,7 +233,11 @@ fn parse_term(token: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Option<
             Some(Mechanism::All)
         }
         "include" | "exists" => {
-            let rfc = if lower == "include" { "RFC 7208 §5.2" } else { "RFC 7208 §5.7" };
+            let rfc = if lower == "include" {
+                "RFC 7208 §5.2"
+            } else {
+                "RFC 7208 §5.7"
+            };
             match rest.strip_prefix(':') {
                 Some(arg) => parse_domain_spec(arg, rest_start + 1, &lower, rfc, diags).map(|d| {
                     if lower == "include" {
@@ -246,7 +258,11 @@ fn parse_term(token: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Option<
             }
         }
         "a" | "mx" => {
-            let rfc = if lower == "a" { "RFC 7208 §5.3" } else { "RFC 7208 §5.4" };
+            let rfc = if lower == "a" {
+                "RFC 7208 §5.3"
+            } else {
+                "RFC 7208 §5.4"
+            };
             let (domain, cidr) = if let Some(arg) = rest.strip_prefix(':') {
                 let (domain_text, cidr_text) = split_trailing_cidr(arg);
                 let cidr_start = rest_start + 1 + domain_text.len();
@@ -300,7 +316,10 @@ fn parse_term(token: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Option<
                 if known_modifier {
                     format!("`{token}`: `{lower}` is a modifier, written `{lower}=domain`")
                 } else if token.chars().any(|c| !c.is_ascii_graphic()) {
-                    format!("`{}`: SPF records are visible 7-bit ASCII", token.escape_debug())
+                    format!(
+                        "`{}`: SPF records are visible 7-bit ASCII",
+                        token.escape_debug()
+                    )
                 } else {
                     format!("`{token}` is not a mechanism or modifier")
                 },
@@ -311,7 +330,12 @@ fn parse_term(token: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Option<
     if diags.len() != before {
         return None;
     }
-    mechanism.map(|mechanism| Term::Directive(Directive { qualifier, mechanism }))
+    mechanism.map(|mechanism| {
+        Term::Directive(Directive {
+            qualifier,
+            mechanism,
+        })
+    })
 }
 
 /// Splits `domain/24//64` into the domain and the trailing dual-cidr-length.
@@ -333,12 +357,7 @@ fn split_trailing_cidr(arg: &str) -> (&str, &str) {
     (&arg[..end], &arg[end..])
 }
 
-fn parse_cidr_digits(
-    digits: &str,
-    max: u8,
-    at: usize,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<u8> {
+fn parse_cidr_digits(digits: &str, max: u8, at: usize, diags: &mut Vec<Diagnostic>) -> Option<u8> {
     let span = (at, at + digits.len());
     let valid = !digits.is_empty()
         && digits.len() <= 3
@@ -521,18 +540,43 @@ mod tests {
             ("v=spf1", "v=spf1"),
             ("V=SPF1 -ALL", "v=spf1 -all"),
             ("v=spf1  a  -all ", "v=spf1 a -all"),
-            ("v=spf1 +a:mail.example.com/24//64 ~mx ?ptr", "v=spf1 a:mail.example.com/24//64 ~mx ?ptr"),
-            ("v=spf1 ip6:2001:DB8::/32 ip4:192.0.2.1", "v=spf1 ip6:2001:db8::/32 ip4:192.0.2.1"),
-            ("v=spf1 exists:%{ir}.%{l1r-}.lp._spf.%{d2} -all", "v=spf1 exists:%{ir}.%{l1r-}.lp._spf.%{d2} -all"),
-            ("v=spf1 redirect=_spf.example.com exp=explain.%{d}", "v=spf1 redirect=_spf.example.com exp=explain.%{d}"),
-            ("v=spf1 moo.cow-far_out=man:dog/cat ip4:1.2.3.4 -all", "v=spf1 moo.cow-far_out=man:dog/cat ip4:1.2.3.4 -all"),
-            ("v=spf1 a:foo:bar/baz.example.com", "v=spf1 a:foo:bar/baz.example.com"),
+            (
+                "v=spf1 +a:mail.example.com/24//64 ~mx ?ptr",
+                "v=spf1 a:mail.example.com/24//64 ~mx ?ptr",
+            ),
+            (
+                "v=spf1 ip6:2001:DB8::/32 ip4:192.0.2.1",
+                "v=spf1 ip6:2001:db8::/32 ip4:192.0.2.1",
+            ),
+            (
+                "v=spf1 exists:%{ir}.%{l1r-}.lp._spf.%{d2} -all",
+                "v=spf1 exists:%{ir}.%{l1r-}.lp._spf.%{d2} -all",
+            ),
+            (
+                "v=spf1 redirect=_spf.example.com exp=explain.%{d}",
+                "v=spf1 redirect=_spf.example.com exp=explain.%{d}",
+            ),
+            (
+                "v=spf1 moo.cow-far_out=man:dog/cat ip4:1.2.3.4 -all",
+                "v=spf1 moo.cow-far_out=man:dog/cat ip4:1.2.3.4 -all",
+            ),
+            (
+                "v=spf1 a:foo:bar/baz.example.com",
+                "v=spf1 a:foo:bar/baz.example.com",
+            ),
             ("v=spf1 a//0 mx/0", "v=spf1 a//0 mx/0"),
-            ("v=spf1 a:foo.example.xn--zckzah", "v=spf1 a:foo.example.xn--zckzah"),
+            (
+                "v=spf1 a:foo.example.xn--zckzah",
+                "v=spf1 a:foo.example.xn--zckzah",
+            ),
         ];
         for (input, canonical) in cases {
             let parsed = parse_record(input);
-            assert!(parsed.diagnostics.is_empty(), "{input}: {:?}", parsed.diagnostics);
+            assert!(
+                parsed.diagnostics.is_empty(),
+                "{input}: {:?}",
+                parsed.diagnostics
+            );
             assert_eq!(parsed.record.to_string(), canonical, "{input}");
             assert_eq!(parse_record(canonical).record, parsed.record, "{input}");
         }
@@ -541,9 +585,18 @@ mod tests {
     #[test]
     fn invalid_records_have_errors() {
         let cases = [
-            ("v=spf1 ip4:1.2.3.4 -all moo", "spf.syntax.unknown-mechanism"),
-            ("v=spf1 moo.cow/far_out=man:dog/cat", "spf.syntax.unknown-mechanism"),
-            ("v=spf1 redirect:t2.example.com", "spf.syntax.unknown-mechanism"),
+            (
+                "v=spf1 ip4:1.2.3.4 -all moo",
+                "spf.syntax.unknown-mechanism",
+            ),
+            (
+                "v=spf1 moo.cow/far_out=man:dog/cat",
+                "spf.syntax.unknown-mechanism",
+            ),
+            (
+                "v=spf1 redirect:t2.example.com",
+                "spf.syntax.unknown-mechanism",
+            ),
             ("v=spf1 a:foo-bar -all", "spf.syntax.domain-end"),
             ("v=spf1 -all.", "spf.syntax.unknown-mechanism"),
             ("v=spf1 -all:foobar", "spf.syntax.all-argument"),
@@ -568,22 +621,40 @@ mod tests {
             ("v=spf1 1up=foo", "spf.syntax.unknown-mechanism"),
             ("v=spf1 =all", "spf.syntax.unknown-mechanism"),
             ("v=spf1 exp= -all", "spf.syntax.empty-domain"),
-            ("v=spf1 exp=a.example.com exp=b.example.com", "spf.syntax.duplicate-modifier"),
+            (
+                "v=spf1 exp=a.example.com exp=b.example.com",
+                "spf.syntax.duplicate-modifier",
+            ),
             ("v=spf1 -all foo=%abc", "spf.syntax.macro-percent"),
-            ("v=spf1 -all exp=%{r}.example.com", "spf.syntax.macro-letter"),
-            ("v=spf1 a:ctrl.example.com\rptr -all", "spf.syntax.invalid-character"),
-            ("v=spf1 \u{80}a:example.net -all", "spf.syntax.unknown-mechanism"),
+            (
+                "v=spf1 -all exp=%{r}.example.com",
+                "spf.syntax.macro-letter",
+            ),
+            (
+                "v=spf1 a:ctrl.example.com\rptr -all",
+                "spf.syntax.invalid-character",
+            ),
+            (
+                "v=spf1 \u{80}a:example.net -all",
+                "spf.syntax.unknown-mechanism",
+            ),
             ("spf1 -all", "spf.syntax.version"),
         ];
         for (input, code) in cases {
             let parsed = parse_record(input);
             assert!(
-                parsed.diagnostics.iter().any(|d| d.code == code && d.is_error()),
+                parsed
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.code == code && d.is_error()),
                 "{input:?}: expected {code}, got {:?}",
                 parsed.diagnostics
             );
             for d in &parsed.diagnostics {
-                assert!(d.span.0 <= d.span.1 && d.span.1 as usize <= input.len(), "{input:?}: {d:?}");
+                assert!(
+                    d.span.0 <= d.span.1 && d.span.1 as usize <= input.len(),
+                    "{input:?}: {d:?}"
+                );
             }
         }
     }
