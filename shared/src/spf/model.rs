@@ -22,7 +22,7 @@ pub enum Severity {
 }
 
 /// One finding about a record, positioned by a byte range into the input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// Byte range `[start, end)` into the parsed text.
     pub span: (u32, u32),
