@@ -341,7 +341,7 @@ pub async fn check_host(
         voids: 0,
     };
     let domain = domain.trim_end_matches('.').to_string();
-    let (mut inner, tree) = ev.eval_domain(domain.clone(), false).await;
+    let (mut inner, tree) = ev.eval_domain(domain.clone()).await;
     if inner.result == SpfResult::Fail && inner.explanation.is_none() {
         let mut diags = Vec::new();
         let s = macros::parse_macro_string(
@@ -585,22 +585,17 @@ impl<L: DnsLookup> Evaluator<'_, L> {
     }
 
     /// check_host() on one domain: returns the result and the record node.
-    fn eval_domain(&mut self, domain: String, nested: bool) -> BoxFuture<'_, (Inner, LookupNode)> {
+    fn eval_domain(&mut self, domain: String) -> BoxFuture<'_, (Inner, LookupNode)> {
         Box::pin(async move {
             let mut node = LookupNode::new(NodeKind::Record, domain.clone());
             node.domain = Some(domain.clone());
-            let inner = self.eval_domain_inner(&domain, nested, &mut node).await;
+            let inner = self.eval_domain_inner(&domain, &mut node).await;
             node.result = Some(inner.result);
             (inner, node)
         })
     }
 
-    async fn eval_domain_inner(
-        &mut self,
-        domain: &str,
-        _nested: bool,
-        node: &mut LookupNode,
-    ) -> Inner {
+    async fn eval_domain_inner(&mut self, domain: &str, node: &mut LookupNode) -> Inner {
         // §4.3: malformed or single-label domains give none.
         if !is_valid_domain(domain) {
             node.notes
@@ -693,7 +688,7 @@ impl<L: DnsLookup> Evaluator<'_, L> {
             }
             let target = self.target(Some(spec), domain).await;
             term.domain = Some(target.clone());
-            let (mut inner, child) = self.eval_domain(target.clone(), true).await;
+            let (mut inner, child) = self.eval_domain(target.clone()).await;
             term.result = Some(inner.result);
             term.children.push(child);
             node.children.push(term);
@@ -790,7 +785,7 @@ impl<L: DnsLookup> Evaluator<'_, L> {
             Mechanism::Include(spec) => {
                 let target = self.target(Some(spec), domain).await;
                 node.domain = Some(target.clone());
-                let (inner, child) = self.eval_domain(target.clone(), true).await;
+                let (inner, child) = self.eval_domain(target.clone()).await;
                 node.result = Some(inner.result);
                 node.children.push(child);
                 // §5.2: the include table.

@@ -99,7 +99,9 @@ pub fn parse_record(text: &str) -> ParsedRecord {
             tokens.remove(0);
         }
         Some(&(start, version))
-            if start == 0 && version.len() >= 5 && version[..5].eq_ignore_ascii_case("v=spf") =>
+            if start == 0
+                && version.len() >= 5
+                && version.as_bytes()[..5].eq_ignore_ascii_case(b"v=spf") =>
         {
             diagnostics.push(error(
                 (0, version.len()),
@@ -666,5 +668,205 @@ mod tests {
         assert!(!is_spf_record("v=spf10"));
         assert!(!is_spf_record("v=spf1-all"));
         assert!(!is_spf_record(" v=spf1"));
+    }
+}
+
+#[cfg(test)]
+mod props {
+    //! Property tests: `Display` then `parse_record` gives the same model,
+    //! and no input makes the parser panic.
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::spf::model::{MacroEscape, MacroExpand, MacroLetter, MacroString};
+
+    fn letter(explanation: bool) -> impl Strategy<Value = MacroLetter> {
+        let mut letters = vec![
+            MacroLetter::Sender,
+            MacroLetter::LocalPart,
+            MacroLetter::SenderDomain,
+            MacroLetter::Domain,
+            MacroLetter::Ip,
+            MacroLetter::ValidatedName,
+            MacroLetter::Helo,
+            MacroLetter::IpVersion,
+        ];
+        if explanation {
+            letters.extend([
+                MacroLetter::ClientIp,
+                MacroLetter::Receiver,
+                MacroLetter::Timestamp,
+            ]);
+        }
+        proptest::sample::select(letters)
+    }
+
+    fn expand() -> impl Strategy<Value = MacroItem> {
+        (
+            letter(false),
+            any::<bool>(),
+            proptest::option::of(1u32..200),
+            any::<bool>(),
+            "[.+,/_=-]{0,3}",
+        )
+            .prop_map(|(letter, url_escape, keep, reverse, delimiters)| {
+                MacroItem::Expand(MacroExpand {
+                    letter,
+                    url_escape,
+                    keep,
+                    reverse,
+                    delimiters,
+                })
+            })
+    }
+
+    fn escape() -> impl Strategy<Value = MacroItem> {
+        proptest::sample::select(vec![
+            MacroEscape::Percent,
+            MacroEscape::Space,
+            MacroEscape::UrlSpace,
+        ])
+        .prop_map(MacroItem::Escape)
+    }
+
+    /// Merges adjacent literals, as the parser does.
+    fn normalise(items: Vec<MacroItem>) -> MacroString {
+        let mut out: Vec<MacroItem> = Vec::new();
+        for item in items {
+            match (out.last_mut(), item) {
+                (_, MacroItem::Literal(l)) if l.is_empty() => {}
+                (Some(MacroItem::Literal(prev)), MacroItem::Literal(l)) => prev.push_str(&l),
+                (_, item) => out.push(item),
+            }
+        }
+        MacroString { items: out }
+    }
+
+    fn domain_spec() -> impl Strategy<Value = DomainSpec> {
+        let piece = prop_oneof![
+            3 => "[a-z0-9][a-z0-9.-]{0,12}".prop_map(MacroItem::Literal),
+            2 => expand(),
+            1 => escape(),
+        ];
+        let end = prop_oneof![
+            "\\.[a-z][a-z0-9]{0,6}\\.?".prop_map(MacroItem::Literal),
+            "\\.xn--[a-z0-9]{1,6}".prop_map(MacroItem::Literal),
+            expand(),
+        ];
+        (proptest::collection::vec(piece, 0..5), end).prop_map(|(mut items, end)| {
+            items.push(end);
+            DomainSpec(normalise(items))
+        })
+    }
+
+    fn macro_string() -> impl Strategy<Value = MacroString> {
+        let piece = prop_oneof![
+            3 => "[!-$&-~]{1,10}".prop_map(MacroItem::Literal),
+            1 => expand(),
+            1 => escape(),
+        ];
+        proptest::collection::vec(piece, 0..4).prop_map(normalise)
+    }
+
+    fn cidr() -> impl Strategy<Value = DualCidrLength> {
+        (
+            proptest::option::of(0u8..=32),
+            proptest::option::of(0u8..=128),
+        )
+            .prop_map(|(ip4, ip6)| DualCidrLength { ip4, ip6 })
+    }
+
+    fn mechanism() -> impl Strategy<Value = Mechanism> {
+        prop_oneof![
+            Just(Mechanism::All),
+            domain_spec().prop_map(Mechanism::Include),
+            (proptest::option::of(domain_spec()), cidr())
+                .prop_map(|(domain, cidr)| Mechanism::A { domain, cidr }),
+            (proptest::option::of(domain_spec()), cidr())
+                .prop_map(|(domain, cidr)| Mechanism::Mx { domain, cidr }),
+            proptest::option::of(domain_spec()).prop_map(Mechanism::Ptr),
+            (any::<[u8; 4]>(), proptest::option::of(0u8..=32)).prop_map(|(o, prefix)| {
+                Mechanism::Ip4 {
+                    network: Ipv4Addr::from(o),
+                    prefix,
+                }
+            }),
+            (any::<[u8; 16]>(), proptest::option::of(0u8..=128)).prop_map(|(o, prefix)| {
+                Mechanism::Ip6 {
+                    network: Ipv6Addr::from(o),
+                    prefix,
+                }
+            }),
+            domain_spec().prop_map(Mechanism::Exists),
+        ]
+    }
+
+    fn term() -> impl Strategy<Value = Term> {
+        let qualifier = proptest::sample::select(vec![
+            Qualifier::Pass,
+            Qualifier::Fail,
+            Qualifier::SoftFail,
+            Qualifier::Neutral,
+        ]);
+        prop_oneof![
+            6 => (qualifier, mechanism())
+                .prop_map(|(qualifier, mechanism)| Term::Directive(Directive { qualifier, mechanism })),
+            1 => domain_spec().prop_map(|d| Term::Modifier(Modifier::Redirect(d))),
+            1 => domain_spec().prop_map(|d| Term::Modifier(Modifier::Explanation(d))),
+            1 => ("[a-zA-Z][a-zA-Z0-9._-]{0,8}", macro_string())
+                .prop_filter("known modifier names", |(n, _)| {
+                    !n.eq_ignore_ascii_case("redirect") && !n.eq_ignore_ascii_case("exp")
+                })
+                .prop_map(|(name, value)| Term::Modifier(Modifier::Unknown { name, value })),
+        ]
+    }
+
+    fn record() -> impl Strategy<Value = SpfRecord> {
+        proptest::collection::vec(term(), 0..12).prop_map(|terms| {
+            let (mut redirect, mut exp) = (false, false);
+            let terms = terms
+                .into_iter()
+                .filter(|t| match t {
+                    Term::Modifier(Modifier::Redirect(_)) => {
+                        !std::mem::replace(&mut redirect, true)
+                    }
+                    Term::Modifier(Modifier::Explanation(_)) => !std::mem::replace(&mut exp, true),
+                    _ => true,
+                })
+                .collect();
+            SpfRecord { terms }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn display_then_parse_round_trips(record in record()) {
+            let text = record.to_string();
+            let parsed = parse_record(&text);
+            prop_assert!(parsed.diagnostics.is_empty(), "{}: {:?}", text, parsed.diagnostics);
+            prop_assert_eq!(&parsed.record, &record, "{}", text);
+            prop_assert_eq!(parsed.term_spans.len(), record.terms.len());
+        }
+
+        #[test]
+        fn any_text_parses_without_panicking(text in "(v=spf1 )?[ -~\\u{80}-\\u{10ffff}\\t\\r\\n]{0,80}") {
+            let parsed = parse_record(&text);
+            for d in &parsed.diagnostics {
+                prop_assert!(d.span.0 <= d.span.1 && d.span.1 as usize <= text.len());
+                prop_assert!(text.is_char_boundary(d.span.0 as usize));
+            }
+            // The canonical form of whatever was understood parses cleanly.
+            let canonical = parsed.record.to_string();
+            prop_assert!(!parse_record(&canonical).has_errors(), "{}", canonical);
+        }
+
+        #[test]
+        fn spf_alphabet_parses_without_panicking(text in "v=spf1[ a-z0-9:/.%{}+~?=_-]{0,60}") {
+            let _ = crate::spf::lint::lint_record(&text);
+        }
     }
 }
