@@ -662,6 +662,15 @@ mod tests {
     }
 
     #[test]
+    fn mox_kitchen_sink_with_dotted_targets() {
+        // mox's line-41 vector with multi-label targets (RFC 7208 §7.1).
+        let input = "V=spf1 all Include:example.org a ?a -a +a ~a a:x.org a:x.org/0 a:x.org/24//64 a:x.org//64 mx mx:x.org ptr ptr:x.org IP4:10.0.0.1 ip4:0.0.0.0/0 ip4:10.0.0.1/24 ip6:2001:db8::1 ip6:2001:db8::1/128 exists:x.org REDIRECT=x.org exp=X.org Other=x";
+        let parsed = parse_record(input);
+        assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+        assert_eq!(parsed.record.terms.len(), 24);
+    }
+
+    #[test]
     fn spf_record_selection() {
         assert!(is_spf_record("v=spf1"));
         assert!(is_spf_record("V=SpF1 -all"));
