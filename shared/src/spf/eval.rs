@@ -262,6 +262,21 @@ impl SpfOutcome {
     pub fn trace(&self) -> Vec<String> {
         self.tree.trace_lines()
     }
+
+    /// The `mxlens spf --json` document: `{"result", "explanation",
+    /// "lookup_count", "void_lookup_count", "trace"}` (trace as text lines),
+    /// plus `reason` and the structured `tree`.
+    pub fn to_cli_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "result": self.result,
+            "explanation": self.explanation,
+            "reason": self.reason,
+            "lookup_count": self.lookup_count,
+            "void_lookup_count": self.void_lookup_count,
+            "trace": self.trace(),
+            "tree": self.tree,
+        })
+    }
 }
 
 /// Splits a MAIL FROM into (sender, domain) per RFC 7208 §4.3 and §2.4:
@@ -963,6 +978,61 @@ mod tests {
             ip("cafe:babe:8000::"),
             33
         ));
+    }
+
+    #[test]
+    fn the_lookup_tree_records_every_evaluated_term() {
+        use crate::dns::{block_on_ready, ZoneData, ZoneRecord};
+        let mut zone = ZoneData::new();
+        zone.add(
+            "example.com",
+            ZoneRecord::Txt(
+                "v=spf1 ip4:192.0.2.1 include:_spf.example.net a:nothing.example.com -all".into(),
+            ),
+        );
+        zone.add(
+            "_spf.example.net",
+            ZoneRecord::Txt("v=spf1 ip4:198.51.100.0/24 ~all".into()),
+        );
+        let ip: IpAddr = "203.0.113.9".parse().unwrap();
+        let outcome = block_on_ready(check_host(
+            &zone,
+            ip,
+            "example.com",
+            "user@example.com",
+            "mail.example.com",
+            &EvalOptions::default(),
+        ));
+        assert_eq!(outcome.result, SpfResult::Fail);
+        assert_eq!(
+            outcome.explanation.as_deref(),
+            Some("example.com does not designate 203.0.113.9 as a permitted sender")
+        );
+        assert_eq!((outcome.lookup_count, outcome.void_lookup_count), (2, 1));
+        let tree = &outcome.tree;
+        assert_eq!(tree.kind, NodeKind::Record);
+        assert_eq!(tree.children.len(), 4);
+        let include = &tree.children[1];
+        assert_eq!(include.kind, NodeKind::Include);
+        assert_eq!(include.dns_cost, 1);
+        assert_eq!(include.matched, Some(false));
+        assert_eq!(include.result, Some(SpfResult::SoftFail));
+        assert_eq!(
+            include.children[0].record.as_deref(),
+            Some("v=spf1 ip4:198.51.100.0/24 ~all")
+        );
+        assert_eq!(tree.children[2].void_lookups, 1);
+        assert_eq!(tree.children[3].qualifier, Some(Qualifier::Fail));
+        let json = outcome.to_cli_json();
+        assert_eq!(json["result"], "fail");
+        assert_eq!(json["lookup_count"], 2);
+        assert_eq!(json["tree"]["children"][1]["kind"], "include");
+        let trace = outcome.trace();
+        assert_eq!(trace.len(), 8, "{trace:#?}");
+        assert!(
+            trace[3].starts_with("    _spf.example.net: v=spf1"),
+            "{trace:#?}"
+        );
     }
 
     #[test]

@@ -245,6 +245,26 @@ struct Walked {
     effective_all: Option<Qualifier>,
 }
 
+/// Facts the caller learnt outside the TXT lookups.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LintOptions {
+    /// A deprecated type-99 SPF RR exists for the domain (RFC 7208 §3.1,
+    /// §14.1). [`crate::dns::DnsLookup`] has no SPF-type query, so the
+    /// caller tells.
+    pub spf_rr_seen: bool,
+}
+
+/// [`lint_domain`] with [`LintOptions`].
+pub async fn lint_domain_with(
+    lookup: &impl DnsLookup,
+    domain: &str,
+    options: &LintOptions,
+) -> SpfLint {
+    let mut lint = lint_domain(lookup, domain).await;
+    lint.spf_rr_seen = options.spf_rr_seen;
+    lint
+}
+
 /// Lints a domain's SPF: fetches the record, lints it, and walks every
 /// branch of its include/redirect tree (no sending IP, no early stop),
 /// counting DNS-querying terms and void lookups over the whole tree and
@@ -1207,8 +1227,8 @@ mod tests {
     #[test]
     fn no_record_and_type99() {
         let z = ZoneData::new();
-        let mut lint = block_on_ready(lint_domain(&z, "example.com"));
-        lint.spf_rr_seen = true;
+        let opts = LintOptions { spf_rr_seen: true };
+        let lint = block_on_ready(lint_domain_with(&z, "example.com", &opts));
         let checks = super::checks(&lint);
         assert_eq!(find(&checks, "spf.present").status, Status::Fail);
         assert!(find(&checks, "spf.present").detail.contains("type-99"));
