@@ -871,8 +871,11 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
         ));
     }
 
-    // spf.lookup-limit
-    let bound = if lint.has_macro_targets {
+    // spf.lookup-limit. A DNS failure below the top record leaves the
+    // counts incomplete: that is an error, unless the limit is already
+    // exceeded.
+    let dns_failed = lint.issues.iter().any(TreeIssue::is_dns_error);
+    let bound = if lint.has_macro_targets || dns_failed {
         "at least "
     } else {
         ""
@@ -881,11 +884,29 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
         "requires {bound}{}/{LOOKUP_LIMIT} DNS lookups (RFC 7208 §4.6.4)",
         lint.lookup_count
     );
+    let too_many_mx: Vec<&TreeIssue> = lint
+        .issues
+        .iter()
+        .filter(|i| i.code == "spf.mx.too-many")
+        .collect();
     out.push(if lint.lookup_count > LOOKUP_LIMIT {
         Check::new(
             "spf.lookup-limit",
             Status::Fail,
             format!("{lookups}; receivers return permerror"),
+        )
+    } else if !too_many_mx.is_empty() {
+        let why: Vec<String> = too_many_mx.iter().map(|i| i.message.clone()).collect();
+        Check::new(
+            "spf.lookup-limit",
+            Status::Fail,
+            format!("{lookups}, but {}", why.join("; ")),
+        )
+    } else if dns_failed {
+        Check::new(
+            "spf.lookup-limit",
+            Status::Error,
+            format!("{lookups}; some DNS lookups failed, so the count is incomplete"),
         )
     } else {
         Check::new("spf.lookup-limit", Status::Pass, lookups)
@@ -897,16 +918,21 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
         lint.void_lookup_count
     );
     out.push(match lint.void_lookup_count {
-        0 => Check::new("spf.void-lookups", Status::Pass, voids),
-        n if n <= VOID_LOOKUP_LIMIT => Check::new(
-            "spf.void-lookups",
-            Status::Warn,
-            format!("{voids}: some terms point at names without records"),
-        ),
-        _ => Check::new(
+        n if n > VOID_LOOKUP_LIMIT => Check::new(
             "spf.void-lookups",
             Status::Fail,
             format!("{voids}; receivers return permerror"),
+        ),
+        _ if dns_failed => Check::new(
+            "spf.void-lookups",
+            Status::Error,
+            format!("{voids} so far; some DNS lookups failed, so the count is incomplete"),
+        ),
+        0 => Check::new("spf.void-lookups", Status::Pass, voids),
+        _ => Check::new(
+            "spf.void-lookups",
+            Status::Warn,
+            format!("{voids}: some terms point at names without records"),
         ),
     });
 
@@ -1222,6 +1248,26 @@ mod tests {
         z.add_timeout("slow.example.net", None);
         let checks = super::checks(&block_on_ready(lint_domain(&z, "example.com")));
         assert_eq!(find(&checks, "spf.include-resolves").status, Status::Error);
+        assert_eq!(find(&checks, "spf.lookup-limit").status, Status::Error);
+        assert_eq!(find(&checks, "spf.void-lookups").status, Status::Error);
+    }
+
+    #[test]
+    fn more_than_ten_mx_names_fail_the_lookup_limit() {
+        let mut z = zone(&[("example.com", "v=spf1 mx -all")]);
+        for i in 0..11u16 {
+            z.add(
+                "example.com",
+                ZoneRecord::Mx(crate::dns::MxRecord {
+                    preference: i,
+                    exchange: format!("mx{i}.example.com"),
+                }),
+            );
+        }
+        let checks = super::checks(&block_on_ready(lint_domain(&z, "example.com")));
+        let limit = find(&checks, "spf.lookup-limit");
+        assert_eq!(limit.status, Status::Fail);
+        assert!(limit.detail.contains("11 MX records"), "{}", limit.detail);
     }
 
     #[test]
