@@ -1036,6 +1036,17 @@ mod tests {
     }
 
     #[test]
+    fn futures_are_send_for_multi_threaded_runtimes() {
+        fn assert_send<T: Send>(_: T) {}
+        let zone = crate::dns::ZoneData::new();
+        let opts = EvalOptions::default();
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_send(check_host(&zone, ip, "example.com", "a@example.com", "h", &opts));
+        assert_send(check_mail_from(&zone, ip, "a@example.com", "h", &opts));
+        assert_send(crate::spf::lint::lint_domain(&zone, "example.com"));
+    }
+
+    #[test]
     fn domain_validity() {
         assert!(is_valid_domain("example.com"));
         assert!(is_valid_domain("example.com."));
