@@ -1041,7 +1041,14 @@ mod tests {
         let zone = crate::dns::ZoneData::new();
         let opts = EvalOptions::default();
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        assert_send(check_host(&zone, ip, "example.com", "a@example.com", "h", &opts));
+        assert_send(check_host(
+            &zone,
+            ip,
+            "example.com",
+            "a@example.com",
+            "h",
+            &opts,
+        ));
         assert_send(check_mail_from(&zone, ip, "a@example.com", "h", &opts));
         assert_send(crate::spf::lint::lint_domain(&zone, "example.com"));
     }
