@@ -34,12 +34,17 @@ fn diag(
     }
 }
 
-fn push_literal(items: &mut Vec<MacroItem>, c: char) {
+fn push_literal(items: &mut Vec<MacroItem>, run: &str) {
     if let Some(MacroItem::Literal(s)) = items.last_mut() {
-        s.push(c);
+        s.push_str(run);
     } else {
-        items.push(MacroItem::Literal(c.to_string()));
+        items.push(MacroItem::Literal(run.to_string()));
     }
+}
+
+/// `macro-literal = %x21-24 / %x26-7E`, plus SP in explain-strings.
+fn is_literal(c: char, mode: MacroMode) -> bool {
+    (c != '%' && ('\x21'..='\x7e').contains(&c)) || (c == ' ' && mode == MacroMode::Explanation)
 }
 
 /// Parses a macro-string. `offset` is the byte position of `text` in the
@@ -106,8 +111,17 @@ pub fn parse_macro_string(
                     ));
                 }
             }
-        } else if ('\x21'..='\x7e').contains(&c) || (c == ' ' && mode == MacroMode::Explanation) {
-            push_literal(&mut items, c);
+        } else if is_literal(c, mode) {
+            // Take the whole run of literal (ASCII) characters at once.
+            let mut end = pos + 1;
+            while let Some(&(p, next)) = chars.peek() {
+                if !is_literal(next, mode) {
+                    break;
+                }
+                chars.next();
+                end = p + 1;
+            }
+            push_literal(&mut items, &text[pos..end]);
         } else {
             diagnostics.push(diag(
                 (offset + pos, offset + pos + c.len_utf8()),
