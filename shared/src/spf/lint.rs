@@ -196,8 +196,8 @@ pub struct SpfLint {
     pub lookup_count: u32,
     /// Void lookups across the whole tree.
     pub void_lookup_count: u32,
-    /// True when some target depends on the sender (macros), so the counts
-    /// are a lower bound.
+    /// True when an include or redirect target depends on the sender
+    /// (macros), so the counts are a lower bound.
     pub has_macro_targets: bool,
     /// Problems below the top record.
     pub issues: Vec<TreeIssue>,
@@ -460,7 +460,11 @@ impl<L: DnsLookup> Walker<'_, L> {
             Some(spec) => match spec.0.as_literal() {
                 Some(name) => Some(name.trim_end_matches('.').to_ascii_lowercase()),
                 None => {
-                    self.macros = true;
+                    // Only an unknown include/redirect subtree makes the
+                    // lookup count a lower bound; a/mx/exists cost 1 anyway.
+                    if matches!(node.kind, NodeKind::Include | NodeKind::Redirect) {
+                        self.macros = true;
+                    }
                     node.notes
                         .push("target depends on the sender (macros); not followed".into());
                     None
@@ -1250,6 +1254,21 @@ mod tests {
         assert_eq!(find(&checks, "spf.include-resolves").status, Status::Error);
         assert_eq!(find(&checks, "spf.lookup-limit").status, Status::Error);
         assert_eq!(find(&checks, "spf.void-lookups").status, Status::Error);
+    }
+
+    #[test]
+    fn macro_targets_are_counted_but_not_followed() {
+        let z = zone(&[("example.com", "v=spf1 exists:%{i}.bl.example.com -all")]);
+        let lint = block_on_ready(lint_domain(&z, "example.com"));
+        assert_eq!((lint.lookup_count, lint.has_macro_targets), (1, false));
+        let z = zone(&[("example.com", "v=spf1 include:%{d2}.spf.example.net -all")]);
+        let lint = block_on_ready(lint_domain(&z, "example.com"));
+        assert_eq!((lint.lookup_count, lint.has_macro_targets), (1, true));
+        let checks = super::checks(&lint);
+        assert_eq!(
+            find(&checks, "spf.lookup-limit").detail,
+            "requires at least 1/10 DNS lookups (RFC 7208 §4.6.4)"
+        );
     }
 
     #[test]
