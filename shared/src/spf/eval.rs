@@ -354,6 +354,7 @@ pub async fn check_host(
         helo: helo.to_string(),
         dns_terms: 0,
         voids: 0,
+        depth: 0,
     };
     let domain = domain.trim_end_matches('.').to_string();
     let (mut inner, tree) = ev.eval_domain(domain.clone()).await;
@@ -468,6 +469,9 @@ impl Inner {
 /// error result (temperror / permerror).
 type MatchResult = Result<bool, Inner>;
 
+/// Hard cap on include/redirect nesting, whatever the options say.
+const MAX_DEPTH: u32 = 64;
+
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 struct Evaluator<'a, L> {
@@ -480,6 +484,8 @@ struct Evaluator<'a, L> {
     helo: String,
     dns_terms: u32,
     voids: u32,
+    /// Nesting of include/redirect evaluations.
+    depth: u32,
 }
 
 impl<L: DnsLookup> Evaluator<'_, L> {
@@ -604,7 +610,19 @@ impl<L: DnsLookup> Evaluator<'_, L> {
         Box::pin(async move {
             let mut node = LookupNode::new(NodeKind::Record, domain.clone());
             node.domain = Some(domain.clone());
-            let inner = self.eval_domain_inner(&domain, &mut node).await;
+            // The §4.6.4 term limit bounds the nesting; this guard only
+            // matters when a caller raises `max_dns_terms` a lot.
+            let inner = if self.depth >= MAX_DEPTH {
+                Inner::new(
+                    SpfResult::PermError,
+                    format!("include/redirect nesting deeper than {MAX_DEPTH}"),
+                )
+            } else {
+                self.depth += 1;
+                let inner = self.eval_domain_inner(&domain, &mut node).await;
+                self.depth -= 1;
+                inner
+            };
             node.result = Some(inner.result);
             (inner, node)
         })
@@ -1051,6 +1069,47 @@ mod tests {
         ));
         assert_send(check_mail_from(&zone, ip, "a@example.com", "h", &opts));
         assert_send(crate::spf::lint::lint_domain(&zone, "example.com"));
+    }
+
+    #[test]
+    fn include_loops_end_even_without_a_term_limit() {
+        use crate::dns::{block_on_ready, ZoneData, ZoneRecord};
+        let mut zone = ZoneData::new();
+        zone.add(
+            "a.example",
+            ZoneRecord::Txt("v=spf1 include:b.example".into()),
+        );
+        zone.add(
+            "b.example",
+            ZoneRecord::Txt("v=spf1 include:a.example".into()),
+        );
+        let opts = EvalOptions {
+            max_dns_terms: u32::MAX,
+            ..EvalOptions::default()
+        };
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let outcome = block_on_ready(check_host(
+            &zone,
+            ip,
+            "a.example",
+            "x@a.example",
+            "h",
+            &opts,
+        ));
+        assert_eq!(outcome.result, SpfResult::PermError);
+        assert_eq!(outcome.lookup_count, MAX_DEPTH);
+        let strict = block_on_ready(check_host(
+            &zone,
+            ip,
+            "a.example",
+            "x@a.example",
+            "h",
+            &EvalOptions::default(),
+        ));
+        assert_eq!(
+            (strict.result, strict.lookup_count),
+            (SpfResult::PermError, 11)
+        );
     }
 
     #[test]
