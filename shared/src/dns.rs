@@ -221,29 +221,39 @@ impl ZoneData {
         }
     }
 
+    /// Answers a query. Like a recursive resolver, it follows CNAME chains
+    /// for every type but CNAME itself (RFC 1034 §3.6.2); a chain longer
+    /// than 8 aliases (a loop) is a server failure.
     fn query<T>(
         &self,
         name: &str,
         qtype: QueryType,
         pick: impl Fn(&ZoneRecord) -> Option<T>,
     ) -> DnsOutcome<T> {
-        let key = Self::key(name);
-        if let Some(faults) = self.timeouts.get(&key) {
-            if faults.iter().any(|f| f.is_none() || *f == Some(qtype)) {
-                return DnsOutcome::Timeout;
-            }
-        }
-        match self.records.get(&key) {
-            None => DnsOutcome::NxDomain,
-            Some(records) => {
-                let found: Vec<T> = records.iter().filter_map(&pick).collect();
-                if found.is_empty() {
-                    DnsOutcome::NoData
-                } else {
-                    DnsOutcome::Records(found)
+        let mut key = Self::key(name);
+        for _ in 0..=8 {
+            if let Some(faults) = self.timeouts.get(&key) {
+                if faults.iter().any(|f| f.is_none() || *f == Some(qtype)) {
+                    return DnsOutcome::Timeout;
                 }
             }
+            let Some(records) = self.records.get(&key) else {
+                return DnsOutcome::NxDomain;
+            };
+            let found: Vec<T> = records.iter().filter_map(&pick).collect();
+            if !found.is_empty() {
+                return DnsOutcome::Records(found);
+            }
+            let alias = records.iter().find_map(|r| match r {
+                ZoneRecord::Cname(target) if qtype != QueryType::Cname => Some(Self::key(target)),
+                _ => None,
+            });
+            match alias {
+                Some(target) => key = target,
+                None => return DnsOutcome::NoData,
+            }
         }
+        DnsOutcome::ServerFailure("CNAME chain too long or looping".to_string())
     }
 }
 
@@ -325,6 +335,23 @@ mod tests {
         assert_eq!(block_on_ready(z.txt("slow.example")), DnsOutcome::Timeout);
         assert!(block_on_ready(z.a("missing.example")).is_void());
         assert!(!block_on_ready(z.txt("slow.example")).is_void());
+    }
+
+    #[test]
+    fn cname_chains_are_followed_and_loops_fail() {
+        let mut z = ZoneData::new();
+        z.add("a.example", ZoneRecord::Txt("v=spf1 -all".into()));
+        z.add("b.example", ZoneRecord::Cname("A.example.".into()));
+        z.add("loop.example", ZoneRecord::Cname("loop.example".into()));
+        assert_eq!(
+            block_on_ready(z.txt("b.example")),
+            DnsOutcome::Records(vec!["v=spf1 -all".into()])
+        );
+        assert_eq!(
+            block_on_ready(z.cname("b.example")),
+            DnsOutcome::Records(vec!["A.example".into()])
+        );
+        assert!(block_on_ready(z.a("loop.example")).is_failure());
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod mta_sts;
 pub mod org_domain;
 pub mod report;
 pub mod smtp_codes;
+pub mod spf;
 pub mod tag_list;
 pub mod tls_rpt;
 pub mod tlsa;
