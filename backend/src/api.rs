@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
-use crate::audit::{run_audit, AuditRequest};
+use crate::audit::{run_audit_with, AuditRequest};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -125,13 +125,14 @@ async fn create_audit(
     };
     let id = random_id();
     let entry = state.audits.insert(id.clone());
-    let lookup = state.lookup.clone();
+    let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
+    let config = state.audit_config.clone();
     tokio::spawn(async move {
         let sink = entry.clone();
-        run_audit(
-            lookup.as_ref(),
+        run_audit_with(
+            &lookup,
             &request,
-            AUDIT_DEADLINE,
+            &config,
             crate::now_rfc3339(),
             move |event| sink.push(event),
         )

@@ -50,66 +50,422 @@ pub enum AuditEvent {
     },
 }
 
-/// Runs an audit, calling `emit` for each event as it happens, and returns
-/// the report. Independent lookups run concurrently; a whole-audit
-/// `deadline` turns anything unfinished into `not_tested`.
+/// Server-side audit settings (not part of a request).
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    /// Whole-audit deadline: anything unfinished becomes `not_tested`.
+    pub deadline: Duration,
+    /// DNS blocklists to query for MX and sending IPs.
+    pub dnsbl_lists: Vec<String>,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            deadline: Duration::from_secs(30),
+            dnsbl_lists: mxlens_shared::audit::dnsbl::DEFAULT_LISTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+/// DKIM selectors tried when none is known: the common ones of the big
+/// providers and ESPs. A key found here is reported; a miss is not.
+pub const COMMON_SELECTORS: &[&str] = &[
+    "default",
+    "google",
+    "selector1",
+    "selector2",
+    "k1",
+    "k2",
+    "s1",
+    "s2",
+    "dkim",
+    "mail",
+    "smtp",
+    "fm1",
+    "fm2",
+    "fm3",
+    "mandrill",
+    "mxvault",
+    "zoho",
+    "protonmail",
+    "sig1",
+    "key1",
+];
+
+/// One finished piece of the audit.
+struct Part {
+    group: &'static str,
+    checks: Vec<Check>,
+    update: Update,
+}
+
+enum Update {
+    None,
+    Mx(Vec<mxlens_shared::report::MxHost>),
+    Spf(serde_json::Value),
+    Dmarc(serde_json::Value),
+}
+
+/// The groups an audit runs, with the check that stands for each when the
+/// deadline cuts it short.
+const GROUPS: &[(&str, &str)] = &[
+    ("dns", "dns.resolves"),
+    ("mx", "mx.present"),
+    ("mx-ips", "mx.ptr"),
+    ("spf", "spf.present"),
+    ("sender", "spf.sender-ip"),
+    ("dmarc", "dmarc.present"),
+    ("bimi", "bimi.record"),
+    ("dkim", "dkim.key"),
+    ("mta-sts", "mta-sts.record"),
+    ("tls-rpt", "tls-rpt.record"),
+    ("dane", "dane.tlsa"),
+];
+
+/// Runs an audit with default settings and `deadline`.
 pub async fn run_audit<L: DnsLookup>(
     lookup: &L,
     request: &AuditRequest,
     deadline: Duration,
     generated_at: String,
+    emit: impl FnMut(AuditEvent),
+) -> Report {
+    let config = AuditConfig {
+        deadline,
+        ..AuditConfig::default()
+    };
+    run_audit_with(lookup, request, &config, generated_at, emit).await
+}
+
+/// Runs an audit, calling `emit` for each event as it happens, and returns
+/// the report. Every independent lookup runs concurrently: the dependency
+/// depth, not the number of queries, sets the wall time. Dependent groups
+/// (per-MX-IP checks, BIMI after DMARC) await shared futures of what they
+/// need.
+pub async fn run_audit_with<L: DnsLookup>(
+    lookup: &L,
+    request: &AuditRequest,
+    config: &AuditConfig,
+    generated_at: String,
     mut emit: impl FnMut(AuditEvent),
 ) -> Report {
+    use futures::future::{BoxFuture, FutureExt};
+    use mxlens_shared::audit::{dnsbl, ptr};
+    use mxlens_shared::{bimi, dkim, dmarc, mta_sts, spf, tls_rpt, tlsa};
+
     let domain = request.domain.as_str();
+    let mut groups: Vec<&'static str> = GROUPS.iter().map(|(g, _)| *g).collect();
+    if request.sending_ip.is_none() {
+        groups.retain(|g| *g != "sender");
+    }
     emit(AuditEvent::Started {
         domain: domain.to_string(),
-        steps: vec!["dns".into(), "mx".into()],
+        steps: groups.iter().map(|g| g.to_string()).collect(),
     });
 
-    enum Part {
-        Resolves(Check),
-        Mx(mxlens_shared::audit::mx::MxAudit),
+    let mx_shared = audit_mx(lookup, domain).boxed().shared();
+    let dmarc_shared = dmarc::audit_dmarc(
+        lookup,
+        domain,
+        dmarc::DmarcAuditOptions {
+            existence: dmarc::DomainExistence::Exists,
+            tree_walk: false,
+        },
+    )
+    .boxed()
+    .shared();
+
+    let mut parts: futures::stream::FuturesUnordered<BoxFuture<'_, Part>> =
+        futures::stream::FuturesUnordered::new();
+    parts.push(
+        async move {
+            Part {
+                group: "dns",
+                checks: vec![check_resolves(lookup, domain).await],
+                update: Update::None,
+            }
+        }
+        .boxed(),
+    );
+    {
+        let mx = mx_shared.clone();
+        parts.push(
+            async move {
+                let mx = mx.await;
+                Part {
+                    group: "mx",
+                    checks: mx.checks.clone(),
+                    update: Update::Mx(mx.hosts.clone()),
+                }
+            }
+            .boxed(),
+        );
     }
-    let mut parts = futures::stream::FuturesUnordered::new();
-    parts.push(futures::future::Either::Left(async move {
-        Part::Resolves(check_resolves(lookup, domain).await)
-    }));
-    parts.push(futures::future::Either::Right(async move {
-        Part::Mx(audit_mx(lookup, domain).await)
-    }));
+    {
+        // PTR/FCrDNS and blocklists for every MX address.
+        let mx = mx_shared.clone();
+        let lists = config.dnsbl_lists.clone();
+        parts.push(
+            async move {
+                let mx = mx.await;
+                let ips: Vec<(String, IpAddr)> = mx
+                    .hosts
+                    .iter()
+                    .flat_map(|h| {
+                        h.addresses
+                            .iter()
+                            .filter_map(move |a| a.parse().ok().map(|ip| (h.host.clone(), ip)))
+                    })
+                    .collect();
+                let lists = &lists;
+                let per_ip = futures::future::join_all(ips.iter().map(|(host, ip)| async move {
+                    let ptr_result = ptr::lookup_ptr(lookup, *ip).await;
+                    let mut checks = vec![ptr::ptr_check(
+                        "mx.ptr",
+                        *ip,
+                        &format!("{host} ({ip})"),
+                        &ptr_result,
+                    )];
+                    let listed = futures::future::join_all(
+                        lists
+                            .iter()
+                            .map(|list| dnsbl::check_listed(lookup, *ip, list)),
+                    )
+                    .await;
+                    checks.extend(listed);
+                    checks
+                }))
+                .await;
+                Part {
+                    group: "mx-ips",
+                    checks: per_ip.into_iter().flatten().collect(),
+                    update: Update::None,
+                }
+            }
+            .boxed(),
+        );
+    }
+    {
+        let mx = mx_shared.clone();
+        parts.push(
+            async move {
+                let mx = mx.await;
+                let hosts: Vec<String> = mx.hosts.iter().map(|h| h.host.clone()).collect();
+                // Without an SMTP probe there is no certificate to match:
+                // `audit_tlsa` reports the records and what they pin.
+                let checks = futures::future::join_all(
+                    hosts
+                        .iter()
+                        .map(|h| async move { tlsa::audit_tlsa(lookup, h, None, None).await.1 }),
+                )
+                .await;
+                Part {
+                    group: "dane",
+                    checks,
+                    update: Update::None,
+                }
+            }
+            .boxed(),
+        );
+    }
+    parts.push(
+        async move {
+            let lint =
+                spf::lint::lint_domain_with(lookup, domain, &spf::lint::LintOptions::default())
+                    .await;
+            Part {
+                group: "spf",
+                checks: spf::lint::checks(&lint),
+                update: Update::Spf(lint.report_section()),
+            }
+        }
+        .boxed(),
+    );
+    if let Some(ip) = request.sending_ip {
+        parts.push(
+            async move {
+                let outcome = spf::eval::check_host(
+                    lookup,
+                    ip,
+                    domain,
+                    &format!("postmaster@{domain}"),
+                    domain,
+                    &spf::eval::EvalOptions::default(),
+                )
+                .await;
+                let ptr_result = ptr::lookup_ptr(lookup, ip).await;
+                let mut checks = vec![
+                    spf::lint::sender_ip_check(ip, &outcome),
+                    ptr::ptr_check("sender.ptr", ip, &format!("sending IP {ip}"), &ptr_result),
+                ];
+                let listed = futures::future::join_all(
+                    config
+                        .dnsbl_lists
+                        .iter()
+                        .map(|list| dnsbl::check_listed(lookup, ip, list)),
+                )
+                .await;
+                checks.extend(listed);
+                Part {
+                    group: "sender",
+                    checks,
+                    update: Update::None,
+                }
+            }
+            .boxed(),
+        );
+    }
+    {
+        let dmarc_fut = dmarc_shared.clone();
+        parts.push(
+            async move {
+                let audit = dmarc_fut.await;
+                Part {
+                    group: "dmarc",
+                    checks: audit.checks.clone(),
+                    update: audit
+                        .summary
+                        .as_ref()
+                        .map_or(Update::None, |s| Update::Dmarc(s.to_json())),
+                }
+            }
+            .boxed(),
+        );
+    }
+    {
+        let dmarc_fut = dmarc_shared.clone();
+        parts.push(
+            async move {
+                let (policy, percent) = dmarc_fut.await.policy_and_percent();
+                let (_, checks) = bimi::audit_bimi(lookup, domain, policy, percent).await;
+                Part {
+                    group: "bimi",
+                    checks,
+                    update: Update::None,
+                }
+            }
+            .boxed(),
+        );
+    }
+    {
+        let given: Vec<String> = request.selectors.clone();
+        parts.push(
+            async move {
+                let mut checks = Vec::new();
+                let given_results = futures::future::join_all(given.iter().map(|s| {
+                    dkim::audit_dkim_selector(lookup, s, domain, dkim::SelectorOrigin::Given)
+                }))
+                .await;
+                for (_, c) in given_results {
+                    checks.extend(c);
+                }
+                let guessed: Vec<&str> = COMMON_SELECTORS
+                    .iter()
+                    .copied()
+                    .filter(|s| !given.iter().any(|g| g.eq_ignore_ascii_case(s)))
+                    .collect();
+                let guessed_results = futures::future::join_all(guessed.iter().map(|s| {
+                    dkim::audit_dkim_selector(lookup, s, domain, dkim::SelectorOrigin::Guessed)
+                }))
+                .await;
+                let mut found = 0;
+                for (lookup_result, c) in guessed_results {
+                    // A guessed selector with no key is noise, not a finding.
+                    if matches!(lookup_result.outcome, dkim::key::KeyLookupOutcome::Found { .. }) {
+                        found += 1;
+                        checks.extend(c);
+                    }
+                }
+                if given.is_empty() && found == 0 {
+                    checks.push(Check::new(
+                        "dkim.key",
+                        Status::NotTested,
+                        format!(
+                            "no DKIM key found at the {} common selectors tried ({}); DKIM selectors cannot be listed from DNS: give the selector from a DKIM-Signature s= tag (paste a message, or --selector)",
+                            COMMON_SELECTORS.len(),
+                            COMMON_SELECTORS.join(", ")
+                        ),
+                    ));
+                }
+                Part {
+                    group: "dkim",
+                    checks,
+                    update: Update::None,
+                }
+            }
+            .boxed(),
+        );
+    }
+    {
+        let mx = mx_shared.clone();
+        parts.push(
+            async move {
+                let (record, mx) =
+                    futures::join!(mta_sts::lint::lookup_sts_record(lookup, domain), mx);
+                let hosts: Vec<String> = mx.hosts.iter().map(|h| h.host.clone()).collect();
+                // The HTTPS policy fetch is the probe's job; until it runs
+                // the policy is reported as not tested, never as a pass.
+                let checks = mta_sts::lint::lint_mta_sts(
+                    domain,
+                    &record,
+                    &mta_sts::lint::PolicyFetch::NotAttempted,
+                    &hosts,
+                );
+                Part {
+                    group: "mta-sts",
+                    checks,
+                    update: Update::None,
+                }
+            }
+            .boxed(),
+        );
+    }
+    parts.push(
+        async move {
+            let (_, check) = tls_rpt::audit_tls_rpt(lookup, domain).await;
+            Part {
+                group: "tls-rpt",
+                checks: vec![check],
+                update: Update::None,
+            }
+        }
+        .boxed(),
+    );
 
     let mut checks = Vec::new();
     let mut section = DomainSection {
         name: domain.to_string(),
         ..Default::default()
     };
-    let mut finished_mx = false;
-    let mut finished_dns = false;
-    let timer = tokio::time::sleep(deadline);
+    let mut finished: Vec<&'static str> = Vec::new();
+    let timer = tokio::time::sleep(config.deadline);
     tokio::pin!(timer);
     loop {
         tokio::select! {
             next = parts.next() => match next {
-                Some(Part::Resolves(check)) => {
-                    finished_dns = true;
-                    emit(AuditEvent::Check { check: check.clone() });
-                    checks.push(check);
-                }
-                Some(Part::Mx(mx)) => {
-                    finished_mx = true;
-                    for check in &mx.checks {
+                Some(part) => {
+                    finished.push(part.group);
+                    for check in &part.checks {
                         emit(AuditEvent::Check { check: check.clone() });
                     }
-                    checks.extend(mx.checks);
-                    section.mx = mx.hosts;
+                    checks.extend(part.checks);
+                    match part.update {
+                        Update::None => {}
+                        Update::Mx(hosts) => section.mx = hosts,
+                        Update::Spf(v) => section.spf = Some(v),
+                        Update::Dmarc(v) => section.dmarc = Some(v),
+                    }
                 }
                 None => break,
             },
             _ = &mut timer => {
-                let late = [("dns.resolves", finished_dns), ("mx.present", finished_mx)];
-                for (id, done) in late {
-                    if !done {
-                        let check = Check::new(id, Status::NotTested, format!("not finished within the audit deadline of {} s", deadline.as_secs()));
+                for (group, id) in GROUPS {
+                    if groups.contains(group) && !finished.contains(group) {
+                        let check = Check::new(id, Status::NotTested, format!("not finished within the audit deadline of {} s", config.deadline.as_secs()));
                         emit(AuditEvent::Check { check: check.clone() });
                         checks.push(check);
                     }
@@ -118,7 +474,12 @@ pub async fn run_audit<L: DnsLookup>(
             }
         }
     }
-    // A domain that does not exist has nothing else worth reporting as failed.
+    // Catalogue order, so every surface lists checks the same way.
+    checks.sort_by_cached_key(|c| {
+        mxlens_shared::report::catalog::entries()
+            .position(|e| e.id == c.id)
+            .unwrap_or(usize::MAX)
+    });
     let mut report = Report::new(ReportKind::Domain, generated_at, checks);
     report.domain = Some(section);
     emit(AuditEvent::Report {

@@ -15,7 +15,8 @@ use mxlens_shared::domain_name::normalize_domain;
 use mxlens_shared::report::text::render_text;
 use mxlens_shared::report::Report;
 
-use crate::audit::{run_audit, AuditRequest};
+use crate::audit::{run_audit_with, AuditRequest};
+use crate::dedup::AuditLookup;
 use crate::resolver::{HickoryLookup, ResolverSettings};
 use crate::ssrf::{ConnectPolicy, ConnectTo};
 
@@ -90,6 +91,27 @@ impl TargetArgs {
     }
 }
 
+/// Audit settings.
+#[derive(Debug, Clone, Args)]
+pub struct AuditSettingsArgs {
+    /// DNS blocklist zone to query for MX and sending IPs; repeat for several.
+    #[arg(long = "dnsbl", env = "MXLENS_DNSBL", value_delimiter = ',', default_values_t = mxlens_shared::audit::dnsbl::DEFAULT_LISTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
+    pub dnsbl: Vec<String>,
+    /// Whole-audit deadline in seconds; unfinished checks become not_tested.
+    #[arg(long, env = "MXLENS_AUDIT_DEADLINE_SECS", default_value_t = 30)]
+    pub audit_deadline_secs: u64,
+}
+
+impl AuditSettingsArgs {
+    /// The audit configuration.
+    pub fn config(&self) -> crate::audit::AuditConfig {
+        crate::audit::AuditConfig {
+            deadline: Duration::from_secs(self.audit_deadline_secs.max(1)),
+            dnsbl_lists: self.dnsbl.clone(),
+        }
+    }
+}
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum LogFormat {
@@ -124,6 +146,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub targets: TargetArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub audit: AuditSettingsArgs,
 }
 
 /// `mxlens audit`.
@@ -153,6 +178,9 @@ pub struct AuditArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub targets: TargetArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub audit: AuditSettingsArgs,
 }
 
 /// `mxlens headers`.
@@ -239,6 +267,7 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         lookup: Arc::new(lookup),
         audits: Arc::default(),
         policy: Arc::new(args.targets.policy()),
+        audit_config: Arc::new(args.audit.config()),
         dist_dir: args.dist.clone(),
     })
 }
@@ -311,10 +340,11 @@ async fn audit(args: AuditArgs) -> ExitCode {
         selectors: args.selectors.clone(),
         sending_ip: args.sending_ip,
     };
-    let report = run_audit(
-        &lookup,
+    let per_audit = AuditLookup::new(lookup);
+    let report = run_audit_with(
+        &per_audit,
         &request,
-        crate::api::AUDIT_DEADLINE,
+        &args.audit.config(),
         crate::now_rfc3339(),
         |_| {},
     )
@@ -335,6 +365,8 @@ async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -
         .map(String::from)
         .collect();
     let mut any_fail = false;
+    let config = args.audit.config();
+    let config = &config;
     let mut stream = futures::stream::iter(domains.into_iter().map(|raw| async move {
         match normalize_domain(&raw) {
             Ok(domain) => {
@@ -343,14 +375,11 @@ async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -
                     selectors: args.selectors.clone(),
                     sending_ip: args.sending_ip,
                 };
-                Ok(run_audit(
-                    lookup,
-                    &request,
-                    crate::api::AUDIT_DEADLINE,
-                    crate::now_rfc3339(),
-                    |_| {},
+                let per_audit = AuditLookup::new(lookup.clone());
+                Ok(
+                    run_audit_with(&per_audit, &request, config, crate::now_rfc3339(), |_| {})
+                        .await,
                 )
-                .await)
             }
             Err(e) => Err((raw, e.to_string())),
         }
@@ -391,41 +420,58 @@ fn headers(args: HeadersArgs) -> ExitCode {
 }
 
 async fn spf(args: SpfArgs) -> ExitCode {
-    use mxlens_shared::dns::DnsLookup;
+    use mxlens_shared::spf::eval::{check_mail_from, EvalOptions, SpfResult};
     init_tracing(LogFormat::Text);
-    let domain_part = args.mail_from.rsplit('@').next().unwrap_or_default();
-    let domain = match normalize_domain(domain_part) {
-        Ok(d) => d,
-        Err(e) => return usage_error(e),
+    let mail_from = args.mail_from.trim();
+    let helo = args
+        .helo
+        .clone()
+        .unwrap_or_else(|| mail_from.rsplit('@').next().unwrap_or_default().to_string());
+    let domain_part = if mail_from.is_empty() {
+        helo.as_str()
+    } else {
+        mail_from.rsplit('@').next().unwrap_or_default()
     };
+    if let Err(e) = normalize_domain(domain_part) {
+        return usage_error(e);
+    }
     let lookup = match HickoryLookup::new(&args.dns.settings()) {
         Ok(l) => l,
         Err(e) => return usage_error(format!("cannot set up DNS: {e:#}")),
     };
-    let records = lookup.txt(&domain).await;
-    let spf: Vec<&String> = records
-        .records()
-        .iter()
-        .filter(|t| t.to_ascii_lowercase().starts_with("v=spf1"))
-        .collect();
-    eprintln!("mxlens spf: the check_host() evaluator is not wired into the CLI yet; showing the record only");
+    let per_query = AuditLookup::new(lookup);
+    let opts = EvalOptions {
+        timestamp: time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64,
+        ..EvalOptions::default()
+    };
+    let outcome = check_mail_from(&per_query, args.ip, mail_from, &helo, &opts).await;
     if args.json {
         println!(
             "{}",
-            serde_json::json!({"domain": domain, "records": spf, "ip": args.ip})
+            serde_json::to_string_pretty(&outcome.to_cli_json()).unwrap_or_default()
         );
     } else {
         println!(
-            "{domain}: {}",
-            if spf.is_empty() {
-                records.describe()
-            } else {
-                spf.iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            }
+            "result: {}",
+            serde_json::to_value(outcome.result)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
         );
+        if let Some(e) = &outcome.explanation {
+            println!("explanation: {e}");
+        }
+        println!("reason: {}", outcome.reason);
+        println!("lookup_count: {} (limit 10)", outcome.lookup_count);
+        println!("void_lookup_count: {} (limit 2)", outcome.void_lookup_count);
+        println!("trace:");
+        for line in outcome.trace() {
+            println!("  {line}");
+        }
     }
-    ExitCode::from(2)
+    // Exit 1 when the result would make a receiver reject or mark the mail.
+    match outcome.result {
+        SpfResult::Fail | SpfResult::PermError => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod audit;
 pub mod cli;
+pub mod dedup;
 pub mod error;
 pub mod resolver;
 pub mod ssrf;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub audits: Arc<audit::AuditRegistry>,
     /// Outbound connection policy (SSRF guard, connect-to overrides).
     pub policy: Arc<ssrf::ConnectPolicy>,
+    /// Audit settings (deadline, blocklists).
+    pub audit_config: Arc<audit::AuditConfig>,
     /// The built frontend (Trunk's `dist/`).
     pub dist_dir: PathBuf,
 }

@@ -2,6 +2,7 @@
 //! the real peers it needs on loopback.
 
 mod api;
+mod audit;
 mod browser;
 mod dns_harness;
 mod smtp_harness;
