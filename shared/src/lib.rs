@@ -11,6 +11,7 @@ pub mod domain_name;
 pub mod headers;
 pub mod org_domain;
 pub mod report;
+pub mod smtp;
 
 /// The version of mxlens that produced a report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
