@@ -5,6 +5,7 @@ pub mod api;
 pub mod audit;
 pub mod cli;
 pub mod error;
+pub mod probe;
 pub mod resolver;
 pub mod ssrf;
 pub mod store;

@@ -438,7 +438,7 @@ fn eval_banner_ptr(r: &SmtpProbeResult, ptr_names: &[String]) -> Check {
             ),
         );
     }
-    if ptrs.iter().any(|p| *p == host) {
+    if ptrs.contains(&host) {
         Check::new(
             id,
             Status::Pass,

@@ -4,4 +4,6 @@
 mod api;
 mod browser;
 mod dns_harness;
+mod mta_sts_fetch;
 mod smtp_harness;
+mod smtp_probe;
