@@ -39,6 +39,8 @@ pub struct HttpsOptions {
     pub timeout: Duration,
     /// Extra trust anchors (DER); tests pass their CA.
     pub extra_trust_anchors: Vec<Vec<u8>>,
+    /// Largest body accepted (64 KiB for MTA-STS; a BIMI logo fetch may set less).
+    pub max_body: usize,
 }
 
 impl Default for HttpsOptions {
@@ -48,6 +50,7 @@ impl Default for HttpsOptions {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(10),
             extra_trust_anchors: Vec::new(),
+            max_body: MAX_POLICY_BODY,
         }
     }
 }
@@ -109,9 +112,9 @@ pub enum FetchError {
     /// A non-200 answer.
     #[error("HTTP status {0}")]
     Status(u16),
-    /// The body exceeds [`MAX_POLICY_BODY`].
-    #[error("the policy is larger than {MAX_POLICY_BODY} bytes")]
-    TooLarge,
+    /// The body exceeds [`HttpsOptions::max_body`] (the limit, in bytes).
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(u32),
     /// The answer is not valid HTTP/1.1.
     #[error("malformed HTTP response: {0}")]
     Malformed(String),
@@ -143,6 +146,20 @@ pub async fn fetch_mta_sts_policy<L: DnsLookup>(
 ) -> PolicyFetchOutcome {
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
     let host = format!("mta-sts.{domain}");
+    fetch_https_host(policy, lookup, &host, MTA_STS_PATH, opts).await
+}
+
+/// GETs `https://host{path}`: resolves `host` (A and AAAA, concurrently)
+/// through `lookup`, then [`fetch_https`]. For the MTA-STS policy and the
+/// BIMI logo and certificate.
+pub async fn fetch_https_host<L: DnsLookup>(
+    policy: &ConnectPolicy,
+    lookup: &L,
+    host: &str,
+    path: &str,
+    opts: &HttpsOptions,
+) -> PolicyFetchOutcome {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
     let (v4, v6) = futures::join!(lookup.a(&host), lookup.aaaa(&host));
     let addresses: Vec<IpAddr> = v4
         .records()
@@ -160,7 +177,7 @@ pub async fn fetch_mta_sts_policy<L: DnsLookup>(
             FetchError::NoAddress { host }
         });
     }
-    fetch_https(policy, &host, &addresses, MTA_STS_PATH, opts).await
+    fetch_https(policy, &host, &addresses, path, opts).await
 }
 
 /// GETs `https://host{path}` from the first of `addresses` that the guard
@@ -245,7 +262,10 @@ async fn get(
 
     // Read the head, then the body, never more than the caps.
     let mut data = Vec::new();
-    let cap = MAX_RESPONSE_HEAD + MAX_POLICY_BODY + 1;
+    let max = opts.max_body;
+    let too_large = FetchError::TooLarge(u32::try_from(max).unwrap_or(u32::MAX));
+    // Chunk framing adds bytes; bound the raw chunked body generously.
+    let cap = MAX_RESPONSE_HEAD + 4 * max + 1;
     let mut chunk = [0u8; 8192];
     let head_len = loop {
         if let Some(pos) = find(&data, b"\r\n\r\n") {
@@ -287,8 +307,8 @@ async fn get(
             None => None,
         }
     };
-    if length.is_some_and(|l| l > MAX_POLICY_BODY) {
-        return Err(FetchError::TooLarge);
+    if length.is_some_and(|l| l > max) {
+        return Err(too_large);
     }
     let mut body = data.split_off(head_len);
     loop {
@@ -298,11 +318,11 @@ async fn get(
                 break;
             }
         }
-        if !chunked && body.len() > MAX_POLICY_BODY {
-            return Err(FetchError::TooLarge);
+        if !chunked && body.len() > max {
+            return Err(too_large);
         }
         if chunked && body.len() > cap {
-            return Err(FetchError::TooLarge);
+            return Err(too_large);
         }
         let n = read_some(&mut tls_stream, &mut chunk).await?;
         if n == 0 {
@@ -315,19 +335,19 @@ async fn get(
             break;
         }
         body.extend_from_slice(&chunk[..n]);
-        if chunked && dechunk(&body).is_ok_and(|(_, complete)| complete) {
+        if chunked && dechunk(&body, max).is_ok_and(|(_, complete)| complete) {
             break;
         }
     }
     if chunked {
-        let (decoded, complete) = dechunk(&body)?;
+        let (decoded, complete) = dechunk(&body, max)?;
         if !complete {
             return Err(FetchError::Malformed("truncated chunked body".into()));
         }
         body = decoded;
     }
-    if body.len() > MAX_POLICY_BODY {
-        return Err(FetchError::TooLarge);
+    if body.len() > max {
+        return Err(too_large);
     }
     Ok((
         head.header("content-type").map(str::to_string),
@@ -353,7 +373,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Decodes a chunked body (RFC 9112 §7.1); returns the data and whether the
 /// last chunk was seen.
-fn dechunk(mut raw: &[u8]) -> Result<(Vec<u8>, bool), FetchError> {
+fn dechunk(mut raw: &[u8], max: usize) -> Result<(Vec<u8>, bool), FetchError> {
     let mut out = Vec::new();
     loop {
         let Some(eol) = find(raw, b"\r\n") else {
@@ -363,8 +383,8 @@ fn dechunk(mut raw: &[u8]) -> Result<(Vec<u8>, bool), FetchError> {
         let size_text = size_text.split(';').next().unwrap_or("").trim();
         let size = usize::from_str_radix(size_text, 16)
             .map_err(|_| FetchError::Malformed(format!("bad chunk size {size_text:?}")))?;
-        if size > MAX_POLICY_BODY || out.len() + size > MAX_POLICY_BODY {
-            return Err(FetchError::TooLarge);
+        if size > max || out.len() + size > max {
+            return Err(FetchError::TooLarge(u32::try_from(max).unwrap_or(u32::MAX)));
         }
         raw = &raw[eol + 2..];
         if size == 0 {
@@ -426,12 +446,15 @@ mod tests {
     #[test]
     fn chunked_bodies() {
         assert_eq!(
-            dechunk(b"5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n").unwrap(),
+            dechunk(b"5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n", 100).unwrap(),
             (b"hello world".to_vec(), true)
         );
-        assert_eq!(dechunk(b"5\r\nhel").unwrap(), (Vec::new(), false));
-        assert!(dechunk(b"zz\r\n").is_err());
-        assert!(matches!(dechunk(b"fffff\r\n"), Err(FetchError::TooLarge)));
+        assert_eq!(dechunk(b"5\r\nhel", 100).unwrap(), (Vec::new(), false));
+        assert!(dechunk(b"zz\r\n", 100).is_err());
+        assert!(matches!(
+            dechunk(b"fffff\r\n", 100),
+            Err(FetchError::TooLarge(100))
+        ));
     }
 
     #[test]

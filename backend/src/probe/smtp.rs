@@ -498,10 +498,9 @@ async fn dialogue(result: &mut SmtpProbeResult, target: SocketAddr, opts: &Probe
             return;
         }
         Ok(Err(e)) => {
-            result.starttls = Some(StarttlsOutcome::HandshakeFailed {
-                reason: e.to_string(),
-            });
-            result.error = Some(format!("TLS handshake: {e}"));
+            let reason = tls::describe_handshake_error(&e);
+            result.error = Some(format!("TLS handshake: {reason}"));
+            result.starttls = Some(StarttlsOutcome::HandshakeFailed { reason });
             return;
         }
         Ok(Ok(stream)) => stream,

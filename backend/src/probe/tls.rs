@@ -256,3 +256,27 @@ pub fn now_unix() -> i64 {
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
+
+/// Describes a failed handshake. A server that speaks only TLS 1.0/1.1
+/// (which rustls cannot negotiate) is reported as "protocol version: …",
+/// so the report can fail `smtp.tls-version` (RFC 8996) instead of
+/// guessing.
+pub fn describe_handshake_error(e: &std::io::Error) -> String {
+    use rustls::{AlertDescription, PeerIncompatible};
+    let inner = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+    let old_protocol = matches!(
+        inner,
+        Some(rustls::Error::AlertReceived(
+            AlertDescription::ProtocolVersion
+        )) | Some(rustls::Error::PeerIncompatible(
+            PeerIncompatible::ServerDoesNotSupportTls12Or13
+                | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
+                | PeerIncompatible::SupportedVersionsExtensionRequired
+        ))
+    );
+    if old_protocol {
+        format!("protocol version: the server offers no TLS 1.2 or 1.3 ({e})")
+    } else {
+        e.to_string()
+    }
+}

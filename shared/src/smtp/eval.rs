@@ -745,6 +745,32 @@ mod tests {
     }
 
     #[test]
+    fn report_entry_has_the_contract_fields() {
+        let mut r = good();
+        let v = crate::smtp::SmtpReportEntry::from_probe(&r).to_value();
+        for field in [
+            "host",
+            "ip",
+            "banner",
+            "extensions",
+            "starttls",
+            "tls_version",
+            "cert_valid",
+            "cert_days_left",
+        ] {
+            assert!(v.get(field).is_some(), "{field} missing in {v}");
+        }
+        assert_eq!(v["starttls"], serde_json::json!(true));
+        assert_eq!(v["cert_valid"], serde_json::json!(true));
+        assert_eq!(v["cert_days_left"], serde_json::json!(80));
+        r.name_matches = Some(false);
+        assert_eq!(
+            crate::smtp::SmtpReportEntry::from_probe(&r).cert_valid,
+            Some(false)
+        );
+    }
+
+    #[test]
     fn no_ptr_is_not_applicable() {
         let checks = smtp_checks(&good(), &[]);
         assert_eq!(status_of(&checks, "smtp.banner-ptr"), Status::NotApplicable);

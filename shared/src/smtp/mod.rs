@@ -12,5 +12,6 @@ pub mod parse;
 
 pub use eval::smtp_checks;
 pub use model::{
-    CertSummary, ChainVerdict, Outcome, SmtpProbeResult, StarttlsOutcome, StepTimings,
+    CertSummary, ChainVerdict, Outcome, SmtpProbeResult, SmtpReportEntry, StarttlsOutcome,
+    StepTimings,
 };

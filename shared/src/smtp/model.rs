@@ -232,3 +232,69 @@ impl SmtpProbeResult {
         format!("{} ({})", self.host, self.ip)
     }
 }
+
+/// One entry of the report's `domain.smtp` list, in the shape the report
+/// contract fixes (`host`, `ip`, `banner`, `extensions`, `starttls`,
+/// `tls_version`, `cert_valid`, `cert_days_left`) plus further fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmtpReportEntry {
+    /// The MX host.
+    pub host: String,
+    /// The probed IP.
+    pub ip: String,
+    /// The port.
+    pub port: u16,
+    /// The whole greeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner: Option<String>,
+    /// The EHLO extensions (plaintext EHLO).
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    /// STARTTLS was negotiated.
+    pub starttls: bool,
+    /// Negotiated protocol, e.g. "TLSv1.3".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<String>,
+    /// Negotiated cipher suite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cipher: Option<String>,
+    /// The chain validates, the name matches and the leaf has not expired;
+    /// `None` when no certificate was seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_valid: Option<bool>,
+    /// Days until the leaf expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_days_left: Option<i64>,
+    /// The full probe result.
+    pub probe: SmtpProbeResult,
+}
+
+impl SmtpReportEntry {
+    /// Summarises `r` for `domain.smtp`.
+    pub fn from_probe(r: &SmtpProbeResult) -> Self {
+        let leaf = r.cert_chain.first();
+        let cert_valid = leaf.map(|leaf| {
+            r.webpki_verdict == Some(ChainVerdict::Trusted)
+                && r.name_matches == Some(true)
+                && leaf.days_left >= 0
+        });
+        SmtpReportEntry {
+            host: r.host.clone(),
+            ip: r.ip.to_string(),
+            port: r.port,
+            banner: r.banner.clone(),
+            extensions: r.ehlo_extensions.clone(),
+            starttls: matches!(r.starttls, Some(StarttlsOutcome::Negotiated)),
+            tls_version: r.tls_version.clone(),
+            cipher: r.cipher.clone(),
+            cert_valid,
+            cert_days_left: leaf.map(|l| l.days_left),
+            probe: r.clone(),
+        }
+    }
+
+    /// As a JSON value for [`crate::report::DomainSection::smtp`].
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}

@@ -125,6 +125,7 @@ fn options(ca: Option<&TestCa>) -> HttpsOptions {
         connect_timeout: Duration::from_secs(2),
         timeout: Duration::from_millis(1500),
         extra_trust_anchors: ca.map(|c| vec![c.cert_der()]).unwrap_or_default(),
+        ..HttpsOptions::default()
     }
 }
 
@@ -206,11 +207,11 @@ async fn not_found_is_a_status_error() {
 async fn oversized_policies_are_refused() {
     let big = "x".repeat(70 * 1024);
     let (result, _server) = fetch_with(Some(ok_response(&big)), &[POLICY_HOST], true).await;
-    assert_eq!(result.unwrap_err(), FetchError::TooLarge);
+    assert_eq!(result.unwrap_err(), FetchError::TooLarge(64 * 1024));
     // Without a length, the cap applies while reading.
     let response = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n{big}");
     let (result, _server) = fetch_with(Some(response.into_bytes()), &[POLICY_HOST], true).await;
-    assert_eq!(result.unwrap_err(), FetchError::TooLarge);
+    assert_eq!(result.unwrap_err(), FetchError::TooLarge(64 * 1024));
 }
 
 #[tokio::test]

@@ -409,3 +409,59 @@ async fn one_connection_per_target_at_a_time() {
     assert_eq!(b.banner_outcome, Outcome::Timeout);
     assert_eq!(server.connection_count(), 2);
 }
+
+/// A server that offers STARTTLS but answers the ClientHello with a
+/// `protocol_version` alert, as a TLS 1.0-only server does to a TLS 1.2+
+/// client.
+async fn old_tls_server() -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let Ok((stream, _)) = listener.accept().await else {
+            return;
+        };
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        let _ = reader
+            .get_mut()
+            .write_all(b"220 mx1.shop.test ESMTP old\r\n")
+            .await;
+        let _ = reader.read_line(&mut line).await;
+        let _ = reader
+            .get_mut()
+            .write_all(b"250-mx1.shop.test\r\n250 STARTTLS\r\n")
+            .await;
+        line.clear();
+        let _ = reader.read_line(&mut line).await;
+        let _ = reader.get_mut().write_all(b"220 2.0.0 Ready\r\n").await;
+        let mut hello = [0u8; 1024];
+        let _ = reader.read(&mut hello).await;
+        // TLS alert record: fatal (2), protocol_version (70).
+        let _ = reader
+            .get_mut()
+            .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])
+            .await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    });
+    (addr, task)
+}
+
+#[tokio::test]
+async fn tls_below_1_2_fails_tls_version() {
+    let (addr, task) = old_tls_server().await;
+    let r = probe_mx(&policy_to(addr), MX, mx_ip(), &options(None)).await;
+    task.abort();
+    let Some(StarttlsOutcome::HandshakeFailed { reason }) = &r.starttls else {
+        panic!("{r:#?}");
+    };
+    assert!(reason.starts_with("protocol version"), "{reason}");
+    assert_statuses(
+        &r,
+        &[
+            ("smtp.starttls", Status::Fail),
+            ("smtp.tls-version", Status::Fail),
+            ("smtp.certificate", Status::NotTested),
+        ],
+    );
+}
