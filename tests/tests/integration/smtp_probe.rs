@@ -465,3 +465,58 @@ async fn tls_below_1_2_fails_tls_version() {
         ],
     );
 }
+
+#[tokio::test]
+async fn audit_smtp_probes_every_mx_address_with_ptr() {
+    use mxlens_backend::probe::audit_smtp;
+    use mxlens_shared::dns::{ZoneData, ZoneRecord};
+    use mxlens_shared::report::MxHost;
+
+    let ca = TestCa::new().unwrap();
+    let server = fake(Behaviour::Normal, &ca).await;
+    let mut zone = ZoneData::new();
+    zone.add(
+        &ZoneData::reverse_name(mx_ip()),
+        ZoneRecord::Ptr("mx1.shop.test.".into()),
+    );
+    let hosts = vec![
+        MxHost {
+            preference: 10,
+            host: MX.into(),
+            addresses: vec!["192.0.2.10".into()],
+        },
+        MxHost {
+            preference: 20,
+            host: "mx2.shop.test".into(),
+            addresses: vec!["127.0.0.1".into()],
+        },
+    ];
+    let policy = policy_to(server.addr);
+    let opts = options(Some(&ca));
+    // Spawned: the audit future is Send, as the audit planner needs.
+    let audit = tokio::spawn(async move { audit_smtp(&policy, &zone, &hosts, &opts).await })
+        .await
+        .unwrap();
+    assert_eq!(audit.checks.len(), 14);
+    assert_eq!(audit.entries.len(), 2);
+    assert_eq!(audit.entries[0]["starttls"], serde_json::json!(true));
+    assert_eq!(audit.entries[0]["cert_valid"], serde_json::json!(true));
+    for c in &audit.checks[..7] {
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+    }
+    for c in &audit.checks[7..] {
+        assert_eq!(c.status, Status::NotTested, "{c:?}");
+        assert_eq!(c.subject.as_deref(), Some("mx2.shop.test (127.0.0.1)"));
+    }
+    assert_eq!(server.connection_count(), 1);
+
+    let none = audit_smtp(
+        &ConnectPolicy::default(),
+        &ZoneData::new(),
+        &[],
+        &options(None),
+    )
+    .await;
+    assert_eq!(none.checks.len(), 1);
+    assert_eq!(none.checks[0].status, Status::NotApplicable);
+}
