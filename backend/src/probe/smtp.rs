@@ -49,6 +49,10 @@ pub struct ProbeOptions {
     /// How long to wait, after `220` to STARTTLS, for pipelined bytes that
     /// betray STARTTLS command injection.
     pub injection_wait: Duration,
+    /// Bound on the whole dialogue, however the steps add up (a server
+    /// trickling each reply just under `step_timeout` cannot hold a probe
+    /// longer than this).
+    pub overall_timeout: Duration,
 }
 
 impl Default for ProbeOptions {
@@ -60,6 +64,7 @@ impl Default for ProbeOptions {
             ehlo_name: "mxlens.invalid".to_string(),
             extra_trust_anchors: Vec::new(),
             injection_wait: Duration::from_millis(100),
+            overall_timeout: Duration::from_secs(40),
         }
     }
 }
@@ -127,8 +132,11 @@ pub async fn probe_mx(
         result.connected_to = Some(target.to_string());
     }
     let slot = polite_slot(target).await;
-    dialogue(&mut result, target, opts).await;
+    let finished = timeout(opts.overall_timeout, dialogue(&mut result, target, opts)).await;
     drop(slot);
+    if finished.is_err() {
+        mark_overall_timeout(&mut result, opts.overall_timeout);
+    }
     result.timings.total_ms = Some(elapsed_ms(started));
     result
 }
@@ -305,6 +313,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpConn<S> {
     async fn quit(&mut self, limit: Duration) {
         let _ = self.command(&Quit.to_string(), limit).await;
         let _ = timeout(limit, self.stream.shutdown()).await;
+    }
+}
+
+/// Marks the step that was running when the overall timeout hit.
+fn mark_overall_timeout(result: &mut SmtpProbeResult, limit: Duration) {
+    result.error = Some(format!(
+        "the probe did not finish within {} ms",
+        limit.as_millis()
+    ));
+    if result.connect == Outcome::NotAttempted {
+        result.connect = Outcome::Timeout;
+    } else if result.connect != Outcome::Ok {
+        // The connect step already ended the probe.
+    } else if result.banner_outcome == Outcome::NotAttempted {
+        result.banner_outcome = Outcome::Timeout;
+    } else if result.banner_outcome == Outcome::Ok && result.ehlo == Outcome::NotAttempted {
+        result.ehlo = Outcome::Timeout;
+    } else if result.ehlo == Outcome::Ok && result.starttls_offered && result.starttls.is_none() {
+        result.starttls = Some(StarttlsOutcome::Timeout {
+            step: "starttls or handshake".into(),
+        });
     }
 }
 

@@ -29,6 +29,7 @@ fn options(trust: Option<&TestCa>) -> ProbeOptions {
         ehlo_name: "probe.mxlens.test".into(),
         extra_trust_anchors: trust.map(|ca| vec![ca.cert_der()]).unwrap_or_default(),
         injection_wait: Duration::from_millis(200),
+        overall_timeout: Duration::from_secs(10),
     }
 }
 
@@ -249,6 +250,30 @@ async fn silence_times_out_as_not_tested() {
             ("smtp.banner", Status::NotTested),
             ("smtp.starttls", Status::NotTested),
             ("smtp.banner-ptr", Status::NotTested),
+        ],
+    );
+}
+
+#[tokio::test]
+async fn overall_timeout_bounds_the_probe() {
+    let ca = TestCa::new().unwrap();
+    let server = fake(Behaviour::Silence, &ca).await;
+    let mut opts = options(Some(&ca));
+    opts.step_timeout = Duration::from_secs(30);
+    opts.overall_timeout = Duration::from_millis(500);
+    let started = Instant::now();
+    let r = probe_mx(&policy_to(server.addr), MX, mx_ip(), &opts).await;
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(r.banner_outcome, Outcome::Timeout);
+    assert!(
+        r.error.as_deref().unwrap().contains("did not finish"),
+        "{r:#?}"
+    );
+    assert_statuses(
+        &r,
+        &[
+            ("smtp.connect", Status::Pass),
+            ("smtp.banner", Status::NotTested),
         ],
     );
 }
