@@ -134,6 +134,36 @@ impl FetchError {
     }
 }
 
+/// The `mta-sts.policy` check for a fetch that failed: `fail` for what the
+/// domain got wrong (no policy host, TLS, redirect, status, size, garbage;
+/// RFC 8461 §3.3), `not_tested` for what kept us from looking (guard,
+/// connect, timeout) and `error` for DNS failure. A successful fetch has no
+/// check here: parse and lint its body with `shared`'s MTA-STS code.
+pub fn fetch_failure_check(err: &FetchError) -> mxlens_shared::report::Check {
+    use mxlens_shared::report::{Check, Status};
+    let status = match err {
+        FetchError::Dns { .. } => Status::Error,
+        FetchError::Refused(_) | FetchError::Connect(_) | FetchError::Timeout(_) => {
+            Status::NotTested
+        }
+        FetchError::NoAddress { .. }
+        | FetchError::Tls(_)
+        | FetchError::Redirect { .. }
+        | FetchError::Status(_)
+        | FetchError::TooLarge(_)
+        | FetchError::Malformed(_) => Status::Fail,
+    };
+    let detail = format!("fetching the policy failed: {err}");
+    let check = Check::new("mta-sts.policy", status, detail);
+    if status == Status::Fail {
+        check.with_fix(
+            "Serve the policy at https://mta-sts.<domain>/.well-known/mta-sts.txt with a valid certificate for that name, status 200, no redirect.",
+        )
+    } else {
+        check
+    }
+}
+
 /// The result of [`fetch_mta_sts_policy`].
 pub type PolicyFetchOutcome = Result<FetchedPolicy, FetchError>;
 
@@ -455,6 +485,39 @@ mod tests {
             dechunk(b"fffff\r\n", 100),
             Err(FetchError::TooLarge(100))
         ));
+    }
+
+    #[test]
+    fn failure_checks() {
+        use mxlens_shared::report::Status;
+        let cases = [
+            (FetchError::Timeout(10), Status::NotTested),
+            (FetchError::Refused("loopback".into()), Status::NotTested),
+            (FetchError::Connect("refused".into()), Status::NotTested),
+            (
+                FetchError::Dns {
+                    host: "h".into(),
+                    detail: "SERVFAIL".into(),
+                },
+                Status::Error,
+            ),
+            (FetchError::NoAddress { host: "h".into() }, Status::Fail),
+            (
+                FetchError::Redirect {
+                    status: 301,
+                    location: String::new(),
+                },
+                Status::Fail,
+            ),
+            (FetchError::TooLarge(1), Status::Fail),
+            (FetchError::Tls("UnknownIssuer".into()), Status::Fail),
+        ];
+        for (err, status) in cases {
+            let check = fetch_failure_check(&err);
+            assert_eq!(check.id, "mta-sts.policy");
+            assert_eq!(check.status, status, "{err:?}");
+            assert_eq!(err.is_inconclusive(), status != Status::Fail, "{err:?}");
+        }
     }
 
     #[test]
