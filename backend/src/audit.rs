@@ -57,16 +57,33 @@ pub struct AuditConfig {
     pub deadline: Duration,
     /// DNS blocklists to query for MX and sending IPs.
     pub dnsbl_lists: Vec<String>,
+    /// Run the SMTP probes (off with `--no-smtp`: the checks say not_tested).
+    pub smtp: bool,
+    /// Outbound connection policy for the SMTP probe and HTTPS fetches.
+    pub policy: std::sync::Arc<crate::ssrf::ConnectPolicy>,
+    /// SMTP probe settings.
+    pub probe: crate::probe::ProbeOptions,
+    /// HTTPS fetch settings (MTA-STS policy).
+    pub https: crate::probe::https::HttpsOptions,
 }
 
 impl Default for AuditConfig {
     fn default() -> Self {
+        let probe = crate::probe::ProbeOptions {
+            step_timeout: Duration::from_secs(10),
+            overall_timeout: Duration::from_secs(25),
+            ..Default::default()
+        };
         AuditConfig {
             deadline: Duration::from_secs(30),
             dnsbl_lists: mxlens_shared::audit::dnsbl::DEFAULT_LISTS
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            smtp: true,
+            policy: Default::default(),
+            probe,
+            https: Default::default(),
         }
     }
 }
@@ -108,6 +125,7 @@ enum Update {
     Mx(Vec<mxlens_shared::report::MxHost>),
     Spf(serde_json::Value),
     Dmarc(serde_json::Value),
+    Smtp(Vec<serde_json::Value>),
 }
 
 /// The groups an audit runs, with the check that stands for each when the
@@ -116,6 +134,7 @@ const GROUPS: &[(&str, &str)] = &[
     ("dns", "dns.resolves"),
     ("mx", "mx.present"),
     ("mx-ips", "mx.ptr"),
+    ("smtp", "smtp.connect"),
     ("spf", "spf.present"),
     ("sender", "spf.sender-ip"),
     ("dmarc", "dmarc.present"),
@@ -249,19 +268,64 @@ pub async fn run_audit_with<L: DnsLookup>(
             .boxed(),
         );
     }
-    {
+    // The SMTP probe of every MX address, shared by the smtp and DANE groups.
+    let smtp_shared = {
         let mx = mx_shared.clone();
+        async move {
+            let mx = mx.await;
+            if config.smtp {
+                Some(std::sync::Arc::new(
+                    crate::probe::audit_smtp(&config.policy, lookup, &mx.hosts, &config.probe)
+                        .await,
+                ))
+            } else {
+                None
+            }
+        }
+        .boxed()
+        .shared()
+    };
+    {
+        let smtp = smtp_shared.clone();
         parts.push(
             async move {
-                let mx = mx.await;
+                match smtp.await {
+                    Some(audit) => Part {
+                        group: "smtp",
+                        checks: audit.checks.clone(),
+                        update: Update::Smtp(audit.entries.clone()),
+                    },
+                    None => Part {
+                        group: "smtp",
+                        checks: vec![Check::new(
+                            "smtp.connect",
+                            Status::NotTested,
+                            "SMTP probes are off (--no-smtp)",
+                        )],
+                        update: Update::None,
+                    },
+                }
+            }
+            .boxed(),
+        );
+    }
+    {
+        let (mx, smtp) = (mx_shared.clone(), smtp_shared.clone());
+        parts.push(
+            async move {
+                let (mx, smtp) = futures::join!(mx, smtp);
                 let hosts: Vec<String> = mx.hosts.iter().map(|h| h.host.clone()).collect();
-                // Without an SMTP probe there is no certificate to match:
-                // `audit_tlsa` reports the records and what they pin.
-                let checks = futures::future::join_all(
-                    hosts
-                        .iter()
-                        .map(|h| async move { tlsa::audit_tlsa(lookup, h, None, None).await.1 }),
-                )
+                let smtp = &smtp;
+                // TLSA records are matched against the chain the MX presented.
+                let checks = futures::future::join_all(hosts.iter().map(|h| async move {
+                    let chain: Option<Vec<Vec<u8>>> = smtp.as_ref().and_then(|a| {
+                        a.results
+                            .iter()
+                            .find(|r| r.host == *h && !r.cert_der_chain.is_empty())
+                            .map(|r| r.cert_der_chain.clone())
+                    });
+                    tlsa::audit_tlsa(lookup, h, chain.as_deref(), None).await.1
+                }))
                 .await;
                 Part {
                     group: "dane",
@@ -407,14 +471,34 @@ pub async fn run_audit_with<L: DnsLookup>(
                 let (record, mx) =
                     futures::join!(mta_sts::lint::lookup_sts_record(lookup, domain), mx);
                 let hosts: Vec<String> = mx.hosts.iter().map(|h| h.host.clone()).collect();
-                // The HTTPS policy fetch is the probe's job; until it runs
-                // the policy is reported as not tested, never as a pass.
-                let checks = mta_sts::lint::lint_mta_sts(
-                    domain,
-                    &record,
-                    &mta_sts::lint::PolicyFetch::NotAttempted,
-                    &hosts,
-                );
+                let mut inconclusive = None;
+                let fetch = if matches!(record, mta_sts::lint::StsRecordLookup::Found { .. }) {
+                    // RFC 8461 §3.3: HTTPS to mta-sts.<domain>, no redirects.
+                    match crate::probe::https::fetch_mta_sts_policy(
+                        &config.policy,
+                        lookup,
+                        domain,
+                        &config.https,
+                    )
+                    .await
+                    {
+                        Ok(fetched) => mta_sts::lint::PolicyFetch::Body(fetched.body),
+                        Err(e) if e.is_inconclusive() => {
+                            inconclusive = Some(crate::probe::https::fetch_failure_check(&e));
+                            mta_sts::lint::PolicyFetch::NotAttempted
+                        }
+                        Err(e) => mta_sts::lint::PolicyFetch::Failed(e.to_string()),
+                    }
+                } else {
+                    mta_sts::lint::PolicyFetch::NotAttempted
+                };
+                let mut checks = mta_sts::lint::lint_mta_sts(domain, &record, &fetch, &hosts);
+                if let Some(check) = inconclusive {
+                    // We could not look (guard, timeout): say so, never fail.
+                    for c in checks.iter_mut().filter(|c| c.id == "mta-sts.policy") {
+                        *c = check.clone();
+                    }
+                }
                 Part {
                     group: "mta-sts",
                     checks,
@@ -458,6 +542,7 @@ pub async fn run_audit_with<L: DnsLookup>(
                         Update::Mx(hosts) => section.mx = hosts,
                         Update::Spf(v) => section.spf = Some(v),
                         Update::Dmarc(v) => section.dmarc = Some(v),
+                        Update::Smtp(v) => section.smtp = v,
                     }
                 }
                 None => break,

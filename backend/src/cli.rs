@@ -100,15 +100,51 @@ pub struct AuditSettingsArgs {
     /// Whole-audit deadline in seconds; unfinished checks become not_tested.
     #[arg(long, env = "MXLENS_AUDIT_DEADLINE_SECS", default_value_t = 30)]
     pub audit_deadline_secs: u64,
+    /// Extra CA certificates (PEM) trusted when checking MX and MTA-STS
+    /// certificates, beyond the Mozilla roots (private CAs, tests).
+    #[arg(long, env = "MXLENS_TLS_CA_FILE")]
+    pub tls_ca_file: Option<PathBuf>,
 }
 
 impl AuditSettingsArgs {
-    /// The audit configuration.
-    pub fn config(&self) -> crate::audit::AuditConfig {
-        crate::audit::AuditConfig {
+    /// The audit configuration for these flags, the connection policy and
+    /// whether SMTP probes run.
+    pub fn config(
+        &self,
+        targets: &TargetArgs,
+        smtp: bool,
+    ) -> anyhow::Result<crate::audit::AuditConfig> {
+        let mut config = crate::audit::AuditConfig {
             deadline: Duration::from_secs(self.audit_deadline_secs.max(1)),
             dnsbl_lists: self.dnsbl.clone(),
+            smtp,
+            policy: Arc::new(targets.policy()),
+            ..Default::default()
+        };
+        if let Some(path) = &self.tls_ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                anyhow::anyhow!("cannot read --tls-ca-file {}: {e}", path.display())
+            })?;
+            let mut anchors = Vec::new();
+            for item in x509_parser::pem::Pem::iter_from_buffer(&pem) {
+                let item =
+                    item.map_err(|e| anyhow::anyhow!("--tls-ca-file {}: {e}", path.display()))?;
+                anchors.push(item.contents);
+            }
+            if anchors.is_empty() {
+                anyhow::bail!("--tls-ca-file {} holds no PEM certificate", path.display());
+            }
+            config.probe.extra_trust_anchors = anchors.clone();
+            config.https.extra_trust_anchors = anchors;
         }
+        // A probe must finish inside the audit deadline.
+        let budget = config
+            .deadline
+            .saturating_sub(Duration::from_secs(2))
+            .max(Duration::from_secs(1));
+        config.probe.overall_timeout = config.probe.overall_timeout.min(budget);
+        config.https.timeout = config.https.timeout.min(budget);
+        Ok(config)
     }
 }
 
@@ -267,7 +303,7 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         lookup: Arc::new(lookup),
         audits: Arc::default(),
         policy: Arc::new(args.targets.policy()),
-        audit_config: Arc::new(args.audit.config()),
+        audit_config: Arc::new(args.audit.config(&args.targets, true)?),
         dist_dir: args.dist.clone(),
     })
 }
@@ -340,11 +376,15 @@ async fn audit(args: AuditArgs) -> ExitCode {
         selectors: args.selectors.clone(),
         sending_ip: args.sending_ip,
     };
+    let audit_config = match args.audit.config(&args.targets, !args.no_smtp) {
+        Ok(c) => c,
+        Err(e) => return usage_error(format!("{e:#}")),
+    };
     let per_audit = AuditLookup::new(lookup);
     let report = run_audit_with(
         &per_audit,
         &request,
-        &args.audit.config(),
+        &audit_config,
         crate::now_rfc3339(),
         |_| {},
     )
@@ -365,7 +405,10 @@ async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -
         .map(String::from)
         .collect();
     let mut any_fail = false;
-    let config = args.audit.config();
+    let config = match args.audit.config(&args.targets, !args.no_smtp) {
+        Ok(c) => c,
+        Err(e) => return usage_error(format!("{e:#}")),
+    };
     let config = &config;
     let mut stream = futures::stream::iter(domains.into_iter().map(|raw| async move {
         match normalize_domain(&raw) {

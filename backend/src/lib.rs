@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cli;
 pub mod dedup;
 pub mod error;
+pub mod probe;
 pub mod resolver;
 pub mod ssrf;
 pub mod store;

@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod dns;
+pub mod https;
 pub mod pki;
 pub mod server;
 pub mod smtp;

@@ -270,6 +270,7 @@ impl Postfix {
              virtual   unix  -       n       n       -       -       virtual\n\
              lmtp      unix  -       -       n       -       -       lmtp\n\
              anvil     unix  -       -       n       -       1       anvil\n\
+             postlog   unix-dgram n  -       n       -       1       postlogd\n\
              scache    unix  -       -       n       -       1       scache\n"
         );
         std::fs::write(config_dir.join("master.cf"), master)?;
@@ -294,6 +295,7 @@ impl Postfix {
              smtpd_tls_mandatory_protocols = >=TLSv1.2\n\
              smtpd_tls_protocols = >=TLSv1.2\n\
              maillog_file = {d}/maillog\n\
+             maillog_file_prefixes = {d}\n\
              alias_maps =\n\
              alias_database =\n\
              local_recipient_maps =\n\

@@ -119,8 +119,10 @@ pub fn lint_sts_policy(fetch: &PolicyFetch) -> (Check, Option<StsPolicyParse>) {
         PolicyFetch::NotAttempted => (
             Check::new(
                 "mta-sts.policy",
-                Status::NotApplicable,
-                "no policy was fetched",
+                // A record exists but nobody fetched the policy: we could
+                // not look, which is never a pass (and not "not applicable").
+                Status::NotTested,
+                "the policy was not fetched (the HTTPS fetch did not run)",
             ),
             None,
         ),

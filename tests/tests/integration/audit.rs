@@ -8,7 +8,13 @@ use mxlens_backend::audit::{run_audit_with, AuditConfig, AuditRequest};
 use mxlens_backend::dedup::AuditLookup;
 use mxlens_backend::resolver::{HickoryLookup, ResolverSettings};
 use mxlens_shared::report::{Report, Status};
+use std::sync::Arc;
+
+use mxlens_backend::ssrf::ConnectPolicy;
 use mxlens_tests::dns::TestDns;
+use mxlens_tests::https::{https, ok_response};
+use mxlens_tests::pki::TestCa;
+use mxlens_tests::smtp::Postfix;
 
 async fn audit(
     dns: &TestDns,
@@ -16,16 +22,28 @@ async fn audit(
     selectors: &[&str],
     sending_ip: Option<&str>,
 ) -> Report {
+    let config = AuditConfig {
+        deadline: Duration::from_secs(20),
+        dnsbl_lists: vec!["bl.audit.test".into()],
+        smtp: false,
+        ..AuditConfig::default()
+    };
+    audit_with(dns, domain, selectors, sending_ip, &config).await
+}
+
+async fn audit_with(
+    dns: &TestDns,
+    domain: &str,
+    selectors: &[&str],
+    sending_ip: Option<&str>,
+    config: &AuditConfig,
+) -> Report {
     let lookup = HickoryLookup::new(&ResolverSettings {
         nameservers: vec![dns.addr],
         timeout: Duration::from_secs(2),
         attempts: 1,
     })
     .unwrap();
-    let config = AuditConfig {
-        deadline: Duration::from_secs(20),
-        dnsbl_lists: vec!["bl.audit.test".into()],
-    };
     let request = AuditRequest {
         domain: domain.into(),
         selectors: selectors.iter().map(|s| s.to_string()).collect(),
@@ -34,7 +52,7 @@ async fn audit(
     run_audit_with(
         &AuditLookup::new(lookup),
         &request,
-        &config,
+        config,
         "2026-01-01T00:00:00Z".into(),
         |_| {},
     )
@@ -70,10 +88,77 @@ async fn zones() -> TestDns {
         .unwrap()
 }
 
+/// The whole audit of a healthy domain: DNS checks, the SMTP probe against
+/// a real Postfix with STARTTLS (reached through --connect-to, the
+/// documentation range opened with --allow-target, the test CA trusted),
+/// and the MTA-STS policy over HTTPS.
 #[tokio::test]
-async fn good_domain_passes_dns_checks() {
+async fn good_domain_passes_every_check() {
     let dns = zones().await;
-    let r = audit(&dns, "good.audit.test", &["s1"], Some("192.0.2.10")).await;
+    let ca = TestCa::new().unwrap();
+    let postfix = Postfix::start(
+        "mx1.good.audit.test",
+        &ca.issue(&["mx1.good.audit.test"]).unwrap(),
+    )
+    .await
+    .unwrap();
+    let policy_server = https(
+        &ca.issue(&["mta-sts.good.audit.test"]).unwrap(),
+        Some(ok_response(
+            "version: STSv1\r\nmode: enforce\r\nmx: mx1.good.audit.test\r\nmax_age: 604800\r\n",
+        )),
+    )
+    .await;
+    let mut config = AuditConfig {
+        deadline: Duration::from_secs(25),
+        dnsbl_lists: vec!["bl.audit.test".into()],
+        policy: Arc::new(ConnectPolicy {
+            allow: vec!["192.0.2.0/24".parse().unwrap()],
+            connect_to: vec![
+                format!(
+                    "mx1.good.audit.test:25:{}:{}",
+                    postfix.addr.ip(),
+                    postfix.addr.port()
+                )
+                .parse()
+                .unwrap(),
+                format!(
+                    "mta-sts.good.audit.test:443:{}:{}",
+                    policy_server.addr.ip(),
+                    policy_server.addr.port()
+                )
+                .parse()
+                .unwrap(),
+            ],
+        }),
+        ..AuditConfig::default()
+    };
+    config.probe.extra_trust_anchors = vec![ca.cert_der()];
+    config.https.extra_trust_anchors = vec![ca.cert_der()];
+    let r = audit_with(
+        &dns,
+        "good.audit.test",
+        &["s1"],
+        Some("192.0.2.10"),
+        &config,
+    )
+    .await;
+    for id in [
+        "smtp.connect",
+        "smtp.banner",
+        "smtp.ehlo",
+        "smtp.starttls",
+        "smtp.tls-version",
+        "smtp.certificate",
+        "smtp.banner-ptr",
+        "mta-sts.policy",
+        "mta-sts.mx-coverage",
+    ] {
+        assert_status(&r, id, Status::Pass);
+    }
+    let smtp = &r.domain.as_ref().unwrap().smtp;
+    assert_eq!(smtp.len(), 1, "{smtp:?}");
+    assert_eq!(smtp[0]["starttls"], true);
     for id in [
         "dns.resolves",
         "mx.present",
@@ -100,14 +185,23 @@ async fn good_domain_passes_dns_checks() {
     ] {
         assert_status(&r, id, Status::Pass);
     }
-    // The policy fetch needs HTTPS: never a silent pass.
-    assert_status(&r, "mta-sts.policy", Status::NotTested);
     let domain = r.domain.as_ref().unwrap();
     assert_eq!(domain.mx[0].host, "mx1.good.audit.test");
     let spf = domain.spf.as_ref().unwrap();
     assert_eq!(spf["lookup_count"], 1, "{spf}");
     assert_eq!(domain.dmarc.as_ref().unwrap()["policy"], "reject");
     assert!(!r.has_failures(), "{:#?}", statuses(&r));
+}
+
+/// Without the SMTP probe (--no-smtp) the SMTP checks say not_tested, and
+/// with the SSRF guard closed the MTA-STS policy host (a documentation
+/// address) is refused without a connection: not_tested, never pass.
+#[tokio::test]
+async fn no_smtp_is_not_tested_never_pass() {
+    let dns = zones().await;
+    let r = audit(&dns, "good.audit.test", &["s1"], None).await;
+    assert_status(&r, "smtp.connect", Status::NotTested);
+    assert_status(&r, "mta-sts.policy", Status::NotTested);
 }
 
 #[tokio::test]

@@ -5,4 +5,6 @@ mod api;
 mod audit;
 mod browser;
 mod dns_harness;
+mod mta_sts_fetch;
 mod smtp_harness;
+mod smtp_probe;

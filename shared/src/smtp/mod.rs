@@ -1,0 +1,17 @@
+//! SMTP probe results and their evaluation.
+//!
+//! The backend connects to each MX IP, reads the banner, sends EHLO and
+//! negotiates STARTTLS (RFC 5321, RFC 3207); it fills a [`SmtpProbeResult`].
+//! This module holds that model ([`model`]), a total parser for the host
+//! name in a greeting ([`parse`]) and the pure evaluation into report checks
+//! ([`eval`]). No I/O happens here.
+
+pub mod eval;
+pub mod model;
+pub mod parse;
+
+pub use eval::smtp_checks;
+pub use model::{
+    CertSummary, ChainVerdict, Outcome, SmtpProbeResult, SmtpReportEntry, StarttlsOutcome,
+    StepTimings,
+};
