@@ -117,7 +117,7 @@ pub fn app() -> Html {
                 <p class="tagline">{"Will my mail reach the inbox, and if not, why?"}</p>
             </header>
             <div class="entry-points">
-                <section class="card" aria-labelledby="msg-heading">
+                <section class="card">
                     <h2 id="msg-heading">{"Check a message"}</h2>
                     <form onsubmit={on_analyze}>
                         <label for="raw-message">{"Raw headers or message"}</label>
@@ -131,7 +131,7 @@ pub fn app() -> Html {
                         <p class="privacy">{"Analysed in your browser: the paste is not sent anywhere."}</p>
                     </form>
                 </section>
-                <section class="card" aria-labelledby="domain-heading">
+                <section class="card">
                     <h2 id="domain-heading">{"Audit a domain"}</h2>
                     <form onsubmit={on_audit}>
                         <label for="domain">{"Domain"}</label>

@@ -114,7 +114,7 @@ async fn audit_streams_events_then_report_from_real_dns() {
     let last = events
         .lines()
         .filter_map(|l| l.strip_prefix("data: "))
-        .last()
+        .next_back()
         .expect("at least one event");
     let final_event: Value = serde_json::from_str(last).unwrap();
     assert_eq!(final_event["type"], "report");
@@ -166,5 +166,12 @@ async fn audit_of_unreachable_dns_is_error_not_fail() {
         .iter()
         .map(|c| c["status"].as_str().unwrap())
         .collect();
-    assert!(statuses.iter().all(|s| *s == "error"), "{statuses:?}");
+    // An unreachable DNS server is never a pass and never a fail.
+    assert!(statuses.contains(&"error"), "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| matches!(*s, "error" | "not_tested" | "not_applicable")),
+        "{statuses:?}"
+    );
 }
