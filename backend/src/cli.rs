@@ -227,6 +227,10 @@ pub struct HeadersArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Evaluate as of this RFC 3339 time instead of now (reproducible
+    /// reports: DKIM x= expiry and Date checks depend on the time).
+    #[arg(long)]
+    pub at: Option<String>,
 }
 
 /// `mxlens spf`.
@@ -456,7 +460,20 @@ fn headers(args: HeadersArgs) -> ExitCode {
     if let Err(e) = read {
         return usage_error(format!("cannot read input: {e}"));
     }
-    match mxlens_shared::headers::analyze_message(&input, &crate::now_rfc3339()) {
+    let at = match args.at.as_deref() {
+        Some(t) => {
+            match time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
+                Ok(_) => t.to_string(),
+                Err(e) => {
+                    return usage_error(format!(
+                        "--at wants an RFC 3339 time like 2026-01-01T00:00:00Z: {e}"
+                    ))
+                }
+            }
+        }
+        None => crate::now_rfc3339(),
+    };
+    match mxlens_shared::headers::analyze_message(&input, &at) {
         Ok(report) => print_report(&report, args.json),
         Err(e) => usage_error(e),
     }

@@ -5,6 +5,7 @@
 //! through Playwright ([`browser`]).
 
 pub mod browser;
+pub mod cli;
 pub mod dns;
 pub mod https;
 pub mod pki;

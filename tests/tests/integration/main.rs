@@ -4,6 +4,8 @@
 mod api;
 mod audit;
 mod browser;
+mod cli_headers;
+mod cli_spf;
 mod dns_harness;
 mod mta_sts_fetch;
 mod smtp_harness;

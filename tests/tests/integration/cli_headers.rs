@@ -1,0 +1,62 @@
+//! `mxlens headers` prints the same report JSON as the golden files, which
+//! the WASM test (`frontend/tests/golden_wasm.rs`, run in headless Chromium)
+//! compares against too: native CLI and browser give one report.
+
+use mxlens_tests::cli::mxlens;
+use serde_json::Value;
+
+#[test]
+fn cli_matches_golden_reports_for_every_corpus_file() {
+    let dir = mxlens_tests::fixtures_dir().join("messages");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("eml") {
+            continue;
+        }
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(path.with_extension("json")).unwrap())
+                .unwrap();
+        let out = mxlens(&[
+            "headers",
+            path.to_str().unwrap(),
+            "--json",
+            "--at",
+            "2026-01-01T00:00:00Z",
+        ])
+        .output()
+        .unwrap();
+        let got: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
+        assert_eq!(got, expected, "{}", path.display());
+        // Exit code 1 exactly when a check failed.
+        let failed = expected["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["status"] == "fail");
+        assert_eq!(
+            out.status.code(),
+            Some(i32::from(failed)),
+            "{}",
+            path.display()
+        );
+        compared += 1;
+    }
+    assert!(compared >= 30, "only {compared} corpus files found");
+}
+
+#[test]
+fn headers_cli_reads_stdin_and_refuses_empty_input() {
+    use std::io::Write;
+    let mut child = mxlens(&["headers", "-", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"  \n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+}
