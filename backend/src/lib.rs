@@ -5,7 +5,11 @@ pub mod api;
 pub mod audit;
 pub mod cli;
 pub mod error;
+pub mod openapi;
+pub mod ratelimit;
+pub mod reports;
 pub mod resolver;
+pub mod security;
 pub mod ssrf;
 pub mod store;
 
@@ -42,6 +46,10 @@ pub struct AppState {
     pub policy: Arc<ssrf::ConnectPolicy>,
     /// The built frontend (Trunk's `dist/`).
     pub dist_dir: PathBuf,
+    /// Rate limits and the concurrent-audit cap.
+    pub limits: Arc<ratelimit::Limits>,
+    /// Stored reports expire this many days after creation.
+    pub retention_days: u32,
 }
 
 /// A running server, for tests: its address and a handle to stop it.

@@ -4,4 +4,5 @@
 mod api;
 mod browser;
 mod dns_harness;
+mod reports;
 mod smtp_harness;
