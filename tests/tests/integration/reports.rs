@@ -577,3 +577,61 @@ async fn stored_reports_survive_kill_9() {
         started.elapsed().as_secs_f64()
     );
 }
+
+#[tokio::test]
+async fn csp_allows_trunks_inline_loader_by_hash_only() {
+    use tower::ServiceExt;
+    // Trunk 0.21 writes one inline module script into dist/index.html.
+    let loader = "\nimport init, * as bindings from '/frontend-0.js';\nconst wasm = await init({ module_or_path: '/frontend-0_bg.wasm' });\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        format!(
+            "<!doctype html><head><script type=\"module\">{loader}</script></head><body></body>"
+        ),
+    )
+    .unwrap();
+    let db = format!("sqlite://{}/m.db", dir.path().display());
+    let dist = dir.path().display().to_string();
+    let cli = <mxlens_backend::cli::Cli as clap::Parser>::try_parse_from([
+        "mxlens",
+        "serve",
+        "--database-url",
+        &db,
+        "--dist",
+        &dist,
+    ])
+    .unwrap();
+    let mxlens_backend::cli::Command::Serve(args) = cli.command else {
+        unreachable!()
+    };
+    let app = mxlens_backend::app(mxlens_backend::cli::build_state(&args).await.unwrap());
+    let want = mxlens_backend::security::inline_script_hashes(&format!(
+        "<script type=\"module\">{loader}</script>"
+    ));
+    assert_eq!(want.len(), 1);
+    for path in ["/", "/r/0123456789abcdef0123456789abcdef"] {
+        let response = app
+            .clone()
+            .oneshot(
+                axum::http::Request::get(path)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains(&format!(
+                "script-src 'self' 'wasm-unsafe-eval' '{}'",
+                want[0]
+            )),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+    }
+}
