@@ -635,3 +635,37 @@ async fn csp_allows_trunks_inline_loader_by_hash_only() {
         assert!(!csp.contains("unsafe-inline"), "{csp}");
     }
 }
+
+#[tokio::test]
+async fn concurrent_audits_are_capped() {
+    let dns = TestDns::start_fixtures(&["shop.test"]).await.unwrap();
+    dns.set_fault(
+        "",
+        mxlens_tests::dns::Fault::Delay(Duration::from_millis(1500)),
+    );
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns, "--max-concurrent-audits", "1"])
+        .await
+        .unwrap();
+    let url = format!("{}/api/audits", server.url);
+    let first = request("POST", &url, Some(r#"{"domain":"shop.test"}"#), &[]).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let second = request("POST", &url, Some(r#"{"domain":"shop.test"}"#), &[]).await;
+    assert_eq!(second.status, 503, "{}", second.body);
+    assert_eq!(second.json()["code"], "busy");
+    let stored = request(
+        "POST",
+        &format!("{}/api/reports", server.url),
+        Some(r#"{"domain":"shop.test"}"#),
+        &[],
+    )
+    .await;
+    assert_eq!(stored.status, 503, "{}", stored.body);
+    // Once the first audit is done, the slot is free again.
+    let id = first.json()["id"].as_str().unwrap().to_string();
+    let _ = request("GET", &format!("{url}/{id}/events"), None, &[]).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    dns.clear_faults();
+    let third = request("POST", &url, Some(r#"{"domain":"shop.test"}"#), &[]).await;
+    assert_eq!(third.status, 201, "{}", third.body);
+}
