@@ -362,6 +362,19 @@ mod tests {
         assert_eq!(back.checks[0].status, Status::Info);
     }
 
+    proptest::proptest! {
+        /// Total: any text redacts without a panic, and no '@'-preceded
+        /// local part of a simple address survives.
+        #[test]
+        fn any_text_redacts(text in "\\PC{0,80}", local in "[a-z]{1,8}") {
+            let _ = redact_text(&text, &ALL);
+            let with_address = format!("{text} {local}@example.com");
+            let out = redact_text(&with_address, &LOCAL);
+            let want = format!(" {REDACTED_LOCAL_PART}@example.com");
+            proptest::prop_assert!(out.ends_with(&want), "{}", out);
+        }
+    }
+
     #[test]
     fn nothing_requested_changes_nothing() {
         let report = Report::new(ReportKind::Message, "t", vec![]);
