@@ -33,13 +33,32 @@ pub fn app(state: AppState) -> Router {
         .route("/audits", post(create_audit))
         .route("/audits/{id}", get(get_audit))
         .route("/audits/{id}/events", get(audit_events))
+        .route("/openapi.json", get(crate::openapi::serve_document))
+        .merge(crate::reports::routes())
         .fallback(api_not_found);
+    let csp = crate::security::content_security_policy(
+        std::fs::read_to_string(state.dist_dir.join("index.html"))
+            .ok()
+            .as_deref(),
+    );
+    let (csp, nosniff, referrer, frame) = crate::security::header_layers(&csp);
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api", api)
         .fallback_service(frontend)
         // 1 MiB of input plus room for JSON escaping.
         .layer(DefaultBodyLimit::max(MAX_INPUT_BYTES * 2 + 4096))
+        .layer(axum::middleware::from_fn(
+            crate::security::deadline_and_json_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.clone(),
+            crate::ratelimit::limit_posts,
+        ))
+        .layer(csp)
+        .layer(nosniff)
+        .layer(referrer)
+        .layer(frame)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -72,7 +91,9 @@ async fn analyze(
     }
 }
 
-fn json_error(rejection: axum::extract::rejection::JsonRejection) -> AppError {
+/// Maps a JSON extractor rejection: an over-limit body is 413 `too_large`,
+/// anything else 400 `bad_json`.
+pub fn json_error(rejection: axum::extract::rejection::JsonRejection) -> AppError {
     use axum::extract::rejection::JsonRejection;
     match rejection {
         JsonRejection::BytesRejection(_) => AppError::TooLarge,
@@ -123,11 +144,13 @@ async fn create_audit(
         selectors: body.selectors,
         sending_ip,
     };
+    let permit = state.limits.audit_permit()?;
     let id = random_id();
     let entry = state.audits.insert(id.clone());
     let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
     let config = state.audit_config.clone();
     tokio::spawn(async move {
+        let _permit = permit;
         let sink = entry.clone();
         run_audit_with(
             &lookup,

@@ -176,6 +176,15 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "MXLENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Stored reports expire (and are deleted) this many days after creation.
+    #[arg(long, env = "MXLENS_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u32,
+    /// POST requests allowed per client IP per minute (token bucket); 0 disables.
+    #[arg(long, env = "MXLENS_RATE_LIMIT_PER_MINUTE", default_value_t = 30)]
+    pub rate_limit_per_minute: u32,
+    /// Audits allowed to run at once, server-wide; beyond it POSTs get 503.
+    #[arg(long, env = "MXLENS_MAX_CONCURRENT_AUDITS", default_value_t = 16)]
+    pub max_concurrent_audits: u32,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub dns: DnsArgs,
@@ -301,6 +310,10 @@ pub fn main() -> ExitCode {
 /// Builds the state for `serve` (also used by tests).
 pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
     let store = crate::store::Store::open(&args.database_url).await?;
+    tokio::spawn(crate::reports::retention_task(
+        store.clone(),
+        crate::reports::SWEEP_INTERVAL,
+    ));
     let lookup = HickoryLookup::new(&args.dns.settings())?;
     Ok(crate::AppState {
         store,
@@ -309,6 +322,11 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         policy: Arc::new(args.targets.policy()),
         audit_config: Arc::new(args.audit.config(&args.targets, true)?),
         dist_dir: args.dist.clone(),
+        limits: Arc::new(crate::ratelimit::Limits::new(
+            args.rate_limit_per_minute,
+            args.max_concurrent_audits,
+        )),
+        retention_days: args.retention_days,
     })
 }
 

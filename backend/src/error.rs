@@ -18,6 +18,21 @@ pub enum AppError {
     /// 413.
     #[error("request body too large (limit 1 MiB)")]
     TooLarge,
+    /// 401: a credential is required (e.g. the delete token).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the credential given is wrong.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 429 with `Retry-After` (seconds).
+    #[error("too many requests; retry in {0} s")]
+    RateLimited(u64),
+    /// 503: a global capacity limit is reached (e.g. concurrent audits).
+    #[error("{0}")]
+    Busy(String),
+    /// 503: the handler ran past its deadline.
+    #[error("the request took too long and was stopped")]
+    Timeout,
     /// 500: logged, not shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -35,6 +50,25 @@ impl IntoResponse for AppError {
             AppError::BadRequest(code, m) => (StatusCode::BAD_REQUEST, *code, m.clone()),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
             AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", self.to_string()),
+            AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone()),
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
+            AppError::RateLimited(secs) => {
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(ErrorBody {
+                        code: "rate_limited",
+                        message: self.to_string(),
+                    }),
+                )
+                    .into_response();
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(*secs),
+                );
+                return response;
+            }
+            AppError::Busy(m) => (StatusCode::SERVICE_UNAVAILABLE, "busy", m.clone()),
+            AppError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout", self.to_string()),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 (

@@ -6,8 +6,12 @@ pub mod audit;
 pub mod cli;
 pub mod dedup;
 pub mod error;
+pub mod openapi;
 pub mod probe;
+pub mod ratelimit;
+pub mod reports;
 pub mod resolver;
+pub mod security;
 pub mod ssrf;
 pub mod store;
 
@@ -46,6 +50,10 @@ pub struct AppState {
     pub audit_config: Arc<audit::AuditConfig>,
     /// The built frontend (Trunk's `dist/`).
     pub dist_dir: PathBuf,
+    /// Rate limits and the concurrent-audit cap.
+    pub limits: Arc<ratelimit::Limits>,
+    /// Stored reports expire this many days after creation.
+    pub retention_days: u32,
 }
 
 /// A running server, for tests: its address and a handle to stop it.

@@ -146,6 +146,60 @@ impl Store {
             created_at: r.get(2),
         }))
     }
+
+    /// Fetches a report by id unless it expired (`expires_at <= now`, both
+    /// RFC 3339 UTC with the same precision, so they compare as text).
+    pub async fn get_live_report(
+        &self,
+        id: &str,
+        now: &str,
+    ) -> Result<Option<StoredReport>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT id, report, created_at FROM reports WHERE id = ? AND expires_at > ?",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| StoredReport {
+            id: r.get(0),
+            report_json: r.get(1),
+            created_at: r.get(2),
+        }))
+    }
+
+    /// The SHA-256 (hex) of a live report's delete token.
+    pub async fn delete_token_hash(
+        &self,
+        id: &str,
+        now: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT delete_token_sha256 FROM reports WHERE id = ? AND expires_at > ?",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Deletes a report; true when a row went.
+    pub async fn delete_report(&self, id: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM reports WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes every report with `expires_at <= now`; returns how many.
+    pub async fn delete_expired(&self, now: &str) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM reports WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }
 
 #[cfg(test)]
@@ -175,6 +229,35 @@ mod tests {
         let got = store.get_report("abc").await.unwrap().unwrap();
         assert_eq!(got.report_json, "{\"x\":1}");
         assert!(store.get_report("nope").await.unwrap().is_none());
+        // Expiry: live before expires_at, gone at and after it.
+        assert!(store
+            .get_live_report("abc", "2026-01-31T23:59:59Z")
+            .await
+            .unwrap()
+            .is_some());
+        assert!(store
+            .get_live_report("abc", "2026-02-01T00:00:00Z")
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            store
+                .delete_token_hash("abc", "2026-01-02T00:00:00Z")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("h")
+        );
+        assert_eq!(
+            store.delete_expired("2026-01-15T00:00:00Z").await.unwrap(),
+            0
+        );
+        assert_eq!(
+            store.delete_expired("2026-02-01T00:00:00Z").await.unwrap(),
+            1
+        );
+        assert!(store.get_report("abc").await.unwrap().is_none());
+        assert!(!store.delete_report("abc").await.unwrap());
         let _ = std::fs::remove_dir_all(dir);
     }
 }

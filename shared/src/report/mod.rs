@@ -6,6 +6,7 @@
 pub mod catalog;
 mod domain;
 mod message;
+pub mod redact;
 pub mod text;
 
 pub use domain::{DomainSection, MxHost};

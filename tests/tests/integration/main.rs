@@ -8,5 +8,6 @@ mod cli_headers;
 mod cli_spf;
 mod dns_harness;
 mod mta_sts_fetch;
+mod reports;
 mod smtp_harness;
 mod smtp_probe;

@@ -1,0 +1,261 @@
+//! The OpenAPI 3.1 document for `GET /api/openapi.json`, built in one place
+//! next to the routes it describes. The integration tests check that every
+//! route the router serves is listed here. The report itself is described
+//! in prose in `docs/report-schema.md`; here it is an open object.
+
+use axum::Json;
+use serde_json::{json, Value};
+
+/// Every `(method, path)` the API serves, as listed in the document.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("post", "/api/analyze"),
+    ("post", "/api/audits"),
+    ("get", "/api/audits/{id}"),
+    ("get", "/api/audits/{id}/events"),
+    ("post", "/api/reports"),
+    ("get", "/api/reports/{id}"),
+    ("delete", "/api/reports/{id}"),
+    ("get", "/api/openapi.json"),
+];
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+fn json_body(schema: &str) -> Value {
+    json!({
+        "required": true,
+        "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+    })
+}
+
+fn json_response(description: &str, schema: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+    })
+}
+
+fn id_param() -> Value {
+    json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}])
+}
+
+/// The document.
+pub fn document() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "mxlens",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "E-mail deliverability checker. Errors are JSON {code, message}."
+        },
+        "paths": paths(),
+        "components": {
+            "securitySchemes": {
+                "deleteToken": {"type": "http", "scheme": "bearer", "description": "the delete_token returned at creation"}
+            },
+            "schemas": schemas()
+        }
+    })
+}
+
+fn paths() -> Value {
+    let too_large = error_response("body over 1 MiB (`too_large`)");
+    let limited = json!({
+        "description": "rate limited (`rate_limited`)",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    });
+    json!({
+        "/healthz": {"get": {
+            "summary": "200 when the store is reachable",
+            "responses": {
+                "200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "503": {"description": "store unreachable", "content": {"text/plain": {"schema": {"type": "string"}}}}
+            }
+        }},
+        "/api/analyze": {"post": {
+            "summary": "Analyse raw headers or a message; returns the report without storing it",
+            "requestBody": json_body("AnalyzeRequest"),
+            "responses": {
+                "200": json_response("the message report", "Report"),
+                "400": error_response("bad JSON or empty input"),
+                "413": too_large.clone(),
+                "429": limited.clone()
+            }
+        }},
+        "/api/audits": {"post": {
+            "summary": "Start a live domain audit",
+            "requestBody": json_body("AuditRequest"),
+            "responses": {
+                "201": json_response("audit started", "Created"),
+                "400": error_response("bad domain or sending IP"),
+                "413": too_large.clone(),
+                "429": limited.clone(),
+                "503": error_response("too many audits running (`busy`)")
+            }
+        }},
+        "/api/audits/{id}": {"get": {
+            "summary": "The audit's report once done",
+            "parameters": id_param(),
+            "responses": {
+                "200": json_response("the domain report", "Report"),
+                "202": {"description": "still running", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"status": {"const": "running"}}}}}},
+                "404": error_response("unknown id")
+            }
+        }},
+        "/api/audits/{id}/events": {"get": {
+            "summary": "Server-Sent Events: `started`, one `check` per check, then `report`",
+            "parameters": id_param(),
+            "responses": {
+                "200": {"description": "event stream; each data line is an AuditEvent",
+                    "content": {"text/event-stream": {"schema": {"$ref": "#/components/schemas/AuditEvent"}}}},
+                "404": error_response("unknown id")
+            }
+        }},
+        "/api/reports": {"post": {
+            "summary": "Create a stored share link; the server recomputes the report from the raw input",
+            "requestBody": json_body("CreateReport"),
+            "responses": {
+                "201": json_response("stored", "CreatedReport"),
+                "400": error_response("bad input, unknown field, bad domain or sending IP"),
+                "413": too_large,
+                "429": limited,
+                "503": error_response("too many audits running (`busy`) or timed out (`timeout`)")
+            }
+        }},
+        "/api/reports/{id}": {
+            "get": {
+                "summary": "The stored report, exactly as stored",
+                "parameters": id_param(),
+                "responses": {
+                    "200": json_response("the report", "Report"),
+                    "404": error_response("unknown or expired id")
+                }
+            },
+            "delete": {
+                "summary": "Delete a stored report with its delete token",
+                "parameters": id_param(),
+                "security": [{"deleteToken": []}],
+                "responses": {
+                    "204": {"description": "deleted"},
+                    "401": error_response("no bearer token"),
+                    "403": error_response("wrong token"),
+                    "404": error_response("unknown or expired id")
+                }
+            }
+        },
+        "/api/openapi.json": {"get": {
+            "summary": "This document",
+            "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}
+        }}
+    })
+}
+
+fn schemas() -> Value {
+    json!({
+        "Error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "not_found", "too_large", "rate_limited", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
+            "message": {"type": "string"}
+        }},
+        "AnalyzeRequest": {"type": "object", "required": ["message"], "properties": {
+            "message": {"type": "string", "maxLength": 1048576, "description": "raw headers or a whole message"}
+        }},
+        "AuditRequest": {"type": "object", "required": ["domain"], "properties": {
+            "domain": {"type": "string"},
+            "selectors": {"type": "array", "items": {"type": "string"}},
+            "sending_ip": {"type": "string"}
+        }},
+        "Created": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
+        "CreateReport": {
+            "type": "object",
+            "additionalProperties": false,
+            "description": "message, domain, or both (kind combined). Unknown fields are refused.",
+            "properties": {
+                "message": {"type": "string", "maxLength": 1048576},
+                "domain": {"type": "string"},
+                "selectors": {"type": "array", "items": {"type": "string"}},
+                "sending_ip": {"type": "string"},
+                "redact": {"type": "boolean", "description": "replace local parts of addresses"},
+                "redact_network": {"type": "boolean", "description": "also replace IPs and Received host names"}
+            }
+        },
+        "CreatedReport": {"type": "object", "required": ["id", "url", "delete_token"], "properties": {
+            "id": {"type": "string"},
+            "url": {"type": "string", "description": "/r/{id}"},
+            "delete_token": {"type": "string"}
+        }},
+        "AuditEvent": {"type": "object", "required": ["type"], "properties": {
+            "type": {"enum": ["started", "check", "report"]},
+            "domain": {"type": "string"},
+            "steps": {"type": "array", "items": {"type": "string"}},
+            "check": {"type": "object"},
+            "report": {"$ref": "#/components/schemas/Report"}
+        }},
+        "Report": report_schema()
+    })
+}
+
+fn report_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "See docs/report-schema.md",
+        "required": ["schema_version", "kind", "generated_at", "tool", "score", "grade", "checks"],
+        "properties": {
+            "schema_version": {"type": "integer"},
+            "kind": {"enum": ["message", "domain", "combined"]},
+            "generated_at": {"type": "string", "format": "date-time"},
+            "tool": {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": "string"}}},
+            "score": {"type": "integer", "minimum": 0, "maximum": 100},
+            "grade": {"enum": ["A", "B", "C", "D", "E", "F"]},
+            "checks": {"type": "array", "items": {"type": "object", "required": ["id", "status", "title", "detail"], "properties": {
+                "id": {"type": "string"},
+                "status": {"enum": ["pass", "warn", "fail", "info", "not_applicable", "not_tested", "error"]},
+                "title": {"type": "string"},
+                "detail": {"type": "string"},
+                "fix": {"type": "string"},
+                "refs": {"type": "array", "items": {"type": "string"}},
+                "subject": {"type": "string"},
+                "suggestion": {"type": "string"}
+            }}},
+            "message": {"type": "object"},
+            "domain": {"type": "object"},
+            "checklists": {"type": "object"}
+        }
+    })
+}
+
+/// `GET /api/openapi.json`.
+pub async fn serve_document() -> Json<Value> {
+    Json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_with_responses() {
+        let doc = document();
+        for (method, path) in ROUTES {
+            let op = &doc["paths"][path][method];
+            assert!(op.is_object(), "{method} {path} missing");
+            assert!(
+                op["responses"].is_object(),
+                "{method} {path} has no responses"
+            );
+        }
+        let listed: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|p| p.as_object().unwrap().len())
+            .sum();
+        assert_eq!(listed, ROUTES.len(), "a documented route is not in ROUTES");
+    }
+}

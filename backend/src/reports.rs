@@ -1,0 +1,448 @@
+//! Stored share links: `POST /api/reports` recomputes a report from the raw
+//! input (never trusting a client-computed one), optionally redacts it,
+//! stores it immutably and returns `{id, url, delete_token}`;
+//! `GET /api/reports/{id}` returns it until it expires; `DELETE` with the
+//! delete token removes it. A background task deletes expired rows.
+
+use std::time::Duration;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mxlens_shared::domain_name::normalize_domain;
+use mxlens_shared::headers::{analyze_message, dkim_selectors, InputError};
+use mxlens_shared::report::redact::{redact_report, RedactOptions};
+use mxlens_shared::report::{Check, ChecklistStatus, Checklists, Report, ReportKind, Status};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::audit::{run_audit_with, AuditRequest};
+use crate::error::AppError;
+use crate::AppState;
+
+/// How often the retention task sweeps expired reports.
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// The body of `POST /api/reports`: the raw input only. Unknown fields are
+/// refused, so a client cannot slip in a precomputed report.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReport {
+    /// Raw headers or a whole message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// A domain to audit live.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// DKIM selectors for the audit; taken from the message's signatures when absent.
+    #[serde(default)]
+    pub selectors: Vec<String>,
+    /// The sending IP for the audit; taken from the message when absent.
+    #[serde(default)]
+    pub sending_ip: Option<String>,
+    /// Replace local parts of e-mail addresses before storing.
+    #[serde(default)]
+    pub redact: bool,
+    /// Also replace IP addresses and Received-chain host names.
+    #[serde(default)]
+    pub redact_network: bool,
+}
+
+/// The answer to `POST /api/reports`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedReport {
+    /// The report id (128 random bits, hex).
+    pub id: String,
+    /// The share link path, `/r/{id}`.
+    pub url: String,
+    /// Shown once: `DELETE /api/reports/{id}` with `Authorization: Bearer <delete_token>`.
+    pub delete_token: String,
+}
+
+/// The `/reports` routes, to be nested under `/api`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/reports", post(create_report))
+        .route("/reports/{id}", get(get_report).delete(delete_report))
+}
+
+/// SHA-256 of a delete token, hex: only this is stored.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Compares two byte strings in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// RFC 3339 (UTC, seconds) `days` after now: a report's expiry.
+pub fn expiry_after_days(days: u32) -> String {
+    let at = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        + time::Duration::days(i64::from(days));
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
+/// Builds the report for a creation request: a message report, a domain
+/// report, or both as kind `combined`. The audit of a combined report takes
+/// its DKIM selectors and sending IP from the message unless given.
+pub async fn build_report(state: &AppState, body: &CreateReport) -> Result<Report, AppError> {
+    let generated_at = crate::now_rfc3339();
+    let message = body.message.as_deref().filter(|m| !m.trim().is_empty());
+    let domain = body
+        .domain
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let message_report = match message {
+        Some(text) => Some(analyze_message(text.as_bytes(), &generated_at).map_err(
+            |e| match e {
+                InputError::TooLarge { .. } => AppError::TooLarge,
+                other => AppError::BadRequest("bad_input", other.to_string()),
+            },
+        )?),
+        None => None,
+    };
+    let Some(raw_domain) = domain else {
+        return message_report.ok_or_else(|| {
+            AppError::BadRequest(
+                "bad_input",
+                "give \"message\" (raw headers or a message), \"domain\", or both".into(),
+            )
+        });
+    };
+    let domain = normalize_domain(raw_domain)
+        .map_err(|e| AppError::BadRequest("bad_domain", e.to_string()))?;
+    let mut selectors = body.selectors.clone();
+    if selectors.is_empty() {
+        if let Some(text) = message {
+            for (d, selector) in dkim_selectors(text.as_bytes()) {
+                if d.trim_end_matches('.').eq_ignore_ascii_case(&domain)
+                    && !selectors.contains(&selector)
+                {
+                    selectors.push(selector);
+                }
+            }
+        }
+    }
+    let sending_ip_text = body
+        .sending_ip
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .or_else(|| {
+            message_report
+                .as_ref()
+                .and_then(|r| r.message.as_ref())
+                .and_then(|m| m.sending_ip.clone())
+        });
+    let sending_ip = match sending_ip_text {
+        Some(ip) => Some(ip.parse().map_err(|_| {
+            AppError::BadRequest("bad_sending_ip", format!("\"{ip}\" is not an IP address"))
+        })?),
+        None => None,
+    };
+    let request = AuditRequest {
+        domain,
+        selectors,
+        sending_ip,
+    };
+    let permit = state.limits.audit_permit()?;
+    let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
+    let domain_report = run_audit_with(
+        &lookup,
+        &request,
+        &state.audit_config,
+        generated_at.clone(),
+        |_| {},
+    )
+    .await;
+    drop(permit);
+    Ok(match message_report {
+        Some(message_report) => combine(message_report, domain_report, generated_at),
+        None => domain_report,
+    })
+}
+
+/// One report of kind `combined`: the message section, the domain section,
+/// the message's checks then the domain's, rescored together. The
+/// checklists are the message's, with the items that needed the backend
+/// answered from the audit's checks (see [`resolve_backend_items`]).
+pub fn combine(message: Report, domain: Report, generated_at: String) -> Report {
+    let sending_ip = message.message.as_ref().and_then(|m| m.sending_ip.clone());
+    let mut checklists = message.checklists;
+    resolve_backend_items(&mut checklists, &domain.checks, sending_ip.as_deref());
+    let mut checks = message.checks;
+    checks.extend(domain.checks);
+    let mut report = Report::new(ReportKind::Combined, generated_at, checks);
+    report.message = message.message;
+    report.domain = domain.domain;
+    report.checklists = checklists;
+    report
+}
+
+/// Answers the bulk-sender items left `needs_backend` by the message
+/// analysis from the domain audit's checks: `bulk.dmarc` from
+/// `dmarc.present`, `bulk.ptr` from the `mx.ptr` check whose subject is the
+/// sending IP, `bulk.dkim-key-length` from `dkim.key-length`. Items whose
+/// audit check is missing, `error` or `not_tested` stay `needs_backend`.
+pub fn resolve_backend_items(
+    checklists: &mut Checklists,
+    domain_checks: &[Check],
+    sending_ip: Option<&str>,
+) {
+    let decided = |c: &&Check| matches!(c.status, Status::Pass | Status::Warn | Status::Fail);
+    for item in &mut checklists.bulk_sender {
+        if item.status != ChecklistStatus::NeedsBackend {
+            continue;
+        }
+        let relevant: Vec<&Check> = match item.id.as_str() {
+            "bulk.dmarc" => domain_checks
+                .iter()
+                .filter(|c| c.id == "dmarc.present")
+                .filter(decided)
+                .collect(),
+            "bulk.ptr" => match sending_ip {
+                Some(ip) => domain_checks
+                    .iter()
+                    .filter(|c| {
+                        matches!(c.id.as_str(), "sender.ptr" | "mx.ptr")
+                            && c.subject.as_deref().is_some_and(|s| s.contains(ip))
+                    })
+                    .filter(decided)
+                    .collect(),
+                None => Vec::new(),
+            },
+            "bulk.dkim-key-length" => domain_checks
+                .iter()
+                .filter(|c| c.id == "dkim.key-length")
+                .filter(decided)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if relevant.is_empty() {
+            continue;
+        }
+        let failed = relevant.iter().any(|c| c.status == Status::Fail);
+        let detail = relevant
+            .iter()
+            .map(|c| match &c.subject {
+                Some(subject) => format!("{subject}: {}", c.detail),
+                None => c.detail.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        *item = mxlens_shared::checklists::item(
+            &item.id,
+            if failed {
+                ChecklistStatus::Fail
+            } else {
+                ChecklistStatus::Pass
+            },
+            format!("From the domain audit: {detail}"),
+        );
+    }
+}
+
+async fn create_report(
+    State(state): State<AppState>,
+    body: Result<Json<CreateReport>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(body) = body.map_err(crate::api::json_error)?;
+    let report = build_report(&state, &body).await?;
+    let options = RedactOptions {
+        local_parts: body.redact || body.redact_network,
+        network: body.redact_network,
+    };
+    let value = redact_report(&report, &options);
+    let json = serde_json::to_string(&value).map_err(|e| AppError::Internal(e.into()))?;
+    let kind = match report.kind {
+        ReportKind::Message => "message",
+        ReportKind::Domain => "domain",
+        ReportKind::Combined => "combined",
+    };
+    let id = crate::api::random_id();
+    // 256 bits: two independent 128-bit draws.
+    let delete_token = format!("{}{}", crate::api::random_id(), crate::api::random_id());
+    let created_at = crate::now_rfc3339();
+    let expires_at = expiry_after_days(state.retention_days);
+    state
+        .store
+        .put_report(
+            &id,
+            kind,
+            &json,
+            &token_hash(&delete_token),
+            &created_at,
+            &expires_at,
+        )
+        .await?;
+    let url = format!("/r/{id}");
+    let mut response = (
+        StatusCode::CREATED,
+        Json(CreatedReport {
+            id,
+            url: url.clone(),
+            delete_token,
+        }),
+    )
+        .into_response();
+    if let Ok(location) = HeaderValue::from_str(&url) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+fn not_found(id: &str) -> AppError {
+    AppError::NotFound(format!("no report with id {id} (it may have expired)"))
+}
+
+async fn get_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let stored = state
+        .store
+        .get_live_report(&id, &crate::now_rfc3339())
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    // Stored verbatim: serve the exact bytes that were written.
+    let mut response = stored.report_json.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    // Immutable, but it can be deleted or expire: let caches revalidate.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(response)
+}
+
+async fn delete_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::Unauthorized(
+                "send the delete token as \"Authorization: Bearer <delete_token>\"".into(),
+            )
+        })?;
+    let stored = state
+        .store
+        .delete_token_hash(&id, &crate::now_rfc3339())
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    if !constant_time_eq(token_hash(token).as_bytes(), stored.as_bytes()) {
+        return Err(AppError::Forbidden(
+            "the delete token does not match this report".into(),
+        ));
+    }
+    state.store.delete_report(&id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Deletes expired reports now and then every `interval`, forever.
+pub async fn retention_task(store: crate::store::Store, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    loop {
+        ticker.tick().await;
+        match store.delete_expired(&crate::now_rfc3339()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "retention: deleted expired reports"),
+            Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_hash_and_compare() {
+        let h = token_hash("abc");
+        assert_eq!(
+            h,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(constant_time_eq(h.as_bytes(), token_hash("abc").as_bytes()));
+        assert!(!constant_time_eq(
+            h.as_bytes(),
+            token_hash("abd").as_bytes()
+        ));
+        assert!(!constant_time_eq(b"a", b"ab"));
+    }
+
+    #[test]
+    fn expiry_is_rfc3339_in_the_future() {
+        let now = crate::now_rfc3339();
+        let later = expiry_after_days(30);
+        assert!(later > now, "{later} vs {now}");
+        assert_eq!(expiry_after_days(0).len(), now.len());
+    }
+
+    #[test]
+    fn backend_items_are_answered_from_the_audit() {
+        let needs = |id: &str| {
+            mxlens_shared::checklists::item(id, ChecklistStatus::NeedsBackend, "needs backend")
+        };
+        let mut lists = Checklists {
+            bulk_sender: vec![
+                needs("bulk.dmarc"),
+                needs("bulk.ptr"),
+                needs("bulk.dkim-key-length"),
+                mxlens_shared::checklists::item("bulk.tls", ChecklistStatus::Manual, "?"),
+            ],
+            can_spam: Vec::new(),
+        };
+        let checks = vec![
+            Check::new("dmarc.present", Status::Pass, "v=DMARC1; p=reject"),
+            Check::new("mx.ptr", Status::Fail, "no PTR").with_subject("192.0.2.99"),
+            Check::new("mx.ptr", Status::Pass, "ok").with_subject("192.0.2.10"),
+            Check::new("dkim.key-length", Status::Error, "timeout").with_subject("s1"),
+        ];
+        resolve_backend_items(&mut lists, &checks, Some("192.0.2.99"));
+        let statuses: Vec<ChecklistStatus> = lists.bulk_sender.iter().map(|i| i.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                ChecklistStatus::Pass,
+                ChecklistStatus::Fail,
+                ChecklistStatus::NeedsBackend,
+                ChecklistStatus::Manual
+            ]
+        );
+        assert!(lists.bulk_sender[1].detail.contains("192.0.2.99: no PTR"));
+    }
+
+    #[test]
+    fn injected_fields_are_refused() {
+        let err = serde_json::from_str::<CreateReport>(
+            r#"{"message":"From: a@b.c","report":{"score":100}}"#,
+        );
+        assert!(err.is_err());
+    }
+}

@@ -1,0 +1,671 @@
+//! Stored share links, retention, limits, security headers and the OpenAPI
+//! document, against a running server (and `oneshot` where a raw socket
+//! would race), plus a kill -9 durability test of the real binary.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use mxlens_tests::dns::TestDns;
+use mxlens_tests::server::TestServer;
+use serde_json::{json, Value};
+
+/// A response: status, lower-case header names, body.
+struct Reply {
+    status: u16,
+    headers: HashMap<String, String>,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+async fn try_request(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    extra_headers: &[(&str, &str)],
+) -> std::io::Result<Reply> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(host).await?;
+    let body = body.unwrap_or("");
+    let extra: String = extra_headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut raw))
+        .await
+        .map_err(|_| std::io::Error::other("timeout"))??;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    if text.len() < 12 {
+        return Err(std::io::Error::other("short response"));
+    }
+    let status: u16 = text[9..12]
+        .parse()
+        .map_err(|_| std::io::Error::other("bad status"))?;
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let headers: HashMap<String, String> = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let body = if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.contains("chunked"))
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+async fn request(method: &str, url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Reply {
+    try_request(method, url, body, headers).await.unwrap()
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest.get(n + 2..).unwrap_or("");
+    }
+    out
+}
+
+const MESSAGE: &str = "Received: from mail.shop.test (mail.shop.test [192.0.2.99])\r\n\
+    \tby mx.receiver.test with ESMTPS id abc; Tue, 1 Jul 2025 10:00:05 +0000\r\n\
+    DKIM-Signature: v=1; a=rsa-sha256; d=shop.test; s=sel1; h=from:subject:date; bh=x; b=y\r\n\
+    From: Jane Buyer <jane.buyer@shop.test>\r\n\
+    To: bob@receiver.test\r\n\
+    Subject: Your order\r\n\
+    Date: Tue, 1 Jul 2025 10:00:00 +0000\r\n\
+    Message-ID: <1@shop.test>\r\n\r\n";
+
+async fn create(server: &TestServer, body: &Value) -> (String, String) {
+    let reply = request(
+        "POST",
+        &format!("{}/api/reports", server.url),
+        Some(&body.to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let v = reply.json();
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(id.len(), 32, "128-bit hex id");
+    assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(v["url"], format!("/r/{id}"));
+    (id, v["delete_token"].as_str().unwrap().to_string())
+}
+
+async fn fetch(server: &TestServer, id: &str) -> Reply {
+    request(
+        "GET",
+        &format!("{}/api/reports/{id}", server.url),
+        None,
+        &[],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn message_report_is_recomputed_stored_and_served_verbatim() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let (id, _) = create(&server, &json!({ "message": MESSAGE })).await;
+    let first = fetch(&server, &id).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(first
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+    let second = fetch(&server, &id).await;
+    assert_eq!(first.body, second.body, "immutable");
+    let stored = first.json();
+    assert_eq!(stored["kind"], "message");
+    assert_eq!(stored["tool"]["name"], "mxlens");
+    assert!(stored["generated_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(stored["message"]["from"]["address"], "jane.buyer@shop.test");
+
+    // Same as the direct analysis, apart from the time stamp.
+    let direct = request(
+        "POST",
+        &format!("{}/api/analyze", server.url),
+        Some(&json!({ "message": MESSAGE }).to_string()),
+        &[],
+    )
+    .await
+    .json();
+    let strip = |mut v: Value| {
+        v["generated_at"] = Value::Null;
+        v
+    };
+    assert_eq!(strip(stored), strip(direct));
+
+    // Unknown ids are JSON 404s.
+    let missing = fetch(&server, "0123456789abcdef0123456789abcdef").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["code"], "not_found");
+}
+
+#[tokio::test]
+async fn a_client_cannot_inject_a_report() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let forged = json!({
+        "schema_version": 1, "kind": "message", "score": 100, "grade": "A",
+        "checks": [], "generated_at": "2026-01-01T00:00:00Z",
+        "tool": {"name": "mxlens", "version": "0.1.0"}
+    });
+    for body in [
+        forged.clone(),
+        json!({ "message": MESSAGE, "report": forged }),
+        json!({ "message": MESSAGE, "score": 100 }),
+        json!({}),
+    ] {
+        let reply = request(
+            "POST",
+            &format!("{}/api/reports", server.url),
+            Some(&body.to_string()),
+            &[],
+        )
+        .await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+        assert!(reply.json()["code"].as_str().unwrap().starts_with("bad_"));
+    }
+}
+
+#[tokio::test]
+async fn redaction_happens_before_storing() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let (id, _) = create(
+        &server,
+        &json!({ "message": MESSAGE, "redact": true, "redact_network": true }),
+    )
+    .await;
+    let body = fetch(&server, &id).await.body;
+    for secret in [
+        "jane.buyer",
+        "192.0.2.99",
+        "mail.shop.test",
+        "mx.receiver.test",
+    ] {
+        assert!(!body.contains(secret), "{secret} stored: {body}");
+    }
+    assert!(body.contains("redacted@shop.test"), "{body}");
+}
+
+#[tokio::test]
+async fn domain_and_combined_reports_from_real_dns() {
+    let dns = TestDns::start_fixtures(&["shop.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+
+    let (id, _) = create(&server, &json!({ "domain": "SHOP.test" })).await;
+    let report = fetch(&server, &id).await.json();
+    assert_eq!(report["kind"], "domain");
+    assert_eq!(report["domain"]["name"], "shop.test");
+    assert!(report.get("message").is_none());
+    assert_eq!(report["domain"]["mx"].as_array().unwrap().len(), 2);
+
+    let (id, _) = create(
+        &server,
+        &json!({ "message": MESSAGE, "domain": "shop.test" }),
+    )
+    .await;
+    let report = fetch(&server, &id).await.json();
+    assert_eq!(report["kind"], "combined");
+    assert_eq!(report["message"]["from"]["domain"], "shop.test");
+    assert_eq!(report["message"]["sending_ip"], "192.0.2.99");
+    assert_eq!(report["domain"]["name"], "shop.test");
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"msg.from"), "{ids:?}");
+    assert!(ids.contains(&"mx.present"), "{ids:?}");
+    let score = report["score"].as_u64().unwrap();
+    assert!(score <= 100);
+
+    let bad = request(
+        "POST",
+        &format!("{}/api/reports", server.url),
+        Some(r#"{"domain":"shop.test","sending_ip":"not-an-ip"}"#),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (bad.status, bad.json()["code"].clone()),
+        (400, json!("bad_sending_ip"))
+    );
+}
+
+#[tokio::test]
+async fn delete_needs_the_right_token() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let (id, token) = create(&server, &json!({ "message": MESSAGE })).await;
+    let url = format!("{}/api/reports/{id}", server.url);
+
+    let none = request("DELETE", &url, None, &[]).await;
+    assert_eq!(
+        (none.status, none.json()["code"].clone()),
+        (401, json!("unauthorized"))
+    );
+    let wrong = request("DELETE", &url, None, &[("Authorization", "Bearer 00ff")]).await;
+    assert_eq!(
+        (wrong.status, wrong.json()["code"].clone()),
+        (403, json!("forbidden"))
+    );
+    assert_eq!(fetch(&server, &id).await.status, 200, "still there");
+
+    let bearer = format!("Bearer {token}");
+    let right = request("DELETE", &url, None, &[("Authorization", &bearer)]).await;
+    assert_eq!(right.status, 204, "{}", right.body);
+    assert_eq!(fetch(&server, &id).await.status, 404);
+    let again = request("DELETE", &url, None, &[("Authorization", &bearer)]).await;
+    assert_eq!(again.status, 404);
+}
+
+#[tokio::test]
+async fn expired_reports_are_gone() {
+    let server = TestServer::start(&["--retention-days", "0"]).await.unwrap();
+    let (id, token) = create(&server, &json!({ "message": MESSAGE })).await;
+    let reply = fetch(&server, &id).await;
+    assert_eq!(reply.status, 404, "{}", reply.body);
+    let bearer = format!("Bearer {token}");
+    let del = request(
+        "DELETE",
+        &format!("{}/api/reports/{id}", server.url),
+        None,
+        &[("Authorization", &bearer)],
+    )
+    .await;
+    assert_eq!(del.status, 404);
+}
+
+#[tokio::test]
+async fn oversize_input_is_a_json_413() {
+    let server = TestServer::start(&[]).await.unwrap();
+    // Under the body limit, over the 1 MiB input limit.
+    let big = format!("Subject: x\r\n\r\n{}", "a".repeat(1024 * 1024 + 10));
+    for path in ["/api/reports", "/api/analyze"] {
+        let reply = request(
+            "POST",
+            &format!("{}{path}", server.url),
+            Some(&json!({ "message": big }).to_string()),
+            &[],
+        )
+        .await;
+        assert_eq!(reply.status, 413, "{path}: {}", reply.body);
+        assert_eq!(reply.json()["code"], "too_large");
+    }
+
+    // Over the body limit itself, through `oneshot` (a raw socket races the
+    // server closing before it reads the rest).
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/m.db", dir.path().display());
+    let cli = <mxlens_backend::cli::Cli as clap::Parser>::try_parse_from([
+        "mxlens",
+        "serve",
+        "--database-url",
+        &db,
+    ])
+    .unwrap();
+    let mxlens_backend::cli::Command::Serve(args) = cli.command else {
+        unreachable!()
+    };
+    let app = mxlens_backend::app(mxlens_backend::cli::build_state(&args).await.unwrap());
+    let huge = vec![b'a'; 3 * 1024 * 1024];
+    for path in ["/api/reports", "/api/audits", "/api/analyze"] {
+        let response = app
+            .clone()
+            .oneshot(
+                axum::http::Request::post(path)
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(huge.clone()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413, "{path}");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["code"], "too_large", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn posts_are_rate_limited_per_client() {
+    let server = TestServer::start(&["--rate-limit-per-minute", "2"])
+        .await
+        .unwrap();
+    let url = format!("{}/api/analyze", server.url);
+    let body = json!({ "message": MESSAGE }).to_string();
+    for _ in 0..2 {
+        assert_eq!(request("POST", &url, Some(&body), &[]).await.status, 200);
+    }
+    let limited = request("POST", &url, Some(&body), &[]).await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert_eq!(limited.json()["code"], "rate_limited");
+    let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
+    // GETs are not limited.
+    assert_eq!(
+        request("GET", &format!("{}/healthz", server.url), None, &[])
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn security_headers_on_the_app_and_share_pages() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let (id, _) = create(&server, &json!({ "message": MESSAGE })).await;
+    for path in [
+        "/".to_string(),
+        format!("/r/{id}"),
+        format!("/api/reports/{id}"),
+    ] {
+        let reply = request("GET", &format!("{}{path}", server.url), None, &[]).await;
+        let csp = reply.header("content-security-policy").unwrap_or_default();
+        for part in [
+            "default-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "style-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(csp.contains(part), "{path}: {part} not in {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            reply.header("referrer-policy"),
+            Some("no-referrer"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn openapi_lists_every_route_and_every_route_exists() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let reply = request(
+        "GET",
+        &format!("{}/api/openapi.json", server.url),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    let doc = reply.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (method, path) in mxlens_backend::openapi::ROUTES {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+        // And the router really serves it (not the API's catch-all 404).
+        let concrete = path.replace("{id}", "0123456789abcdef0123456789abcdef");
+        let reply = request(
+            &method.to_ascii_uppercase(),
+            &format!("{}{concrete}", server.url),
+            Some("{}"),
+            &[],
+        )
+        .await;
+        assert!(
+            !reply.body.contains("no such API endpoint") && reply.status != 405,
+            "{method} {path}: {} {}",
+            reply.status,
+            reply.body
+        );
+    }
+}
+
+/// The `mxlens` binary, built on demand (a test cannot name another
+/// package's binary with `CARGO_BIN_EXE_*`).
+fn mxlens_binary() -> std::path::PathBuf {
+    let root = mxlens_tests::repo_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "-p", "mxlens-backend", "--bin", "mxlens"])
+        .current_dir(&root)
+        .status()
+        .expect("cargo build");
+    assert!(status.success());
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    target.join("debug").join("mxlens")
+}
+
+async fn start_child(bin: &std::path::Path, db: &str) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(bin)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            db,
+            "--dist",
+            "/nonexistent",
+            "--rate-limit-per-minute",
+            "0",
+        ])
+        .env("MXLENS_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn mxlens");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("mxlens started in time")
+        .unwrap()
+        .expect("a startup line");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("address in the startup line")
+        .trim_end_matches('/')
+        .to_string();
+    (child, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stored_reports_survive_kill_9() {
+    let bin = mxlens_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/durable.db", dir.path().display());
+    // Every id the server returned, with the subject it must carry.
+    let mut acknowledged: Vec<(String, String)> = Vec::new();
+    let mut verified = 0;
+    let started = Instant::now();
+    for cycle in 0..20 {
+        let (mut child, url) = start_child(&bin, &db).await;
+        // What the previous cycle acknowledged is intact (all of it is
+        // checked again at the end).
+        for (id, subject) in &acknowledged[verified..] {
+            let reply = request("GET", &format!("{url}/api/reports/{id}"), None, &[]).await;
+            assert_eq!(reply.status, 200, "cycle {cycle}: {id} lost");
+            assert_eq!(reply.json()["message"]["subject"], subject.as_str());
+        }
+        verified = acknowledged.len();
+        // Concurrent writers, killed mid-way.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let writers: Vec<_> = (0..8)
+            .map(|w| {
+                let url = url.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    for n in 0.. {
+                        let subject = format!("c{cycle}-w{w}-n{n}");
+                        let body = json!({
+                            "message": format!("From: a@shop.test\r\nSubject: {subject}\r\nDate: Tue, 1 Jul 2025 10:00:00 +0000\r\n\r\n")
+                        })
+                        .to_string();
+                        match try_request("POST", &format!("{url}/api/reports"), Some(&body), &[]).await {
+                            Ok(reply) if reply.status == 201 => {
+                                let id = reply.json()["id"].as_str().unwrap().to_string();
+                                let _ = tx.send((id, subject));
+                            }
+                            Ok(reply) => panic!("unexpected {}: {}", reply.status, reply.body),
+                            Err(_) => break, // the server died under us
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        tokio::time::sleep(Duration::from_millis(150 + 20 * (cycle % 5))).await;
+        child.start_kill().unwrap(); // SIGKILL
+        let _ = child.wait().await;
+        for w in writers {
+            w.await.unwrap();
+        }
+        let before = acknowledged.len();
+        while let Some(pair) = rx.recv().await {
+            acknowledged.push(pair);
+        }
+        assert!(acknowledged.len() > before, "cycle {cycle} wrote nothing");
+    }
+    // Final check after the last kill.
+    let (_child, url) = start_child(&bin, &db).await;
+    for (id, subject) in &acknowledged {
+        let reply = request("GET", &format!("{url}/api/reports/{id}"), None, &[]).await;
+        assert_eq!(reply.status, 200, "{id} lost");
+        assert_eq!(reply.json()["message"]["subject"], subject.as_str());
+    }
+    eprintln!(
+        "durability: {} reports over 20 kill -9 cycles in {:.1} s",
+        acknowledged.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[tokio::test]
+async fn csp_allows_trunks_inline_loader_by_hash_only() {
+    use tower::ServiceExt;
+    // Trunk 0.21 writes one inline module script into dist/index.html.
+    let loader = "\nimport init, * as bindings from '/frontend-0.js';\nconst wasm = await init({ module_or_path: '/frontend-0_bg.wasm' });\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        format!(
+            "<!doctype html><head><script type=\"module\">{loader}</script></head><body></body>"
+        ),
+    )
+    .unwrap();
+    let db = format!("sqlite://{}/m.db", dir.path().display());
+    let dist = dir.path().display().to_string();
+    let cli = <mxlens_backend::cli::Cli as clap::Parser>::try_parse_from([
+        "mxlens",
+        "serve",
+        "--database-url",
+        &db,
+        "--dist",
+        &dist,
+    ])
+    .unwrap();
+    let mxlens_backend::cli::Command::Serve(args) = cli.command else {
+        unreachable!()
+    };
+    let app = mxlens_backend::app(mxlens_backend::cli::build_state(&args).await.unwrap());
+    let want = mxlens_backend::security::inline_script_hashes(&format!(
+        "<script type=\"module\">{loader}</script>"
+    ));
+    assert_eq!(want.len(), 1);
+    for path in ["/", "/r/0123456789abcdef0123456789abcdef"] {
+        let response = app
+            .clone()
+            .oneshot(
+                axum::http::Request::get(path)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains(&format!(
+                "script-src 'self' 'wasm-unsafe-eval' '{}'",
+                want[0]
+            )),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_audits_are_capped() {
+    let dns = TestDns::start_fixtures(&["shop.test"]).await.unwrap();
+    dns.set_fault(
+        "",
+        mxlens_tests::dns::Fault::Delay(Duration::from_millis(1500)),
+    );
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns, "--max-concurrent-audits", "1"])
+        .await
+        .unwrap();
+    let url = format!("{}/api/audits", server.url);
+    let first = request("POST", &url, Some(r#"{"domain":"shop.test"}"#), &[]).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let second = request("POST", &url, Some(r#"{"domain":"shop.test"}"#), &[]).await;
+    assert_eq!(second.status, 503, "{}", second.body);
+    assert_eq!(second.json()["code"], "busy");
+    let stored = request(
+        "POST",
+        &format!("{}/api/reports", server.url),
+        Some(r#"{"domain":"shop.test"}"#),
+        &[],
+    )
+    .await;
+    assert_eq!(stored.status, 503, "{}", stored.body);
+    // Once the first audit is done, the slot is free again.
+    let id = first.json()["id"].as_str().unwrap().to_string();
+    let _ = request("GET", &format!("{url}/{id}/events"), None, &[]).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    dns.clear_faults();
+    let third = request("POST", &url, Some(r#"{"domain":"shop.test"}"#), &[]).await;
+    assert_eq!(third.status, 201, "{}", third.body);
+}
