@@ -25,6 +25,9 @@ scripts/build-frontend.sh
 step "tests inside the browser (wasm-bindgen-test, headless Chromium)"
 cargo test -p mxlens-frontend --target wasm32-unknown-unknown
 
+step "fuzz smoke (every cargo-fuzz target, ${FUZZ_SECONDS:-10}s each)"
+scripts/fuzz-smoke.sh
+
 step "doc tests"
 cargo test --workspace --doc
 

@@ -5,6 +5,7 @@ use mxlens_shared::report::{Check, Report};
 use yew::prelude::*;
 
 use crate::api::audits::{self, AuditUpdate, Subscription};
+use crate::api::reports::{self, ShareInput};
 use crate::components::check_list::CheckList;
 use crate::components::report_view::ReportView;
 
@@ -35,6 +36,27 @@ pub fn app() -> Html {
     let domain = use_state(String::new);
     let audit = use_state(AuditView::default);
     let subscription = use_mut_ref(|| None::<Subscription>);
+    // The raw input behind the current reports, for stored share links.
+    let analyzed_input = use_state(|| None::<String>);
+    let audited_domain = use_state(|| None::<String>);
+    // A stored link: /r/{id} renders the stored report.
+    let stored = use_state(|| None::<Result<Report, String>>);
+    {
+        let stored = stored.clone();
+        use_effect_with((), move |_| {
+            let path = web_sys::window()
+                .and_then(|w| w.location().pathname().ok())
+                .unwrap_or_default();
+            if let Some(id) = path
+                .strip_prefix("/r/")
+                .map(|s| s.trim_end_matches('/').to_string())
+            {
+                wasm_bindgen_futures::spawn_local(async move {
+                    stored.set(Some(reports::get(&id).await.map_err(|e| e.message)));
+                });
+            }
+        });
+    }
 
     let on_message_input = {
         let message = message.clone();
@@ -46,9 +68,11 @@ pub fn app() -> Html {
     let on_analyze = {
         let message = message.clone();
         let message_report = message_report.clone();
+        let analyzed_input = analyzed_input.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let result = analyze_message(message.as_bytes(), &now_iso()).map_err(|e| e.to_string());
+            analyzed_input.set(Some((*message).clone()));
             message_report.set(Some(result));
         })
     };
@@ -70,9 +94,11 @@ pub fn app() -> Html {
         let domain = domain.clone();
         let audit = audit.clone();
         let subscription = subscription.clone();
+        let audited_domain = audited_domain.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let name = (*domain).trim().to_string();
+            audited_domain.set(Some(name.clone()));
             let audit = audit.clone();
             let subscription = subscription.clone();
             audit.set(AuditView::Running {
@@ -116,6 +142,18 @@ pub fn app() -> Html {
                 <h1>{"mxlens"}</h1>
                 <p class="tagline">{"Will my mail reach the inbox, and if not, why?"}</p>
             </header>
+            {
+                match &*stored {
+                    None => html! {},
+                    Some(Ok(r)) => html! {
+                        <>
+                            <p class="stored-note">{ format!("Stored report, made {} by mxlens {}.", r.generated_at, r.tool.version) }</p>
+                            <ReportView report={r.clone()} />
+                        </>
+                    },
+                    Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
+                }
+            }
             <div class="entry-points">
                 <section class="card">
                     <h2 id="msg-heading">{"Check a message"}</h2>
@@ -145,7 +183,9 @@ pub fn app() -> Html {
                 match &*message_report {
                     None => html! {},
                     Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
-                    Some(Ok(r)) => html! { <ReportView report={r.clone()} /> },
+                    Some(Ok(r)) => html! {
+                        <ReportView report={r.clone()} share={analyzed_input.as_ref().map(|m| ShareInput { message: Some(m.clone()), ..Default::default() })} />
+                    },
                 }
             }
             {
@@ -157,7 +197,9 @@ pub fn app() -> Html {
                             <CheckList checks={checks.clone()} />
                         </section>
                     },
-                    AuditView::Done(r) => html! { <ReportView report={(**r).clone()} /> },
+                    AuditView::Done(r) => html! {
+                        <ReportView report={(**r).clone()} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), ..Default::default() })} />
+                    },
                     AuditView::Failed(e) => html! { <p class="error" role="alert">{ e }</p> },
                 }
             }

@@ -2,6 +2,7 @@
 //! error type is `Clone + PartialEq` so components can hold it in state.
 
 pub mod audits;
+pub mod reports;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -2,3 +2,4 @@
 
 pub mod check_list;
 pub mod report_view;
+pub mod share;

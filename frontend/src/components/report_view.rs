@@ -5,12 +5,17 @@ use mxlens_shared::report::{Report, Status};
 use yew::prelude::*;
 
 use super::check_list::CheckList;
+use super::share::ShareButton;
+use crate::api::reports::ShareInput;
 
 /// Props for [`ReportView`].
 #[derive(Properties, PartialEq)]
 pub struct ReportViewProps {
     /// The report.
     pub report: Report,
+    /// The raw input, for the Share button; `None` for a stored report.
+    #[prop_or_default]
+    pub share: Option<ShareInput>,
 }
 
 /// The report view.
@@ -35,6 +40,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     <p class="score">{ format!("Score {}/100", r.score) }</p>
                     <p class="verdict">{ verdict }</p>
                 </div>
+                <ShareButton input={props.share.clone()} />
             </div>
             if let Some(m) = &r.message {
                 <dl class="facts">
@@ -61,9 +67,43 @@ pub fn report_view(props: &ReportViewProps) -> Html {
             }
             <h3>{"Checks"}</h3>
             <CheckList checks={r.checks.clone()} />
+            if !r.checklists.bulk_sender.is_empty() || !r.checklists.can_spam.is_empty() {
+                <h3>{"Bulk-sender requirements (Gmail, Yahoo, Microsoft)"}</h3>
+                { checklist_table(&r.checklists.bulk_sender) }
+                <h3>{"CAN-SPAM"}</h3>
+                { checklist_table(&r.checklists.can_spam) }
+            }
             <footer class="report-footer">
                 { format!("mxlens {} · schema {} · generated {}", r.tool.version, r.schema_version, r.generated_at) }
             </footer>
         </section>
+    }
+}
+
+fn checklist_table(items: &[mxlens_shared::report::ChecklistItem]) -> Html {
+    use mxlens_shared::report::ChecklistStatus;
+    html! {
+        <table class="checklist">
+            <thead><tr><th>{"Requirement"}</th><th>{"Status"}</th><th>{"Why"}</th></tr></thead>
+            <tbody>
+            { for items.iter().map(|i| {
+                let (icon, word, class) = match i.status {
+                    ChecklistStatus::Pass => ("✔", "pass", "s-pass"),
+                    ChecklistStatus::Fail => ("✘", "fail", "s-fail"),
+                    ChecklistStatus::Manual => ("?", "manual", "s-info"),
+                    ChecklistStatus::NeedsBody => ("–", "needs body", "s-not_tested"),
+                    ChecklistStatus::NeedsBackend => ("–", "needs domain audit", "s-not_tested"),
+                    ChecklistStatus::NotApplicable => ("–", "n/a", "s-not_applicable"),
+                };
+                html! {
+                    <tr data-item-id={i.id.clone()}>
+                        <td>{ &i.title }</td>
+                        <td class={classes!("badge", class)}><span aria-hidden="true">{icon}</span>{" "}{word}</td>
+                        <td>{ &i.detail }</td>
+                    </tr>
+                }
+            }) }
+            </tbody>
+        </table>
     }
 }

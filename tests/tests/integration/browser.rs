@@ -21,3 +21,12 @@ async fn first_slice_headers_and_domain() {
         "the audit did not reach the test DNS server"
     );
 }
+
+/// Share a header report as a stored link, reopen it in a fresh browser
+/// context; a hostile paste never runs as HTML (CSP and Yew's escaping).
+#[tokio::test]
+async fn stored_link_round_trip_and_hostile_paste() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let out = run_script("share.mjs", &server.url, &[]).await.unwrap();
+    assert!(out.contains("share: stored link"), "{out}");
+}

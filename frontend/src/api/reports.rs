@@ -1,0 +1,63 @@
+//! `/api/reports`: stored share links. The server recomputes the report
+//! from the raw input; the client never uploads a report.
+
+use mxlens_shared::report::Report;
+use serde::{Deserialize, Serialize};
+
+use super::{post_json, ApiError};
+
+/// What a stored link is made from: the raw input, never a report.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ShareInput {
+    /// The pasted headers or message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The audited domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Replace local parts of addresses before storing.
+    pub redact: bool,
+    /// Also replace IPs and host names.
+    pub redact_network: bool,
+}
+
+/// The created link.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Created {
+    /// Report id.
+    pub id: String,
+    /// `/r/{id}`.
+    pub url: String,
+    /// Token that deletes the report.
+    pub delete_token: String,
+}
+
+/// Creates a stored link.
+pub async fn create(input: &ShareInput) -> Result<Created, ApiError> {
+    post_json("/api/reports", input).await
+}
+
+/// Fetches a stored report.
+pub async fn get(id: &str) -> Result<Report, ApiError> {
+    let response = gloo_net::http::Request::get(&format!("/api/reports/{id}"))
+        .send()
+        .await
+        .map_err(|e| ApiError {
+            status: 0,
+            message: format!("the mxlens server could not be reached ({e})"),
+        })?;
+    match response.status() {
+        200 => response.json::<Report>().await.map_err(|e| ApiError {
+            status: 200,
+            message: format!("the stored report could not be read: {e}"),
+        }),
+        404 => Err(ApiError {
+            status: 404,
+            message: "No report with this link: it may have expired (links are kept for 30 days) or been deleted.".into(),
+        }),
+        status => Err(ApiError {
+            status,
+            message: format!("the server answered HTTP {status}"),
+        }),
+    }
+}
