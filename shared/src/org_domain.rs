@@ -1,18 +1,23 @@
 //! Organizational domains through the Public Suffix List (RFC 7489 §3.2),
 //! shared by DMARC discovery and alignment.
 //!
-//! The list is embedded as plain text (`shared/data/public_suffix_list.dat`,
-//! one rule per line) and turned into a sorted table of trie nodes on first
-//! use. This replaced the `psl` crate, whose list compiles to ~1 MB of match
-//! code in the browser bundle; `shared/tests/psl_compat.rs` checks that the
-//! answers are identical, including psl's handling of wildcards (`*.ck`),
+//! The list is embedded as a compact trie in text form
+//! (`shared/data/public_suffix_list.dat`, about 90 KB) and indexed on first
+//! use. This replaced the `psl` crate, whose list compiles to ~900 KB of
+//! match code in the browser bundle; `shared/tests/psl_compat.rs` checks that
+//! the answers are identical, including psl's handling of wildcards (`*.ck`),
 //! exceptions (`!www.ck`), private-section rules and IDN suffixes in both
 //! U-label and A-label form.
 
 use std::sync::OnceLock;
 
-/// The rules, generated from the list the `psl` crate was built from.
-const RULES: &str = include_str!("../data/public_suffix_list.dat");
+/// The rules as a trie, generated from the list the `psl` crate was built
+/// from. After the `//` header lines: top-level nodes one per line; a node is
+/// its label, then marks, then optionally its children as
+/// `(child,child,...)`. Marks: `!` the node is an exception rule (`!www.ck`);
+/// `~` the node is no rule itself (otherwise it is); `*` every child label is
+/// a rule (`*.ck`).
+const TRIE: &str = include_str!("../data/public_suffix_list.dat");
 
 /// The node itself is a rule (`co.uk`).
 const RULE: u8 = 1;
@@ -20,51 +25,96 @@ const RULE: u8 = 1;
 const WILDCARD: u8 = 2;
 /// The node is an exception (`!www.ck`): its parent is the suffix.
 const EXCEPTION: u8 = 4;
+/// The parent of top-level nodes.
+const ROOT: u32 = u32::MAX;
 
-/// Every suffix of every rule (at a label boundary) with its flags, sorted by
-/// name: a trie whose nodes are found by binary search.
-fn nodes() -> &'static [(&'static str, u8)] {
-    static NODES: OnceLock<Vec<(&'static str, u8)>> = OnceLock::new();
-    NODES.get_or_init(|| {
-        let mut nodes: Vec<(&'static str, u8)> = Vec::with_capacity(32 * 1024);
-        for line in RULES.lines() {
-            if line.is_empty() || line.starts_with("//") {
-                continue;
-            }
-            let (name, flag) = if let Some(name) = line.strip_prefix('!') {
-                (name, EXCEPTION)
-            } else if let Some(name) = line.strip_prefix("*.") {
-                (name, WILDCARD)
-            } else {
-                (line, RULE)
-            };
-            nodes.push((name, flag));
-            // The parents are trie nodes too, even when they are no rule.
-            let mut rest = name;
-            while let Some(dot) = rest.find('.') {
-                rest = &rest[dot + 1..];
-                nodes.push((rest, 0));
-            }
-        }
-        nodes.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        nodes.dedup_by(|later, kept| {
-            if later.0 == kept.0 {
-                kept.1 |= later.1;
-                true
-            } else {
-                false
-            }
-        });
-        nodes
-    })
+/// One trie node: its parent's index (or [`ROOT`]), its label and flags.
+type Node = (u32, &'static str, u8);
+
+/// The trie nodes in file order, and their indices sorted by
+/// (parent, label) so that a child is found by binary search.
+struct Trie {
+    nodes: Vec<Node>,
+    by_parent_and_label: Vec<u32>,
 }
 
-fn node_flags(name: &[u8]) -> Option<u8> {
-    let nodes = nodes();
-    nodes
-        .binary_search_by(|(node, _)| node.as_bytes().cmp(name))
-        .ok()
-        .map(|i| nodes[i].1)
+impl Trie {
+    fn parse(text: &'static str) -> Trie {
+        // Skip the `//` header lines.
+        let mut body_start = 0;
+        while text[body_start..].starts_with("//") {
+            body_start = text[body_start..]
+                .find('\n')
+                .map_or(text.len(), |n| body_start + n + 1);
+        }
+        let bytes = text.as_bytes();
+        let mut nodes: Vec<Node> = Vec::with_capacity(16 * 1024);
+        let mut parents: Vec<u32> = Vec::new();
+        let mut i = body_start;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' | b',' => {
+                    i += 1;
+                    continue;
+                }
+                b')' => {
+                    parents.pop();
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let start = i;
+            while i < bytes.len() && !b"~*!(),\n".contains(&bytes[i]) {
+                i += 1;
+            }
+            // The delimiters are ASCII, so these are char boundaries.
+            let label = &text[start..i];
+            let mut flags = RULE;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'~' => flags &= !RULE,
+                    b'*' => flags |= WILDCARD,
+                    b'!' => flags = EXCEPTION,
+                    _ => break,
+                }
+                i += 1;
+            }
+            let id = nodes.len() as u32;
+            nodes.push((parents.last().copied().unwrap_or(ROOT), label, flags));
+            if bytes.get(i) == Some(&b'(') {
+                parents.push(id);
+                i += 1;
+            }
+        }
+        let mut by_parent_and_label: Vec<u32> = (0..nodes.len() as u32).collect();
+        by_parent_and_label.sort_unstable_by(|&a, &b| {
+            let (a, b) = (nodes[a as usize], nodes[b as usize]);
+            (a.0, a.1).cmp(&(b.0, b.1))
+        });
+        Trie {
+            nodes,
+            by_parent_and_label,
+        }
+    }
+
+    /// The child of `parent` labelled `label`: its index and flags.
+    fn child(&self, parent: u32, label: &[u8]) -> Option<(u32, u8)> {
+        let k = self
+            .by_parent_and_label
+            .binary_search_by(|&id| {
+                let (node_parent, node_label, _) = self.nodes[id as usize];
+                (node_parent, node_label.as_bytes()).cmp(&(parent, label))
+            })
+            .ok()?;
+        let id = self.by_parent_and_label[k];
+        Some((id, self.nodes[id as usize].2))
+    }
+}
+
+fn trie() -> &'static Trie {
+    static TABLE: OnceLock<Trie> = OnceLock::new();
+    TABLE.get_or_init(|| Trie::parse(TRIE))
 }
 
 /// Length in bytes of the public suffix at the end of `name` (0 for none).
@@ -74,26 +124,25 @@ fn node_flags(name: &[u8]) -> Option<u8> {
 /// that is no rule keeps the suffix found so far, an exception ends the walk
 /// at its parent, and a wildcard matches only labels with no explicit node.
 fn suffix_len(name: &[u8]) -> usize {
+    let trie = trie();
     let mut labels = name.rsplit(|&b| b == b'.');
     let Some(top) = labels.next() else {
         return 0;
     };
     let mut len = top.len();
-    let Some(mut flags) = node_flags(top) else {
+    let Some((mut node, mut flags)) = trie.child(ROOT, top) else {
         return len;
     };
     let mut node_len = top.len();
     for label in labels {
         let child_len = node_len + 1 + label.len();
-        let child = &name[name.len() - child_len..];
-        match node_flags(child) {
-            Some(child_flags) if child_flags & EXCEPTION != 0 => return node_len,
-            Some(child_flags) => {
+        match trie.child(node, label) {
+            Some((_, child_flags)) if child_flags & EXCEPTION != 0 => return node_len,
+            Some((child, child_flags)) => {
                 if child_flags & RULE != 0 {
                     len = child_len;
                 }
-                node_len = child_len;
-                flags = child_flags;
+                (node, flags, node_len) = (child, child_flags, child_len);
             }
             None if flags & WILDCARD != 0 => return child_len,
             None => return len,

@@ -19,11 +19,67 @@ fn psl_is_public_suffix(name: &str) -> bool {
     psl::suffix_str(&lower) == Some(lower.as_str())
 }
 
-/// The rules of the committed table (with `!`/`*.` markers).
-fn rules() -> Vec<&'static str> {
-    DATA.lines()
-        .filter(|l| !l.is_empty() && !l.starts_with("//"))
-        .collect()
+/// The rules of the committed trie (with `!`/`*.` markers), decoded by an
+/// independent recursive reader of the format documented in org_domain.rs.
+fn rules() -> Vec<String> {
+    fn read(bytes: &[u8], i: &mut usize, suffix: &str, out: &mut Vec<String>) {
+        loop {
+            let start = *i;
+            while *i < bytes.len() && !b"~*!(),\n".contains(&bytes[*i]) {
+                *i += 1;
+            }
+            let label = std::str::from_utf8(&bytes[start..*i]).unwrap();
+            let name = if suffix.is_empty() {
+                label.to_string()
+            } else {
+                format!("{label}.{suffix}")
+            };
+            let (mut rule, mut wildcard) = (true, false);
+            while *i < bytes.len() && b"~*!".contains(&bytes[*i]) {
+                match bytes[*i] {
+                    b'~' => rule = false,
+                    b'*' => wildcard = true,
+                    _ => {
+                        rule = false;
+                        out.push(format!("!{name}"));
+                    }
+                }
+                *i += 1;
+            }
+            if rule {
+                out.push(name.clone());
+            }
+            if wildcard {
+                out.push(format!("*.{name}"));
+            }
+            if bytes.get(*i) == Some(&b'(') {
+                *i += 1;
+                read(bytes, i, &name, out);
+                assert_eq!(bytes[*i], b')');
+                *i += 1;
+            }
+            match bytes.get(*i) {
+                Some(b',') if !suffix.is_empty() => *i += 1,
+                Some(b'\n') if suffix.is_empty() => {
+                    *i += 1;
+                    if *i == bytes.len() {
+                        return;
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+    let body: String = DATA
+        .lines()
+        .filter(|l| !l.starts_with("//"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    read(body.as_bytes(), &mut i, "", &mut out);
+    assert_eq!(i, body.len(), "trailing bytes in the table");
+    out
 }
 
 /// A small deterministic PRNG (xorshift) so the test needs no `rand`.
@@ -61,6 +117,7 @@ fn candidate_names() -> Vec<String> {
     ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for rule in &rules {
+        let rule = rule.as_str();
         let base = rule.trim_start_matches('!').trim_start_matches("*.");
         let labels: Vec<&str> = base.split('.').collect();
         for i in 0..labels.len() {
@@ -173,8 +230,20 @@ fn table_covers_wildcards_exceptions_private_and_idn() {
         "中国",
         "xn--fiqs8s",
     ] {
-        assert!(rules.contains(&wanted), "{wanted} missing from the table");
+        assert!(
+            rules.iter().any(|r| r == wanted),
+            "{wanted} missing from the table"
+        );
     }
+    // The header states how many rules the generator wrote.
+    let stated: usize = DATA
+        .lines()
+        .find_map(|l| l.strip_prefix("// Source: "))
+        .and_then(|l| l.rsplit(", ").next())
+        .and_then(|l| l.strip_suffix(" rules."))
+        .and_then(|n| n.parse().ok())
+        .expect("rule count in the header");
+    assert_eq!(rules.len(), stated);
     assert!(rules.len() > 10_000);
 }
 
@@ -213,11 +282,66 @@ fn regenerate_table() {
     }
     rules.sort();
     rules.dedup();
+    // Build the trie: label -> (is rule, has wildcard, is exception, children).
+    #[derive(Default)]
+    struct Node {
+        rule: bool,
+        wildcard: bool,
+        exception: bool,
+        children: std::collections::BTreeMap<String, Node>,
+    }
+    let mut root = Node::default();
+    for rule in &rules {
+        let (name, kind) = if let Some(name) = rule.strip_prefix('!') {
+            (name, '!')
+        } else if let Some(name) = rule.strip_prefix("*.") {
+            (name, '*')
+        } else {
+            (rule.as_str(), '+')
+        };
+        let mut node = &mut root;
+        for label in name.rsplit('.') {
+            node = node.children.entry(label.to_string()).or_default();
+        }
+        match kind {
+            '!' => node.exception = true,
+            '*' => node.wildcard = true,
+            _ => node.rule = true,
+        }
+    }
+    fn write(
+        children: &std::collections::BTreeMap<String, Node>,
+        separator: &str,
+        out: &mut String,
+    ) {
+        for (k, (label, node)) in children.iter().enumerate() {
+            if k > 0 {
+                out.push_str(separator);
+            }
+            out.push_str(label);
+            if node.exception {
+                assert!(!node.rule && !node.wildcard && node.children.is_empty());
+                out.push('!');
+            } else {
+                if !node.rule {
+                    out.push('~');
+                }
+                if node.wildcard {
+                    out.push('*');
+                }
+            }
+            if !node.children.is_empty() {
+                out.push('(');
+                write(&node.children, ",", out);
+                out.push(')');
+            }
+        }
+    }
     let mut out = String::from(
         "// Public Suffix List rules (https://publicsuffix.org/list/), Mozilla Public\n\
          // License 2.0. Generated by shared/tests/psl_compat.rs (regenerate_table)\n\
          // from the data/rules.txt of the psl crate, plus the A-label form of\n\
-         // each IDN rule. One rule per line, `*.` wildcard, `!` exception.\n",
+         // each IDN rule. Trie format: see shared/src/org_domain.rs.\n",
     );
     let source = std::path::Path::new(&path)
         .ancestors()
@@ -228,10 +352,8 @@ fn regenerate_table() {
         "// Source: {source} data/rules.txt, {} rules.\n",
         rules.len()
     ));
-    for r in &rules {
-        out.push_str(r);
-        out.push('\n');
-    }
+    write(&root.children, "\n", &mut out);
+    out.push('\n');
     let target = concat!(env!("CARGO_MANIFEST_DIR"), "/data/public_suffix_list.dat");
     std::fs::write(target, out).expect("write table");
 }
