@@ -372,12 +372,47 @@ fn spamassassin_meaning(rule: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Parses a decimal score such as `7.2`, `-0.1` or `16`. Our own parser,
+/// not `str::parse::<f64>`: the standard one pulls ~17 KiB of tables into
+/// the WASM bundle. Exact for up to 15 significant digits (integer mantissa
+/// divided by a power of ten is correctly rounded), which covers every
+/// score a filter writes.
 fn parse_number(s: &str) -> Option<f64> {
-    s.trim()
-        .trim_end_matches([',', ';'])
-        .parse::<f64>()
-        .ok()
-        .filter(|f| f.is_finite())
+    let t = s.trim().trim_end_matches([',', ';']);
+    let (negative, digits) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
+    if (int_part.is_empty() && frac_part.is_empty())
+        || !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+        || int_part.len() + frac_part.len() > 15
+    {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    for b in int_part.bytes().chain(frac_part.bytes()) {
+        mantissa = mantissa * 10 + i64::from(b - b'0');
+    }
+    let scale = 10i64.pow(frac_part.len() as u32);
+    let value = mantissa as f64 / scale as f64;
+    Some(if negative { -value } else { value })
+}
+
+/// Formats a score with at most two decimals, without the standard float
+/// formatter (see [`parse_number`]): `7.2`, `-0.1`, `16`.
+fn fmt_score(value: f64) -> String {
+    let hundredths = (value * 100.0).round() as i64;
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let abs = hundredths.unsigned_abs();
+    let (int, frac) = (abs / 100, abs % 100);
+    match frac {
+        0 => format!("{sign}{int}"),
+        f if f % 10 == 0 => format!("{sign}{int}.{}", f / 10),
+        f => format!("{sign}{int}.{f:02}"),
+    }
 }
 
 /// Decodes SpamAssassin's headers. `status` is X-Spam-Status, e.g.
@@ -500,14 +535,22 @@ pub fn decode_spamassassin(
     }
     let summary = match (verdict, total, required) {
         (SpamDecision::Spam, Some(s), Some(r)) => {
-            format!("SpamAssassin: spam, score {s} (threshold {r})")
+            format!(
+                "SpamAssassin: spam, score {} (threshold {})",
+                fmt_score(s),
+                fmt_score(r)
+            )
         }
         (SpamDecision::NotSpam, Some(s), Some(r)) => {
-            format!("SpamAssassin: not spam, score {s} (threshold {r})")
+            format!(
+                "SpamAssassin: not spam, score {} (threshold {})",
+                fmt_score(s),
+                fmt_score(r)
+            )
         }
         (SpamDecision::Spam, _, _) => "SpamAssassin: spam".to_string(),
         (SpamDecision::NotSpam, _, _) => "SpamAssassin: not spam".to_string(),
-        (_, Some(s), _) => format!("SpamAssassin: score {s}"),
+        (_, Some(s), _) => format!("SpamAssassin: score {}", fmt_score(s)),
         _ => "SpamAssassin headers present, no verdict".to_string(),
     };
     Some(SpamVerdict {
@@ -705,8 +748,12 @@ pub fn decode_rspamd(
         SpamDecision::Unknown => "no verdict",
     };
     let summary = match (total, required) {
-        (Some(s), Some(r)) => format!("rspamd: {verdict_word}, score {s} (threshold {r})"),
-        (Some(s), None) => format!("rspamd: {verdict_word}, score {s}"),
+        (Some(s), Some(r)) => format!(
+            "rspamd: {verdict_word}, score {} (threshold {})",
+            fmt_score(s),
+            fmt_score(r)
+        ),
+        (Some(s), None) => format!("rspamd: {verdict_word}, score {}", fmt_score(s)),
         _ => format!("rspamd: {verdict_word}"),
     };
     Some(SpamVerdict {
