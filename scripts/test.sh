@@ -31,5 +31,9 @@ scripts/fuzz-smoke.sh
 step "doc tests"
 cargo test --workspace --doc
 
+step "conformance suites (pass counts)"
+cargo test -q -p mxlens-shared --test openspf --test mox --test mox_spf --test received_vectors --test authres_vectors -- --nocapture 2>&1 \
+  | grep -E "suite: |vectors: " | sort -u
+
 step "all Rust tests (unit, conformance, integration with real peers, browser flows)"
 cargo nextest run --workspace --no-fail-fast --failure-output final

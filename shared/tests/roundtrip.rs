@@ -1,6 +1,7 @@
 //! Property tests: `Display` then parse gives back the same model with no
 //! error-level diagnostic, for DMARC, DKIM key, MTA-STS TXT and policy,
-//! TLS-RPT and BIMI records; and every parser is total on arbitrary input.
+//! TLS-RPT, BIMI and TLSA records; and every parser is total on arbitrary
+//! input. (SPF's round trip lives beside its parser.)
 
 use base64::Engine;
 use mxlens_shared::bimi::{self, AvatarPreference, BimiRecord};
@@ -246,6 +247,24 @@ proptest! {
         let parsed = bimi::parse_bimi(&text);
         prop_assert!(!parsed.has_errors(), "{}: {:?}", text, parsed.diagnostics);
         prop_assert_eq!(parsed.record, record, "{}", text);
+    }
+
+    #[test]
+    fn tlsa_round_trips(
+        usage in 0u8..=3,
+        selector in 0u8..=1,
+        matching in 0u8..=2,
+        seed in vec(any::<u8>(), 64),
+    ) {
+        use mxlens_shared::dns::TlsaRecord;
+        use mxlens_shared::tlsa::{self, TlsaText};
+        // The association data has the length its matching type implies.
+        let len = match matching { 1 => 32, 2 => 64, _ => 48 };
+        let record = TlsaRecord { usage, selector, matching, data: seed[..len.min(seed.len())].to_vec() };
+        let text = TlsaText(record.clone()).to_string();
+        let parsed = tlsa::parse_tlsa(&text);
+        prop_assert!(!has_errors(&parsed.diagnostics), "{}: {:?}", text, parsed.diagnostics);
+        prop_assert_eq!(parsed.record, Some(record), "{}", text);
     }
 
     #[test]
