@@ -36,7 +36,7 @@ fn mox_vectors() {
     for (kind, list) in cases {
         let list = list.as_array().expect("case list");
         if kind.starts_with("spf") {
-            // SPF vectors: wired by the integrator once spf:: lands
+            // SPF vectors run through the SPF parser in tests/mox_spf.rs.
             spf_skipped += list.len() as u32;
             continue;
         }
