@@ -2,7 +2,6 @@
 //! `main` so tests drive it with `oneshot` or a real listener.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
@@ -20,9 +19,6 @@ use tower_http::trace::TraceLayer;
 use crate::audit::{run_audit_with, AuditRequest};
 use crate::error::AppError;
 use crate::AppState;
-
-/// Whole-audit deadline.
-pub const AUDIT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Builds the router: `/api/*`, `/healthz`, and the frontend for every other path.
 pub fn app(state: AppState) -> Router {

@@ -145,21 +145,6 @@ const GROUPS: &[(&str, &str)] = &[
     ("dane", "dane.tlsa"),
 ];
 
-/// Runs an audit with default settings and `deadline`.
-pub async fn run_audit<L: DnsLookup>(
-    lookup: &L,
-    request: &AuditRequest,
-    deadline: Duration,
-    generated_at: String,
-    emit: impl FnMut(AuditEvent),
-) -> Report {
-    let config = AuditConfig {
-        deadline,
-        ..AuditConfig::default()
-    };
-    run_audit_with(lookup, request, &config, generated_at, emit).await
-}
-
 /// Runs an audit, calling `emit` for each event as it happens, and returns
 /// the report. Every independent lookup runs concurrently: the dependency
 /// depth, not the number of queries, sets the wall time. Dependent groups

@@ -319,7 +319,6 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         store,
         lookup: Arc::new(lookup),
         audits: Arc::default(),
-        policy: Arc::new(args.targets.policy()),
         audit_config: Arc::new(args.audit.config(&args.targets, true)?),
         dist_dir: args.dist.clone(),
         limits: Arc::new(crate::ratelimit::Limits::new(

@@ -44,8 +44,6 @@ pub struct AppState {
     pub lookup: Arc<resolver::HickoryLookup>,
     /// Running and finished audits.
     pub audits: Arc<audit::AuditRegistry>,
-    /// Outbound connection policy (SSRF guard, connect-to overrides).
-    pub policy: Arc<ssrf::ConnectPolicy>,
     /// Audit settings (deadline, blocklists).
     pub audit_config: Arc<audit::AuditConfig>,
     /// The built frontend (Trunk's `dist/`).
