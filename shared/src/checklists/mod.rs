@@ -99,6 +99,12 @@ impl ChecklistInputs {
                 body.push('\n');
             }
         }
+        if msg.text_body_count() == 0 {
+            // An HTML-only message: mail-parser renders the HTML part as text.
+            if let Some(text) = msg.body_text(0) {
+                body.push_str(&text);
+            }
+        }
         // No header block at all means mail-parser took the whole paste as a
         // body: that is not a message body (e.g. a bare SMTP line).
         let has_body = !body.trim().is_empty() && !msg.headers().is_empty();

@@ -236,9 +236,6 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         .map(|h| h.tls)
         .collect();
     inputs.has_body = parsed.has_body;
-    if inputs.body_text.is_none() {
-        inputs.body_text = parsed.body_text();
-    }
     let checklists = crate::checklists::build(&inputs);
 
     checks.sort_by_cached_key(|c| catalog_position(&c.id));
