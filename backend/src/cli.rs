@@ -362,15 +362,28 @@ async fn serve(args: ServeArgs) -> ExitCode {
     }
 }
 
+/// Writes to stdout; a reader that went away (`mxlens … | head`) is not an
+/// error worth a panic, so a broken pipe ends the output quietly.
+fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("mxlens: cannot write the report: {e}");
+        }
+    }
+}
+
 fn print_report(report: &Report, json: bool) -> ExitCode {
-    if json {
+    let text = if json {
         match serde_json::to_string_pretty(report) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => text + "\n",
             Err(e) => return usage_error(e),
         }
     } else {
-        print!("{}", render_text(report));
-    }
+        render_text(report)
+    };
+    write_stdout(&text);
     if report.has_failures() {
         ExitCode::from(1)
     } else {

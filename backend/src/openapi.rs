@@ -213,6 +213,7 @@ fn report_schema() -> Value {
             "tool": {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": "string"}}},
             "score": {"type": "integer", "minimum": 0, "maximum": 100},
             "grade": {"enum": ["A", "B", "C", "D", "E", "F"]},
+            "coverage": {"type": "integer", "minimum": 0, "maximum": 100, "description": "Share of the scored checks, by weight, that reached a verdict"},
             "checks": {"type": "array", "items": {"type": "object", "required": ["id", "status", "title", "detail"], "properties": {
                 "id": {"type": "string"},
                 "status": {"enum": ["pass", "warn", "fail", "info", "not_applicable", "not_tested", "error"]},

@@ -39,6 +39,14 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 <div>
                     <p class="score">{ format!("Score {}/100", r.score) }</p>
                     <p class="verdict">{ verdict }</p>
+                    if r.coverage < 100 {
+                        <p class="coverage">{ format!(
+                            "Only {}% could be checked: {} not tested, {} errors. Unknowns cost half their weight; they never count as passes.",
+                            r.coverage,
+                            count(Status::NotTested),
+                            count(Status::Error)
+                        ) }</p>
+                    }
                 </div>
                 <ShareButton input={props.share.clone()} />
             </div>

@@ -230,6 +230,12 @@ pub struct Report {
     pub score: u8,
     /// A to F.
     pub grade: Grade,
+    /// How much of what was asked could actually be determined: the share,
+    /// 0 to 100 by catalogue weight, of the scored checks (pass, warn, fail,
+    /// error, not_tested) that ended with a verdict (pass, warn or fail).
+    /// 100 when there is nothing to score. See [`coverage`].
+    #[serde(default = "full_coverage")]
+    pub coverage: u8,
     /// Every check, in catalogue order.
     pub checks: Vec<Check>,
     /// The message section (kinds `message` and `combined`).
@@ -253,6 +259,7 @@ impl Report {
             tool: Tool::default(),
             score: 0,
             grade: Grade::F,
+            coverage: 100,
             checks,
             message: None,
             domain: None,
@@ -266,6 +273,7 @@ impl Report {
     pub fn rescore(&mut self) {
         self.score = score(&self.checks);
         self.grade = grade(self.score);
+        self.coverage = coverage(&self.checks);
     }
 
     /// True when any check failed (CLI exit code 1).
@@ -279,20 +287,50 @@ impl Report {
     }
 }
 
+fn full_coverage() -> u8 {
+    100
+}
+
+fn weight_of(check: &Check) -> u32 {
+    catalog::lookup(&check.id).map_or(5, |e| u32::from(e.weight))
+}
+
 /// Score: start at 100 and subtract each check's catalogue weight for a fail,
-/// half of it for a warn. `error`, `not_tested`, `not_applicable` and `info`
-/// never add points; they do not count as passes either.
+/// half of it (rounded up) for a warn, an `error` or a `not_tested`. An
+/// unknown is not a pass: a check that could not run costs what a doubtful
+/// one does, so a report full of errors cannot score well. `info` and
+/// `not_applicable` cost nothing.
 pub fn score(checks: &[Check]) -> u8 {
     let mut penalty: u32 = 0;
     for check in checks {
-        let weight = catalog::lookup(&check.id).map_or(5, |e| u32::from(e.weight));
+        let weight = weight_of(check);
         penalty += match check.status {
             Status::Fail => weight,
-            Status::Warn => weight.div_ceil(2),
+            Status::Warn | Status::Error | Status::NotTested => weight.div_ceil(2),
             _ => 0,
         };
     }
     100u32.saturating_sub(penalty) as u8
+}
+
+/// The share, 0 to 100 by catalogue weight, of the scored checks that ended
+/// with a verdict (pass, warn, fail) rather than `error` or `not_tested`.
+/// `info` and `not_applicable` are outside both sides. 100 when nothing is
+/// scored.
+pub fn coverage(checks: &[Check]) -> u8 {
+    let (mut decided, mut total) = (0u32, 0u32);
+    for check in checks {
+        let weight = weight_of(check);
+        match check.status {
+            Status::Pass | Status::Warn | Status::Fail => {
+                decided += weight;
+                total += weight;
+            }
+            Status::Error | Status::NotTested => total += weight,
+            _ => {}
+        }
+    }
+    (decided * 100).checked_div(total).map_or(100, |c| c as u8)
 }
 
 /// Grade bands: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, E ≥ 50, F below.
@@ -329,14 +367,29 @@ mod tests {
     }
 
     #[test]
-    fn error_and_not_tested_never_raise_nor_lower_the_score() {
-        let only_errors = vec![
+    fn unknowns_cost_like_a_warn_and_lower_coverage() {
+        let w = |id: &str| u32::from(catalog::lookup(id).expect("in catalogue").weight);
+        let only_unknowns = vec![
             Check::new("dns.resolves", Status::Error, "SERVFAIL"),
             Check::new("mx.present", Status::NotTested, "timeout"),
         ];
-        assert_eq!(score(&only_errors), 100);
-        let with_fail = vec![Check::new("mx.present", Status::Fail, "no MX")];
-        assert!(score(&with_fail) < 100);
+        let expected = 100 - w("dns.resolves").div_ceil(2) - w("mx.present").div_ceil(2);
+        assert_eq!(u32::from(score(&only_unknowns)), expected);
+        assert_eq!(coverage(&only_unknowns), 0);
+        // An unknown never scores better than a pass, nor worse than a fail.
+        for status in [Status::Error, Status::NotTested] {
+            let unknown = score(&[Check::new("mx.present", status, "")]);
+            assert!(unknown < score(&[Check::new("mx.present", Status::Pass, "")]));
+            assert!(unknown > score(&[Check::new("mx.present", Status::Fail, "")]));
+        }
+        let half = vec![
+            Check::new("mx.present", Status::Pass, ""),
+            Check::new("mx.present", Status::Error, ""),
+            Check::new("dns.resolves", Status::NotApplicable, ""),
+            Check::new("dns.resolves", Status::Info, ""),
+        ];
+        assert_eq!(coverage(&half), 50);
+        assert_eq!(coverage(&[]), 100);
     }
 
     #[test]

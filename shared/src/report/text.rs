@@ -29,6 +29,12 @@ pub fn render_text(report: &Report) -> String {
         report.generated_at,
         report.tool.version
     ));
+    if report.coverage < 100 {
+        out.push_str(&format!(
+            "coverage: {}% of the scored checks reached a verdict; the rest could not be checked (errors and not tested cost half their weight)\n",
+            report.coverage
+        ));
+    }
     if let Some(domain) = &report.domain {
         out.push_str(&format!("domain: {}\n", domain.name));
         for mx in &domain.mx {

@@ -60,3 +60,24 @@ fn headers_cli_reads_stdin_and_refuses_empty_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
 }
+
+#[test]
+fn headers_cli_survives_a_reader_that_goes_away() {
+    // `mxlens headers msg.eml --json | head -c 10`: the pipe closes before
+    // the report is written. The CLI must end quietly, not panic.
+    let path = mxlens_tests::fixtures_dir().join("messages/11-mailchimp-campaign.eml");
+    let mut child = mxlens(&["headers", path.to_str().unwrap(), "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        out.status.code().is_some(),
+        "killed by a signal: {:?}",
+        out.status
+    );
+}
