@@ -60,3 +60,38 @@ fn headers_cli_reads_stdin_and_refuses_empty_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
 }
+
+/// `mxlens headers --markdown` prints the shared Markdown rendering, with
+/// hostile header content escaped.
+#[test]
+fn headers_cli_prints_markdown() {
+    use std::io::Write;
+    let mut child = mxlens(&["headers", "-", "--markdown", "--at", "2026-01-01T00:00:00Z"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"From: a@shop.test\r\nSubject: <script>x</script> | y\r\n\r\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.starts_with("# mxlens message report: from a@shop.test"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Subject | &lt;script&gt;x&lt;/script&gt; \\| y |"),
+        "{md}"
+    );
+    assert!(md.contains("at 2026-01-01T00:00:00Z."), "{md}");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "exit code {:?}",
+        out.status
+    );
+}
