@@ -58,9 +58,7 @@ pub fn render(report: &Report) -> String {
 
     if let Some(message) = &report.message {
         out.push_str("## Message\n\n| Field | Value |\n|---|---|\n");
-        let mut row = |name: &str, value: String| {
-            out.push_str(&format!("| {name} | {} |\n", escape_cell(&value)));
-        };
+        let mut row = |name: &str, value: String| push_row(&mut out, &[name, &escape_cell(&value)]);
         if let Some(from) = &message.from {
             row("From", from.address.clone());
         }
@@ -107,22 +105,24 @@ pub fn render(report: &Report) -> String {
             out.push_str("### Route (oldest first)\n\n| # | From | By | IP | With | TLS | Delay |\n|---|---|---|---|---|---|---|\n");
             for (n, hop) in message.hops.iter().enumerate() {
                 let opt = |v: &Option<String>| escape_cell(v.as_deref().unwrap_or(""));
-                out.push_str(&format!(
-                    "| {} | {} | {} | {} | {} | {} | {} |\n",
-                    n + 1,
-                    opt(&hop.from),
-                    opt(&hop.by),
-                    opt(&hop.ip),
-                    opt(&hop.with),
-                    match hop.tls {
-                        Some(true) => "yes",
-                        Some(false) => "no",
-                        None => "",
-                    },
-                    hop.delay_seconds
-                        .map(|d| format!("{d} s"))
-                        .unwrap_or_default()
-                ));
+                push_row(
+                    &mut out,
+                    &[
+                        &(n + 1).to_string(),
+                        &opt(&hop.from),
+                        &opt(&hop.by),
+                        &opt(&hop.ip),
+                        &opt(&hop.with),
+                        match hop.tls {
+                            Some(true) => "yes",
+                            Some(false) => "no",
+                            None => "",
+                        },
+                        &hop.delay_seconds
+                            .map(|d| format!("{d} s"))
+                            .unwrap_or_default(),
+                    ],
+                );
             }
             out.push('\n');
         }
@@ -133,12 +133,14 @@ pub fn render(report: &Report) -> String {
         if !domain.mx.is_empty() {
             out.push_str("| MX preference | Host | Addresses |\n|---|---|---|\n");
             for mx in &domain.mx {
-                out.push_str(&format!(
-                    "| {} | {} | {} |\n",
-                    mx.preference,
-                    escape_cell(&mx.host),
-                    escape_cell(&mx.addresses.join(", "))
-                ));
+                push_row(
+                    &mut out,
+                    &[
+                        &mx.preference.to_string(),
+                        &escape_cell(&mx.host),
+                        &escape_cell(&mx.addresses.join(", ")),
+                    ],
+                );
             }
             out.push('\n');
         }
@@ -182,18 +184,20 @@ pub fn render(report: &Report) -> String {
                     (Some(valid), None) => if valid { "valid" } else { "not valid" }.to_string(),
                     (None, _) => "none seen".to_string(),
                 };
-                out.push_str(&format!(
-                    "| {} | {} | {} | {} | {} | {} |\n",
-                    escape_cell(&text("host")),
-                    escape_cell(&text("ip")),
-                    escape_cell(&text("banner")),
-                    match entry.get("starttls").and_then(|v| v.as_bool()) {
-                        Some(true) => "yes",
-                        _ => "no",
-                    },
-                    escape_cell(&text("tls_version")),
-                    cert
-                ));
+                push_row(
+                    &mut out,
+                    &[
+                        &escape_cell(&text("host")),
+                        &escape_cell(&text("ip")),
+                        &escape_cell(&text("banner")),
+                        match entry.get("starttls").and_then(|v| v.as_bool()) {
+                            Some(true) => "yes",
+                            _ => "no",
+                        },
+                        &escape_cell(&text("tls_version")),
+                        &cert,
+                    ],
+                );
             }
             out.push('\n');
         }
@@ -208,14 +212,19 @@ pub fn render(report: &Report) -> String {
                 Some(s) => format!("{} ({s})", check.title),
                 None => check.title.clone(),
             };
-            out.push_str(&format!(
-                "| {} {} | {} | {} | {} |\n",
-                status_icon(check.status),
-                status_word(check.status),
-                escape_cell(&title),
-                escape_cell(&check.detail),
-                escape_cell(&fix_text(check).unwrap_or_default())
-            ));
+            push_row(
+                &mut out,
+                &[
+                    &format!(
+                        "{} {}",
+                        status_icon(check.status),
+                        status_word(check.status)
+                    ),
+                    &escape_cell(&title),
+                    &escape_cell(&check.detail),
+                    &escape_cell(&fix_text(check).unwrap_or_default()),
+                ],
+            );
         }
         out.push('\n');
     }
@@ -251,7 +260,7 @@ pub fn render(report: &Report) -> String {
             "## {title}\n\n| Requirement | Status | Why |\n|---|---|---|\n"
         ));
         for item in items {
-            out.push_str(&checklist_row(item));
+            checklist_row(&mut out, item);
         }
         out.push('\n');
     }
@@ -275,19 +284,28 @@ pub fn top_problems(report: &Report, limit: usize) -> Vec<&Check> {
         Status::Warn => 2,
         _ => 3,
     };
-    let mut problems: Vec<&Check> = report
-        .checks
-        .iter()
-        .filter(|c| matches!(c.status, Status::Fail | Status::Error | Status::Warn))
-        .collect();
-    // Stable sort: equal problems keep catalogue order.
-    problems.sort_by_key(|c| {
+    let key = |c: &Check| {
         (
             rank(c.status),
             std::cmp::Reverse(catalog::lookup(&c.id).map_or(5, |e| e.weight)),
         )
-    });
-    problems.truncate(limit);
+    };
+    // An insertion into a short sorted list: equal problems keep report
+    // order, and no sort routine is pulled into the WASM bundle.
+    let mut problems: Vec<&Check> = Vec::new();
+    for check in &report.checks {
+        if !matches!(check.status, Status::Fail | Status::Error | Status::Warn) {
+            continue;
+        }
+        let at = problems
+            .iter()
+            .position(|p| key(p) > key(check))
+            .unwrap_or(problems.len());
+        if at < limit {
+            problems.insert(at, check);
+            problems.truncate(limit);
+        }
+    }
     problems
 }
 
@@ -397,16 +415,17 @@ fn checks_by_area(checks: &[Check]) -> Vec<(Area, Vec<&Check>)> {
     let mut groups: Vec<(Area, Vec<&Check>)> = Vec::new();
     for check in checks {
         let area = catalog::lookup(&check.id).map_or(Area::Checklist, |e| e.area);
-        match groups.iter_mut().find(|(a, _)| *a == area) {
-            Some((_, list)) => list.push(check),
+        // Kept in area order as groups are created (no sort routine needed).
+        match groups.iter().position(|(a, _)| *a >= area) {
+            Some(i) if groups[i].0 == area => groups[i].1.push(check),
+            Some(i) => groups.insert(i, (area, vec![check])),
             None => groups.push((area, vec![check])),
         }
     }
-    groups.sort_by_key(|(a, _)| *a);
     groups
 }
 
-fn checklist_row(item: &ChecklistItem) -> String {
+fn checklist_row(out: &mut String, item: &ChecklistItem) {
     let word = match item.status {
         ChecklistStatus::Pass => "✔ pass",
         ChecklistStatus::Fail => "✘ fail",
@@ -415,11 +434,21 @@ fn checklist_row(item: &ChecklistItem) -> String {
         ChecklistStatus::NeedsBackend => "– needs domain audit",
         ChecklistStatus::NotApplicable => "– n/a",
     };
-    format!(
-        "| {} | {word} | {} |\n",
-        escape_cell(&item.title),
-        escape_cell(&item.detail)
-    )
+    push_row(
+        out,
+        &[&escape_cell(&item.title), word, &escape_cell(&item.detail)],
+    );
+}
+
+/// One table row of already escaped cells.
+fn push_row(out: &mut String, cells: &[&str]) {
+    out.push('|');
+    for cell in cells {
+        out.push(' ');
+        out.push_str(cell);
+        out.push_str(" |");
+    }
+    out.push('\n');
 }
 
 /// Escapes untrusted text for use inside a paragraph or list item: every
