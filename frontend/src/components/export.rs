@@ -8,13 +8,6 @@ use mxlens_shared::report::{Report, ReportKind};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Props for [`ExportButtons`].
-#[derive(Properties, PartialEq)]
-pub struct ExportProps {
-    /// The report to export.
-    pub report: Report,
-}
-
 /// `mxlens-<kind>-<date>.<extension>`, the date taken from `generated_at`.
 pub fn file_name(report: &Report, extension: &str) -> String {
     let kind = match report.kind {
@@ -56,14 +49,20 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The export and print buttons.
-#[function_component(ExportButtons)]
-pub fn export_buttons(props: &ExportProps) -> Html {
-    let error = use_state(|| None::<String>);
+/// Shows a failed export to the user (an export error must never be
+/// silent). Exports almost never fail, so a dialog is enough.
+fn report_failure(message: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.alert_with_message(message);
+    }
+}
+
+/// The export and print buttons. A plain function, not a component: the
+/// buttons hold no state, and each component type costs bundle size.
+pub fn export_buttons(report: &Report) -> Html {
     let export_json = {
-        let report = props.report.clone();
-        let error = error.clone();
-        Callback::from(move |_| {
+        let report = report.clone();
+        Callback::from(move |_: MouseEvent| {
             // Compact serde_json (already in the bundle for API calls), then
             // indented by the browser's JSON: no second serializer in WASM.
             let result = serde_json::to_string(&report)
@@ -86,25 +85,25 @@ pub fn export_buttons(props: &ExportProps) -> Html {
                         &text,
                     )
                 });
-            error.set(result.err());
+            if let Err(e) = result {
+                report_failure(&e);
+            }
         })
     };
     let export_markdown = {
-        let report = props.report.clone();
-        let error = error.clone();
-        Callback::from(move |_| {
+        let report = report.clone();
+        Callback::from(move |_: MouseEvent| {
             let text = mxlens_shared::report::markdown::render(&report);
-            error.set(
-                download(
-                    &file_name(&report, "md"),
-                    "text/markdown;charset=utf-8",
-                    &text,
-                )
-                .err(),
-            );
+            if let Err(e) = download(
+                &file_name(&report, "md"),
+                "text/markdown;charset=utf-8",
+                &text,
+            ) {
+                report_failure(&e);
+            }
         })
     };
-    let print = Callback::from(|_| {
+    let print = Callback::from(|_: MouseEvent| {
         let Some(w) = web_sys::window() else {
             return;
         };
@@ -125,7 +124,6 @@ pub fn export_buttons(props: &ExportProps) -> Html {
             <button type="button" onclick={export_json}>{"Export JSON"}</button>
             <button type="button" onclick={export_markdown}>{"Export Markdown"}</button>
             <button type="button" onclick={print}>{"Print"}</button>
-            if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
         </div>
     }
 }

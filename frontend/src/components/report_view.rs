@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use super::check_list::CheckList;
 use super::domain::{domain_cards, is_domain_check};
-use super::export::ExportButtons;
+use super::export::export_buttons;
 use super::share::ShareButton;
 use crate::api::reports::ShareInput;
 
@@ -52,7 +52,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     <p class="verdict">{ verdict }</p>
                 </div>
                 <ShareButton input={props.share.clone()} />
-                <ExportButtons report={r.clone()} />
+                { export_buttons(r) }
             </div>
             if let Some(m) = &r.message {
                 <dl class="facts">

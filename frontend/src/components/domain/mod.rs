@@ -13,7 +13,7 @@ use mxlens_shared::report::{Check, DomainSection, Status};
 use yew::prelude::*;
 
 use super::check_list::{status_badge, CheckList};
-use smtp_table::smtp_table;
+use smtp_table::{mx_table, smtp_table};
 use spf_tree::spf_tree;
 
 /// One card: its anchor id, its title and the check-id prefixes it shows.
@@ -179,17 +179,7 @@ fn facts(card: &str, domain: Option<&DomainSection>) -> Option<Html> {
                 if domain.mx.is_empty() {
                     <p>{"No MX hosts."}</p>
                 } else {
-                    <div class="table-scroll">
-                        <table class="mx">
-                            <caption>{ format!("MX hosts of {}", domain.name) }</caption>
-                            <thead><tr><th scope="col">{"Preference"}</th><th scope="col">{"Host"}</th><th scope="col">{"Addresses"}</th></tr></thead>
-                            <tbody>
-                            { for domain.mx.iter().map(|mx| html! {
-                                <tr class="mx-host"><td>{ mx.preference }</td><td>{ &mx.host }</td><td>{ mx.addresses.join(", ") }</td></tr>
-                            }) }
-                            </tbody>
-                        </table>
-                    </div>
+                    { mx_table(&domain.name, &domain.mx) }
                 }
                 if !domain.smtp.is_empty() { { smtp_table(&domain.smtp) } }
             </>

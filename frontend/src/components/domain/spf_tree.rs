@@ -34,11 +34,10 @@ fn node_view(node: &Value, total: &mut u64) -> Html {
     *total += cost;
     let crosses = before <= LOOKUP_LIMIT && *total > LOOKUP_LIMIT;
     let over = *total > LOOKUP_LIMIT && cost > 0;
-    let class = classes!(
-        "spf-node",
-        format!("k-{kind}"),
-        over.then_some("over-limit"),
-        crosses.then_some("crosses-limit")
+    let class = format!(
+        "spf-node k-{kind}{}{}",
+        if over { " over-limit" } else { "" },
+        if crosses { " crosses-limit" } else { "" }
     );
     let children = node
         .get("children")
@@ -128,10 +127,6 @@ pub fn spf_tree(spf: &Value) -> Html {
     let (void_class, void_icon, void_word) = status(voids, VOID_LIMIT);
     html! {
         <div class="spf-tree-block">
-            if let Some(record) = spf.get("record").and_then(Value::as_str) {
-                <p class="record-label">{"SPF record:"}</p>
-                <pre class="record">{ record }</pre>
-            }
             <p class="spf-totals">
                 <span class="spf-total">{ format!("DNS lookups: {lookups} of {LOOKUP_LIMIT}") }</span>{" "}
                 <span class={classes!("badge", lookup_class)}><span aria-hidden="true">{lookup_icon}</span>{" "}{lookup_word}</span>
