@@ -155,6 +155,14 @@ pub fn render(report: &Report) -> String {
             if let Some(record) = spf.get("record").and_then(|v| v.as_str()) {
                 out.push_str(&fenced(record));
             }
+            if let Some(tree) = spf.get("tree").filter(|t| t.is_object()) {
+                out.push_str(
+                    "SPF include tree (the DNS lookups each term costs, and the running total):\n\n",
+                );
+                let mut total = 0;
+                spf_tree(&mut out, tree, 0, &mut total);
+                out.push('\n');
+            }
         }
         if let Some(record) = domain
             .dmarc
@@ -273,6 +281,41 @@ pub fn render(report: &Report) -> String {
         escape_inline(&report.generated_at)
     ));
     out
+}
+
+/// One node of `domain.spf.tree` (an `spf::eval::LookupNode` as JSON) and
+/// its children as a nested list, adding each term's DNS cost to `total`
+/// in document order against the limit of 10 (RFC 7208 §4.6.4).
+fn spf_tree(out: &mut String, node: &serde_json::Value, depth: usize, total: &mut u64) {
+    let text = |key: &str| node.get(key).and_then(|v| v.as_str()).unwrap_or("");
+    let number = |key: &str| node.get(key).and_then(|v| v.as_u64()).unwrap_or(0);
+    let (cost, voids) = (number("dns_cost"), number("void_lookups"));
+    let before = *total;
+    *total += cost;
+    out.push_str(&"  ".repeat(depth));
+    out.push_str("- ");
+    if text("kind") == "record" {
+        out.push_str("record of ");
+        let domain = node.get("domain").and_then(|v| v.as_str());
+        out.push_str(&escape_inline(domain.unwrap_or(text("term"))));
+    } else {
+        out.push_str(&escape_inline(text("term")));
+    }
+    if cost > 0 {
+        out.push_str(&format!(": +{cost} lookup, total {total}/10"));
+        if before <= 10 && *total > 10 {
+            out.push_str(" **(crosses the limit of 10)**");
+        }
+    }
+    if voids > 0 {
+        out.push_str(&format!(", {voids} void"));
+    }
+    out.push('\n');
+    if let Some(children) = node.get("children").and_then(|v| v.as_array()) {
+        for child in children {
+            spf_tree(out, child, depth + 1, total);
+        }
+    }
 }
 
 /// The checks most worth fixing first: failures, then errors, then
@@ -541,7 +584,11 @@ mod tests {
                 addresses: vec!["192.0.2.10".into()],
             }],
             spf: Some(
-                serde_json::json!({"record": "v=spf1 -all", "lookup_count": 11, "void_lookup_count": 0}),
+                serde_json::json!({"record": "v=spf1 -all", "lookup_count": 11, "void_lookup_count": 0,
+                "tree": {"kind": "record", "term": "shop.test", "domain": "shop.test", "dns_cost": 0, "void_lookups": 0, "children": [
+                    {"kind": "include", "term": "include:a_b.test", "dns_cost": 10, "void_lookups": 0, "children": []},
+                    {"kind": "a", "term": "a:x|y`z", "dns_cost": 1, "void_lookups": 1}
+                ]}}),
             ),
             dmarc: None,
             smtp: vec![
@@ -625,6 +672,7 @@ mod tests {
             "| 10 | mx1.shop.test | 192.0.2.10 |",
             "SPF: 11 DNS lookups of 10 allowed",
             "### SPF",
+            "- record of shop.test\n  - include:a\\_b.test: +10 lookup, total 10/10\n  - a:x\\|y\\`z: +1 lookup, total 11/10 **(crosses the limit of 10)**, 1 void\n",
             "| ✔ pass | SPF record | v=spf1 -all |  |",
             "– not tested",
             "## Suggested records",
