@@ -63,6 +63,13 @@ try {
     assert(first === '+1 lookup · total 1/10', `first include cost: ${first}`);
     const badge = (await report.locator('.spf-totals .badge').first().textContent()).trim();
     assert(badge.includes('over the limit'), `over-limit badge: ${badge}`);
+    // Nothing in the cards is wider than the screen (long records wrap,
+    // tables scroll inside their card).
+    const overflow = await page.evaluate(() => [...document.querySelectorAll('section.report .area-card')]
+      .filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => `${c.dataset.area} ${c.scrollWidth}>${c.clientWidth}`));
+    assert(overflow.length === 0, `cards wider than the viewport: ${overflow.join(', ')}`);
+    const cardsWidth = await report.locator('.domain-cards').evaluate((e) => e.getBoundingClientRect().width);
+    assert(cardsWidth <= viewport.width, `domain cards ${cardsWidth}px wide in a ${viewport.width}px viewport`);
     await report.locator('.area-card[data-area="spf"]').screenshot({ path: `${SCREENSHOTS}/domain-spf-tree-${label}.png` });
     await page.screenshot({ path: `${SCREENSHOTS}/domain-toomany-${label}.png`, fullPage: true });
 
