@@ -66,6 +66,7 @@ pub fn app() -> Html {
         let (message, message_report) = (message.clone(), message_report.clone());
         let (analyzed_input, private) = (analyzed_input.clone(), private.clone());
         use_effect_with((), move |_| {
+            private_link::reload_on_new_fragment();
             if let Some(fragment) = private_link::fragment_from_location() {
                 wasm_bindgen_futures::spawn_local(async move {
                     match private_link::decode(&fragment).await {

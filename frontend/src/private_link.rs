@@ -114,3 +114,22 @@ pub fn fragment_from_location() -> Option<String> {
     let fragment = hash.strip_prefix('#').unwrap_or(&hash);
     fragment.starts_with("p=").then(|| fragment.to_string())
 }
+
+/// Reloads the page when a private-link fragment is pasted into the address
+/// bar of an open mxlens tab (only the fragment changes, so the browser does
+/// not reload by itself). The listener lives as long as the page.
+pub fn reload_on_new_fragment() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_change = Closure::<dyn FnMut()>::new(|| {
+        if fragment_from_location().is_some() {
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().reload();
+            }
+        }
+    });
+    let _ =
+        window.add_event_listener_with_callback("hashchange", on_change.as_ref().unchecked_ref());
+    on_change.forget();
+}

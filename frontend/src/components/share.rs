@@ -199,9 +199,14 @@ pub fn share_button(props: &ShareProps) -> Html {
                                             LinkKind::Stored => ("Stored link (kept 30 days; the server recomputed the report from your input):", "Share link", "Copy link"),
                                             LinkKind::Private => ("Private link (the message is inside the link; nothing was sent to the server):", "Private link", "Copy private link"),
                                         };
+                                        // Chat and ticket tools often cut long links.
+                                        let long = (*kind == LinkKind::Private && url.len() > 8000).then(|| {
+                                            format!("This link is {} KiB long: some chat and ticket tools cut long links. A stored link is short.", url.len() / 1024)
+                                        });
                                         html! {
                                             <div class="share-result" role="status">
                                                 <p>{ note }</p>
+                                                if let Some(warning) = long { <p class="privacy">{ warning }</p> }
                                                 <input type="text" readonly=true aria-label={label} value={url.clone()} />
                                                 <button type="button" onclick={copy(url.clone())}>{ button }</button>
                                             </div>
