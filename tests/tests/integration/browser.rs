@@ -44,13 +44,67 @@ async fn export_json_markdown_and_print() {
     );
 }
 
+/// A loopback TCP relay in front of `upstream` that records every byte the
+/// browser sends, so a test can check what the server was told.
+async fn recording_relay(
+    upstream: std::net::SocketAddr,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let record = record.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let upload = async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    while let Ok(n) = client_read.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        record.lock().unwrap().extend_from_slice(&buf[..n]);
+                        if server_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = server_write.shutdown().await;
+                };
+                let download = async move {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                    let _ = client_write.shutdown().await;
+                };
+                futures::join!(upload, download);
+            });
+        }
+    });
+    (url, seen)
+}
+
 /// A private link carries the input in the fragment: it reopens in a fresh
-/// context with the same report, and no request carries the input.
+/// context with the same report, and no request carries the input. The
+/// browser talks to the server through a recording relay, and the bytes the
+/// server received are checked too: neither the input nor the fragment.
 #[tokio::test]
 async fn private_link_round_trip_never_reaches_the_server() {
     let server = TestServer::start(&[]).await.unwrap();
-    let out = run_script("private.mjs", &server.url, &[]).await.unwrap();
+    let (url, seen) = recording_relay(server.addr).await;
+    let out = run_script("private.mjs", &url, &[]).await.unwrap();
     assert!(out.contains("private: link of"), "{out}");
+    let sent = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    assert!(
+        sent.contains("GET / HTTP/1.1"),
+        "the relay saw no page load"
+    );
+    for secret in ["zq7-private-subject", "jane.buyer", "p=1.", "POST "] {
+        assert!(!sent.contains(secret), "the server was sent {secret:?}");
+    }
 }
 
 /// The domain cards fill in live, the SMTP/TLS table shows the certificate
