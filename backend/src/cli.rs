@@ -205,6 +205,9 @@ pub struct AuditArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the report as Markdown (the UI's "Export Markdown").
+    #[arg(long, conflicts_with_all = ["json", "batch"])]
+    pub markdown: bool,
     /// DKIM selector to check; repeat for several.
     #[arg(long = "selector")]
     pub selectors: Vec<String>,
@@ -236,6 +239,9 @@ pub struct HeadersArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the report as Markdown (the UI's "Export Markdown").
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
     /// Evaluate as of this RFC 3339 time instead of now (reproducible
     /// reports: DKIM x= expiry and Date checks depend on the time).
     #[arg(long)]
@@ -374,12 +380,14 @@ fn write_stdout(text: &str) {
     }
 }
 
-fn print_report(report: &Report, json: bool) -> ExitCode {
+fn print_report(report: &Report, json: bool, markdown: bool) -> ExitCode {
     let text = if json {
         match serde_json::to_string_pretty(report) {
             Ok(text) => text + "\n",
             Err(e) => return usage_error(e),
         }
+    } else if markdown {
+        mxlens_shared::report::markdown::render(report)
     } else {
         render_text(report)
     };
@@ -423,7 +431,7 @@ async fn audit(args: AuditArgs) -> ExitCode {
         |_| {},
     )
     .await;
-    print_report(&report, args.json)
+    print_report(&report, args.json, args.markdown)
 }
 
 async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -> ExitCode {
@@ -504,7 +512,7 @@ fn headers(args: HeadersArgs) -> ExitCode {
         None => crate::now_rfc3339(),
     };
     match mxlens_shared::headers::analyze_message(&input, &at) {
-        Ok(report) => print_report(&report, args.json),
+        Ok(report) => print_report(&report, args.json, args.markdown),
         Err(e) => usage_error(e),
     }
 }

@@ -131,10 +131,22 @@ fn paths() -> Value {
         }},
         "/api/reports/{id}": {
             "get": {
-                "summary": "The stored report, exactly as stored",
-                "parameters": id_param(),
+                "summary": "The stored report, exactly as stored; or as Markdown with ?format=markdown (also served at /api/reports/{id}.md)",
+                "parameters": [
+                    id_param()[0].clone(),
+                    {"name": "format", "in": "query", "required": false,
+                     "description": "`json` (default) or `markdown`",
+                     "schema": {"type": "string", "enum": ["json", "markdown"]}}
+                ],
                 "responses": {
-                    "200": json_response("the report", "Report"),
+                    "200": {
+                        "description": "the report",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Report"}},
+                            "text/markdown": {"schema": {"type": "string"}}
+                        }
+                    },
+                    "400": error_response("unknown format"),
                     "404": error_response("unknown or expired id")
                 }
             },

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -310,15 +310,52 @@ fn not_found(id: &str) -> AppError {
     AppError::NotFound(format!("no report with id {id} (it may have expired)"))
 }
 
+/// The query of `GET /api/reports/{id}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct GetQuery {
+    /// `json` (the default) or `markdown`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// `GET /api/reports/{id}`, `GET /api/reports/{id}.md` and
+/// `GET /api/reports/{id}?format=markdown`: the stored JSON, or the same
+/// report rendered by `mxlens_shared::report::markdown::render`.
 async fn get_report(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(query): Query<GetQuery>,
 ) -> Result<Response, AppError> {
+    let (id, markdown) = match id.strip_suffix(".md") {
+        Some(bare) => (bare.to_string(), true),
+        None => match query.format.as_deref() {
+            None | Some("json") => (id, false),
+            Some("markdown" | "md") => (id, true),
+            Some(other) => {
+                return Err(AppError::BadRequest(
+                    "bad_format",
+                    format!("unknown format \"{other}\": use \"json\" or \"markdown\""),
+                ))
+            }
+        },
+    };
     let stored = state
         .store
         .get_live_report(&id, &crate::now_rfc3339())
         .await?
         .ok_or_else(|| not_found(&id))?;
+    if markdown {
+        let report: Report =
+            serde_json::from_str(&stored.report_json).map_err(|e| AppError::Internal(e.into()))?;
+        let mut response = mxlens_shared::report::markdown::render(&report).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/markdown; charset=utf-8"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        return Ok(response);
+    }
     // Stored verbatim: serve the exact bytes that were written.
     let mut response = stored.report_json.into_response();
     let headers = response.headers_mut();

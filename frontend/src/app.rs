@@ -6,8 +6,9 @@ use yew::prelude::*;
 
 use crate::api::audits::{self, AuditUpdate, Subscription};
 use crate::api::reports::{self, ShareInput};
-use crate::components::check_list::CheckList;
+use crate::components::domain::domain_cards;
 use crate::components::report_view::ReportView;
+use crate::private_link;
 
 const EXAMPLE: &str = "Received: from mail-sor-f41.google.com (mail-sor-f41.google.com [209.85.220.41])\n        by mx.example.net with ESMTPS id x12si123456qkj.2025.07.01.10.00.03\n        for <bob@example.net>\n        (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256);\n        Tue, 01 Jul 2025 10:00:03 -0700 (PDT)\nReceived: by mail-sor-f41.google.com with SMTP id 4fb4d7f45d1cf-5e5c1;\n        Tue, 01 Jul 2025 10:00:02 -0700 (PDT)\nAuthentication-Results: mx.example.net;\n       dkim=pass header.i=@example.com header.s=s1 header.b=abc;\n       spf=pass (example.net: domain of alice@example.com designates 209.85.220.41 as permitted sender) smtp.mailfrom=alice@example.com;\n       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=s1;\n        h=from:to:subject:date:message-id; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=abc\nFrom: Alice Example <alice@example.com>\nTo: Bob <bob@example.net>\nSubject: Lunch on Friday?\nDate: Tue, 1 Jul 2025 10:00:01 -0700\nMessage-ID: <CAF=abc123@mail.example.com>\n";
 
@@ -53,6 +54,32 @@ pub fn app() -> Html {
             {
                 wasm_bindgen_futures::spawn_local(async move {
                     stored.set(Some(reports::get(&id).await.map_err(|e| e.message)));
+                });
+            }
+        });
+    }
+
+    // A private link: /#p=… carries the input; it is decoded and analysed
+    // here, and the server never sees it.
+    let private = use_state(|| None::<Result<(), String>>);
+    {
+        let (message, message_report) = (message.clone(), message_report.clone());
+        let (analyzed_input, private) = (analyzed_input.clone(), private.clone());
+        use_effect_with((), move |_| {
+            private_link::reload_on_new_fragment();
+            if let Some(fragment) = private_link::fragment_from_location() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    match private_link::decode(&fragment).await {
+                        Ok(text) => {
+                            let result = analyze_message(text.as_bytes(), &now_iso())
+                                .map_err(|e| e.to_string());
+                            message.set(text.clone());
+                            analyzed_input.set(Some(text));
+                            message_report.set(Some(result));
+                            private.set(Some(Ok(())));
+                        }
+                        Err(e) => private.set(Some(Err(e))),
+                    }
                 });
             }
         });
@@ -180,6 +207,15 @@ pub fn app() -> Html {
                 </section>
             </div>
             {
+                match &*private {
+                    None => html! {},
+                    Some(Ok(())) => html! {
+                        <p class="private-note">{"Private link: the message came inside the link and was analysed in your browser; the server never saw it."}</p>
+                    },
+                    Some(Err(e)) => html! { <p class="error" role="alert">{ format!("This private link cannot be opened. {e}") }</p> },
+                }
+            }
+            {
                 match &*message_report {
                     None => html! {},
                     Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
@@ -194,7 +230,7 @@ pub fn app() -> Html {
                     AuditView::Running { domain, checks } => html! {
                         <section class="report" aria-busy="true" aria-label="Audit in progress">
                             <p role="status">{ format!("Auditing {domain}… {} checks done", checks.len()) }</p>
-                            <CheckList checks={checks.clone()} />
+                            { domain_cards(checks, None, true) }
                         </section>
                     },
                     AuditView::Done(r) => html! {

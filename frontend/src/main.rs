@@ -4,6 +4,7 @@
 mod api;
 mod app;
 mod components;
+mod private_link;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

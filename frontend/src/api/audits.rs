@@ -29,12 +29,19 @@ pub enum AuditUpdate {
     Failed(ApiError),
 }
 
+// The SSE event name already says which event it is, so each is read as a
+// plain struct (its `type` field ignored) instead of an internally tagged
+// enum: serde buffers tagged enums through its `Content` type, which
+// monomorphizes every Check and Report deserializer a second time and costs
+// many KiB of WASM.
 #[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Event {
-    Started {},
-    Check { check: Box<Check> },
-    Report { report: Box<Report> },
+struct CheckEvent {
+    check: Box<Check>,
+}
+
+#[derive(Deserialize)]
+struct ReportEvent {
+    report: Box<Report>,
 }
 
 /// Starts an audit of `domain`; returns its id.
@@ -73,18 +80,20 @@ pub fn follow(
             let Some(text) = e.data().as_string() else {
                 return;
             };
-            match serde_json::from_str::<Event>(&text) {
-                Ok(Event::Check { check }) => cb(AuditUpdate::Check(check)),
-                Ok(Event::Report { report }) => {
+            let parsed = if name == "check" {
+                serde_json::from_str::<CheckEvent>(&text).map(|e| AuditUpdate::Check(e.check))
+            } else {
+                serde_json::from_str::<ReportEvent>(&text).map(|e| {
                     src.close();
-                    cb(AuditUpdate::Done(report))
-                }
-                Ok(Event::Started {}) => {}
-                Err(err) => cb(AuditUpdate::Failed(ApiError {
+                    AuditUpdate::Done(e.report)
+                })
+            };
+            cb(parsed.unwrap_or_else(|err| {
+                AuditUpdate::Failed(ApiError {
                     status: 0,
                     message: format!("unexpected event from the server: {err}"),
-                })),
-            }
+                })
+            }));
         });
         let _ = source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
         closures.push(closure);

@@ -1,5 +1,7 @@
 //! Reusable view components.
 
 pub mod check_list;
+pub mod domain;
+pub mod export;
 pub mod report_view;
 pub mod share;

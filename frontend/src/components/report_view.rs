@@ -5,6 +5,8 @@ use mxlens_shared::report::{Report, Status};
 use yew::prelude::*;
 
 use super::check_list::CheckList;
+use super::domain::{domain_cards, is_domain_check};
+use super::export::export_buttons;
 use super::share::ShareButton;
 use crate::api::reports::ShareInput;
 
@@ -30,6 +32,15 @@ pub fn report_view(props: &ReportViewProps) -> Html {
         count(Status::Pass),
         count(Status::Error)
     );
+    let other_checks: Vec<_> = if r.domain.is_some() {
+        r.checks
+            .iter()
+            .filter(|c| !is_domain_check(c))
+            .cloned()
+            .collect()
+    } else {
+        r.checks.clone()
+    };
     html! {
         <section class="report" aria-label="Report">
             <div class="band">
@@ -49,6 +60,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     }
                 </div>
                 <ShareButton input={props.share.clone()} />
+                { export_buttons(r) }
             </div>
             if let Some(m) = &r.message {
                 <dl class="facts">
@@ -59,22 +71,14 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 </dl>
             }
             if let Some(d) = &r.domain {
-                <h3>{ format!("Mail servers for {}", d.name) }</h3>
-                if d.mx.is_empty() {
-                    <p>{"No MX hosts."}</p>
-                } else {
-                    <table class="mx">
-                        <thead><tr><th>{"Preference"}</th><th>{"Host"}</th><th>{"Addresses"}</th></tr></thead>
-                        <tbody>
-                        { for d.mx.iter().map(|mx| html! {
-                            <tr class="mx-host"><td>{ mx.preference }</td><td>{ &mx.host }</td><td>{ mx.addresses.join(", ") }</td></tr>
-                        }) }
-                        </tbody>
-                    </table>
-                }
+                <h3>{ format!("Domain {}", d.name) }</h3>
+                { domain_cards(&r.checks, Some(d), false) }
             }
-            <h3>{"Checks"}</h3>
-            <CheckList checks={r.checks.clone()} />
+            // The domain cards already show the domain's checks.
+            if !other_checks.is_empty() {
+                <h3>{"Checks"}</h3>
+                <CheckList checks={other_checks} />
+            }
             if !r.checklists.bulk_sender.is_empty() || !r.checklists.can_spam.is_empty() {
                 <h3>{"Bulk-sender requirements (Gmail, Yahoo, Microsoft)"}</h3>
                 { checklist_table(&r.checklists.bulk_sender) }

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 mod domain;
+pub mod markdown;
 mod message;
 pub mod redact;
 pub mod text;

@@ -72,6 +72,25 @@ pub fn redact_text(text: &str, options: &RedactOptions) -> String {
     redact_string(text, options, &mut names)
 }
 
+/// Redacts a raw input (pasted headers or message) before it is put in a
+/// private link: like [`redact_text`], but with `hosts` (the host names of
+/// the Received chain, e.g. from the message report's hops) replaced too when
+/// `options.network` is set, so the link's recipient never sees them.
+pub fn redact_input(text: &str, hosts: &[&str], options: &RedactOptions) -> String {
+    let mut names = Pseudonyms::default();
+    if options.network {
+        for host in hosts {
+            for token in host.split(|c: char| !is_host_char(c)) {
+                let token = token.trim_matches('.');
+                if is_host_name(token) {
+                    names.host(token);
+                }
+            }
+        }
+    }
+    redact_string(text, options, &mut names)
+}
+
 #[derive(Debug, Default)]
 struct Pseudonyms {
     ips: BTreeMap<String, String>,
@@ -298,6 +317,21 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(redact_text(input, &LOCAL), want, "input: {input:?}");
         }
+    }
+
+    #[test]
+    fn input_redaction_replaces_the_given_hosts() {
+        let input = "Received: from mail.shop.test (mail.shop.test [198.51.100.7]) by mx.example.net\r\nFrom: Jane <jane@shop.test>\r\n";
+        let out = redact_input(input, &["mail.shop.test", "mx.example.net"], &ALL);
+        assert_eq!(
+            out,
+            "Received: from host-1.redacted (host-1.redacted [ip-1.redacted]) by host-2.redacted\r\nFrom: Jane <redacted@shop.test>\r\n"
+        );
+        let out = redact_input(input, &["mail.shop.test"], &LOCAL);
+        assert!(
+            out.contains("mail.shop.test [198.51.100.7]") && out.contains("<redacted@shop.test>"),
+            "{out}"
+        );
     }
 
     #[test]

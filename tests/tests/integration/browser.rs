@@ -30,3 +30,143 @@ async fn stored_link_round_trip_and_hostile_paste() {
     let out = run_script("share.mjs", &server.url, &[]).await.unwrap();
     assert!(out.contains("share: stored link"), "{out}");
 }
+
+/// "Export JSON" and "Export Markdown" download the report (file contents
+/// checked, hostile content escaped in the Markdown); the print stylesheet
+/// hides the controls and expands every check.
+#[tokio::test]
+async fn export_json_markdown_and_print() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let out = run_script("export.mjs", &server.url, &[]).await.unwrap();
+    assert!(
+        out.contains("export desktop") && out.contains("export mobile"),
+        "{out}"
+    );
+}
+
+/// A loopback TCP relay in front of `upstream` that records every byte the
+/// browser sends, so a test can check what the server was told.
+async fn recording_relay(
+    upstream: std::net::SocketAddr,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let record = record.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let upload = async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    while let Ok(n) = client_read.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        record.lock().unwrap().extend_from_slice(&buf[..n]);
+                        if server_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = server_write.shutdown().await;
+                };
+                let download = async move {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                    let _ = client_write.shutdown().await;
+                };
+                futures::join!(upload, download);
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// A private link carries the input in the fragment: it reopens in a fresh
+/// context with the same report, and no request carries the input. The
+/// browser talks to the server through a recording relay, and the bytes the
+/// server received are checked too: neither the input nor the fragment.
+#[tokio::test]
+async fn private_link_round_trip_never_reaches_the_server() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let (url, seen) = recording_relay(server.addr).await;
+    let out = run_script("private.mjs", &url, &[]).await.unwrap();
+    assert!(out.contains("private: link of"), "{out}");
+    let sent = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    assert!(
+        sent.contains("GET / HTTP/1.1"),
+        "the relay saw no page load"
+    );
+    for secret in ["zq7-private-subject", "jane.buyer", "p=1.", "POST "] {
+        assert!(!sent.contains(secret), "the server was sent {secret:?}");
+    }
+}
+
+/// The domain cards fill in live, the SMTP/TLS table shows the certificate
+/// of a fake MX (slow banner, STARTTLS, test CA), and the SPF include tree
+/// of a domain over the lookup limit shows the running total.
+#[tokio::test]
+async fn domain_cards_smtp_table_and_spf_tree() {
+    use mxlens_tests::pki::TestCa;
+    use mxlens_tests::smtp::{Behaviour, FakeSmtp};
+    use std::time::Duration;
+
+    let dns = TestDns::start_fixtures(&["audit.test", "2.0.192.in-addr.arpa", "elsewhere.test"])
+        .await
+        .unwrap();
+    let ca = TestCa::new().unwrap();
+    let leaf = ca.issue(&["mx1.good.audit.test"]).unwrap();
+    let smtp = FakeSmtp::start(
+        Behaviour::SlowBanner(Duration::from_secs(2)),
+        "mx1.good.audit.test",
+        Some(&leaf),
+    )
+    .await
+    .unwrap();
+    // MTA-STS is fetched from the same documentation address on 443: send
+    // it to a closed loopback port, so nothing leaves the machine.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.cert_pem()).unwrap();
+    let ns = dns.addr.to_string();
+    let connect_to = format!(
+        "192.0.2.10:25:127.0.0.1:{},192.0.2.10:443:127.0.0.1:{closed}",
+        smtp.addr.port()
+    );
+    let ca_path = ca_file.display().to_string();
+    let server = TestServer::start(&[
+        "--nameserver",
+        &ns,
+        "--allow-target",
+        "192.0.2.10/32",
+        "--connect-to",
+        &connect_to,
+        "--tls-ca-file",
+        &ca_path,
+        "--dnsbl",
+        "bl.audit.test",
+        "--audit-deadline-secs",
+        "20",
+    ])
+    .await
+    .unwrap();
+    let out = run_script("domain.mjs", &server.url, &[]).await.unwrap();
+    assert!(
+        out.contains("domain desktop") && out.contains("domain mobile"),
+        "{out}"
+    );
+    assert!(
+        smtp.connection_count() > 0,
+        "the audit never reached the fake MX"
+    );
+}

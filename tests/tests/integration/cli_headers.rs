@@ -81,3 +81,77 @@ fn headers_cli_survives_a_reader_that_goes_away() {
         out.status
     );
 }
+
+/// `mxlens headers --markdown` prints the shared Markdown rendering, with
+/// hostile header content escaped.
+#[test]
+fn headers_cli_prints_markdown() {
+    use std::io::Write;
+    let mut child = mxlens(&["headers", "-", "--markdown", "--at", "2026-01-01T00:00:00Z"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"From: a@shop.test\r\nSubject: <script>x</script> | y\r\n\r\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.starts_with("# mxlens message report: from a@shop.test"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Subject | &lt;script&gt;x&lt;/script&gt; \\| y |"),
+        "{md}"
+    );
+    assert!(md.contains("at 2026-01-01T00:00:00Z."), "{md}");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "exit code {:?}",
+        out.status
+    );
+}
+
+/// `mxlens audit --markdown` against the loopback test zones: the SPF
+/// include tree with each term's cost and the running total, the term that
+/// crosses the limit of 10 marked.
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_cli_prints_markdown_with_the_spf_tree() {
+    let dns = mxlens_tests::dns::TestDns::start_fixtures(&["audit.test"])
+        .await
+        .unwrap();
+    let ns = dns.addr.to_string();
+    let out = mxlens(&[
+        "audit",
+        "toomany.audit.test",
+        "--markdown",
+        "--no-smtp",
+        "--nameserver",
+        &ns,
+        "--dnsbl",
+        "bl.audit.test",
+    ])
+    .output()
+    .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "failures exit 1\n{md}");
+    assert!(
+        md.starts_with("# mxlens domain report: toomany.audit.test"),
+        "{md}"
+    );
+    assert!(md.contains("SPF: 15 DNS lookups of 10 allowed"), "{md}");
+    assert!(
+        md.contains("  - include:l1.audit.test: +1 lookup, total 1/10\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains(": +1 lookup, total 11/10 **(crosses the limit of 10)**"),
+        "{md}"
+    );
+    assert!(md.contains("| ✘ fail | SPF DNS lookup limit |"), "{md}");
+}

@@ -173,6 +173,77 @@ async fn message_report_is_recomputed_stored_and_served_verbatim() {
     assert_eq!(missing.json()["code"], "not_found");
 }
 
+/// `GET /api/reports/{id}.md` and `?format=markdown` serve the stored report
+/// as Markdown, with hostile header content escaped in its tables.
+#[tokio::test]
+async fn stored_report_exports_as_markdown() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let hostile = MESSAGE.replace(
+        "Subject: Your order",
+        "Subject: <script>alert(1)</script> | `tick` [x](javascript:alert(1))",
+    );
+    let (id, _) = create(&server, &json!({ "message": hostile, "redact": true })).await;
+    let by_suffix = request(
+        "GET",
+        &format!("{}/api/reports/{id}.md", server.url),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(by_suffix.status, 200, "{}", by_suffix.body);
+    assert_eq!(
+        by_suffix.header("content-type"),
+        Some("text/markdown; charset=utf-8")
+    );
+    let by_query = request(
+        "GET",
+        &format!("{}/api/reports/{id}?format=markdown", server.url),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(by_query.status, 200);
+    assert_eq!(by_query.body, by_suffix.body, "both spellings, same text");
+    let md = by_suffix.body;
+    assert!(
+        md.starts_with("# mxlens message report: from redacted@shop.test"),
+        "{md}"
+    );
+    assert!(md.contains("## Checks"), "{md}");
+    assert!(!md.contains("<script>"), "raw HTML in the Markdown:\n{md}");
+    assert!(
+        md.contains("| Subject | &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\| \\`tick\\` \\[x\\]\\(javascript:alert\\(1\\)\\) |"),
+        "escaped subject row missing:\n{md}"
+    );
+    assert!(
+        !md.contains("jane.buyer"),
+        "redaction applies to the export"
+    );
+    assert!(md.contains("Made by mxlens "), "{md}");
+
+    let bad = request(
+        "GET",
+        &format!("{}/api/reports/{id}?format=pdf", server.url),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["code"], "bad_format");
+    let missing = request(
+        "GET",
+        &format!(
+            "{}/api/reports/0123456789abcdef0123456789abcdef.md",
+            server.url
+        ),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["code"], "not_found");
+}
+
 #[tokio::test]
 async fn a_client_cannot_inject_a_report() {
     let server = TestServer::start(&[]).await.unwrap();

@@ -1,0 +1,228 @@
+//! The domain report: one card per area (mail servers, SPF, DMARC, DKIM,
+//! MTA-STS, TLS-RPT, DANE, BIMI, DNSBL), each with its checks grouped by
+//! check-id prefix, the facts that belong there (the MX and SMTP/TLS
+//! tables, the SPF include tree, the DMARC record) and the suggested
+//! corrected record where a check has one. While an audit runs, the cards
+//! fill in as the check events stream in.
+
+mod smtp_table;
+mod spf_tree;
+
+use mxlens_shared::report::catalog::{self, Area};
+use mxlens_shared::report::{Check, DomainSection, Status};
+use yew::prelude::*;
+
+use super::check_list::{status_badge, CheckList};
+use smtp_table::{mx_table, smtp_table};
+use spf_tree::spf_tree;
+
+/// One card: its anchor id, its title and the check-id prefixes it shows.
+struct Card {
+    id: &'static str,
+    title: &'static str,
+    prefixes: &'static [&'static str],
+}
+
+/// The cards, in the order of ui-reference.md ("For a domain").
+const CARDS: &[Card] = &[
+    Card {
+        id: "dns",
+        title: "DNS",
+        prefixes: &["dns"],
+    },
+    Card {
+        id: "mail-servers",
+        title: "Mail servers (MX and SMTP)",
+        prefixes: &["mx", "smtp", "sender"],
+    },
+    Card {
+        id: "spf",
+        title: "SPF",
+        prefixes: &["spf"],
+    },
+    Card {
+        id: "dmarc",
+        title: "DMARC",
+        prefixes: &["dmarc"],
+    },
+    Card {
+        id: "dkim",
+        title: "DKIM",
+        prefixes: &["dkim"],
+    },
+    Card {
+        id: "mta-sts",
+        title: "MTA-STS",
+        prefixes: &["mta-sts"],
+    },
+    Card {
+        id: "tls-rpt",
+        title: "TLS-RPT",
+        prefixes: &["tls-rpt"],
+    },
+    Card {
+        id: "dane",
+        title: "DANE",
+        prefixes: &["dane"],
+    },
+    Card {
+        id: "bimi",
+        title: "BIMI",
+        prefixes: &["bimi"],
+    },
+    Card {
+        id: "dnsbl",
+        title: "DNSBL (reputation)",
+        prefixes: &["dnsbl"],
+    },
+];
+
+fn prefix(id: &str) -> &str {
+    id.split('.').next().unwrap_or(id)
+}
+
+fn card_for(check: &Check) -> Option<&'static Card> {
+    // `smtp.reply-code` explains a bounce; it belongs to the message.
+    if catalog::lookup(&check.id).is_some_and(|e| e.area == Area::Bounce) {
+        return None;
+    }
+    let p = prefix(&check.id);
+    CARDS.iter().find(|c| c.prefixes.contains(&p))
+}
+
+/// True when the domain cards show `check` (so a flat list can skip it).
+pub fn is_domain_check(check: &Check) -> bool {
+    card_for(check).is_some()
+}
+
+/// How bad a status is, for a card's headline badge: worst first.
+fn severity(status: Status) -> u8 {
+    match status {
+        Status::Fail => 0,
+        Status::Error => 1,
+        Status::Warn => 2,
+        Status::NotTested => 3,
+        Status::Pass => 4,
+        Status::Info => 5,
+        Status::NotApplicable => 6,
+    }
+}
+
+fn summary(checks: &[Check]) -> String {
+    let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
+    let mut parts = Vec::new();
+    for (status, word) in [
+        (Status::Fail, "failed"),
+        (Status::Error, "errors"),
+        (Status::Warn, "warnings"),
+        (Status::NotTested, "not tested"),
+        (Status::Pass, "passed"),
+        (Status::Info, "info"),
+        (Status::NotApplicable, "not applicable"),
+    ] {
+        let n = count(status);
+        if n > 0 {
+            parts.push(format!("{n} {word}"));
+        }
+    }
+    parts.join(", ")
+}
+
+/// The per-area cards for `checks` (all of them once the audit is done,
+/// those streamed so far while `running`), with the facts of `domain`.
+/// A plain function, not a component, to keep the bundle small.
+pub fn domain_cards(checks: &[Check], domain: Option<&DomainSection>, running: bool) -> Html {
+    let cards = CARDS.iter().filter_map(|card| {
+        let checks: Vec<Check> = checks
+            .iter()
+            .filter(|c| card_for(c).is_some_and(|k| k.id == card.id))
+            .cloned()
+            .collect();
+        let facts = facts(card.id, domain);
+        if checks.is_empty() && facts.is_none() && !running {
+            return None;
+        }
+        let worst = checks.iter().map(|c| c.status).min_by_key(|s| severity(*s));
+        let heading = format!("area-{}-heading", card.id);
+        let suggestions: Vec<&Check> = checks.iter().filter(|c| c.suggestion.is_some()).collect();
+        Some(html! {
+            <section class="card area-card" id={format!("area-{}", card.id)} data-area={card.id}
+                aria-labelledby={heading.clone()} aria-busy={(running && checks.is_empty()).to_string()}>
+                <h3 id={heading}>
+                    { card.title }
+                    if let Some(s) = worst { {" "}{ status_badge(s) } }
+                </h3>
+                if checks.is_empty() {
+                    if running {
+                        <p class="area-summary pending">{"Waiting for results…"}</p>
+                    }
+                } else {
+                    <p class="area-summary">{ summary(&checks) }</p>
+                }
+                { facts.unwrap_or_default() }
+                { for suggestions.iter().map(|c| suggestion(c)) }
+                if !checks.is_empty() { <CheckList checks={checks} /> }
+            </section>
+        })
+    });
+    html! {
+        <div class="domain-cards">{ for cards }</div>
+    }
+}
+
+/// The facts a card shows above its checks, when the report has them.
+fn facts(card: &str, domain: Option<&DomainSection>) -> Option<Html> {
+    let domain = domain?;
+    match card {
+        "mail-servers" => Some(html! {
+            <>
+                if domain.mx.is_empty() {
+                    <p>{"No MX hosts."}</p>
+                } else {
+                    { mx_table(&domain.name, &domain.mx) }
+                }
+                if !domain.smtp.is_empty() { { smtp_table(&domain.smtp) } }
+            </>
+        }),
+        "spf" => domain.spf.as_ref().map(spf_tree),
+        "dmarc" => domain
+            .dmarc
+            .as_ref()
+            .and_then(|d| d.get("record"))
+            .and_then(|r| r.as_str())
+            .map(|record| {
+                html! {
+                    <div class="record-block">
+                        <p class="record-label">{"DMARC record:"}</p>
+                        <pre class="record">{ record }</pre>
+                    </div>
+                }
+            }),
+        _ => None,
+    }
+}
+
+/// A suggested corrected record, shown outside the collapsed check row so
+/// it can be copied at once.
+fn suggestion(check: &Check) -> Html {
+    let text = check.suggestion.clone().unwrap_or_default();
+    let copy = {
+        let text = text.clone();
+        Callback::from(move |_| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.navigator().clipboard().write_text(&text);
+            }
+        })
+    };
+    html! {
+        <div class="suggestion" data-check-id={check.id.clone()}>
+            <p class="record-label">
+                {"Suggested record for "}<strong>{ &check.title }</strong>
+                if let Some(s) = &check.subject { {" ("}{ s }{")"} }
+                {":"}
+            </p>
+            <pre class="record">{ text }</pre>
+            <button type="button" onclick={copy} aria-label={format!("Copy the suggested record for {}", check.title)}>{"Copy"}</button>
+        </div>
+    }
+}

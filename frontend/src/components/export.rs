@@ -1,0 +1,129 @@
+//! "Export JSON", "Export Markdown" and "Print" for every report. The JSON
+//! is the report value itself; the Markdown comes from
+//! `mxlens_shared::report::markdown::render`, the same text the API and the
+//! CLI produce. Files are built in the browser (Blob + object URL): nothing
+//! is sent anywhere.
+
+use mxlens_shared::report::{Report, ReportKind};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// `mxlens-<kind>-<date>.<extension>`, the date taken from `generated_at`.
+pub fn file_name(report: &Report, extension: &str) -> String {
+    let kind = match report.kind {
+        ReportKind::Message => "message",
+        ReportKind::Domain => "domain",
+        ReportKind::Combined => "combined",
+    };
+    let date: String = report
+        .generated_at
+        .chars()
+        .take(10)
+        .filter(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    format!("mxlens-{kind}-{date}.{extension}")
+}
+
+/// Offers `text` as a download named `name`. Returns a human message on failure.
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let failed = |what: &str| format!("The export could not be saved ({what}).");
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| failed("no Blob support"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| failed("no object URL support"))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| failed("no document"))?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| failed("no link element"))?
+        .unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    // The click has started the download; the URL is no longer needed.
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Shows a failed export to the user (an export error must never be
+/// silent). Exports almost never fail, so a dialog is enough.
+fn report_failure(message: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.alert_with_message(message);
+    }
+}
+
+/// The export and print buttons. A plain function, not a component: the
+/// buttons hold no state, and each component type costs bundle size.
+pub fn export_buttons(report: &Report) -> Html {
+    let export_json = {
+        let report = report.clone();
+        Callback::from(move |_: MouseEvent| {
+            // Compact serde_json (already in the bundle for API calls), then
+            // indented by the browser's JSON: no second serializer in WASM.
+            let result = serde_json::to_string(&report)
+                .ok()
+                .and_then(|compact| js_sys::JSON::parse(&compact).ok())
+                .and_then(|value| {
+                    js_sys::JSON::stringify_with_replacer_and_space(
+                        &value,
+                        &wasm_bindgen::JsValue::NULL,
+                        &wasm_bindgen::JsValue::from_f64(2.0),
+                    )
+                    .ok()
+                })
+                .and_then(|text| text.as_string())
+                .ok_or_else(|| "The report could not be written as JSON.".to_string())
+                .and_then(|text| {
+                    download(
+                        &file_name(&report, "json"),
+                        "application/json;charset=utf-8",
+                        &text,
+                    )
+                });
+            if let Err(e) = result {
+                report_failure(&e);
+            }
+        })
+    };
+    let export_markdown = {
+        let report = report.clone();
+        Callback::from(move |_: MouseEvent| {
+            let text = mxlens_shared::report::markdown::render(&report);
+            if let Err(e) = download(
+                &file_name(&report, "md"),
+                "text/markdown;charset=utf-8",
+                &text,
+            ) {
+                report_failure(&e);
+            }
+        })
+    };
+    let print = Callback::from(|_: MouseEvent| {
+        let Some(w) = web_sys::window() else {
+            return;
+        };
+        // Expand every check so the printout (or PDF) has the explanations
+        // and fixes; the print stylesheet does the same for Ctrl+P.
+        if let Some(document) = w.document() {
+            let all = document.get_elements_by_tag_name("details");
+            for i in 0..all.length() {
+                if let Some(details) = all.item(i) {
+                    let _ = details.set_attribute("open", "");
+                }
+            }
+        }
+        let _ = w.print();
+    });
+    html! {
+        <div class="export" role="group" aria-label="Export">
+            <button type="button" onclick={export_json}>{"Export JSON"}</button>
+            <button type="button" onclick={export_markdown}>{"Export Markdown"}</button>
+            <button type="button" onclick={print}>{"Print"}</button>
+        </div>
+    }
+}

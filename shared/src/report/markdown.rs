@@ -1,0 +1,722 @@
+//! Markdown rendering of a report, for export (UI "Export Markdown", the
+//! API's `GET /api/reports/{id}.md`, the CLI's `--markdown`).
+//!
+//! Everything that comes from the input (header values, DNS records, SMTP
+//! banners) is untrusted: it is escaped so that it can neither break a table
+//! (`|`, newlines) nor turn into markup or raw HTML when the Markdown is
+//! rendered (`<script>`, backticks, `[link](javascript:…)`). Records are
+//! shown in fenced code blocks whose fence is longer than any run of
+//! backticks inside them (CommonMark 0.31 §4.5), so they stay literal.
+
+use super::catalog::{self, Area};
+use super::{Check, ChecklistItem, ChecklistStatus, Report, ReportKind, Status};
+
+/// How many problems the "Top problems" list shows (ui-reference.md).
+pub const TOP_PROBLEMS: usize = 3;
+
+/// Renders `report` as a self-contained Markdown document: title, grade and
+/// score, top problems, the message and domain facts, one table of checks
+/// per area (status word, title, detail, fix), suggested records, the
+/// checklists and a footer with the version and time.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let subject = report_subject(report);
+    out.push_str(&format!(
+        "# mxlens {} report{}\n\n",
+        kind_word(report.kind),
+        if subject.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", escape_inline(&subject))
+        }
+    ));
+    out.push_str(&format!(
+        "**Grade {:?}** · score {}/100 · {}\n\n",
+        report.grade,
+        report.score,
+        verdict(&report.checks)
+    ));
+    if report.coverage < 100 {
+        out.push_str(&format!(
+            "Only {}% of the scored checks reached a verdict; the rest could not be checked (errors and not tested cost half their weight, never a pass).\n\n",
+            report.coverage
+        ));
+    }
+
+    let top = top_problems(report, TOP_PROBLEMS);
+    if !top.is_empty() {
+        out.push_str("## Top problems\n\n");
+        for (n, check) in top.iter().enumerate() {
+            out.push_str(&format!(
+                "{}. **{}** {}{}: {}\n",
+                n + 1,
+                status_word(check.status),
+                escape_inline(&check.title),
+                subject_suffix(check),
+                escape_inline(&check.detail)
+            ));
+            if let Some(fix) = fix_text(check) {
+                out.push_str(&format!("   - Fix: {}\n", escape_inline(&fix)));
+            }
+        }
+        out.push('\n');
+    }
+
+    if let Some(message) = &report.message {
+        out.push_str("## Message\n\n| Field | Value |\n|---|---|\n");
+        let mut row = |name: &str, value: String| push_row(&mut out, &[name, &escape_cell(&value)]);
+        if let Some(from) = &message.from {
+            row("From", from.address.clone());
+        }
+        if let Some(s) = &message.subject {
+            row("Subject", s.clone());
+        }
+        row("Received hops", message.hops.len().to_string());
+        if let Some(d) = message.total_delay_seconds {
+            row("Total delay", format!("{d} s"));
+        }
+        if let Some(ip) = &message.sending_ip {
+            row("Sending IP", ip.clone());
+        }
+        for sig in &message.dkim_signatures {
+            row(
+                "DKIM signature",
+                format!(
+                    "d={} s={} a={}{}",
+                    sig.domain,
+                    sig.selector,
+                    sig.algorithm,
+                    sig.result
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                ),
+            );
+        }
+        for result in &message.auth_results {
+            row(
+                "Authentication result",
+                format!(
+                    "{}={} ({})",
+                    result.method, result.result, result.authserv_id
+                ),
+            );
+        }
+        row(
+            "Body present",
+            if message.has_body { "yes" } else { "no" }.to_string(),
+        );
+        out.push('\n');
+        if !message.hops.is_empty() {
+            out.push_str("### Route (oldest first)\n\n| # | From | By | IP | With | TLS | Delay |\n|---|---|---|---|---|---|---|\n");
+            for (n, hop) in message.hops.iter().enumerate() {
+                let opt = |v: &Option<String>| escape_cell(v.as_deref().unwrap_or(""));
+                push_row(
+                    &mut out,
+                    &[
+                        &(n + 1).to_string(),
+                        &opt(&hop.from),
+                        &opt(&hop.by),
+                        &opt(&hop.ip),
+                        &opt(&hop.with),
+                        match hop.tls {
+                            Some(true) => "yes",
+                            Some(false) => "no",
+                            None => "",
+                        },
+                        &hop.delay_seconds
+                            .map(|d| format!("{d} s"))
+                            .unwrap_or_default(),
+                    ],
+                );
+            }
+            out.push('\n');
+        }
+    }
+
+    if let Some(domain) = &report.domain {
+        out.push_str(&format!("## Domain {}\n\n", escape_inline(&domain.name)));
+        if !domain.mx.is_empty() {
+            out.push_str("| MX preference | Host | Addresses |\n|---|---|---|\n");
+            for mx in &domain.mx {
+                push_row(
+                    &mut out,
+                    &[
+                        &mx.preference.to_string(),
+                        &escape_cell(&mx.host),
+                        &escape_cell(&mx.addresses.join(", ")),
+                    ],
+                );
+            }
+            out.push('\n');
+        }
+        if let Some(spf) = &domain.spf {
+            let lookups = spf.get("lookup_count").and_then(|v| v.as_u64());
+            let voids = spf.get("void_lookup_count").and_then(|v| v.as_u64());
+            out.push_str(&format!(
+                "SPF: {} DNS lookups of 10 allowed, {} void lookups of 2 allowed (RFC 7208 §4.6.4).\n\n",
+                lookups.map_or("?".to_string(), |n| n.to_string()),
+                voids.map_or("?".to_string(), |n| n.to_string())
+            ));
+            if let Some(record) = spf.get("record").and_then(|v| v.as_str()) {
+                out.push_str(&fenced(record));
+            }
+            if let Some(tree) = spf.get("tree").filter(|t| t.is_object()) {
+                out.push_str(
+                    "SPF include tree (the DNS lookups each term costs, and the running total):\n\n",
+                );
+                let mut total = 0;
+                spf_tree(&mut out, tree, 0, &mut total);
+                out.push('\n');
+            }
+        }
+        if let Some(record) = domain
+            .dmarc
+            .as_ref()
+            .and_then(|d| d.get("record"))
+            .and_then(|v| v.as_str())
+        {
+            out.push_str("DMARC:\n\n");
+            out.push_str(&fenced(record));
+        }
+        if !domain.smtp.is_empty() {
+            out.push_str("| MX host | IP | Banner | STARTTLS | TLS version | Certificate |\n|---|---|---|---|---|---|\n");
+            for entry in &domain.smtp {
+                let text = |key: &str| {
+                    entry
+                        .get(key)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                let cert = match (
+                    entry.get("cert_valid").and_then(|v| v.as_bool()),
+                    entry.get("cert_days_left").and_then(|v| v.as_i64()),
+                ) {
+                    (Some(true), Some(days)) => format!("valid, {days} days left"),
+                    (Some(false), Some(days)) => format!("not valid ({days} days left)"),
+                    (Some(valid), None) => if valid { "valid" } else { "not valid" }.to_string(),
+                    (None, _) => "none seen".to_string(),
+                };
+                push_row(
+                    &mut out,
+                    &[
+                        &escape_cell(&text("host")),
+                        &escape_cell(&text("ip")),
+                        &escape_cell(&text("banner")),
+                        match entry.get("starttls").and_then(|v| v.as_bool()) {
+                            Some(true) => "yes",
+                            _ => "no",
+                        },
+                        &escape_cell(&text("tls_version")),
+                        &cert,
+                    ],
+                );
+            }
+            out.push('\n');
+        }
+    }
+
+    out.push_str("## Checks\n\n");
+    for (area, checks) in checks_by_area(&report.checks) {
+        out.push_str(&format!("### {}\n\n", area_title(area)));
+        out.push_str("| Status | Check | Detail | Fix |\n|---|---|---|---|\n");
+        for check in checks {
+            let title = match &check.subject {
+                Some(s) => format!("{} ({s})", check.title),
+                None => check.title.clone(),
+            };
+            push_row(
+                &mut out,
+                &[
+                    &format!(
+                        "{} {}",
+                        status_icon(check.status),
+                        status_word(check.status)
+                    ),
+                    &escape_cell(&title),
+                    &escape_cell(&check.detail),
+                    &escape_cell(&fix_text(check).unwrap_or_default()),
+                ],
+            );
+        }
+        out.push('\n');
+    }
+
+    let suggestions: Vec<&Check> = report
+        .checks
+        .iter()
+        .filter(|c| c.suggestion.is_some())
+        .collect();
+    if !suggestions.is_empty() {
+        out.push_str("## Suggested records\n\n");
+        for check in suggestions {
+            out.push_str(&format!(
+                "{}{}:\n\n",
+                escape_inline(&check.title),
+                subject_suffix(check)
+            ));
+            out.push_str(&fenced(check.suggestion.as_deref().unwrap_or("")));
+        }
+    }
+
+    for (title, items) in [
+        (
+            "Bulk-sender requirements (Gmail, Yahoo, Microsoft)",
+            &report.checklists.bulk_sender,
+        ),
+        ("CAN-SPAM", &report.checklists.can_spam),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "## {title}\n\n| Requirement | Status | Why |\n|---|---|---|\n"
+        ));
+        for item in items {
+            checklist_row(&mut out, item);
+        }
+        out.push('\n');
+    }
+
+    out.push_str(&format!(
+        "---\n\nMade by {} {} (report schema {}) at {}.\n",
+        escape_inline(&report.tool.name),
+        escape_inline(&report.tool.version),
+        report.schema_version,
+        escape_inline(&report.generated_at)
+    ));
+    out
+}
+
+/// One node of `domain.spf.tree` (an `spf::eval::LookupNode` as JSON) and
+/// its children as a nested list, adding each term's DNS cost to `total`
+/// in document order against the limit of 10 (RFC 7208 §4.6.4).
+fn spf_tree(out: &mut String, node: &serde_json::Value, depth: usize, total: &mut u64) {
+    let text = |key: &str| node.get(key).and_then(|v| v.as_str()).unwrap_or("");
+    let number = |key: &str| node.get(key).and_then(|v| v.as_u64()).unwrap_or(0);
+    let (cost, voids) = (number("dns_cost"), number("void_lookups"));
+    let before = *total;
+    *total += cost;
+    out.push_str(&"  ".repeat(depth));
+    out.push_str("- ");
+    if text("kind") == "record" {
+        out.push_str("record of ");
+        let domain = node.get("domain").and_then(|v| v.as_str());
+        out.push_str(&escape_inline(domain.unwrap_or(text("term"))));
+    } else {
+        out.push_str(&escape_inline(text("term")));
+    }
+    if cost > 0 {
+        out.push_str(&format!(": +{cost} lookup, total {total}/10"));
+        if before <= 10 && *total > 10 {
+            out.push_str(" **(crosses the limit of 10)**");
+        }
+    }
+    if voids > 0 {
+        out.push_str(&format!(", {voids} void"));
+    }
+    out.push('\n');
+    if let Some(children) = node.get("children").and_then(|v| v.as_array()) {
+        for child in children {
+            spf_tree(out, child, depth + 1, total);
+        }
+    }
+}
+
+/// The checks most worth fixing first: failures, then errors, then
+/// warnings, heavier catalogue weight first, at most `limit`.
+pub fn top_problems(report: &Report, limit: usize) -> Vec<&Check> {
+    let rank = |s: Status| match s {
+        Status::Fail => 0u8,
+        Status::Error => 1,
+        Status::Warn => 2,
+        _ => 3,
+    };
+    let key = |c: &Check| {
+        (
+            rank(c.status),
+            std::cmp::Reverse(catalog::lookup(&c.id).map_or(5, |e| e.weight)),
+        )
+    };
+    // An insertion into a short sorted list: equal problems keep report
+    // order, and no sort routine is pulled into the WASM bundle.
+    let mut problems: Vec<&Check> = Vec::new();
+    for check in &report.checks {
+        if !matches!(check.status, Status::Fail | Status::Error | Status::Warn) {
+            continue;
+        }
+        let at = problems
+            .iter()
+            .position(|p| key(p) > key(check))
+            .unwrap_or(problems.len());
+        if at < limit {
+            problems.insert(at, check);
+            problems.truncate(limit);
+        }
+    }
+    problems
+}
+
+/// A section title for a catalogue area.
+pub fn area_title(area: Area) -> &'static str {
+    match area {
+        Area::Message => "Message",
+        Area::Authentication => "Authentication",
+        Area::Unsubscribe => "Unsubscribe",
+        Area::SpamFilters => "Spam filters",
+        Area::Bounce => "Bounce",
+        Area::Dns => "DNS",
+        Area::MailServers => "Mail servers",
+        Area::Spf => "SPF",
+        Area::Dmarc => "DMARC",
+        Area::Dkim => "DKIM",
+        Area::TransportSecurity => "Transport security",
+        Area::Brand => "Brand (BIMI)",
+        Area::Reputation => "Reputation",
+        Area::Checklist => "Checklist",
+    }
+}
+
+/// The status word as a person reads it (`not tested`, not `not_tested`).
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Warn => "warn",
+        Status::Fail => "fail",
+        Status::Info => "info",
+        Status::Error => "error",
+        Status::NotTested => "not tested",
+        Status::NotApplicable => "n/a",
+    }
+}
+
+fn status_icon(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✔",
+        Status::Warn => "▲",
+        Status::Fail => "✘",
+        Status::Info => "ℹ",
+        Status::Error => "!",
+        Status::NotTested | Status::NotApplicable => "–",
+    }
+}
+
+fn kind_word(kind: ReportKind) -> &'static str {
+    match kind {
+        ReportKind::Message => "message",
+        ReportKind::Domain => "domain",
+        ReportKind::Combined => "combined",
+    }
+}
+
+/// The domain, or the From address and Subject.
+fn report_subject(report: &Report) -> String {
+    let mut parts = Vec::new();
+    if let Some(domain) = &report.domain {
+        parts.push(domain.name.clone());
+    }
+    if let Some(message) = &report.message {
+        if let Some(from) = &message.from {
+            parts.push(format!("from {}", from.address));
+        }
+        if let Some(subject) = &message.subject {
+            parts.push(format!("“{subject}”"));
+        }
+    }
+    parts.join(", ")
+}
+
+fn verdict(checks: &[Check]) -> String {
+    let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
+    format!(
+        "{} failed, {} errors, {} warnings, {} passed",
+        count(Status::Fail),
+        count(Status::Error),
+        count(Status::Warn),
+        count(Status::Pass)
+    )
+}
+
+fn subject_suffix(check: &Check) -> String {
+    check
+        .subject
+        .as_deref()
+        .map(|s| format!(" ({})", escape_inline(s)))
+        .unwrap_or_default()
+}
+
+/// The check's own fix, else the catalogue's, for checks that need one.
+fn fix_text(check: &Check) -> Option<String> {
+    if !matches!(check.status, Status::Fail | Status::Warn) {
+        return None;
+    }
+    check.fix.clone().or_else(|| {
+        catalog::lookup(&check.id)
+            .map(|e| e.fix.to_string())
+            .filter(|f| !f.is_empty())
+    })
+}
+
+/// Checks grouped by catalogue area, areas in catalogue order, checks in
+/// report order; ids missing from the catalogue go last, under "Other".
+fn checks_by_area(checks: &[Check]) -> Vec<(Area, Vec<&Check>)> {
+    let mut groups: Vec<(Area, Vec<&Check>)> = Vec::new();
+    for check in checks {
+        let area = catalog::lookup(&check.id).map_or(Area::Checklist, |e| e.area);
+        // Kept in area order as groups are created (no sort routine needed).
+        match groups.iter().position(|(a, _)| *a >= area) {
+            Some(i) if groups[i].0 == area => groups[i].1.push(check),
+            Some(i) => groups.insert(i, (area, vec![check])),
+            None => groups.push((area, vec![check])),
+        }
+    }
+    groups
+}
+
+fn checklist_row(out: &mut String, item: &ChecklistItem) {
+    let word = match item.status {
+        ChecklistStatus::Pass => "✔ pass",
+        ChecklistStatus::Fail => "✘ fail",
+        ChecklistStatus::Manual => "? manual",
+        ChecklistStatus::NeedsBody => "– needs body",
+        ChecklistStatus::NeedsBackend => "– needs domain audit",
+        ChecklistStatus::NotApplicable => "– n/a",
+    };
+    push_row(
+        out,
+        &[&escape_cell(&item.title), word, &escape_cell(&item.detail)],
+    );
+}
+
+/// One table row of already escaped cells.
+fn push_row(out: &mut String, cells: &[&str]) {
+    out.push('|');
+    for cell in cells {
+        out.push(' ');
+        out.push_str(cell);
+        out.push_str(" |");
+    }
+    out.push('\n');
+}
+
+/// Escapes untrusted text for use inside a paragraph or list item: every
+/// ASCII punctuation character that can start Markdown syntax gets a
+/// backslash (CommonMark §2.4), `<`, `>` and `&` become entities so no raw
+/// HTML or autolink survives, and control characters (line breaks
+/// included) become spaces so the text cannot start a new block.
+pub fn escape_inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '!' | '|'
+            | '~' | '"' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes untrusted text for one table cell: [`escape_inline`] (which
+/// escapes `|`, the GFM cell separator, and removes line breaks), trimmed.
+pub fn escape_cell(text: &str) -> String {
+    escape_inline(text.trim())
+}
+
+/// A fenced code block holding `text` literally: the fence is one backtick
+/// longer than the longest backtick run in the text (at least three).
+fn fenced(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    let body: String = text
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
+    format!("{fence}text\n{}\n{fence}\n\n", body.trim_end_matches('\n'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{ChecklistItem, DomainSection, FromAddress, MessageSection, MxHost};
+
+    fn hostile_report() -> Report {
+        let checks = vec![
+            Check::new("spf.present", Status::Pass, "v=spf1 -all"),
+            Check::new(
+                "spf.lookup-limit",
+                Status::Fail,
+                "requires 11/10 lookups | `include:evil` <script>alert(1)</script>",
+            )
+            .with_suggestion("v=spf1 ip4:192.0.2.1 ``` -all\n<b>x</b>"),
+            Check::new("dmarc.present", Status::Warn, "p=none").with_subject("a|b\nc"),
+            Check::new(
+                "dkim.key",
+                Status::NotTested,
+                "[click](javascript:alert(1))",
+            ),
+        ];
+        let mut report = Report::new(ReportKind::Combined, "2026-11-28T12:00:00Z", checks);
+        report.message = Some(MessageSection {
+            from: Some(FromAddress {
+                name: None,
+                address: "x@shop.test".into(),
+                domain: "shop.test".into(),
+            }),
+            subject: Some("<script>window.x=1</script> | *bold*".into()),
+            ..Default::default()
+        });
+        report.domain = Some(DomainSection {
+            name: "shop.test".into(),
+            mx: vec![MxHost {
+                preference: 10,
+                host: "mx1.shop.test".into(),
+                addresses: vec!["192.0.2.10".into()],
+            }],
+            spf: Some(
+                serde_json::json!({"record": "v=spf1 -all", "lookup_count": 11, "void_lookup_count": 0,
+                "tree": {"kind": "record", "term": "shop.test", "domain": "shop.test", "dns_cost": 0, "void_lookups": 0, "children": [
+                    {"kind": "include", "term": "include:a_b.test", "dns_cost": 10, "void_lookups": 0, "children": []},
+                    {"kind": "a", "term": "a:x|y`z", "dns_cost": 1, "void_lookups": 1}
+                ]}}),
+            ),
+            dmarc: None,
+            smtp: vec![
+                serde_json::json!({"host": "mx1.shop.test", "ip": "192.0.2.10", "banner": "220 `evil` | <b>", "starttls": true, "tls_version": "TLSv1.3", "cert_valid": true, "cert_days_left": 80}),
+            ],
+        });
+        report.checklists.can_spam.push(ChecklistItem {
+            id: "canspam.postal-address".into(),
+            status: ChecklistStatus::Manual,
+            title: "Postal address".into(),
+            detail: "check | it".into(),
+        });
+        report
+    }
+
+    /// Number of unescaped `|` in a table row: the cell separators.
+    fn separators(row: &str) -> usize {
+        let mut count = 0;
+        let mut escaped = false;
+        for c in row.chars() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '|' if !escaped => count += 1,
+                _ => escaped = false,
+            }
+            if c != '\\' {
+                escaped = false;
+            }
+        }
+        count
+    }
+
+    #[test]
+    fn escapes_table_breakers_and_html() {
+        let cases = [
+            ("a|b", "a\\|b"),
+            ("`code`", "\\`code\\`"),
+            ("<script>", "&lt;script&gt;"),
+            ("line\nbreak", "line break"),
+            ("[x](javascript:y)", "\\[x\\]\\(javascript:y\\)"),
+            ("back\\slash", "back\\\\slash"),
+            ("plain text 1.2", "plain text 1.2"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(escape_cell(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_content_cannot_break_tables_or_inject_html() {
+        let md = render(&hostile_report());
+        assert!(!md.contains("<script>"), "{md}");
+        assert!(!md.contains("<b>x</b>") || md.contains("````text"), "{md}");
+        // Every table row keeps its column count.
+        for block in md.split("\n\n") {
+            let rows: Vec<&str> = block.lines().filter(|l| l.starts_with('|')).collect();
+            if let Some(first) = rows.first() {
+                let want = separators(first);
+                for row in &rows {
+                    assert_eq!(separators(row), want, "row {row:?} in\n{md}");
+                }
+            }
+        }
+        // The suggestion is fenced with more backticks than it contains.
+        assert!(
+            md.contains("````text\nv=spf1 ip4:192.0.2.1 ``` -all\n<b>x</b>\n````"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn has_the_sections_a_reader_expects() {
+        let md = render(&hostile_report());
+        for want in [
+            "# mxlens combined report: shop.test, from x@shop.test",
+            "**Grade ",
+            "## Top problems",
+            "1. **fail** SPF DNS lookup limit",
+            "## Message",
+            "## Domain shop.test",
+            "| 10 | mx1.shop.test | 192.0.2.10 |",
+            "SPF: 11 DNS lookups of 10 allowed",
+            "### SPF",
+            "- record of shop.test\n  - include:a\\_b.test: +10 lookup, total 10/10\n  - a:x\\|y\\`z: +1 lookup, total 11/10 **(crosses the limit of 10)**, 1 void\n",
+            "| ✔ pass | SPF record | v=spf1 -all |  |",
+            "– not tested",
+            "## Suggested records",
+            "## CAN-SPAM",
+            "| Postal address | ? manual | check \\| it |",
+            "report schema 1) at 2026-11-28T12:00:00Z.",
+        ] {
+            assert!(md.contains(want), "missing {want:?} in\n{md}");
+        }
+        // Areas in catalogue order: SPF before DMARC before DKIM.
+        let spf = md.find("### SPF").unwrap();
+        let dmarc = md.find("### DMARC").unwrap();
+        let dkim = md.find("### DKIM").unwrap();
+        assert!(spf < dmarc && dmarc < dkim, "{md}");
+    }
+
+    #[test]
+    fn top_problems_rank_fail_before_warn() {
+        let report = hostile_report();
+        let top: Vec<&str> = top_problems(&report, 3)
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(top, ["spf.lookup-limit", "dmarc.present"]);
+    }
+
+    #[test]
+    fn a_real_message_report_renders() {
+        let report = crate::headers::analyze_message(
+            b"From: a@example.com\r\nSubject: hi | there\r\n\r\n",
+            "2026-11-28T12:00:00Z",
+        )
+        .expect("analysis");
+        let md = render(&report);
+        assert!(
+            md.starts_with("# mxlens message report: from a@example.com"),
+            "{md}"
+        );
+        assert!(md.contains("| Subject | hi \\| there |"), "{md}");
+    }
+}

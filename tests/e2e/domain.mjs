@@ -1,0 +1,82 @@
+// The domain report in a real browser, against the loopback test DNS zones
+// and a fake SMTP server (slow banner, STARTTLS, a test-CA certificate):
+// 1. audit good.audit.test: the cards fill in while the audit runs (the SMTP
+//    card waits for the slow banner), then the per-IP SMTP/TLS table shows
+//    banner, STARTTLS, TLS version and the certificate;
+// 2. audit toomany.audit.test: the SPF include tree shows each term's cost
+//    and the running total, with the term that crosses 10 highlighted.
+// Desktop and 360 px mobile; screenshots saved.
+import { launch, watchErrors, assert, BASE_URL, SCREENSHOTS } from './lib.mjs';
+
+async function audit(page, domain) {
+  await page.getByLabel('Domain').fill(domain);
+  await page.getByRole('button', { name: 'Audit', exact: true }).click();
+}
+
+const browser = await launch();
+try {
+  for (const [label, viewport] of [['desktop', { width: 1280, height: 900 }], ['mobile', { width: 360, height: 740 }]]) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(BASE_URL + '/');
+    await page.getByLabel('Domain').waitFor({ timeout: 15000 });
+
+    // 1. Live progress, then the SMTP table.
+    await audit(page, 'good.audit.test');
+    const live = page.locator('section[aria-label="Audit in progress"]');
+    await live.waitFor({ timeout: 10000 });
+    await live.locator('.area-card[data-area="spf"] .check').first().waitFor({ timeout: 10000 });
+    const waiting = await live.locator('.area-card[data-area="mail-servers"]').textContent().catch(() => '');
+    const liveChecks = await live.locator('.check').count();
+    assert(liveChecks > 0, 'checks streamed in before the report');
+    if (label === 'desktop') await page.screenshot({ path: `${SCREENSHOTS}/domain-progress-${label}.png`, fullPage: true });
+
+    const report = page.locator('section.report');
+    const row = report.locator('table.smtp tr.smtp-ip');
+    await row.first().waitFor({ timeout: 30000 });
+    const rowText = await row.first().textContent();
+    for (const want of ['mx1.good.audit.test', '192.0.2.10', '220 ', 'yes', 'TLSv1.3', 'CN=mx1.good.audit.test', 'mxlens test CA', 'days left', 'valid']) {
+      assert(rowText.includes(want), `SMTP row lacks ${want}: ${rowText}`);
+    }
+    for (const area of ['mail-servers', 'spf', 'dmarc', 'dkim', 'mta-sts', 'tls-rpt', 'bimi', 'dnsbl']) {
+      assert(await report.locator(`.area-card[data-area="${area}"]`).count() === 1, `card ${area}`);
+    }
+    const spfGood = (await report.locator('.spf-total').textContent()).trim();
+    assert(spfGood === 'DNS lookups: 1 of 10', `good SPF total: ${spfGood}`);
+    await page.screenshot({ path: `${SCREENSHOTS}/domain-good-${label}.png`, fullPage: true });
+
+    // 2. The SPF tree of a domain over the limit.
+    await audit(page, 'toomany.audit.test');
+    const total = report.locator('.spf-total');
+    await page.waitForFunction(() => document.querySelector('section.report .spf-total')?.textContent.includes('of 10') &&
+      document.querySelector('section.report h3')?.textContent.includes('toomany'), null, { timeout: 30000 }).catch(() => {});
+    await report.locator('.spf-node.crosses-limit').waitFor({ timeout: 30000 });
+    const totalText = (await total.textContent()).trim();
+    assert(totalText === 'DNS lookups: 15 of 10', `SPF total: ${totalText}`);
+    const crossing = report.locator('.spf-node.crosses-limit').first();
+    assert(await crossing.getAttribute('data-total') === '11', `crossing node total: ${await crossing.getAttribute('data-total')}`);
+    assert((await crossing.locator('> .spf-line').textContent()).includes('crosses the limit of 10'), 'crossing badge');
+    const includes = await report.locator('.spf-node.k-include').count();
+    assert(includes === 6, `include nodes: ${includes}`);
+    const first = (await report.locator('.spf-node.k-include > .spf-line .spf-cost').first().textContent()).trim();
+    assert(first === '+1 lookup · total 1/10', `first include cost: ${first}`);
+    const badge = (await report.locator('.spf-totals .badge').first().textContent()).trim();
+    assert(badge.includes('over the limit'), `over-limit badge: ${badge}`);
+    // Nothing in the cards is wider than the screen (long records wrap,
+    // tables scroll inside their card).
+    const overflow = await page.evaluate(() => [...document.querySelectorAll('section.report .area-card')]
+      .filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => `${c.dataset.area} ${c.scrollWidth}>${c.clientWidth}`));
+    assert(overflow.length === 0, `cards wider than the viewport: ${overflow.join(', ')}`);
+    const cardsWidth = await report.locator('.domain-cards').evaluate((e) => e.getBoundingClientRect().width);
+    assert(cardsWidth <= viewport.width, `domain cards ${cardsWidth}px wide in a ${viewport.width}px viewport`);
+    await report.locator('.area-card[data-area="spf"]').screenshot({ path: `${SCREENSHOTS}/domain-spf-tree-${label}.png` });
+    await page.screenshot({ path: `${SCREENSHOTS}/domain-toomany-${label}.png`, fullPage: true });
+
+    assert(errors.length === 0, `browser errors: ${errors.join('; ')}`);
+    console.log(`domain ${label}: ${liveChecks} checks streamed before the report${waiting.includes('Waiting') ? ' (SMTP card still waiting)' : ''}; SMTP row: ${rowText.replace(/\s+/g, ' ').slice(0, 120)}…; toomany SPF: ${totalText}, ${includes} includes, limit crossed at total 11`);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
