@@ -189,14 +189,21 @@ impl Store {
     }
 
     /// Applies the migrations not yet recorded in `schema_migrations`, all in
-    /// one transaction. On PostgreSQL a transaction-scoped advisory lock
+    /// one transaction. On SQLite that transaction is `IMMEDIATE`; on
+    /// PostgreSQL a transaction-scoped advisory lock
     /// makes instances that start together take turns: the second one finds
     /// the versions recorded and applies nothing. (Without it, two
     /// concurrent `CREATE TABLE IF NOT EXISTS` can both fail or both run.)
     async fn migrate(&self) -> anyhow::Result<()> {
         let backend = self.backend();
+        // SQLite: take the write lock up front (waiting out the busy
+        // timeout), so processes opening one file together take turns too.
+        let begin = match backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
         let applied = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(begin).await?;
             if backend == Backend::Postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(MIGRATION_LOCK_KEY)
