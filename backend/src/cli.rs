@@ -163,7 +163,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "MXLENS_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Report store: sqlite://PATH (embedded, the default).
+    /// Report store: sqlite://PATH (embedded, the default), or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE to share one store
+    /// between several instances.
     #[arg(
         long,
         env = "MXLENS_DATABASE_URL",
@@ -345,7 +347,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => {
             return usage_error(format!(
                 "cannot open the store {}: {e:#}",
-                args.database_url
+                crate::store::redacted_url(&args.database_url)
             ))
         }
     };
@@ -357,7 +359,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    tracing::info!(%addr, database = %args.database_url, "mxlens listening");
+    tracing::info!(
+        %addr,
+        database = %crate::store::redacted_url(&args.database_url),
+        "mxlens listening"
+    );
     println!("mxlens is running: open http://{addr}/");
     match crate::serve_on(listener, crate::app(state), crate::shutdown_signal()).await {
         Ok(()) => {

@@ -1,31 +1,115 @@
-//! The report store: embedded SQLite by default (WAL mode, durable commits,
-//! migrations). Reports are immutable once written.
+//! The report store: embedded SQLite by default (WAL mode, durable commits),
+//! or PostgreSQL for deployments that run several mxlens instances behind a
+//! load balancer. Both get the same schema-version table, the same
+//! migrations and the same behaviour: reports are immutable once written
+//! (an `UPDATE` trigger refuses changes), expire, and are swept in small
+//! batches that several instances can run at once.
+//!
+//! Queries are written once with `$N` placeholders, which both drivers
+//! accept (SQLite numbers `?NNN`/`$NNN` parameters itself); only DDL and the
+//! sweep differ per dialect.
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{PgPool, Row, SqlitePool};
 
-/// Schema migrations, applied in order once each. Never edit a shipped one;
+/// One schema migration, in both dialects. Never edit a shipped one;
 /// append a new version.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE reports (
-        id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        report TEXT NOT NULL,
-        delete_token_sha256 TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        expires_at TEXT NOT NULL
-    );
-    CREATE INDEX reports_expires_at ON reports (expires_at);",
-)];
+struct Migration {
+    version: i64,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sqlite: "CREATE TABLE reports (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            report TEXT NOT NULL,
+            delete_token_sha256 TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX reports_expires_at ON reports (expires_at);",
+        // Times are RFC 3339 text compared as text, as in SQLite: the "C"
+        // collation makes that byte order whatever the cluster's locale.
+        postgres: r#"CREATE TABLE reports (
+            id TEXT COLLATE "C" PRIMARY KEY,
+            kind TEXT NOT NULL,
+            report TEXT NOT NULL,
+            delete_token_sha256 TEXT NOT NULL,
+            created_at TEXT COLLATE "C" NOT NULL,
+            expires_at TEXT COLLATE "C" NOT NULL
+        );
+        CREATE INDEX reports_expires_at ON reports (expires_at);"#,
+    },
+    Migration {
+        version: 2,
+        sqlite: "CREATE TRIGGER reports_immutable BEFORE UPDATE ON reports
+        BEGIN SELECT RAISE(ABORT, 'reports are immutable'); END;",
+        postgres: "CREATE FUNCTION mxlens_reports_immutable() RETURNS trigger
+            LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'reports are immutable'; END $$;
+        CREATE TRIGGER reports_immutable BEFORE UPDATE ON reports
+            FOR EACH ROW EXECUTE FUNCTION mxlens_reports_immutable();",
+    },
+];
+
+/// PostgreSQL advisory-lock key that serialises migrations across
+/// instances starting at once ("mxlens" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x6d78_6c65_6e73;
+
+/// Rows the retention sweep deletes per statement: short transactions, so a
+/// sweep never holds many row locks or a long write lock.
+const SWEEP_BATCH: i64 = 500;
+
+/// Which database a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (`sqlite://PATH`).
+    Sqlite,
+    /// PostgreSQL (`postgres://…` or `postgresql://…`).
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a `--database-url` names, if any.
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the store has; the
+/// body is compiled once per driver, so it stays fully typed.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
 
 /// A handle to the store; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
 }
 
 /// A stored report row.
@@ -39,78 +123,144 @@ pub struct StoredReport {
     pub created_at: String,
 }
 
+/// `url` with any password replaced by `***`, for logs and error messages.
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => authority.to_string(),
+        },
+        None => authority.to_string(),
+    };
+    // libpq also takes `?password=…`.
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
 impl Store {
-    /// Opens (creating if needed) the database at `url`
-    /// (`sqlite://path/to.db` or `sqlite::memory:`) and applies migrations.
+    /// Opens the store at `url` and applies migrations: `sqlite://PATH`
+    /// (created if needed) or `sqlite::memory:`, or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
-        if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .filter(|p| !p.starts_with(":memory:"))
-        {
-            let path = path.split('?').next().unwrap_or(path);
-            if let Some(parent) = std::path::Path::new(path).parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)?;
-                }
-            }
-        }
-        if !url.starts_with("sqlite:") {
-            anyhow::bail!("unsupported --database-url \"{url}\": use sqlite://PATH");
-        }
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a commit that returned is on disk, even across power loss.
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
+        let pool = match Backend::from_url(url) {
+            Some(Backend::Sqlite) => Pool::Sqlite(open_sqlite(url).await?),
+            Some(Backend::Postgres) => Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect(url)
+                    .await?,
+            ),
+            None => anyhow::bail!(
+                "unsupported --database-url \"{}\": use sqlite://PATH or postgres://USER@HOST/DATABASE",
+                redacted_url(url)
+            ),
+        };
         let store = Store { pool };
         store.migrate().await?;
         Ok(store)
     }
 
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations not yet recorded in `schema_migrations`, all in
+    /// one transaction. On SQLite that transaction is `IMMEDIATE`; on
+    /// PostgreSQL a transaction-scoped advisory lock
+    /// makes instances that start together take turns: the second one finds
+    /// the versions recorded and applies nothing. (Without it, two
+    /// concurrent `CREATE TABLE IF NOT EXISTS` can both fail or both run.)
     async fn migrate(&self) -> anyhow::Result<()> {
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
-        )
-        .execute(&self.pool)
-        .await?;
-        for (version, sql) in MIGRATIONS {
-            let done: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
-                    .bind(version)
-                    .fetch_optional(&self.pool)
+        let backend = self.backend();
+        // SQLite: take the write lock up front (waiting out the busy
+        // timeout), so processes opening one file together take turns too.
+        let begin = match backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        let applied = with_pool!(self, pool => {
+            let mut tx = pool.begin_with(begin).await?;
+            if backend == Backend::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(MIGRATION_LOCK_KEY)
+                    .execute(&mut *tx)
                     .await?;
-            if done.is_some() {
-                continue;
             }
-            let mut tx = self.pool.begin().await?;
-            sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
-                .bind(version)
-                .bind(crate::now_rfc3339())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+            )
+            .execute(&mut *tx)
+            .await?;
+            let mut applied = Vec::new();
+            for migration in MIGRATIONS {
+                let done: Option<i64> =
+                    sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                        .bind(migration.version)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if done.is_some() {
+                    continue;
+                }
+                let sql = match backend {
+                    Backend::Sqlite => migration.sqlite,
+                    Backend::Postgres => migration.postgres,
+                };
+                sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(migration.version)
+                    .bind(crate::now_rfc3339())
+                    .execute(&mut *tx)
+                    .await?;
+                applied.push(migration.version);
+            }
             tx.commit().await?;
-            tracing::info!(version, "applied store migration");
+            applied
+        });
+        for version in applied {
+            tracing::info!(version, ?backend, "applied store migration");
         }
         Ok(())
     }
 
-    /// True when the store answers.
-    pub async fn ping(&self) -> bool {
-        sqlx::query_scalar::<_, i64>("SELECT 1")
-            .fetch_one(&self.pool)
-            .await
-            .is_ok()
+    /// The schema versions recorded as applied, ascending.
+    pub async fn schema_versions(&self) -> Result<Vec<i64>, sqlx::Error> {
+        with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+                .fetch_all(pool)
+                .await
+        })
     }
 
-    /// Stores a report; ids never repeat.
+    /// True when the store answers.
+    pub async fn ping(&self) -> bool {
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.is_ok())
+    }
+
+    /// Stores a report; ids never repeat (a repeated id is an error).
     pub async fn put_report(
         &self,
         id: &str,
@@ -120,31 +270,35 @@ impl Store {
         created_at: &str,
         expires_at: &str,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO reports (id, kind, report, delete_token_sha256, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(kind)
-        .bind(report_json)
-        .bind(delete_token_sha256)
-        .bind(created_at)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO reports (id, kind, report, delete_token_sha256, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(kind)
+            .bind(report_json)
+            .bind(delete_token_sha256)
+            .bind(created_at)
+            .bind(expires_at)
+            .execute(pool)
+            .await?;
+        });
         Ok(())
     }
 
     /// Fetches a report by id.
     pub async fn get_report(&self, id: &str) -> Result<Option<StoredReport>, sqlx::Error> {
-        let row = sqlx::query("SELECT id, report, created_at FROM reports WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| StoredReport {
-            id: r.get(0),
-            report_json: r.get(1),
-            created_at: r.get(2),
-        }))
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT id, report, created_at FROM reports WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.map(|r| StoredReport {
+                id: r.get(0),
+                report_json: r.get(1),
+                created_at: r.get(2),
+            }))
+        })
     }
 
     /// Fetches a report by id unless it expired (`expires_at <= now`, both
@@ -154,18 +308,20 @@ impl Store {
         id: &str,
         now: &str,
     ) -> Result<Option<StoredReport>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT id, report, created_at FROM reports WHERE id = ? AND expires_at > ?",
-        )
-        .bind(id)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| StoredReport {
-            id: r.get(0),
-            report_json: r.get(1),
-            created_at: r.get(2),
-        }))
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT id, report, created_at FROM reports WHERE id = $1 AND expires_at > $2",
+            )
+            .bind(id)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|r| StoredReport {
+                id: r.get(0),
+                report_json: r.get(1),
+                created_at: r.get(2),
+            }))
+        })
     }
 
     /// The SHA-256 (hex) of a live report's delete token.
@@ -174,32 +330,87 @@ impl Store {
         id: &str,
         now: &str,
     ) -> Result<Option<String>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT delete_token_sha256 FROM reports WHERE id = ? AND expires_at > ?",
-        )
-        .bind(id)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await
+        with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT delete_token_sha256 FROM reports WHERE id = $1 AND expires_at > $2",
+            )
+            .bind(id)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+        })
     }
 
     /// Deletes a report; true when a row went.
     pub async fn delete_report(&self, id: &str) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM reports WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        with_pool!(self, pool => {
+            let done = sqlx::query("DELETE FROM reports WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() > 0)
+        })
     }
 
-    /// Deletes every report with `expires_at <= now`; returns how many.
+    /// Deletes every report with `expires_at <= now`; returns how many this
+    /// call deleted. It deletes in batches of [`SWEEP_BATCH`] rows, each its
+    /// own short statement. On PostgreSQL each batch skips rows another
+    /// sweeper (another instance) has locked (`FOR UPDATE SKIP LOCKED`), so
+    /// concurrent sweeps share the work and never wait on or deadlock with
+    /// each other; on SQLite writers are serialised anyway.
     pub async fn delete_expired(&self, now: &str) -> Result<u64, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM reports WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "DELETE FROM reports WHERE id IN
+                    (SELECT id FROM reports WHERE expires_at <= $1 LIMIT $2)"
+            }
+            Backend::Postgres => {
+                "DELETE FROM reports WHERE id IN
+                    (SELECT id FROM reports WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"
+            }
+        };
+        let mut total = 0;
+        loop {
+            let deleted = with_pool!(self, pool => {
+                sqlx::query(sql)
+                    .bind(now)
+                    .bind(SWEEP_BATCH)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+            });
+            total += deleted;
+            if deleted < SWEEP_BATCH as u64 {
+                return Ok(total);
+            }
+        }
     }
+}
+
+async fn open_sqlite(url: &str) -> anyhow::Result<SqlitePool> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .filter(|p| !p.starts_with(":memory:"))
+    {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+    }
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: a commit that returned is on disk, even across power loss.
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    Ok(SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?)
 }
 
 #[cfg(test)]
@@ -259,5 +470,120 @@ mod tests {
         assert!(store.get_report("abc").await.unwrap().is_none());
         assert!(!store.delete_report("abc").await.unwrap());
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        for (url, want) in [
+            ("sqlite://data/mxlens.db", "sqlite://data/mxlens.db"),
+            (
+                "postgres://mx:s3cret@db:5432/mxlens",
+                "postgres://mx:***@db:5432/mxlens",
+            ),
+            ("postgres://mx@db/mxlens", "postgres://mx@db/mxlens"),
+            (
+                "postgresql://db/mxlens?user=mx&password=s3cret&sslmode=require",
+                "postgresql://db/mxlens?user=mx&password=***&sslmode=require",
+            ),
+            ("mysql://a:b@c", "mysql://a:***@c"),
+        ] {
+            assert_eq!(redacted_url(url), want, "{url}");
+        }
+        assert_eq!(Backend::from_url("postgresql://x"), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("sqlite::memory:"), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("mysql://x"), None);
+    }
+
+    #[tokio::test]
+    async fn a_version_1_database_is_migrated_and_rows_are_immutable() {
+        let dir = tempfile_dir("v1");
+        let url = format!("sqlite://{}/v1.db", dir.display());
+        // A database as the first release left it: version 1 only.
+        {
+            let pool = open_sqlite(&url).await.unwrap();
+            sqlx::raw_sql(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+                 INSERT INTO schema_migrations VALUES (1, '2026-01-01T00:00:00Z');",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::raw_sql(MIGRATIONS[0].sqlite)
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(store.backend(), Backend::Sqlite);
+        assert_eq!(store.schema_versions().await.unwrap(), [1, 2]);
+        store
+            .put_report(
+                "x",
+                "message",
+                "{}",
+                "h",
+                "2026-01-01T00:00:00Z",
+                "2026-02-01T00:00:00Z",
+            )
+            .await
+            .unwrap();
+        let Pool::Sqlite(pool) = &store.pool else {
+            unreachable!()
+        };
+        let update = sqlx::query("UPDATE reports SET report = '{\"score\":100}' WHERE id = 'x'")
+            .execute(pool)
+            .await;
+        assert!(
+            update.unwrap_err().to_string().contains("immutable"),
+            "an UPDATE must be refused"
+        );
+        assert!(store
+            .put_report("x", "message", "{}", "h", "a", "b")
+            .await
+            .is_err());
+        assert_eq!(
+            store.get_report("x").await.unwrap().unwrap().report_json,
+            "{}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir(tag: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("mxlens-store-{tag}-{}", std::process::id()))
+    }
+
+    #[tokio::test]
+    async fn the_sweep_deletes_in_batches() {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        for n in 0..(SWEEP_BATCH * 2 + 7) {
+            store
+                .put_report(
+                    &format!("r{n}"),
+                    "message",
+                    "{}",
+                    "h",
+                    "2026-01-01T00:00:00Z",
+                    "2026-01-02T00:00:00Z",
+                )
+                .await
+                .unwrap();
+        }
+        store
+            .put_report(
+                "live",
+                "message",
+                "{}",
+                "h",
+                "2026-01-01T00:00:00Z",
+                "2027-01-01T00:00:00Z",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.delete_expired("2026-06-01T00:00:00Z").await.unwrap(),
+            (SWEEP_BATCH * 2 + 7) as u64
+        );
+        assert!(store.get_report("live").await.unwrap().is_some());
     }
 }

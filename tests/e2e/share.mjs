@@ -5,6 +5,9 @@
 //    with its version and time; nothing from the input ran as HTML.
 import { launch, watchErrors, assert, BASE_URL, SCREENSHOTS } from './lib.mjs';
 
+// Which report store the server runs on (sqlite or postgres): names the screenshot.
+const STORE = process.env.STORE ? `-${process.env.STORE}` : '';
+
 const HOSTILE = `Received: from mail.shop.test (mail.shop.test [198.51.100.7])
 \tby mx.example.net with ESMTPS id abc123; Tue, 1 Jul 2025 10:00:05 +0000
 From: "<img src=x onerror=window.__xss=1>" <news@shop.test>
@@ -48,7 +51,7 @@ try {
   assert((await other.locator('.hop-count').first().textContent()).trim() === hopsHere, 'same hop count');
   assert(await other.evaluate(() => window.__xss) === undefined, 'hostile content executed on the stored page');
   await other.getByRole('button', { name: 'Share' }).waitFor();
-  await other.screenshot({ path: `${SCREENSHOTS}/share-stored-mobile.png`, fullPage: true });
+  await other.screenshot({ path: `${SCREENSHOTS}/share-stored-mobile${STORE}.png`, fullPage: true });
 
   // An unknown id says so inline.
   await other.goto(BASE_URL + '/r/00000000000000000000000000000000');
@@ -58,7 +61,7 @@ try {
 
   const allErrors = [...errors, ...otherErrors].filter((e) => !e.includes('404'));
   assert(allErrors.length === 0, `browser errors: ${allErrors.join('; ')}`);
-  console.log(`share: stored link ${url.replace(/^.*\/r\//, '/r/')} reopened in a fresh context with the same From and ${hopsHere} hop(s); hostile paste rendered as text`);
+  console.log(`share: stored link${STORE ? ` (${process.env.STORE})` : ''} ${url.replace(/^.*\/r\//, '/r/')} reopened in a fresh context with the same From and ${hopsHere} hop(s); hostile paste rendered as text`);
 } finally {
   await browser.close();
 }

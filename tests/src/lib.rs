@@ -1,14 +1,16 @@
 //! The end-to-end harness: real peers on loopback, started by the tests
 //! themselves. A DNS server ([`dns::TestDns`]), SMTP servers
 //! ([`smtp::Postfix`] and the fault-injecting [`smtp::FakeSmtp`]), the
-//! mxlens server in-process ([`server::TestServer`]), and headless Chromium
-//! through Playwright ([`browser`]).
+//! mxlens server in-process ([`server::TestServer`]) on SQLite or on a
+//! private PostgreSQL cluster ([`postgres::TestPostgres`]), and headless
+//! Chromium through Playwright ([`browser`]).
 
 pub mod browser;
 pub mod cli;
 pub mod dns;
 pub mod https;
 pub mod pki;
+pub mod postgres;
 pub mod server;
 pub mod smtp;
 

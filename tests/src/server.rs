@@ -1,10 +1,21 @@
 //! mxlens itself, in-process on an ephemeral loopback port, configured
-//! through the real command-line parser.
+//! through the real command-line parser, on either report store.
 
 use std::net::SocketAddr;
 
 use clap::Parser;
 use mxlens_backend::cli::{Cli, Command};
+
+use crate::postgres::TestPostgres;
+
+/// Which report store a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// A fresh SQLite file in a temporary directory.
+    Sqlite,
+    /// A private PostgreSQL cluster started for this server.
+    Postgres,
+}
 
 /// A running mxlens server. Dropping it stops it.
 #[derive(Debug)]
@@ -15,6 +26,8 @@ pub struct TestServer {
     pub url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _data: tempfile::TempDir,
+    // Dropped after the server is told to stop (fields drop in order).
+    _postgres: Option<TestPostgres>,
 }
 
 impl TestServer {
@@ -22,8 +35,31 @@ impl TestServer {
     /// `--nameserver 127.0.0.1:5353`), a fresh SQLite store and the
     /// repository's built frontend (`dist/`).
     pub async fn start(args: &[&str]) -> anyhow::Result<Self> {
+        Self::start_with(StoreKind::Sqlite, args).await
+    }
+
+    /// Like [`TestServer::start`], on a fresh store of the given kind.
+    pub async fn start_with(store: StoreKind, args: &[&str]) -> anyhow::Result<Self> {
+        match store {
+            StoreKind::Sqlite => Self::start_on(None, args).await,
+            StoreKind::Postgres => {
+                let postgres = TestPostgres::start().await?;
+                let url = postgres.url();
+                let mut server = Self::start_on(Some(&url), args).await?;
+                server._postgres = Some(postgres);
+                Ok(server)
+            }
+        }
+    }
+
+    /// Starts a server on the store at `database_url` (several servers can
+    /// share one PostgreSQL database), or on a fresh SQLite file when `None`.
+    pub async fn start_on(database_url: Option<&str>, args: &[&str]) -> anyhow::Result<Self> {
         let data = tempfile::Builder::new().prefix("mxlens-data").tempdir()?;
-        let db = format!("sqlite://{}/mxlens.db", data.path().display());
+        let db = match database_url {
+            Some(url) => url.to_string(),
+            None => format!("sqlite://{}/mxlens.db", data.path().display()),
+        };
         let dist = crate::repo_root().join("dist");
         let dist = dist.display().to_string();
         let mut argv = vec![
@@ -57,6 +93,7 @@ impl TestServer {
             url: format!("http://{addr}"),
             stop: Some(tx),
             _data: data,
+            _postgres: None,
         })
     }
 }

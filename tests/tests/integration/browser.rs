@@ -2,7 +2,7 @@
 
 use mxlens_tests::browser::run_script;
 use mxlens_tests::dns::TestDns;
-use mxlens_tests::server::TestServer;
+use mxlens_tests::server::{StoreKind, TestServer};
 
 /// Paste headers → From and hop count (WASM); audit a domain → MX hosts
 /// (backend + real DNS). Desktop and mobile viewports; screenshots saved.
@@ -24,10 +24,13 @@ async fn first_slice_headers_and_domain() {
 
 /// Share a header report as a stored link, reopen it in a fresh browser
 /// context; a hostile paste never runs as HTML (CSP and Yew's escaping).
-#[tokio::test]
-async fn stored_link_round_trip_and_hostile_paste() {
-    let server = TestServer::start(&[]).await.unwrap();
-    let out = run_script("share.mjs", &server.url, &[]).await.unwrap();
+/// On both report stores.
+async fn stored_link_round_trip_and_hostile_paste(store: StoreKind) {
+    let server = TestServer::start_with(store, &[]).await.unwrap();
+    let tag = format!("{store:?}").to_ascii_lowercase();
+    let out = run_script("share.mjs", &server.url, &[("STORE", &tag)])
+        .await
+        .unwrap();
     assert!(out.contains("share: stored link"), "{out}");
 }
 
@@ -169,4 +172,14 @@ async fn domain_cards_smtp_table_and_spf_tree() {
         smtp.connection_count() > 0,
         "the audit never reached the fake MX"
     );
+}
+
+#[tokio::test]
+async fn stored_link_round_trip_and_hostile_paste_on_sqlite() {
+    stored_link_round_trip_and_hostile_paste(StoreKind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn stored_link_round_trip_and_hostile_paste_on_postgres() {
+    stored_link_round_trip_and_hostile_paste(StoreKind::Postgres).await;
 }

@@ -1,13 +1,38 @@
 //! Stored share links, retention, limits, security headers and the OpenAPI
 //! document, against a running server (and `oneshot` where a raw socket
 //! would race), plus a kill -9 durability test of the real binary.
+//!
+//! Every test that touches the report store runs twice, on SQLite and on a
+//! private PostgreSQL cluster (`<test>::sqlite`, `<test>::postgres`), and a
+//! few PostgreSQL-only ones check that several instances share one database.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use mxlens_tests::dns::TestDns;
-use mxlens_tests::server::TestServer;
+use mxlens_tests::postgres::TestPostgres;
+use mxlens_tests::server::{StoreKind, TestServer};
 use serde_json::{json, Value};
+
+/// `on_both_stores!(name)` turns `async fn name(store: StoreKind)` into the
+/// tests `name::sqlite` and `name::postgres`.
+macro_rules! on_both_stores {
+    ($name:ident) => {
+        mod $name {
+            use mxlens_tests::server::StoreKind;
+
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(StoreKind::Sqlite).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(StoreKind::Postgres).await
+            }
+        }
+    };
+}
 
 /// A response: status, lower-case header names, body.
 struct Reply {
@@ -134,9 +159,9 @@ async fn fetch(server: &TestServer, id: &str) -> Reply {
     .await
 }
 
-#[tokio::test]
-async fn message_report_is_recomputed_stored_and_served_verbatim() {
-    let server = TestServer::start(&[]).await.unwrap();
+on_both_stores!(message_report_is_recomputed_stored_and_served_verbatim);
+async fn message_report_is_recomputed_stored_and_served_verbatim(store: StoreKind) {
+    let server = TestServer::start_with(store, &[]).await.unwrap();
     let (id, _) = create(&server, &json!({ "message": MESSAGE })).await;
     let first = fetch(&server, &id).await;
     assert_eq!(first.status, 200, "{}", first.body);
@@ -244,9 +269,9 @@ async fn stored_report_exports_as_markdown() {
     assert_eq!(missing.json()["code"], "not_found");
 }
 
-#[tokio::test]
-async fn a_client_cannot_inject_a_report() {
-    let server = TestServer::start(&[]).await.unwrap();
+on_both_stores!(a_client_cannot_inject_a_report);
+async fn a_client_cannot_inject_a_report(store: StoreKind) {
+    let server = TestServer::start_with(store, &[]).await.unwrap();
     let forged = json!({
         "schema_version": 1, "kind": "message", "score": 100, "grade": "A",
         "checks": [], "generated_at": "2026-01-01T00:00:00Z",
@@ -270,9 +295,9 @@ async fn a_client_cannot_inject_a_report() {
     }
 }
 
-#[tokio::test]
-async fn redaction_happens_before_storing() {
-    let server = TestServer::start(&[]).await.unwrap();
+on_both_stores!(redaction_happens_before_storing);
+async fn redaction_happens_before_storing(store: StoreKind) {
+    let server = TestServer::start_with(store, &[]).await.unwrap();
     let (id, _) = create(
         &server,
         &json!({ "message": MESSAGE, "redact": true, "redact_network": true }),
@@ -290,11 +315,13 @@ async fn redaction_happens_before_storing() {
     assert!(body.contains("redacted@shop.test"), "{body}");
 }
 
-#[tokio::test]
-async fn domain_and_combined_reports_from_real_dns() {
+on_both_stores!(domain_and_combined_reports_from_real_dns);
+async fn domain_and_combined_reports_from_real_dns(store: StoreKind) {
     let dns = TestDns::start_fixtures(&["shop.test"]).await.unwrap();
     let ns = dns.addr.to_string();
-    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+    let server = TestServer::start_with(store, &["--nameserver", &ns])
+        .await
+        .unwrap();
 
     let (id, _) = create(&server, &json!({ "domain": "SHOP.test" })).await;
     let report = fetch(&server, &id).await.json();
@@ -337,9 +364,9 @@ async fn domain_and_combined_reports_from_real_dns() {
     );
 }
 
-#[tokio::test]
-async fn delete_needs_the_right_token() {
-    let server = TestServer::start(&[]).await.unwrap();
+on_both_stores!(delete_needs_the_right_token);
+async fn delete_needs_the_right_token(store: StoreKind) {
+    let server = TestServer::start_with(store, &[]).await.unwrap();
     let (id, token) = create(&server, &json!({ "message": MESSAGE })).await;
     let url = format!("{}/api/reports/{id}", server.url);
 
@@ -363,9 +390,11 @@ async fn delete_needs_the_right_token() {
     assert_eq!(again.status, 404);
 }
 
-#[tokio::test]
-async fn expired_reports_are_gone() {
-    let server = TestServer::start(&["--retention-days", "0"]).await.unwrap();
+on_both_stores!(expired_reports_are_gone);
+async fn expired_reports_are_gone(store: StoreKind) {
+    let server = TestServer::start_with(store, &["--retention-days", "0"])
+        .await
+        .unwrap();
     let (id, token) = create(&server, &json!({ "message": MESSAGE })).await;
     let reply = fetch(&server, &id).await;
     assert_eq!(reply.status, 404, "{}", reply.body);
@@ -458,9 +487,9 @@ async fn posts_are_rate_limited_per_client() {
     );
 }
 
-#[tokio::test]
-async fn security_headers_on_the_app_and_share_pages() {
-    let server = TestServer::start(&[]).await.unwrap();
+on_both_stores!(security_headers_on_the_app_and_share_pages);
+async fn security_headers_on_the_app_and_share_pages(store: StoreKind) {
+    let server = TestServer::start_with(store, &[]).await.unwrap();
     let (id, _) = create(&server, &json!({ "message": MESSAGE })).await;
     for path in [
         "/".to_string(),
@@ -525,6 +554,174 @@ async fn openapi_lists_every_route_and_every_route_exists() {
     }
 }
 
+/// A fresh, empty store URL of either kind, and what keeps it alive.
+struct FreshDatabase {
+    url: String,
+    _dir: tempfile::TempDir,
+    _postgres: Option<TestPostgres>,
+}
+
+async fn fresh_database(store: StoreKind) -> FreshDatabase {
+    let dir = tempfile::tempdir().unwrap();
+    match store {
+        StoreKind::Sqlite => FreshDatabase {
+            url: format!("sqlite://{}/fresh.db", dir.path().display()),
+            _dir: dir,
+            _postgres: None,
+        },
+        StoreKind::Postgres => {
+            let postgres = TestPostgres::start().await.unwrap();
+            FreshDatabase {
+                url: postgres.create_database("fresh").await.unwrap(),
+                _dir: dir,
+                _postgres: Some(postgres),
+            }
+        }
+    }
+}
+
+on_both_stores!(several_handles_migrate_and_sweep_at_once);
+/// Four instances opening one empty database at once apply each migration
+/// exactly once; three retention sweeps at once delete every expired row
+/// exactly once between them and leave the live ones.
+async fn several_handles_migrate_and_sweep_at_once(store: StoreKind) {
+    use mxlens_backend::store::Store;
+    let db = fresh_database(store).await;
+    let stores: Vec<Store> = futures::future::join_all((0..4).map(|_| Store::open(&db.url)))
+        .await
+        .into_iter()
+        .map(|s| s.unwrap())
+        .collect();
+    for s in &stores {
+        assert_eq!(s.schema_versions().await.unwrap(), [1, 2]);
+    }
+    let expired = 1234;
+    futures::future::join_all((0..expired).map(|n| {
+        let s = &stores[n % 4];
+        async move {
+            s.put_report(
+                &format!("old{n}"),
+                "message",
+                "{}",
+                "h",
+                "2026-01-01T00:00:00Z",
+                "2026-01-31T00:00:00Z",
+            )
+            .await
+            .unwrap()
+        }
+    }))
+    .await;
+    for n in 0..5 {
+        stores[0]
+            .put_report(
+                &format!("live{n}"),
+                "message",
+                "{}",
+                "h",
+                "2026-01-01T00:00:00Z",
+                "2026-03-01T00:00:00Z",
+            )
+            .await
+            .unwrap();
+    }
+    let now = "2026-02-01T00:00:00Z";
+    let deleted: u64 = futures::future::join_all(stores[..3].iter().map(|s| s.delete_expired(now)))
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .sum();
+    assert_eq!(deleted, expired as u64);
+    assert_eq!(stores[3].delete_expired(now).await.unwrap(), 0);
+    for n in 0..5 {
+        assert!(stores[3]
+            .get_live_report(&format!("live{n}"), now)
+            .await
+            .unwrap()
+            .is_some());
+    }
+    assert!(stores[3].get_report("old7").await.unwrap().is_none());
+}
+
+on_both_stores!(the_database_refuses_to_change_a_report);
+/// Immutability is the database's too: an `UPDATE` behind mxlens's back
+/// is refused by a trigger.
+async fn the_database_refuses_to_change_a_report(store: StoreKind) {
+    let db = fresh_database(store).await;
+    let handle = mxlens_backend::store::Store::open(&db.url).await.unwrap();
+    handle
+        .put_report(
+            "r1",
+            "message",
+            r#"{"score":10}"#,
+            "h",
+            "2026-01-01T00:00:00Z",
+            "2126-01-01T00:00:00Z",
+        )
+        .await
+        .unwrap();
+    let forge = r#"UPDATE reports SET report = '{"score":100}' WHERE id = 'r1'"#;
+    let refused = match store {
+        StoreKind::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            sqlx::query(forge).execute(&pool).await.unwrap_err()
+        }
+        StoreKind::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            sqlx::query(forge).execute(&pool).await.unwrap_err()
+        }
+    };
+    assert!(refused.to_string().contains("immutable"), "{refused}");
+    let stored = handle.get_report("r1").await.unwrap().unwrap();
+    assert_eq!(stored.report_json, r#"{"score":10}"#);
+}
+
+/// Two instances behind one PostgreSQL: a link made on one opens on the
+/// other, and the delete token works on either.
+#[tokio::test]
+async fn instances_share_one_postgres() {
+    let postgres = TestPostgres::start().await.unwrap();
+    let url = postgres.create_database("shared").await.unwrap();
+    let (a, b) = tokio::join!(
+        TestServer::start_on(Some(&url), &[]),
+        TestServer::start_on(Some(&url), &[])
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let (id, token) = create(&a, &json!({ "message": MESSAGE })).await;
+    let on_a = fetch(&a, &id).await;
+    let on_b = fetch(&b, &id).await;
+    assert_eq!((on_a.status, on_b.status), (200, 200), "{}", on_b.body);
+    assert_eq!(on_a.body, on_b.body);
+    let on_b_url = format!("{}/api/reports/{id}", b.url);
+    let wrong = request(
+        "DELETE",
+        &on_b_url,
+        None,
+        &[("Authorization", "Bearer 00ff")],
+    )
+    .await;
+    assert_eq!(wrong.status, 403);
+    let bearer = format!("Bearer {token}");
+    let right = request("DELETE", &on_b_url, None, &[("Authorization", &bearer)]).await;
+    assert_eq!(right.status, 204, "{}", right.body);
+    assert_eq!(fetch(&a, &id).await.status, 404);
+}
+
+/// A server pointed at a PostgreSQL that is not there does not start, and
+/// says why without echoing the password.
+#[tokio::test]
+async fn an_unreachable_postgres_is_a_startup_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://mx:s3cret@127.0.0.1:{port}/mxlens");
+    let err = TestServer::start_on(Some(&url), &[]).await.unwrap_err();
+    let text = format!("{err:#}");
+    assert!(!text.contains("s3cret"), "{text}");
+}
+
 /// The `mxlens` binary, built on demand (a test cannot name another
 /// package's binary with `CARGO_BIN_EXE_*`).
 fn mxlens_binary() -> std::path::PathBuf {
@@ -580,15 +777,30 @@ async fn start_child(bin: &std::path::Path, db: &str) -> (tokio::process::Child,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stored_reports_survive_kill_9() {
-    let bin = mxlens_binary();
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/durable.db", dir.path().display());
+    survive_kill_9_cycles(&db, 20).await;
+}
+
+/// The same on PostgreSQL: only mxlens is killed; what it acknowledged must
+/// have been committed by the database before the answer went out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stored_reports_survive_kill_9_on_postgres() {
+    let postgres = TestPostgres::start().await.unwrap();
+    survive_kill_9_cycles(&postgres.url(), 20).await;
+}
+
+/// Kills the real binary with SIGKILL `cycles` times while 8 clients write
+/// reports, restarting it on the same store each time, and checks that
+/// every report whose id was returned is intact.
+async fn survive_kill_9_cycles(db: &str, cycles: u64) {
+    let bin = mxlens_binary();
     // Every id the server returned, with the subject it must carry.
     let mut acknowledged: Vec<(String, String)> = Vec::new();
     let mut verified = 0;
     let started = Instant::now();
-    for cycle in 0..20 {
-        let (mut child, url) = start_child(&bin, &db).await;
+    for cycle in 0..cycles {
+        let (mut child, url) = start_child(&bin, db).await;
         // What the previous cycle acknowledged is intact (all of it is
         // checked again at the end).
         for (id, subject) in &acknowledged[verified..] {
@@ -623,27 +835,34 @@ async fn stored_reports_survive_kill_9() {
             })
             .collect();
         drop(tx);
+        // Kill once writes are flowing (a loaded machine can take longer
+        // than the sleep below to answer the first one), mid-way through
+        // more of them.
+        let first = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("cycle {cycle}: no write acknowledged within 60 s"))
+            .expect("a writer acknowledged a report");
+        acknowledged.push(first);
         tokio::time::sleep(Duration::from_millis(150 + 20 * (cycle % 5))).await;
         child.start_kill().unwrap(); // SIGKILL
         let _ = child.wait().await;
         for w in writers {
             w.await.unwrap();
         }
-        let before = acknowledged.len();
         while let Some(pair) = rx.recv().await {
             acknowledged.push(pair);
         }
-        assert!(acknowledged.len() > before, "cycle {cycle} wrote nothing");
     }
     // Final check after the last kill.
-    let (_child, url) = start_child(&bin, &db).await;
+    let (_child, url) = start_child(&bin, db).await;
     for (id, subject) in &acknowledged {
         let reply = request("GET", &format!("{url}/api/reports/{id}"), None, &[]).await;
         assert_eq!(reply.status, 200, "{id} lost");
         assert_eq!(reply.json()["message"]["subject"], subject.as_str());
     }
     eprintln!(
-        "durability: {} reports over 20 kill -9 cycles in {:.1} s",
+        "durability ({}): {} reports over {cycles} kill -9 cycles in {:.1} s",
+        db.split(':').next().unwrap_or_default(),
         acknowledged.len(),
         started.elapsed().as_secs_f64()
     );
