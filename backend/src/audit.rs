@@ -216,7 +216,7 @@ pub async fn run_audit_with<L: DnsLookup>(
         parts.push(
             async move {
                 let mx = mx.await;
-                let ips: Vec<(String, IpAddr)> = mx
+                let mut ips: Vec<(String, IpAddr)> = mx
                     .hosts
                     .iter()
                     .flat_map(|h| {
@@ -225,6 +225,20 @@ pub async fn run_audit_with<L: DnsLookup>(
                             .filter_map(move |a| a.parse().ok().map(|ip| (h.host.clone(), ip)))
                     })
                     .collect();
+                // The same bound as the SMTP probe: PTR and blocklist
+                // queries for the addresses that would be probed.
+                let total = ips.len();
+                ips.truncate(crate::probe::smtp::MAX_PROBE_TARGETS);
+                let capped = (total > ips.len()).then(|| {
+                    Check::new(
+                        "mx.ptr",
+                        Status::Info,
+                        format!(
+                            "the MX hosts have {total} addresses; the first {} in MX preference order were checked",
+                            ips.len()
+                        ),
+                    )
+                });
                 let lists = &lists;
                 let per_ip = futures::future::join_all(ips.iter().map(|(host, ip)| async move {
                     let ptr_result = ptr::lookup_ptr(lookup, *ip).await;
@@ -246,7 +260,7 @@ pub async fn run_audit_with<L: DnsLookup>(
                 .await;
                 Part {
                     group: "mx-ips",
-                    checks: per_ip.into_iter().flatten().collect(),
+                    checks: capped.into_iter().chain(per_ip.into_iter().flatten()).collect(),
                     update: Update::None,
                 }
             }
@@ -337,27 +351,24 @@ pub async fn run_audit_with<L: DnsLookup>(
     if let Some(ip) = request.sending_ip {
         parts.push(
             async move {
-                let outcome = spf::eval::check_host(
-                    lookup,
-                    ip,
-                    domain,
-                    &format!("postmaster@{domain}"),
-                    domain,
-                    &spf::eval::EvalOptions::default(),
-                )
-                .await;
-                let ptr_result = ptr::lookup_ptr(lookup, ip).await;
+                // Independent: concurrently, so a slow resolver costs one
+                // timeout here, not three in a row.
+                let sender = format!("postmaster@{domain}");
+                let options = spf::eval::EvalOptions::default();
+                let (outcome, ptr_result, listed) = futures::join!(
+                    spf::eval::check_host(lookup, ip, domain, &sender, domain, &options),
+                    ptr::lookup_ptr(lookup, ip),
+                    futures::future::join_all(
+                        config
+                            .dnsbl_lists
+                            .iter()
+                            .map(|list| dnsbl::check_listed(lookup, ip, list)),
+                    )
+                );
                 let mut checks = vec![
                     spf::lint::sender_ip_check(ip, &outcome),
                     ptr::ptr_check("sender.ptr", ip, &format!("sending IP {ip}"), &ptr_result),
                 ];
-                let listed = futures::future::join_all(
-                    config
-                        .dnsbl_lists
-                        .iter()
-                        .map(|list| dnsbl::check_listed(lookup, ip, list)),
-                )
-                .await;
                 checks.extend(listed);
                 Part {
                     group: "sender",

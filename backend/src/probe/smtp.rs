@@ -32,6 +32,11 @@ pub const MAX_LINE: usize = 4096;
 pub const MAX_REPLY: usize = 64 * 1024;
 /// Probes in flight at once, process-wide.
 pub const MAX_CONCURRENT_PROBES: usize = 64;
+/// MX addresses probed per audit, in MX preference order. Senders try only
+/// a few (Postfix: `smtp_mx_address_limit = 5`); a domain whose MX points
+/// at hundreds of addresses must not turn one audit into hundreds of
+/// connections.
+pub const MAX_PROBE_TARGETS: usize = 10;
 
 /// How to probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -455,6 +460,17 @@ async fn dialogue(result: &mut SmtpProbeResult, target: SocketAddr, opts: &Probe
     match conn.command(&Starttls.to_string(), step).await {
         Ok(reply) if reply.code == Some(220) => {
             result.timings.starttls_ms = Some(elapsed_ms(t));
+        }
+        Ok(reply) if reply.code.is_none() => {
+            // Not an SMTP reply at all: the dialogue broke, nothing was
+            // refused (an error, not a verdict on the server's TLS).
+            result.starttls = Some(StarttlsOutcome::Failed {
+                reason: format!(
+                    "the reply to STARTTLS is not an SMTP reply: {}",
+                    reply.text().chars().take(200).collect::<String>()
+                ),
+            });
+            return;
         }
         Ok(reply) => {
             result.timings.starttls_ms = Some(elapsed_ms(t));

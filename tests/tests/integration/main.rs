@@ -7,6 +7,7 @@ mod browser;
 mod cli_headers;
 mod cli_spf;
 mod dns_harness;
+mod hostile;
 mod mta_sts_fetch;
 mod reports;
 mod smtp_harness;
