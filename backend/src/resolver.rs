@@ -90,7 +90,24 @@ impl HickoryLookup {
     ) -> DnsOutcome<T> {
         // Fully qualified: no search-list expansion.
         let fqdn = format!("{}.", name.trim_end_matches('.'));
-        match self.resolver.lookup(fqdn.as_str(), rtype).await {
+        let outcome = self.query_uncounted(&fqdn, rtype, pick).await;
+        crate::metrics::dns_query(match &outcome {
+            DnsOutcome::Records(_) => "records",
+            DnsOutcome::NoData => "nodata",
+            DnsOutcome::NxDomain => "nxdomain",
+            DnsOutcome::ServerFailure(_) => "servfail",
+            DnsOutcome::Timeout => "timeout",
+        });
+        outcome
+    }
+
+    async fn query_uncounted<T>(
+        &self,
+        fqdn: &str,
+        rtype: RecordType,
+        pick: impl Fn(&RData) -> Option<T>,
+    ) -> DnsOutcome<T> {
+        match self.resolver.lookup(fqdn, rtype).await {
             Ok(lookup) => {
                 let found: Vec<T> = lookup
                     .answers()
@@ -99,7 +116,7 @@ impl HickoryLookup {
                     .filter_map(|r| pick(&r.data))
                     .collect();
                 if found.is_empty() {
-                    if let Some(problem) = cname_problem(&fqdn, lookup.answers()) {
+                    if let Some(problem) = cname_problem(fqdn, lookup.answers()) {
                         // A loop (or an absurd chain) is a broken zone that
                         // cannot be resolved: a failure, not "no data".
                         return DnsOutcome::ServerFailure(problem);

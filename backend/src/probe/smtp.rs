@@ -130,6 +130,7 @@ pub async fn probe_mx(
         Err(refused) => {
             result.refused_by_guard = Some(refused.to_string());
             result.error = Some(refused.to_string());
+            crate::metrics::smtp_probe("refused_by_guard");
             return result;
         }
     };
@@ -143,6 +144,7 @@ pub async fn probe_mx(
         mark_overall_timeout(&mut result, opts.overall_timeout);
     }
     result.timings.total_ms = Some(elapsed_ms(started));
+    crate::metrics::smtp_probe(outcome_label(&result));
     result
 }
 
@@ -339,6 +341,31 @@ fn mark_overall_timeout(result: &mut SmtpProbeResult, limit: Duration) {
         result.starttls = Some(StarttlsOutcome::Timeout {
             step: "starttls or handshake".into(),
         });
+    }
+}
+
+/// The `outcome` label of `mxlens_smtp_probes_total`: where the probe ended.
+fn outcome_label(r: &SmtpProbeResult) -> &'static str {
+    if r.connect == Outcome::Timeout
+        || r.banner_outcome == Outcome::Timeout
+        || r.ehlo == Outcome::Timeout
+    {
+        return "timeout";
+    }
+    if r.connect != Outcome::Ok {
+        return "connect_failed";
+    }
+    if r.banner_outcome != Outcome::Ok {
+        return "banner_failed";
+    }
+    if r.ehlo != Outcome::Ok {
+        return "ehlo_failed";
+    }
+    match &r.starttls {
+        _ if !r.starttls_offered => "no_starttls",
+        Some(StarttlsOutcome::Negotiated) => "tls_ok",
+        Some(StarttlsOutcome::Timeout { .. }) => "timeout",
+        _ => "starttls_failed",
     }
 }
 

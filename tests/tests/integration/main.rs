@@ -9,6 +9,7 @@ mod cli_spf;
 mod dns_harness;
 mod hostile;
 mod mta_sts_fetch;
+mod observability;
 mod reports;
 mod smtp_harness;
 mod smtp_probe;
