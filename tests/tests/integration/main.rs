@@ -6,6 +6,7 @@ mod audit;
 mod browser;
 mod cli_headers;
 mod cli_spf;
+mod config_docs;
 mod dns_harness;
 mod hostile;
 mod mta_sts_fetch;
