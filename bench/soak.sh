@@ -14,6 +14,7 @@
 #   bench/soak.sh                     # 10 minutes, 1000 clients, release build
 #   DURATION=60 bench/soak.sh         # the short version
 #   PROFILE=debug DURATION=60 bench/soak.sh   # no release build (slower server)
+#   DRIVER_PROFILE=debug bench/soak.sh        # release server, debug load driver
 #
 # Exits non-zero when any request failed.
 set -euo pipefail
@@ -22,19 +23,18 @@ DURATION="${DURATION:-600}"
 CLIENTS="${CLIENTS:-1000}"
 AUDIT_PERCENT="${AUDIT_PERCENT:-2}"
 PROFILE="${PROFILE:-release}"
+DRIVER_PROFILE="${DRIVER_PROFILE:-$PROFILE}"
 
 # Each client holds a connection on both sides of loopback.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 
-flag=()
-dir=debug
-if [ "$PROFILE" = release ]; then
-  flag=(--release)
-  dir=release
-fi
-cargo build --quiet "${flag[@]}" -p mxlens-backend --bin mxlens
-cargo build --quiet "${flag[@]}" -p mxlens-tests --example soak
+profile_flag() { if [ "$1" = release ]; then echo --release; else echo --profile=dev; fi; }
+profile_dir() { if [ "$1" = release ]; then echo release; else echo debug; fi; }
+cargo build --quiet "$(profile_flag "$PROFILE")" -p mxlens-backend --bin mxlens
+cargo build --quiet "$(profile_flag "$DRIVER_PROFILE")" -p mxlens-tests --example soak
 target="${CARGO_TARGET_DIR:-target}"
-echo "mxlens: $target/$dir/mxlens ($PROFILE), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-exec "$target/$dir/examples/soak" "$target/$dir/mxlens" \
+server="$target/$(profile_dir "$PROFILE")/mxlens"
+driver="$target/$(profile_dir "$DRIVER_PROFILE")/examples/soak"
+echo "mxlens: $server ($PROFILE), driver $DRIVER_PROFILE, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+exec "$driver" "$server" \
   --duration "$DURATION" --clients "$CLIENTS" --audit-percent "$AUDIT_PERCENT"
