@@ -13,8 +13,11 @@ use futures::{Stream, StreamExt};
 use mxlens_shared::domain_name::normalize_domain;
 use mxlens_shared::headers::{analyze_message, MAX_INPUT_BYTES};
 use serde::{Deserialize, Serialize};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::audit::{run_audit_with, AuditRequest};
 use crate::error::AppError;
@@ -38,8 +41,10 @@ pub fn app(state: AppState) -> Router {
             .as_deref(),
     );
     let (csp, nosniff, referrer, frame) = crate::security::header_layers(&csp);
+    let metrics = state.metrics.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(crate::metrics::serve))
         .nest("/api", api)
         .fallback_service(frontend)
         // 1 MiB of input plus room for JSON escaping.
@@ -55,8 +60,52 @@ pub fn app(state: AppState) -> Router {
         .layer(nosniff)
         .layer(referrer)
         .layer(frame)
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
+        // The request id: taken from `x-request-id` or generated, on the
+        // request span (so on every log line of the request) and echoed on
+        // the response. Layers added last run first.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), RandomRequestId))
         .with_state(state)
+}
+
+/// The request id header.
+static REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
+
+/// Generates request ids: 128 random bits, hex.
+#[derive(Debug, Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        axum::http::HeaderValue::from_str(&random_id())
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// The span of one request: method, path (no query: it may hold user
+/// input) and the request id.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+    )
 }
 
 async fn api_not_found() -> AppError {
@@ -64,7 +113,12 @@ async fn api_not_found() -> AppError {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    if state.store.ping().await {
+    let ping = state
+        .metrics
+        .store("ping", async { Ok::<bool, ()>(state.store.ping().await) })
+        .await
+        .unwrap_or(false);
+    if ping {
         (StatusCode::OK, "ok\n").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "store unreachable\n").into_response()
@@ -145,9 +199,11 @@ async fn create_audit(
     let entry = state.audits.insert(id.clone());
     let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
     let config = state.audit_config.clone();
+    let metrics = state.metrics.clone();
     tokio::spawn(async move {
         let _permit = permit;
         let sink = entry.clone();
+        let started = std::time::Instant::now();
         run_audit_with(
             &lookup,
             &request,
@@ -156,6 +212,7 @@ async fn create_audit(
             move |event| sink.push(event),
         )
         .await;
+        metrics.audit(started.elapsed());
     });
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }

@@ -216,7 +216,7 @@ pub async fn run_audit_with<L: DnsLookup>(
         parts.push(
             async move {
                 let mx = mx.await;
-                let ips: Vec<(String, IpAddr)> = mx
+                let mut ips: Vec<(String, IpAddr)> = mx
                     .hosts
                     .iter()
                     .flat_map(|h| {
@@ -225,6 +225,20 @@ pub async fn run_audit_with<L: DnsLookup>(
                             .filter_map(move |a| a.parse().ok().map(|ip| (h.host.clone(), ip)))
                     })
                     .collect();
+                // The same bound as the SMTP probe: PTR and blocklist
+                // queries for the addresses that would be probed.
+                let total = ips.len();
+                ips.truncate(crate::probe::smtp::MAX_PROBE_TARGETS);
+                let capped = (total > ips.len()).then(|| {
+                    Check::new(
+                        "mx.ptr",
+                        Status::Info,
+                        format!(
+                            "the MX hosts have {total} addresses; the first {} in MX preference order were checked",
+                            ips.len()
+                        ),
+                    )
+                });
                 let lists = &lists;
                 let per_ip = futures::future::join_all(ips.iter().map(|(host, ip)| async move {
                     let ptr_result = ptr::lookup_ptr(lookup, *ip).await;
@@ -246,7 +260,7 @@ pub async fn run_audit_with<L: DnsLookup>(
                 .await;
                 Part {
                     group: "mx-ips",
-                    checks: per_ip.into_iter().flatten().collect(),
+                    checks: capped.into_iter().chain(per_ip.into_iter().flatten()).collect(),
                     update: Update::None,
                 }
             }
@@ -337,27 +351,24 @@ pub async fn run_audit_with<L: DnsLookup>(
     if let Some(ip) = request.sending_ip {
         parts.push(
             async move {
-                let outcome = spf::eval::check_host(
-                    lookup,
-                    ip,
-                    domain,
-                    &format!("postmaster@{domain}"),
-                    domain,
-                    &spf::eval::EvalOptions::default(),
-                )
-                .await;
-                let ptr_result = ptr::lookup_ptr(lookup, ip).await;
+                // Independent: concurrently, so a slow resolver costs one
+                // timeout here, not three in a row.
+                let sender = format!("postmaster@{domain}");
+                let options = spf::eval::EvalOptions::default();
+                let (outcome, ptr_result, listed) = futures::join!(
+                    spf::eval::check_host(lookup, ip, domain, &sender, domain, &options),
+                    ptr::lookup_ptr(lookup, ip),
+                    futures::future::join_all(
+                        config
+                            .dnsbl_lists
+                            .iter()
+                            .map(|list| dnsbl::check_listed(lookup, ip, list)),
+                    )
+                );
                 let mut checks = vec![
                     spf::lint::sender_ip_check(ip, &outcome),
                     ptr::ptr_check("sender.ptr", ip, &format!("sending IP {ip}"), &ptr_result),
                 ];
-                let listed = futures::future::join_all(
-                    config
-                        .dnsbl_lists
-                        .iter()
-                        .map(|list| dnsbl::check_listed(lookup, ip, list)),
-                )
-                .await;
                 checks.extend(listed);
                 Part {
                     group: "sender",
@@ -598,6 +609,10 @@ impl AuditEntry {
     }
 }
 
+/// Finished audits kept in memory for `GET /api/audits/{id}` (each holds
+/// its events and report, tens of KB).
+pub const MAX_KEPT_AUDITS: usize = 1000;
+
 /// Running and recent audits, by id. Audits are kept in memory for an hour;
 /// stored share links are the durable form.
 #[derive(Debug, Default)]
@@ -606,19 +621,71 @@ pub struct AuditRegistry {
 }
 
 impl AuditRegistry {
-    /// Registers a new audit and returns its entry.
+    /// Registers a new audit and returns its entry. Finished audits are
+    /// kept for an hour, and at most [`MAX_KEPT_AUDITS`] of them: beyond
+    /// that the oldest finished ones go first (running audits are bounded
+    /// by the concurrent-audit cap), so memory stays flat under load.
     pub fn insert(&self, id: String) -> Arc<AuditEntry> {
         let entry = Arc::new(AuditEntry::default());
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let now = std::time::Instant::now();
         map.retain(|_, (t, _)| now.duration_since(*t) < Duration::from_secs(3600));
+        if map.len() >= MAX_KEPT_AUDITS {
+            let mut finished: Vec<(std::time::Instant, String)> = map
+                .iter()
+                .filter(|(_, (_, e))| e.events_since(usize::MAX).1)
+                .map(|(id, (t, _))| (*t, id.clone()))
+                .collect();
+            finished.sort();
+            let excess = map.len() + 1 - MAX_KEPT_AUDITS;
+            for (_, old) in finished.into_iter().take(excess) {
+                map.remove(&old);
+            }
+        }
         map.insert(id, (now, entry.clone()));
         entry
+    }
+
+    /// Audits kept in memory.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// True when no audit is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Finds an audit.
     pub fn get(&self, id: &str) -> Option<Arc<AuditEntry>> {
         let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         map.get(id).map(|(_, e)| e.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_keeps_a_bounded_number_of_finished_audits() {
+        let registry = AuditRegistry::default();
+        let running = registry.insert("running".into());
+        for i in 0..MAX_KEPT_AUDITS + 50 {
+            let e = registry.insert(format!("a{i}"));
+            e.push(AuditEvent::Report {
+                report: Box::new(Report::new(ReportKind::Domain, String::new(), vec![])),
+            });
+        }
+        assert_eq!(registry.len(), MAX_KEPT_AUDITS);
+        assert!(registry.get("running").is_some(), "a running audit is kept");
+        assert!(
+            registry.get("a0").is_none(),
+            "the oldest finished went first"
+        );
+        assert!(registry
+            .get(&format!("a{}", MAX_KEPT_AUDITS + 49))
+            .is_some());
+        drop(running);
     }
 }

@@ -334,6 +334,7 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
             args.max_concurrent_audits,
         )),
         retention_days: args.retention_days,
+        metrics: Arc::default(),
     })
 }
 

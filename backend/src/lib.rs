@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cli;
 pub mod dedup;
 pub mod error;
+pub mod metrics;
 pub mod openapi;
 pub mod probe;
 pub mod ratelimit;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub limits: Arc<ratelimit::Limits>,
     /// Stored reports expire this many days after creation.
     pub retention_days: u32,
+    /// Prometheus metrics of this server (`GET /metrics`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// A running server, for tests: its address and a handle to stop it.

@@ -280,14 +280,17 @@ async fn create_report(
     let created_at = crate::now_rfc3339();
     let expires_at = expiry_after_days(state.retention_days);
     state
-        .store
-        .put_report(
-            &id,
-            kind,
-            &json,
-            &token_hash(&delete_token),
-            &created_at,
-            &expires_at,
+        .metrics
+        .store(
+            "put_report",
+            state.store.put_report(
+                &id,
+                kind,
+                &json,
+                &token_hash(&delete_token),
+                &created_at,
+                &expires_at,
+            ),
         )
         .await?;
     let url = format!("/r/{id}");
@@ -340,8 +343,11 @@ async fn get_report(
         },
     };
     let stored = state
-        .store
-        .get_live_report(&id, &crate::now_rfc3339())
+        .metrics
+        .store(
+            "get_report",
+            state.store.get_live_report(&id, &crate::now_rfc3339()),
+        )
         .await?
         .ok_or_else(|| not_found(&id))?;
     if markdown {
@@ -388,8 +394,11 @@ async fn delete_report(
             )
         })?;
     let stored = state
-        .store
-        .delete_token_hash(&id, &crate::now_rfc3339())
+        .metrics
+        .store(
+            "delete_token_hash",
+            state.store.delete_token_hash(&id, &crate::now_rfc3339()),
+        )
         .await?
         .ok_or_else(|| not_found(&id))?;
     if !constant_time_eq(token_hash(token).as_bytes(), stored.as_bytes()) {
@@ -397,7 +406,10 @@ async fn delete_report(
             "the delete token does not match this report".into(),
         ));
     }
-    state.store.delete_report(&id).await?;
+    state
+        .metrics
+        .store("delete_report", state.store.delete_report(&id))
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

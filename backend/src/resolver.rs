@@ -90,7 +90,24 @@ impl HickoryLookup {
     ) -> DnsOutcome<T> {
         // Fully qualified: no search-list expansion.
         let fqdn = format!("{}.", name.trim_end_matches('.'));
-        match self.resolver.lookup(fqdn.as_str(), rtype).await {
+        let outcome = self.query_uncounted(&fqdn, rtype, pick).await;
+        crate::metrics::dns_query(match &outcome {
+            DnsOutcome::Records(_) => "records",
+            DnsOutcome::NoData => "nodata",
+            DnsOutcome::NxDomain => "nxdomain",
+            DnsOutcome::ServerFailure(_) => "servfail",
+            DnsOutcome::Timeout => "timeout",
+        });
+        outcome
+    }
+
+    async fn query_uncounted<T>(
+        &self,
+        fqdn: &str,
+        rtype: RecordType,
+        pick: impl Fn(&RData) -> Option<T>,
+    ) -> DnsOutcome<T> {
+        match self.resolver.lookup(fqdn, rtype).await {
             Ok(lookup) => {
                 let found: Vec<T> = lookup
                     .answers()
@@ -99,6 +116,11 @@ impl HickoryLookup {
                     .filter_map(|r| pick(&r.data))
                     .collect();
                 if found.is_empty() {
+                    if let Some(problem) = cname_problem(fqdn, lookup.answers()) {
+                        // A loop (or an absurd chain) is a broken zone that
+                        // cannot be resolved: a failure, not "no data".
+                        return DnsOutcome::ServerFailure(problem);
+                    }
                     DnsOutcome::NoData
                 } else {
                     DnsOutcome::Records(found)
@@ -107,6 +129,37 @@ impl HickoryLookup {
             Err(e) => classify(e),
         }
     }
+}
+
+/// Longest CNAME chain followed (RFC 1034 §3.6.2 sets none; BIND stops
+/// after 16 restarts, Unbound after 11).
+pub const MAX_CNAME_CHAIN: usize = 16;
+
+/// A CNAME loop or an over-long chain in `answers`, starting at `name`.
+fn cname_problem(name: &str, answers: &[hickory_resolver::proto::rr::Record]) -> Option<String> {
+    let key = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
+    let aliases: std::collections::HashMap<String, String> = answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::CNAME(c) => Some((key(&r.name.to_ascii()), key(&c.0.to_ascii()))),
+            _ => None,
+        })
+        .collect();
+    let mut seen = vec![key(name)];
+    while let Some(next) = aliases.get(seen.last()?) {
+        if seen.contains(next) {
+            seen.push(next.clone());
+            return Some(format!("CNAME loop: {}", seen.join(" -> ")));
+        }
+        seen.push(next.clone());
+        if seen.len() > MAX_CNAME_CHAIN + 1 {
+            return Some(format!(
+                "CNAME chain longer than {MAX_CNAME_CHAIN} from {}",
+                seen[0]
+            ));
+        }
+    }
+    None
 }
 
 /// Maps hickory's errors onto the outcome kinds (TOOLCHAIN.md "How errors look").
@@ -208,5 +261,37 @@ impl DnsLookup for HickoryLookup {
             _ => None,
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_resolver::proto::rr::rdata::CNAME;
+    use hickory_resolver::proto::rr::{Name, Record};
+
+    fn alias(from: &str, to: &str) -> Record {
+        Record::from_rdata(
+            Name::from_ascii(from).unwrap(),
+            300,
+            RData::CNAME(CNAME(Name::from_ascii(to).unwrap())),
+        )
+    }
+
+    #[test]
+    fn cname_loops_and_long_chains() {
+        let looped = [alias("a.test.", "b.test."), alias("b.test.", "a.test.")];
+        assert_eq!(
+            cname_problem("a.test.", &looped).as_deref(),
+            Some("CNAME loop: a.test -> b.test -> a.test")
+        );
+        let chain: Vec<Record> = (0..20)
+            .map(|i| alias(&format!("c{i}.test."), &format!("c{}.test.", i + 1)))
+            .collect();
+        assert!(cname_problem("c0.test.", &chain)
+            .unwrap()
+            .starts_with("CNAME chain longer than 16"));
+        assert_eq!(cname_problem("c10.test.", &chain), None, "10 links is fine");
+        assert_eq!(cname_problem("x.test.", &[]), None);
     }
 }

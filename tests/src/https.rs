@@ -31,8 +31,31 @@ impl Drop for Https {
     }
 }
 
+/// What the server answers.
+#[derive(Debug, Clone)]
+pub enum Serve {
+    /// These bytes, then close.
+    Canned(Vec<u8>),
+    /// Nothing: accept, read the request and never answer.
+    Silent,
+    /// `head` at once, then `body` one byte per `gap` (a slow body).
+    Trickle {
+        /// Status line and headers, CRLF CRLF included.
+        head: Vec<u8>,
+        /// The body.
+        body: Vec<u8>,
+        /// Pause between body bytes.
+        gap: Duration,
+    },
+}
+
 /// Starts a server presenting `leaf`; `None` means accept and never answer.
 pub async fn https(leaf: &Leaf, response: Option<Vec<u8>>) -> Https {
+    https_serving(leaf, response.map_or(Serve::Silent, Serve::Canned)).await
+}
+
+/// Starts a server presenting `leaf` that answers every request with `serve`.
+pub async fn https_serving(leaf: &Leaf, response: Serve) -> Https {
     let certs = rustls_pemfile::certs(&mut leaf.chain_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
@@ -75,11 +98,23 @@ pub async fn https(leaf: &Leaf, response: Option<Vec<u8>>) -> Https {
                     .unwrap()
                     .push(String::from_utf8_lossy(&request).into_owned());
                 match response {
-                    Some(bytes) => {
+                    Serve::Canned(bytes) => {
                         let _ = tls.write_all(&bytes).await;
                         let _ = tls.shutdown().await;
                     }
-                    None => tokio::time::sleep(Duration::from_secs(60)).await,
+                    Serve::Silent => tokio::time::sleep(Duration::from_secs(60)).await,
+                    Serve::Trickle { head, body, gap } => {
+                        if tls.write_all(&head).await.is_err() {
+                            return;
+                        }
+                        for byte in body {
+                            if tls.write_all(&[byte]).await.is_err() || tls.flush().await.is_err() {
+                                return;
+                            }
+                            tokio::time::sleep(gap).await;
+                        }
+                        let _ = tls.shutdown().await;
+                    }
                 }
             });
         }

@@ -35,6 +35,31 @@ pub enum Behaviour {
     StarttlsInjection,
     /// No STARTTLS in the EHLO reply.
     NoStarttls,
+    /// Sends the banner one byte at a time, `Duration` apart.
+    TrickleBanner(Duration),
+    /// Sends `220 ` and then bytes without end, never a CRLF.
+    EndlessLine,
+    /// Answers EHLO with a multi-line reply of about this many bytes.
+    HugeEhlo(usize),
+    /// Answers STARTTLS with bytes that are not an SMTP reply.
+    StarttlsGarbage,
+    /// Answers STARTTLS with 220, reads the ClientHello and never answers it.
+    TlsStall,
+    /// Sends the banner, then resets the connection (RST, not FIN).
+    ResetAfterBanner,
+    /// Answers 421 and closes at this step.
+    Reply421At(Step),
+}
+
+/// A step of the dialogue, for [`Behaviour::Reply421At`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The reply to the first EHLO.
+    Ehlo,
+    /// The reply to STARTTLS.
+    Starttls,
+    /// The reply to EHLO over TLS.
+    EhloTls,
 }
 
 /// A running fake SMTP server.
@@ -70,6 +95,8 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     hostname: &str,
     offer_starttls: bool,
+    behaviour: &Behaviour,
+    over_tls: bool,
 ) -> std::io::Result<Option<S>> {
     // Returns the stream back when the client asked for STARTTLS.
     let mut reader = BufReader::new(stream);
@@ -80,6 +107,35 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
             return Ok(None);
         }
         let verb = line.trim_end().to_ascii_uppercase();
+        let fault_421 = |step: Step| *behaviour == Behaviour::Reply421At(step);
+        if (verb.starts_with("EHLO")
+            && fault_421(if over_tls { Step::EhloTls } else { Step::Ehlo }))
+            || (verb == "STARTTLS" && fault_421(Step::Starttls))
+        {
+            reader
+                .get_mut()
+                .write_all(format!("421 4.3.2 {hostname} closing channel\r\n").as_bytes())
+                .await?;
+            return Ok(None);
+        }
+        if let (Behaviour::HugeEhlo(size), true) = (behaviour, verb.starts_with("EHLO")) {
+            // Many well-formed continuation lines: only a total cap stops it.
+            let line = format!("250-{}\r\n", "X".repeat(70));
+            let mut sent = 0;
+            while sent < *size {
+                reader.get_mut().write_all(line.as_bytes()).await?;
+                sent += line.len();
+            }
+            reader.get_mut().write_all(b"250 END\r\n").await?;
+            continue;
+        }
+        if verb == "STARTTLS" && *behaviour == Behaviour::StarttlsGarbage {
+            reader
+                .get_mut()
+                .write_all(b"\x16\x03\x01garbage \xff\xfe not smtp\r\n")
+                .await?;
+            continue;
+        }
         let reply = if verb.starts_with("EHLO") {
             let mut r = format!(
                 "250-{hostname} at your service\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
@@ -141,15 +197,46 @@ async fn serve_one(
             return Ok(());
         }
         Behaviour::SlowBanner(d) => tokio::time::sleep(*d).await,
+        Behaviour::TrickleBanner(gap) => {
+            for byte in banner.as_bytes() {
+                stream.write_all(&[*byte]).await?;
+                tokio::time::sleep(*gap).await;
+            }
+        }
+        Behaviour::EndlessLine => {
+            stream.write_all(b"220 ").await?;
+            let chunk = [b'A'; 16 * 1024];
+            // Until the client gives up (or 100 MB).
+            for _ in 0..6400 {
+                stream.write_all(&chunk).await?;
+            }
+            return Ok(());
+        }
+        Behaviour::ResetAfterBanner => {
+            stream.write_all(banner.as_bytes()).await?;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            // SO_LINGER 0: close sends RST.
+            stream.set_zero_linger()?;
+            drop(stream);
+            return Ok(());
+        }
         _ => {}
     }
-    stream.write_all(banner.as_bytes()).await?;
+    if !matches!(behaviour, Behaviour::TrickleBanner(_)) {
+        stream.write_all(banner.as_bytes()).await?;
+    }
     let offer = behaviour != Behaviour::NoStarttls;
-    let Some(mut stream) = dialogue(stream, &hostname, offer).await? else {
+    let Some(mut stream) = dialogue(stream, &hostname, offer, &behaviour, false).await? else {
         return Ok(());
     };
     match behaviour {
         Behaviour::TlsAbort => return Ok(()),
+        Behaviour::TlsStall => {
+            let mut hello = [0u8; 4096];
+            let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut hello).await;
+            tokio::time::sleep(Duration::from_secs(120)).await;
+            return Ok(());
+        }
         Behaviour::StarttlsInjection => {
             stream.write_all(b"250 2.0.0 injected\r\n").await?;
         }
@@ -157,7 +244,7 @@ async fn serve_one(
     }
     let Some(acceptor) = tls else { return Ok(()) };
     let tls_stream = acceptor.accept(stream).await?;
-    let _ = dialogue(tls_stream, &hostname, false).await?;
+    let _ = dialogue(tls_stream, &hostname, false, &behaviour, true).await?;
     Ok(())
 }
 

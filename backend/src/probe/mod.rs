@@ -61,6 +61,8 @@ pub async fn audit_smtp<L: DnsLookup>(
             }
         }
     }
+    let total = targets.len();
+    targets.truncate(smtp::MAX_PROBE_TARGETS);
     if targets.is_empty() {
         return SmtpAudit {
             checks: vec![Check::new(
@@ -76,6 +78,16 @@ pub async fn audit_smtp<L: DnsLookup>(
         (result, ptr.records().to_vec())
     });
     let mut audit = SmtpAudit::default();
+    if total > targets.len() {
+        audit.checks.push(Check::new(
+            "smtp.connect",
+            Status::Info,
+            format!(
+                "the MX hosts have {total} addresses; the first {} in MX preference order were probed",
+                targets.len()
+            ),
+        ));
+    }
     for (result, ptr_names) in futures::future::join_all(probes).await {
         audit.checks.extend(smtp_checks(&result, &ptr_names));
         audit

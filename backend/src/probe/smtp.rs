@@ -32,6 +32,11 @@ pub const MAX_LINE: usize = 4096;
 pub const MAX_REPLY: usize = 64 * 1024;
 /// Probes in flight at once, process-wide.
 pub const MAX_CONCURRENT_PROBES: usize = 64;
+/// MX addresses probed per audit, in MX preference order. Senders try only
+/// a few (Postfix: `smtp_mx_address_limit = 5`); a domain whose MX points
+/// at hundreds of addresses must not turn one audit into hundreds of
+/// connections.
+pub const MAX_PROBE_TARGETS: usize = 10;
 
 /// How to probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +130,7 @@ pub async fn probe_mx(
         Err(refused) => {
             result.refused_by_guard = Some(refused.to_string());
             result.error = Some(refused.to_string());
+            crate::metrics::smtp_probe("refused_by_guard");
             return result;
         }
     };
@@ -138,6 +144,7 @@ pub async fn probe_mx(
         mark_overall_timeout(&mut result, opts.overall_timeout);
     }
     result.timings.total_ms = Some(elapsed_ms(started));
+    crate::metrics::smtp_probe(outcome_label(&result));
     result
 }
 
@@ -337,6 +344,31 @@ fn mark_overall_timeout(result: &mut SmtpProbeResult, limit: Duration) {
     }
 }
 
+/// The `outcome` label of `mxlens_smtp_probes_total`: where the probe ended.
+fn outcome_label(r: &SmtpProbeResult) -> &'static str {
+    if r.connect == Outcome::Timeout
+        || r.banner_outcome == Outcome::Timeout
+        || r.ehlo == Outcome::Timeout
+    {
+        return "timeout";
+    }
+    if r.connect != Outcome::Ok {
+        return "connect_failed";
+    }
+    if r.banner_outcome != Outcome::Ok {
+        return "banner_failed";
+    }
+    if r.ehlo != Outcome::Ok {
+        return "ehlo_failed";
+    }
+    match &r.starttls {
+        _ if !r.starttls_offered => "no_starttls",
+        Some(StarttlsOutcome::Negotiated) => "tls_ok",
+        Some(StarttlsOutcome::Timeout { .. }) => "timeout",
+        _ => "starttls_failed",
+    }
+}
+
 fn outcome_of_read_error(e: &ReadError) -> Outcome {
     match e {
         ReadError::Timeout => Outcome::Timeout,
@@ -455,6 +487,17 @@ async fn dialogue(result: &mut SmtpProbeResult, target: SocketAddr, opts: &Probe
     match conn.command(&Starttls.to_string(), step).await {
         Ok(reply) if reply.code == Some(220) => {
             result.timings.starttls_ms = Some(elapsed_ms(t));
+        }
+        Ok(reply) if reply.code.is_none() => {
+            // Not an SMTP reply at all: the dialogue broke, nothing was
+            // refused (an error, not a verdict on the server's TLS).
+            result.starttls = Some(StarttlsOutcome::Failed {
+                reason: format!(
+                    "the reply to STARTTLS is not an SMTP reply: {}",
+                    reply.text().chars().take(200).collect::<String>()
+                ),
+            });
+            return;
         }
         Ok(reply) => {
             result.timings.starttls_ms = Some(elapsed_ms(t));

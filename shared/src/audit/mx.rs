@@ -6,6 +6,12 @@ use std::net::IpAddr;
 use crate::dns::{DnsLookup, DnsOutcome};
 use crate::report::{Check, MxHost, Status};
 
+/// MX hosts resolved and reported, in preference order. RFC 5321 sets no
+/// limit, but senders try only a few (Postfix: `smtp_mx_address_limit = 5`);
+/// a domain publishing hundreds must not make one audit send thousands of
+/// queries.
+pub const MAX_MX_HOSTS: usize = 32;
+
 /// What the MX audit found.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MxAudit {
@@ -108,15 +114,21 @@ pub async fn audit_mx<L: DnsLookup>(lookup: &L, domain: &str) -> MxAudit {
         return audit;
     }
 
-    audit.checks.push(Check::new(
-        "mx.present",
-        Status::Pass,
-        records
-            .iter()
-            .map(|r| format!("{} {}", r.preference, r.exchange))
-            .collect::<Vec<_>>()
-            .join(", "),
-    ));
+    let total = records.len();
+    records.truncate(MAX_MX_HOSTS);
+    let mut listed = records
+        .iter()
+        .map(|r| format!("{} {}", r.preference, r.exchange))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if total > MAX_MX_HOSTS {
+        listed = format!(
+            "{total} MX records; the first {MAX_MX_HOSTS} by preference were checked: {listed}"
+        );
+    }
+    audit
+        .checks
+        .push(Check::new("mx.present", Status::Pass, listed));
 
     let resolved = futures::future::join_all(records.iter().map(|r| async move {
         let host = r.exchange.as_str();

@@ -190,6 +190,17 @@ fn eval_ehlo(r: &SmtpProbeResult, stop: &mut Option<String>) -> Check {
                 excerpt(&r.ehlo_extensions.join(", "))
             ),
         ),
+        Outcome::Rejected if r.ehlo_code == Some(421) => {
+            // 421: the server is closing the session for now (RFC 5321
+            // §3.8), often throttling an unknown client: transient, like a
+            // 421 greeting.
+            *stop = Some("the server answered EHLO with 421".into());
+            Check::new(
+                id,
+                Status::Warn,
+                "the server refused service for now with 421 in reply to EHLO (transient, RFC 5321 §3.8)",
+            )
+        }
         Outcome::Rejected => {
             *stop = Some("EHLO was refused".into());
             Check::new(
@@ -262,6 +273,14 @@ fn eval_starttls(r: &SmtpProbeResult, stop: &Option<String>) -> Check {
                 r.tls_version.as_deref().unwrap_or("TLS"),
                 r.cipher.as_deref().unwrap_or(""),
                 ms(r.timings.tls_handshake_ms)
+            ),
+        ),
+        Some(StarttlsOutcome::Rejected { code: 421, reply }) => Check::new(
+            id,
+            Status::Warn,
+            format!(
+                "the server closed the session with 421 in reply to STARTTLS (transient, RFC 5321 §3.8): {}",
+                excerpt(reply)
             ),
         ),
         Some(StarttlsOutcome::Rejected { code, reply }) => Check::new(

@@ -209,9 +209,18 @@ pub struct SpfLint {
     /// Set by the caller when a deprecated type-99 SPF RR was seen for the
     /// domain (RFC 7208 §3.1, §14.1); `lint_domain` leaves it false.
     pub spf_rr_seen: bool,
+    /// True when the walk stopped at [`MAX_WALK_LOOKUPS`] (a hostile or
+    /// broken include tree): the counts are a lower bound.
+    pub walk_stopped: bool,
     /// The lookup tree of every branch.
     pub tree: LookupNode,
 }
+
+/// The walk stops descending into include/redirect targets once this many
+/// DNS-querying terms were counted. RFC 7208 §4.6.4 allows 10, so the
+/// verdict is already a permerror; without this bound a tree of ten
+/// includes per level, six levels deep, would be walked a million times.
+pub const MAX_WALK_LOOKUPS: u32 = 100;
 
 impl SpfLint {
     /// The `domain.spf` section of the report:
@@ -235,6 +244,7 @@ struct Walker<'a, L> {
     macros: bool,
     issues: Vec<TreeIssue>,
     has_includes: bool,
+    stopped: bool,
 }
 
 /// What a walk of one domain found, for its parent.
@@ -293,6 +303,7 @@ pub async fn lint_domain(lookup: &impl DnsLookup, domain: &str) -> SpfLint {
         macros: false,
         issues: Vec::new(),
         has_includes: false,
+        stopped: false,
     };
     let record = records.first().cloned();
     let mut diagnostics = Vec::new();
@@ -323,6 +334,7 @@ pub async fn lint_domain(lookup: &impl DnsLookup, domain: &str) -> SpfLint {
         effective_all,
         has_includes: walker.has_includes,
         spf_rr_seen: false,
+        walk_stopped: walker.stopped,
         tree,
     }
 }
@@ -337,6 +349,21 @@ impl<L: DnsLookup> Walker<'_, L> {
         Box::pin(async move {
             let mut node = LookupNode::new(NodeKind::Record, domain.clone());
             node.domain = Some(domain.clone());
+            if self.lookups >= MAX_WALK_LOOKUPS {
+                // Far past the §4.6.4 limit already: stop, keep memory and
+                // time bounded.
+                self.stopped = true;
+                node.notes.push(format!(
+                    "not walked: the tree already needs {} lookups (the walk stops at {MAX_WALK_LOOKUPS})",
+                    self.lookups
+                ));
+                return Walked {
+                    node,
+                    has_record: true,
+                    dns_failed: false,
+                    effective_all: None,
+                };
+            }
             let txt = self.lookup.txt(&domain).await;
             let records: Vec<String> = match &txt {
                 DnsOutcome::Records(r) => r.iter().filter(|t| is_spf_record(t)).cloned().collect(),
@@ -879,7 +906,7 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
     // counts incomplete: that is an error, unless the limit is already
     // exceeded.
     let dns_failed = lint.issues.iter().any(TreeIssue::is_dns_error);
-    let bound = if lint.has_macro_targets || dns_failed {
+    let bound = if lint.has_macro_targets || dns_failed || lint.walk_stopped {
         "at least "
     } else {
         ""
@@ -893,11 +920,20 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
         .iter()
         .filter(|i| i.code == "spf.mx.too-many")
         .collect();
+    let looped = lint.issues.iter().any(|i| i.code == "spf.include.loop");
     out.push(if lint.lookup_count > LOOKUP_LIMIT {
         Check::new(
             "spf.lookup-limit",
             Status::Fail,
             format!("{lookups}; receivers return permerror"),
+        )
+    } else if looped {
+        // RFC 7208 §4.6.4: a loop never ends on its own; evaluation runs
+        // into the limit and receivers return permerror.
+        Check::new(
+            "spf.lookup-limit",
+            Status::Fail,
+            format!("{lookups} until an include/redirect loop repeats; evaluating the loop exceeds the limit and receivers return permerror"),
         )
     } else if !too_many_mx.is_empty() {
         let why: Vec<String> = too_many_mx.iter().map(|i| i.message.clone()).collect();
