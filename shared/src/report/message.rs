@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::headers::spam::{SpamDecision, SpamField, SpamVerdict};
+
 /// What the message section holds; every field is optional so a header-only
 /// paste with missing pieces still yields a section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -36,6 +38,11 @@ pub struct MessageSection {
     /// The ARC chain structure (RFC 8617).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arc: Option<ArcSummary>,
+    /// Spam-filter verdicts decoded from the headers (SpamAssassin, rspamd,
+    /// Microsoft EOP), topmost instance of each; each also gives one
+    /// `msg.spam-verdicts` check. Empty when no filter left a verdict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spam_verdicts: Vec<SpamVerdict>,
 }
 
 /// DMARC alignment computed by mxlens from the message's identities.

@@ -8,11 +8,12 @@ mod domain;
 mod message;
 pub mod redact;
 pub mod text;
+mod top;
 
 pub use domain::{DomainSection, MxHost};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
-    FromAddress, Hop, MessageSection,
+    FromAddress, Hop, MessageSection, SpamDecision, SpamField, SpamVerdict,
 };
 
 use serde::{Deserialize, Serialize};
