@@ -1,5 +1,6 @@
 //! Reusable view components.
 
 pub mod check_list;
+pub mod message;
 pub mod report_view;
 pub mod share;

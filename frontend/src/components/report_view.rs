@@ -5,6 +5,8 @@ use mxlens_shared::report::{Report, Status};
 use yew::prelude::*;
 
 use super::check_list::CheckList;
+use super::message::message_sections;
+use super::message::summary::top_problems;
 use super::share::ShareButton;
 use crate::api::reports::ShareInput;
 
@@ -16,6 +18,9 @@ pub struct ReportViewProps {
     /// The raw input, for the Share button; `None` for a stored report.
     #[prop_or_default]
     pub share: Option<ShareInput>,
+    /// Starts the audit of a message's From domain ("Audit <domain>").
+    #[prop_or_default]
+    pub on_audit: Option<Callback<String>>,
 }
 
 /// The report view.
@@ -49,6 +54,10 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     <dt>{"Received hops"}</dt>
                     <dd class="hop-count">{ m.hops.len() }</dd>
                 </dl>
+            }
+            { top_problems(r) }
+            if let Some(m) = &r.message {
+                { message_sections(m, props.on_audit.as_ref()) }
             }
             if let Some(d) = &r.domain {
                 <h3>{ format!("Mail servers for {}", d.name) }</h3>

@@ -13,7 +13,7 @@ mod top;
 pub use domain::{DomainSection, MxHost};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
-    FromAddress, Hop, MessageSection, SpamDecision, SpamField, SpamVerdict,
+    FromAddress, Hop, MessageSection, SpamDecision, SpamField, SpamVerdictSummary,
 };
 
 use serde::{Deserialize, Serialize};

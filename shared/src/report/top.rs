@@ -21,24 +21,31 @@ impl Report {
     /// order. A check id repeated for several subjects counts once, by its
     /// worst instance, so three failing MX hosts do not fill every slot.
     pub fn top_problems(&self, n: usize) -> Vec<&Check> {
-        let mut ranked: Vec<(u8, u8, usize, &Check)> = self
-            .checks
-            .iter()
-            .enumerate()
-            .filter_map(|(position, check)| {
-                let rank = severity_rank(check.status)?;
-                let weight = catalog::lookup(&check.id).map_or(5, |e| e.weight);
-                Some((rank, u8::MAX - weight, position, check))
-            })
-            .collect();
-        ranked.sort_by_key(|&(rank, inverse_weight, position, _)| (rank, inverse_weight, position));
+        // Repeated selection instead of a sort: n is tiny, and the browser
+        // bundle then carries no sort code for this.
         let mut out: Vec<&Check> = Vec::new();
-        for (_, _, _, check) in ranked {
-            if out.len() >= n {
-                break;
+        while out.len() < n {
+            let mut best: Option<(u8, u8, &Check)> = None;
+            for check in &self.checks {
+                let Some(rank) = severity_rank(check.status) else {
+                    continue;
+                };
+                if out.iter().any(|c| c.id == check.id) {
+                    continue;
+                }
+                let weight = catalog::lookup(&check.id).map_or(5, |e| e.weight);
+                // Strictly better only, so the first in report order wins ties.
+                let better = match best {
+                    None => true,
+                    Some((r, w, _)) => rank < r || (rank == r && weight > w),
+                };
+                if better {
+                    best = Some((rank, weight, check));
+                }
             }
-            if !out.iter().any(|c| c.id == check.id) {
-                out.push(check);
+            match best {
+                Some((_, _, check)) => out.push(check),
+                None => break,
             }
         }
         out
