@@ -93,7 +93,7 @@ try {
     const boxes = visibleSvg.locator('g.hop-box');
     assert(await boxes.count() === 4, 'four hop boxes');
     for (const text of await boxes.allTextContents()) {
-      assert(/🔒 TLS|🔓 no TLS|\? TLS unknown/.test(text), `TLS shown per hop with icon and word: ${text}`);
+      assert(/✔ TLS|✘ no TLS|\? TLS unknown/.test(text), `TLS shown per hop with icon and word: ${text}`);
     }
     const sending = visibleSvg.locator('g.hop-box.sending');
     assert(await sending.count() === 1, 'one hop carries the sending IP');

@@ -1,6 +1,6 @@
 //! The Route section: Received hops drawn as SVG, oldest first. Each hop box
 //! shows the receiving host, the connecting host and IP, the protocol and
-//! TLS (a lock icon and a word, never colour alone); arrows between boxes
+//! TLS (an icon and a word, never colour alone); arrows between boxes
 //! carry the delay, thicker and amber then red as it grows, and a clock-skew
 //! badge when timestamps run backwards. Wide screens get a horizontal
 //! drawing, narrow ones (CSS, see style.css) a vertical one.
@@ -65,18 +65,19 @@ fn fit(text: &str, max: usize) -> String {
     }
 }
 
-/// TLS for one hop: icon and word.
+/// TLS for one hop: icon and word. Plain check and cross glyphs rather
+/// than lock emoji, which many systems (and headless Chromium) lack fonts for.
 pub fn tls_words(hop: &Hop) -> (&'static str, &'static str, String) {
     match hop.tls {
         Some(true) => (
             "tls-yes",
-            "🔒",
+            "✔",
             match &hop.tls_version {
                 Some(v) => format!("TLS {}", v.trim_start_matches("TLSv").replace('_', ".")),
                 None => "TLS".to_string(),
             },
         ),
-        Some(false) => ("tls-no", "🔓", "no TLS".to_string()),
+        Some(false) => ("tls-no", "✘", "no TLS".to_string()),
         None => ("tls-unknown", "?", "TLS unknown".to_string()),
     }
 }
