@@ -7,9 +7,14 @@ use yew::prelude::*;
 use crate::api::audits::{self, AuditUpdate, Subscription};
 use crate::api::reports::{self, ShareInput};
 use crate::components::domain::domain_cards;
+use crate::components::message::explain::SmtpExplainer;
+use crate::components::message::help::header_help;
 use crate::components::report_view::ReportView;
 use crate::private_link;
 
+/// "Load an example": a Gmail-delivered message, bundled at compile time.
+/// (A larger fixture from tests/fixtures/messages cost about 1.5 KiB of
+/// gzip in the WASM bundle, which is at its size ceiling.)
 const EXAMPLE: &str = "Received: from mail-sor-f41.google.com (mail-sor-f41.google.com [209.85.220.41])\n        by mx.example.net with ESMTPS id x12si123456qkj.2025.07.01.10.00.03\n        for <bob@example.net>\n        (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256);\n        Tue, 01 Jul 2025 10:00:03 -0700 (PDT)\nReceived: by mail-sor-f41.google.com with SMTP id 4fb4d7f45d1cf-5e5c1;\n        Tue, 01 Jul 2025 10:00:02 -0700 (PDT)\nAuthentication-Results: mx.example.net;\n       dkim=pass header.i=@example.com header.s=s1 header.b=abc;\n       spf=pass (example.net: domain of alice@example.com designates 209.85.220.41 as permitted sender) smtp.mailfrom=alice@example.com;\n       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=s1;\n        h=from:to:subject:date:message-id; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=abc\nFrom: Alice Example <alice@example.com>\nTo: Bob <bob@example.net>\nSubject: Lunch on Friday?\nDate: Tue, 1 Jul 2025 10:00:01 -0700\nMessage-ID: <CAF=abc123@mail.example.com>\n";
 
 fn now_iso() -> String {
@@ -117,49 +122,98 @@ pub fn app() -> Html {
             domain.set(el.value());
         })
     };
-    let on_audit = {
-        let domain = domain.clone();
+    // Starts an audit and follows its events. `from_message` carries the
+    // message's DKIM selectors and sending IP ("Audit <from-domain>").
+    let launch_audit = {
         let audit = audit.clone();
         let subscription = subscription.clone();
         let audited_domain = audited_domain.clone();
+        std::rc::Rc::new(
+            move |name: String, from_message: Option<(Vec<String>, Option<String>)>| {
+                audited_domain.set(Some(name.clone()));
+                let audit = audit.clone();
+                let subscription = subscription.clone();
+                audit.set(AuditView::Running {
+                    domain: name.clone(),
+                    checks: Vec::new(),
+                });
+                wasm_bindgen_futures::spawn_local(async move {
+                    let started = match &from_message {
+                        Some((selectors, ip)) => {
+                            audits::start_for_message(&name, selectors, ip.as_deref()).await
+                        }
+                        None => audits::start(&name).await,
+                    };
+                    let id = match started {
+                        Ok(id) => id,
+                        Err(e) => {
+                            audit.set(AuditView::Failed(e.message));
+                            return;
+                        }
+                    };
+                    // Checks accumulate in a local buffer so that each update
+                    // sees every previous one (state handles are snapshots).
+                    let buffer = std::rc::Rc::new(std::cell::RefCell::new(Vec::<Check>::new()));
+                    let view = audit.clone();
+                    let sub = audits::follow(&id, move |update| match update {
+                        AuditUpdate::Check(c) => {
+                            buffer.borrow_mut().push(*c);
+                            view.set(AuditView::Running {
+                                domain: name.clone(),
+                                checks: buffer.borrow().clone(),
+                            });
+                        }
+                        AuditUpdate::Done(r) => view.set(AuditView::Done(r)),
+                        AuditUpdate::Failed(e) => view.set(AuditView::Failed(e.message)),
+                    });
+                    match sub {
+                        Ok(s) => *subscription.borrow_mut() = Some(s),
+                        Err(e) => audit.set(AuditView::Failed(e.message)),
+                    }
+                });
+            },
+        )
+    };
+    let on_audit = {
+        let domain = domain.clone();
+        let launch_audit = launch_audit.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let name = (*domain).trim().to_string();
-            audited_domain.set(Some(name.clone()));
-            let audit = audit.clone();
-            let subscription = subscription.clone();
-            audit.set(AuditView::Running {
-                domain: name.clone(),
-                checks: Vec::new(),
-            });
-            wasm_bindgen_futures::spawn_local(async move {
-                let id = match audits::start(&name).await {
-                    Ok(id) => id,
-                    Err(e) => {
-                        audit.set(AuditView::Failed(e.message));
-                        return;
+            launch_audit((*domain).trim().to_string(), None);
+        })
+    };
+    // "Audit <from-domain>" on a message report.
+    let on_audit_from_message = {
+        let domain = domain.clone();
+        let message_report = message_report.clone();
+        Callback::from(move |from_domain: String| {
+            domain.set(from_domain.clone());
+            // The selectors that signed for the From domain, and the sending
+            // IP, from the report (no second parse of the paste).
+            let mut selectors: Vec<String> = Vec::new();
+            let mut sending_ip = None;
+            if let Some(Ok(r)) = &*message_report {
+                if let Some(section) = &r.message {
+                    for sig in &section.dkim_signatures {
+                        if sig
+                            .domain
+                            .trim_end_matches('.')
+                            .eq_ignore_ascii_case(&from_domain)
+                            && !selectors.contains(&sig.selector)
+                        {
+                            selectors.push(sig.selector.clone());
+                        }
                     }
-                };
-                // Checks accumulate in a local buffer so that each update
-                // sees every previous one (state handles are snapshots).
-                let buffer = std::rc::Rc::new(std::cell::RefCell::new(Vec::<Check>::new()));
-                let view = audit.clone();
-                let sub = audits::follow(&id, move |update| match update {
-                    AuditUpdate::Check(c) => {
-                        buffer.borrow_mut().push(*c);
-                        view.set(AuditView::Running {
-                            domain: name.clone(),
-                            checks: buffer.borrow().clone(),
-                        });
-                    }
-                    AuditUpdate::Done(r) => view.set(AuditView::Done(r)),
-                    AuditUpdate::Failed(e) => view.set(AuditView::Failed(e.message)),
-                });
-                match sub {
-                    Ok(s) => *subscription.borrow_mut() = Some(s),
-                    Err(e) => audit.set(AuditView::Failed(e.message)),
+                    sending_ip = section.sending_ip.clone();
                 }
-            });
+            }
+            launch_audit(from_domain, Some((selectors, sending_ip)));
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("audit-result"))
+            {
+                el.scroll_into_view();
+            }
         })
     };
 
@@ -195,6 +249,7 @@ pub fn app() -> Html {
                         </div>
                         <p class="privacy">{"Analysed in your browser: the paste is not sent anywhere."}</p>
                     </form>
+                    { header_help() }
                 </section>
                 <section class="card">
                     <h2 id="domain-heading">{"Audit a domain"}</h2>
@@ -205,6 +260,7 @@ pub fn app() -> Html {
                         <div class="actions"><button type="submit">{"Audit"}</button></div>
                     </form>
                 </section>
+                <SmtpExplainer />
             </div>
             {
                 match &*private {
@@ -220,10 +276,11 @@ pub fn app() -> Html {
                     None => html! {},
                     Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
                     Some(Ok(r)) => html! {
-                        <ReportView report={r.clone()} share={analyzed_input.as_ref().map(|m| ShareInput { message: Some(m.clone()), ..Default::default() })} />
+                        <ReportView report={r.clone()} share={analyzed_input.as_ref().map(|m| ShareInput { message: Some(m.clone()), ..Default::default() })} on_audit={on_audit_from_message} />
                     },
                 }
             }
+            <div id="audit-result" />
             {
                 match &*audit {
                     AuditView::Idle => html! {},

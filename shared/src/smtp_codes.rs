@@ -795,6 +795,77 @@ pub fn reply_check(expl: &ReplyExplanation) -> Check {
     check
 }
 
+impl ReplyExplanation {
+    /// Who has to act on this reply, in plain words: nobody for a success,
+    /// the sending server's retry queue for a transient failure (RFC 5321
+    /// §4.5.4.1), and for a permanent failure the party the enhanced code's
+    /// subject points at (RFC 3463 §3: addressing, mailbox, mail system,
+    /// routing, protocol, content, policy), or the basic code's when there
+    /// is no enhanced code.
+    pub fn who_must_act(&self) -> &'static str {
+        match self.class {
+            ReplyClass::Success | ReplyClass::Intermediate => {
+                return "Nobody: the server accepted the command."
+            }
+            ReplyClass::TransientFailure => {
+                return "Nobody at first: the sending server retries on its own. If the retries keep failing for hours, the sender's mail administrator.";
+            }
+            ReplyClass::PermanentFailure => {}
+        }
+        let mut parts = self.enhanced_code.as_deref().unwrap_or("").split('.');
+        let subject = parts.nth(1).and_then(|s| s.parse::<u16>().ok());
+        let detail = parts.next().and_then(|d| d.parse::<u16>().ok());
+        match (subject, detail) {
+            // X.1.7 / X.1.8: the sender's own address is bad (RFC 3463 §3.2).
+            (Some(1), Some(7 | 8)) => "The sender's mail administrator: the envelope sender address or its domain is not accepted.",
+            (Some(1), _) => "The sender: correct the recipient address or remove it from the list.",
+            (Some(2), _) => "The recipient (a full or disabled mailbox); the sender can only try again later or use another address.",
+            (Some(3), _) => "The recipient's mail administrator: their mail system refused or failed.",
+            (Some(4), _) => "Whoever runs the route: the recipient domain's DNS and MX, or the sender's relay settings.",
+            (Some(5), _) => "The sender's mail administrator: the sending software spoke SMTP the server did not accept.",
+            (Some(6), _) => "The sender: change the message (size, encoding or content).",
+            (Some(7), _) => "The sender's mail administrator or domain owner: authentication (SPF, DKIM, DMARC), sending reputation or TLS.",
+            _ => match self.basic_code {
+                Some(500..=504) => "The sender's mail administrator: the sending software spoke SMTP the server did not accept.",
+                Some(521 | 556) => "The sender: the recipient's domain does not accept mail, so remove the address.",
+                Some(530 | 535) => "The sender: the client's login or TLS settings.",
+                Some(552) => "The sender (make the message smaller) or the recipient (free space in the mailbox).",
+                Some(554) => "The sender's mail administrator or domain owner: reputation, authentication or content.",
+                _ => "The sender: read the server's text; an unknown address is removed from the list, a policy rejection goes to the sending domain's administrator.",
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod who_must_act_tests {
+    use super::*;
+
+    #[test]
+    fn each_reply_names_who_must_act() {
+        let table = [
+            ("250 2.0.0 OK", "Nobody: the server"),
+            ("451 4.7.1 Greylisted, try again", "Nobody at first"),
+            (
+                "550 5.1.1 <bob@example.com>: User unknown",
+                "correct the recipient address",
+            ),
+            ("552 5.2.2 Mailbox full", "The recipient"),
+            ("550 5.7.26 Unauthenticated email", "domain owner"),
+            ("553 5.1.8 Sender address rejected", "envelope sender"),
+            ("521 Host does not accept mail", "does not accept mail"),
+        ];
+        for (reply, want) in table {
+            let e = explain(reply).unwrap_or_else(|| panic!("no explanation for {reply}"));
+            assert!(
+                e.who_must_act().contains(want),
+                "{reply}: {}",
+                e.who_must_act()
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

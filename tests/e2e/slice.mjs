@@ -39,7 +39,7 @@ try {
     assert(hops === '3', `hop count shown: ${hops}`);
 
     await page.getByLabel('Domain').fill('shop.test');
-    await page.getByRole('button', { name: 'Audit' }).click();
+    await page.getByRole('button', { name: 'Audit', exact: true }).click();
     const mxRows = page.locator('tr.mx-host');
     await mxRows.first().waitFor({ timeout: 20000 });
     const rows = await mxRows.allTextContents();

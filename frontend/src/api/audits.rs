@@ -8,11 +8,6 @@ use web_sys::{EventSource, MessageEvent};
 
 use super::{post_json, ApiError};
 
-#[derive(Serialize)]
-struct CreateAudit<'a> {
-    domain: &'a str,
-}
-
 #[derive(Deserialize)]
 struct Created {
     id: String,
@@ -46,8 +41,7 @@ struct ReportEvent {
 
 /// Starts an audit of `domain`; returns its id.
 pub async fn start(domain: &str) -> Result<String, ApiError> {
-    let created: Created = post_json("/api/audits", &CreateAudit { domain }).await?;
-    Ok(created.id)
+    start_for_message(domain, &[], None).await
 }
 
 /// A live subscription; dropping it closes the stream.
@@ -115,4 +109,32 @@ pub fn follow(
         source,
         _closures: closures,
     })
+}
+
+/// The audit request for a message's From domain: the message's DKIM
+/// selectors and sending IP go with it, so the audit checks the keys that
+/// signed it and the IP that sent it (the same inputs a combined report
+/// takes, see the HTTP API in the report contract).
+#[derive(Serialize)]
+struct CreateMessageAudit<'a> {
+    domain: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    selectors: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sending_ip: Option<&'a str>,
+}
+
+/// Starts an audit of a message's From domain; returns its id.
+pub async fn start_for_message(
+    domain: &str,
+    selectors: &[String],
+    sending_ip: Option<&str>,
+) -> Result<String, ApiError> {
+    let body = CreateMessageAudit {
+        domain,
+        selectors,
+        sending_ip,
+    };
+    let created: Created = post_json("/api/audits", &body).await?;
+    Ok(created.id)
 }

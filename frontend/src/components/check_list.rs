@@ -23,6 +23,23 @@ pub fn status_badge(status: Status) -> Html {
     }
 }
 
+/// The element id of a check's row, for "Show me" links: the id, plus the
+/// subject when the id repeats (one per MX IP, per selector...).
+pub fn check_anchor(check: &Check) -> String {
+    let mut anchor = format!("check-{}", check.id);
+    if let Some(subject) = &check.subject {
+        anchor.push_str("--");
+        anchor.extend(subject.chars().map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        }));
+    }
+    anchor
+}
+
 /// Props for [`CheckList`].
 #[derive(Properties, PartialEq)]
 pub struct CheckListProps {
@@ -55,7 +72,7 @@ fn check_row(props: &CheckRowProps) -> Html {
             .filter(|f| !f.is_empty() && matches!(c.status, Status::Fail | Status::Warn))
     });
     html! {
-        <li class="check" data-check-id={c.id.clone()}>
+        <li class="check" id={check_anchor(c)} data-check-id={c.id.clone()}>
             <details>
                 <summary>
                     { status_badge(c.status) }

@@ -3,5 +3,6 @@
 pub mod check_list;
 pub mod domain;
 pub mod export;
+pub mod message;
 pub mod report_view;
 pub mod share;

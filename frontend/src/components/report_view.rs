@@ -7,6 +7,8 @@ use yew::prelude::*;
 use super::check_list::CheckList;
 use super::domain::{domain_cards, is_domain_check};
 use super::export::export_buttons;
+use super::message::message_sections;
+use super::message::summary::top_problems;
 use super::share::ShareButton;
 use crate::api::reports::ShareInput;
 
@@ -18,6 +20,9 @@ pub struct ReportViewProps {
     /// The raw input, for the Share button; `None` for a stored report.
     #[prop_or_default]
     pub share: Option<ShareInput>,
+    /// Starts the audit of a message's From domain ("Audit <domain>").
+    #[prop_or_default]
+    pub on_audit: Option<Callback<String>>,
 }
 
 /// The report view.
@@ -69,6 +74,10 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                     <dt>{"Received hops"}</dt>
                     <dd class="hop-count">{ m.hops.len() }</dd>
                 </dl>
+            }
+            { top_problems(r) }
+            if let Some(m) = &r.message {
+                { message_sections(m, props.on_audit.as_ref()) }
             }
             if let Some(d) = &r.domain {
                 <h3>{ format!("Domain {}", d.name) }</h3>

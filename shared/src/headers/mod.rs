@@ -202,7 +202,9 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
             }
             checks.extend(hygiene_checks);
             checks.extend(unsubscribe::checks(m, &dkim_h));
-            checks.extend(spam::checks(&spam::decode(m)));
+            let verdicts = spam::decode(m);
+            checks.extend(spam::checks(&verdicts));
+            section.spam_verdicts = verdicts.iter().map(spam::SpamVerdict::summary).collect();
             checks.extend(bounce::checks(m));
             crate::checklists::ChecklistInputs::from_message(m, &dkim_h)
         }

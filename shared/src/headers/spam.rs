@@ -57,6 +57,20 @@ pub struct SpamVerdict {
     pub fields: Vec<SpamField>,
 }
 
+impl SpamVerdict {
+    /// The report's form of this verdict: scores as decimal text.
+    pub fn summary(&self) -> crate::report::SpamVerdictSummary {
+        crate::report::SpamVerdictSummary {
+            filter: self.filter.clone(),
+            verdict: self.verdict,
+            score: self.score.map(fmt_score),
+            required: self.required.map(fmt_score),
+            summary: self.summary.clone(),
+            fields: self.fields.clone(),
+        }
+    }
+}
+
 fn field(name: &str, value: &str, meaning: impl Into<String>) -> SpamField {
     SpamField {
         name: name.to_string(),

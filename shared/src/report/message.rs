@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::headers::spam::{SpamDecision, SpamField};
+
 /// What the message section holds; every field is optional so a header-only
 /// paste with missing pieces still yields a section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -36,6 +38,35 @@ pub struct MessageSection {
     /// The ARC chain structure (RFC 8617).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arc: Option<ArcSummary>,
+    /// Spam-filter verdicts decoded from the headers (SpamAssassin, rspamd,
+    /// Microsoft EOP), topmost instance of each; each also gives one
+    /// `msg.spam-verdicts` check. Empty when no filter left a verdict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spam_verdicts: Vec<SpamVerdictSummary>,
+}
+
+/// One spam filter's verdict as the report carries it. The scores are the
+/// decimal text the filter wrote (at most two decimals, e.g. `7.2`, `-0.1`)
+/// rather than floats, so the browser bundle needs no float formatting or
+/// parsing code. `Deserialize` is written by hand for the same reason (see
+/// the impl below).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpamVerdictSummary {
+    /// `SpamAssassin`, `rspamd` or `Microsoft EOP`.
+    pub filter: String,
+    /// The decision.
+    pub verdict: SpamDecision,
+    /// The score (SCL for Microsoft), as decimal text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<String>,
+    /// The threshold, as decimal text, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<String>,
+    /// A one-line summary.
+    pub summary: String,
+    /// Every field or rule, decoded.
+    #[serde(default)]
+    pub fields: Vec<SpamField>,
 }
 
 /// DMARC alignment computed by mxlens from the message's identities.
@@ -188,4 +219,72 @@ pub struct AuthResultSummary {
     /// Properties and reason, e.g. `smtp.mailfrom=example.com`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
+}
+
+/// Reads a verdict through `serde_json::Value`, whose deserializer the
+/// browser bundle already carries: the derived impl (nested structs, field
+/// visitors, a `Vec<SpamField>`) cost about 4 KiB of gzip in the WASM
+/// bundle. Lenient like the rest of the report model: a missing or
+/// mistyped member gives its default.
+impl<'de> Deserialize<'de> for SpamVerdictSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde_json::Value;
+        let value = Value::deserialize(deserializer)?;
+        fn text(v: &Value, key: &str) -> Option<String> {
+            v.get(key).and_then(Value::as_str).map(str::to_string)
+        }
+        let verdict = match value.get("verdict").and_then(Value::as_str) {
+            Some("spam") => SpamDecision::Spam,
+            Some("not_spam") => SpamDecision::NotSpam,
+            _ => SpamDecision::Unknown,
+        };
+        let fields = value
+            .get("fields")
+            .and_then(Value::as_array)
+            .map(|all| {
+                all.iter()
+                    .map(|f| SpamField {
+                        name: text(f, "name").unwrap_or_default(),
+                        value: text(f, "value").unwrap_or_default(),
+                        meaning: text(f, "meaning").unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(SpamVerdictSummary {
+            filter: text(&value, "filter").unwrap_or_default(),
+            verdict,
+            score: text(&value, "score"),
+            required: text(&value, "required"),
+            summary: text(&value, "summary").unwrap_or_default(),
+            fields,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spam_verdict_round_trips_through_json() {
+        let verdict = SpamVerdictSummary {
+            filter: "SpamAssassin".into(),
+            verdict: SpamDecision::Spam,
+            score: Some("7.2".into()),
+            required: Some("5".into()),
+            summary: "spam".into(),
+            fields: vec![SpamField {
+                name: "BAYES_99".into(),
+                value: "3.5".into(),
+                meaning: "Bayesian spam probability 99-100%".into(),
+            }],
+        };
+        let json = serde_json::to_string(&verdict).unwrap();
+        let back: SpamVerdictSummary = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, verdict, "{json}");
+        let sparse: SpamVerdictSummary = serde_json::from_str(r#"{"filter":"rspamd"}"#).unwrap();
+        assert_eq!(sparse.verdict, SpamDecision::Unknown);
+        assert!(sparse.fields.is_empty() && sparse.score.is_none());
+    }
 }

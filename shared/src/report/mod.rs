@@ -9,11 +9,12 @@ pub mod markdown;
 mod message;
 pub mod redact;
 pub mod text;
+mod top;
 
 pub use domain::{DomainSection, MxHost};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
-    FromAddress, Hop, MessageSection,
+    FromAddress, Hop, MessageSection, SpamDecision, SpamField, SpamVerdictSummary,
 };
 
 use serde::{Deserialize, Serialize};

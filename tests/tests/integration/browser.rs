@@ -183,3 +183,23 @@ async fn stored_link_round_trip_and_hostile_paste_on_sqlite() {
 async fn stored_link_round_trip_and_hostile_paste_on_postgres() {
     stored_link_round_trip_and_hostile_paste(StoreKind::Postgres).await;
 }
+/// The message report (summary, hop timeline, authentication and alignment,
+/// DKIM table, spam verdicts), "Load an example", "Explain an SMTP error"
+/// and "Audit <from-domain>", desktop and mobile; every status has an icon
+/// and a word.
+#[tokio::test]
+async fn message_report_flows() {
+    let dns = TestDns::start_fixtures(&["shop.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+    let out = run_script("message.mjs", &server.url, &[]).await.unwrap();
+    println!("{out}");
+    assert!(
+        out.contains("message desktop") && out.contains("message mobile"),
+        "{out}"
+    );
+    assert!(
+        dns.queries_for("shop.test") > 0,
+        "the audit from the message did not reach the test DNS server"
+    );
+}

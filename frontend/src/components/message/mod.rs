@@ -1,0 +1,105 @@
+//! The message report's own sections, in the order of the UI reference:
+//! Route (hop timeline), Authentication (results and alignment diagram),
+//! Signatures (DKIM-Signature table) and Spam filters (decoded verdicts),
+//! plus the "Audit <from-domain>" button; and the home page's "Explain an
+//! SMTP error" entry point and header-copying help.
+
+pub mod auth;
+pub mod explain;
+pub mod help;
+pub mod summary;
+pub mod tables;
+pub mod timeline;
+
+use mxlens_shared::report::MessageSection;
+use yew::prelude::*;
+
+/// A text node.
+pub fn text(value: impl Into<AttrValue>) -> Html {
+    Html::from(yew::virtual_dom::VText::new(value))
+}
+
+/// A table named `label`, with column headers and rows of cells; the first
+/// cell of each row is its row header. One element template for all cells
+/// keeps the bundle small (every `html!` element costs code).
+pub fn table(
+    class: &'static str,
+    label: String,
+    head: &[&'static str],
+    rows: Vec<Vec<Html>>,
+) -> Html {
+    html! {
+        <div class="table-scroll">
+            <table class={class} aria-label={label}>
+                <thead><tr>{ for head.iter().map(|h| html! { <th scope="col">{ *h }</th> }) }</tr></thead>
+                <tbody>
+                { for rows.into_iter().map(|row| html! {
+                    <tr>
+                    { for row.into_iter().enumerate().map(|(i, cell)| if i == 0 {
+                        html! { <th scope="row">{ cell }</th> }
+                    } else {
+                        html! { <td>{ cell }</td> }
+                    }) }
+                    </tr>
+                }) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// A status badge: an icon (hidden from screen readers) and a word, coloured
+/// by `class` (`s-pass`, `s-warn`...): never colour alone.
+pub fn badge(icon: &str, word: &str, class: &'static str) -> Html {
+    html! {
+        <span class={format!("badge {class}")}><span aria-hidden="true">{ icon.to_string() }</span>{ format!(" {word}") }</span>
+    }
+}
+
+/// The message sections. `on_audit` starts the audit of the From domain;
+/// `None` hides the button (a stored report, or a combined report that
+/// already has the audit). Plain functions rather than components keep the
+/// bundle small.
+pub fn message_sections(m: &MessageSection, on_audit: Option<&Callback<String>>) -> Html {
+    let from_domain = m
+        .from
+        .as_ref()
+        .map(|f| f.domain.clone())
+        .filter(|d| !d.is_empty());
+    let audit_button = match (on_audit, from_domain) {
+        (Some(cb), Some(domain)) => {
+            let cb = cb.clone();
+            let d = domain.clone();
+            html! {
+                <p class="audit-from">
+                    <button type="button" class="secondary" onclick={Callback::from(move |_| cb.emit(d.clone()))}>
+                        { format!("Audit {domain}") }
+                    </button>
+                    <span class="muted">{" Checks the sending domain's DNS and mail servers, with this message's DKIM selectors and sending IP."}</span>
+                </p>
+            }
+        }
+        _ => html! {},
+    };
+    html! {
+        <div class="message-sections">
+            { audit_button }
+            <section class="msg-section" aria-labelledby="route-heading">
+                <h3 id="route-heading">{"Route"}</h3>
+                { timeline::hop_timeline(&timeline::HopTimelineProps { hops: &m.hops, sending_ip: m.sending_ip.as_deref(), total_delay_seconds: m.total_delay_seconds }) }
+            </section>
+            <section class="msg-section" aria-labelledby="auth-heading">
+                <h3 id="auth-heading">{"Authentication"}</h3>
+                { auth::auth_panel(m) }
+            </section>
+            <section class="msg-section" aria-labelledby="sig-heading">
+                <h3 id="sig-heading">{"Signatures"}</h3>
+                { tables::dkim_table(&m.dkim_signatures) }
+            </section>
+            <section class="msg-section" aria-labelledby="spam-heading">
+                <h3 id="spam-heading">{"Spam filters"}</h3>
+                { tables::spam_verdicts(&m.spam_verdicts) }
+            </section>
+        </div>
+    }
+}
