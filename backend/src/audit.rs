@@ -645,8 +645,8 @@ async fn audit_rcpt(
         return (
             vec![Check::new(
                 "smtp.rcpt",
-                Status::NotApplicable,
-                "no MX address to ask about the mailbox",
+                Status::NotTested,
+                "no MX host address is known (see the MX checks), so no server could be asked about the mailbox",
             )
             .with_subject(address)],
             Update::None,

@@ -299,7 +299,7 @@ async fn dialogue(
                 message,
                 reply,
             });
-            conn.abort().await;
+            abandon(&mut conn).await;
             return;
         }
         result.tls = true;
@@ -337,7 +337,7 @@ async fn dialogue(
         }
         Answer::Failed { timeout, message } => {
             fail(result, RcptStep::MailFrom, timeout, message);
-            conn.abort().await;
+            abandon(&mut conn).await;
             return;
         }
     }
@@ -347,7 +347,7 @@ async fn dialogue(
         Answer::Reply(reply) => reply,
         Answer::Failed { timeout, message } => {
             fail(result, RcptStep::Rcpt, timeout, message);
-            conn.abort().await;
+            abandon(&mut conn).await;
             return;
         }
     };
@@ -378,7 +378,7 @@ async fn dialogue(
                 }
                 Answer::Failed { timeout, message } => {
                     fail(result, RcptStep::CatchAll, timeout, message);
-                    conn.abort().await;
+                    abandon(&mut conn).await;
                     return;
                 }
             }
@@ -388,6 +388,12 @@ async fn dialogue(
     // RSET then QUIT: the transaction is dropped, nothing is delivered.
     let _ = send(&mut conn, Rset, step).await;
     let _ = timeout(step.min(Duration::from_secs(2)), conn.quit()).await;
+}
+
+/// Gives up on a session whose server stopped answering: lettre's abort
+/// sends QUIT and waits for its reply, so it is bounded here.
+async fn abandon(conn: &mut AsyncSmtpConnection) {
+    let _ = timeout(Duration::from_millis(500), conn.abort()).await;
 }
 
 /// Ends the session after a refusal: QUIT unless the server already closed

@@ -8,6 +8,7 @@ mod cli_headers;
 mod cli_spf;
 mod dns_harness;
 mod mta_sts_fetch;
+mod rcpt_probe;
 mod reports;
 mod smtp_harness;
 mod smtp_probe;
