@@ -16,6 +16,7 @@ pub mod dkim_signature;
 pub mod hygiene;
 pub mod input;
 pub mod received;
+pub mod smime;
 pub mod spam;
 pub mod unsubscribe;
 
@@ -201,6 +202,10 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
             checks.extend(unsubscribe::checks(m, &dkim_h));
             checks.extend(spam::checks(&spam::decode(m)));
             checks.extend(bounce::checks(m));
+            if let Some(finding) = smime::detect(m) {
+                let from = section.from.as_ref().map(|f| f.address.as_str());
+                checks.push(smime::smime_check(&finding, from, report_time));
+            }
             crate::checklists::ChecklistInputs::from_message(m, &dkim_h)
         }
         None => crate::checklists::ChecklistInputs::default(),
