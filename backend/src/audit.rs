@@ -599,6 +599,7 @@ pub async fn run_audit_with<L: DnsLookup>(
     });
     let mut report = Report::new(ReportKind::Domain, generated_at, checks);
     report.domain = Some(section);
+    report.transport = mxlens_shared::report::transport::transport_security(&report);
     emit(AuditEvent::Report {
         report: Box::new(report.clone()),
     });

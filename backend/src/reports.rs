@@ -211,6 +211,7 @@ pub fn combine(message: Report, domain: Report, generated_at: String) -> Report 
     report.message = message.message;
     report.domain = domain.domain;
     report.checklists = checklists;
+    report.transport = mxlens_shared::report::transport::transport_security(&report);
     report
 }
 
