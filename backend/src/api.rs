@@ -158,6 +158,9 @@ struct CreateAudit {
     selectors: Vec<String>,
     #[serde(default)]
     sending_ip: Option<String>,
+    /// An address at `domain` for the mailbox probe (`smtp.rcpt`).
+    #[serde(default)]
+    rcpt: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -171,8 +174,32 @@ pub fn random_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Checks a mailbox-probe request: refused (403) unless the server runs
+/// with `--enable-rcpt-probe`, 400 for an address not at `domain`, 429
+/// beyond the per-client or per-domain probe rate. Returns the address.
+pub fn admit_rcpt(
+    state: &AppState,
+    client: Option<std::net::IpAddr>,
+    domain: &str,
+    rcpt: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let Some(raw) = rcpt.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if !state.audit_config.rcpt_probe {
+        return Err(AppError::Forbidden(
+            "the mailbox probe (rcpt) is disabled on this server; the operator can enable it with `mxlens serve --enable-rcpt-probe`".into(),
+        ));
+    }
+    let address = crate::audit::validate_rcpt(domain, raw)
+        .map_err(|e| AppError::BadRequest("bad_rcpt", e))?;
+    state.limits.rcpt_permit(client, domain)?;
+    Ok(Some(address))
+}
+
 async fn create_audit(
     State(state): State<AppState>,
+    connect_info: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     body: Result<Json<CreateAudit>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(json_error)?;
@@ -189,10 +216,13 @@ async fn create_audit(
         })?),
         None => None,
     };
+    let client = connect_info.map(|axum::Extension(info)| info.0.ip());
+    let rcpt = admit_rcpt(&state, client, &domain, body.rcpt.as_deref())?;
     let request = AuditRequest {
         domain,
         selectors: body.selectors,
         sending_ip,
+        rcpt,
     };
     let permit = state.limits.audit_permit()?;
     let id = random_id();

@@ -25,6 +25,25 @@ pub struct AuditRequest {
     /// The IP that sent a message, when known from pasted headers.
     #[serde(default)]
     pub sending_ip: Option<IpAddr>,
+    /// An address at the domain to ask the best MX about (`smtp.rcpt`);
+    /// only probed when [`AuditConfig::rcpt_probe`] allows it.
+    #[serde(default)]
+    pub rcpt: Option<String>,
+}
+
+/// Checks an address for the mailbox probe: a valid address (lettre's
+/// check) whose domain is the audited domain. Returns it trimmed.
+pub fn validate_rcpt(domain: &str, address: &str) -> Result<String, String> {
+    let parsed = crate::probe::rcpt::parse_address(address).map_err(|e| e.to_string())?;
+    let at = mxlens_shared::domain_name::normalize_domain(parsed.domain())
+        .map_err(|e| format!("the address's domain: {e}"))?;
+    if !at.eq_ignore_ascii_case(domain) {
+        return Err(format!(
+            "the address {} is not at the audited domain {domain}",
+            parsed
+        ));
+    }
+    Ok(parsed.to_string())
 }
 
 /// A progress event, streamed as Server-Sent Events.
@@ -65,6 +84,12 @@ pub struct AuditConfig {
     pub probe: crate::probe::ProbeOptions,
     /// HTTPS fetch settings (MTA-STS policy).
     pub https: crate::probe::https::HttpsOptions,
+    /// Whether the mailbox probe may run (`audit --allow-rcpt-probe`,
+    /// `serve --enable-rcpt-probe`); off by default, as it can be abused to
+    /// harvest addresses.
+    pub rcpt_probe: bool,
+    /// Mailbox probe settings.
+    pub rcpt: crate::probe::rcpt::RcptOptions,
 }
 
 impl Default for AuditConfig {
@@ -84,6 +109,8 @@ impl Default for AuditConfig {
             policy: Default::default(),
             probe,
             https: Default::default(),
+            rcpt_probe: false,
+            rcpt: Default::default(),
         }
     }
 }
@@ -126,6 +153,7 @@ enum Update {
     Spf(serde_json::Value),
     Dmarc(serde_json::Value),
     Smtp(Vec<serde_json::Value>),
+    Rcpt(serde_json::Value),
 }
 
 /// The groups an audit runs, with the check that stands for each when the
@@ -143,6 +171,7 @@ const GROUPS: &[(&str, &str)] = &[
     ("mta-sts", "mta-sts.record"),
     ("tls-rpt", "tls-rpt.record"),
     ("dane", "dane.tlsa"),
+    ("rcpt", "smtp.rcpt"),
 ];
 
 /// Runs an audit, calling `emit` for each event as it happens, and returns
@@ -165,6 +194,9 @@ pub async fn run_audit_with<L: DnsLookup>(
     let mut groups: Vec<&'static str> = GROUPS.iter().map(|(g, _)| *g).collect();
     if request.sending_ip.is_none() {
         groups.retain(|g| *g != "sender");
+    }
+    if request.rcpt.is_none() {
+        groups.retain(|g| *g != "rcpt");
     }
     emit(AuditEvent::Started {
         domain: domain.to_string(),
@@ -504,6 +536,20 @@ pub async fn run_audit_with<L: DnsLookup>(
             .boxed(),
         );
     }
+    if let Some(address) = request.rcpt.clone() {
+        let mx = mx_shared.clone();
+        parts.push(
+            async move {
+                let (checks, update) = audit_rcpt(config, domain, &address, &mx.await.hosts).await;
+                Part {
+                    group: "rcpt",
+                    checks,
+                    update,
+                }
+            }
+            .boxed(),
+        );
+    }
     parts.push(
         async move {
             let (_, check) = tls_rpt::audit_tls_rpt(lookup, domain).await;
@@ -539,6 +585,7 @@ pub async fn run_audit_with<L: DnsLookup>(
                         Update::Spf(v) => section.spf = Some(v),
                         Update::Dmarc(v) => section.dmarc = Some(v),
                         Update::Smtp(v) => section.smtp = v,
+                        Update::Rcpt(v) => section.rcpt = Some(v),
                     }
                 }
                 None => break,
@@ -563,10 +610,69 @@ pub async fn run_audit_with<L: DnsLookup>(
     });
     let mut report = Report::new(ReportKind::Domain, generated_at, checks);
     report.domain = Some(section);
+    report.transport = mxlens_shared::report::transport::transport_security(&report);
     emit(AuditEvent::Report {
         report: Box::new(report.clone()),
     });
     report
+}
+
+/// The mailbox probe of `address` at the best MX (the first address of the
+/// most preferred host, RFC 5321 §5.1): the `smtp.rcpt` check and the
+/// `domain.rcpt` entry.
+async fn audit_rcpt(
+    config: &AuditConfig,
+    domain: &str,
+    address: &str,
+    hosts: &[mxlens_shared::report::MxHost],
+) -> (Vec<Check>, Update) {
+    use mxlens_shared::smtp::rcpt::{rcpt_check, report_entry};
+    let not_tested = |detail: String| {
+        (
+            vec![Check::new("smtp.rcpt", Status::NotTested, detail).with_subject(address)],
+            Update::None,
+        )
+    };
+    if !config.rcpt_probe {
+        return not_tested(
+            "the mailbox probe is off on this server (it needs audit --allow-rcpt-probe or serve --enable-rcpt-probe)".into(),
+        );
+    }
+    if !config.smtp {
+        return not_tested("SMTP probes are off (--no-smtp)".into());
+    }
+    let parsed = match validate_rcpt(domain, address)
+        .and_then(|a| crate::probe::rcpt::parse_address(&a).map_err(|e| e.to_string()))
+    {
+        Ok(a) => a,
+        Err(e) => return not_tested(e),
+    };
+    let best = hosts.iter().find_map(|h| {
+        h.addresses
+            .iter()
+            .find_map(|a| a.parse::<IpAddr>().ok())
+            .map(|ip| (h.host.clone(), ip))
+    });
+    let Some((host, ip)) = best else {
+        return (
+            vec![Check::new(
+                "smtp.rcpt",
+                Status::NotTested,
+                "no MX host address is known (see the MX checks), so no server could be asked about the mailbox",
+            )
+            .with_subject(address)],
+            Update::None,
+        );
+    };
+    let result =
+        crate::probe::rcpt::probe_rcpt(&config.policy, &host, ip, &parsed, &config.rcpt, || {
+            time::OffsetDateTime::now_utc().unix_timestamp()
+        })
+        .await;
+    (
+        vec![rcpt_check(&result)],
+        Update::Rcpt(report_entry(&result)),
+    )
 }
 
 /// One audit's state, shared between its task and its readers.

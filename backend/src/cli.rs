@@ -104,6 +104,10 @@ pub struct AuditSettingsArgs {
     /// certificates, beyond the Mozilla roots (private CAs, tests).
     #[arg(long, env = "MXLENS_TLS_CA_FILE")]
     pub tls_ca_file: Option<PathBuf>,
+    /// The MAIL FROM address of the mailbox probe (`--rcpt`); the null
+    /// reverse-path `<>` when absent.
+    #[arg(long, env = "MXLENS_RCPT_PROBE_SENDER")]
+    pub rcpt_probe_sender: Option<String>,
 }
 
 impl AuditSettingsArgs {
@@ -144,6 +148,19 @@ impl AuditSettingsArgs {
             .max(Duration::from_secs(1));
         config.probe.overall_timeout = config.probe.overall_timeout.min(budget);
         config.https.timeout = config.https.timeout.min(budget);
+        if let Some(sender) = self
+            .rcpt_probe_sender
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            crate::probe::rcpt::parse_address(sender).map_err(|_| {
+                anyhow::anyhow!("--rcpt-probe-sender {sender:?} is not an e-mail address")
+            })?;
+            config.rcpt.sender = Some(sender.to_string());
+        }
+        config.rcpt.ehlo_name = config.probe.ehlo_name.clone();
+        config.rcpt.overall_timeout = config.rcpt.overall_timeout.min(budget);
         Ok(config)
     }
 }
@@ -187,6 +204,17 @@ pub struct ServeArgs {
     /// Audits allowed to run at once, server-wide; beyond it POSTs get 503.
     #[arg(long, env = "MXLENS_MAX_CONCURRENT_AUDITS", default_value_t = 16)]
     pub max_concurrent_audits: u32,
+    /// Allow `rcpt` (the mailbox reachability probe) in POST /api/audits.
+    /// Off by default: it can be abused to harvest addresses.
+    #[arg(long, env = "MXLENS_ENABLE_RCPT_PROBE")]
+    pub enable_rcpt_probe: bool,
+    /// Mailbox probes allowed per client IP per minute; 0 disables the limit.
+    #[arg(long, env = "MXLENS_RCPT_PER_CLIENT_PER_MINUTE", default_value_t = crate::ratelimit::DEFAULT_RCPT_PER_CLIENT)]
+    pub rcpt_per_client_per_minute: u32,
+    /// Mailbox probes allowed per target domain per minute, across all
+    /// clients; 0 disables the limit.
+    #[arg(long, env = "MXLENS_RCPT_PER_DOMAIN_PER_MINUTE", default_value_t = crate::ratelimit::DEFAULT_RCPT_PER_DOMAIN)]
+    pub rcpt_per_domain_per_minute: u32,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub dns: DnsArgs,
@@ -216,6 +244,13 @@ pub struct AuditArgs {
     /// The IP that sends the domain's mail (evaluates SPF, PTR and DNSBL for it).
     #[arg(long)]
     pub sending_ip: Option<IpAddr>,
+    /// Ask the best MX whether it accepts mail for this address at DOMAIN
+    /// (RCPT TO without DATA; nothing is sent). Needs --allow-rcpt-probe.
+    #[arg(long, requires = "allow_rcpt_probe", conflicts_with = "batch")]
+    pub rcpt: Option<String>,
+    /// Allow the mailbox probe (--rcpt).
+    #[arg(long)]
+    pub allow_rcpt_probe: bool,
     /// Skip SMTP probes.
     #[arg(long)]
     pub no_smtp: bool,
@@ -327,12 +362,19 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         store,
         lookup: Arc::new(lookup),
         audits: Arc::default(),
-        audit_config: Arc::new(args.audit.config(&args.targets, true)?),
+        audit_config: Arc::new({
+            let mut config = args.audit.config(&args.targets, true)?;
+            config.rcpt_probe = args.enable_rcpt_probe;
+            config
+        }),
         dist_dir: args.dist.clone(),
-        limits: Arc::new(crate::ratelimit::Limits::new(
-            args.rate_limit_per_minute,
-            args.max_concurrent_audits,
-        )),
+        limits: Arc::new(
+            crate::ratelimit::Limits::new(args.rate_limit_per_minute, args.max_concurrent_audits)
+                .with_rcpt_limits(
+                    args.rcpt_per_client_per_minute,
+                    args.rcpt_per_domain_per_minute,
+                ),
+        ),
         retention_days: args.retention_days,
         metrics: Arc::default(),
     })
@@ -420,15 +462,24 @@ async fn audit(args: AuditArgs) -> ExitCode {
         Ok(d) => d,
         Err(e) => return usage_error(e),
     };
+    let rcpt = match args.rcpt.as_deref() {
+        Some(address) => match crate::audit::validate_rcpt(&domain, address) {
+            Ok(a) => Some(a),
+            Err(e) => return usage_error(format!("--rcpt: {e}")),
+        },
+        None => None,
+    };
     let request = AuditRequest {
         domain,
         selectors: args.selectors.clone(),
         sending_ip: args.sending_ip,
+        rcpt,
     };
-    let audit_config = match args.audit.config(&args.targets, !args.no_smtp) {
+    let mut audit_config = match args.audit.config(&args.targets, !args.no_smtp) {
         Ok(c) => c,
         Err(e) => return usage_error(format!("{e:#}")),
     };
+    audit_config.rcpt_probe = args.allow_rcpt_probe;
     let per_audit = AuditLookup::new(lookup);
     let report = run_audit_with(
         &per_audit,
@@ -466,6 +517,7 @@ async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -
                     domain,
                     selectors: args.selectors.clone(),
                     sending_ip: args.sending_ip,
+                    rcpt: None,
                 };
                 let per_audit = AuditLookup::new(lookup.clone());
                 Ok(

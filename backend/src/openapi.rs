@@ -172,7 +172,7 @@ fn paths() -> Value {
 fn schemas() -> Value {
     json!({
         "Error": {"type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "not_found", "too_large", "rate_limited", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
+            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "bad_rcpt", "not_found", "too_large", "rate_limited", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
             "message": {"type": "string"}
         }},
         "AnalyzeRequest": {"type": "object", "required": ["message"], "properties": {
@@ -181,7 +181,8 @@ fn schemas() -> Value {
         "AuditRequest": {"type": "object", "required": ["domain"], "properties": {
             "domain": {"type": "string"},
             "selectors": {"type": "array", "items": {"type": "string"}},
-            "sending_ip": {"type": "string"}
+            "sending_ip": {"type": "string"},
+            "rcpt": {"type": "string", "description": "an address at domain: asks the best MX whether it accepts mail for it (RCPT TO without DATA; check smtp.rcpt). 403 forbidden unless the server runs with --enable-rcpt-probe; 400 bad_rcpt when not at domain; 429 beyond the per-client or per-domain probe rate"}
         }},
         "Created": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
         "CreateReport": {
@@ -194,7 +195,9 @@ fn schemas() -> Value {
                 "selectors": {"type": "array", "items": {"type": "string"}},
                 "sending_ip": {"type": "string"},
                 "redact": {"type": "boolean", "description": "replace local parts of addresses"},
-                "redact_network": {"type": "boolean", "description": "also replace IPs and Received host names"}
+                "redact_network": {"type": "boolean", "description": "also replace IPs and Received host names"},
+                "rcpt": {"type": "string", "description": "as in AuditRequest; stored as redacted@domain unless keep_rcpt"},
+                "keep_rcpt": {"type": "boolean", "description": "store the probed address as it is (opt-in)"}
             }
         },
         "CreatedReport": {"type": "object", "required": ["id", "url", "delete_token"], "properties": {

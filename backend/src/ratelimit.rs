@@ -2,6 +2,7 @@
 //! bucket on POST endpoints and a global cap on concurrent audits.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -24,6 +25,11 @@ pub struct Limits {
     pub rate: Option<RateLimiter>,
     /// Concurrent audits (stand-alone and inside stored reports).
     pub audits: Arc<Semaphore>,
+    /// Mailbox probes (`rcpt`) per client IP; `None` disables the limit.
+    pub rcpt_per_client: Option<RateLimiter<IpAddr>>,
+    /// Mailbox probes (`rcpt`) per target domain, whoever asks: the limit
+    /// that stops a harvest spread over many clients.
+    pub rcpt_per_domain: Option<RateLimiter<String>>,
 }
 
 impl Limits {
@@ -32,7 +38,31 @@ impl Limits {
         Limits {
             rate: (per_minute > 0).then(|| RateLimiter::new(per_minute)),
             audits: Arc::new(Semaphore::new(max_audits.max(1) as usize)),
+            rcpt_per_client: Some(RateLimiter::new(DEFAULT_RCPT_PER_CLIENT)),
+            rcpt_per_domain: Some(RateLimiter::new(DEFAULT_RCPT_PER_DOMAIN)),
         }
+    }
+
+    /// Sets the mailbox-probe limits (per minute; 0 disables one).
+    pub fn with_rcpt_limits(mut self, per_client: u32, per_domain: u32) -> Self {
+        self.rcpt_per_client = (per_client > 0).then(|| RateLimiter::new(per_client));
+        self.rcpt_per_domain = (per_domain > 0).then(|| RateLimiter::new(per_domain));
+        self
+    }
+
+    /// Takes a mailbox-probe token for `client` (when known) and `domain`,
+    /// or 429 with the wait. The per-client bucket is checked first, so one
+    /// greedy client does not drain the domain's bucket for others.
+    pub fn rcpt_permit(&self, client: Option<IpAddr>, domain: &str) -> Result<(), AppError> {
+        let now = Instant::now();
+        if let (Some(rate), Some(client)) = (self.rcpt_per_client.as_ref(), client) {
+            rate.check(client, now).map_err(AppError::RateLimited)?;
+        }
+        if let Some(rate) = self.rcpt_per_domain.as_ref() {
+            rate.check(domain.to_ascii_lowercase(), now)
+                .map_err(AppError::RateLimited)?;
+        }
+        Ok(())
     }
 
     /// A permit for one audit, or 503 `busy` when the cap is reached.
@@ -49,15 +79,20 @@ impl Default for Limits {
     }
 }
 
-/// A token bucket per client IP: `per_minute` requests of burst, refilled
+/// Mailbox probes allowed per client per minute by default.
+pub const DEFAULT_RCPT_PER_CLIENT: u32 = 5;
+/// Mailbox probes allowed per target domain per minute by default.
+pub const DEFAULT_RCPT_PER_DOMAIN: u32 = 10;
+
+/// A token bucket per key (client IP, target domain): `per_minute` requests of burst, refilled
 /// continuously at `per_minute / 60` per second.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
     /// A limiter allowing `per_minute` requests per client per minute.
     pub fn new(per_minute: u32) -> Self {
         RateLimiter {
@@ -67,7 +102,7 @@ impl RateLimiter {
     }
 
     /// Takes a token for `client` at `now`; `Err(seconds)` says when to retry.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
+    pub fn check(&self, client: K, now: Instant) -> Result<(), u64> {
         let capacity = f64::from(self.per_minute);
         let per_second = capacity / 60.0;
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
@@ -139,5 +174,27 @@ mod tests {
         assert!(matches!(limits.audit_permit(), Err(AppError::Busy(_))));
         drop(permit);
         assert!(limits.audit_permit().is_ok());
+    }
+
+    #[test]
+    fn rcpt_limits_per_client_and_per_domain() {
+        let limits = Limits::new(0, 1).with_rcpt_limits(2, 3);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        assert!(limits.rcpt_permit(Some(a), "shop.test").is_ok());
+        assert!(limits.rcpt_permit(Some(a), "Shop.test").is_ok());
+        assert!(matches!(
+            limits.rcpt_permit(Some(a), "other.test"),
+            Err(AppError::RateLimited(_))
+        ));
+        assert!(limits.rcpt_permit(Some(b), "shop.test").is_ok());
+        assert!(
+            matches!(
+                limits.rcpt_permit(None, "shop.test"),
+                Err(AppError::RateLimited(_))
+            ),
+            "the domain's bucket is shared by every client"
+        );
+        assert!(limits.rcpt_permit(Some(b), "other.test").is_ok());
     }
 }

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use mxlens_shared::domain_name::normalize_domain;
 use mxlens_shared::headers::{analyze_message, dkim_selectors, InputError};
-use mxlens_shared::report::redact::{redact_report, RedactOptions};
+use mxlens_shared::report::redact::{redact_address, redact_report, RedactOptions};
 use mxlens_shared::report::{Check, ChecklistStatus, Checklists, Report, ReportKind, Status};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -49,6 +49,14 @@ pub struct CreateReport {
     /// Also replace IP addresses and Received-chain host names.
     #[serde(default)]
     pub redact_network: bool,
+    /// An address at `domain` for the mailbox probe (`smtp.rcpt`); needs
+    /// `serve --enable-rcpt-probe`. It is replaced by `redacted@<domain>`
+    /// in the stored report unless `keep_rcpt` is set.
+    #[serde(default)]
+    pub rcpt: Option<String>,
+    /// Store the probed address in the share link as it is (opt-in).
+    #[serde(default)]
+    pub keep_rcpt: bool,
 }
 
 /// The answer to `POST /api/reports`.
@@ -98,7 +106,11 @@ pub fn expiry_after_days(days: u32) -> String {
 /// Builds the report for a creation request: a message report, a domain
 /// report, or both as kind `combined`. The audit of a combined report takes
 /// its DKIM selectors and sending IP from the message unless given.
-pub async fn build_report(state: &AppState, body: &CreateReport) -> Result<Report, AppError> {
+pub async fn build_report(
+    state: &AppState,
+    client: Option<std::net::IpAddr>,
+    body: &CreateReport,
+) -> Result<Report, AppError> {
     let generated_at = crate::now_rfc3339();
     let message = body.message.as_deref().filter(|m| !m.trim().is_empty());
     let domain = body
@@ -116,6 +128,12 @@ pub async fn build_report(state: &AppState, body: &CreateReport) -> Result<Repor
         None => None,
     };
     let Some(raw_domain) = domain else {
+        if body.rcpt.as_deref().is_some_and(|r| !r.trim().is_empty()) {
+            return Err(AppError::BadRequest(
+                "bad_rcpt",
+                "\"rcpt\" needs \"domain\": the address is asked of the domain's MX".into(),
+            ));
+        }
         return message_report.ok_or_else(|| {
             AppError::BadRequest(
                 "bad_input",
@@ -155,10 +173,12 @@ pub async fn build_report(state: &AppState, body: &CreateReport) -> Result<Repor
         })?),
         None => None,
     };
+    let rcpt = crate::api::admit_rcpt(state, client, &domain, body.rcpt.as_deref())?;
     let request = AuditRequest {
         domain,
         selectors,
         sending_ip,
+        rcpt,
     };
     let permit = state.limits.audit_permit()?;
     let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
@@ -191,6 +211,7 @@ pub fn combine(message: Report, domain: Report, generated_at: String) -> Report 
     report.message = message.message;
     report.domain = domain.domain;
     report.checklists = checklists;
+    report.transport = mxlens_shared::report::transport::transport_security(&report);
     report
 }
 
@@ -259,15 +280,21 @@ pub fn resolve_backend_items(
 
 async fn create_report(
     State(state): State<AppState>,
+    connect_info: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     body: Result<Json<CreateReport>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(crate::api::json_error)?;
-    let report = build_report(&state, &body).await?;
+    let client = connect_info.map(|axum::Extension(info)| info.0.ip());
+    let report = build_report(&state, client, &body).await?;
     let options = RedactOptions {
         local_parts: body.redact || body.redact_network,
         network: body.redact_network,
     };
-    let value = redact_report(&report, &options);
+    let mut value = redact_report(&report, &options);
+    // The probed address never reaches the store unless its owner opts in.
+    if let Some(rcpt) = body.rcpt.as_deref().filter(|_| !body.keep_rcpt) {
+        redact_address(&mut value, rcpt);
+    }
     let json = serde_json::to_string(&value).map_err(|e| AppError::Internal(e.into()))?;
     let kind = match report.kind {
         ReportKind::Message => "message",

@@ -1,6 +1,7 @@
 //! A small, total DER reader (ITU-T X.690 §8, §10): just enough to read
 //! RSA public keys (RFC 8017 §A.1.1), SubjectPublicKeyInfo (RFC 5280
-//! §4.1.2.7) and to find the SPKI inside a certificate (RFC 5280 §4.1).
+//! §4.1.2.7), to find the SPKI inside a certificate (RFC 5280 §4.1), and
+//! to walk the certificates of a CMS SignedData (RFC 5652 §5.1) for S/MIME.
 //! Every function returns an error instead of panicking on any input.
 
 use thiserror::Error;
@@ -236,6 +237,251 @@ pub fn certificate_spki(cert: &[u8]) -> Result<&[u8], DerError> {
     Ok(spki.raw)
 }
 
+/// The DER encoding of OID 1.2.840.113549.1.7.2 (id-signedData, RFC 5652 §5.1).
+pub const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+/// The DER encoding of OID 1.2.840.113549.1.7.3 (id-envelopedData, RFC 5652 §6.1).
+pub const OID_ENVELOPED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03];
+/// The DER encoding of OID 1.2.840.113549.1.9.1 (emailAddress, RFC 5280 §4.1.2.6).
+pub const OID_EMAIL_ADDRESS: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
+/// The DER encoding of OID 2.5.29.17 (subjectAltName, RFC 5280 §4.2.1.6).
+pub const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
+
+/// The content type of a CMS `ContentInfo` (RFC 5652 §3) and its content:
+/// `ContentInfo ::= SEQUENCE { contentType OBJECT IDENTIFIER,
+/// content [0] EXPLICIT ANY DEFINED BY contentType }`.
+pub fn content_info(der: &[u8]) -> Result<(&[u8], Option<&[u8]>), DerError> {
+    let (info, _) = expect(der, TAG_SEQUENCE)?;
+    let (oid, rest) = expect(info.value, TAG_OID)?;
+    let content = match read_tlv(rest) {
+        Ok((tlv, _)) if tlv.tag == 0xa0 => Some(tlv.value),
+        _ => None,
+    };
+    Ok((oid.value, content))
+}
+
+/// The certificates carried by a CMS SignedData (RFC 5652 §5.1), each as
+/// its whole DER encoding:
+///
+/// ```text
+/// SignedData ::= SEQUENCE {
+///   version CMSVersion,
+///   digestAlgorithms DigestAlgorithmIdentifiers,      -- SET
+///   encapContentInfo EncapsulatedContentInfo,         -- SEQUENCE
+///   certificates [0] IMPLICIT CertificateSet OPTIONAL,
+///   crls [1] IMPLICIT RevocationInfoChoices OPTIONAL,
+///   signerInfos SignerInfos }
+/// ```
+///
+/// `der` is a whole `ContentInfo`. Other certificate choices (attribute
+/// certificates, tagged) are skipped.
+pub fn signed_data_certificates(der: &[u8]) -> Result<Vec<&[u8]>, DerError> {
+    let (oid, content) = content_info(der)?;
+    if oid != OID_SIGNED_DATA {
+        return Err(DerError::Unsupported("not a CMS SignedData".into()));
+    }
+    let content =
+        content.ok_or_else(|| DerError::Unsupported("SignedData without content".into()))?;
+    let (signed, _) = expect(content, TAG_SEQUENCE)?;
+    let (_, rest) = expect(signed.value, TAG_INTEGER)?;
+    let (_, rest) = expect(rest, 0x31)?;
+    let (_, rest) = expect(rest, TAG_SEQUENCE)?;
+    let mut out = Vec::new();
+    if let Ok((certs, _)) = read_tlv(rest) {
+        if certs.tag == 0xa0 {
+            let mut inner = certs.value;
+            while !inner.is_empty() {
+                let (cert, after) = read_tlv(inner)?;
+                if cert.tag == TAG_SEQUENCE {
+                    out.push(cert.raw);
+                }
+                inner = after;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What mxlens reads of an X.509 certificate (RFC 5280 §4.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CertificateInfo {
+    /// The subject DN, e.g. `CN=Alice, emailAddress=alice@example.com`.
+    pub subject: String,
+    /// The issuer DN.
+    pub issuer: String,
+    /// notBefore, RFC 3339 UTC.
+    pub not_before: String,
+    /// notAfter, RFC 3339 UTC.
+    pub not_after: String,
+    /// E-mail addresses: SAN rfc822Name entries, then the subject's
+    /// emailAddress attributes (RFC 5280 §4.1.2.6, §4.2.1.6).
+    pub emails: Vec<String>,
+}
+
+fn attribute_name(oid: &[u8]) -> Option<&'static str> {
+    Some(match oid {
+        [0x55, 0x04, 0x03] => "CN",
+        [0x55, 0x04, 0x06] => "C",
+        [0x55, 0x04, 0x07] => "L",
+        [0x55, 0x04, 0x08] => "ST",
+        [0x55, 0x04, 0x0a] => "O",
+        [0x55, 0x04, 0x0b] => "OU",
+        _ if oid == OID_EMAIL_ADDRESS => "emailAddress",
+        _ => return None,
+    })
+}
+
+/// A DirectoryString or IA5String value as text (BMPString is UTF-16BE).
+fn string_value(tlv: &Tlv<'_>) -> String {
+    if tlv.tag == 0x1e {
+        let units: Vec<u16> = tlv
+            .value
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+            .collect();
+        return String::from_utf16_lossy(&units);
+    }
+    String::from_utf8_lossy(tlv.value).into_owned()
+}
+
+/// `Name ::= SEQUENCE OF RelativeDistinguishedName` (RFC 5280 §4.1.2.4),
+/// as `CN=..., O=...`, and the emailAddress values it holds.
+fn read_name(name: &[u8]) -> Result<(String, Vec<String>), DerError> {
+    let mut parts = Vec::new();
+    let mut emails = Vec::new();
+    let mut rdns = name;
+    while !rdns.is_empty() {
+        let (set, after) = expect(rdns, 0x31)?;
+        rdns = after;
+        let mut atvs = set.value;
+        while !atvs.is_empty() {
+            let (atv, after) = expect(atvs, TAG_SEQUENCE)?;
+            atvs = after;
+            let (oid, rest) = expect(atv.value, TAG_OID)?;
+            let (value, _) = read_tlv(rest)?;
+            let text = string_value(&value);
+            if oid.value == OID_EMAIL_ADDRESS {
+                emails.push(text.clone());
+            }
+            let key = attribute_name(oid.value).map_or_else(|| "?".to_string(), str::to_string);
+            parts.push(format!("{key}={text}"));
+        }
+    }
+    Ok((parts.join(", "), emails))
+}
+
+/// UTCTime (`YYMMDDHHMMSSZ`, years 1950–2049, RFC 5280 §4.1.2.5.1) or
+/// GeneralizedTime (`YYYYMMDDHHMMSSZ`, §4.1.2.5.2) as RFC 3339.
+fn read_time(tlv: &Tlv<'_>) -> Result<String, DerError> {
+    let text = core::str::from_utf8(tlv.value)
+        .map_err(|_| DerError::Unsupported("time is not ASCII".into()))?;
+    let digits = text.trim_end_matches('Z');
+    let full = match (tlv.tag, digits.len()) {
+        (0x17, 12) => {
+            let yy: u32 = digits[..2]
+                .parse()
+                .map_err(|_| DerError::Unsupported("bad UTCTime".into()))?;
+            format!("{}{digits}", if yy < 50 { "20" } else { "19" })
+        }
+        (0x18, 14) => digits.to_string(),
+        _ => return Err(DerError::Unsupported(format!("unsupported time {text:?}"))),
+    };
+    if !full.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DerError::Unsupported(format!("bad time {text:?}")));
+    }
+    Ok(format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &full[..4],
+        &full[4..6],
+        &full[6..8],
+        &full[8..10],
+        &full[10..12],
+        &full[12..14]
+    ))
+}
+
+/// The rfc822Name entries of a subjectAltName extension value
+/// (`GeneralNames ::= SEQUENCE OF GeneralName`; `rfc822Name [1] IA5String`).
+fn san_emails(value: &[u8]) -> Result<Vec<String>, DerError> {
+    let (names, _) = expect(value, TAG_SEQUENCE)?;
+    let mut out = Vec::new();
+    let mut rest = names.value;
+    while !rest.is_empty() {
+        let (name, after) = read_tlv(rest)?;
+        rest = after;
+        if name.tag == 0x81 {
+            out.push(String::from_utf8_lossy(name.value).into_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// Reads subject, issuer, validity and e-mail addresses of a certificate:
+///
+/// ```text
+/// TBSCertificate ::= SEQUENCE {
+///   version [0] EXPLICIT Version DEFAULT v1, serialNumber, signature,
+///   issuer Name, validity Validity, subject Name, subjectPublicKeyInfo,
+///   issuerUniqueID [1] OPTIONAL, subjectUniqueID [2] OPTIONAL,
+///   extensions [3] EXPLICIT Extensions OPTIONAL }
+/// ```
+pub fn certificate_info(cert: &[u8]) -> Result<CertificateInfo, DerError> {
+    let (certificate, _) = expect(cert, TAG_SEQUENCE)?;
+    let (tbs, _) = expect(certificate.value, TAG_SEQUENCE)?;
+    let mut rest = tbs.value;
+    let (first, after) = read_tlv(rest)?;
+    if first.tag == 0xa0 {
+        rest = after;
+    }
+    let (_, rest) = expect(rest, TAG_INTEGER)?;
+    let (_, rest) = expect(rest, TAG_SEQUENCE)?;
+    let (issuer, rest) = expect(rest, TAG_SEQUENCE)?;
+    let (validity, rest) = expect(rest, TAG_SEQUENCE)?;
+    let (subject, mut rest) = expect(rest, TAG_SEQUENCE)?;
+    let (not_before, after) = read_tlv(validity.value)?;
+    let (not_after, _) = read_tlv(after)?;
+    let (issuer, _) = read_name(issuer.value)?;
+    let (subject, subject_emails) = read_name(subject.value)?;
+    let mut emails = Vec::new();
+    // subjectPublicKeyInfo, then optional fields up to [3] extensions.
+    let (_, after) = expect(rest, TAG_SEQUENCE)?;
+    rest = after;
+    while !rest.is_empty() {
+        let (field, after) = read_tlv(rest)?;
+        rest = after;
+        if field.tag != 0xa3 {
+            continue;
+        }
+        let (extensions, _) = expect(field.value, TAG_SEQUENCE)?;
+        let mut exts = extensions.value;
+        while !exts.is_empty() {
+            let (ext, after) = expect(exts, TAG_SEQUENCE)?;
+            exts = after;
+            let (oid, mut inner) = expect(ext.value, TAG_OID)?;
+            if oid.value != OID_SUBJECT_ALT_NAME {
+                continue;
+            }
+            if let Ok((critical, after)) = expect(inner, 0x01) {
+                let _ = critical;
+                inner = after;
+            }
+            let (octets, _) = expect(inner, 0x04)?;
+            emails.extend(san_emails(octets.value)?);
+        }
+    }
+    for e in subject_emails {
+        if !emails.iter().any(|x| x.eq_ignore_ascii_case(&e)) {
+            emails.push(e);
+        }
+    }
+    Ok(CertificateInfo {
+        subject,
+        issuer,
+        not_before: read_time(&not_before)?,
+        not_after: read_time(&not_after)?,
+        emails,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +510,8 @@ mod tests {
             let data: Vec<u8> = (0..len).map(|i| i.wrapping_mul(37) ^ 0x30).collect();
             let _ = read_public_key(&data);
             let _ = certificate_spki(&data);
+            let _ = certificate_info(&data);
+            let _ = signed_data_certificates(&data);
         }
     }
 }

@@ -49,6 +49,11 @@ pub enum Behaviour {
     ResetAfterBanner,
     /// Answers 421 and closes at this step.
     Reply421At(Step),
+    /// Answers MAIL FROM with `421 4.3.2` and closes the connection (a
+    /// server shutting down mid-dialogue, RFC 5321 §3.8).
+    Close421AfterMail,
+    /// Accepts MAIL FROM, then never answers RCPT TO.
+    SilentAfterMail,
 }
 
 /// A step of the dialogue, for [`Behaviour::Reply421At`].
@@ -155,6 +160,18 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
             return Ok(Some(reader.into_inner()));
         } else if verb == "QUIT" {
             reader.get_mut().write_all(b"221 2.0.0 Bye\r\n").await?;
+            return Ok(None);
+        } else if verb.starts_with("MAIL") && *behaviour == Behaviour::Close421AfterMail {
+            reader
+                .get_mut()
+                .write_all(
+                    format!("421 4.3.2 {hostname} Service shutting down, closing channel\r\n")
+                        .as_bytes(),
+                )
+                .await?;
+            return Ok(None);
+        } else if verb.starts_with("RCPT") && *behaviour == Behaviour::SilentAfterMail {
+            tokio::time::sleep(Duration::from_secs(120)).await;
             return Ok(None);
         } else if verb.starts_with("MAIL")
             || verb.starts_with("RCPT")
@@ -286,6 +303,125 @@ impl FakeSmtp {
     }
 }
 
+/// Extra configuration for [`Postfix::start_with`].
+#[derive(Debug, Clone, Default)]
+pub struct PostfixOptions {
+    /// Lines appended to `main.cf` (later settings override earlier ones).
+    pub extra_main: String,
+    /// Files written to the config directory: (name, contents).
+    pub files: Vec<(String, String)>,
+}
+
+impl PostfixOptions {
+    /// The mailbox-probe setup: virtual mailbox domains `shop.test` (one
+    /// user, `alice`; anyone else is `550 5.1.1 User unknown`),
+    /// `catchall.test` (accepts every local part) and `grey.test` (user
+    /// `alice`, behind the greylisting `policy`, which defers the first
+    /// attempt with `451 4.7.1`).
+    pub fn mailboxes(policy: SocketAddr) -> Self {
+        PostfixOptions {
+            extra_main: format!(
+                "virtual_mailbox_domains = shop.test, catchall.test, grey.test\n\
+                 virtual_mailbox_maps = texthash:$CONFIG_DIR/vmailbox\n\
+                 smtpd_recipient_restrictions = check_policy_service inet:{policy}, permit\n\
+                 smtpd_policy_service_timeout = 10s\n"
+            ),
+            files: vec![(
+                "vmailbox".into(),
+                "alice@shop.test shop.test/alice/\n\
+                 alice@grey.test grey.test/alice/\n\
+                 @catchall.test catchall.test/all/\n"
+                    .into(),
+            )],
+        }
+    }
+}
+
+/// A Postfix SMTP access policy server (Postfix's policy delegation
+/// protocol: `name=value` lines, an empty line, answered by `action=...`)
+/// that greylists: the first attempt of each (client, sender, recipient)
+/// triplet for a recipient at one of its domains gets `451 4.7.1`, later
+/// attempts pass (`DUNNO`).
+#[derive(Debug)]
+pub struct GreylistPolicy {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for GreylistPolicy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The reply a greylisted attempt gets.
+pub const GREYLIST_REPLY: &str = "451 4.7.1 Greylisted, try again in 60 seconds";
+
+impl GreylistPolicy {
+    /// Starts the policy server on 127.0.0.1 for recipients at `domains`.
+    pub async fn start(domains: &[&str]) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let domains: Arc<Vec<String>> =
+            Arc::new(domains.iter().map(|d| d.to_ascii_lowercase()).collect());
+        let seen: Arc<std::sync::Mutex<std::collections::HashSet<String>>> = Arc::default();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (domains, seen) = (domains.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let mut reader = BufReader::new(stream);
+                    let mut attrs = std::collections::HashMap::new();
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        match reader.read_line(&mut line).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(_) => {}
+                        }
+                        let l = line.trim_end();
+                        if let Some((k, v)) = l.split_once('=') {
+                            attrs.insert(k.to_string(), v.to_ascii_lowercase());
+                            continue;
+                        }
+                        if !l.is_empty() {
+                            continue;
+                        }
+                        let get = |k: &str| attrs.get(k).cloned().unwrap_or_default();
+                        let recipient = get("recipient");
+                        let domain = recipient.rsplit('@').next().unwrap_or_default();
+                        let action = if domains.iter().any(|d| d == domain) {
+                            let triplet = format!(
+                                "{}/{}/{}",
+                                get("client_address"),
+                                get("sender"),
+                                recipient
+                            );
+                            let first = seen
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .insert(triplet);
+                            if first {
+                                GREYLIST_REPLY.to_string()
+                            } else {
+                                "DUNNO".to_string()
+                            }
+                        } else {
+                            "DUNNO".to_string()
+                        };
+                        attrs.clear();
+                        let reply = format!("action={action}\n\n");
+                        if reader.get_mut().write_all(reply.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Ok(GreylistPolicy { addr, task })
+    }
+}
+
 /// A private Postfix instance on a loopback port, with STARTTLS using a
 /// leaf from the test CA. Needs root and the Debian `postfix` package
 /// (scripts/setup.sh --test installs it). Stopped on drop.
@@ -315,6 +451,16 @@ impl Postfix {
 
     /// Starts Postfix for `myhostname` on a free loopback port.
     pub async fn start(myhostname: &str, leaf: &Leaf) -> anyhow::Result<Self> {
+        Self::start_with(myhostname, leaf, &PostfixOptions::default()).await
+    }
+
+    /// Starts Postfix with extra `main.cf` lines and files in its config
+    /// directory (`$CONFIG_DIR` in the lines stands for that directory).
+    pub async fn start_with(
+        myhostname: &str,
+        leaf: &Leaf,
+        options: &PostfixOptions,
+    ) -> anyhow::Result<Self> {
         if !Self::available() {
             bail!("postfix is not installed: run scripts/setup.sh --test");
         }
@@ -390,7 +536,12 @@ impl Postfix {
              smtputf8_enable = no\n",
             q = queue_dir.display(),
             d = data_dir.display(),
-        );
+        ) + &options
+            .extra_main
+            .replace("$CONFIG_DIR", &config_dir.display().to_string());
+        for (name, contents) in &options.files {
+            std::fs::write(config_dir.join(name), contents)?;
+        }
         std::fs::write(config_dir.join("main.cf"), main)?;
         // Postfix wants its queue and data directories owned by mail_owner.
         let _ = Command::new("chown")

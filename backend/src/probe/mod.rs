@@ -5,6 +5,7 @@
 //! caps on what it reads.
 
 pub mod https;
+pub mod rcpt;
 pub mod smtp;
 pub mod tls;
 

@@ -81,7 +81,7 @@ static GLOBAL: Semaphore = Semaphore::const_new(MAX_CONCURRENT_PROBES);
 
 /// Held while probing one target; releases the per-target lock on drop and
 /// forgets the lock when nobody else waits for it.
-struct Slot {
+pub(crate) struct Slot {
     target: SocketAddr,
     guard: Option<OwnedMutexGuard<()>>,
     _permit: Option<SemaphorePermit<'static>>,
@@ -102,7 +102,7 @@ impl Drop for Slot {
 
 /// Waits for the right to connect to `target`. Keyed by address and port:
 /// in production the port is always 25, so this is one connection per IP.
-async fn polite_slot(target: SocketAddr) -> Slot {
+pub(crate) async fn polite_slot(target: SocketAddr) -> Slot {
     let lock = {
         let mut map = IN_FLIGHT.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(target).or_default().clone()

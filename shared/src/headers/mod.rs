@@ -16,6 +16,7 @@ pub mod dkim_signature;
 pub mod hygiene;
 pub mod input;
 pub mod received;
+pub mod smime;
 pub mod spam;
 pub mod unsubscribe;
 
@@ -206,6 +207,10 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
             checks.extend(spam::checks(&verdicts));
             section.spam_verdicts = verdicts.iter().map(spam::SpamVerdict::summary).collect();
             checks.extend(bounce::checks(m));
+            if let Some(finding) = smime::detect(m) {
+                let from = section.from.as_ref().map(|f| f.address.as_str());
+                checks.push(smime::smime_check(&finding, from, report_time));
+            }
             crate::checklists::ChecklistInputs::from_message(m, &dkim_h)
         }
         None => crate::checklists::ChecklistInputs::default(),

@@ -19,6 +19,10 @@ pub struct DomainSection {
     /// SMTP probe results, one per MX IP.
     #[serde(default)]
     pub smtp: Vec<serde_json::Value>,
+    /// The mailbox reachability probe (`smtp.rcpt`), when one was asked
+    /// for; shape in `docs/report-schema.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rcpt: Option<serde_json::Value>,
 }
 
 /// One MX host.

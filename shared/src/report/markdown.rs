@@ -600,6 +600,7 @@ mod tests {
             smtp: vec![
                 serde_json::json!({"host": "mx1.shop.test", "ip": "192.0.2.10", "banner": "220 `evil` | <b>", "starttls": true, "tls_version": "TLSv1.3", "cert_valid": true, "cert_days_left": 80}),
             ],
+            ..Default::default()
         });
         report.checklists.can_spam.push(ChecklistItem {
             id: "canspam.postal-address".into(),

@@ -10,6 +10,7 @@ mod message;
 pub mod redact;
 pub mod text;
 mod top;
+pub mod transport;
 
 pub use domain::{DomainSection, MxHost};
 pub use message::{
@@ -249,6 +250,10 @@ pub struct Report {
     /// The bulk-sender and CAN-SPAM checklists.
     #[serde(default)]
     pub checklists: Checklists,
+    /// The "Transport security" section (domain and combined reports):
+    /// see [`transport::transport_security`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<transport::TransportSecurity>,
 }
 
 impl Report {
@@ -266,6 +271,7 @@ impl Report {
             message: None,
             domain: None,
             checklists: Checklists::default(),
+            transport: None,
         };
         report.rescore();
         report

@@ -65,6 +65,55 @@ pub fn redact_value(value: &mut Value, options: &RedactOptions) {
     walk(value, options, &mut names);
 }
 
+/// Replaces one e-mail address (matched without regard to case) with
+/// `redacted@<its domain>` in every string inside a JSON value: how the
+/// address asked about by the mailbox probe (`smtp.rcpt`) is kept out of a
+/// stored share link unless its owner opts in. Other addresses are kept.
+pub fn redact_address(value: &mut Value, address: &str) {
+    let address = address.trim();
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return;
+    };
+    if local.is_empty() || domain.is_empty() {
+        return;
+    }
+    let replacement = format!("{REDACTED_LOCAL_PART}@{domain}");
+    let needle = address.to_lowercase();
+    fn replace_all(text: &str, needle: &str, replacement: &str) -> String {
+        let lower = text.to_lowercase();
+        // Lower-casing may change byte lengths outside ASCII: then fall
+        // back to an exact match rather than risk a misaligned cut.
+        if lower.len() != text.len() {
+            return text.replace(needle, replacement);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = 0;
+        for (at, _) in lower.match_indices(needle) {
+            if at < rest {
+                continue;
+            }
+            out.push_str(&text[rest..at]);
+            out.push_str(replacement);
+            rest = at + needle.len();
+        }
+        out.push_str(&text[rest..]);
+        out
+    }
+    fn walk_address(value: &mut Value, needle: &str, replacement: &str) {
+        match value {
+            Value::String(s) => *s = replace_all(s, needle, replacement),
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|v| walk_address(v, needle, replacement)),
+            Value::Object(map) => map
+                .values_mut()
+                .for_each(|v| walk_address(v, needle, replacement)),
+            _ => {}
+        }
+    }
+    walk_address(value, &needle, &replacement);
+}
+
 /// Redacts one string (see [`RedactOptions`]). Each call numbers its own
 /// placeholders; use [`redact_value`] for consistent numbering across a report.
 pub fn redact_text(text: &str, options: &RedactOptions) -> String {
@@ -414,5 +463,21 @@ mod tests {
         let report = Report::new(ReportKind::Message, "t", vec![]);
         let value = redact_report(&report, &RedactOptions::default());
         assert_eq!(value, serde_json::to_value(&report).unwrap());
+    }
+
+    #[test]
+    fn redact_address_replaces_only_that_address() {
+        let mut v = serde_json::json!({
+            "checks": [{"subject": "Bob@Shop.test", "detail": "RCPT TO:<bob@shop.test> got 550 5.1.1 <bob@shop.test>: User unknown; postmaster@shop.test kept"}],
+            "domain": {"rcpt": {"address": "bob@shop.test"}}
+        });
+        redact_address(&mut v, "bob@shop.test");
+        let text = v.to_string();
+        assert!(!text.to_lowercase().contains("bob@"), "{text}");
+        assert!(text.contains("redacted@shop.test"), "{text}");
+        assert!(text.contains("postmaster@shop.test"), "{text}");
+        let before = v.clone();
+        redact_address(&mut v, "not-an-address");
+        assert_eq!(v, before);
     }
 }

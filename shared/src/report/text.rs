@@ -52,6 +52,28 @@ pub fn render_text(report: &Report) -> String {
         }
         out.push_str(&format!("hops: {}\n", message.hops.len()));
     }
+    if let Some(t) = &report.transport {
+        out.push_str(&format!("transport security: {}\n", t.summary));
+        for mx in &t.mx {
+            let tls = if mx.starttls {
+                format!(
+                    "STARTTLS, {}{}",
+                    mx.tls_version.as_deref().unwrap_or("TLS"),
+                    match mx.certificate_valid {
+                        Some(true) => ", certificate valid",
+                        Some(false) => ", certificate not valid",
+                        None => "",
+                    }
+                )
+            } else {
+                "no encryption".to_string()
+            };
+            out.push_str(&format!("  {} ({}): {tls}\n", mx.host, mx.ip));
+        }
+        if let Some(m) = &t.message_summary {
+            out.push_str(&format!("  {m}\n"));
+        }
+    }
     out.push('\n');
     for check in &report.checks {
         let subject = check

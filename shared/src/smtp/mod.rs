@@ -9,6 +9,7 @@
 pub mod eval;
 pub mod model;
 pub mod parse;
+pub mod rcpt;
 
 pub use eval::smtp_checks;
 pub use model::{

@@ -48,6 +48,7 @@ async fn audit_with(
         domain: domain.into(),
         selectors: selectors.iter().map(|s| s.to_string()).collect(),
         sending_ip: sending_ip.map(|s| s.parse().unwrap()),
+        rcpt: None,
     };
     run_audit_with(
         &AuditLookup::new(lookup),

@@ -117,6 +117,7 @@ fn config(mut rules: Vec<ConnectTo>, ca: Option<&TestCa>) -> AuditConfig {
             extra_trust_anchors: anchors,
             ..HttpsOptions::default()
         },
+        ..AuditConfig::default()
     }
 }
 
@@ -132,6 +133,7 @@ async fn audit(dns: &TestDns, domain: &str, config: &AuditConfig) -> (Report, Du
         domain: domain.into(),
         selectors: vec![],
         sending_ip: Some("192.0.2.10".parse().unwrap()),
+        rcpt: None,
     };
     let started = Instant::now();
     let report = run_audit_with(

@@ -11,6 +11,7 @@ mod dns_harness;
 mod hostile;
 mod mta_sts_fetch;
 mod observability;
+mod rcpt_probe;
 mod reports;
 mod smtp_harness;
 mod smtp_probe;

@@ -185,7 +185,7 @@ pub(super) static ENTRIES: &[CatalogEntry] = &[
         "Make the banner, the PTR record and the EHLO name agree.",
         ["RFC 5321 §4.3.1"]),
     entry!("smtp.rcpt", MailServers, 0, "Mailbox reachability",
-        "The reply to RCPT TO for the given address, without sending any message.",
+        "Whether the best MX accepts mail for the address: its reply to RCPT TO, asked without sending any message (no DATA), with the basic and enhanced codes explained. A random address at the same domain is tried too: a domain that accepts it is a catch-all, where SMTP cannot tell whether a mailbox exists. A 4xx on the first attempt is usually greylisting: retry later.",
         "Follow the explanation of the reply code.",
         ["RFC 5321 §3.3", "RFC 3463"]),
 ];

@@ -1,0 +1,315 @@
+//! The "Transport security" section: one plain-language answer to "is my
+//! mail encrypted in transit?", combined from what a report already knows:
+//! - per-hop TLS from the message's Received chain (RFC 5321 §4.4, the
+//!   `with ESMTPS` protocol of RFC 3848 and TLS comments);
+//! - STARTTLS, TLS version and certificate per MX IP (the SMTP probe,
+//!   RFC 3207);
+//! - MTA-STS mode (RFC 8461 §5) and DANE (RFC 7672), which protect
+//!   against STARTTLS being stripped or the certificate being forged.
+//!
+//! Built from the report's sections and checks, so every surface gets the
+//! same verdict without re-implementing a check.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Report, Status};
+
+/// The overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportVerdict {
+    /// Every MX negotiates TLS, and MTA-STS enforce or DANE stops a downgrade.
+    EncryptedAndProtected,
+    /// Every MX negotiates TLS, but nothing stops an active attacker from
+    /// stripping STARTTLS (opportunistic TLS only, RFC 7435).
+    EncryptedOpportunistic,
+    /// Some MX hosts negotiate TLS, some do not.
+    PartlyEncrypted,
+    /// No MX negotiates TLS.
+    NotEncrypted,
+    /// Nothing is known about the domain's servers (no probe ran).
+    Unknown,
+}
+
+/// TLS on one MX IP, from the SMTP probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxTransport {
+    /// The MX host.
+    pub host: String,
+    /// The IP probed.
+    pub ip: String,
+    /// STARTTLS negotiated.
+    pub starttls: bool,
+    /// The TLS version negotiated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<String>,
+    /// The certificate chain verified and matched the host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_valid: Option<bool>,
+}
+
+/// The section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransportSecurity {
+    /// The verdict about mail *to* the audited domain.
+    pub verdict: TransportVerdict,
+    /// One sentence for people, e.g. "Mail to this domain is encrypted in
+    /// transit and downgrade-protected (MTA-STS enforce)".
+    pub summary: String,
+    /// Per MX IP.
+    #[serde(default)]
+    pub mx: Vec<MxTransport>,
+    /// The MTA-STS policy mode (`enforce`, `testing`, `none`), when a valid
+    /// policy was fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts_mode: Option<String>,
+    /// True when every MX host has DANE TLSA records that match.
+    #[serde(default)]
+    pub dane: bool,
+    /// Hops in the message's Received chain (message and combined reports).
+    #[serde(default)]
+    pub hops_total: u32,
+    /// Of those, hops that used TLS.
+    #[serde(default)]
+    pub hops_tls: u32,
+    /// Of those, hops known to have been in clear text.
+    #[serde(default)]
+    pub hops_clear: u32,
+    /// One sentence about the message's own path, when there is a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_summary: Option<String>,
+}
+
+fn mta_sts_mode(report: &Report) -> Option<String> {
+    let policy = report
+        .checks_with_id("mta-sts.policy")
+        .find(|c| matches!(c.status, Status::Pass | Status::Warn))?;
+    let rest = policy.detail.strip_prefix("mode ")?;
+    let mode = rest.split([',', ' ']).next()?;
+    matches!(mode, "enforce" | "testing" | "none").then(|| mode.to_string())
+}
+
+fn dane_everywhere(report: &Report) -> bool {
+    let checks: Vec<_> = report.checks_with_id("dane.tlsa").collect();
+    !checks.is_empty() && checks.iter().all(|c| c.status == Status::Pass)
+}
+
+fn mx_of(report: &Report) -> Vec<MxTransport> {
+    let Some(domain) = &report.domain else {
+        return Vec::new();
+    };
+    domain
+        .smtp
+        .iter()
+        .filter(|e| {
+            // Only addresses we actually talked to: a refused or failed
+            // connection says nothing about TLS.
+            e.pointer("/probe/connect").and_then(|v| v.as_str()) == Some("ok")
+                || e.get("banner").is_some_and(|b| !b.is_null())
+        })
+        .map(|e| MxTransport {
+            host: e["host"].as_str().unwrap_or_default().to_string(),
+            ip: e["ip"].as_str().unwrap_or_default().to_string(),
+            starttls: e["starttls"].as_bool().unwrap_or(false),
+            tls_version: e["tls_version"].as_str().map(str::to_string),
+            certificate_valid: e["cert_valid"].as_bool(),
+        })
+        .collect()
+}
+
+/// Builds the section, or `None` when the report knows nothing about
+/// transport (no probed MX and no hops).
+pub fn transport_security(report: &Report) -> Option<TransportSecurity> {
+    let mx = mx_of(report);
+    let hops = report
+        .message
+        .as_ref()
+        .map(|m| m.hops.as_slice())
+        .unwrap_or_default();
+    if mx.is_empty() && hops.is_empty() && report.domain.is_none() {
+        return None;
+    }
+    let mode = mta_sts_mode(report);
+    let dane = dane_everywhere(report);
+    let encrypted = mx.iter().filter(|m| m.starttls).count();
+    let verdict = if mx.is_empty() {
+        TransportVerdict::Unknown
+    } else if encrypted == mx.len() {
+        if mode.as_deref() == Some("enforce") || dane {
+            TransportVerdict::EncryptedAndProtected
+        } else {
+            TransportVerdict::EncryptedOpportunistic
+        }
+    } else if encrypted > 0 {
+        TransportVerdict::PartlyEncrypted
+    } else {
+        TransportVerdict::NotEncrypted
+    };
+    let protection = match (mode.as_deref() == Some("enforce"), dane) {
+        (true, true) => "MTA-STS enforce and DANE",
+        (true, false) => "MTA-STS enforce",
+        (false, true) => "DANE",
+        (false, false) => "",
+    };
+    let summary = match verdict {
+        TransportVerdict::EncryptedAndProtected => format!(
+            "Mail to this domain is encrypted in transit and downgrade-protected ({protection})."
+        ),
+        TransportVerdict::EncryptedOpportunistic => {
+            let testing = if mode.as_deref() == Some("testing") {
+                " MTA-STS is in testing mode, which only reports failures; switch it to enforce."
+            } else {
+                " Publish an MTA-STS policy in enforce mode (or DANE) to stop that."
+            };
+            format!(
+                "Mail to this domain is encrypted in transit when the sender tries (STARTTLS), but not downgrade-protected: an attacker on the path could strip the encryption.{testing}"
+            )
+        }
+        TransportVerdict::PartlyEncrypted => format!(
+            "Only {encrypted} of {} mail server addresses of this domain offer encryption (STARTTLS): mail delivered to the others travels in clear text.",
+            mx.len()
+        ),
+        TransportVerdict::NotEncrypted => {
+            "Mail to this domain travels unencrypted: none of its mail servers offers STARTTLS."
+                .to_string()
+        }
+        TransportVerdict::Unknown => {
+            "Whether mail to this domain is encrypted is unknown: no mail server could be probed."
+                .to_string()
+        }
+    };
+    let hops_total = u32::try_from(hops.len()).unwrap_or(u32::MAX);
+    let hops_tls =
+        u32::try_from(hops.iter().filter(|h| h.tls == Some(true)).count()).unwrap_or(u32::MAX);
+    let hops_clear =
+        u32::try_from(hops.iter().filter(|h| h.tls == Some(false)).count()).unwrap_or(u32::MAX);
+    let message_summary = (hops_total > 0).then(|| {
+        if hops_clear == 0 && hops_tls == hops_total {
+            format!("This message used TLS on every one of its {hops_total} recorded hops.")
+        } else if hops_clear > 0 {
+            format!(
+                "This message travelled in clear text on {hops_clear} of its {hops_total} recorded hops ({hops_tls} used TLS)."
+            )
+        } else {
+            format!(
+                "This message used TLS on {hops_tls} of its {hops_total} recorded hops; the others do not say."
+            )
+        }
+    });
+    Some(TransportSecurity {
+        verdict,
+        summary,
+        mx,
+        mta_sts_mode: mode,
+        dane,
+        hops_total,
+        hops_tls,
+        hops_clear,
+        message_summary,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Check, DomainSection, Hop, MessageSection, ReportKind};
+
+    fn entry(host: &str, ip: &str, starttls: bool) -> serde_json::Value {
+        serde_json::json!({
+            "host": host, "ip": ip, "port": 25, "banner": "220 mx ESMTP",
+            "extensions": [], "starttls": starttls,
+            "tls_version": if starttls { Some("TLSv1.3") } else { None },
+            "cert_valid": starttls,
+        })
+    }
+
+    fn combined(mode: Option<&str>, dane: Status, smtp: Vec<serde_json::Value>) -> Report {
+        let mut checks = vec![Check::new("dane.tlsa", dane, "TLSA")];
+        if let Some(mode) = mode {
+            checks.push(Check::new(
+                "mta-sts.policy",
+                Status::Pass,
+                format!("mode {mode}, max_age 604800, mx mx1.shop.test"),
+            ));
+        }
+        let mut report = Report::new(ReportKind::Combined, "2026-01-01T00:00:00Z", checks);
+        report.domain = Some(DomainSection {
+            name: "shop.test".into(),
+            smtp,
+            ..Default::default()
+        });
+        let hop = |tls| Hop {
+            tls,
+            ..Default::default()
+        };
+        report.message = Some(MessageSection {
+            hops: vec![hop(Some(true)), hop(Some(true)), hop(None)],
+            ..Default::default()
+        });
+        report
+    }
+
+    #[test]
+    fn combined_report_verdicts() {
+        let both = vec![
+            entry("mx1.shop.test", "192.0.2.10", true),
+            entry("mx2.shop.test", "192.0.2.11", true),
+        ];
+        let t = transport_security(&combined(Some("enforce"), Status::Info, both.clone())).unwrap();
+        assert_eq!(t.verdict, TransportVerdict::EncryptedAndProtected);
+        assert_eq!(
+            t.summary,
+            "Mail to this domain is encrypted in transit and downgrade-protected (MTA-STS enforce)."
+        );
+        assert_eq!(t.mta_sts_mode.as_deref(), Some("enforce"));
+        assert_eq!((t.hops_total, t.hops_tls, t.hops_clear), (3, 2, 0));
+        assert!(t.message_summary.unwrap().contains("2 of its 3"));
+
+        let t = transport_security(&combined(None, Status::Pass, both.clone())).unwrap();
+        assert_eq!(t.verdict, TransportVerdict::EncryptedAndProtected);
+        assert!(t.summary.contains("(DANE)"), "{}", t.summary);
+
+        let t = transport_security(&combined(Some("testing"), Status::Info, both)).unwrap();
+        assert_eq!(t.verdict, TransportVerdict::EncryptedOpportunistic);
+        assert!(t.summary.contains("testing mode"), "{}", t.summary);
+
+        let mixed = vec![
+            entry("mx1.shop.test", "192.0.2.10", true),
+            entry("mx2.shop.test", "192.0.2.11", false),
+        ];
+        let t = transport_security(&combined(Some("enforce"), Status::Info, mixed)).unwrap();
+        assert_eq!(t.verdict, TransportVerdict::PartlyEncrypted);
+        assert!(t.summary.contains("Only 1 of 2"), "{}", t.summary);
+
+        let none = vec![entry("mx1.shop.test", "192.0.2.10", false)];
+        let t = transport_security(&combined(None, Status::Info, none)).unwrap();
+        assert_eq!(t.verdict, TransportVerdict::NotEncrypted);
+
+        let t = transport_security(&combined(None, Status::Info, vec![])).unwrap();
+        assert_eq!(t.verdict, TransportVerdict::Unknown);
+
+        let empty = Report::new(ReportKind::Message, "2026-01-01T00:00:00Z", vec![]);
+        assert!(transport_security(&empty).is_none());
+    }
+
+    #[test]
+    fn rendered_in_text() {
+        let mut report = combined(
+            Some("enforce"),
+            Status::Info,
+            vec![entry("mx1.shop.test", "192.0.2.10", true)],
+        );
+        report.transport = transport_security(&report);
+        let text = crate::report::text::render_text(&report);
+        assert!(
+            text.contains("transport security: Mail to this domain is encrypted in transit and downgrade-protected (MTA-STS enforce)."),
+            "{text}"
+        );
+        assert!(
+            text.contains("mx1.shop.test (192.0.2.10): STARTTLS, TLSv1.3"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["transport"]["verdict"], "encrypted_and_protected");
+    }
+}

@@ -1,0 +1,677 @@
+//! The mailbox reachability probe (`smtp.rcpt`): what the backend saw when
+//! it asked the best MX about one address, and the pure classification of
+//! those replies into a verdict.
+//!
+//! The dialogue (run by the backend with lettre's SMTP client) is EHLO,
+//! STARTTLS when offered (RFC 3207), `MAIL FROM:<>` (RFC 5321 §4.1.1.2, the
+//! null reverse-path of §4.5.5), `RCPT TO:<address>` (§4.1.1.3), a second
+//! RCPT with a random local part at the same domain to detect a catch-all,
+//! then RSET (§4.1.1.5) and QUIT (§4.1.1.10). DATA is never sent, so nothing
+//! is ever delivered.
+//!
+//! ```
+//! use mxlens_shared::smtp::rcpt::{classify, RcptProbeResult, RcptReply, RcptVerdict};
+//! let mut r = RcptProbeResult::new("bob@shop.test", "mx1.shop.test", "192.0.2.10");
+//! r.mail_from = Some(RcptReply::new(250, "250 2.1.0 Ok"));
+//! r.rcpt = Some(RcptReply::new(550, "550 5.1.1 <bob@shop.test>: Recipient address rejected: User unknown"));
+//! assert_eq!(classify(&r), RcptVerdict::UnknownUser);
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::{Check, Status};
+use crate::smtp_codes::{explain, ReplyExplanation};
+
+/// One SMTP reply as received: its code and its text (lines joined with
+/// CRLF, codes included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RcptReply {
+    /// The basic reply code (RFC 5321 §4.2).
+    pub code: u16,
+    /// The reply as received.
+    pub raw: String,
+}
+
+impl RcptReply {
+    /// A reply with `code` and raw text `raw`.
+    pub fn new(code: u16, raw: impl Into<String>) -> Self {
+        RcptReply {
+            code,
+            raw: raw.into(),
+        }
+    }
+
+    /// 2xx (RFC 5321 §4.2.1).
+    pub fn is_positive(&self) -> bool {
+        (200..300).contains(&self.code)
+    }
+
+    /// 4xx: transient negative completion.
+    pub fn is_transient(&self) -> bool {
+        (400..500).contains(&self.code)
+    }
+
+    /// 5xx: permanent negative completion.
+    pub fn is_permanent(&self) -> bool {
+        (500..600).contains(&self.code)
+    }
+
+    /// The reply explained by [`crate::smtp_codes::explain`].
+    pub fn explain(&self) -> Option<ReplyExplanation> {
+        explain(&self.raw)
+    }
+}
+
+/// The step of the dialogue at which the probe stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RcptStep {
+    /// The connection guard refused the address (SSRF policy).
+    Guard,
+    /// The TCP connection.
+    Connect,
+    /// The greeting (RFC 5321 §4.3.1) or the EHLO that follows it.
+    Greeting,
+    /// STARTTLS and the TLS handshake.
+    Starttls,
+    /// `MAIL FROM`.
+    MailFrom,
+    /// `RCPT TO` for the address asked about.
+    Rcpt,
+    /// The second `RCPT TO`, for the random local part.
+    CatchAll,
+}
+
+impl RcptStep {
+    fn describe(self) -> &'static str {
+        match self {
+            RcptStep::Guard => "before connecting (refused by the connection policy)",
+            RcptStep::Connect => "at connect",
+            RcptStep::Greeting => "at the greeting or EHLO",
+            RcptStep::Starttls => "at STARTTLS",
+            RcptStep::MailFrom => "after MAIL FROM",
+            RcptStep::Rcpt => "after RCPT TO",
+            RcptStep::CatchAll => "after the catch-all RCPT TO",
+        }
+    }
+}
+
+/// Why the dialogue stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RcptFailure {
+    /// Where it stopped.
+    pub step: RcptStep,
+    /// True when it stopped because the server did not answer in time.
+    #[serde(default)]
+    pub timeout: bool,
+    /// What happened, in words.
+    pub message: String,
+    /// The negative reply that ended the dialogue (e.g. `421`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<RcptReply>,
+}
+
+/// What the probe saw. Filled by the backend; evaluated by [`classify`]
+/// and [`rcpt_check`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RcptProbeResult {
+    /// The address asked about.
+    pub address: String,
+    /// The MX host probed.
+    pub host: String,
+    /// Its IP address.
+    pub ip: String,
+    /// The reverse-path used in MAIL FROM (empty for the null path `<>`).
+    #[serde(default)]
+    pub sender: String,
+    /// True when the dialogue ran over TLS after STARTTLS.
+    #[serde(default)]
+    pub tls: bool,
+    /// The reply to MAIL FROM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_from: Option<RcptReply>,
+    /// The reply to RCPT TO for [`Self::address`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rcpt: Option<RcptReply>,
+    /// The random address tried for catch-all detection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catch_all_address: Option<String>,
+    /// The reply to RCPT TO for the random address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catch_all: Option<RcptReply>,
+    /// Why the dialogue stopped early, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<RcptFailure>,
+    /// When the RCPT reply came, unix seconds (for the retry hint; `shared`
+    /// has no clock, the backend sets it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probed_at: Option<i64>,
+    /// Wall time of the whole dialogue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_ms: Option<u32>,
+}
+
+impl RcptProbeResult {
+    /// An empty result for `address` at `host` (`ip`).
+    pub fn new(address: &str, host: &str, ip: &str) -> Self {
+        RcptProbeResult {
+            address: address.to_string(),
+            host: host.to_string(),
+            ip: ip.to_string(),
+            sender: String::new(),
+            tls: false,
+            mail_from: None,
+            rcpt: None,
+            catch_all_address: None,
+            catch_all: None,
+            failure: None,
+            probed_at: None,
+            total_ms: None,
+        }
+    }
+}
+
+/// The verdict about one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RcptVerdict {
+    /// Accepted, and a random address at the same domain was refused: the
+    /// mailbox exists (as far as SMTP tells).
+    Accepted,
+    /// Accepted, and so was a random address: the domain accepts every
+    /// address at RCPT time, so existence cannot be told.
+    CatchAll,
+    /// Accepted; the catch-all test could not be made.
+    AcceptedUnverified,
+    /// 5xx with 5.1.1 / 5.1.10 (or 550 "user unknown"): no such mailbox.
+    UnknownUser,
+    /// 452/552 or x.2.2: the mailbox is full.
+    MailboxFull,
+    /// 4xx with 4.7.1 / 4.2.0 or a greylisting text: try again later.
+    Greylisted,
+    /// Another 4xx: a transient refusal.
+    TemporaryFailure,
+    /// 5xx for a policy reason (x.7.x, 554): the server refused the probe
+    /// itself (e.g. our IP or the null sender), not the address.
+    PolicyRejected,
+    /// Another 5xx.
+    Rejected,
+    /// The dialogue stopped before an answer to RCPT TO.
+    Inconclusive,
+}
+
+impl RcptVerdict {
+    /// The word used in the report (`domain.rcpt.verdict`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RcptVerdict::Accepted => "accepted",
+            RcptVerdict::CatchAll => "catch_all",
+            RcptVerdict::AcceptedUnverified => "accepted_unverified",
+            RcptVerdict::UnknownUser => "unknown_user",
+            RcptVerdict::MailboxFull => "mailbox_full",
+            RcptVerdict::Greylisted => "greylisted",
+            RcptVerdict::TemporaryFailure => "temporary_failure",
+            RcptVerdict::PolicyRejected => "policy_rejected",
+            RcptVerdict::Rejected => "rejected",
+            RcptVerdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+fn enhanced(reply: &RcptReply) -> Option<(u8, u16, u16)> {
+    let e = reply.explain()?.enhanced_code?;
+    let mut parts = e.split('.');
+    let class = parts.next()?.parse().ok()?;
+    let subject = parts.next()?.parse().ok()?;
+    let detail = parts.next()?.parse().ok()?;
+    Some((class, subject, detail))
+}
+
+fn mentions_greylisting(raw: &str) -> bool {
+    let lower = raw.to_ascii_lowercase();
+    [
+        "greylist",
+        "graylist",
+        "grey-list",
+        "gray-list",
+        "try again",
+        "retry",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// Classifies one reply to RCPT TO (RFC 5321 §4.2, RFC 3463 §3).
+pub fn classify_reply(reply: &RcptReply) -> RcptVerdict {
+    let enh = enhanced(reply);
+    if reply.is_positive() {
+        return RcptVerdict::AcceptedUnverified;
+    }
+    if reply.is_transient() {
+        return match enh {
+            Some((_, 2, 2)) => RcptVerdict::MailboxFull,
+            _ if reply.code == 452 && enh.is_none() => RcptVerdict::MailboxFull,
+            Some((_, 7, 1)) | Some((_, 2, 0)) => RcptVerdict::Greylisted,
+            _ if mentions_greylisting(&reply.raw) => RcptVerdict::Greylisted,
+            _ => RcptVerdict::TemporaryFailure,
+        };
+    }
+    if reply.is_permanent() {
+        let lower = reply.raw.to_ascii_lowercase();
+        return match enh {
+            Some((_, 1, 1)) | Some((_, 1, 10)) | Some((_, 1, 6)) => RcptVerdict::UnknownUser,
+            Some((_, 2, 2)) => RcptVerdict::MailboxFull,
+            Some((_, 7, _)) => RcptVerdict::PolicyRejected,
+            None if reply.code == 552 => RcptVerdict::MailboxFull,
+            None if lower.contains("unknown") || lower.contains("no such user") => {
+                RcptVerdict::UnknownUser
+            }
+            None if reply.code == 554 => RcptVerdict::PolicyRejected,
+            _ => RcptVerdict::Rejected,
+        };
+    }
+    RcptVerdict::Inconclusive
+}
+
+/// The verdict for a whole probe: the RCPT reply, refined by the catch-all
+/// reply when the address was accepted.
+pub fn classify(result: &RcptProbeResult) -> RcptVerdict {
+    let Some(rcpt) = &result.rcpt else {
+        return RcptVerdict::Inconclusive;
+    };
+    match classify_reply(rcpt) {
+        RcptVerdict::AcceptedUnverified => match &result.catch_all {
+            Some(other) if other.is_positive() => RcptVerdict::CatchAll,
+            Some(other) if other.is_permanent() => RcptVerdict::Accepted,
+            _ => RcptVerdict::AcceptedUnverified,
+        },
+        verdict => verdict,
+    }
+}
+
+/// Seconds the server asked us to wait, when its text says so ("try again
+/// in 60 seconds", "retry in 5 minutes", Postgrey's "see ... 300 seconds").
+pub fn retry_after_seconds(raw: &str) -> Option<u32> {
+    let lower = raw.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    for pair in words.windows(2) {
+        let Ok(n) = pair[0].parse::<u32>() else {
+            continue;
+        };
+        // Three-digit numbers right at the start are reply codes, not delays:
+        // they are never followed by a time unit, so the unit test suffices.
+        let unit = pair[1];
+        let factor = if unit.starts_with("sec") || unit == "s" {
+            1
+        } else if unit.starts_with("min") || unit == "m" {
+            60
+        } else if unit.starts_with("hour") || unit == "h" {
+            3600
+        } else {
+            continue;
+        };
+        return n.checked_mul(factor);
+    }
+    None
+}
+
+/// Greylisting delays when the server does not say: Postgrey's default is
+/// 300 s, and most greylisters accept a retry after 1 to 5 minutes.
+pub const DEFAULT_GREYLIST_RETRY_SECS: u32 = 300;
+
+fn retry_hint(result: &RcptProbeResult, reply: &RcptReply) -> String {
+    let (wait, said) = match retry_after_seconds(&reply.raw) {
+        Some(s) => (s, true),
+        None => (DEFAULT_GREYLIST_RETRY_SECS, false),
+    };
+    let when = result
+        .probed_at
+        .map(|t| {
+            format!(
+                " (after {})",
+                crate::headers::datetime::format_unix_rfc3339(t.saturating_add(i64::from(wait)))
+            )
+        })
+        .unwrap_or_default();
+    if said {
+        format!("Retry in {wait} s, as the server asks{when}.")
+    } else {
+        format!(
+            "Retry in about {} minutes{when}: greylisters usually accept a retry after 1 to 5 minutes from the same sending IP.",
+            wait / 60
+        )
+    }
+}
+
+fn codes(reply: &RcptReply) -> String {
+    match reply.explain() {
+        Some(e) => match (e.basic_code, e.enhanced_code) {
+            (Some(b), Some(x)) => format!("{b} {x}"),
+            (Some(b), None) => b.to_string(),
+            (None, Some(x)) => x,
+            (None, None) => reply.code.to_string(),
+        },
+        None => reply.code.to_string(),
+    }
+}
+
+fn meaning(reply: &RcptReply) -> String {
+    match reply.explain() {
+        Some(e) => {
+            let mut parts = Vec::new();
+            if !e.basic_meaning.is_empty() {
+                parts.push(e.basic_meaning);
+            }
+            if !e.enhanced_meaning.is_empty() {
+                parts.push(e.enhanced_meaning);
+            }
+            parts.join(" — ")
+        }
+        None => String::new(),
+    }
+}
+
+fn one_line(raw: &str) -> String {
+    raw.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The `smtp.rcpt` check for a probe, with the subject set to the address.
+///
+/// Statuses: `pass` for an accepted address at a domain that refuses a
+/// random one; `info` for a catch-all (existence cannot be told); `fail`
+/// for an unknown user (mail to it bounces); `warn` for greylisting, a full
+/// mailbox or another refusal; `not_tested` when the dialogue stopped before
+/// RCPT TO was answered, or the server refused the probe itself (policy).
+pub fn rcpt_check(result: &RcptProbeResult) -> Check {
+    let verdict = classify(result);
+    let via = format!(
+        "{} ({}){}",
+        result.host,
+        result.ip,
+        if result.tls { ", over TLS" } else { "" }
+    );
+    let subject = result.address.clone();
+    let Some(rcpt) = &result.rcpt else {
+        let detail = match &result.failure {
+            Some(f) => {
+                let reply = f
+                    .reply
+                    .as_ref()
+                    .map(|r| {
+                        let m = meaning(r);
+                        format!(
+                            " The server said \"{}\" ({}{}).",
+                            one_line(&r.raw),
+                            codes(r),
+                            if m.is_empty() {
+                                String::new()
+                            } else {
+                                format!(": {m}")
+                            }
+                        )
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "The probe of {via} stopped {}: {}.{reply} Nothing is known about the address.",
+                    f.step.describe(),
+                    f.message
+                )
+            }
+            None => format!("The probe of {via} got no reply to RCPT TO."),
+        };
+        let mut check = Check::new("smtp.rcpt", Status::NotTested, detail).with_subject(subject);
+        if let Some(r) = result.failure.as_ref().and_then(|f| f.reply.as_ref()) {
+            if r.is_transient() {
+                check = check.with_fix(retry_hint(result, r));
+            }
+        }
+        return check;
+    };
+    let said = format!(
+        "RCPT TO:<{}> via {via}: \"{}\" ({}",
+        result.address,
+        one_line(&rcpt.raw),
+        codes(rcpt)
+    );
+    let m = meaning(rcpt);
+    let said = if m.is_empty() {
+        format!("{said}).")
+    } else {
+        format!("{said}: {m}).")
+    };
+    let catch_all = match (&result.catch_all_address, &result.catch_all) {
+        (Some(a), Some(r)) => format!(
+            " A random address at the same domain (<{a}>) got \"{}\".",
+            one_line(&r.raw)
+        ),
+        _ => String::new(),
+    };
+    let (status, verdict_text, fix): (Status, &str, Option<String>) = match verdict {
+        RcptVerdict::Accepted => (
+            Status::Pass,
+            "The mailbox exists: the server accepts it and refuses a made-up address at the same domain.",
+            None,
+        ),
+        RcptVerdict::CatchAll => (
+            Status::Info,
+            "The domain accepts every address at RCPT time (catch-all), so SMTP cannot tell whether this mailbox exists; mail to a wrong address may bounce later or be kept silently.",
+            None,
+        ),
+        RcptVerdict::AcceptedUnverified => (
+            Status::Pass,
+            "The server accepts the address. Whether it accepts any address (catch-all) could not be tested.",
+            None,
+        ),
+        RcptVerdict::UnknownUser => (
+            Status::Fail,
+            "No such mailbox: mail to this address bounces.",
+            Some("Check the spelling of the address; if it should exist, create the mailbox or an alias on the receiving server.".to_string()),
+        ),
+        RcptVerdict::MailboxFull => (
+            Status::Warn,
+            "The mailbox is full (over quota): mail is refused until its owner makes room.",
+            Some("Tell the recipient by another channel; retry later.".to_string()),
+        ),
+        RcptVerdict::Greylisted => (
+            Status::Warn,
+            "Greylisting: the server defers the first attempt from an unknown sender and accepts a retry after a delay. A real MTA retries on its own, so mail is only delayed.",
+            Some(retry_hint(result, rcpt)),
+        ),
+        RcptVerdict::TemporaryFailure => (
+            Status::Warn,
+            "A temporary refusal: a sending MTA would queue the message and retry.",
+            Some(retry_hint(result, rcpt)),
+        ),
+        RcptVerdict::PolicyRejected => (
+            Status::NotTested,
+            "The server refused the probe for a policy reason (for example the probing IP or the null sender), not because of the address: nothing is known about the mailbox.",
+            None,
+        ),
+        RcptVerdict::Rejected => (
+            Status::Fail,
+            "The server refuses mail to this address.",
+            rcpt.explain().map(|e| e.what_to_do),
+        ),
+        RcptVerdict::Inconclusive => (
+            Status::NotTested,
+            "The reply is not a final answer about the address.",
+            None,
+        ),
+    };
+    let mut check = Check::new(
+        "smtp.rcpt",
+        status,
+        format!("{said}{catch_all} {verdict_text}"),
+    )
+    .with_subject(subject);
+    if let Some(fix) = fix.filter(|f| !f.is_empty()) {
+        check = check.with_fix(fix);
+    }
+    if let Some(e) = rcpt.explain() {
+        for r in e.refs {
+            if !check.refs.contains(&r) {
+                check.refs.push(r);
+            }
+        }
+    }
+    check
+}
+
+/// The `domain.rcpt` entry of the report: the raw replies, the explained
+/// codes and the verdict (shape in `docs/report-schema.md`).
+pub fn report_entry(result: &RcptProbeResult) -> serde_json::Value {
+    let explained = |r: &Option<RcptReply>| r.as_ref().and_then(RcptReply::explain);
+    serde_json::json!({
+        "address": result.address,
+        "host": result.host,
+        "ip": result.ip,
+        "sender": result.sender,
+        "tls": result.tls,
+        "verdict": classify(result).as_str(),
+        "mail_from": result.mail_from,
+        "rcpt": result.rcpt,
+        "rcpt_explained": explained(&result.rcpt),
+        "catch_all_address": result.catch_all_address,
+        "catch_all": result.catch_all,
+        "failure": result.failure,
+        "failure_explained": result.failure.as_ref().and_then(|f| f.reply.as_ref()).and_then(RcptReply::explain),
+        "total_ms": result.total_ms,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(rcpt: Option<(u16, &str)>, catch_all: Option<(u16, &str)>) -> RcptProbeResult {
+        let mut r = RcptProbeResult::new("bob@shop.test", "mx1.shop.test", "192.0.2.10");
+        r.mail_from = Some(RcptReply::new(250, "250 2.1.0 Ok"));
+        r.rcpt = rcpt.map(|(c, t)| RcptReply::new(c, t));
+        if let Some((c, t)) = catch_all {
+            r.catch_all_address = Some("mxlens-probe-0123abcd@shop.test".into());
+            r.catch_all = Some(RcptReply::new(c, t));
+        }
+        r.probed_at = Some(1_798_000_000);
+        r
+    }
+
+    type Row<'a> = (
+        Option<(u16, &'a str)>,
+        Option<(u16, &'a str)>,
+        RcptVerdict,
+        Status,
+    );
+
+    #[test]
+    fn verdicts() {
+        let table: &[Row] = &[
+            (Some((250, "250 2.1.5 Ok")), Some((550, "550 5.1.1 <x@shop.test>: Recipient address rejected: User unknown in virtual mailbox table")), RcptVerdict::Accepted, Status::Pass),
+            (Some((250, "250 2.1.5 Ok")), Some((250, "250 2.1.5 Ok")), RcptVerdict::CatchAll, Status::Info),
+            (Some((250, "250 2.1.5 Ok")), None, RcptVerdict::AcceptedUnverified, Status::Pass),
+            (Some((550, "550 5.1.1 <bob@shop.test>: Recipient address rejected: User unknown")), None, RcptVerdict::UnknownUser, Status::Fail),
+            (Some((550, "550 No such user here")), None, RcptVerdict::UnknownUser, Status::Fail),
+            (Some((451, "451 4.7.1 <bob@shop.test>: Recipient address rejected: Greylisted, try again in 60 seconds")), None, RcptVerdict::Greylisted, Status::Warn),
+            (Some((450, "450 Greylisted, see http://postgrey.schweikert.ch/")), None, RcptVerdict::Greylisted, Status::Warn),
+            (Some((452, "452 4.2.2 Mailbox full")), None, RcptVerdict::MailboxFull, Status::Warn),
+            (Some((552, "552 5.2.2 The email account that you tried to reach is over quota.")), None, RcptVerdict::MailboxFull, Status::Warn),
+            (Some((552, "552 Requested mail action aborted")), None, RcptVerdict::MailboxFull, Status::Warn),
+            (Some((554, "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org")), None, RcptVerdict::PolicyRejected, Status::NotTested),
+            (Some((554, "554 Transaction failed")), None, RcptVerdict::PolicyRejected, Status::NotTested),
+            (Some((553, "553 5.3.0 mailbox name not allowed")), None, RcptVerdict::Rejected, Status::Fail),
+            (Some((421, "421 4.3.2 Service shutting down")), None, RcptVerdict::TemporaryFailure, Status::Warn),
+            (None, None, RcptVerdict::Inconclusive, Status::NotTested),
+        ];
+        for (rcpt, catch_all, verdict, status) in table {
+            let r = probe(*rcpt, *catch_all);
+            assert_eq!(classify(&r), *verdict, "input {rcpt:?} / {catch_all:?}");
+            let check = rcpt_check(&r);
+            assert_eq!(check.status, *status, "input {rcpt:?}: {check:#?}");
+            assert_eq!(check.subject.as_deref(), Some("bob@shop.test"));
+            assert_eq!(check.id, "smtp.rcpt");
+        }
+    }
+
+    #[test]
+    fn explained_codes_are_in_the_detail() {
+        let r = probe(
+            Some((
+                550,
+                "550 5.1.1 <bob@shop.test>: Recipient address rejected: User unknown",
+            )),
+            None,
+        );
+        let check = rcpt_check(&r);
+        assert!(check.detail.contains("550 5.1.1"), "{}", check.detail);
+        assert!(check.detail.contains("User unknown"), "{}", check.detail);
+        assert!(check.refs.iter().any(|r| r.contains("3463")), "{check:#?}");
+        let entry = report_entry(&r);
+        assert_eq!(entry["verdict"], "unknown_user");
+        assert_eq!(entry["rcpt_explained"]["enhanced_code"], "5.1.1");
+        assert_eq!(entry["rcpt"]["code"], 550);
+    }
+
+    #[test]
+    fn greylisting_says_when_to_retry() {
+        let r = probe(
+            Some((451, "451 4.7.1 Greylisted, try again in 60 seconds")),
+            None,
+        );
+        let fix = rcpt_check(&r).fix.unwrap();
+        assert!(fix.contains("60 s"), "{fix}");
+        // 1_798_000_000 + 60
+        assert!(fix.contains("2026-12-23T04:27:40Z"), "{fix}");
+        let r = probe(Some((451, "451 4.7.1 Please come back later")), None);
+        let fix = rcpt_check(&r).fix.unwrap();
+        assert!(fix.contains("5 minutes"), "{fix}");
+    }
+
+    #[test]
+    fn retry_delays() {
+        let table = [
+            ("451 4.7.1 Greylisted, try again in 60 seconds", Some(60)),
+            ("450 4.2.0 retry in 5 minutes", Some(300)),
+            ("451 4.7.1 Greylisted for 300 secs", Some(300)),
+            ("451 4.7.1 Please try later", None),
+            ("", None),
+            ("99999999999 hours", None),
+        ];
+        for (text, want) in table {
+            assert_eq!(retry_after_seconds(text), want, "input {text:?}");
+        }
+    }
+
+    #[test]
+    fn early_stop_is_not_tested() {
+        let mut r = probe(None, None);
+        r.failure = Some(RcptFailure {
+            step: RcptStep::MailFrom,
+            timeout: false,
+            message: "the server closed the connection".into(),
+            reply: Some(RcptReply::new(
+                421,
+                "421 4.3.2 Service not available, closing transmission channel",
+            )),
+        });
+        let check = rcpt_check(&r);
+        assert_eq!(check.status, Status::NotTested);
+        assert!(check.detail.contains("after MAIL FROM"), "{}", check.detail);
+        assert!(check.detail.contains("421 4.3.2"), "{}", check.detail);
+        assert!(check.fix.is_some());
+        r.failure = Some(RcptFailure {
+            step: RcptStep::Rcpt,
+            timeout: true,
+            message: "no reply within 2000 ms".into(),
+            reply: None,
+        });
+        let check = rcpt_check(&r);
+        assert_eq!(check.status, Status::NotTested);
+        assert!(check.detail.contains("no reply within"), "{}", check.detail);
+    }
+}
