@@ -223,6 +223,9 @@ pub fn app() -> Html {
                 <h1>{"mxlens"}</h1>
                 <p class="tagline">{"Will my mail reach the inbox, and if not, why?"}</p>
             </header>
+            if crate::PSL_MISSING.load(std::sync::atomic::Ordering::Relaxed) {
+                <p class="error" role="alert">{"The Public Suffix List could not be loaded, so organizational domains (DMARC alignment) fall back to the last two labels and may be wrong for names like example.co.uk. Reload the page to try again."}</p>
+            }
             {
                 match &*stored {
                     None => html! {},

@@ -6,6 +6,35 @@ mod app;
 mod components;
 mod private_link;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set when the Public Suffix List could not be loaded; the app says so.
+pub static PSL_MISSING: AtomicBool = AtomicBool::new(false);
+
+/// Fetches the Public Suffix List that Trunk copies beside the bundle
+/// (`index.html`, `rel="copy-file"`) and hands it to `shared`. It is kept
+/// out of the WASM to hold the bundle's size budget; it is a static file of
+/// the app, so no user data goes anywhere.
+async fn load_public_suffix_list() -> Result<(), String> {
+    let reply = gloo_net::http::Request::get("/public_suffix_list.dat")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !reply.ok() {
+        return Err(format!("HTTP {}", reply.status()));
+    }
+    let text = reply.text().await.map_err(|e| e.to_string())?;
+    // Lives as long as the page; the trie borrows from it.
+    mxlens_shared::org_domain::supply_public_suffix_list(Box::leak(text.into_boxed_str()));
+    Ok(())
+}
+
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(e) = load_public_suffix_list().await {
+            web_sys::console::error_1(&format!("public suffix list: {e}").into());
+            PSL_MISSING.store(true, Ordering::Relaxed);
+        }
+        yew::Renderer::<app::App>::new().render();
+    });
 }

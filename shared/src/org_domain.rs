@@ -17,7 +17,33 @@ use std::sync::OnceLock;
 /// `(child,child,...)`. Marks: `!` the node is an exception rule (`!www.ck`);
 /// `~` the node is no rule itself (otherwise it is); `*` every child label is
 /// a rule (`*.ck`).
-const TRIE: &str = include_str!("../data/public_suffix_list.dat");
+///
+/// Native builds embed it (feature `embedded-psl`, on by default). The
+/// browser build leaves it out of the WASM bundle, where it was 37 KiB of
+/// the gzip size, and fetches the same file beside the bundle at start-up,
+/// handing it over with [`supply_public_suffix_list`] before any analysis.
+#[cfg(feature = "embedded-psl")]
+const EMBEDDED: Option<&str> = Some(include_str!("../data/public_suffix_list.dat"));
+#[cfg(not(feature = "embedded-psl"))]
+const EMBEDDED: Option<&str> = None;
+
+/// The list handed over at run time (builds without `embedded-psl`).
+static SUPPLIED: OnceLock<&'static str> = OnceLock::new();
+
+/// Supplies the list's text (the content of
+/// `shared/data/public_suffix_list.dat`) to a build without the embedded
+/// copy. Call it before the first lookup: the trie is built once, on first
+/// use. Returns `false` when a list was already supplied or is embedded.
+pub fn supply_public_suffix_list(text: &'static str) -> bool {
+    EMBEDDED.is_none() && SUPPLIED.set(text).is_ok()
+}
+
+/// Whether lookups use the real list. Without it every top-level label is
+/// its own suffix (the implicit `*` rule alone), which is right for `.com`
+/// and wrong for `co.uk`.
+pub fn public_suffix_list_available() -> bool {
+    EMBEDDED.is_some() || SUPPLIED.get().is_some()
+}
 
 /// The node itself is a rule (`co.uk`).
 const RULE: u8 = 1;
@@ -114,7 +140,7 @@ impl Trie {
 
 fn trie() -> &'static Trie {
     static TABLE: OnceLock<Trie> = OnceLock::new();
-    TABLE.get_or_init(|| Trie::parse(TRIE))
+    TABLE.get_or_init(|| Trie::parse(EMBEDDED.or(SUPPLIED.get().copied()).unwrap_or("")))
 }
 
 /// Length in bytes of the public suffix at the end of `name` (0 for none).
