@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
-use mxlens_shared::audit::{check_resolves, mx::audit_mx};
+use mxlens_shared::audit::{check_dnssec, check_resolves, mx::audit_mx};
 use mxlens_shared::dns::DnsLookup;
 use mxlens_shared::report::{Check, DomainSection, Report, ReportKind, Status};
 use serde::{Deserialize, Serialize};
@@ -187,9 +187,11 @@ pub async fn run_audit_with<L: DnsLookup>(
         futures::stream::FuturesUnordered::new();
     parts.push(
         async move {
+            let (resolves, dnssec) =
+                futures::join!(check_resolves(lookup, domain), check_dnssec(lookup, domain));
             Part {
                 group: "dns",
-                checks: vec![check_resolves(lookup, domain).await],
+                checks: vec![resolves, dnssec],
                 update: Update::None,
             }
         }

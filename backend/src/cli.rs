@@ -54,6 +54,10 @@ pub struct DnsArgs {
     /// Attempts per DNS query.
     #[arg(long, env = "MXLENS_DNS_ATTEMPTS", default_value_t = 2)]
     pub dns_attempts: u8,
+    /// The most DNS queries in flight at once, over all audits of this
+    /// process (a batch, or every audit the server runs).
+    #[arg(long, env = "MXLENS_DNS_CONCURRENCY", default_value_t = crate::resolver::DEFAULT_MAX_IN_FLIGHT)]
+    pub dns_concurrency: u32,
 }
 
 impl DnsArgs {
@@ -62,6 +66,7 @@ impl DnsArgs {
             nameservers: self.nameservers.clone(),
             timeout: Duration::from_millis(self.dns_timeout_ms),
             attempts: self.dns_attempts,
+            max_in_flight: self.dns_concurrency,
         }
     }
 }

@@ -11,7 +11,7 @@ use mxlens_shared::report::{Report, Status};
 use std::sync::Arc;
 
 use mxlens_backend::ssrf::ConnectPolicy;
-use mxlens_tests::dns::TestDns;
+use mxlens_tests::dns::{Fault, TestDns};
 use mxlens_tests::https::{https, ok_response};
 use mxlens_tests::pki::TestCa;
 use mxlens_tests::smtp::Postfix;
@@ -42,6 +42,7 @@ async fn audit_with(
         nameservers: vec![dns.addr],
         timeout: Duration::from_secs(2),
         attempts: 1,
+        ..ResolverSettings::default()
     })
     .unwrap();
     let request = AuditRequest {
@@ -288,4 +289,21 @@ async fn deduplicates_queries_within_an_audit() {
         "mx1.good.audit.test was queried {a_queries} times"
     );
     assert!(dns.query_count() > before);
+}
+
+/// `dns.dnssec` from the AD bit of real answers: AD=1 (the server marks the
+/// zone authenticated, as a validating resolver would a signed zone) is a
+/// pass, AD=0 a warn, SERVFAIL an error, never a pass or a fail.
+#[tokio::test]
+async fn dnssec_pass_warn_and_error() {
+    let dns = zones().await;
+    dns.set_authenticated("good.audit.test");
+    let r = audit(&dns, "good.audit.test", &["s1"], None).await;
+    assert_status(&r, "dns.dnssec", Status::Pass);
+    let r = audit(&dns, "bad.audit.test", &[], None).await;
+    assert_status(&r, "dns.dnssec", Status::Warn);
+    dns.set_fault("bad.audit.test", Fault::ServFail);
+    let r = audit(&dns, "bad.audit.test", &[], None).await;
+    assert_status(&r, "dns.dnssec", Status::Error);
+    assert_status(&r, "dns.resolves", Status::Error);
 }
