@@ -311,7 +311,18 @@ pub async fn run_audit_with<L: DnsLookup>(
                             .find(|r| r.host == *h && !r.cert_der_chain.is_empty())
                             .map(|r| r.cert_der_chain.clone())
                     });
-                    tlsa::audit_tlsa(lookup, h, chain.as_deref(), None).await.1
+                    // RFC 7672 §2.2: TLSA records count only when DNSSEC
+                    // validated; the AD bit of the same name says so.
+                    let name = format!("_25._tcp.{}", h.trim_end_matches('.'));
+                    let (outcome, ad) =
+                        futures::join!(tlsa::lookup_tlsa(lookup, h), lookup.dnssec_status(&name));
+                    let validated = match ad {
+                        mxlens_shared::dns::DnsOutcome::Records(s) => {
+                            Some(s.contains(&mxlens_shared::dns::DnssecStatus::Authenticated))
+                        }
+                        _ => None,
+                    };
+                    tlsa::lint_tlsa(h, &outcome, chain.as_deref(), validated)
                 }))
                 .await;
                 Part {

@@ -35,6 +35,8 @@ pub enum Behaviour {
     StarttlsInjection,
     /// No STARTTLS in the EHLO reply.
     NoStarttls,
+    /// Answers EHLO with 502 (an SMTP server without ESMTP).
+    EhloRejected,
 }
 
 /// A running fake SMTP server.
@@ -70,6 +72,7 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     hostname: &str,
     offer_starttls: bool,
+    reject_ehlo: bool,
 ) -> std::io::Result<Option<S>> {
     // Returns the stream back when the client asked for STARTTLS.
     let mut reader = BufReader::new(stream);
@@ -80,7 +83,9 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
             return Ok(None);
         }
         let verb = line.trim_end().to_ascii_uppercase();
-        let reply = if verb.starts_with("EHLO") {
+        let reply = if verb.starts_with("EHLO") && reject_ehlo {
+            "502 5.5.2 Command not recognized\r\n".to_string()
+        } else if verb.starts_with("EHLO") {
             let mut r = format!(
                 "250-{hostname} at your service\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
             );
@@ -145,7 +150,14 @@ async fn serve_one(
     }
     stream.write_all(banner.as_bytes()).await?;
     let offer = behaviour != Behaviour::NoStarttls;
-    let Some(mut stream) = dialogue(stream, &hostname, offer).await? else {
+    let Some(mut stream) = dialogue(
+        stream,
+        &hostname,
+        offer,
+        behaviour == Behaviour::EhloRejected,
+    )
+    .await?
+    else {
         return Ok(());
     };
     match behaviour {
@@ -157,7 +169,7 @@ async fn serve_one(
     }
     let Some(acceptor) = tls else { return Ok(()) };
     let tls_stream = acceptor.accept(stream).await?;
-    let _ = dialogue(tls_stream, &hostname, false).await?;
+    let _ = dialogue(tls_stream, &hostname, false, false).await?;
     Ok(())
 }
 
