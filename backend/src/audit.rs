@@ -229,19 +229,21 @@ pub async fn run_audit_with<L: DnsLookup>(
                     .collect();
                 let lists = &lists;
                 let per_ip = futures::future::join_all(ips.iter().map(|(host, ip)| async move {
-                    let ptr_result = ptr::lookup_ptr(lookup, *ip).await;
+                    // The PTR/FCrDNS chain and the blocklists run side by side.
+                    let (ptr_result, listed) = futures::join!(
+                        ptr::lookup_ptr(lookup, *ip),
+                        futures::future::join_all(
+                            lists
+                                .iter()
+                                .map(|list| dnsbl::check_listed(lookup, *ip, list)),
+                        )
+                    );
                     let mut checks = vec![ptr::ptr_check(
                         "mx.ptr",
                         *ip,
                         &format!("{host} ({ip})"),
                         &ptr_result,
                     )];
-                    let listed = futures::future::join_all(
-                        lists
-                            .iter()
-                            .map(|list| dnsbl::check_listed(lookup, *ip, list)),
-                    )
-                    .await;
                     checks.extend(listed);
                     checks
                 }))
@@ -300,17 +302,11 @@ pub async fn run_audit_with<L: DnsLookup>(
         let (mx, smtp) = (mx_shared.clone(), smtp_shared.clone());
         parts.push(
             async move {
-                let (mx, smtp) = futures::join!(mx, smtp);
+                let mx = mx.await;
                 let hosts: Vec<String> = mx.hosts.iter().map(|h| h.host.clone()).collect();
-                let smtp = &smtp;
-                // TLSA records are matched against the chain the MX presented.
-                let checks = futures::future::join_all(hosts.iter().map(|h| async move {
-                    let chain: Option<Vec<Vec<u8>>> = smtp.as_ref().and_then(|a| {
-                        a.results
-                            .iter()
-                            .find(|r| r.host == *h && !r.cert_der_chain.is_empty())
-                            .map(|r| r.cert_der_chain.clone())
-                    });
+                // The TLSA records and their AD bit are looked up while the
+                // SMTP probe runs; only the match waits for the certificate.
+                let lookups = futures::future::join_all(hosts.iter().map(|h| async move {
                     // RFC 7672 §2.2: TLSA records count only when DNSSEC
                     // validated; the AD bit of the same name says so.
                     let name = format!("_25._tcp.{}", h.trim_end_matches('.'));
@@ -322,9 +318,23 @@ pub async fn run_audit_with<L: DnsLookup>(
                         }
                         _ => None,
                     };
-                    tlsa::lint_tlsa(h, &outcome, chain.as_deref(), validated)
-                }))
-                .await;
+                    (outcome, validated)
+                }));
+                let (lookups, smtp) = futures::join!(lookups, smtp);
+                // TLSA records are matched against the chain the MX presented.
+                let checks: Vec<Check> = hosts
+                    .iter()
+                    .zip(lookups)
+                    .map(|(h, (outcome, validated))| {
+                        let chain: Option<Vec<Vec<u8>>> = smtp.as_ref().and_then(|a| {
+                            a.results
+                                .iter()
+                                .find(|r| r.host == *h && !r.cert_der_chain.is_empty())
+                                .map(|r| r.cert_der_chain.clone())
+                        });
+                        tlsa::lint_tlsa(h, &outcome, chain.as_deref(), validated)
+                    })
+                    .collect();
                 Part {
                     group: "dane",
                     checks,
@@ -350,27 +360,23 @@ pub async fn run_audit_with<L: DnsLookup>(
     if let Some(ip) = request.sending_ip {
         parts.push(
             async move {
-                let outcome = spf::eval::check_host(
-                    lookup,
-                    ip,
-                    domain,
-                    &format!("postmaster@{domain}"),
-                    domain,
-                    &spf::eval::EvalOptions::default(),
-                )
-                .await;
-                let ptr_result = ptr::lookup_ptr(lookup, ip).await;
+                // check_host(), the PTR and the blocklists are independent.
+                let sender = format!("postmaster@{domain}");
+                let options = spf::eval::EvalOptions::default();
+                let (outcome, ptr_result, listed) = futures::join!(
+                    spf::eval::check_host(lookup, ip, domain, &sender, domain, &options),
+                    ptr::lookup_ptr(lookup, ip),
+                    futures::future::join_all(
+                        config
+                            .dnsbl_lists
+                            .iter()
+                            .map(|list| dnsbl::check_listed(lookup, ip, list)),
+                    )
+                );
                 let mut checks = vec![
                     spf::lint::sender_ip_check(ip, &outcome),
                     ptr::ptr_check("sender.ptr", ip, &format!("sending IP {ip}"), &ptr_result),
                 ];
-                let listed = futures::future::join_all(
-                    config
-                        .dnsbl_lists
-                        .iter()
-                        .map(|list| dnsbl::check_listed(lookup, ip, list)),
-                )
-                .await;
                 checks.extend(listed);
                 Part {
                     group: "sender",
@@ -402,8 +408,15 @@ pub async fn run_audit_with<L: DnsLookup>(
         let dmarc_fut = dmarc_shared.clone();
         parts.push(
             async move {
-                let (policy, percent) = dmarc_fut.await.policy_and_percent();
-                let (_, checks) = bimi::audit_bimi(lookup, domain, policy, percent).await;
+                // The BIMI record and DMARC are independent lookups: only
+                // the verdict needs both, so neither waits for the other.
+                let (found, dmarc) =
+                    futures::join!(bimi::lookup_bimi(lookup, "default", domain), dmarc_fut);
+                let (policy, percent) = dmarc.policy_and_percent();
+                let checks = vec![
+                    bimi::lint_bimi(domain, &found),
+                    bimi::lint_bimi_dmarc(&found, policy, percent),
+                ];
                 Part {
                     group: "bimi",
                     checks,

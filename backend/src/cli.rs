@@ -222,6 +222,9 @@ pub struct AuditArgs {
     /// Audit every domain in FILE (one per line), printing one JSON report per line.
     #[arg(long)]
     pub batch: Option<PathBuf>,
+    /// With --batch: how many domains are audited at once.
+    #[arg(long, env = "MXLENS_BATCH_CONCURRENCY", default_value_t = 32)]
+    pub batch_concurrency: u32,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub dns: DnsArgs,
@@ -453,7 +456,7 @@ async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -
             Err(e) => Err((raw, e.to_string())),
         }
     }))
-    .buffer_unordered(32);
+    .buffer_unordered(args.batch_concurrency.max(1) as usize);
     while let Some(result) = stream.next().await {
         match result {
             Ok(report) => {
