@@ -26,8 +26,10 @@ for n in $SIZES; do
       --list "$work/domains.$n" <"$fifo" >"$work/dns.$n.out" 2>"$work/dns.$n.err" &
   dns_pid=$!
   exec 3>"$fifo"   # hold the server's stdin open until we are done
-  for _ in $(seq 100); do grep -q '^ADDR ' "$work/dns.$n.out" && break; sleep 0.1; done
+  # Parsing a large generated zone takes a while.
+  for _ in $(seq 1200); do grep -q '^ADDR ' "$work/dns.$n.out" && break; sleep 0.1; done
   addr=$(sed -n 's/^ADDR //p' "$work/dns.$n.out")
+  [ -n "$addr" ] || { echo "the test DNS server did not start for N=$n" >&2; exit 1; }
   start=$(date +%s.%N)
   /usr/bin/time -f '%M' -o "$work/time.$n" \
     "target/$dir/mxlens" audit --batch "$work/domains.$n" --json --no-smtp \
