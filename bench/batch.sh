@@ -18,7 +18,7 @@ dir=debug; [ "$PROFILE" = dev ] || dir="$PROFILE"
 work="target/bench"
 mkdir -p "$work"
 ulimit -n 20000 2>/dev/null || true
-printf '%8s %10s %12s %14s %10s\n' N seconds domains/s peak_RSS_MiB errors
+printf "%8s %10s %12s %14s %12s %10s\n" N seconds domains/s peak_RSS_MiB mxlens_CPU_s errors
 for n in $SIZES; do
   fifo="$work/dns-stdin.$n"
   rm -f "$fifo"; mkfifo "$fifo"
@@ -31,7 +31,7 @@ for n in $SIZES; do
   addr=$(sed -n 's/^ADDR //p' "$work/dns.$n.out")
   [ -n "$addr" ] || { echo "the test DNS server did not start for N=$n" >&2; exit 1; }
   start=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$work/time.$n" \
+  /usr/bin/time -f '%U %S %M' -o "$work/time.$n" \
     "target/$dir/mxlens" audit --batch "$work/domains.$n" --json --no-smtp \
       --nameserver "$addr" --dnsbl bl.audit.test --selector s1 \
       --batch-concurrency "$BATCH_CONCURRENCY" --dns-concurrency "$DNS_CONCURRENCY" \
@@ -42,7 +42,8 @@ for n in $SIZES; do
   rm -f "$fifo"
   lines=$(wc -l <"$work/reports.$n")
   errors=$(grep -c '"status":"error"' "$work/reports.$n" || true)
-  rss_kib=$(tail -1 "$work/time.$n")
-  awk -v n="$n" -v s="$start" -v e="$end" -v r="$rss_kib" -v l="$lines" -v err="$errors" 'BEGIN {
-    d = e - s; printf "%8d %10.2f %12.1f %14.1f %10d\n", n, d, l / d, r / 1024, err }'
+  rss_kib=$(tail -1 "$work/time.$n" | awk "{print \$3}")
+  cpu=$(tail -1 "$work/time.$n" | awk "{print \$1 + \$2}")
+  awk -v n="$n" -v s="$start" -v e="$end" -v r="$rss_kib" -v l="$lines" -v err="$errors" -v c="$cpu" 'BEGIN {
+    d = e - s; printf "%8d %10.2f %12.1f %14.1f %12.2f %10d\n", n, d, l / d, r / 1024, c, err }'
 done

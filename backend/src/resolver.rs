@@ -109,6 +109,9 @@ impl HickoryLookup {
         // would rewrite reported TTLs (TOOLCHAIN.md), so disable the cache instead.
         opts.cache_size = 0;
         opts.ndots = 0;
+        // hickory caps in-flight requests per connection (default 32) and
+        // answers "busy" beyond it; our own global semaphore is the bound.
+        opts.max_active_requests = settings.max_in_flight.max(1) as usize;
         opts.edns0 = true;
         Ok(HickoryLookup {
             resolver: builder.build()?,
