@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
-use mxlens_shared::audit::{check_resolves, mx::audit_mx};
+use mxlens_shared::audit::{check_dnssec, check_resolves, mx::audit_mx};
 use mxlens_shared::dns::DnsLookup;
 use mxlens_shared::report::{Check, DomainSection, Report, ReportKind, Status};
 use serde::{Deserialize, Serialize};
@@ -219,9 +219,11 @@ pub async fn run_audit_with<L: DnsLookup>(
         futures::stream::FuturesUnordered::new();
     parts.push(
         async move {
+            let (resolves, dnssec) =
+                futures::join!(check_resolves(lookup, domain), check_dnssec(lookup, domain));
             Part {
                 group: "dns",
-                checks: vec![check_resolves(lookup, domain).await],
+                checks: vec![resolves, dnssec],
                 update: Update::None,
             }
         }
@@ -273,19 +275,21 @@ pub async fn run_audit_with<L: DnsLookup>(
                 });
                 let lists = &lists;
                 let per_ip = futures::future::join_all(ips.iter().map(|(host, ip)| async move {
-                    let ptr_result = ptr::lookup_ptr(lookup, *ip).await;
+                    // The PTR/FCrDNS chain and the blocklists run side by side.
+                    let (ptr_result, listed) = futures::join!(
+                        ptr::lookup_ptr(lookup, *ip),
+                        futures::future::join_all(
+                            lists
+                                .iter()
+                                .map(|list| dnsbl::check_listed(lookup, *ip, list)),
+                        )
+                    );
                     let mut checks = vec![ptr::ptr_check(
                         "mx.ptr",
                         *ip,
                         &format!("{host} ({ip})"),
                         &ptr_result,
                     )];
-                    let listed = futures::future::join_all(
-                        lists
-                            .iter()
-                            .map(|list| dnsbl::check_listed(lookup, *ip, list)),
-                    )
-                    .await;
                     checks.extend(listed);
                     checks
                 }))
@@ -344,20 +348,39 @@ pub async fn run_audit_with<L: DnsLookup>(
         let (mx, smtp) = (mx_shared.clone(), smtp_shared.clone());
         parts.push(
             async move {
-                let (mx, smtp) = futures::join!(mx, smtp);
+                let mx = mx.await;
                 let hosts: Vec<String> = mx.hosts.iter().map(|h| h.host.clone()).collect();
-                let smtp = &smtp;
+                // The TLSA records and their AD bit are looked up while the
+                // SMTP probe runs; only the match waits for the certificate.
+                let lookups = futures::future::join_all(hosts.iter().map(|h| async move {
+                    // RFC 7672 §2.2: TLSA records count only when DNSSEC
+                    // validated; the AD bit of the same name says so.
+                    let name = format!("_25._tcp.{}", h.trim_end_matches('.'));
+                    let (outcome, ad) =
+                        futures::join!(tlsa::lookup_tlsa(lookup, h), lookup.dnssec_status(&name));
+                    let validated = match ad {
+                        mxlens_shared::dns::DnsOutcome::Records(s) => {
+                            Some(s.contains(&mxlens_shared::dns::DnssecStatus::Authenticated))
+                        }
+                        _ => None,
+                    };
+                    (outcome, validated)
+                }));
+                let (lookups, smtp) = futures::join!(lookups, smtp);
                 // TLSA records are matched against the chain the MX presented.
-                let checks = futures::future::join_all(hosts.iter().map(|h| async move {
-                    let chain: Option<Vec<Vec<u8>>> = smtp.as_ref().and_then(|a| {
-                        a.results
-                            .iter()
-                            .find(|r| r.host == *h && !r.cert_der_chain.is_empty())
-                            .map(|r| r.cert_der_chain.clone())
-                    });
-                    tlsa::audit_tlsa(lookup, h, chain.as_deref(), None).await.1
-                }))
-                .await;
+                let checks: Vec<Check> = hosts
+                    .iter()
+                    .zip(lookups)
+                    .map(|(h, (outcome, validated))| {
+                        let chain: Option<Vec<Vec<u8>>> = smtp.as_ref().and_then(|a| {
+                            a.results
+                                .iter()
+                                .find(|r| r.host == *h && !r.cert_der_chain.is_empty())
+                                .map(|r| r.cert_der_chain.clone())
+                        });
+                        tlsa::lint_tlsa(h, &outcome, chain.as_deref(), validated)
+                    })
+                    .collect();
                 Part {
                     group: "dane",
                     checks,
@@ -432,8 +455,15 @@ pub async fn run_audit_with<L: DnsLookup>(
         let dmarc_fut = dmarc_shared.clone();
         parts.push(
             async move {
-                let (policy, percent) = dmarc_fut.await.policy_and_percent();
-                let (_, checks) = bimi::audit_bimi(lookup, domain, policy, percent).await;
+                // The BIMI record and DMARC are independent lookups: only
+                // the verdict needs both, so neither waits for the other.
+                let (found, dmarc) =
+                    futures::join!(bimi::lookup_bimi(lookup, "default", domain), dmarc_fut);
+                let (policy, percent) = dmarc.policy_and_percent();
+                let checks = vec![
+                    bimi::lint_bimi(domain, &found),
+                    bimi::lint_bimi_dmarc(&found, policy, percent),
+                ];
                 Part {
                     group: "bimi",
                     checks,

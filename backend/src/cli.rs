@@ -54,6 +54,10 @@ pub struct DnsArgs {
     /// Attempts per DNS query.
     #[arg(long, env = "MXLENS_DNS_ATTEMPTS", default_value_t = 2)]
     pub dns_attempts: u8,
+    /// The most DNS queries in flight at once, over all audits of this
+    /// process (a batch, or every audit the server runs).
+    #[arg(long, env = "MXLENS_DNS_CONCURRENCY", default_value_t = crate::resolver::DEFAULT_MAX_IN_FLIGHT)]
+    pub dns_concurrency: u32,
 }
 
 impl DnsArgs {
@@ -62,6 +66,7 @@ impl DnsArgs {
             nameservers: self.nameservers.clone(),
             timeout: Duration::from_millis(self.dns_timeout_ms),
             attempts: self.dns_attempts,
+            max_in_flight: self.dns_concurrency,
         }
     }
 }
@@ -257,6 +262,9 @@ pub struct AuditArgs {
     /// Audit every domain in FILE (one per line), printing one JSON report per line.
     #[arg(long)]
     pub batch: Option<PathBuf>,
+    /// With --batch: how many domains are audited at once.
+    #[arg(long, env = "MXLENS_BATCH_CONCURRENCY", default_value_t = 32)]
+    pub batch_concurrency: u32,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub dns: DnsArgs,
@@ -528,7 +536,7 @@ async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -
             Err(e) => Err((raw, e.to_string())),
         }
     }))
-    .buffer_unordered(32);
+    .buffer_unordered(args.batch_concurrency.max(1) as usize);
     while let Some(result) = stream.next().await {
         match result {
             Ok(report) => {

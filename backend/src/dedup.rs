@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use futures::future::{BoxFuture, FutureExt, Shared};
-use mxlens_shared::dns::{DnsLookup, DnsOutcome, MxRecord, TlsaRecord};
+use mxlens_shared::dns::{DnsLookup, DnsOutcome, DnssecStatus, MxRecord, TlsaRecord};
 
 use crate::resolver::HickoryLookup;
 
@@ -27,6 +27,7 @@ pub struct AuditLookup {
     ptr: Memo<String>,
     cname: Memo<String>,
     tlsa: Memo<TlsaRecord>,
+    dnssec: Memo<DnssecStatus>,
     /// Distinct queries sent.
     pub sent: AtomicU64,
     /// Queries answered from the memo.
@@ -114,5 +115,11 @@ impl DnsLookup for AuditLookup {
             n.clone(),
             move |l| async move { l.tlsa(&n).await },
         )
+    }
+    fn dnssec_status(&self, name: &str) -> impl Future<Output = DnsOutcome<DnssecStatus>> + Send {
+        let n = key(name);
+        self.memo(&self.dnssec, n.clone(), move |l| async move {
+            l.dnssec_status(&n).await
+        })
     }
 }

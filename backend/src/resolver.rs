@@ -2,17 +2,30 @@
 //!
 //! Configuration is always explicit: either the name servers given with
 //! `--nameserver IP:PORT`, or the system resolver when none are given.
+//!
+//! Every query, from every audit in the process, takes a permit from one
+//! semaphore shared by all clones of a [`HickoryLookup`]: a global bound on
+//! in-flight DNS queries (`--dns-concurrency`).
+//!
+//! The DNSSEC status is read from the AD bit of a query we send ourselves
+//! with AD=1 and the EDNS DO bit (RFC 6840 §5.7): with validation off,
+//! hickory-resolver sends neither, so a validating upstream would answer
+//! AD=0 (TOOLCHAIN.md).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Semaphore;
 
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
-use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::proto::op::{Edns, Message, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
-use mxlens_shared::dns::{DnsLookup, DnsOutcome, MxRecord, TlsaRecord};
+use mxlens_shared::dns::{DnsLookup, DnsOutcome, DnssecStatus, MxRecord, TlsaRecord};
 
 /// Resolver settings.
 #[derive(Debug, Clone)]
@@ -23,7 +36,15 @@ pub struct ResolverSettings {
     pub timeout: Duration,
     /// Attempts per query.
     pub attempts: u8,
+    /// The most DNS queries in flight at once, over all audits that share
+    /// this resolver (and its clones).
+    pub max_in_flight: u32,
 }
+
+/// Default for [`ResolverSettings::max_in_flight`]: enough for 16
+/// concurrent audits of ~60 queries each to run mostly in parallel, while
+/// keeping a batch of thousands of domains from flooding the resolver.
+pub const DEFAULT_MAX_IN_FLIGHT: u32 = 256;
 
 impl Default for ResolverSettings {
     fn default() -> Self {
@@ -31,6 +52,7 @@ impl Default for ResolverSettings {
             nameservers: Vec::new(),
             timeout: Duration::from_secs(3),
             attempts: 2,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
@@ -39,6 +61,12 @@ impl Default for ResolverSettings {
 #[derive(Clone)]
 pub struct HickoryLookup {
     resolver: TokioResolver,
+    /// The global in-flight bound, shared by every clone.
+    in_flight: Arc<Semaphore>,
+    /// Where the AD-bit queries go: the configured name servers.
+    ad_servers: Arc<Vec<SocketAddr>>,
+    timeout: Duration,
+    attempts: u8,
 }
 
 impl std::fmt::Debug for HickoryLookup {
@@ -50,6 +78,11 @@ impl std::fmt::Debug for HickoryLookup {
 impl HickoryLookup {
     /// Builds a resolver from explicit settings.
     pub fn new(settings: &ResolverSettings) -> anyhow::Result<Self> {
+        let ad_servers: Vec<SocketAddr> = if settings.nameservers.is_empty() {
+            system_nameservers()
+        } else {
+            settings.nameservers.clone()
+        };
         let mut builder = if settings.nameservers.is_empty() {
             Resolver::builder_tokio()?
         } else {
@@ -76,10 +109,22 @@ impl HickoryLookup {
         // would rewrite reported TTLs (TOOLCHAIN.md), so disable the cache instead.
         opts.cache_size = 0;
         opts.ndots = 0;
+        // hickory caps in-flight requests per connection (default 32) and
+        // answers "busy" beyond it; our own global semaphore is the bound.
+        opts.max_active_requests = settings.max_in_flight.max(1) as usize;
         opts.edns0 = true;
         Ok(HickoryLookup {
             resolver: builder.build()?,
+            in_flight: Arc::new(Semaphore::new(settings.max_in_flight.max(1) as usize)),
+            ad_servers: Arc::new(ad_servers),
+            timeout: settings.timeout,
+            attempts: settings.attempts.max(1),
         })
+    }
+
+    /// Permits free now; the bound minus this is the number in flight.
+    pub fn available_permits(&self) -> usize {
+        self.in_flight.available_permits()
     }
 
     async fn query<T>(
@@ -107,6 +152,9 @@ impl HickoryLookup {
         rtype: RecordType,
         pick: impl Fn(&RData) -> Option<T>,
     ) -> DnsOutcome<T> {
+        // The global in-flight bound; the semaphore is never closed, so
+        // acquire cannot fail.
+        let _permit = self.in_flight.acquire().await;
         match self.resolver.lookup(fqdn, rtype).await {
             Ok(lookup) => {
                 let found: Vec<T> = lookup
@@ -160,6 +208,119 @@ fn cname_problem(name: &str, answers: &[hickory_resolver::proto::rr::Record]) ->
         }
     }
     None
+}
+
+impl HickoryLookup {
+    /// Sends one SOA query for `name` with RD=1, AD=1 and EDNS DO=1 (RFC 6840
+    /// §5.7: a validating resolver sets AD in the response only when the
+    /// query had AD or DO set) to each configured server in turn, over UDP,
+    /// retrying over TCP when the answer is truncated (RFC 7766 §5).
+    async fn query_ad(&self, name: &str) -> DnsOutcome<DnssecStatus> {
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        let qname = match Name::from_ascii(&fqdn) {
+            Ok(n) => n,
+            Err(e) => return DnsOutcome::ServerFailure(format!("invalid name {fqdn}: {e}")),
+        };
+        if self.ad_servers.is_empty() {
+            return DnsOutcome::ServerFailure("no name server configured".to_string());
+        }
+        let _permit = self.in_flight.acquire().await;
+        let mut last = DnsOutcome::Timeout;
+        for _ in 0..self.attempts {
+            for server in self.ad_servers.iter() {
+                let mut message = Message::query();
+                message.metadata.recursion_desired = true;
+                message.metadata.authentic_data = true;
+                message.add_query(Query::query(qname.clone(), RecordType::SOA));
+                let mut edns = Edns::new();
+                edns.set_max_payload(1232).set_dnssec_ok(true);
+                message.set_edns(edns);
+                let result = tokio::time::timeout(self.timeout, exchange(*server, &message)).await;
+                let response = match result {
+                    Err(_) => {
+                        last = DnsOutcome::Timeout;
+                        continue;
+                    }
+                    Ok(Err(e)) => {
+                        last = DnsOutcome::ServerFailure(e.to_string());
+                        continue;
+                    }
+                    Ok(Ok(r)) => r,
+                };
+                return match response.metadata.response_code {
+                    ResponseCode::NoError => {
+                        DnsOutcome::Records(vec![if response.metadata.authentic_data {
+                            DnssecStatus::Authenticated
+                        } else {
+                            DnssecStatus::Unauthenticated
+                        }])
+                    }
+                    ResponseCode::NXDomain => DnsOutcome::NxDomain,
+                    code => {
+                        // SERVFAIL/REFUSED from one server: try the next.
+                        last = DnsOutcome::ServerFailure(code.to_string());
+                        continue;
+                    }
+                };
+            }
+        }
+        last
+    }
+}
+
+/// One query/response exchange with `server`: UDP first, TCP when truncated.
+async fn exchange(server: SocketAddr, query: &Message) -> std::io::Result<Message> {
+    let bytes = query.to_vec().map_err(std::io::Error::other)?;
+    let bind: SocketAddr = if server.is_ipv4() {
+        (Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let socket = tokio::net::UdpSocket::bind(bind).await?;
+    socket.connect(server).await?;
+    socket.send(&bytes).await?;
+    let mut buf = vec![0u8; 4096];
+    let response = loop {
+        let n = socket.recv(&mut buf).await?;
+        // Ignore stray datagrams that do not answer this query.
+        if let Ok(m) = Message::from_vec(&buf[..n]) {
+            if m.metadata.id == query.metadata.id && m.queries == query.queries {
+                break m;
+            }
+        }
+    };
+    if !response.metadata.truncation {
+        return Ok(response);
+    }
+    // RFC 1035 §4.2.2: TCP messages carry a two-byte length prefix.
+    let mut stream = tokio::net::TcpStream::connect(server).await?;
+    let length = u16::try_from(bytes.len()).map_err(std::io::Error::other)?;
+    stream.write_all(&length.to_be_bytes()).await?;
+    stream.write_all(&bytes).await?;
+    let length = stream.read_u16().await?;
+    let mut buf = vec![0u8; usize::from(length)];
+    stream.read_exact(&mut buf).await?;
+    let m = Message::from_vec(&buf).map_err(std::io::Error::other)?;
+    if m.metadata.id != query.metadata.id {
+        return Err(std::io::Error::other("TCP answer has the wrong id"));
+    }
+    Ok(m)
+}
+
+/// The system resolver's name servers (port 53 unless configured), for the
+/// AD-bit queries; empty when the system configuration cannot be read.
+fn system_nameservers() -> Vec<SocketAddr> {
+    let Ok((config, _)) = hickory_resolver::system_conf::read_system_conf() else {
+        return Vec::new();
+    };
+    config
+        .name_servers()
+        .iter()
+        .map(|ns| {
+            let port = ns.connections.first().map_or(53, |c| c.port);
+            SocketAddr::new(ns.ip, port)
+        })
+        .collect()
 }
 
 /// Maps hickory's errors onto the outcome kinds (TOOLCHAIN.md "How errors look").
@@ -261,6 +422,10 @@ impl DnsLookup for HickoryLookup {
             _ => None,
         })
         .await
+    }
+
+    async fn dnssec_status(&self, name: &str) -> DnsOutcome<DnssecStatus> {
+        self.query_ad(name).await
     }
 }
 

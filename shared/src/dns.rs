@@ -94,6 +94,18 @@ pub struct TlsaRecord {
     pub data: Vec<u8>,
 }
 
+/// What the AD (Authentic Data) bit of an answer said (RFC 4035 §3.2.3,
+/// RFC 6840 §5.7). A validating recursive resolver sets AD=1 only when it
+/// validated every record in the answer (or the denial of existence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnssecStatus {
+    /// AD=1: the resolver validated the answer.
+    Authenticated,
+    /// AD=0: the zone is unsigned, or the resolver does not validate. The AD
+    /// bit alone cannot tell these apart.
+    Unauthenticated,
+}
+
 /// Async DNS lookups. Names are absolute, without trailing dot.
 ///
 /// Implementations decide caching and deduplication. The futures are `Send`
@@ -120,6 +132,22 @@ pub trait DnsLookup: Sync {
     /// RFC 7208 §5.7).
     fn exists(&self, name: &str) -> impl Future<Output = DnsOutcome<Ipv4Addr>> + Send {
         self.a(name)
+    }
+
+    /// The AD bit of the answer to an SOA query for `name`, asked with AD=1
+    /// and the EDNS DO bit (RFC 6840 §5.7), so that a validating resolver
+    /// reports whether it validated. Any NOERROR answer (with or without an
+    /// SOA record, since NODATA may be an authenticated denial) gives one
+    /// [`DnssecStatus`]; NXDOMAIN, SERVFAIL and timeouts are outcomes as
+    /// usual.
+    ///
+    /// The default says the lookup cannot report the bit: a server failure,
+    /// so the check reports `error`, never a silent pass.
+    fn dnssec_status(&self, name: &str) -> impl Future<Output = DnsOutcome<DnssecStatus>> + Send {
+        let _ = name;
+        std::future::ready(DnsOutcome::ServerFailure(
+            "this resolver does not report the AD bit".to_string(),
+        ))
     }
 }
 
@@ -167,6 +195,8 @@ pub enum QueryType {
 pub struct ZoneData {
     records: HashMap<String, Vec<ZoneRecord>>,
     timeouts: HashMap<String, Vec<Option<QueryType>>>,
+    /// Zone apexes whose answers carry AD=1 (as if signed and validated).
+    authenticated: Vec<String>,
 }
 
 impl ZoneData {
@@ -191,6 +221,13 @@ impl ZoneData {
     /// Marks a name as existing without records of its own.
     pub fn add_empty(&mut self, name: &str) -> &mut Self {
         self.records.entry(Self::key(name)).or_default();
+        self
+    }
+
+    /// Marks every name at or below `apex` as DNSSEC-validated: its answers
+    /// carry AD=1 (see [`DnsLookup::dnssec_status`]).
+    pub fn add_authenticated(&mut self, apex: &str) -> &mut Self {
+        self.authenticated.push(Self::key(apex));
         self
     }
 
@@ -299,6 +336,26 @@ impl DnsLookup for ZoneData {
             ZoneRecord::Tlsa(t) => Some(t.clone()),
             _ => None,
         })
+    }
+    async fn dnssec_status(&self, name: &str) -> DnsOutcome<DnssecStatus> {
+        let key = Self::key(name);
+        if let Some(faults) = self.timeouts.get(&key) {
+            if !faults.is_empty() {
+                return DnsOutcome::Timeout;
+            }
+        }
+        if !self.records.contains_key(&key) {
+            return DnsOutcome::NxDomain;
+        }
+        let signed = self
+            .authenticated
+            .iter()
+            .any(|apex| key == *apex || key.ends_with(&format!(".{apex}")));
+        DnsOutcome::Records(vec![if signed {
+            DnssecStatus::Authenticated
+        } else {
+            DnssecStatus::Unauthenticated
+        }])
     }
 }
 

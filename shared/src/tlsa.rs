@@ -382,7 +382,7 @@ pub fn lint_tlsa(
                 )
                 .with_fix("Publish a 3 1 1 record with the SHA-256 of the server's public key.")
             } else if dnssec_validated == Some(false) {
-                Check::new("dane.tlsa", Status::Warn, format!("{detail}; the answer is not DNSSEC-signed, so senders ignore it (RFC 7672 §2.2)"))
+                Check::new("dane.tlsa", Status::Warn, format!("{detail}; the answer was not DNSSEC-validated (AD=0: the zone is unsigned, or the resolver does not validate), and DANE senders ignore TLSA records without DNSSEC (RFC 7672 §2.2)"))
             } else if let Some(chain) = chain {
                 if records.iter().any(|r| tlsa_matches(r, chain)) {
                     Check::new(
@@ -405,10 +405,12 @@ pub fn lint_tlsa(
                     format!("{detail}; certificate not checked"),
                 )
             } else {
+                // Usable records, but no certificate to match them against
+                // (no SMTP probe): not a pass we could prove.
                 Check::new(
                     "dane.tlsa",
-                    Status::Pass,
-                    format!("{detail}; certificate not checked"),
+                    Status::NotTested,
+                    format!("{detail}; the records are usable, but the certificate was not checked (no TLS handshake with the MX)"),
                 )
             }
         }
@@ -559,6 +561,20 @@ mod tests {
         );
         assert_eq!(ok.status, Status::Pass);
         assert_eq!(ok.subject.as_deref(), Some("mx.example.com"));
+        let unchecked = lint_tlsa(
+            "mx.example.com",
+            &DnsOutcome::Records(vec![r311.clone()]),
+            None,
+            Some(true),
+        );
+        assert_eq!(unchecked.status, Status::NotTested);
+        let unsigned = lint_tlsa(
+            "mx.example.com",
+            &DnsOutcome::Records(vec![r311.clone()]),
+            Some(&chain),
+            Some(false),
+        );
+        assert_eq!(unsigned.status, Status::Warn);
         let bad = lint_tlsa(
             "mx.example.com",
             &DnsOutcome::Records(vec![wrong]),

@@ -1,7 +1,9 @@
 //! A real authoritative DNS server on loopback: in-process hickory-server
 //! 0.26 serving zone files on one ephemeral port (UDP and TCP), wrapped in a
 //! handler that counts queries and injects faults per name: delay, SERVFAIL,
-//! silence (timeout) and truncation that forces TCP.
+//! silence (timeout) and truncation that forces TCP. Zones can be marked
+//! "authenticated": their answers then carry AD=1, as a validating
+//! recursive resolver's would for a signed zone (RFC 4035 §3.2.3).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -11,12 +13,14 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use hickory_proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
-use hickory_proto::rr::{LowerName, Name};
+use hickory_proto::rr::{LowerName, Name, Record};
 use hickory_proto::serialize::txt::Parser;
 use hickory_server::net::runtime::Time;
 use hickory_server::net::xfer::Protocol;
+use hickory_server::net::NetError;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::MessageResponse;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, ZoneType};
 use hickory_server::Server;
 use tokio::net::{TcpListener, UdpSocket};
@@ -42,6 +46,53 @@ struct Shared {
     tcp_queries: AtomicU64,
     /// Per-name query counts, lower case, no trailing dot.
     per_name: Mutex<HashMap<String, u64>>,
+    /// Apexes whose answers carry AD=1.
+    authenticated: Mutex<Vec<String>>,
+    /// Requests being handled now, and the most ever at once.
+    in_flight: AtomicU64,
+    peak_in_flight: AtomicU64,
+}
+
+/// Counts a request as in flight until dropped.
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn enter(shared: &'a Shared) -> Self {
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Sets the AD bit of the response the catalog builds.
+#[derive(Clone)]
+struct AdResponse<R> {
+    inner: R,
+    authentic: bool,
+}
+
+#[async_trait::async_trait]
+impl<R: ResponseHandler> ResponseHandler for AdResponse<R> {
+    async fn send_response<'a>(
+        &mut self,
+        mut response: MessageResponse<
+            '_,
+            'a,
+            impl Iterator<Item = &'a Record> + Send + 'a,
+            impl Iterator<Item = &'a Record> + Send + 'a,
+            impl Iterator<Item = &'a Record> + Send + 'a,
+            impl Iterator<Item = &'a Record> + Send + 'a,
+        >,
+    ) -> Result<ResponseInfo, NetError> {
+        response.metadata_mut().authentic_data = self.authentic;
+        self.inner.send_response(response).await
+    }
 }
 
 struct FaultyHandler {
@@ -60,6 +111,17 @@ impl FaultyHandler {
             .max_by_key(|(suffix, _)| suffix.len())
             .map(|(_, f)| *f)
     }
+
+    fn is_authenticated(&self, name: &str) -> bool {
+        let apexes = self
+            .shared
+            .authenticated
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        apexes
+            .iter()
+            .any(|apex| name == apex || name.ends_with(&format!(".{apex}")))
+    }
 }
 
 #[async_trait::async_trait]
@@ -70,6 +132,7 @@ impl RequestHandler for FaultyHandler {
         mut response_handle: R,
     ) -> ResponseInfo {
         self.shared.queries.fetch_add(1, Ordering::Relaxed);
+        let _in_flight = InFlight::enter(&self.shared);
         if request.protocol() == Protocol::Tcp {
             self.shared.tcp_queries.fetch_add(1, Ordering::Relaxed);
         }
@@ -128,8 +191,15 @@ impl RequestHandler for FaultyHandler {
             Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
             _ => {}
         }
+        // RFC 6840 §5.7: AD=1 only for a query that asked with AD or DO.
+        let asked = request.metadata.authentic_data
+            || request.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
+        let response_handle = AdResponse {
+            inner: response_handle,
+            authentic: asked && self.is_authenticated(&name),
+        };
         self.catalog
-            .handle_request::<R, T>(request, response_handle)
+            .handle_request::<AdResponse<R>, T>(request, response_handle)
             .await
     }
 }
@@ -222,6 +292,16 @@ impl TestDns {
             .push((suffix.trim_end_matches('.').to_ascii_lowercase(), fault));
     }
 
+    /// Makes answers for every name at or below `apex` carry AD=1 when the
+    /// query set AD or DO, as a validating resolver does for a signed zone.
+    pub fn set_authenticated(&self, apex: &str) {
+        self.shared
+            .authenticated
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(apex.trim_end_matches('.').to_ascii_lowercase());
+    }
+
     /// Removes all faults.
     pub fn clear_faults(&self) {
         self.shared
@@ -234,6 +314,11 @@ impl TestDns {
     /// Queries received so far (UDP and TCP).
     pub fn query_count(&self) -> u64 {
         self.shared.queries.load(Ordering::Relaxed)
+    }
+
+    /// The most requests the server was handling at the same moment.
+    pub fn max_concurrent(&self) -> u64 {
+        self.shared.peak_in_flight.load(Ordering::SeqCst)
     }
 
     /// Queries received over TCP.

@@ -54,6 +54,8 @@ pub enum Behaviour {
     Close421AfterMail,
     /// Accepts MAIL FROM, then never answers RCPT TO.
     SilentAfterMail,
+    /// Answers EHLO with 502 (an SMTP server without ESMTP).
+    EhloRejected,
 }
 
 /// A step of the dialogue, for [`Behaviour::Reply421At`].
@@ -141,7 +143,9 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
                 .await?;
             continue;
         }
-        let reply = if verb.starts_with("EHLO") {
+        let reply = if verb.starts_with("EHLO") && *behaviour == Behaviour::EhloRejected {
+            "502 5.5.2 Command not recognized\r\n".to_string()
+        } else if verb.starts_with("EHLO") {
             let mut r = format!(
                 "250-{hostname} at your service\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
             );

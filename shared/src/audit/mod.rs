@@ -6,7 +6,7 @@ pub mod dnsbl;
 pub mod mx;
 pub mod ptr;
 
-use crate::dns::{DnsLookup, DnsOutcome};
+use crate::dns::{DnsLookup, DnsOutcome, DnssecStatus};
 use crate::report::{Check, Status};
 
 /// `dns.resolves`: does the domain exist? Any answer (even NODATA) proves
@@ -34,5 +34,73 @@ pub async fn check_resolves<L: DnsLookup>(lookup: &L, domain: &str) -> Check {
             ),
         ),
         _ => Check::new(id, Status::Pass, format!("{domain} exists in DNS")),
+    }
+}
+
+/// `dns.dnssec`: did a validating resolver authenticate the domain's
+/// answers? Read from the AD bit of an SOA query sent with AD=1 and DO=1
+/// (RFC 6840 §5.7, RFC 4035 §3.2.3). AD=1 is a pass. AD=0 is a warn whose
+/// detail says what AD alone cannot tell: the zone may be unsigned, or the
+/// resolver may not validate. SERVFAIL and timeouts are errors (a validating
+/// resolver also answers SERVFAIL for a bogus signature, RFC 4035 §5.5).
+pub async fn check_dnssec<L: DnsLookup>(lookup: &L, domain: &str) -> Check {
+    let id = "dns.dnssec";
+    match lookup.dnssec_status(domain).await {
+        DnsOutcome::Records(statuses) if statuses.contains(&DnssecStatus::Authenticated) => {
+            Check::new(
+                id,
+                Status::Pass,
+                format!("answers for {domain} are DNSSEC-validated (the resolver set AD=1)"),
+            )
+        }
+        DnsOutcome::Records(_) | DnsOutcome::NoData => Check::new(
+            id,
+            Status::Warn,
+            format!(
+                "answers for {domain} are not DNSSEC-validated (AD=0): the zone is unsigned, or the resolver does not validate; the AD bit alone cannot tell which"
+            ),
+        ),
+        DnsOutcome::NxDomain => Check::new(
+            id,
+            Status::NotApplicable,
+            format!("{domain} does not exist (NXDOMAIN)"),
+        ),
+        failure => Check::new(
+            id,
+            Status::Error,
+            format!(
+                "could not learn the DNSSEC status of {domain}: {} (a validating resolver also answers SERVFAIL for a bogus signature)",
+                failure.describe()
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::{block_on_ready, ZoneData, ZoneRecord};
+
+    #[test]
+    fn dnssec_status_from_the_ad_bit() {
+        let mut zone = ZoneData::new();
+        zone.add("signed.example", ZoneRecord::Txt("x".into()))
+            .add("sub.signed.example", ZoneRecord::Txt("x".into()))
+            .add("plain.example", ZoneRecord::Txt("x".into()))
+            .add("slow.example", ZoneRecord::Txt("x".into()))
+            .add_authenticated("signed.example")
+            .add_timeout("slow.example", None);
+        let cases = [
+            ("signed.example", Status::Pass),
+            ("sub.signed.example", Status::Pass),
+            ("plain.example", Status::Warn),
+            ("slow.example", Status::Error),
+            ("missing.example", Status::NotApplicable),
+        ];
+        for (domain, want) in cases {
+            let check = block_on_ready(check_dnssec(&zone, domain));
+            assert_eq!(check.status, want, "{domain}: {check:?}");
+            assert_eq!(check.id, "dns.dnssec");
+        }
     }
 }

@@ -140,27 +140,41 @@ pub async fn audit_mx<L: DnsLookup>(lookup: &L, domain: &str) -> MxAudit {
     for (record, v4, v6, cname) in resolved {
         let host = &record.exchange;
         // An IP address written as the MX target (RFC 5321 §5.1 requires a name).
-        if host.parse::<IpAddr>().is_ok() {
-            audit.checks.push(
-                Check::new(
-                    "mx.no-ip-literal",
-                    Status::Fail,
-                    format!("MX target {host} is an IP address, not a host name"),
-                )
-                .with_subject(host.clone()),
-            );
-        }
-        if let DnsOutcome::Records(targets) = &cname {
-            audit.checks.push(
-                Check::new(
-                    "mx.no-cname",
-                    Status::Warn,
-                    format!("MX target {host} is a CNAME to {}", targets.join(", ")),
-                )
-                .with_subject(host.clone())
-                .with_fix(format!("Point the MX at {} directly.", targets.join(", "))),
-            );
-        }
+        // Each MX host gets a verdict for both checks, pass included: a
+        // check that is absent cannot be told from one that did not run.
+        let literal = if host.parse::<IpAddr>().is_ok() {
+            Check::new(
+                "mx.no-ip-literal",
+                Status::Fail,
+                format!("MX target {host} is an IP address, not a host name"),
+            )
+        } else {
+            Check::new(
+                "mx.no-ip-literal",
+                Status::Pass,
+                format!("MX target {host} is a host name"),
+            )
+        };
+        audit.checks.push(literal.with_subject(host.clone()));
+        let alias = match &cname {
+            DnsOutcome::Records(targets) if !targets.is_empty() => Check::new(
+                "mx.no-cname",
+                Status::Warn,
+                format!("MX target {host} is a CNAME to {}", targets.join(", ")),
+            )
+            .with_fix(format!("Point the MX at {} directly.", targets.join(", "))),
+            failure if failure.is_failure() => Check::new(
+                "mx.no-cname",
+                Status::Error,
+                format!("the CNAME query for {host} failed: {}", failure.describe()),
+            ),
+            _ => Check::new(
+                "mx.no-cname",
+                Status::Pass,
+                format!("MX target {host} is not an alias"),
+            ),
+        };
+        audit.checks.push(alias.with_subject(host.clone()));
         let addresses: Vec<String> = v4
             .records()
             .iter()
@@ -241,6 +255,11 @@ mod tests {
         assert_eq!(ok.hosts[1].addresses, ["2001:db8::25"]);
         assert_eq!(
             status_of(&ok, "mx.targets-resolve"),
+            [Status::Pass, Status::Pass]
+        );
+        assert_eq!(status_of(&ok, "mx.no-cname"), [Status::Pass, Status::Pass]);
+        assert_eq!(
+            status_of(&ok, "mx.no-ip-literal"),
             [Status::Pass, Status::Pass]
         );
 

@@ -11,7 +11,7 @@ use mxlens_shared::report::{Report, Status};
 use std::sync::Arc;
 
 use mxlens_backend::ssrf::ConnectPolicy;
-use mxlens_tests::dns::TestDns;
+use mxlens_tests::dns::{Fault, TestDns};
 use mxlens_tests::https::{https, ok_response};
 use mxlens_tests::pki::TestCa;
 use mxlens_tests::smtp::Postfix;
@@ -42,6 +42,7 @@ async fn audit_with(
         nameservers: vec![dns.addr],
         timeout: Duration::from_secs(2),
         attempts: 1,
+        ..ResolverSettings::default()
     })
     .unwrap();
     let request = AuditRequest {
@@ -212,7 +213,10 @@ async fn bad_domain_fails_dns_checks() {
     assert_status(&r, "spf.single-record", Status::Fail);
     assert_status(&r, "dmarc.policy", Status::Warn);
     assert_status(&r, "dmarc.external-report-auth", Status::Fail);
-    assert_status(&r, "mx.no-cname", Status::Warn);
+    // One verdict per MX host: the alias warns, mx1 passes.
+    assert!(r.checks.iter().any(|c| c.id == "mx.no-cname"
+        && c.status == Status::Warn
+        && c.subject.as_deref() == Some("alias.bad.audit.test")));
     assert_status(&r, "sender.ptr", Status::Fail);
     assert!(
         r.checks.iter().any(|c| c.id == "dnsbl.listed"
@@ -289,4 +293,21 @@ async fn deduplicates_queries_within_an_audit() {
         "mx1.good.audit.test was queried {a_queries} times"
     );
     assert!(dns.query_count() > before);
+}
+
+/// `dns.dnssec` from the AD bit of real answers: AD=1 (the server marks the
+/// zone authenticated, as a validating resolver would a signed zone) is a
+/// pass, AD=0 a warn, SERVFAIL an error, never a pass or a fail.
+#[tokio::test]
+async fn dnssec_pass_warn_and_error() {
+    let dns = zones().await;
+    dns.set_authenticated("good.audit.test");
+    let r = audit(&dns, "good.audit.test", &["s1"], None).await;
+    assert_status(&r, "dns.dnssec", Status::Pass);
+    let r = audit(&dns, "bad.audit.test", &[], None).await;
+    assert_status(&r, "dns.dnssec", Status::Warn);
+    dns.set_fault("bad.audit.test", Fault::ServFail);
+    let r = audit(&dns, "bad.audit.test", &[], None).await;
+    assert_status(&r, "dns.dnssec", Status::Error);
+    assert_status(&r, "dns.resolves", Status::Error);
 }

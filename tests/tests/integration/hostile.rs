@@ -127,6 +127,7 @@ async fn audit(dns: &TestDns, domain: &str, config: &AuditConfig) -> (Report, Du
         nameservers: vec![dns.addr],
         timeout: DNS_TIMEOUT,
         attempts: 1,
+        ..ResolverSettings::default()
     })
     .unwrap();
     let request = AuditRequest {
@@ -822,6 +823,7 @@ async fn https_scenario(
         nameservers: vec![dns.addr],
         timeout: DNS_TIMEOUT,
         attempts: 1,
+        ..ResolverSettings::default()
     })
     .unwrap();
     let started = Instant::now();

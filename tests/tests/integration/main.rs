@@ -4,6 +4,7 @@
 mod api;
 mod audit;
 mod browser;
+mod checks;
 mod cli_headers;
 mod cli_spf;
 mod config_docs;
