@@ -43,7 +43,7 @@ pub fn render(report: &Report) -> String {
         ));
     }
 
-    let top = top_problems(report, TOP_PROBLEMS);
+    let top = report.top_problems(TOP_PROBLEMS);
     if !top.is_empty() {
         out.push_str("## Top problems\n\n");
         for (n, check) in top.iter().enumerate() {
@@ -322,40 +322,6 @@ fn spf_tree(out: &mut String, node: &serde_json::Value, depth: usize, total: &mu
             spf_tree(out, child, depth + 1, total);
         }
     }
-}
-
-/// The checks most worth fixing first: failures, then errors, then
-/// warnings, heavier catalogue weight first, at most `limit`.
-pub fn top_problems(report: &Report, limit: usize) -> Vec<&Check> {
-    let rank = |s: Status| match s {
-        Status::Fail => 0u8,
-        Status::Error => 1,
-        Status::Warn => 2,
-        _ => 3,
-    };
-    let key = |c: &Check| {
-        (
-            rank(c.status),
-            std::cmp::Reverse(catalog::lookup(&c.id).map_or(5, |e| e.weight)),
-        )
-    };
-    // An insertion into a short sorted list: equal problems keep report
-    // order, and no sort routine is pulled into the WASM bundle.
-    let mut problems: Vec<&Check> = Vec::new();
-    for check in &report.checks {
-        if !matches!(check.status, Status::Fail | Status::Error | Status::Warn) {
-            continue;
-        }
-        let at = problems
-            .iter()
-            .position(|p| key(p) > key(check))
-            .unwrap_or(problems.len());
-        if at < limit {
-            problems.insert(at, check);
-            problems.truncate(limit);
-        }
-    }
-    problems
 }
 
 /// A section title for a catalogue area.
@@ -699,7 +665,8 @@ mod tests {
     #[test]
     fn top_problems_rank_fail_before_warn() {
         let report = hostile_report();
-        let top: Vec<&str> = top_problems(&report, 3)
+        let top: Vec<&str> = report
+            .top_problems(3)
             .iter()
             .map(|c| c.id.as_str())
             .collect();
