@@ -12,6 +12,8 @@ TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_VERSION=132.0.0
 PLAYWRIGHT_VERSION=1.65.1
+# axe-core (MPL-2.0): the accessibility rules the browser tests run (tests/e2e/a11y.mjs).
+AXE_VERSION=4.14.1
 
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
@@ -47,11 +49,13 @@ npm_pkgs=()
 if [ $want_test = 1 ]; then
   [ "$(node -p "require('./node_modules/playwright-core/package.json').version" 2>/dev/null)" = "$PLAYWRIGHT_VERSION" ] \
     || npm_pkgs+=("playwright-core@$PLAYWRIGHT_VERSION")
+  [ "$(node -p "require('./node_modules/axe-core/package.json').version" 2>/dev/null)" = "$AXE_VERSION" ] \
+    || npm_pkgs+=("axe-core@$AXE_VERSION")
 fi
 if [ ${#npm_pkgs[@]} -gt 0 ]; then
   log "npm install ${npm_pkgs[*]}"
   npm install --no-audit --no-fund --no-save "${npm_pkgs[@]}" binaryen@$BINARYEN_VERSION \
-    $([ $want_test = 1 ] && echo "playwright-core@$PLAYWRIGHT_VERSION")
+    $([ $want_test = 1 ] && echo "playwright-core@$PLAYWRIGHT_VERSION axe-core@$AXE_VERSION")
 fi
 
 if [ $want_test = 1 ]; then

@@ -203,3 +203,19 @@ async fn message_report_flows() {
         "the audit from the message did not reach the test DNS server"
     );
 }
+
+/// Accessibility: axe-core's WCAG 2.1 A/AA rules (contrast included) on the
+/// home page, a message report and a domain report in light and dark mode,
+/// and a keyboard-only pass (Tab order, focus rings, analyse and expand
+/// without a mouse).
+#[tokio::test]
+async fn accessibility_axe_and_keyboard() {
+    let dns = TestDns::start_fixtures(&["shop.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+    let out = run_script("a11y.mjs", &server.url, &[]).await.unwrap();
+    assert!(
+        out.contains("a11y light") && out.contains("a11y dark") && out.contains("a11y keyboard"),
+        "{out}"
+    );
+}
