@@ -5,9 +5,11 @@
 //! private PostgreSQL cluster ([`postgres::TestPostgres`]), and headless
 //! Chromium through Playwright ([`browser`]).
 
+pub mod audit;
 pub mod browser;
 pub mod cli;
 pub mod dns;
+pub mod http;
 pub mod https;
 pub mod pki;
 pub mod postgres;

@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mxlens_backend::audit::{run_audit_with, AuditConfig, AuditRequest};
-use mxlens_backend::dedup::AuditLookup;
-use mxlens_backend::resolver::{HickoryLookup, ResolverSettings};
+use mxlens_backend::audit::AuditConfig;
 use mxlens_shared::report::{Report, Status};
+use mxlens_tests::audit as harness;
 use std::sync::Arc;
 
 use mxlens_backend::ssrf::ConnectPolicy;
@@ -38,27 +37,8 @@ async fn audit_with(
     sending_ip: Option<&str>,
     config: &AuditConfig,
 ) -> Report {
-    let lookup = HickoryLookup::new(&ResolverSettings {
-        nameservers: vec![dns.addr],
-        timeout: Duration::from_secs(2),
-        attempts: 1,
-        ..ResolverSettings::default()
-    })
-    .unwrap();
-    let request = AuditRequest {
-        domain: domain.into(),
-        selectors: selectors.iter().map(|s| s.to_string()).collect(),
-        sending_ip: sending_ip.map(|s| s.parse().unwrap()),
-        rcpt: None,
-    };
-    run_audit_with(
-        &AuditLookup::new(lookup),
-        &request,
-        config,
-        "2026-01-01T00:00:00Z".into(),
-        |_| {},
-    )
-    .await
+    let request = harness::request(domain, selectors, sending_ip);
+    harness::run(dns, &request, config, Duration::from_secs(2)).await
 }
 
 /// id → statuses (in order), with subjects, for readable assertions.

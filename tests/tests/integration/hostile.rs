@@ -22,8 +22,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mxlens_backend::audit::{run_audit_with, AuditConfig, AuditRequest};
-use mxlens_backend::dedup::AuditLookup;
+use mxlens_backend::audit::AuditConfig;
 use mxlens_backend::probe::https::{fetch_https_host, FetchError, HttpsOptions, MAX_POLICY_BODY};
 use mxlens_backend::probe::smtp::{MAX_LINE, MAX_PROBE_TARGETS, MAX_REPLY};
 use mxlens_backend::probe::ProbeOptions;
@@ -31,6 +30,7 @@ use mxlens_backend::resolver::{HickoryLookup, ResolverSettings};
 use mxlens_backend::ssrf::{ConnectPolicy, ConnectTo};
 use mxlens_shared::audit::mx::MAX_MX_HOSTS;
 use mxlens_shared::report::{Report, Status};
+use mxlens_tests::audit as harness;
 use mxlens_tests::dns::{Fault, TestDns};
 use mxlens_tests::https::{https_serving, ok_response, Serve};
 use mxlens_tests::pki::TestCa;
@@ -123,28 +123,9 @@ fn config(mut rules: Vec<ConnectTo>, ca: Option<&TestCa>) -> AuditConfig {
 
 /// Runs the audit of `domain` against `dns`; returns it and its wall time.
 async fn audit(dns: &TestDns, domain: &str, config: &AuditConfig) -> (Report, Duration) {
-    let lookup = HickoryLookup::new(&ResolverSettings {
-        nameservers: vec![dns.addr],
-        timeout: DNS_TIMEOUT,
-        attempts: 1,
-        ..ResolverSettings::default()
-    })
-    .unwrap();
-    let request = AuditRequest {
-        domain: domain.into(),
-        selectors: vec![],
-        sending_ip: Some("192.0.2.10".parse().unwrap()),
-        rcpt: None,
-    };
+    let request = harness::request(domain, &[], Some("192.0.2.10"));
     let started = Instant::now();
-    let report = run_audit_with(
-        &AuditLookup::new(lookup),
-        &request,
-        config,
-        "2026-01-01T00:00:00Z".into(),
-        |_| {},
-    )
-    .await;
+    let report = harness::run(dns, &request, config, DNS_TIMEOUT).await;
     (report, started.elapsed())
 }
 

@@ -9,39 +9,19 @@ use std::time::{Duration, Instant};
 
 use mxlens_tests::cli::mxlens;
 use mxlens_tests::dns::TestDns;
+use mxlens_tests::http::{request, Reply};
 use mxlens_tests::server::TestServer;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// One request over a raw socket: (status, head, body).
+/// One request to the server at `addr`: (status, the reply, its body).
 async fn http(
     addr: &str,
     method: &str,
     path: &str,
-    headers: &str,
+    headers: &[(&str, &str)],
     body: &str,
-) -> (u16, String, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut raw))
-        .await
-        .expect("response in time")
-        .unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status: u16 = text[9..12].parse().unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    (status, head.to_string(), body.to_string())
-}
-
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-    })
+) -> (u16, Reply, String) {
+    let reply = request(method, &format!("http://{addr}{path}"), Some(body), headers).await;
+    (reply.status, reply.clone(), reply.body)
 }
 
 /// Parses the text exposition format: series (name plus sorted labels, as
@@ -90,19 +70,19 @@ async fn metrics_are_scraped_and_parsed() {
     let addr = server.addr.to_string();
     let message = serde_json::json!({"message": "From: a@good.audit.test\r\nTo: b@example.test\r\nSubject: hi\r\n\r\nbody"}).to_string();
     for _ in 0..3 {
-        let (status, _, _) = http(&addr, "POST", "/api/analyze", "", &message).await;
+        let (status, _, _) = http(&addr, "POST", "/api/analyze", &[], &message).await;
         assert_eq!(status, 200);
     }
-    let (status, _, _) = http(&addr, "GET", "/api/nothing/here", "", "").await;
+    let (status, _, _) = http(&addr, "GET", "/api/nothing/here", &[], "").await;
     assert_eq!(status, 404);
-    let (status, _, _) = http(&addr, "GET", "/healthz", "", "").await;
+    let (status, _, _) = http(&addr, "GET", "/healthz", &[], "").await;
     assert_eq!(status, 200);
     // One audit (the fourth POST), waited for.
     let (status, _, body) = http(
         &addr,
         "POST",
         "/api/audits",
-        "",
+        &[],
         r#"{"domain": "good.audit.test"}"#,
     )
     .await;
@@ -113,7 +93,7 @@ async fn metrics_are_scraped_and_parsed() {
         .to_string();
     let started = Instant::now();
     loop {
-        let (status, _, _) = http(&addr, "GET", &format!("/api/audits/{id}"), "", "").await;
+        let (status, _, _) = http(&addr, "GET", &format!("/api/audits/{id}"), &[], "").await;
         if status == 200 {
             break;
         }
@@ -128,7 +108,7 @@ async fn metrics_are_scraped_and_parsed() {
         &addr,
         "POST",
         "/api/reports",
-        "",
+        &[],
         &serde_json::json!({"message": "From: a@b.test\r\nSubject: x\r\n\r\nx"}).to_string(),
     )
     .await;
@@ -138,18 +118,19 @@ async fn metrics_are_scraped_and_parsed() {
             .as_str()
             .unwrap()
             .to_string();
-        let (status, _, _) = http(&addr, "GET", &format!("/api/reports/{id}"), "", "").await;
+        let (status, _, _) = http(&addr, "GET", &format!("/api/reports/{id}"), &[], "").await;
         assert_eq!(status, 200);
     }
     // The sixth POST is over the limit of 5 per minute.
-    let (status, _, _) = http(&addr, "POST", "/api/analyze", "", &message).await;
+    let (status, _, _) = http(&addr, "POST", "/api/analyze", &[], &message).await;
     assert_eq!(status, 429);
 
-    let (status, head, text) = http(&addr, "GET", "/metrics", "", "").await;
+    let (status, head, text) = http(&addr, "GET", "/metrics", &[], "").await;
     assert_eq!(status, 200);
     assert!(
-        header(&head, "content-type").is_some_and(|v| v.starts_with("text/plain; version=0.0.4")),
-        "{head}"
+        head.header("content-type")
+            .is_some_and(|v| v.starts_with("text/plain; version=0.0.4")),
+        "{head:?}"
     );
     let m = parse_metrics(&text);
     let get = |series: &str| -> f64 {
@@ -215,21 +196,23 @@ async fn metrics_are_scraped_and_parsed() {
 async fn every_response_has_a_request_id() {
     let server = TestServer::start(&[]).await.unwrap();
     let addr = server.addr.to_string();
-    let (_, head, _) = http(&addr, "GET", "/healthz", "", "").await;
-    let generated = header(&head, "x-request-id").expect("a generated x-request-id");
+    let (_, head, _) = http(&addr, "GET", "/healthz", &[], "").await;
+    let generated = head
+        .header("x-request-id")
+        .expect("a generated x-request-id");
     assert_eq!(generated.len(), 32, "{generated}");
-    let (_, head2, _) = http(&addr, "GET", "/healthz", "", "").await;
-    assert_ne!(header(&head2, "x-request-id"), Some(generated));
+    let (_, head2, _) = http(&addr, "GET", "/healthz", &[], "").await;
+    assert_ne!(head2.header("x-request-id"), Some(generated));
     let (status, head, _) = http(
         &addr,
         "GET",
         "/api/nothing",
-        "x-request-id: client-chose-this\r\n",
+        &[("x-request-id", "client-chose-this")],
         "",
     )
     .await;
     assert_eq!(status, 404);
-    assert_eq!(header(&head, "x-request-id"), Some("client-chose-this"));
+    assert_eq!(head.header("x-request-id"), Some("client-chose-this"));
 }
 
 /// `mxlens serve --log-format json`: every request's log line is JSON and
@@ -267,14 +250,14 @@ async fn json_logs_carry_the_request_id() {
         &addr,
         "GET",
         "/healthz",
-        "x-request-id: trace-me-1234\r\n",
+        &[("x-request-id", "trace-me-1234")],
         "",
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(header(&head, "x-request-id"), Some("trace-me-1234"));
-    let (_, head, _) = http(&addr, "GET", "/api/nothing", "", "").await;
-    let generated = header(&head, "x-request-id").unwrap().to_string();
+    assert_eq!(head.header("x-request-id"), Some("trace-me-1234"));
+    let (_, head, _) = http(&addr, "GET", "/api/nothing", &[], "").await;
+    let generated = head.header("x-request-id").unwrap().to_string();
     // Let the log lines out, then stop the server we started (by its id).
     tokio::time::sleep(Duration::from_millis(300)).await;
     child.kill().unwrap();

@@ -6,10 +6,10 @@
 //! private PostgreSQL cluster (`<test>::sqlite`, `<test>::postgres`), and a
 //! few PostgreSQL-only ones check that several instances share one database.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use mxlens_tests::dns::TestDns;
+use mxlens_tests::http::{request, try_request, Reply};
 use mxlens_tests::postgres::TestPostgres;
 use mxlens_tests::server::{StoreKind, TestServer};
 use serde_json::{json, Value};
@@ -32,95 +32,6 @@ macro_rules! on_both_stores {
             }
         }
     };
-}
-
-/// A response: status, lower-case header names, body.
-struct Reply {
-    status: u16,
-    headers: HashMap<String, String>,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
-    }
-}
-
-async fn try_request(
-    method: &str,
-    url: &str,
-    body: Option<&str>,
-    extra_headers: &[(&str, &str)],
-) -> std::io::Result<Reply> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest
-        .split_once('/')
-        .map(|(h, p)| (h, format!("/{p}")))
-        .unwrap();
-    let mut stream = tokio::net::TcpStream::connect(host).await?;
-    let body = body.unwrap_or("");
-    let extra: String = extra_headers
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}\r\n"))
-        .collect();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut raw))
-        .await
-        .map_err(|_| std::io::Error::other("timeout"))??;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    if text.len() < 12 {
-        return Err(std::io::Error::other("short response"));
-    }
-    let status: u16 = text[9..12]
-        .parse()
-        .map_err(|_| std::io::Error::other("bad status"))?;
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let headers: HashMap<String, String> = head
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let body = if headers
-        .get("transfer-encoding")
-        .is_some_and(|v| v.contains("chunked"))
-    {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    Ok(Reply {
-        status,
-        headers,
-        body,
-    })
-}
-
-async fn request(method: &str, url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Reply {
-    try_request(method, url, body, headers).await.unwrap()
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = rest.get(n + 2..).unwrap_or("");
-    }
-    out
 }
 
 const MESSAGE: &str = "Received: from mail.shop.test (mail.shop.test [192.0.2.99])\r\n\

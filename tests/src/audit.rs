@@ -1,0 +1,50 @@
+//! Running the backend's domain audit in-process against the test DNS
+//! server, the way `mxlens audit` does, for tests that assert on the report.
+
+use std::time::Duration;
+
+use mxlens_backend::audit::{run_audit_with, AuditConfig, AuditRequest};
+use mxlens_backend::dedup::AuditLookup;
+use mxlens_backend::resolver::{HickoryLookup, ResolverSettings};
+use mxlens_shared::report::Report;
+
+use crate::dns::TestDns;
+
+/// The timestamp every test audit carries, so reports compare.
+pub const GENERATED_AT: &str = "2026-01-01T00:00:00Z";
+
+/// An audit request for `domain` with DKIM `selectors` and an optional
+/// sending IP (panics on a malformed IP: it is a test's literal).
+pub fn request(domain: &str, selectors: &[&str], sending_ip: Option<&str>) -> AuditRequest {
+    AuditRequest {
+        domain: domain.into(),
+        selectors: selectors.iter().map(|s| s.to_string()).collect(),
+        sending_ip: sending_ip.map(|s| s.parse().expect("a test's sending IP")),
+        rcpt: None,
+    }
+}
+
+/// Runs `request` with `config` through a hickory resolver that asks only
+/// `dns`, one attempt per query with `dns_timeout`.
+pub async fn run(
+    dns: &TestDns,
+    request: &AuditRequest,
+    config: &AuditConfig,
+    dns_timeout: Duration,
+) -> Report {
+    let lookup = HickoryLookup::new(&ResolverSettings {
+        nameservers: vec![dns.addr],
+        timeout: dns_timeout,
+        attempts: 1,
+        ..ResolverSettings::default()
+    })
+    .expect("a resolver for the test DNS server");
+    run_audit_with(
+        &AuditLookup::new(lookup),
+        request,
+        config,
+        GENERATED_AT.into(),
+        |_| {},
+    )
+    .await
+}
