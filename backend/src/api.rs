@@ -199,7 +199,7 @@ pub fn admit_rcpt(
 
 async fn create_audit(
     State(state): State<AppState>,
-    connect_info: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    client: Option<axum::Extension<crate::ratelimit::ClientIp>>,
     body: Result<Json<CreateAudit>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(json_error)?;
@@ -216,7 +216,7 @@ async fn create_audit(
         })?),
         None => None,
     };
-    let client = connect_info.map(|axum::Extension(info)| info.0.ip());
+    let client = client.map(|axum::Extension(crate::ratelimit::ClientIp(ip))| ip);
     let rcpt = admit_rcpt(&state, client, &domain, body.rcpt.as_deref())?;
     let request = AuditRequest {
         domain,

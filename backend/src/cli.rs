@@ -206,6 +206,16 @@ pub struct ServeArgs {
     /// POST requests allowed per client IP per minute (token bucket); 0 disables.
     #[arg(long, env = "MXLENS_RATE_LIMIT_PER_MINUTE", default_value_t = 30)]
     pub rate_limit_per_minute: u32,
+    /// A reverse proxy (CIDR; repeat, or comma-separate in the environment)
+    /// whose X-Forwarded-For names the client for the rate limits. Without
+    /// it the header is ignored and every client behind a proxy shares the
+    /// proxy's limit.
+    #[arg(
+        long = "trusted-proxy",
+        env = "MXLENS_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<IpNet>,
     /// Audits allowed to run at once, server-wide; beyond it POSTs get 503.
     #[arg(long, env = "MXLENS_MAX_CONCURRENT_AUDITS", default_value_t = 16)]
     pub max_concurrent_audits: u32,
@@ -381,7 +391,8 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
                 .with_rcpt_limits(
                     args.rcpt_per_client_per_minute,
                     args.rcpt_per_domain_per_minute,
-                ),
+                )
+                .with_trusted_proxies(args.trusted_proxies.clone()),
         ),
         retention_days: args.retention_days,
         metrics: Arc::default(),

@@ -1,5 +1,6 @@
 //! Abuse limits for a server exposed on the internet: a per-client token
-//! bucket on POST endpoints and a global cap on concurrent audits.
+//! bucket on POST endpoints and a global cap on concurrent audits, and who
+//! the client is when mxlens runs behind trusted reverse proxies.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -11,6 +12,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use ipnet::IpNet;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::AppError;
@@ -30,6 +32,8 @@ pub struct Limits {
     /// Mailbox probes (`rcpt`) per target domain, whoever asks: the limit
     /// that stops a harvest spread over many clients.
     pub rcpt_per_domain: Option<RateLimiter<String>>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Limits {
@@ -40,7 +44,14 @@ impl Limits {
             audits: Arc::new(Semaphore::new(max_audits.max(1) as usize)),
             rcpt_per_client: Some(RateLimiter::new(DEFAULT_RCPT_PER_CLIENT)),
             rcpt_per_domain: Some(RateLimiter::new(DEFAULT_RCPT_PER_DOMAIN)),
+            trusted_proxies: Vec::new(),
         }
+    }
+
+    /// Believes `X-Forwarded-For` from peers in `proxies`.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<IpNet>) -> Self {
+        self.trusted_proxies = proxies;
+        self
     }
 
     /// Sets the mailbox-probe limits (per minute; 0 disables one).
@@ -124,22 +135,97 @@ impl<K: Hash + Eq> RateLimiter<K> {
     }
 }
 
-/// Middleware: rate-limits POST requests per client IP (from
-/// `ConnectInfo`; requests without it, as in `oneshot` tests, pass).
-/// Behind a reverse proxy every client shares the proxy's IP: put the limit
-/// in the proxy instead, or disable it with `--rate-limit-per-minute 0`.
+/// The client a request is from: the TCP peer, or, when the peer is a
+/// trusted reverse proxy, the address that proxy forwarded. Inserted into
+/// the request extensions by [`limit_posts`] for the handlers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// The client behind `peer`. When `peer` is in `trusted`, `X-Forwarded-For`
+/// (every instance of the header, in order) is read from the right, the end
+/// the nearest proxy appended, skipping addresses that are themselves
+/// trusted proxies; the first other address is the client. Anything a
+/// client wrote further left is never believed, and an entry that is not an
+/// IP address (`unknown`, obfuscated ids) stops the walk at the last
+/// trusted hop. With an untrusted peer the header is ignored entirely, so it
+/// cannot be spoofed to dodge the rate limit.
+pub fn client_ip<'a>(
+    peer: IpAddr,
+    forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
+    trusted: &[IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(&canonical(*ip)));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    let entries = forwarded_for.rev().flat_map(|h| h.rsplit(','));
+    for entry in entries {
+        let Some(ip) = parse_forwarded_ip(entry.trim()) else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// An IPv4-mapped IPv6 address as IPv4, so `--trusted-proxy 10.0.0.0/8`
+/// matches a dual-stack listener's `::ffff:10.0.0.1`.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// One `X-Forwarded-For` entry: `192.0.2.1`, `192.0.2.1:5000`,
+/// `2001:db8::1` or `[2001:db8::1]:443`.
+fn parse_forwarded_ip(entry: &str) -> Option<IpAddr> {
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(canonical(ip));
+    }
+    if let Ok(addr) = entry.parse::<SocketAddr>() {
+        return Some(canonical(addr.ip()));
+    }
+    entry
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|inner| inner.parse().ok())
+        .map(canonical)
+}
+
+/// Middleware: works out the [`ClientIp`] (from `ConnectInfo`, and
+/// `X-Forwarded-For` from trusted proxies; requests without `ConnectInfo`,
+/// as in `oneshot` tests, have none), then rate-limits POST requests per
+/// client. Behind a reverse proxy, pass `--trusted-proxy` with the proxy's
+/// address, or every client shares the proxy's bucket.
 pub async fn limit_posts(
     State(limits): State<Arc<Limits>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    if request.method() == Method::POST {
-        if let (Some(rate), Some(ConnectInfo(addr))) = (
-            limits.rate.as_ref(),
-            request.extensions().get::<ConnectInfo<SocketAddr>>(),
-        ) {
-            if let Err(retry_after) = rate.check(addr.ip(), Instant::now()) {
-                return AppError::RateLimited(retry_after).into_response();
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| {
+            let headers = request.headers().get_all("x-forwarded-for");
+            let values: Vec<&str> = headers.iter().filter_map(|v| v.to_str().ok()).collect();
+            ClientIp(client_ip(
+                addr.ip(),
+                values.into_iter(),
+                &limits.trusted_proxies,
+            ))
+        });
+    if let Some(client) = client {
+        request.extensions_mut().insert(client);
+        if request.method() == Method::POST {
+            if let Some(rate) = limits.rate.as_ref() {
+                if let Err(retry_after) = rate.check(client.0, Instant::now()) {
+                    return AppError::RateLimited(retry_after).into_response();
+                }
             }
         }
     }
@@ -164,6 +250,61 @@ mod tests {
         assert_eq!(limiter.check(other, t0), Ok(()), "buckets are per client");
         assert_eq!(limiter.check(ip, t0 + Duration::from_secs(20)), Ok(()));
         assert!(limiter.check(ip, t0 + Duration::from_secs(21)).is_err());
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        let proxy = ip("10.0.0.2");
+        // An untrusted peer: the header is ignored, however it is written.
+        assert_eq!(
+            client_ip(ip("192.0.2.9"), ["198.51.100.1"].into_iter(), &trusted),
+            ip("192.0.2.9")
+        );
+        // One proxy: the address it appended.
+        assert_eq!(
+            client_ip(proxy, ["198.51.100.1"].into_iter(), &trusted),
+            ip("198.51.100.1")
+        );
+        // A client-written entry on the left is never believed.
+        assert_eq!(
+            client_ip(proxy, ["6.6.6.6, 198.51.100.1"].into_iter(), &trusted),
+            ip("198.51.100.1")
+        );
+        // Two trusted hops, across two header lines: skip both proxies.
+        assert_eq!(
+            client_ip(
+                proxy,
+                ["203.0.113.5, 10.1.1.1", "10.0.0.7"].into_iter(),
+                &trusted
+            ),
+            ip("203.0.113.5")
+        );
+        // Ports and brackets, IPv6, and the IPv4-mapped form of a proxy.
+        assert_eq!(
+            client_ip(proxy, ["192.0.2.1:5000"].into_iter(), &trusted),
+            ip("192.0.2.1")
+        );
+        assert_eq!(
+            client_ip(ip("::1"), ["[2001:db8::1]:443"].into_iter(), &trusted),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client_ip(ip("::ffff:10.0.0.2"), ["2001:db8::2"].into_iter(), &trusted),
+            ip("2001:db8::2")
+        );
+        // Garbage stops the walk at the last trusted hop; no header: the proxy.
+        assert_eq!(
+            client_ip(proxy, ["unknown, 10.0.0.9"].into_iter(), &trusted),
+            ip("10.0.0.9")
+        );
+        assert_eq!(client_ip(proxy, [].into_iter(), &trusted), proxy);
+        // No trusted proxies configured: always the peer.
+        assert_eq!(client_ip(proxy, ["198.51.100.1"].into_iter(), &[]), proxy);
     }
 
     #[test]

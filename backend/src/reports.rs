@@ -280,11 +280,11 @@ pub fn resolve_backend_items(
 
 async fn create_report(
     State(state): State<AppState>,
-    connect_info: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    client: Option<axum::Extension<crate::ratelimit::ClientIp>>,
     body: Result<Json<CreateReport>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(crate::api::json_error)?;
-    let client = connect_info.map(|axum::Extension(info)| info.0.ip());
+    let client = client.map(|axum::Extension(crate::ratelimit::ClientIp(ip))| ip);
     let report = build_report(&state, client, &body).await?;
     let options = RedactOptions {
         local_parts: body.redact || body.redact_network,

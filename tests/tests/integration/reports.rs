@@ -398,6 +398,56 @@ async fn posts_are_rate_limited_per_client() {
     );
 }
 
+/// Behind a `--trusted-proxy` the limit is per forwarded client (the
+/// right-most address the proxy appended); a client-written entry further
+/// left changes nothing. From an untrusted peer, `X-Forwarded-For` is
+/// ignored, so rotating it cannot dodge the limit.
+#[tokio::test]
+async fn rate_limit_follows_x_forwarded_for_only_from_trusted_proxies() {
+    let body = json!({ "message": MESSAGE }).to_string();
+    let post = |url: String, xff: &'static str| {
+        let body = body.clone();
+        async move {
+            request("POST", &url, Some(&body), &[("X-Forwarded-For", xff)])
+                .await
+                .status
+        }
+    };
+    let proxied = TestServer::start(&[
+        "--rate-limit-per-minute",
+        "2",
+        "--trusted-proxy",
+        "127.0.0.0/8",
+    ])
+    .await
+    .unwrap();
+    let url = format!("{}/api/analyze", proxied.url);
+    assert_eq!(post(url.clone(), "192.0.2.1").await, 200);
+    assert_eq!(post(url.clone(), "192.0.2.99, 192.0.2.1").await, 200);
+    assert_eq!(
+        post(url.clone(), "192.0.2.98, 192.0.2.1").await,
+        429,
+        "a spoofed left-hand entry must not open a new bucket"
+    );
+    assert_eq!(
+        post(url.clone(), "192.0.2.2").await,
+        200,
+        "another client behind the same proxy has its own bucket"
+    );
+
+    let direct = TestServer::start(&["--rate-limit-per-minute", "2"])
+        .await
+        .unwrap();
+    let url = format!("{}/api/analyze", direct.url);
+    assert_eq!(post(url.clone(), "192.0.2.1").await, 200);
+    assert_eq!(post(url.clone(), "192.0.2.2").await, 200);
+    assert_eq!(
+        post(url.clone(), "192.0.2.3").await,
+        429,
+        "X-Forwarded-For from an untrusted peer is ignored"
+    );
+}
+
 on_both_stores!(security_headers_on_the_app_and_share_pages);
 async fn security_headers_on_the_app_and_share_pages(store: StoreKind) {
     let server = TestServer::start_with(store, &[]).await.unwrap();
