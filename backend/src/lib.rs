@@ -4,6 +4,7 @@
 pub mod api;
 pub mod audit;
 pub mod cli;
+pub mod cpu;
 pub mod dedup;
 pub mod error;
 pub mod metrics;

@@ -119,12 +119,17 @@ pub async fn build_report(
         .map(str::trim)
         .filter(|d| !d.is_empty());
     let message_report = match message {
-        Some(text) => Some(analyze_message(text.as_bytes(), &generated_at).map_err(
-            |e| match e {
-                InputError::TooLarge { .. } => AppError::TooLarge,
-                other => AppError::BadRequest("bad_input", other.to_string()),
-            },
-        )?),
+        Some(text) => {
+            let (text, at) = (text.to_owned(), generated_at.clone());
+            Some(
+                crate::cpu::run(move || analyze_message(text.as_bytes(), &at))
+                    .await
+                    .map_err(|e| match e {
+                        InputError::TooLarge { .. } => AppError::TooLarge,
+                        other => AppError::BadRequest("bad_input", other.to_string()),
+                    })?,
+            )
+        }
         None => None,
     };
     let Some(raw_domain) = domain else {
@@ -378,9 +383,14 @@ async fn get_report(
         .await?
         .ok_or_else(|| not_found(&id))?;
     if markdown {
-        let report: Report =
-            serde_json::from_str(&stored.report_json).map_err(|e| AppError::Internal(e.into()))?;
-        let mut response = mxlens_shared::report::markdown::render(&report).into_response();
+        let json = stored.report_json;
+        let markdown = crate::cpu::run(move || {
+            serde_json::from_str::<Report>(&json)
+                .map(|r| mxlens_shared::report::markdown::render(&r))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+        let mut response = markdown.into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
