@@ -154,6 +154,7 @@ enum Update {
     Dmarc(serde_json::Value),
     Smtp(Vec<serde_json::Value>),
     Rcpt(serde_json::Value),
+    MtaSts(serde_json::Value),
 }
 
 /// The groups an audit runs, with the check that stands for each when the
@@ -551,6 +552,7 @@ pub async fn run_audit_with<L: DnsLookup>(
                     mta_sts::lint::PolicyFetch::NotAttempted
                 };
                 let mut checks = mta_sts::lint::lint_mta_sts(domain, &record, &fetch, &hosts);
+                let facts = mta_sts::lint::policy_facts(&fetch);
                 if let Some(check) = inconclusive {
                     // We could not look (guard, timeout): say so, never fail.
                     for c in checks.iter_mut().filter(|c| c.id == "mta-sts.policy") {
@@ -560,7 +562,7 @@ pub async fn run_audit_with<L: DnsLookup>(
                 Part {
                     group: "mta-sts",
                     checks,
-                    update: Update::None,
+                    update: facts.map_or(Update::None, Update::MtaSts),
                 }
             }
             .boxed(),
@@ -616,6 +618,7 @@ pub async fn run_audit_with<L: DnsLookup>(
                         Update::Dmarc(v) => section.dmarc = Some(v),
                         Update::Smtp(v) => section.smtp = v,
                         Update::Rcpt(v) => section.rcpt = Some(v),
+                        Update::MtaSts(v) => section.mta_sts = Some(v),
                     }
                 }
                 None => break,

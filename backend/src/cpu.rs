@@ -67,7 +67,10 @@ mod tests {
         let started = std::time::Instant::now();
         tokio::time::sleep(Duration::from_millis(5)).await;
         let late = started.elapsed();
-        assert!(late < Duration::from_millis(15), "the runtime was blocked for {late:?}");
+        assert!(
+            late < Duration::from_millis(15),
+            "the runtime was blocked for {late:?}"
+        );
         let mut sum = 0;
         for job in jobs {
             sum += job.await.unwrap();

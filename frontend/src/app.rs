@@ -17,6 +17,40 @@ use crate::private_link;
 /// gzip in the WASM bundle, which is at its size ceiling.)
 const EXAMPLE: &str = "Received: from mail-sor-f41.google.com (mail-sor-f41.google.com [209.85.220.41])\n        by mx.example.net with ESMTPS id x12si123456qkj.2025.07.01.10.00.03\n        for <bob@example.net>\n        (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256);\n        Tue, 01 Jul 2025 10:00:03 -0700 (PDT)\nReceived: by mail-sor-f41.google.com with SMTP id 4fb4d7f45d1cf-5e5c1;\n        Tue, 01 Jul 2025 10:00:02 -0700 (PDT)\nAuthentication-Results: mx.example.net;\n       dkim=pass header.i=@example.com header.s=s1 header.b=abc;\n       spf=pass (example.net: domain of alice@example.com designates 209.85.220.41 as permitted sender) smtp.mailfrom=alice@example.com;\n       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=s1;\n        h=from:to:subject:date:message-id; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=abc\nFrom: Alice Example <alice@example.com>\nTo: Bob <bob@example.net>\nSubject: Lunch on Friday?\nDate: Tue, 1 Jul 2025 10:00:01 -0700\nMessage-ID: <CAF=abc123@mail.example.com>\n";
 
+/// Checks the "Address" field the way the server does (an address at the
+/// audited domain itself, `validate_rcpt` in the backend), so the user
+/// hears about a typo before a request is made. `None` when it is fine.
+fn rcpt_problem(domain: &str, address: &str) -> Option<String> {
+    let audited = domain.trim().trim_end_matches('.');
+    match address.rsplit_once('@') {
+        Some((local, at))
+            if !local.is_empty() && !local.contains(' ') && !at.is_empty() =>
+        {
+            (!at.trim_end_matches('.').eq_ignore_ascii_case(audited)).then(|| format!(
+                "The address {address} is not at the audited domain {audited}: the probe only asks {audited}'s own mail server about its own addresses."
+            ))
+        }
+        _ => Some(format!(
+            "\"{address}\" is not an e-mail address: write it as name@{audited}."
+        )),
+    }
+}
+
+/// The server's refusal of a mailbox probe, in words: 403 when the probe is
+/// not enabled, 429 when its rate limit is reached, 400 for a bad address.
+fn rcpt_refusal(status: u16, message: &str) -> Option<String> {
+    match status {
+        403 => Some(format!(
+            "This server does not run the mailbox probe ({message}). Clear the Address field to audit the domain without it."
+        )),
+        429 => Some(format!(
+            "Too many mailbox probes for now: the server limits them per person and per domain so that nobody can harvest addresses. {message}"
+        )),
+        400 => Some(format!("The server refused the address: {message}.")),
+        _ => None,
+    }
+}
+
 fn now_iso() -> String {
     String::from(js_sys::Date::new_0().to_iso_string())
 }
@@ -40,6 +74,11 @@ pub fn app() -> Html {
     let message = use_state(String::new);
     let message_report = use_state(|| None::<Result<Report, String>>);
     let domain = use_state(String::new);
+    // The optional "Address" for the mailbox probe, and what is wrong with it
+    // (our check, or the server's refusal), shown under the field.
+    let rcpt = use_state(String::new);
+    let rcpt_error = use_state(|| None::<String>);
+    let audited_rcpt = use_state(|| None::<String>);
     let audit = use_state(AuditView::default);
     let subscription = use_mut_ref(|| None::<Subscription>);
     // The raw input behind the current reports, for stored share links.
@@ -122,17 +161,33 @@ pub fn app() -> Html {
             domain.set(el.value());
         })
     };
+    let on_rcpt_input = {
+        let rcpt = rcpt.clone();
+        let rcpt_error = rcpt_error.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+            rcpt.set(el.value());
+            rcpt_error.set(None);
+        })
+    };
     // Starts an audit and follows its events. `from_message` carries the
-    // message's DKIM selectors and sending IP ("Audit <from-domain>").
+    // message's DKIM selectors and sending IP ("Audit <from-domain>");
+    // `probe` the address for the mailbox probe.
     let launch_audit = {
         let audit = audit.clone();
         let subscription = subscription.clone();
         let audited_domain = audited_domain.clone();
+        let audited_rcpt = audited_rcpt.clone();
+        let rcpt_error = rcpt_error.clone();
         std::rc::Rc::new(
-            move |name: String, from_message: Option<(Vec<String>, Option<String>)>| {
+            move |name: String,
+                  from_message: Option<(Vec<String>, Option<String>)>,
+                  probe: Option<String>| {
                 audited_domain.set(Some(name.clone()));
+                audited_rcpt.set(probe.clone());
                 let audit = audit.clone();
                 let subscription = subscription.clone();
+                let rcpt_error = rcpt_error.clone();
                 audit.set(AuditView::Running {
                     domain: name.clone(),
                     checks: Vec::new(),
@@ -142,12 +197,20 @@ pub fn app() -> Html {
                         Some((selectors, ip)) => {
                             audits::start_for_message(&name, selectors, ip.as_deref()).await
                         }
-                        None => audits::start(&name).await,
+                        None => audits::start(&name, probe.as_deref()).await,
                     };
                     let id = match started {
                         Ok(id) => id,
                         Err(e) => {
-                            audit.set(AuditView::Failed(e.message));
+                            // A refused probe is about the Address field:
+                            // say so there, not as a failed audit.
+                            match rcpt_refusal(e.status, &e.message).filter(|_| probe.is_some()) {
+                                Some(words) => {
+                                    rcpt_error.set(Some(words));
+                                    audit.set(AuditView::Idle);
+                                }
+                                None => audit.set(AuditView::Failed(e.message)),
+                            }
                             return;
                         }
                     };
@@ -176,10 +239,21 @@ pub fn app() -> Html {
     };
     let on_audit = {
         let domain = domain.clone();
+        let rcpt = rcpt.clone();
+        let rcpt_error = rcpt_error.clone();
         let launch_audit = launch_audit.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            launch_audit((*domain).trim().to_string(), None);
+            let name = (*domain).trim().to_string();
+            let address = rcpt.trim().to_string();
+            if !address.is_empty() {
+                if let Some(problem) = rcpt_problem(&name, &address) {
+                    rcpt_error.set(Some(problem));
+                    return;
+                }
+            }
+            rcpt_error.set(None);
+            launch_audit(name, None, (!address.is_empty()).then_some(address));
         })
     };
     // "Audit <from-domain>" on a message report.
@@ -207,7 +281,7 @@ pub fn app() -> Html {
                     sending_ip = section.sending_ip.clone();
                 }
             }
-            launch_audit(from_domain, Some((selectors, sending_ip)));
+            launch_audit(from_domain, Some((selectors, sending_ip)), None);
             if let Some(el) = web_sys::window()
                 .and_then(|w| w.document())
                 .and_then(|d| d.get_element_by_id("audit-result"))
@@ -260,6 +334,15 @@ pub fn app() -> Html {
                         <label for="domain">{"Domain"}</label>
                         <input id="domain" type="text" autocomplete="off" spellcheck="false"
                             placeholder="example.com" value={(*domain).clone()} oninput={on_domain_input} />
+                        <label for="rcpt" class="spaced">{"Address"}</label>
+                        <input id="rcpt" type="text" inputmode="email" autocomplete="off" spellcheck="false"
+                            placeholder="name@example.com" value={(*rcpt).clone()} oninput={on_rcpt_input}
+                            aria-describedby={if rcpt_error.is_some() { "rcpt-hint rcpt-error" } else { "rcpt-hint" }}
+                            aria-invalid={rcpt_error.is_some().to_string()} />
+                        <p id="rcpt-hint" class="privacy">{"Optional: probe one mailbox (RCPT TO, nothing is sent). The domain's best mail server is asked whether it accepts mail for this address."}</p>
+                        if let Some(problem) = &*rcpt_error {
+                            <p id="rcpt-error" class="error" role="alert">{ problem }</p>
+                        }
                         <div class="actions"><button type="submit">{"Audit"}</button></div>
                     </form>
                 </section>
@@ -294,7 +377,7 @@ pub fn app() -> Html {
                         </section>
                     },
                     AuditView::Done(r) => html! {
-                        <ReportView report={(**r).clone()} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), ..Default::default() })} />
+                        <ReportView report={(**r).clone()} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), rcpt: (*audited_rcpt).clone(), ..Default::default() })} />
                     },
                     AuditView::Failed(e) => html! { <p class="error" role="alert">{ e }</p> },
                 }

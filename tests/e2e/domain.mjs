@@ -44,6 +44,12 @@ try {
     }
     const spfGood = (await report.locator('.spf-total').textContent()).trim();
     assert(spfGood === 'DNS lookups: 1 of 10', `good SPF total: ${spfGood}`);
+    // Transport security: the fake MX offers STARTTLS; the MTA-STS policy
+    // cannot be fetched (closed port), so nothing stops a downgrade.
+    const transport = page.getByRole('region', { name: 'Transport security' });
+    const transportText = await transport.textContent();
+    assert(transportText.includes('mx1.good.audit.test (192.0.2.10)') && transportText.includes('TLSv1.3'), `transport MX row: ${transportText}`);
+    assert(/Verdict:\s*▲\s*opportunistic\s*Mail to this domain is encrypted in transit when the sender tries \(STARTTLS\), but not downgrade-protected/.test(transportText), `transport verdict: ${transportText}`);
     await page.screenshot({ path: `${SCREENSHOTS}/domain-good-${label}.png`, fullPage: true });
 
     // 2. The SPF tree of a domain over the limit.

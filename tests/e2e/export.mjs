@@ -49,6 +49,7 @@ try {
     assert(md.text.startsWith('# mxlens message report: from news@shop.test'), `Markdown title: ${md.text.slice(0, 80)}`);
     assert(md.text.includes('## Checks') && md.text.includes('| Status | Check | Detail | Fix |'), 'Markdown check table');
     assert(!md.text.includes('<script>'), 'raw <script> in the Markdown');
+    assert(md.text.includes('## Transport security') && md.text.includes('**Verdict:** This message used TLS on every one of its 1 recorded hops.'), `Markdown transport section: ${md.text.slice(md.text.indexOf('## Transport'), md.text.indexOf('## Transport') + 300)}`);
     const subjectRow = md.text.split('\n').find((l) => l.startsWith('| Subject |'));
     assert(subjectRow === '| Subject | &lt;script&gt;window.\\_\\_xss=1&lt;/script&gt; \\| \\`tick\\` \\[x\\]\\(javascript:alert\\(1\\)\\) |',
       `escaped Subject row: ${subjectRow}`);

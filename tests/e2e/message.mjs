@@ -83,6 +83,12 @@ try {
     assert(await cards.count() === 1, `one problem in the example, got ${await cards.count()}`);
     assert((await cards.first().textContent()).includes('Fix:'), 'the problem card has a fix');
 
+    // Transport security of a message alone: its own path, then the verdict.
+    const transportText = await page.getByRole('region', { name: 'Transport security' }).textContent();
+    assert(/Received hops: \d+ of 4 used TLS/.test(transportText), `transport hops: ${transportText}`);
+    assert(/Verdict:\s*(✔ TLS on every hop|✘ clear text|– partly unknown)\s*This message (used TLS|travelled in clear text)/.test(transportText), `transport verdict: ${transportText}`);
+    assert(transportText.includes('needs a domain audit'), `transport verdict: ${transportText}`);
+
     const route = page.getByRole('region', { name: 'Route' });
     const drawing = route.getByRole('img', { name: /^Route: 4 hop\(s\)/ });
     await drawing.first().waitFor({ state: 'attached' });

@@ -43,7 +43,7 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
             Err(_) => format!("the server answered HTTP {status}"),
         };
         let message = if status == 429 {
-            format!("Too many requests: {message}. Wait a moment and try again.")
+            format!("Too many requests ({message}). Wait a moment and try again.")
         } else {
             message
         };

@@ -19,6 +19,14 @@ pub struct ShareInput {
     pub redact: bool,
     /// Also replace IPs and host names.
     pub redact_network: bool,
+    /// The address of the mailbox probe, re-run by the server for the
+    /// stored report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rcpt: Option<String>,
+    /// Keep the probed address in the stored report (opt-in); otherwise the
+    /// server stores `redacted@<domain>`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub keep_rcpt: bool,
 }
 
 /// The created link.

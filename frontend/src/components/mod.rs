@@ -6,3 +6,4 @@ pub mod export;
 pub mod message;
 pub mod report_view;
 pub mod share;
+pub mod transport;

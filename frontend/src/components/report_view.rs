@@ -10,6 +10,7 @@ use super::export::export_buttons;
 use super::message::message_sections;
 use super::message::summary::top_problems;
 use super::share::ShareButton;
+use super::transport::transport_section;
 use crate::api::reports::ShareInput;
 
 /// Props for [`ReportView`].
@@ -82,6 +83,9 @@ pub fn report_view(props: &ReportViewProps) -> Html {
             if let Some(d) = &r.domain {
                 <h3>{ format!("Domain {}", d.name) }</h3>
                 { domain_cards(&r.checks, Some(d), false) }
+            }
+            if let Some(t) = mxlens_shared::report::transport::section(r) {
+                { transport_section(&t, r.domain.is_some()) }
             }
             // The domain cards already show the domain's checks.
             if !other_checks.is_empty() {

@@ -73,6 +73,9 @@ pub fn share_button(props: &ShareProps) -> Html {
     let panel = use_state(|| Panel::Closed);
     let redact = use_state(|| false);
     let redact_network = use_state(|| false);
+    // Off by default: a stored link shows `redacted@<domain>` unless the
+    // user opts in to keep the probed address (`keep_rcpt`).
+    let keep_rcpt = use_state(|| false);
     let origin = web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
@@ -97,6 +100,7 @@ pub fn share_button(props: &ShareProps) -> Html {
         let panel = panel.clone();
         let input = props.input.clone();
         let (redact, redact_network) = (redact.clone(), redact_network.clone());
+        let keep_rcpt = keep_rcpt.clone();
         let origin = origin.clone();
         Callback::from(move |_| {
             let Some(mut input) = input.clone() else {
@@ -104,6 +108,7 @@ pub fn share_button(props: &ShareProps) -> Html {
             };
             input.redact = *redact;
             input.redact_network = *redact_network;
+            input.keep_rcpt = input.rcpt.is_some() && *keep_rcpt;
             let panel = panel.clone();
             let origin = origin.clone();
             panel.set(Panel::Busy(LinkKind::Stored));
@@ -150,6 +155,11 @@ pub fn share_button(props: &ShareProps) -> Html {
         let redact_network = redact_network.clone();
         Callback::from(move |_| redact_network.set(!*redact_network))
     };
+    let on_keep_rcpt = {
+        let keep_rcpt = keep_rcpt.clone();
+        Callback::from(move |_| keep_rcpt.set(!*keep_rcpt))
+    };
+    let probed = props.input.as_ref().and_then(|i| i.rcpt.clone());
     let copy = |text: String| {
         Callback::from(move |_| {
             if let Some(w) = web_sys::window() {
@@ -181,6 +191,10 @@ pub fn share_button(props: &ShareProps) -> Html {
                                 <legend>{"Before sharing (applies to both kinds of link)"}</legend>
                                 <label class="inline"><input type="checkbox" checked={*redact} onchange={on_redact} />{" Hide the local parts of e-mail addresses"}</label>
                                 <label class="inline"><input type="checkbox" checked={*redact_network} onchange={on_redact_network} />{" Also hide IP addresses and host names"}</label>
+                                if let Some(address) = &probed {
+                                    <label class="inline"><input type="checkbox" checked={*keep_rcpt} onchange={on_keep_rcpt} />{ format!(" Include the probed address ({address}) in the link") }</label>
+                                    <p class="privacy">{"Off by default: the stored report then says redacted@ instead of the address, and keeps the verdict. The server probes the mailbox again to make the stored report."}</p>
+                                }
                             </fieldset>
                             <div class="share-option">
                                 <p><strong>{"Stored link: "}</strong>{"kept on the server for 30 days, anyone with the link can see it. Your input is sent to this mxlens server, which recomputes the report itself."}</p>

@@ -312,6 +312,29 @@ pub fn lint_mta_sts(
     checks
 }
 
+/// The policy as structured facts for `domain.mta_sts` of the report:
+/// `{"mode": "enforce" | "testing" | "none", "max_age": u32, "mx": [..]}`,
+/// when `fetch` gave a policy that parses without errors (the same
+/// condition under which [`lint_sts_policy`] passes or warns). `None` for a
+/// failed, skipped or invalid fetch: senders then have no policy to apply
+/// (RFC 8461 §3.3, §5). Consumers read the mode from here, never from the
+/// `mta-sts.policy` check's text.
+pub fn policy_facts(fetch: &PolicyFetch) -> Option<serde_json::Value> {
+    let PolicyFetch::Body(body) = fetch else {
+        return None;
+    };
+    let parsed = parse_sts_policy(body);
+    if parsed.has_errors() {
+        return None;
+    }
+    let policy = parsed.policy;
+    Some(serde_json::json!({
+        "mode": policy.mode.map(StsMode::as_str),
+        "max_age": policy.max_age,
+        "mx": policy.mx,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,5 +378,17 @@ mod tests {
                 .status,
             Status::Fail
         );
+    }
+
+    #[test]
+    fn policy_facts_only_for_a_valid_policy() {
+        let body = "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmax_age: 604800\r\n";
+        let facts = policy_facts(&PolicyFetch::Body(body.into())).unwrap();
+        assert_eq!(facts["mode"], "testing");
+        assert_eq!(facts["max_age"], 604800);
+        assert_eq!(facts["mx"][0], "mx1.example.com");
+        assert!(policy_facts(&PolicyFetch::Body("mode: bogus\r\n".into())).is_none());
+        assert!(policy_facts(&PolicyFetch::Failed("tls".into())).is_none());
+        assert!(policy_facts(&PolicyFetch::NotAttempted).is_none());
     }
 }

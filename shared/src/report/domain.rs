@@ -23,6 +23,12 @@ pub struct DomainSection {
     /// for; shape in `docs/report-schema.md`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcpt: Option<serde_json::Value>,
+    /// The MTA-STS policy that was fetched and parsed without errors:
+    /// `{"mode", "max_age", "mx"}` (see
+    /// [`crate::mta_sts::lint::policy_facts`]); absent when there is no
+    /// valid policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts: Option<serde_json::Value>,
 }
 
 /// One MX host.

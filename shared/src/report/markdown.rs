@@ -217,6 +217,10 @@ pub fn render(report: &Report) -> String {
         }
     }
 
+    if let Some(transport) = super::transport::section(report) {
+        transport_section(&mut out, &transport, report.domain.is_some());
+    }
+
     out.push_str("## Checks\n\n");
     for (area, checks) in checks_by_area(&report.checks) {
         out.push_str(&format!("### {}\n\n", area_title(area)));
@@ -355,6 +359,53 @@ pub fn status_word(status: Status) -> &'static str {
         Status::NotTested => "not tested",
         Status::NotApplicable => "n/a",
     }
+}
+
+/// "Transport security": per-MX TLS, MTA-STS and DANE, the message's hops,
+/// and the plain-language verdict last (see [`super::transport`]).
+fn transport_section(out: &mut String, t: &super::transport::TransportSecurity, domain: bool) {
+    out.push_str("## Transport security\n\n");
+    if !t.mx.is_empty() {
+        out.push_str(
+            "| MX host | IP | STARTTLS | TLS version | Certificate |\n|---|---|---|---|---|\n",
+        );
+        for mx in &t.mx {
+            push_row(
+                out,
+                &[
+                    &escape_cell(&mx.host),
+                    &escape_cell(&mx.ip),
+                    if mx.starttls { "yes" } else { "no" },
+                    &escape_cell(mx.tls_version.as_deref().unwrap_or("")),
+                    match mx.certificate_valid {
+                        Some(true) => "valid",
+                        Some(false) => "not valid",
+                        None => "none seen",
+                    },
+                ],
+            );
+        }
+        out.push('\n');
+    }
+    if domain {
+        out.push_str(&format!(
+            "MTA-STS mode: {} · DANE on every MX: {}\n\n",
+            escape_inline(t.mta_sts_mode.as_deref().unwrap_or("no valid policy")),
+            if t.dane { "yes" } else { "no" }
+        ));
+    }
+    if t.hops_total > 0 {
+        out.push_str(&format!(
+            "Received hops: {} of {} used TLS, {} in clear text.\n\n",
+            t.hops_tls, t.hops_total, t.hops_clear
+        ));
+        if domain {
+            if let Some(m) = &t.message_summary {
+                out.push_str(&format!("{}\n\n", escape_inline(m)));
+            }
+        }
+    }
+    out.push_str(&format!("**Verdict:** {}\n\n", escape_inline(&t.summary)));
 }
 
 fn status_icon(status: Status) -> &'static str {
@@ -648,6 +699,10 @@ mod tests {
             "- record of shop.test\n  - include:a\\_b.test: +10 lookup, total 10/10\n  - a:x\\|y\\`z: +1 lookup, total 11/10 **(crosses the limit of 10)**, 1 void\n",
             "| ✔ pass | SPF record | v=spf1 -all |  |",
             "– not tested",
+            "## Transport security",
+            "| mx1.shop.test | 192.0.2.10 | yes | TLSv1.3 | valid |",
+            "MTA-STS mode: no valid policy · DANE on every MX: no",
+            "**Verdict:** Mail to this domain is encrypted in transit when the sender tries \\(STARTTLS\\), but not downgrade-protected",
             "## Suggested records",
             "## CAN-SPAM",
             "| Postal address | ? manual | check \\| it |",
@@ -686,5 +741,18 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("| Subject | hi \\| there |"), "{md}");
+
+        // A message with hops gets the section, about its own path.
+        let report = crate::headers::analyze_message(
+            b"Received: from a.example.com (a.example.com [192.0.2.1]) by mx.example.net with ESMTPS id 1; Tue, 1 Jul 2025 10:00:03 -0700\r\nFrom: a@example.com\r\n\r\n",
+            "2026-11-28T12:00:00Z",
+        )
+        .expect("analysis");
+        let md = render(&report);
+        assert!(md.contains("## Transport security"), "{md}");
+        assert!(
+            md.contains("**Verdict:** This message used TLS on every one of its 1 recorded hops."),
+            "{md}"
+        );
     }
 }

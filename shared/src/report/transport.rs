@@ -80,12 +80,17 @@ pub struct TransportSecurity {
     pub message_summary: Option<String>,
 }
 
+/// The MTA-STS mode, from the structured `domain.mta_sts` facts (set only
+/// for a policy fetched over HTTPS that parsed without errors, RFC 8461
+/// §3.3), never from the wording of the `mta-sts.policy` check.
 fn mta_sts_mode(report: &Report) -> Option<String> {
-    let policy = report
-        .checks_with_id("mta-sts.policy")
-        .find(|c| matches!(c.status, Status::Pass | Status::Warn))?;
-    let rest = policy.detail.strip_prefix("mode ")?;
-    let mode = rest.split([',', ' ']).next()?;
+    let mode = report
+        .domain
+        .as_ref()?
+        .mta_sts
+        .as_ref()?
+        .get("mode")?
+        .as_str()?;
     matches!(mode, "enforce" | "testing" | "none").then(|| mode.to_string())
 }
 
@@ -115,6 +120,16 @@ fn mx_of(report: &Report) -> Vec<MxTransport> {
             certificate_valid: e["cert_valid"].as_bool(),
         })
         .collect()
+}
+
+/// The report's section: the one it carries (domain and combined reports),
+/// or else the one built from it (a message analysed on its own, in the
+/// browser or by `mxlens headers`). What the UI and the Markdown export show.
+pub fn section(report: &Report) -> Option<TransportSecurity> {
+    report
+        .transport
+        .clone()
+        .or_else(|| transport_security(report))
 }
 
 /// Builds the section, or `None` when the report knows nothing about
@@ -196,6 +211,14 @@ pub fn transport_security(report: &Report) -> Option<TransportSecurity> {
             )
         }
     });
+    // A message on its own: the verdict is about the path it took, since
+    // no mail server of any domain was probed.
+    let summary = match (&report.domain, &message_summary) {
+        (None, Some(m)) => format!(
+            "{m} Whether mail to the sender's domain is downgrade-protected (MTA-STS, DANE) needs a domain audit."
+        ),
+        _ => summary,
+    };
     Some(TransportSecurity {
         verdict,
         summary,
@@ -224,18 +247,18 @@ mod tests {
     }
 
     fn combined(mode: Option<&str>, dane: Status, smtp: Vec<serde_json::Value>) -> Report {
-        let mut checks = vec![Check::new("dane.tlsa", dane, "TLSA")];
-        if let Some(mode) = mode {
-            checks.push(Check::new(
-                "mta-sts.policy",
-                Status::Pass,
-                format!("mode {mode}, max_age 604800, mx mx1.shop.test"),
-            ));
-        }
+        let checks = vec![Check::new("dane.tlsa", dane, "TLSA")];
         let mut report = Report::new(ReportKind::Combined, "2026-01-01T00:00:00Z", checks);
         report.domain = Some(DomainSection {
             name: "shop.test".into(),
             smtp,
+            mta_sts: mode.and_then(|m| {
+                crate::mta_sts::lint::policy_facts(&crate::mta_sts::lint::PolicyFetch::Body(
+                    format!(
+                        "version: STSv1\r\nmode: {m}\r\nmx: mx1.shop.test\r\nmax_age: 604800\r\n"
+                    ),
+                ))
+            }),
             ..Default::default()
         });
         let hop = |tls| Hop {
@@ -290,6 +313,20 @@ mod tests {
 
         let empty = Report::new(ReportKind::Message, "2026-01-01T00:00:00Z", vec![]);
         assert!(transport_security(&empty).is_none());
+
+        // A message alone: the summary is about its path.
+        let mut message = combined(None, Status::Info, vec![]);
+        message.kind = ReportKind::Message;
+        message.domain = None;
+        let t = section(&message).unwrap();
+        assert_eq!(t.verdict, TransportVerdict::Unknown);
+        assert!(
+            t.summary
+                .starts_with("This message used TLS on 2 of its 3 recorded hops"),
+            "{}",
+            t.summary
+        );
+        assert!(t.summary.contains("needs a domain audit"), "{}", t.summary);
     }
 
     #[test]
@@ -311,5 +348,41 @@ mod tests {
         );
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["transport"]["verdict"], "encrypted_and_protected");
+    }
+
+    /// The mode comes from the structured facts: a policy check whose
+    /// wording changes (or mentions another mode) does not move it.
+    #[test]
+    fn mode_is_read_from_structured_facts_not_check_text() {
+        let both = vec![entry("mx1.shop.test", "192.0.2.10", true)];
+        let mut report = combined(None, Status::Info, both.clone());
+        report.checks.push(Check::new(
+            "mta-sts.policy",
+            Status::Pass,
+            "mode enforce, max_age 604800, mx mx1.shop.test",
+        ));
+        let t = transport_security(&report).unwrap();
+        assert_eq!(
+            t.mta_sts_mode, None,
+            "no facts: no mode, whatever the text says"
+        );
+        assert_eq!(t.verdict, TransportVerdict::EncryptedOpportunistic);
+
+        let mut report = combined(Some("enforce"), Status::Info, both);
+        report.checks.push(Check::new(
+            "mta-sts.policy",
+            Status::Pass,
+            "policy in mode testing per the reworded detail",
+        ));
+        let t = transport_security(&report).unwrap();
+        assert_eq!(t.mta_sts_mode.as_deref(), Some("enforce"));
+        assert_eq!(t.verdict, TransportVerdict::EncryptedAndProtected);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["domain"]["mta_sts"]["mode"], "enforce");
+        // Older reports without the field still deserialize.
+        let mut old = json.clone();
+        old["domain"].as_object_mut().unwrap().remove("mta_sts");
+        let back: Report = serde_json::from_value(old).unwrap();
+        assert!(back.domain.unwrap().mta_sts.is_none());
     }
 }

@@ -216,6 +216,22 @@ impl RcptVerdict {
             RcptVerdict::Inconclusive => "inconclusive",
         }
     }
+    /// The verdict in one plain sentence, as the `smtp.rcpt` detail and
+    /// `domain.rcpt.verdict_text` say it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RcptVerdict::Accepted => "The mailbox exists: the server accepts it and refuses a made-up address at the same domain.",
+            RcptVerdict::CatchAll => "The domain accepts every address at RCPT time (catch-all), so SMTP cannot tell whether this mailbox exists; mail to a wrong address may bounce later or be kept silently.",
+            RcptVerdict::AcceptedUnverified => "The server accepts the address. Whether it accepts any address (catch-all) could not be tested.",
+            RcptVerdict::UnknownUser => "No such mailbox: mail to this address bounces.",
+            RcptVerdict::MailboxFull => "The mailbox is full (over quota): mail is refused until its owner makes room.",
+            RcptVerdict::Greylisted => "Greylisting: the server defers the first attempt from an unknown sender and accepts a retry after a delay. A real MTA retries on its own, so mail is only delayed.",
+            RcptVerdict::TemporaryFailure => "A temporary refusal: a sending MTA would queue the message and retry.",
+            RcptVerdict::PolicyRejected => "The server refused the probe for a policy reason (for example the probing IP or the null sender), not because of the address: nothing is known about the mailbox.",
+            RcptVerdict::Rejected => "The server refuses mail to this address.",
+            RcptVerdict::Inconclusive => "The reply is not a final answer about the address.",
+        }
+    }
 }
 
 fn enhanced(reply: &RcptReply) -> Option<(u8, u16, u16)> {
@@ -453,55 +469,46 @@ pub fn rcpt_check(result: &RcptProbeResult) -> Check {
         ),
         _ => String::new(),
     };
-    let (status, verdict_text, fix): (Status, &str, Option<String>) = match verdict {
+    let verdict_text = verdict.describe();
+    let (status, fix): (Status, Option<String>) = match verdict {
         RcptVerdict::Accepted => (
             Status::Pass,
-            "The mailbox exists: the server accepts it and refuses a made-up address at the same domain.",
             None,
         ),
         RcptVerdict::CatchAll => (
             Status::Info,
-            "The domain accepts every address at RCPT time (catch-all), so SMTP cannot tell whether this mailbox exists; mail to a wrong address may bounce later or be kept silently.",
             None,
         ),
         RcptVerdict::AcceptedUnverified => (
             Status::Pass,
-            "The server accepts the address. Whether it accepts any address (catch-all) could not be tested.",
             None,
         ),
         RcptVerdict::UnknownUser => (
             Status::Fail,
-            "No such mailbox: mail to this address bounces.",
             Some("Check the spelling of the address; if it should exist, create the mailbox or an alias on the receiving server.".to_string()),
         ),
         RcptVerdict::MailboxFull => (
             Status::Warn,
-            "The mailbox is full (over quota): mail is refused until its owner makes room.",
             Some("Tell the recipient by another channel; retry later.".to_string()),
         ),
         RcptVerdict::Greylisted => (
             Status::Warn,
-            "Greylisting: the server defers the first attempt from an unknown sender and accepts a retry after a delay. A real MTA retries on its own, so mail is only delayed.",
             Some(retry_hint(result, rcpt)),
         ),
         RcptVerdict::TemporaryFailure => (
             Status::Warn,
-            "A temporary refusal: a sending MTA would queue the message and retry.",
             Some(retry_hint(result, rcpt)),
         ),
         RcptVerdict::PolicyRejected => (
             Status::NotTested,
-            "The server refused the probe for a policy reason (for example the probing IP or the null sender), not because of the address: nothing is known about the mailbox.",
             None,
         ),
         RcptVerdict::Rejected => (
             Status::Fail,
-            "The server refuses mail to this address.",
             rcpt.explain().map(|e| e.what_to_do),
         ),
         RcptVerdict::Inconclusive => (
             Status::NotTested,
-            "The reply is not a final answer about the address.",
             None,
         ),
     };
@@ -524,22 +531,49 @@ pub fn rcpt_check(result: &RcptProbeResult) -> Check {
     check
 }
 
+/// The catch-all test in one sentence, for `domain.rcpt.catch_all_text`.
+pub fn describe_catch_all(result: &RcptProbeResult) -> String {
+    match (&result.catch_all_address, &result.catch_all, &result.rcpt) {
+        (Some(a), Some(r), _) if r.is_positive() => format!(
+            "A made-up address at the same domain (<{a}>) was accepted too: the domain accepts every address (catch-all)."
+        ),
+        (Some(a), Some(r), _) => format!(
+            "A made-up address at the same domain (<{a}>) was refused ({}): the server checks its addresses, so its answer about this one means something.",
+            codes(r)
+        ),
+        (_, _, Some(r)) if !r.is_positive() => {
+            "Not needed: the address itself was not accepted.".to_string()
+        }
+        _ => "Could not be made: nothing is known about a catch-all.".to_string(),
+    }
+}
+
 /// The `domain.rcpt` entry of the report: the raw replies, the explained
 /// codes and the verdict (shape in `docs/report-schema.md`).
 pub fn report_entry(result: &RcptProbeResult) -> serde_json::Value {
     let explained = |r: &Option<RcptReply>| r.as_ref().and_then(RcptReply::explain);
+    let verdict = classify(result);
+    // The greylisting / temporary-failure hint: when to try again.
+    let transient = result
+        .rcpt
+        .as_ref()
+        .or_else(|| result.failure.as_ref().and_then(|f| f.reply.as_ref()))
+        .filter(|r| r.is_transient());
     serde_json::json!({
         "address": result.address,
         "host": result.host,
         "ip": result.ip,
         "sender": result.sender,
         "tls": result.tls,
-        "verdict": classify(result).as_str(),
+        "verdict": verdict.as_str(),
+        "verdict_text": verdict.describe(),
+        "retry_hint": transient.map(|r| retry_hint(result, r)),
         "mail_from": result.mail_from,
         "rcpt": result.rcpt,
         "rcpt_explained": explained(&result.rcpt),
         "catch_all_address": result.catch_all_address,
         "catch_all": result.catch_all,
+        "catch_all_text": describe_catch_all(result),
         "failure": result.failure,
         "failure_explained": result.failure.as_ref().and_then(|f| f.reply.as_ref()).and_then(RcptReply::explain),
         "total_ms": result.total_ms,
@@ -615,6 +649,28 @@ mod tests {
         assert_eq!(entry["verdict"], "unknown_user");
         assert_eq!(entry["rcpt_explained"]["enhanced_code"], "5.1.1");
         assert_eq!(entry["rcpt"]["code"], 550);
+        assert_eq!(entry["verdict_text"], RcptVerdict::UnknownUser.describe());
+        assert!(entry["retry_hint"].is_null());
+        assert!(check.detail.ends_with(RcptVerdict::UnknownUser.describe()));
+        let r = probe(
+            Some((451, "451 4.7.1 Greylisted, try again in 60 seconds")),
+            None,
+        );
+        let hint = report_entry(&r)["retry_hint"].as_str().unwrap().to_string();
+        assert!(hint.contains("Retry in 60 s"), "{hint}");
+        let r = probe(Some((250, "250 2.1.5 Ok")), Some((250, "250 2.1.5 Ok")));
+        assert!(report_entry(&r)["catch_all_text"]
+            .as_str()
+            .unwrap()
+            .contains("(catch-all)"));
+        let r = probe(
+            Some((250, "250 2.1.5 Ok")),
+            Some((550, "550 5.1.1 unknown")),
+        );
+        assert!(report_entry(&r)["catch_all_text"]
+            .as_str()
+            .unwrap()
+            .contains("was refused (550 5.1.1)"));
     }
 
     #[test]

@@ -172,6 +172,18 @@ async fn good_domain_passes_every_check() {
     let spf = domain.spf.as_ref().unwrap();
     assert_eq!(spf["lookup_count"], 1, "{spf}");
     assert_eq!(domain.dmarc.as_ref().unwrap()["policy"], "reject");
+    // The fetched policy as structured data, and the transport section
+    // reading its mode from there (not from the policy check's wording).
+    let sts = domain.mta_sts.as_ref().expect("domain.mta_sts");
+    assert_eq!(sts["mode"], "enforce", "{sts}");
+    assert_eq!(sts["max_age"], 604800, "{sts}");
+    assert_eq!(sts["mx"][0], "mx1.good.audit.test", "{sts}");
+    let transport = r.transport.as_ref().expect("transport section");
+    assert_eq!(transport.mta_sts_mode.as_deref(), Some("enforce"));
+    assert_eq!(
+        transport.summary,
+        "Mail to this domain is encrypted in transit and downgrade-protected (MTA-STS enforce)."
+    );
     assert!(!r.has_failures(), "{:#?}", statuses(&r));
 }
 
@@ -184,6 +196,10 @@ async fn no_smtp_is_not_tested_never_pass() {
     let r = audit(&dns, "good.audit.test", &["s1"], None).await;
     assert_status(&r, "smtp.connect", Status::NotTested);
     assert_status(&r, "mta-sts.policy", Status::NotTested);
+    assert!(
+        r.domain.as_ref().unwrap().mta_sts.is_none(),
+        "no policy was fetched, so no structured facts"
+    );
 }
 
 #[tokio::test]

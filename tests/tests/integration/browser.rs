@@ -219,3 +219,110 @@ async fn accessibility_axe_and_keyboard() {
         "{out}"
     );
 }
+
+/// Zones for the mailbox probe: three domains whose MX is the Postfix of
+/// `PostfixOptions::mailboxes` (shop.test with a known and an unknown user,
+/// catchall.test, grey.test behind the greylisting policy server).
+const RCPT_ZONES: &[(&str, &str)] = &[
+    (
+        "shop.test",
+        "$ORIGIN shop.test.\n$TTL 300\n\
+         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
+         @ IN NS ns1.shop.test.\n\
+         ns1 IN A 192.0.2.53\n\
+         @ IN MX 10 mx1.shop.test.\n\
+         mx1 IN A 192.0.2.10\n",
+    ),
+    (
+        "catchall.test",
+        "$ORIGIN catchall.test.\n$TTL 300\n\
+         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
+         @ IN NS ns1.shop.test.\n\
+         @ IN MX 10 mx1.shop.test.\n",
+    ),
+    (
+        "grey.test",
+        "$ORIGIN grey.test.\n$TTL 300\n\
+         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
+         @ IN NS ns1.shop.test.\n\
+         @ IN MX 10 mx1.shop.test.\n",
+    ),
+];
+
+/// The "Address" field on the domain page: without `--enable-rcpt-probe`
+/// the server's 403 shows inline (and a wrong address is refused before any
+/// request); with it, the audit probes a real Postfix and the mail-servers
+/// card shows the `smtp.rcpt` verdict for a known user, an unknown user
+/// (550 5.1.1), a catch-all domain and a greylisted first attempt, the
+/// Transport security section ends in its verdict, and the Share dialog
+/// offers to keep the address (off by default). Desktop and mobile.
+#[tokio::test]
+async fn mailbox_probe_from_the_address_field() {
+    use mxlens_tests::pki::TestCa;
+    use mxlens_tests::smtp::{GreylistPolicy, Postfix, PostfixOptions};
+
+    let server = TestServer::start(&["--nameserver", "127.0.0.1:9"])
+        .await
+        .unwrap();
+    let out = run_script("rcpt.mjs", &server.url, &[("MODE", "disabled")])
+        .await
+        .unwrap();
+    assert!(
+        out.contains("rcpt disabled desktop") && out.contains("rcpt disabled mobile"),
+        "{out}"
+    );
+    drop(server);
+
+    if !Postfix::available() {
+        eprintln!("SKIP: /usr/sbin/postfix is not installed (scripts/setup.sh --test)");
+        return;
+    }
+    let greylist = GreylistPolicy::start(&["grey.test"]).await.unwrap();
+    let ca = TestCa::new().unwrap();
+    let leaf = ca.issue(&["mx1.shop.test"]).unwrap();
+    let postfix = Postfix::start_with(
+        "mx1.shop.test",
+        &leaf,
+        &PostfixOptions::mailboxes(greylist.addr),
+    )
+    .await
+    .unwrap();
+    let dns = TestDns::start(RCPT_ZONES).await.unwrap();
+    let ns = dns.addr.to_string();
+    let route = format!(
+        "mx1.shop.test:25:{}:{}",
+        postfix.addr.ip(),
+        postfix.addr.port()
+    );
+    let server = TestServer::start(&[
+        "--nameserver",
+        &ns,
+        "--allow-target",
+        "192.0.2.0/24",
+        "--connect-to",
+        &route,
+        "--dnsbl",
+        "bl.shop.test",
+        "--enable-rcpt-probe",
+        // Two viewports probe several addresses within a minute.
+        "--rcpt-per-client-per-minute",
+        "100",
+        "--rcpt-per-domain-per-minute",
+        "100",
+        "--audit-deadline-secs",
+        "20",
+    ])
+    .await
+    .unwrap();
+    let out = run_script("rcpt.mjs", &server.url, &[("MODE", "enabled")])
+        .await
+        .unwrap();
+    assert!(
+        out.contains("rcpt enabled desktop") && out.contains("rcpt enabled mobile"),
+        "{out}"
+    );
+    assert!(
+        dns.queries_for("shop.test") > 0,
+        "the audit did not reach the test DNS server"
+    );
+}

@@ -5,6 +5,7 @@
 //! corrected record where a check has one. While an audit runs, the cards
 //! fill in as the check events stream in.
 
+mod rcpt;
 mod smtp_table;
 mod spf_tree;
 
@@ -138,7 +139,7 @@ pub fn domain_cards(checks: &[Check], domain: Option<&DomainSection>, running: b
             .filter(|c| card_for(c).is_some_and(|k| k.id == card.id))
             .cloned()
             .collect();
-        let facts = facts(card.id, domain);
+        let facts = facts(card.id, domain, &checks);
         if checks.is_empty() && facts.is_none() && !running {
             return None;
         }
@@ -171,7 +172,7 @@ pub fn domain_cards(checks: &[Check], domain: Option<&DomainSection>, running: b
 }
 
 /// The facts a card shows above its checks, when the report has them.
-fn facts(card: &str, domain: Option<&DomainSection>) -> Option<Html> {
+fn facts(card: &str, domain: Option<&DomainSection>, checks: &[Check]) -> Option<Html> {
     let domain = domain?;
     match card {
         "mail-servers" => Some(html! {
@@ -182,6 +183,7 @@ fn facts(card: &str, domain: Option<&DomainSection>) -> Option<Html> {
                     { mx_table(&domain.name, &domain.mx) }
                 }
                 if !domain.smtp.is_empty() { { smtp_table(&domain.smtp) } }
+                if let Some(entry) = &domain.rcpt { { rcpt::rcpt_probe(entry, checks) } }
             </>
         }),
         "spf" => domain.spf.as_ref().map(spf_tree),
