@@ -14,6 +14,7 @@ use mxlens_shared::report::Status;
 use mxlens_shared::smtp::rcpt::{classify, rcpt_check, RcptProbeResult, RcptStep, RcptVerdict};
 use mxlens_tests::cli::mxlens;
 use mxlens_tests::dns::TestDns;
+use mxlens_tests::http::http;
 use mxlens_tests::pki::TestCa;
 use mxlens_tests::server::TestServer;
 use mxlens_tests::smtp::{Behaviour, FakeSmtp, GreylistPolicy, Postfix, PostfixOptions};
@@ -322,49 +323,6 @@ async fn cli_rcpt_needs_the_flag_and_reports_smtp_rcpt() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Mailbox reachability"), "{text}");
     assert!(text.contains("not_tested"), "--no-smtp: {text}");
-}
-
-async fn http(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    let body = body.unwrap_or("");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text[9..12].parse().unwrap();
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    let body = if text
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(&body)
-    } else {
-        body
-    };
-    (status, body)
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
-    }
-    out
 }
 
 async fn wait_report(server: &TestServer, id: &str) -> serde_json::Value {
