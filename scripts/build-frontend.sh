@@ -10,15 +10,20 @@ trunk build --release --offline >/tmp/mxlens-trunk.log 2>&1 || { cat /tmp/mxlens
 wasm=$(ls dist/*.wasm)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
-# Budget (issue 7): 350 KiB gzip, goal 250 KiB. The bundle is not there yet
-# (see the issue notes), so the build fails above a 380 KiB ceiling that
-# stops regressions (lowered from 400 when the Public Suffix List moved out
-# of the bundle into dist/public_suffix_list.dat), and says plainly when it
-# is over the 350 KiB budget.
-echo "frontend: $(basename "$wasm") $((raw / 1024)) KiB raw, $((gz / 1024)) KiB gzip (budget 350 KiB gzip, hard ceiling 380 KiB)"
-if [ "$gz" -gt $((380 * 1024)) ]; then
-  echo "frontend: the wasm bundle is over the 380 KiB gzip ceiling" >&2
+# Budget (issue 7): 350 KB gzip (350,000 bytes, gzip -9), goal 250 KB. The
+# bundle is not there yet (about 364,200 bytes after the HTML-entity table
+# and the Unicode upper-case table left it, and the extra wasm-opt passes in
+# index.html), so the build fails above a 368,000-byte ceiling that stops
+# regressions (lowered from 380 KiB; the Public Suffix List is already
+# fetched at run time from dist/public_suffix_list.dat), and says plainly how
+# far it is from the budget and the goal.
+budget=350000
+goal=250000
+ceiling=368000
+echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget, goal $goal ($((gz - goal)) bytes to the goal), hard ceiling $ceiling"
+if [ "$gz" -gt "$ceiling" ]; then
+  echo "frontend: the wasm bundle is over the $ceiling-byte gzip ceiling" >&2
   exit 1
-elif [ "$gz" -gt $((350 * 1024)) ]; then
-  echo "frontend: WARNING: over the 350 KiB gzip budget by $(((gz - 350 * 1024) / 1024)) KiB"
+elif [ "$gz" -gt "$budget" ]; then
+  echo "frontend: WARNING: over the $budget-byte gzip budget by $((gz - budget)) bytes"
 fi

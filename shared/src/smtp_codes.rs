@@ -553,10 +553,14 @@ fn build(
     }
 }
 
+/// Upper-cases the first letter of our own English text. ASCII only on
+/// purpose: `char::to_uppercase` would link core's Unicode case table (about
+/// 12 KB) into the browser bundle (issue 7), and every caller passes text
+/// from this module that starts with an ASCII letter.
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
         .unwrap_or_default()
 }
 

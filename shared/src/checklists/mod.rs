@@ -94,14 +94,14 @@ impl ChecklistInputs {
     pub fn from_message(msg: &Message<'_>, dkim_signed_headers: &[Vec<String>]) -> Self {
         let mut body = String::new();
         for i in 0..msg.text_body_count() {
-            if let Some(text) = msg.body_text(i) {
+            if let Some(text) = crate::headers::html_text::body_text(msg, i) {
                 body.push_str(&text);
                 body.push('\n');
             }
         }
         if msg.text_body_count() == 0 {
-            // An HTML-only message: mail-parser renders the HTML part as text.
-            if let Some(text) = msg.body_text(0) {
+            // An HTML-only message: the HTML part rendered as text (html_text).
+            if let Some(text) = crate::headers::html_text::body_text(msg, 0) {
                 body.push_str(&text);
             }
         }

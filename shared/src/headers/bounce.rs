@@ -256,7 +256,7 @@ pub fn checks(msg: &Message<'_>) -> Vec<Check> {
     }
     let mut text = String::new();
     for i in 0..msg.text_body_count() {
-        if let Some(body) = msg.body_text(i) {
+        if let Some(body) = super::html_text::body_text(msg, i) {
             text.push_str(&body);
             text.push('\n');
         }

@@ -277,10 +277,10 @@ impl<'a> ParsedInput<'a> {
         }
         let message = message_parser().parse(self.message_bytes())?;
         let texts: Vec<String> = (0..message.text_body_count())
-            .filter_map(|i| message.body_text(i).map(|t| t.into_owned()))
+            .filter_map(|i| super::html_text::body_text(&message, i).map(|t| t.into_owned()))
             .collect();
         if texts.is_empty() {
-            message.body_text(0).map(|t| t.into_owned())
+            super::html_text::body_text(&message, 0).map(|t| t.into_owned())
         } else {
             Some(texts.join("\n"))
         }

@@ -13,6 +13,8 @@ pub mod bounce;
 pub mod chain;
 pub mod datetime;
 pub mod dkim_signature;
+mod html_entities;
+pub(crate) mod html_text;
 pub mod hygiene;
 pub mod input;
 pub mod received;
