@@ -66,12 +66,26 @@ try {
     }
 
     // 1. The bundled example, then a bulk message Outlook filed as junk.
+    // It is a static file fetched on click (not in the WASM): a whole
+    // Gmail-delivered newsletter with ARC, two DKIM signatures and one-click
+    // unsubscribe.
     await page.getByRole('link', { name: 'Load an example' }).click();
+    await page.waitForFunction(() => document.getElementById('raw-message').value.includes('weekly@news.example.com'), null, { timeout: 10000 });
     const example = await textarea.inputValue();
-    assert(example.includes('alice@example.com'), 'the example fills the textarea');
+    for (const header of ['ARC-Seal:', 'DKIM-Signature:', 'Authentication-Results:', 'List-Unsubscribe:', 'List-Unsubscribe-Post:']) {
+      assert(example.includes(header), `the example has ${header}`);
+    }
+    assert((example.match(/^Received:/gm) || []).length >= 4, 'the example has several Received hops');
     await page.getByRole('button', { name: 'Analyze' }).click();
-    await page.getByRole('region', { name: 'Route' }).getByRole('img', { name: /^Route: 2 hop\(s\)/ }).first().waitFor({ timeout: 10000 });
+    await page.getByRole('region', { name: 'Route' }).getByRole('img', { name: /^Route: 4 hop\(s\)/ }).first().waitFor({ timeout: 10000 });
     await page.getByRole('region', { name: 'Top problems' }).waitFor();
+    const exampleAuth = page.getByRole('region', { name: 'Authentication' });
+    for (const method of ['SPF', 'DKIM', 'DMARC', 'ARC']) {
+      assert(await exampleAuth.getByRole('rowheader', { name: method }).count() >= 1, `example: ${method} row`);
+    }
+    assert(await page.getByRole('region', { name: 'Signatures' }).locator('tbody tr').count() === 2, 'example: two DKIM signatures');
+    assert((await page.locator('.from-address').first().textContent()).trim() === 'weekly@news.example.com', 'example: From');
+    await page.screenshot({ path: `${SCREENSHOTS}/message-load-example-${name}.png`, fullPage: true });
 
     await textarea.fill(OUTLOOK_JUNK);
     const t0 = Date.now();
