@@ -54,22 +54,37 @@ async fn warm_up() {
     let Ok(text) = fetch_example().await else {
         return;
     };
-    let Ok(report) = analyze_message(text.as_bytes(), &now_iso()) else {
-        return;
-    };
-    let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("div").ok())
-    else {
-        return;
-    };
-    let props = crate::components::report_view::ReportViewProps {
-        report: Rc::new(report),
-        share: None,
-        on_audit: None,
-    };
-    let _ = yew::Renderer::<ReportView>::with_root_and_props(root, props).render();
+    // A few rounds, so that the browser also optimises the hot functions
+    // (V8 tiers up WebAssembly by how much each function has run).
+    for _ in 0..WARM_UP_ROUNDS {
+        let Ok(report) = analyze_message(text.as_bytes(), &now_iso()) else {
+            return;
+        };
+        let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.create_element("div").ok())
+        else {
+            return;
+        };
+        let props = crate::components::report_view::ReportViewProps {
+            report: Rc::new(report),
+            share: None,
+            on_audit: None,
+        };
+        let _ = yew::Renderer::<ReportView>::with_root_and_props(root, props).render();
+        // Yield, so that each round's render runs and the page stays
+        // responsive in between.
+        let next_task = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(next_task).await;
+    }
 }
+
+/// Rounds of [`warm_up`].
+const WARM_UP_ROUNDS: u32 = 4;
 
 fn set_textarea_value(node: &NodeRef, text: &str) {
     if let Some(t) = node.cast::<web_sys::HtmlTextAreaElement>() {
