@@ -58,6 +58,11 @@ try {
     assert(tagRows.pct.includes('not set: 100') && tagRows.pct.includes('Removed by RFC 9989'), `pct row: ${tagRows.pct}`);
     assert(tagRows.rua.includes('mailto:dmarc@good.audit.test'), `rua row: ${tagRows.rua}`);
     await tags.screenshot({ path: `${SCREENSHOTS}/domain-dmarc-tags-${label}.png` });
+    // The legend of the SPF terms the record uses (text from shared).
+    const legend = report.locator('.area-card[data-area="spf"] details.spf-terms');
+    await legend.getByText('What the terms mean').click();
+    const legendText = await legend.textContent();
+    assert(legendText.includes('include') && legendText.includes('RFC 7208 §5.2') && legendText.includes('all'), `SPF legend: ${legendText}`);
     const spfGood = (await report.locator('.spf-total').textContent()).trim();
     assert(spfGood === 'DNS lookups: 1 of 10', `good SPF total: ${spfGood}`);
     await page.screenshot({ path: `${SCREENSHOTS}/domain-good-${label}.png`, fullPage: true });
