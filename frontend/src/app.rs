@@ -1,6 +1,8 @@
 //! The home page: "Check a message" and "Audit a domain".
 
 use mxlens_shared::headers::analyze_message;
+use std::rc::Rc;
+
 use mxlens_shared::report::{Check, Report};
 use yew::prelude::*;
 
@@ -12,10 +14,86 @@ use crate::components::message::help::header_help;
 use crate::components::report_view::ReportView;
 use crate::private_link;
 
-/// "Load an example": a Gmail-delivered message, bundled at compile time.
-/// (A larger fixture from tests/fixtures/messages cost about 1.5 KiB of
-/// gzip in the WASM bundle, which is at its size ceiling.)
-const EXAMPLE: &str = "Received: from mail-sor-f41.google.com (mail-sor-f41.google.com [209.85.220.41])\n        by mx.example.net with ESMTPS id x12si123456qkj.2025.07.01.10.00.03\n        for <bob@example.net>\n        (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256);\n        Tue, 01 Jul 2025 10:00:03 -0700 (PDT)\nReceived: by mail-sor-f41.google.com with SMTP id 4fb4d7f45d1cf-5e5c1;\n        Tue, 01 Jul 2025 10:00:02 -0700 (PDT)\nAuthentication-Results: mx.example.net;\n       dkim=pass header.i=@example.com header.s=s1 header.b=abc;\n       spf=pass (example.net: domain of alice@example.com designates 209.85.220.41 as permitted sender) smtp.mailfrom=alice@example.com;\n       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=s1;\n        h=from:to:subject:date:message-id; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=abc\nFrom: Alice Example <alice@example.com>\nTo: Bob <bob@example.net>\nSubject: Lunch on Friday?\nDate: Tue, 1 Jul 2025 10:00:01 -0700\nMessage-ID: <CAF=abc123@mail.example.com>\n";
+/// "Load an example": a real Gmail "Show original" of a newsletter (four
+/// Received hops, ARC, two DKIM signatures, Authentication-Results,
+/// one-click List-Unsubscribe), copied beside the bundle by Trunk
+/// (`index.html`, `rel="copy-file"`) and fetched on click: kept out of the
+/// WASM for the size budget.
+const EXAMPLE_URL: &str = "/10-sendgrid-newsletter-complete.eml";
+
+/// Fetches the example message.
+async fn fetch_example() -> Result<String, String> {
+    let failed = |why: String| {
+        format!("The example could not be loaded ({why}). Check the connection to the mxlens server and try again, or paste your own headers.")
+    };
+    let reply = gloo_net::http::Request::get(EXAMPLE_URL)
+        .send()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    if !reply.ok() {
+        return Err(failed(format!("HTTP {}", reply.status())));
+    }
+    reply.text().await.map_err(|e| failed(e.to_string()))
+}
+
+/// The textarea's current text. The textarea is uncontrolled (no state per
+/// keystroke): a 64 KB paste must not re-render the page on every input.
+fn textarea_value(node: &NodeRef) -> String {
+    node.cast::<web_sys::HtmlTextAreaElement>()
+        .map(|t| t.value())
+        .unwrap_or_default()
+}
+
+/// Warms the code a first analysis runs, while the user is still copying
+/// headers: the browser compiles WebAssembly functions lazily, on their
+/// first call, which made the first Analyze click several times slower than
+/// the next ones. This analyses the example (a static file of the app, so
+/// no user data) and renders its report into a detached element, never
+/// shown, then drops it.
+async fn warm_up() {
+    let Ok(text) = fetch_example().await else {
+        return;
+    };
+    // A few rounds, so that the browser also optimises the hot functions
+    // (V8 tiers up WebAssembly by how much each function has run).
+    for _ in 0..WARM_UP_ROUNDS {
+        let Ok(report) = analyze_message(text.as_bytes(), &now_iso()) else {
+            return;
+        };
+        let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.create_element("div").ok())
+        else {
+            return;
+        };
+        let props = crate::components::report_view::ReportViewProps {
+            report: Rc::new(report),
+            share: None,
+            on_audit: None,
+        };
+        let app = yew::Renderer::<ReportView>::with_root_and_props(root, props).render();
+        // Yield, so that each round's render runs and the page stays
+        // responsive in between.
+        let next_task = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(next_task).await;
+        // Unmount it: a detached app would otherwise live on, holding its
+        // report, for the life of the page.
+        app.destroy();
+    }
+}
+
+/// Rounds of [`warm_up`].
+const WARM_UP_ROUNDS: u32 = 4;
+
+fn set_textarea_value(node: &NodeRef, text: &str) {
+    if let Some(t) = node.cast::<web_sys::HtmlTextAreaElement>() {
+        t.set_value(text);
+    }
+}
 
 /// Checks the "Address" field the way the server does (an address at the
 /// audited domain itself, `validate_rcpt` in the backend), so the user
@@ -64,15 +142,17 @@ enum AuditView {
         domain: String,
         checks: Vec<Check>,
     },
-    Done(Box<Report>),
+    Done(Rc<Report>),
     Failed(String),
 }
 
 /// The app.
 #[function_component(App)]
 pub fn app() -> Html {
-    let message = use_state(String::new);
-    let message_report = use_state(|| None::<Result<Report, String>>);
+    let textarea = use_node_ref();
+    let message_report = use_state(|| None::<Result<Rc<Report>, String>>);
+    // "Load an example" failed: said inline, next to the link.
+    let example_error = use_state(|| None::<String>);
     let domain = use_state(String::new);
     // The optional "Address" for the mailbox probe, and what is wrong with it
     // (our check, or the server's refusal), shown under the field.
@@ -85,7 +165,7 @@ pub fn app() -> Html {
     let analyzed_input = use_state(|| None::<String>);
     let audited_domain = use_state(|| None::<String>);
     // A stored link: /r/{id} renders the stored report.
-    let stored = use_state(|| None::<Result<Report, String>>);
+    let stored = use_state(|| None::<Result<Rc<Report>, String>>);
     {
         let stored = stored.clone();
         use_effect_with((), move |_| {
@@ -97,17 +177,21 @@ pub fn app() -> Html {
                 .map(|s| s.trim_end_matches('/').to_string())
             {
                 wasm_bindgen_futures::spawn_local(async move {
-                    stored.set(Some(reports::get(&id).await.map_err(|e| e.message)));
+                    stored.set(Some(
+                        reports::get(&id).await.map(Rc::new).map_err(|e| e.message),
+                    ));
                 });
             }
         });
     }
 
+    use_effect_with((), |_| wasm_bindgen_futures::spawn_local(warm_up()));
+
     // A private link: /#p=… carries the input; it is decoded and analysed
     // here, and the server never sees it.
     let private = use_state(|| None::<Result<(), String>>);
     {
-        let (message, message_report) = (message.clone(), message_report.clone());
+        let (textarea, message_report) = (textarea.clone(), message_report.clone());
         let (analyzed_input, private) = (analyzed_input.clone(), private.clone());
         use_effect_with((), move |_| {
             private_link::reload_on_new_fragment();
@@ -116,8 +200,9 @@ pub fn app() -> Html {
                     match private_link::decode(&fragment).await {
                         Ok(text) => {
                             let result = analyze_message(text.as_bytes(), &now_iso())
+                                .map(Rc::new)
                                 .map_err(|e| e.to_string());
-                            message.set(text.clone());
+                            set_textarea_value(&textarea, &text);
                             analyzed_input.set(Some(text));
                             message_report.set(Some(result));
                             private.set(Some(Ok(())));
@@ -129,29 +214,35 @@ pub fn app() -> Html {
         });
     }
 
-    let on_message_input = {
-        let message = message.clone();
-        Callback::from(move |e: InputEvent| {
-            let el: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
-            message.set(el.value());
-        })
-    };
     let on_analyze = {
-        let message = message.clone();
+        let textarea = textarea.clone();
         let message_report = message_report.clone();
         let analyzed_input = analyzed_input.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let result = analyze_message(message.as_bytes(), &now_iso()).map_err(|e| e.to_string());
-            analyzed_input.set(Some((*message).clone()));
+            let text = textarea_value(&textarea);
+            let result = analyze_message(text.as_bytes(), &now_iso())
+                .map(Rc::new)
+                .map_err(|e| e.to_string());
+            analyzed_input.set(Some(text));
             message_report.set(Some(result));
         })
     };
     let on_example = {
-        let message = message.clone();
+        let textarea = textarea.clone();
+        let example_error = example_error.clone();
         Callback::from(move |e: MouseEvent| {
             e.prevent_default();
-            message.set(EXAMPLE.to_string());
+            let (textarea, example_error) = (textarea.clone(), example_error.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match fetch_example().await {
+                    Ok(text) => {
+                        set_textarea_value(&textarea, &text);
+                        example_error.set(None);
+                    }
+                    Err(e) => example_error.set(Some(e)),
+                }
+            });
         })
     };
     let on_domain_input = {
@@ -226,7 +317,7 @@ pub fn app() -> Html {
                                 checks: buffer.borrow().clone(),
                             });
                         }
-                        AuditUpdate::Done(r) => view.set(AuditView::Done(r)),
+                        AuditUpdate::Done(r) => view.set(AuditView::Done(Rc::from(r))),
                         AuditUpdate::Failed(e) => view.set(AuditView::Failed(e.message)),
                     });
                     match sub {
@@ -306,7 +397,7 @@ pub fn app() -> Html {
                     Some(Ok(r)) => html! {
                         <>
                             <p class="stored-note">{ format!("Stored report, made {} by mxlens {}.", r.generated_at, r.tool.version) }</p>
-                            <ReportView report={r.clone()} />
+                            <ReportView report={Rc::clone(r)} />
                         </>
                     },
                     Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
@@ -317,13 +408,13 @@ pub fn app() -> Html {
                     <h2 id="msg-heading">{"Check a message"}</h2>
                     <form onsubmit={on_analyze}>
                         <label for="raw-message">{"Raw headers or message"}</label>
-                        <textarea id="raw-message" rows="10" spellcheck="false"
-                            value={(*message).clone()} oninput={on_message_input}
+                        <textarea id="raw-message" rows="10" spellcheck="false" ref={textarea}
                             placeholder="Paste the headers (Gmail: ⋮ → Show original; Outlook: File → Properties → Internet headers)" />
                         <div class="actions">
                             <button type="submit">{"Analyze"}</button>
                             <a href="#" onclick={on_example}>{"Load an example"}</a>
                         </div>
+                        if let Some(e) = &*example_error { <p class="error" role="alert">{ e }</p> }
                         <p class="privacy">{"Analysed in your browser: the paste is not sent anywhere."}</p>
                     </form>
                     { header_help() }
@@ -362,7 +453,7 @@ pub fn app() -> Html {
                     None => html! {},
                     Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
                     Some(Ok(r)) => html! {
-                        <ReportView report={r.clone()} share={analyzed_input.as_ref().map(|m| ShareInput { message: Some(m.clone()), ..Default::default() })} on_audit={on_audit_from_message} />
+                        <ReportView report={Rc::clone(r)} share={analyzed_input.as_ref().map(|m| ShareInput { message: Some(m.clone()), ..Default::default() })} on_audit={on_audit_from_message} />
                     },
                 }
             }
@@ -377,7 +468,7 @@ pub fn app() -> Html {
                         </section>
                     },
                     AuditView::Done(r) => html! {
-                        <ReportView report={(**r).clone()} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), rcpt: (*audited_rcpt).clone(), ..Default::default() })} />
+                        <ReportView report={Rc::clone(r)} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), rcpt: (*audited_rcpt).clone(), ..Default::default() })} />
                     },
                     AuditView::Failed(e) => html! { <p class="error" role="alert">{ e }</p> },
                 }

@@ -42,6 +42,27 @@ try {
     for (const area of ['mail-servers', 'spf', 'dmarc', 'dkim', 'mta-sts', 'tls-rpt', 'bimi', 'dnsbl']) {
       assert(await report.locator(`.area-card[data-area="${area}"]`).count() === 1, `card ${area}`);
     }
+    // The DMARC tag table: every tag, its value or its default, its meaning.
+    const tags = report.locator('.area-card[data-area="dmarc"]').getByRole('table', { name: 'DMARC tags' });
+    await tags.waitFor();
+    const tagRows = {};
+    for (const r of await tags.locator('tbody tr').all()) {
+      tagRows[(await r.getByRole('rowheader').textContent()).trim()] = (await r.textContent());
+    }
+    for (const tag of ['v', 'p', 'sp', 'np', 'psd', 't', 'adkim', 'aspf', 'fo', 'rua', 'ruf', 'rf', 'ri', 'pct']) {
+      assert(tag in tagRows, `DMARC tag row ${tag}: ${Object.keys(tagRows)}`);
+    }
+    assert(tagRows.p.includes('reject') && tagRows.p.includes('RFC 7489 §6.3'), `p row: ${tagRows.p}`);
+    assert(tagRows.adkim.includes('s') && tagRows.adkim.includes('strict'), `adkim row: ${tagRows.adkim}`);
+    assert(tagRows.sp.includes('not set: subdomains get p (reject)'), `sp row: ${tagRows.sp}`);
+    assert(tagRows.pct.includes('not set: 100') && tagRows.pct.includes('Removed by RFC 9989'), `pct row: ${tagRows.pct}`);
+    assert(tagRows.rua.includes('mailto:dmarc@good.audit.test'), `rua row: ${tagRows.rua}`);
+    await tags.screenshot({ path: `${SCREENSHOTS}/domain-dmarc-tags-${label}.png` });
+    // The legend of the SPF terms the record uses (text from shared).
+    const legend = report.locator('.area-card[data-area="spf"] details.spf-terms');
+    await legend.getByText('What the terms mean').click();
+    const legendText = await legend.textContent();
+    assert(legendText.includes('include') && legendText.includes('RFC 7208 §5.2') && legendText.includes('all'), `SPF legend: ${legendText}`);
     const spfGood = (await report.locator('.spf-total').textContent()).trim();
     assert(spfGood === 'DNS lookups: 1 of 10', `good SPF total: ${spfGood}`);
     // Transport security: the fake MX offers STARTTLS; the MTA-STS policy

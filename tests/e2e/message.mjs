@@ -66,12 +66,26 @@ try {
     }
 
     // 1. The bundled example, then a bulk message Outlook filed as junk.
+    // It is a static file fetched on click (not in the WASM): a whole
+    // Gmail-delivered newsletter with ARC, two DKIM signatures and one-click
+    // unsubscribe.
     await page.getByRole('link', { name: 'Load an example' }).click();
+    await page.waitForFunction(() => document.getElementById('raw-message').value.includes('weekly@news.example.com'), null, { timeout: 10000 });
     const example = await textarea.inputValue();
-    assert(example.includes('alice@example.com'), 'the example fills the textarea');
+    for (const header of ['ARC-Seal:', 'DKIM-Signature:', 'Authentication-Results:', 'List-Unsubscribe:', 'List-Unsubscribe-Post:']) {
+      assert(example.includes(header), `the example has ${header}`);
+    }
+    assert((example.match(/^Received:/gm) || []).length >= 4, 'the example has several Received hops');
     await page.getByRole('button', { name: 'Analyze' }).click();
-    await page.getByRole('region', { name: 'Route' }).getByRole('img', { name: /^Route: 2 hop\(s\)/ }).first().waitFor({ timeout: 10000 });
+    await page.getByRole('region', { name: 'Route' }).getByRole('img', { name: /^Route: 4 hop\(s\)/ }).first().waitFor({ timeout: 10000 });
     await page.getByRole('region', { name: 'Top problems' }).waitFor();
+    const exampleAuth = page.getByRole('region', { name: 'Authentication' });
+    for (const method of ['SPF', 'DKIM', 'DMARC', 'ARC']) {
+      assert(await exampleAuth.getByRole('rowheader', { name: method }).count() >= 1, `example: ${method} row`);
+    }
+    assert(await page.getByRole('region', { name: 'Signatures' }).locator('tbody tr').count() === 2, 'example: two DKIM signatures');
+    assert((await page.locator('.from-address').first().textContent()).trim() === 'weekly@news.example.com', 'example: From');
+    await page.screenshot({ path: `${SCREENSHOTS}/message-load-example-${name}.png`, fullPage: true });
 
     await textarea.fill(OUTLOOK_JUNK);
     const t0 = Date.now();
@@ -167,6 +181,20 @@ try {
     assert(await page.evaluate(() => window.__xss) === undefined, 'hostile header content executed');
     assert(!(await page.content()).includes('<img src=x'), 'hostile markup inserted as HTML');
     await page.screenshot({ path: `${SCREENSHOTS}/message-skew-${name}.png`, fullPage: true });
+
+    // A mail loop: 120 hops; the drawing keeps the oldest and newest 15.
+    const loop = Array.from({ length: 120 }, (_, i) => `Received: from relay${119 - i}.loop.test (relay${119 - i}.loop.test [203.0.113.${(119 - i) % 250}])\n\tby relay${120 - i}.loop.test with ESMTPS id ${i}; Tue, 1 Jul 2025 10:00:00 +0000\n`).join('')
+      + 'From: a@loop.test\nSubject: loop\n\n';
+    await textarea.fill(loop);
+    await page.getByRole('button', { name: 'Analyze' }).click();
+    const longRoute = page.getByRole('region', { name: 'Route' });
+    await longRoute.getByRole('img', { name: /^Route: 120 hop\(s\).*oldest and newest 15 drawn/ }).first().waitFor({ state: 'attached', timeout: 10000 });
+    assert((await longRoute.textContent()).includes('120 Received hops: only the oldest and newest 15 are drawn'), 'long route note');
+    const drawn = longRoute.locator('svg.timeline:visible g.hop-box');
+    assert(await drawn.count() === 30, `30 hop boxes drawn, got ${await drawn.count()}`);
+    const gap = await longRoute.locator('svg.timeline:visible .delay-label').allTextContents();
+    assert(gap.some((l) => l.includes('… 90 hops')), `gap arrow: ${gap}`);
+    assert((await drawn.last().textContent()).includes('120.'), 'the newest hop is drawn with its number');
 
     // 4. Explain an SMTP error.
     const smtp = page.getByLabel('SMTP error or bounce');

@@ -37,15 +37,31 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
         message: format!("the mxlens server could not be reached ({e})"),
     })?;
     let status = response.status();
+    if status == 429 {
+        // RFC 9110 §10.2.3: Retry-After in seconds (the server sends seconds).
+        let wait = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .map(|s| {
+                if s == 1 {
+                    "1 second".to_string()
+                } else {
+                    format!("{s} seconds")
+                }
+            })
+            .unwrap_or_else(|| "a minute".to_string());
+        return Err(ApiError {
+            status,
+            message: format!(
+                "Too many requests from your address: the server limits how often it runs checks. Try again in {wait}."
+            ),
+        });
+    }
     if !(200..300).contains(&status) {
         let message = match response.json::<ErrorBody>().await {
             Ok(b) => b.message,
             Err(_) => format!("the server answered HTTP {status}"),
-        };
-        let message = if status == 429 {
-            format!("Too many requests ({message}). Wait a moment and try again.")
-        } else {
-            message
         };
         return Err(ApiError { status, message });
     }

@@ -26,7 +26,9 @@ pub fn file_name(report: &Report, extension: &str) -> String {
 
 /// Offers `text` as a download named `name`. Returns a human message on failure.
 pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let failed = |what: &str| format!("The export could not be saved ({what}).");
+    let failed = |what: &str| {
+        format!("The export could not be saved: the browser refused to create the file ({what}). Try again, or use Print to save a PDF.")
+    };
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
@@ -49,11 +51,28 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Shows a failed export to the user (an export error must never be
-/// silent). Exports almost never fail, so a dialog is enough.
-fn report_failure(message: &str) {
-    if let Some(w) = web_sys::window() {
-        let _ = w.alert_with_message(message);
+/// Shows a failed export inline, in the `role="alert"` line beside the
+/// buttons that were clicked (an export error must never be silent, and a
+/// dialog would block the page). The line is found from the clicked button,
+/// so the buttons need no component state.
+fn report_failure(event: &MouseEvent, message: &str) {
+    match failure_line(event) {
+        Some(line) => line.set_text_content(Some(message)),
+        None => web_sys::console::error_1(&message.into()),
+    }
+}
+
+fn failure_line(event: &MouseEvent) -> Option<web_sys::Element> {
+    event
+        .target_dyn_into::<web_sys::Element>()
+        .and_then(|button| button.closest(".export").ok().flatten())
+        .and_then(|group| group.query_selector(".export-error").ok().flatten())
+}
+
+/// Empties the failure line (a new attempt).
+fn clear_failure(event: &MouseEvent) {
+    if let Some(line) = failure_line(event) {
+        line.set_text_content(None);
     }
 }
 
@@ -62,7 +81,7 @@ fn report_failure(message: &str) {
 pub fn export_buttons(report: &Report) -> Html {
     let export_json = {
         let report = report.clone();
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |event: MouseEvent| {
             // Compact serde_json (already in the bundle for API calls), then
             // indented by the browser's JSON: no second serializer in WASM.
             let result = serde_json::to_string(&report)
@@ -85,21 +104,23 @@ pub fn export_buttons(report: &Report) -> Html {
                         &text,
                     )
                 });
+            clear_failure(&event);
             if let Err(e) = result {
-                report_failure(&e);
+                report_failure(&event, &e);
             }
         })
     };
     let export_markdown = {
         let report = report.clone();
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |event: MouseEvent| {
             let text = mxlens_shared::report::markdown::render(&report);
+            clear_failure(&event);
             if let Err(e) = download(
                 &file_name(&report, "md"),
                 "text/markdown;charset=utf-8",
                 &text,
             ) {
-                report_failure(&e);
+                report_failure(&event, &e);
             }
         })
     };
@@ -124,6 +145,7 @@ pub fn export_buttons(report: &Report) -> Html {
             <button type="button" onclick={export_json}>{"Export JSON"}</button>
             <button type="button" onclick={export_markdown}>{"Export Markdown"}</button>
             <button type="button" onclick={print}>{"Print"}</button>
+            <p class="export-error error" role="alert"></p>
         </div>
     }
 }

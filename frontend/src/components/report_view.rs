@@ -1,6 +1,8 @@
 //! Renders a `Report`: the header band (grade, score, verdict), the facts
 //! for its kind, and the checks.
 
+use std::rc::Rc;
+
 use mxlens_shared::report::{Report, Status};
 use yew::prelude::*;
 
@@ -14,16 +16,26 @@ use super::transport::transport_section;
 use crate::api::reports::ShareInput;
 
 /// Props for [`ReportView`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct ReportViewProps {
-    /// The report.
-    pub report: Report,
+    /// The report. Shared, and compared by pointer: a report is never
+    /// changed in place, and comparing two large reports field by field on
+    /// every re-render of the page costs more than rendering them.
+    pub report: Rc<Report>,
     /// The raw input, for the Share button; `None` for a stored report.
     #[prop_or_default]
     pub share: Option<ShareInput>,
     /// Starts the audit of a message's From domain ("Audit <domain>").
     #[prop_or_default]
     pub on_audit: Option<Callback<String>>,
+}
+
+impl PartialEq for ReportViewProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.report, &other.report)
+            && self.share == other.share
+            && self.on_audit == other.on_audit
+    }
 }
 
 /// The report view.

@@ -56,6 +56,9 @@ pub struct DmarcSummary {
     pub source: String,
     /// The parsed tags.
     pub tags: DmarcRecord,
+    /// Every tag with its value (or default), meaning and findings
+    /// ([`super::tags::dmarc_tag_table`]): the UI's tag table.
+    pub tag_table: Vec<super::tags::DmarcTagRow>,
 }
 
 impl DmarcSummary {
@@ -66,6 +69,7 @@ impl DmarcSummary {
             policy: effective_policy(found, existence),
             source: found.source.clone(),
             tags: found.parsed.record.clone(),
+            tag_table: super::tags::dmarc_tag_table(&found.txt, &found.parsed),
         }
     }
 

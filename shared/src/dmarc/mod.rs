@@ -7,6 +7,7 @@ pub mod discover;
 pub mod lint;
 pub mod model;
 pub mod parse;
+pub mod tags;
 
 pub use audit::{audit_dmarc, DmarcAudit, DmarcAuditOptions};
 pub use discover::{
@@ -19,3 +20,4 @@ pub use lint::{
 };
 pub use model::{Alignment, DmarcRecord, FailureOption, Policy, PsdFlag, ReportSize, ReportUri};
 pub use parse::{parse_dmarc, DmarcParse};
+pub use tags::{dmarc_tag_info, dmarc_tag_table, DmarcTagInfo, DmarcTagRow, DMARC_TAGS};

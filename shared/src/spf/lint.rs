@@ -224,13 +224,16 @@ pub const MAX_WALK_LOOKUPS: u32 = 100;
 
 impl SpfLint {
     /// The `domain.spf` section of the report:
-    /// `{record, lookup_count, void_lookup_count, tree}`.
+    /// `{record, lookup_count, void_lookup_count, tree, terms}`; `terms` is
+    /// the legend of the terms the record uses
+    /// ([`super::terms::spf_term_legend`]).
     pub fn report_section(&self) -> serde_json::Value {
         serde_json::json!({
             "record": self.record,
             "lookup_count": self.lookup_count,
             "void_lookup_count": self.void_lookup_count,
             "tree": self.tree,
+            "terms": super::terms::spf_term_legend(self.record.as_deref().unwrap_or_default()),
         })
     }
 }

@@ -14,6 +14,7 @@ pub mod lint;
 pub mod macros;
 pub mod model;
 pub mod parse;
+pub mod terms;
 
 pub use model::{
     Diagnostic, Directive, DomainSpec, DualCidrLength, MacroEscape, MacroExpand, MacroItem,

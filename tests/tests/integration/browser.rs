@@ -326,3 +326,21 @@ async fn mailbox_probe_from_the_address_field() {
         "the audit did not reach the test DNS server"
     );
 }
+/// Every error path shows an inline, human message (role="alert"), never a
+/// dialog: an empty paste, an invalid domain (the server's 400), a network
+/// failure, an example file that cannot be fetched, an export that cannot
+/// be saved, an unknown report id, and the rate limit (a real 429 from a
+/// server with a low POST limit; the message gives the Retry-After wait).
+#[tokio::test]
+async fn error_paths_are_inline() {
+    let server = TestServer::start(&["--rate-limit-per-minute", "4"])
+        .await
+        .unwrap();
+    let out = run_script("errors.mjs", &server.url, &[]).await.unwrap();
+    assert!(
+        out.contains("errors desktop")
+            && out.contains("errors mobile")
+            && out.contains("no dialogs"),
+        "{out}"
+    );
+}

@@ -187,21 +187,77 @@ fn facts(card: &str, domain: Option<&DomainSection>, checks: &[Check]) -> Option
             </>
         }),
         "spf" => domain.spf.as_ref().map(spf_tree),
-        "dmarc" => domain
-            .dmarc
-            .as_ref()
-            .and_then(|d| d.get("record"))
-            .and_then(|r| r.as_str())
-            .map(|record| {
-                html! {
+        "dmarc" => domain.dmarc.as_ref().and_then(|d| {
+            let record = d.get("record")?.as_str()?;
+            Some(html! {
+                <>
                     <div class="record-block">
                         <p class="record-label">{"DMARC record:"}</p>
                         <pre class="record">{ record }</pre>
                     </div>
-                }
-            }),
+                    { dmarc_tag_table(d) }
+                </>
+            })
+        }),
         _ => None,
     }
+}
+
+/// The DMARC tag / value / meaning table, from the report's
+/// `domain.dmarc.tag_table` (the text is `shared`'s, written once there).
+fn dmarc_tag_table(dmarc: &serde_json::Value) -> Html {
+    use super::message::{badge, table, text};
+    let Some(rows) = dmarc.get("tag_table").and_then(|t| t.as_array()) else {
+        return Html::default();
+    };
+    let field = |row: &serde_json::Value, name: &str| {
+        row.get(name)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let rows = rows
+        .iter()
+        .map(|row| {
+            let value = match row.get("value").and_then(|v| v.as_str()) {
+                Some(v) => html! { <code>{ v.to_string() }</code> },
+                None => html! { <span class="muted">{ format!("not set: {}", field(row, "default")) }</span> },
+            };
+            let findings = row
+                .get("findings")
+                .and_then(|f| f.as_array())
+                .map(|all| {
+                    all.iter()
+                        .map(|f| {
+                            let (icon, word, class) = match f.get("severity").and_then(|s| s.as_str()) {
+                                Some("error") => ("✘", "error", "s-fail"),
+                                Some("warning") => ("▲", "warn", "s-warn"),
+                                _ => ("ℹ", "info", "s-info"),
+                            };
+                            html! {
+                                <p class="finding">
+                                    { badge(icon, word, class) }{" "}
+                                    { format!("{} ({})", field(f, "message"), field(f, "rfc")) }
+                                </p>
+                            }
+                        })
+                        .collect::<Html>()
+                })
+                .unwrap_or_default();
+            vec![
+                html! { <code>{ field(row, "tag") }</code> },
+                value,
+                text(format!("{} ({})", field(row, "meaning"), field(row, "rfc"))),
+                findings,
+            ]
+        })
+        .collect();
+    table(
+        "dmarc-tags",
+        "DMARC tags".to_string(),
+        &["Tag", "Value", "Meaning", "Findings"],
+        rows,
+    )
 }
 
 /// A suggested corrected record, shown outside the collapsed check row so

@@ -123,6 +123,30 @@ pub fn spf_tree(spf: &Value) -> Html {
             ("s-pass", "✔", "within the limit")
         }
     };
+    // The legend of the terms the record uses (`domain.spf.terms`, text
+    // from shared).
+    let text = |row: &Value, key: &str| {
+        row.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let terms: Vec<Html> = spf
+        .get("terms")
+        .and_then(Value::as_array)
+        .map(|rows| {
+            rows.iter()
+                .map(|row| {
+                    html! {
+                        <>
+                            <dt><code>{ text(row, "term") }</code></dt>
+                            <dd>{ format!("{} ({})", text(row, "meaning"), text(row, "rfc")) }</dd>
+                        </>
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let (lookup_class, lookup_icon, lookup_word) = status(lookups, LOOKUP_LIMIT);
     let (void_class, void_icon, void_word) = status(voids, VOID_LIMIT);
     html! {
@@ -136,6 +160,12 @@ pub fn spf_tree(spf: &Value) -> Html {
             </p>
             if let Some(tree) = tree {
                 <ul class="spf-tree" aria-label="SPF include tree">{ tree }</ul>
+            }
+            if !terms.is_empty() {
+                <details class="spf-terms">
+                    <summary>{"What the terms mean"}</summary>
+                    <dl>{ for terms }</dl>
+                </details>
             }
         </div>
     }

@@ -14,6 +14,22 @@ const BOX_H: i32 = 104;
 const GAP_H: i32 = 92;
 const GAP_V: i32 = 56;
 const PAD: i32 = 8;
+/// The most hops drawn: the oldest and the newest half of them, with a
+/// "… N hops" arrow between. Real routes have a handful of hops; hundreds
+/// mean a mail loop (RFC 5321 §6.3), and drawing them all would cost
+/// thousands of SVG nodes (about half a second) and show nothing useful.
+const MAX_DRAWN: usize = 30;
+
+/// The indices of the hops to draw, oldest first.
+fn drawn_hops(count: usize) -> Vec<usize> {
+    if count <= MAX_DRAWN {
+        (0..count).collect()
+    } else {
+        (0..MAX_DRAWN / 2)
+            .chain(count - MAX_DRAWN / 2..count)
+            .collect()
+    }
+}
 
 /// What the drawing needs from the message section. Plain functions, not
 /// components: each component costs bundle size for its lifecycle code.
@@ -149,7 +165,8 @@ fn hop_box(hop: &Hop, index: usize, x: i32, y: i32, sending: bool) -> Html {
 /// One drawing: `vertical` stacks the boxes for narrow screens.
 fn drawing(props: &HopTimelineProps<'_>, vertical: bool) -> Html {
     let hops = &props.hops;
-    let n = hops.len() as i32;
+    let shown = drawn_hops(hops.len());
+    let n = shown.len() as i32;
     let (width, height) = if vertical {
         (
             BOX_W + 2 * PAD + 150,
@@ -169,12 +186,17 @@ fn drawing(props: &HopTimelineProps<'_>, vertical: bool) -> Html {
         }
     };
     let summary = format!(
-        "Route: {} hop(s), oldest first{}",
+        "Route: {} hop(s), oldest first{}{}",
         hops.len(),
         props
             .total_delay_seconds
             .map(|t| format!(", {} in total", human_seconds(t)))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        if shown.len() < hops.len() {
+            format!("; the oldest and newest {} drawn", MAX_DRAWN / 2)
+        } else {
+            String::new()
+        }
     );
     // One marker id per drawing: the hidden drawing's markers do not render.
     let marker = if vertical {
@@ -186,8 +208,12 @@ fn drawing(props: &HopTimelineProps<'_>, vertical: bool) -> Html {
     const _: () = assert!(BOX_W == 210 && BOX_H == 104 && GAP_H == 92 && GAP_V == 56);
     let mut arrows = Vec::new();
     for i in 1..n {
-        let hop = &hops[i as usize];
-        let (class, label) = delay_look(hop.delay_seconds);
+        let (before, this) = (shown[i as usize - 1], shown[i as usize]);
+        let (class, label) = if this == before + 1 {
+            delay_look(hops[this].delay_seconds)
+        } else {
+            ("delay-unknown", format!("… {} hops", this - before - 1))
+        };
         let (px, py) = position(i - 1);
         let (ox, oy) = if vertical {
             (px, py + BOX_H)
@@ -220,8 +246,9 @@ fn drawing(props: &HopTimelineProps<'_>, vertical: bool) -> Html {
                 </marker>
             </defs>
             { for arrows }
-            { for hops.iter().enumerate().map(|(i, hop)| {
-                let (x, y) = position(i as i32);
+            { for shown.iter().enumerate().map(|(slot, &i)| {
+                let hop = &hops[i];
+                let (x, y) = position(slot as i32);
                 let sending = sending_ip.is_some() && hop.ip.as_deref() == sending_ip;
                 hop_box(hop, i, x, y, sending)
             }) }
@@ -245,6 +272,9 @@ pub fn hop_timeline(props: &HopTimelineProps<'_>) -> Html {
                 <p class="skew-badge" role="note">
                     <span aria-hidden="true">{"⚠"}</span>{ format!(" Clock skew: timestamps run backwards at {skew} hop(s); the delays there are not real.") }
                 </p>
+            }
+            if props.hops.len() > MAX_DRAWN {
+                <p class="muted">{ format!("{} Received hops: only the oldest and newest {} are drawn. So many hops usually means a mail loop (RFC 5321 §6.3).", props.hops.len(), MAX_DRAWN / 2) }</p>
             }
             <div class="timeline-scroll">
                 { drawing(props, false) }
