@@ -1,5 +1,7 @@
 // The mailbox probe from the "Address" field, in a real browser, desktop
 // and mobile (360×740), driven by accessible names.
+// MODE=limited (one probe per client per minute): the server's 429 shows
+//   inline under the field, in words.
 // MODE=disabled (a server without --enable-rcpt-probe):
 //   1. an address at another domain is refused inline before any request;
 //   2. the server's 403 shows inline under the field, in words.
@@ -53,6 +55,23 @@ try {
     const hint = await page.locator('#rcpt-hint').textContent();
     assert(hint.includes('optional') || hint.includes('Optional'), `hint: ${hint}`);
     assert(hint.includes('RCPT TO, nothing is sent'), `hint: ${hint}`);
+
+    if (MODE === 'limited') {
+      // A server that allows one probe per client per minute: the second
+      // (or, in the second viewport, the first) gets 429, shown inline.
+      const limited = page.getByRole('alert').filter({ hasText: 'Too many mailbox probes' });
+      for (let attempt = 0; attempt < 2 && !(await limited.count()); attempt += 1) {
+        await audit(page, 'shop.test', 'bob@shop.test');
+        await limited.waitFor({ timeout: 5000 }).catch(() => {});
+      }
+      const text = await limited.textContent();
+      assert(text.includes('address harvesting') && text.includes('retry in'), `429 in words: ${text}`);
+      const others = errors.filter((e) => !(e.includes('429') && e.includes('console')));
+      assert(others.length === 0, `browser errors: ${others.join('; ')}`);
+      console.log(`rcpt limited ${label}: 429 shown inline: ${text.slice(0, 90)}…`);
+      await context.close();
+      continue;
+    }
 
     if (MODE === 'disabled') {
       // 1. Inline validation, before any request.
