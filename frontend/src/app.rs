@@ -100,33 +100,14 @@ fn set_textarea_value(node: &NodeRef, text: &str) {
 /// hears about a typo before a request is made. `None` when it is fine.
 fn rcpt_problem(domain: &str, address: &str) -> Option<String> {
     let audited = domain.trim().trim_end_matches('.');
-    match address.rsplit_once('@') {
-        Some((local, at))
-            if !local.is_empty() && !local.contains(' ') && !at.is_empty() =>
-        {
-            (!at.trim_end_matches('.').eq_ignore_ascii_case(audited)).then(|| format!(
-                "The address {address} is not at the audited domain {audited}: the probe only asks {audited}'s own mail server about its own addresses."
-            ))
-        }
-        _ => Some(format!(
-            "\"{address}\" is not an e-mail address: write it as name@{audited}."
-        )),
-    }
-}
-
-/// The server's refusal of a mailbox probe, in words: 403 when the probe is
-/// not enabled, 429 when its rate limit is reached, 400 for a bad address.
-fn rcpt_refusal(status: u16, message: &str) -> Option<String> {
-    match status {
-        403 => Some(format!(
-            "This server does not run the mailbox probe ({message}). Clear the Address field to audit the domain without it."
-        )),
-        429 => Some(format!(
-            "Too many mailbox probes for now: the server limits them per person and per domain so that nobody can harvest addresses. {message}"
-        )),
-        400 => Some(format!("The server refused the address: {message}.")),
-        _ => None,
-    }
+    let fine = address.rsplit_once('@').is_some_and(|(local, at)| {
+        !local.is_empty()
+            && !local.contains(' ')
+            && at.trim_end_matches('.').eq_ignore_ascii_case(audited)
+    });
+    (!fine).then(|| format!(
+        "\"{address}\" is not an address at the audited domain {audited}: write it as name@{audited}. The probe only asks {audited}'s own mail server about its own addresses."
+    ))
 }
 
 fn now_iso() -> String {
@@ -158,7 +139,6 @@ pub fn app() -> Html {
     // (our check, or the server's refusal), shown under the field.
     let rcpt = use_state(String::new);
     let rcpt_error = use_state(|| None::<String>);
-    let audited_rcpt = use_state(|| None::<String>);
     let audit = use_state(AuditView::default);
     let subscription = use_mut_ref(|| None::<Subscription>);
     // The raw input behind the current reports, for stored share links.
@@ -268,14 +248,12 @@ pub fn app() -> Html {
         let audit = audit.clone();
         let subscription = subscription.clone();
         let audited_domain = audited_domain.clone();
-        let audited_rcpt = audited_rcpt.clone();
         let rcpt_error = rcpt_error.clone();
         std::rc::Rc::new(
             move |name: String,
                   from_message: Option<(Vec<String>, Option<String>)>,
                   probe: Option<String>| {
                 audited_domain.set(Some(name.clone()));
-                audited_rcpt.set(probe.clone());
                 let audit = audit.clone();
                 let subscription = subscription.clone();
                 let rcpt_error = rcpt_error.clone();
@@ -295,12 +273,19 @@ pub fn app() -> Html {
                         Err(e) => {
                             // A refused probe is about the Address field:
                             // say so there, not as a failed audit.
-                            match rcpt_refusal(e.status, &e.message).filter(|_| probe.is_some()) {
-                                Some(words) => {
-                                    rcpt_error.set(Some(words));
-                                    audit.set(AuditView::Idle);
-                                }
-                                None => audit.set(AuditView::Failed(e.message)),
+                            // 403: the probe is not enabled; 429: its rate
+                            // limit; 400: the address.
+                            if probe.is_some() && matches!(e.status, 400 | 403 | 429) {
+                                let words = match e.status {
+                                    403 => "This server does not run the mailbox probe. Clear the Address field to audit the domain without it",
+                                    429 => "Too many mailbox probes (a limit against address harvesting)",
+                                    _ => "The server refused the address",
+                                };
+                                rcpt_error
+                                    .set(Some(format!("{words}. The server said: {}", e.message)));
+                                audit.set(AuditView::Idle);
+                            } else {
+                                audit.set(AuditView::Failed(e.message));
                             }
                             return;
                         }
@@ -428,9 +413,9 @@ pub fn app() -> Html {
                         <label for="rcpt" class="spaced">{"Address"}</label>
                         <input id="rcpt" type="text" inputmode="email" autocomplete="off" spellcheck="false"
                             placeholder="name@example.com" value={(*rcpt).clone()} oninput={on_rcpt_input}
-                            aria-describedby={if rcpt_error.is_some() { "rcpt-hint rcpt-error" } else { "rcpt-hint" }}
+                            aria-describedby="rcpt-hint rcpt-error"
                             aria-invalid={rcpt_error.is_some().to_string()} />
-                        <p id="rcpt-hint" class="privacy">{"Optional: probe one mailbox (RCPT TO, nothing is sent). The domain's best mail server is asked whether it accepts mail for this address."}</p>
+                        <p id="rcpt-hint" class="privacy">{"Optional: probe one mailbox (RCPT TO, nothing is sent)."}</p>
                         if let Some(problem) = &*rcpt_error {
                             <p id="rcpt-error" class="error" role="alert">{ problem }</p>
                         }
@@ -468,7 +453,7 @@ pub fn app() -> Html {
                         </section>
                     },
                     AuditView::Done(r) => html! {
-                        <ReportView report={Rc::clone(r)} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), rcpt: (*audited_rcpt).clone(), ..Default::default() })} />
+                        <ReportView report={Rc::clone(r)} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), rcpt: r.domain.as_ref().and_then(|d| d.rcpt.as_ref()).and_then(|e| e.get("address")).and_then(|a| a.as_str()).map(str::to_string), ..Default::default() })} />
                     },
                     AuditView::Failed(e) => html! { <p class="error" role="alert">{ e }</p> },
                 }

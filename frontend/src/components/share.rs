@@ -159,7 +159,7 @@ pub fn share_button(props: &ShareProps) -> Html {
         let keep_rcpt = keep_rcpt.clone();
         Callback::from(move |_| keep_rcpt.set(!*keep_rcpt))
     };
-    let probed = props.input.as_ref().and_then(|i| i.rcpt.clone());
+    let probed = props.input.as_ref().is_some_and(|i| i.rcpt.is_some());
     let copy = |text: String| {
         Callback::from(move |_| {
             if let Some(w) = web_sys::window() {
@@ -191,9 +191,8 @@ pub fn share_button(props: &ShareProps) -> Html {
                                 <legend>{"Before sharing (applies to both kinds of link)"}</legend>
                                 <label class="inline"><input type="checkbox" checked={*redact} onchange={on_redact} />{" Hide the local parts of e-mail addresses"}</label>
                                 <label class="inline"><input type="checkbox" checked={*redact_network} onchange={on_redact_network} />{" Also hide IP addresses and host names"}</label>
-                                if let Some(address) = &probed {
-                                    <label class="inline"><input type="checkbox" checked={*keep_rcpt} onchange={on_keep_rcpt} />{ format!(" Include the probed address ({address}) in the link") }</label>
-                                    <p class="privacy">{"Off by default: the stored report then says redacted@ instead of the address, and keeps the verdict. The server probes the mailbox again to make the stored report."}</p>
+                                if probed {
+                                    <label class="inline"><input type="checkbox" checked={*keep_rcpt} onchange={on_keep_rcpt} />{" Include the probed address in the link (off by default: it shows as redacted@)"}</label>
                                 }
                             </fieldset>
                             <div class="share-option">

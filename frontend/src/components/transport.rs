@@ -7,7 +7,7 @@
 use mxlens_shared::report::transport::{TransportSecurity, TransportVerdict};
 use yew::prelude::*;
 
-use super::message::{badge, table, text};
+use super::message::badge;
 
 /// The section, headed "Transport security".
 pub fn transport_section(t: &TransportSecurity, domain: bool) -> Html {
@@ -25,29 +25,32 @@ pub fn transport_section(t: &TransportSecurity, domain: bool) -> Html {
         TransportVerdict::NotEncrypted => ("✘", "not encrypted", "s-fail"),
         TransportVerdict::Unknown => ("–", "unknown", "s-not_tested"),
     };
-    let yes_no = |ok: bool, yes: &str, no: &str| {
-        if ok {
-            format!("✔ {yes}")
-        } else {
-            format!("✘ {no}")
-        }
-    };
-    let rows: Vec<Vec<Html>> =
+    // Plain lines of facts, one element template for all (bundle size).
+    // One line per MX address: STARTTLS, TLS version, certificate.
+    let mut lines: Vec<String> =
         t.mx.iter()
             .map(|m| {
-                vec![
-                    text(format!("{} ({})", m.host, m.ip)),
-                    text(yes_no(m.starttls, "yes", "no")),
-                    text(m.tls_version.clone().unwrap_or_else(|| "–".into())),
-                    text(match m.certificate_valid {
-                        Some(ok) => yes_no(ok, "valid", "not valid"),
-                        None => "– not seen".into(),
-                    }),
-                ]
+                format!(
+                    "{} ({}): {}{}; certificate {}",
+                    m.host,
+                    m.ip,
+                    if m.starttls {
+                        "✔ STARTTLS"
+                    } else {
+                        "✘ no STARTTLS"
+                    },
+                    m.tls_version
+                        .as_deref()
+                        .map(|v| format!(", {v}"))
+                        .unwrap_or_default(),
+                    match m.certificate_valid {
+                        Some(true) => "✔ valid",
+                        Some(false) => "✘ not valid",
+                        None => "– not seen",
+                    }
+                )
             })
             .collect();
-    // Plain lines of facts, one element template for all (bundle size).
-    let mut lines = Vec::new();
     if domain {
         lines.push(format!(
             "MTA-STS mode: {}. DANE on every MX: {}.",
@@ -67,9 +70,6 @@ pub fn transport_section(t: &TransportSecurity, domain: bool) -> Html {
     html! {
         <section class="card transport" aria-labelledby="transport-heading">
             <h3 id="transport-heading">{"Transport security"}</h3>
-            if !rows.is_empty() {
-                { table("transport-mx", "Encryption per mail server address".into(), &["MX host and IP", "STARTTLS", "TLS version", "Certificate"], rows) }
-            }
             { for lines.into_iter().map(|l| html! { <p>{ l }</p> }) }
             <p class="transport-verdict"><strong>{"Verdict: "}</strong>{ badge(icon, word, class) }{" "}{ &t.summary }</p>
         </section>

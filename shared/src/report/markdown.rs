@@ -361,32 +361,12 @@ pub fn status_word(status: Status) -> &'static str {
     }
 }
 
-/// "Transport security": per-MX TLS, MTA-STS and DANE, the message's hops,
-/// and the plain-language verdict last (see [`super::transport`]).
+/// "Transport security": MTA-STS and DANE, the message's hops, and the
+/// plain-language verdict last (see [`super::transport`]).
 fn transport_section(out: &mut String, t: &super::transport::TransportSecurity, domain: bool) {
     out.push_str("## Transport security\n\n");
-    if !t.mx.is_empty() {
-        out.push_str(
-            "| MX host | IP | STARTTLS | TLS version | Certificate |\n|---|---|---|---|---|\n",
-        );
-        for mx in &t.mx {
-            push_row(
-                out,
-                &[
-                    &escape_cell(&mx.host),
-                    &escape_cell(&mx.ip),
-                    if mx.starttls { "yes" } else { "no" },
-                    &escape_cell(mx.tls_version.as_deref().unwrap_or("")),
-                    match mx.certificate_valid {
-                        Some(true) => "valid",
-                        Some(false) => "not valid",
-                        None => "none seen",
-                    },
-                ],
-            );
-        }
-        out.push('\n');
-    }
+    // STARTTLS, TLS version and certificate per MX are the SMTP table of
+    // the Domain section above: not repeated here.
     if domain {
         out.push_str(&format!(
             "MTA-STS mode: {} · DANE on every MX: {}\n\n",
@@ -625,6 +605,8 @@ mod tests {
             title: "Postal address".into(),
             detail: "check | it".into(),
         });
+        // As the server does for domain and combined reports.
+        report.transport = crate::report::transport::transport_security(&report);
         report
     }
 
@@ -700,7 +682,6 @@ mod tests {
             "| ✔ pass | SPF record | v=spf1 -all |  |",
             "– not tested",
             "## Transport security",
-            "| mx1.shop.test | 192.0.2.10 | yes | TLSv1.3 | valid |",
             "MTA-STS mode: no valid policy · DANE on every MX: no",
             "**Verdict:** Mail to this domain is encrypted in transit when the sender tries \\(STARTTLS\\), but not downgrade-protected",
             "## Suggested records",

@@ -112,12 +112,18 @@ fn mx_of(report: &Report) -> Vec<MxTransport> {
             e.pointer("/probe/connect").and_then(|v| v.as_str()) == Some("ok")
                 || e.get("banner").is_some_and(|b| !b.is_null())
         })
-        .map(|e| MxTransport {
-            host: e["host"].as_str().unwrap_or_default().to_string(),
-            ip: e["ip"].as_str().unwrap_or_default().to_string(),
-            starttls: e["starttls"].as_bool().unwrap_or(false),
-            tls_version: e["tls_version"].as_str().map(str::to_string),
-            certificate_valid: e["cert_valid"].as_bool(),
+        .map(|e| {
+            // `get`, not indexing: one less serde_json code path in the
+            // WASM bundle, which builds this section for messages.
+            let text = |k| e.get(k).and_then(|v| v.as_str());
+            let flag = |k| e.get(k).and_then(|v| v.as_bool());
+            MxTransport {
+                host: text("host").unwrap_or_default().to_string(),
+                ip: text("ip").unwrap_or_default().to_string(),
+                starttls: flag("starttls").unwrap_or(false),
+                tls_version: text("tls_version").map(str::to_string),
+                certificate_valid: flag("cert_valid"),
+            }
         })
         .collect()
 }
@@ -125,25 +131,75 @@ fn mx_of(report: &Report) -> Vec<MxTransport> {
 /// The report's section: the one it carries (domain and combined reports),
 /// or else the one built from it (a message analysed on its own, in the
 /// browser or by `mxlens headers`). What the UI and the Markdown export show.
+///
+/// A domain or combined report gets its section from the server; one
+/// without it (stored before the section existed) shows none. Only the
+/// message part is built here, so the browser bundle does not carry the
+/// domain verdicts.
 pub fn section(report: &Report) -> Option<TransportSecurity> {
-    report
-        .transport
-        .clone()
-        .or_else(|| transport_security(report))
+    match &report.transport {
+        Some(t) => Some(t.clone()),
+        None if report.domain.is_none() => message_only(report),
+        None => None,
+    }
 }
 
-/// Builds the section, or `None` when the report knows nothing about
-/// transport (no probed MX and no hops).
-pub fn transport_security(report: &Report) -> Option<TransportSecurity> {
-    let mx = mx_of(report);
+/// The hops of the message (oldest first), counted: total, with TLS, and
+/// known to be in clear text; and one sentence about them.
+fn message_path(report: &Report) -> (u32, u32, u32, Option<String>) {
     let hops = report
         .message
         .as_ref()
         .map(|m| m.hops.as_slice())
         .unwrap_or_default();
-    if mx.is_empty() && hops.is_empty() && report.domain.is_none() {
-        return None;
+    let hops_total = u32::try_from(hops.len()).unwrap_or(u32::MAX);
+    let hops_tls =
+        u32::try_from(hops.iter().filter(|h| h.tls == Some(true)).count()).unwrap_or(u32::MAX);
+    let hops_clear =
+        u32::try_from(hops.iter().filter(|h| h.tls == Some(false)).count()).unwrap_or(u32::MAX);
+    let message_summary = (hops_total > 0).then(|| {
+        if hops_clear == 0 && hops_tls == hops_total {
+            format!("This message used TLS on every one of its {hops_total} recorded hops.")
+        } else if hops_clear > 0 {
+            format!(
+                "This message travelled in clear text on {hops_clear} of its {hops_total} recorded hops ({hops_tls} used TLS)."
+            )
+        } else {
+            format!(
+                "This message used TLS on {hops_tls} of its {hops_total} recorded hops; the others do not say."
+            )
+        }
+    });
+    (hops_total, hops_tls, hops_clear, message_summary)
+}
+
+/// A message on its own: no mail server was probed, so the verdict is
+/// about the path it took; `None` without Received hops.
+fn message_only(report: &Report) -> Option<TransportSecurity> {
+    let (hops_total, hops_tls, hops_clear, message_summary) = message_path(report);
+    let m = message_summary.clone()?;
+    Some(TransportSecurity {
+        verdict: TransportVerdict::Unknown,
+        summary: format!(
+            "{m} Whether mail to the sender's domain is downgrade-protected (MTA-STS, DANE) needs a domain audit."
+        ),
+        mx: Vec::new(),
+        mta_sts_mode: None,
+        dane: false,
+        hops_total,
+        hops_tls,
+        hops_clear,
+        message_summary,
+    })
+}
+
+/// Builds the section, or `None` when the report knows nothing about
+/// transport (no probed MX and no hops).
+pub fn transport_security(report: &Report) -> Option<TransportSecurity> {
+    if report.domain.is_none() {
+        return message_only(report);
     }
+    let mx = mx_of(report);
     let mode = mta_sts_mode(report);
     let dane = dane_everywhere(report);
     let encrypted = mx.iter().filter(|m| m.starttls).count();
@@ -193,32 +249,7 @@ pub fn transport_security(report: &Report) -> Option<TransportSecurity> {
                 .to_string()
         }
     };
-    let hops_total = u32::try_from(hops.len()).unwrap_or(u32::MAX);
-    let hops_tls =
-        u32::try_from(hops.iter().filter(|h| h.tls == Some(true)).count()).unwrap_or(u32::MAX);
-    let hops_clear =
-        u32::try_from(hops.iter().filter(|h| h.tls == Some(false)).count()).unwrap_or(u32::MAX);
-    let message_summary = (hops_total > 0).then(|| {
-        if hops_clear == 0 && hops_tls == hops_total {
-            format!("This message used TLS on every one of its {hops_total} recorded hops.")
-        } else if hops_clear > 0 {
-            format!(
-                "This message travelled in clear text on {hops_clear} of its {hops_total} recorded hops ({hops_tls} used TLS)."
-            )
-        } else {
-            format!(
-                "This message used TLS on {hops_tls} of its {hops_total} recorded hops; the others do not say."
-            )
-        }
-    });
-    // A message on its own: the verdict is about the path it took, since
-    // no mail server of any domain was probed.
-    let summary = match (&report.domain, &message_summary) {
-        (None, Some(m)) => format!(
-            "{m} Whether mail to the sender's domain is downgrade-protected (MTA-STS, DANE) needs a domain audit."
-        ),
-        _ => summary,
-    };
+    let (hops_total, hops_tls, hops_clear, message_summary) = message_path(report);
     Some(TransportSecurity {
         verdict,
         summary,

@@ -251,7 +251,7 @@ const RCPT_ZONES: &[(&str, &str)] = &[
 
 /// The "Address" field on the domain page: without `--enable-rcpt-probe`
 /// the server's 403 shows inline (and a wrong address is refused before any
-/// request); with it, the audit probes a real Postfix and the mail-servers
+/// request), and so does its 429 beyond the probe rate; with it, the audit probes a real Postfix and the mail-servers
 /// card shows the `smtp.rcpt` verdict for a known user, an unknown user
 /// (550 5.1.1), a catch-all domain and a greylisted first attempt, the
 /// Transport security section ends in its verdict, and the Share dialog
@@ -269,6 +269,27 @@ async fn mailbox_probe_from_the_address_field() {
         .unwrap();
     assert!(
         out.contains("rcpt disabled desktop") && out.contains("rcpt disabled mobile"),
+        "{out}"
+    );
+    drop(server);
+
+    // One probe per client per minute: the 429 shows inline too.
+    let server = TestServer::start(&[
+        "--nameserver",
+        "127.0.0.1:9",
+        "--enable-rcpt-probe",
+        "--rcpt-per-client-per-minute",
+        "1",
+        "--audit-deadline-secs",
+        "5",
+    ])
+    .await
+    .unwrap();
+    let out = run_script("rcpt.mjs", &server.url, &[("MODE", "limited")])
+        .await
+        .unwrap();
+    assert!(
+        out.contains("rcpt limited desktop") && out.contains("rcpt limited mobile"),
         "{out}"
     );
     drop(server);

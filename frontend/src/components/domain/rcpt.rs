@@ -6,45 +6,12 @@
 //! `docs/report-schema.md`); this file only lays them out. Read as JSON
 //! values, like the SMTP table, so the bundle carries no deserializer.
 
-use mxlens_shared::report::Check;
+use mxlens_shared::report::{Check, Status};
 use serde_json::Value;
 use yew::prelude::*;
 
-use super::super::check_list::status_badge;
-
 fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
-}
-
-/// The basic and enhanced codes with their meanings, from an explained
-/// reply (`rcpt_explained` / `failure_explained`).
-fn codes(explained: &Value) -> String {
-    let basic = explained
-        .get("basic_code")
-        .and_then(Value::as_u64)
-        .map(|c| c.to_string());
-    let enhanced = explained
-        .get("enhanced_code")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let code = [basic, enhanced]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let meanings = [
-        text(explained, "/basic_meaning"),
-        text(explained, "/enhanced_meaning"),
-    ]
-    .into_iter()
-    .filter(|m| !m.is_empty())
-    .collect::<Vec<_>>()
-    .join(" — ");
-    match (code.is_empty(), meanings.is_empty()) {
-        (true, _) => meanings,
-        (false, true) => code,
-        (false, false) => format!("{code}: {meanings}"),
-    }
 }
 
 /// The probe block, or nothing when the audit asked about no address.
@@ -69,26 +36,55 @@ pub fn rcpt_probe(entry: &Value, checks: &[Check]) -> Html {
         "without TLS"
     };
     let sender = text(entry, "/sender");
-    let mut rows: Vec<(&str, String)> = vec![(
-        "Asked",
-        format!(
-            "{} ({}), {tls}; MAIL FROM:<{sender}>, then RCPT TO:<{address}>. No DATA: nothing was sent.",
-            text(entry, "/host"),
-            text(entry, "/ip"),
+    // Reports made before `verdict_text` existed: the check says it all.
+    let verdict = match text(entry, "/verdict_text") {
+        "" => check.map_or("", |c| c.detail.as_str()),
+        v => v,
+    };
+    // Icon and word, never colour alone (the check row below has the badge).
+    let (icon, word) = match check.map(|c| c.status) {
+        Some(Status::Pass) => ("✔", "pass"),
+        Some(Status::Fail) => ("✘", "fail"),
+        Some(Status::Warn) => ("▲", "warn"),
+        Some(Status::Info) => ("ℹ", "info"),
+        _ => ("–", "not tested"),
+    };
+    let mut rows: Vec<(&str, String)> = vec![
+        ("Verdict", format!("{icon} {word}: {verdict}")),
+        (
+            "Asked",
+            format!(
+                "{} ({}), {tls}; MAIL FROM:<{sender}>, RCPT TO:<{address}>; no DATA.",
+                text(entry, "/host"),
+                text(entry, "/ip"),
+            ),
         ),
-    )];
+    ];
     if let Some(raw) = raw {
         rows.push(("Reply to RCPT TO", raw.to_string()));
     }
     if let Some(e) = explained {
-        rows.push(("Codes", codes(e)));
+        // The codes and their meanings, from the explainer in `shared`.
         for (label, key) in [
+            ("Basic code", "/basic_meaning"),
+            ("Enhanced code", "/enhanced_meaning"),
             ("Likely cause", "/likely_cause"),
             ("What to do", "/what_to_do"),
         ] {
             let t = text(e, key);
             if !t.is_empty() {
-                rows.push((label, t.to_string()));
+                let code = match key {
+                    "/basic_meaning" => e
+                        .get("basic_code")
+                        .and_then(Value::as_u64)
+                        .map(|c| format!("{c}: ")),
+                    "/enhanced_meaning" => e
+                        .get("enhanced_code")
+                        .and_then(Value::as_str)
+                        .map(|c| format!("{c}: ")),
+                    _ => None,
+                };
+                rows.push((label, format!("{}{t}", code.unwrap_or_default())));
             }
         }
     }
@@ -102,18 +98,9 @@ pub fn rcpt_probe(entry: &Value, checks: &[Check]) -> Html {
     if let Some(hint) = entry.get("retry_hint").and_then(Value::as_str) {
         rows.push(("Retry", hint.to_string()));
     }
-    // Reports made before `verdict_text` existed: the check says it all.
-    let verdict = match text(entry, "/verdict_text") {
-        "" => check.map_or("", |c| c.detail.as_str()),
-        v => v,
-    };
     html! {
         <section class="rcpt-probe" aria-labelledby="rcpt-heading" data-verdict={text(entry, "/verdict").to_string()}>
             <h4 id="rcpt-heading">{ format!("Mailbox probe: {address}") }</h4>
-            <p class="rcpt-verdict">
-                if let Some(c) = check { { status_badge(c.status) }{" "} }
-                { verdict }
-            </p>
             <dl class="facts">
                 { for rows.into_iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd class="lines">{ v }</dd></> }) }
             </dl>
