@@ -65,7 +65,7 @@ try {
         await limited.waitFor({ timeout: 5000 }).catch(() => {});
       }
       const text = await limited.textContent();
-      assert(text.includes('address harvesting') && text.includes('retry in'), `429 in words: ${text}`);
+      assert(text.includes('address harvesting') && /[Tt]ry again in \d+ seconds?/.test(text), `429 in words: ${text}`);
       const others = errors.filter((e) => !(e.includes('429') && e.includes('console')));
       assert(others.length === 0, `browser errors: ${others.join('; ')}`);
       console.log(`rcpt limited ${label}: 429 shown inline: ${text.slice(0, 90)}…`);
