@@ -2,6 +2,7 @@
 
 use mxlens_shared::headers::analyze_message;
 use mxlens_shared::report::{Check, Report};
+use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::api::audits::{self, AuditUpdate, Subscription};
@@ -64,7 +65,7 @@ enum AuditView {
         domain: String,
         checks: Vec<Check>,
     },
-    Done(Box<Report>),
+    Done(Rc<Report>),
     Failed(String),
 }
 
@@ -72,7 +73,7 @@ enum AuditView {
 #[function_component(App)]
 pub fn app() -> Html {
     let message = use_state(String::new);
-    let message_report = use_state(|| None::<Result<Report, String>>);
+    let message_report = use_state(|| None::<Result<Rc<Report>, String>>);
     let domain = use_state(String::new);
     // The optional "Address" for the mailbox probe, and what is wrong with it
     // (our check, or the server's refusal), shown under the field.
@@ -85,7 +86,7 @@ pub fn app() -> Html {
     let analyzed_input = use_state(|| None::<String>);
     let audited_domain = use_state(|| None::<String>);
     // A stored link: /r/{id} renders the stored report.
-    let stored = use_state(|| None::<Result<Report, String>>);
+    let stored = use_state(|| None::<Result<Rc<Report>, String>>);
     {
         let stored = stored.clone();
         use_effect_with((), move |_| {
@@ -97,7 +98,9 @@ pub fn app() -> Html {
                 .map(|s| s.trim_end_matches('/').to_string())
             {
                 wasm_bindgen_futures::spawn_local(async move {
-                    stored.set(Some(reports::get(&id).await.map_err(|e| e.message)));
+                    stored.set(Some(
+                        reports::get(&id).await.map(Rc::new).map_err(|e| e.message),
+                    ));
                 });
             }
         });
@@ -116,6 +119,7 @@ pub fn app() -> Html {
                     match private_link::decode(&fragment).await {
                         Ok(text) => {
                             let result = analyze_message(text.as_bytes(), &now_iso())
+                                .map(Rc::new)
                                 .map_err(|e| e.to_string());
                             message.set(text.clone());
                             analyzed_input.set(Some(text));
@@ -142,7 +146,9 @@ pub fn app() -> Html {
         let analyzed_input = analyzed_input.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let result = analyze_message(message.as_bytes(), &now_iso()).map_err(|e| e.to_string());
+            let result = analyze_message(message.as_bytes(), &now_iso())
+                .map(Rc::new)
+                .map_err(|e| e.to_string());
             analyzed_input.set(Some((*message).clone()));
             message_report.set(Some(result));
         })
@@ -226,7 +232,7 @@ pub fn app() -> Html {
                                 checks: buffer.borrow().clone(),
                             });
                         }
-                        AuditUpdate::Done(r) => view.set(AuditView::Done(r)),
+                        AuditUpdate::Done(r) => view.set(AuditView::Done(Rc::from(r))),
                         AuditUpdate::Failed(e) => view.set(AuditView::Failed(e.message)),
                     });
                     match sub {
@@ -377,7 +383,7 @@ pub fn app() -> Html {
                         </section>
                     },
                     AuditView::Done(r) => html! {
-                        <ReportView report={(**r).clone()} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), rcpt: (*audited_rcpt).clone(), ..Default::default() })} />
+                        <ReportView report={r.clone()} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), rcpt: (*audited_rcpt).clone(), ..Default::default() })} />
                     },
                     AuditView::Failed(e) => html! { <p class="error" role="alert">{ e }</p> },
                 }

@@ -2,6 +2,7 @@
 //! for its kind, and the checks.
 
 use mxlens_shared::report::{Report, Status};
+use std::rc::Rc;
 use yew::prelude::*;
 
 use super::check_list::CheckList;
@@ -14,16 +15,28 @@ use super::transport::transport_section;
 use crate::api::reports::ShareInput;
 
 /// Props for [`ReportView`].
-#[derive(Properties, PartialEq)]
+///
+/// The report is shared, not copied: each render would otherwise clone the
+/// whole report (and compare it field by field), which costs bundle size
+/// (issue 7) as well as time.
+#[derive(Properties)]
 pub struct ReportViewProps {
     /// The report.
-    pub report: Report,
+    pub report: Rc<Report>,
     /// The raw input, for the Share button; `None` for a stored report.
     #[prop_or_default]
     pub share: Option<ShareInput>,
     /// Starts the audit of a message's From domain ("Audit <domain>").
     #[prop_or_default]
     pub on_audit: Option<Callback<String>>,
+}
+
+impl PartialEq for ReportViewProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.report, &other.report)
+            && self.share == other.share
+            && self.on_audit == other.on_audit
+    }
 }
 
 /// The report view.
