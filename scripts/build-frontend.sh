@@ -11,15 +11,18 @@ wasm=$(ls dist/*.wasm)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 # Budget (issue 7): 350 KB gzip (350,000 bytes, gzip -9), goal 250 KB. The
-# bundle is not there yet (372,235 bytes with the mailbox-probe, transport
-# and DMARC-table UI, after the HTML-entity table and the Unicode upper-case
-# table left it and the extra wasm-opt passes in index.html), so the build
-# fails above a 376,000-byte ceiling that stops regressions (lowered from 380 KiB; the Public Suffix List is already
-# fetched at run time from dist/public_suffix_list.dat), and says plainly how
-# far it is from the budget and the goal.
+# bundle is not there yet: about 354,600 bytes after the HTML-entity table,
+# the Unicode upper- and lower-case tables (shared::case_fold) and serde's
+# visit_seq code (shared::report::json) left it, the report became shared
+# (Rc) in the UI, the check list became a plain function, and the extra
+# wasm-opt passes in index.html. So the build
+# fails above a 360,000-byte ceiling that stops regressions (lowered from
+# 368,000; the Public Suffix List is already fetched at run time from
+# dist/public_suffix_list.dat), and says plainly how far it is from the
+# budget and the goal. Set ceiling=$budget once the bundle is under it.
 budget=350000
 goal=250000
-ceiling=376000
+ceiling=360000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget, goal $goal ($((gz - goal)) bytes to the goal), hard ceiling $ceiling"
 if [ "$gz" -gt "$ceiling" ]; then
   echo "frontend: the wasm bundle is over the $ceiling-byte gzip ceiling" >&2

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod bimi;
+pub mod case_fold;
 pub mod checklists;
 pub mod der;
 pub mod diagnostic;

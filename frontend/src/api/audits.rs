@@ -6,6 +6,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{EventSource, MessageEvent};
 
+use mxlens_shared::report::json as decode;
+
 use super::{post_json, ApiError};
 
 #[derive(Deserialize)]
@@ -85,9 +87,9 @@ pub fn follow(
                 return;
             };
             let parsed = if name == "check" {
-                serde_json::from_str::<CheckEvent>(&text).map(|e| AuditUpdate::Check(e.check))
+                decode::from_str::<CheckEvent>(&text).map(|e| AuditUpdate::Check(e.check))
             } else {
-                serde_json::from_str::<ReportEvent>(&text).map(|e| {
+                decode::from_str::<ReportEvent>(&text).map(|e| {
                     src.close();
                     AuditUpdate::Done(e.report)
                 })

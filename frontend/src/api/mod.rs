@@ -59,14 +59,22 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
         });
     }
     if !(200..300).contains(&status) {
-        let message = match response.json::<ErrorBody>().await {
+        let message = match read_json::<ErrorBody>(&response).await {
             Ok(b) => b.message,
             Err(_) => format!("the server answered HTTP {status}"),
         };
         return Err(ApiError { status, message });
     }
-    response.json::<T>().await.map_err(|e| ApiError {
+    read_json::<T>(&response).await.map_err(|e| ApiError {
         status,
         message: format!("the server's answer could not be read: {e}"),
     })
+}
+
+/// Reads a response body as JSON through the app's one decoder
+/// ([`mxlens_shared::report::json::from_str`]), never gloo-net's `Response::json`, so the
+/// report types are decoded by a single instantiation (issue 7, WASM size).
+async fn read_json<T: DeserializeOwned>(response: &gloo_net::http::Response) -> Result<T, String> {
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    mxlens_shared::report::json::from_str(&text).map_err(|e| e.to_string())
 }

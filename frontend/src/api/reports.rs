@@ -4,7 +4,7 @@
 use mxlens_shared::report::Report;
 use serde::{Deserialize, Serialize};
 
-use super::{post_json, ApiError};
+use super::{post_json, read_json, ApiError};
 
 /// What a stored link is made from: the raw input, never a report.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -55,7 +55,7 @@ pub async fn get(id: &str) -> Result<Report, ApiError> {
             message: format!("the mxlens server could not be reached ({e})"),
         })?;
     match response.status() {
-        200 => response.json::<Report>().await.map_err(|e| ApiError {
+        200 => read_json::<Report>(&response).await.map_err(|e| ApiError {
             status: 200,
             message: format!("the stored report could not be read: {e}"),
         }),

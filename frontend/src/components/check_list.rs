@@ -40,31 +40,17 @@ pub fn check_anchor(check: &Check) -> String {
     anchor
 }
 
-/// Props for [`CheckList`].
-#[derive(Properties, PartialEq)]
-pub struct CheckListProps {
-    /// The checks to show, in order.
-    pub checks: Vec<Check>,
-}
-
-/// The check list.
-#[function_component(CheckList)]
-pub fn check_list(props: &CheckListProps) -> Html {
+/// The check list. A plain function, not a component: the list holds no
+/// state, and each component type costs bundle size (issue 7).
+pub fn check_list(checks: &[Check]) -> Html {
     html! {
         <ul class="checks">
-            { for props.checks.iter().map(|c| html! { <CheckRow check={c.clone()} /> }) }
+            { for checks.iter().map(check_row) }
         </ul>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct CheckRowProps {
-    check: Check,
-}
-
-#[function_component(CheckRow)]
-fn check_row(props: &CheckRowProps) -> Html {
-    let c = &props.check;
+fn check_row(c: &Check) -> Html {
     let entry = catalog::lookup(&c.id);
     let fix = c.fix.clone().or_else(|| {
         entry

@@ -5,6 +5,7 @@
 //! is sent anywhere.
 
 use mxlens_shared::report::{Report, ReportKind};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -78,13 +79,13 @@ fn clear_failure(event: &MouseEvent) {
 
 /// The export and print buttons. A plain function, not a component: the
 /// buttons hold no state, and each component type costs bundle size.
-pub fn export_buttons(report: &Report) -> Html {
+pub fn export_buttons(report: &Rc<Report>) -> Html {
     let export_json = {
         let report = report.clone();
         Callback::from(move |event: MouseEvent| {
             // Compact serde_json (already in the bundle for API calls), then
             // indented by the browser's JSON: no second serializer in WASM.
-            let result = serde_json::to_string(&report)
+            let result = serde_json::to_string(&*report)
                 .ok()
                 .and_then(|compact| js_sys::JSON::parse(&compact).ok())
                 .and_then(|value| {

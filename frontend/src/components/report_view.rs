@@ -6,7 +6,7 @@ use std::rc::Rc;
 use mxlens_shared::report::{Report, Status};
 use yew::prelude::*;
 
-use super::check_list::CheckList;
+use super::check_list::check_list;
 use super::domain::{domain_cards, is_domain_check};
 use super::export::export_buttons;
 use super::message::message_sections;
@@ -102,7 +102,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
             // The domain cards already show the domain's checks.
             if !other_checks.is_empty() {
                 <h3>{"Checks"}</h3>
-                <CheckList checks={other_checks} />
+                { check_list(&other_checks) }
             }
             if !r.checklists.bulk_sender.is_empty() || !r.checklists.can_spam.is_empty() {
                 <h3>{"Bulk-sender requirements (Gmail, Yahoo, Microsoft)"}</h3>

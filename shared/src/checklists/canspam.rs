@@ -165,7 +165,7 @@ fn subject(i: &ChecklistInputs) -> ChecklistItem {
             ),
         );
     }
-    let lower = subject.to_lowercase();
+    let lower = crate::case_fold::lower(subject);
     let hints: Vec<String> = DECEPTIVE_HINTS
         .iter()
         .filter(|(phrase, _)| lower.contains(phrase))
@@ -197,7 +197,7 @@ fn subject(i: &ChecklistInputs) -> ChecklistItem {
 fn ad_disclosure(i: &ChecklistInputs) -> ChecklistItem {
     let id = "canspam.ad-disclosure";
     let found = i.body_text.as_deref().and_then(|b| {
-        let lower = b.to_lowercase();
+        let lower = crate::case_fold::lower(b);
         [
             "advertisement",
             "this is an ad",
@@ -248,7 +248,7 @@ fn opt_out(i: &ChecklistInputs) -> ChecklistItem {
         .as_ref()
         .filter(|u| u.has_list_unsubscribe && !u.uris.is_empty());
     let body_phrase = i.body_text.as_deref().and_then(|b| {
-        let lower = b.to_lowercase();
+        let lower = crate::case_fold::lower(b);
         OPT_OUT_PHRASES.iter().find(|p| lower.contains(*p)).copied()
     });
     match (body_phrase, header) {

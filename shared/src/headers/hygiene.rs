@@ -98,11 +98,8 @@ fn mailboxes<'a>(address: &'a Address<'_>) -> Vec<(Option<&'a str>, Option<&'a s
 /// The domain of an addr-spec, lower case, without a trailing dot.
 pub fn address_domain(address: &str) -> Option<String> {
     let (_, domain) = address.rsplit_once('@')?;
-    let domain = domain
-        .trim()
-        .trim_end_matches('>')
-        .trim_end_matches('.')
-        .to_lowercase();
+    let domain = domain.trim().trim_end_matches('>').trim_end_matches('.');
+    let domain = crate::case_fold::lower(domain);
     (!domain.is_empty()).then_some(domain)
 }
 
@@ -946,7 +943,7 @@ pub fn addresses_in_display_name(name: &str) -> Vec<String> {
         let domain = domain.trim_end_matches(['.', '-']);
         let local = local.trim_start_matches('.');
         if !local.is_empty() && domain.contains('.') {
-            found.push(format!("{local}@{domain}").to_lowercase());
+            found.push(crate::case_fold::lower(&format!("{local}@{domain}")));
         }
     }
     found
@@ -970,7 +967,7 @@ pub fn check_display_name_spoof(msg: &Message<'_>) -> Check {
         );
     };
     let embedded = addresses_in_display_name(&name);
-    let real = address.to_lowercase();
+    let real = crate::case_fold::lower(&address);
     let others: Vec<&String> = embedded.iter().filter(|e| **e != real).collect();
     if others.is_empty() {
         return Check::new(
@@ -1026,7 +1023,7 @@ const FORWARD_PREFIXES: &[&str] = &[
 /// True when `prefix` (as returned by [`reply_prefix`]) marks a forward
 /// rather than a reply. Some mail clients omit References on forwards.
 pub fn is_forward_prefix(prefix: &str) -> bool {
-    FORWARD_PREFIXES.contains(&prefix.trim_end_matches(':').to_lowercase().as_str())
+    FORWARD_PREFIXES.contains(&crate::case_fold::lower(prefix.trim_end_matches(':')).as_str())
 }
 
 /// The reply/forward prefix the subject starts with, if any (e.g. `Re:`,
@@ -1038,7 +1035,7 @@ pub fn reply_prefix(subject: &str) -> Option<String> {
         .find(|(_, c)| !c.is_alphabetic())
         .map_or(s.len(), |(i, _)| i);
     let word = &s[..word_end];
-    if word.is_empty() || !REPLY_PREFIXES.contains(&word.to_lowercase().as_str()) {
+    if word.is_empty() || !REPLY_PREFIXES.contains(&crate::case_fold::lower(word).as_str()) {
         return None;
     }
     let mut rest = &s[word_end..];

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 mod domain;
+pub mod json;
 pub mod markdown;
 mod message;
 pub mod redact;

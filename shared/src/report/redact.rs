@@ -78,11 +78,11 @@ pub fn redact_address(value: &mut Value, address: &str) {
         return;
     }
     let replacement = format!("{REDACTED_LOCAL_PART}@{domain}");
-    let needle = address.to_lowercase();
+    let needle = crate::case_fold::lower(address);
     fn replace_all(text: &str, needle: &str, replacement: &str) -> String {
-        let lower = text.to_lowercase();
-        // Lower-casing may change byte lengths outside ASCII: then fall
-        // back to an exact match rather than risk a misaligned cut.
+        let lower = crate::case_fold::lower(text);
+        // `case_fold::lower` keeps byte lengths; should that ever change,
+        // fall back to an exact match rather than risk a misaligned cut.
         if lower.len() != text.len() {
             return text.replace(needle, replacement);
         }

@@ -13,7 +13,7 @@ use mxlens_shared::report::catalog::{self, Area};
 use mxlens_shared::report::{Check, DomainSection, Status};
 use yew::prelude::*;
 
-use super::check_list::{status_badge, CheckList};
+use super::check_list::{check_list, status_badge};
 use smtp_table::{mx_table, smtp_table};
 use spf_tree::spf_tree;
 
@@ -162,7 +162,7 @@ pub fn domain_cards(checks: &[Check], domain: Option<&DomainSection>, running: b
                 }
                 { facts.unwrap_or_default() }
                 { for suggestions.iter().map(|c| suggestion(c)) }
-                if !checks.is_empty() { <CheckList checks={checks} /> }
+                if !checks.is_empty() { { check_list(&checks) } }
             </section>
         })
     });

@@ -1,0 +1,92 @@
+//! Lower-casing without core's Unicode case table.
+//!
+//! `str::to_lowercase` links core's full lower-case conversion table (about
+//! 11 KB) into the browser bundle, whose size has a hard budget (issue 7).
+//! Everything mxlens lower-cases is either ASCII by specification or is
+//! matched against ASCII/Latin phrases ("unsubscribe", "publicité"), so
+//! [`lower`] folds the scripts that matter for those comparisons by
+//! arithmetic: ASCII, Latin-1 Supplement, Latin Extended-A, basic Greek and
+//! basic Cyrillic (the European alphabets of the reply prefixes and the
+//! opt-out and advertising phrases). Other characters are kept as they are.
+//! Every mapping keeps the UTF-8 length of the character, so byte offsets in
+//! the folded text are offsets in the original.
+
+/// The lower-case form of `c` when it is a capital of ASCII, Latin-1,
+/// Latin Extended-A, basic Greek or basic Cyrillic (same mapping as
+/// `char::to_lowercase` there, except U+0130 `İ` which stays, because its
+/// full lower case is two characters); `c` itself otherwise.
+pub fn lower_char(c: char) -> char {
+    let u = c as u32;
+    let l = match u {
+        0x41..=0x5A => u + 0x20,
+        // Latin-1 capitals, except U+00D7 MULTIPLICATION SIGN.
+        0xC0..=0xDE if u != 0xD7 => u + 0x20,
+        // Latin Extended-A pairs: capital even, small odd…
+        0x100..=0x12F | 0x132..=0x137 | 0x14A..=0x177 if u.is_multiple_of(2) => u + 1,
+        // …then capital odd, small even.
+        0x139..=0x148 | 0x179..=0x17E if !u.is_multiple_of(2) => u + 1,
+        0x178 => 0xFF,
+        // Greek capitals (U+03A2 is unassigned).
+        0x391..=0x3A1 | 0x3A3..=0x3AB => u + 0x20,
+        0x386 => 0x3AC,
+        0x388..=0x38A => u + 0x25,
+        0x38C => 0x3CC,
+        0x38E | 0x38F => u + 0x3F,
+        // Cyrillic capitals.
+        0x400..=0x40F => u + 0x50,
+        0x410..=0x42F => u + 0x20,
+        _ => u,
+    };
+    char::from_u32(l).unwrap_or(c)
+}
+
+/// `s` lower-cased by [`lower_char`]; the result has the same byte length.
+pub fn lower(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    s.chars().map(lower_char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agrees_with_std_where_it_folds() {
+        for u in 0..0x500u32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            if u == 0x130 {
+                assert_eq!(lower_char(c), c);
+                continue;
+            }
+            let std: String = c.to_lowercase().collect();
+            let ours = lower_char(c);
+            if ours != c {
+                assert_eq!(std, ours.to_string(), "U+{u:04X}");
+            }
+            assert_eq!(ours.len_utf8(), c.len_utf8(), "U+{u:04X}");
+        }
+        // Every capital of the covered blocks is folded.
+        for u in (0x41..=0x5A)
+            .chain(0xC0..=0xDE)
+            .chain(0x100..=0x17F)
+            .chain(0x386..=0x3AB)
+            .chain(0x400..=0x42F)
+        {
+            let Some(c) = char::from_u32(u) else { continue };
+            let std: String = c.to_lowercase().collect();
+            if u != 0x130 && std != c.to_string() {
+                assert_eq!(lower_char(c).to_string(), std, "U+{u:04X}");
+            }
+        }
+    }
+
+    #[test]
+    fn folds_phrases() {
+        assert_eq!(lower("PUBLICITÉ Unsubscribe"), "publicité unsubscribe");
+        assert_eq!(lower("ΑΠΆΝΤΗΣΗ Ответ"), "απάντηση ответ");
+        assert_eq!(lower("MÜNCHEN.DE"), "münchen.de");
+        assert_eq!(lower("转发 AW"), "转发 aw");
+    }
+}
