@@ -6,7 +6,21 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export TRUNK_SKIP_VERSION_CHECK=true
 cargo fetch --quiet
-trunk build --release --offline >/tmp/mxlens-trunk.log 2>&1 || { cat /tmp/mxlens-trunk.log; exit 1; }
+# Trunk re-runs wasm-bindgen and wasm-opt on every build (about 35 s here),
+# so a second run skips it when no input of the bundle changed: the stamp is
+# a hash of every file the build reads (the frontend and shared crates, the
+# workspace manifests and lockfile, index.html and the files it copies).
+stamp_file=dist/.mxlens-build-stamp
+stamp=$( { ls -1 index.html Trunk.toml Cargo.toml Cargo.lock; \
+  find frontend shared tests/fixtures/messages/10-sendgrid-newsletter-complete.eml -type f \
+    -not -path '*/target/*' | LC_ALL=C sort; } | xargs sha256sum | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] && ls dist/*.wasm >/dev/null 2>&1; then
+  echo "frontend: dist/ is up to date with its sources (delete $stamp_file to force a build)"
+else
+  rm -f "$stamp_file"
+  trunk build --release --offline >/tmp/mxlens-trunk.log 2>&1 || { cat /tmp/mxlens-trunk.log; exit 1; }
+  echo "$stamp" > "$stamp_file"
+fi
 wasm=$(ls dist/*.wasm)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
