@@ -48,3 +48,32 @@ pub async fn run(
     )
     .await
 }
+
+/// The configuration of the DNS-only audit tests: a 20 s deadline, the
+/// fixture blocklist `bl.audit.test`, and no SMTP probes.
+pub fn dns_only_config() -> AuditConfig {
+    AuditConfig {
+        deadline: Duration::from_secs(20),
+        dnsbl_lists: vec!["bl.audit.test".into()],
+        smtp: false,
+        ..AuditConfig::default()
+    }
+}
+
+/// Audits `domain` with DKIM `selectors` and an optional sending IP through
+/// `dns` (2 s per query), with `config`.
+pub async fn audit_with(
+    dns: &TestDns,
+    domain: &str,
+    selectors: &[&str],
+    sending_ip: Option<&str>,
+    config: &AuditConfig,
+) -> Report {
+    run(
+        dns,
+        &request(domain, selectors, sending_ip),
+        config,
+        Duration::from_secs(2),
+    )
+    .await
+}

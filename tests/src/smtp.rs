@@ -307,6 +307,35 @@ impl FakeSmtp {
     }
 }
 
+/// Zones for the mailbox probe: three domains whose MX is the Postfix of
+/// [`PostfixOptions::mailboxes`] (shop.test with a known and an unknown user,
+/// catchall.test, grey.test behind the greylisting policy server).
+pub const MAILBOX_ZONES: &[(&str, &str)] = &[
+    (
+        "shop.test",
+        "$ORIGIN shop.test.\n$TTL 300\n\
+         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
+         @ IN NS ns1.shop.test.\n\
+         ns1 IN A 192.0.2.53\n\
+         @ IN MX 10 mx1.shop.test.\n\
+         mx1 IN A 192.0.2.10\n",
+    ),
+    (
+        "catchall.test",
+        "$ORIGIN catchall.test.\n$TTL 300\n\
+         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
+         @ IN NS ns1.shop.test.\n\
+         @ IN MX 10 mx1.shop.test.\n",
+    ),
+    (
+        "grey.test",
+        "$ORIGIN grey.test.\n$TTL 300\n\
+         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
+         @ IN NS ns1.shop.test.\n\
+         @ IN MX 10 mx1.shop.test.\n",
+    ),
+];
+
 /// Extra configuration for [`Postfix::start_with`].
 #[derive(Debug, Clone, Default)]
 pub struct PostfixOptions {

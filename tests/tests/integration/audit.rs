@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use mxlens_backend::audit::AuditConfig;
 use mxlens_shared::report::{Report, Status};
-use mxlens_tests::audit as harness;
+use mxlens_tests::audit::{audit_with, dns_only_config};
 use std::sync::Arc;
 
 use mxlens_backend::ssrf::ConnectPolicy;
@@ -21,24 +21,7 @@ async fn audit(
     selectors: &[&str],
     sending_ip: Option<&str>,
 ) -> Report {
-    let config = AuditConfig {
-        deadline: Duration::from_secs(20),
-        dnsbl_lists: vec!["bl.audit.test".into()],
-        smtp: false,
-        ..AuditConfig::default()
-    };
-    audit_with(dns, domain, selectors, sending_ip, &config).await
-}
-
-async fn audit_with(
-    dns: &TestDns,
-    domain: &str,
-    selectors: &[&str],
-    sending_ip: Option<&str>,
-    config: &AuditConfig,
-) -> Report {
-    let request = harness::request(domain, selectors, sending_ip);
-    harness::run(dns, &request, config, Duration::from_secs(2)).await
+    audit_with(dns, domain, selectors, sending_ip, &dns_only_config()).await
 }
 
 /// id → statuses (in order), with subjects, for readable assertions.

@@ -220,35 +220,6 @@ async fn accessibility_axe_and_keyboard() {
     );
 }
 
-/// Zones for the mailbox probe: three domains whose MX is the Postfix of
-/// `PostfixOptions::mailboxes` (shop.test with a known and an unknown user,
-/// catchall.test, grey.test behind the greylisting policy server).
-const RCPT_ZONES: &[(&str, &str)] = &[
-    (
-        "shop.test",
-        "$ORIGIN shop.test.\n$TTL 300\n\
-         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
-         @ IN NS ns1.shop.test.\n\
-         ns1 IN A 192.0.2.53\n\
-         @ IN MX 10 mx1.shop.test.\n\
-         mx1 IN A 192.0.2.10\n",
-    ),
-    (
-        "catchall.test",
-        "$ORIGIN catchall.test.\n$TTL 300\n\
-         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
-         @ IN NS ns1.shop.test.\n\
-         @ IN MX 10 mx1.shop.test.\n",
-    ),
-    (
-        "grey.test",
-        "$ORIGIN grey.test.\n$TTL 300\n\
-         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
-         @ IN NS ns1.shop.test.\n\
-         @ IN MX 10 mx1.shop.test.\n",
-    ),
-];
-
 /// The "Address" field on the domain page: without `--enable-rcpt-probe`
 /// the server's 403 shows inline (and a wrong address is refused before any
 /// request), and so does its 429 beyond the probe rate; with it, the audit probes a real Postfix and the mail-servers
@@ -308,7 +279,9 @@ async fn mailbox_probe_from_the_address_field() {
     )
     .await
     .unwrap();
-    let dns = TestDns::start(RCPT_ZONES).await.unwrap();
+    let dns = TestDns::start(mxlens_tests::smtp::MAILBOX_ZONES)
+        .await
+        .unwrap();
     let ns = dns.addr.to_string();
     let route = format!(
         "mx1.shop.test:25:{}:{}",

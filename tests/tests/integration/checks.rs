@@ -6,12 +6,11 @@
 //! maps each id to the tests here and in audit.rs / smtp_probe.rs.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use mxlens_backend::audit::AuditConfig;
 use mxlens_backend::ssrf::ConnectPolicy;
 use mxlens_shared::report::{Report, Status};
-use mxlens_tests::audit as harness;
+use mxlens_tests::audit::{audit_with, dns_only_config};
 use mxlens_tests::dns::TestDns;
 use mxlens_tests::https::{https, ok_response};
 use mxlens_tests::pki::TestCa;
@@ -26,26 +25,6 @@ const ZONES: &[&str] = &[
     "elsewhere.test",
     "2.0.192.in-addr.arpa",
 ];
-
-fn config() -> AuditConfig {
-    AuditConfig {
-        deadline: Duration::from_secs(20),
-        dnsbl_lists: vec!["bl.audit.test".into()],
-        smtp: false,
-        ..AuditConfig::default()
-    }
-}
-
-async fn run(
-    dns: &TestDns,
-    domain: &str,
-    selectors: &[&str],
-    sending_ip: Option<&str>,
-    config: &AuditConfig,
-) -> Report {
-    let request = harness::request(domain, selectors, sending_ip);
-    harness::run(dns, &request, config, Duration::from_secs(2)).await
-}
 
 /// Asserts that some check with `id` has status `want` (a check may appear
 /// once per MX host or selector). Prints every instance on failure.
@@ -75,7 +54,7 @@ macro_rules! case {
         #[tokio::test]
         async fn $name() {
             let dns = TestDns::start_fixtures(ZONES).await.unwrap();
-            let report = run(&dns, $domain, &$selectors, $ip, &config()).await;
+            let report = audit_with(&dns, $domain, &$selectors, $ip, &dns_only_config()).await;
             expect(&report, $domain, &[$(($id, $status)),+]);
         }
     };
@@ -86,12 +65,12 @@ macro_rules! case {
 async fn good_domain_passes_dns_checks() {
     let dns = TestDns::start_fixtures(ZONES).await.unwrap();
     dns.set_authenticated("good.audit.test");
-    let report = run(
+    let report = audit_with(
         &dns,
         "good.audit.test",
         &["s1"],
         Some("192.0.2.10"),
-        &config(),
+        &dns_only_config(),
     )
     .await;
     let want = [
@@ -336,7 +315,7 @@ case!(
 #[tokio::test]
 async fn dmarc_org_domain_fallback_uses_sp() {
     let dns = TestDns::start_fixtures(ZONES).await.unwrap();
-    let report = run(&dns, "mail.org.test", &[], None, &config()).await;
+    let report = audit_with(&dns, "mail.org.test", &[], None, &dns_only_config()).await;
     expect(
         &report,
         "mail.org.test",
@@ -418,9 +397,9 @@ async fn dnsbl_spamhaus_refusal_is_an_error_not_a_listing() {
     let dns = TestDns::start_fixtures(ZONES).await.unwrap();
     let config = AuditConfig {
         dnsbl_lists: vec!["refusing.checks.test".into()],
-        ..config()
+        ..dns_only_config()
     };
-    let report = run(&dns, "good.audit.test", &[], None, &config).await;
+    let report = audit_with(&dns, "good.audit.test", &[], None, &config).await;
     expect(&report, "good.audit.test", &[("dnsbl.listed", Error)]);
 }
 
@@ -440,10 +419,10 @@ async fn mta_sts_audit(response: Option<Vec<u8>>) -> Report {
             .parse()
             .unwrap()],
         }),
-        ..config()
+        ..dns_only_config()
     };
     config.https.extra_trust_anchors = vec![ca.cert_der()];
-    run(&dns, "good.audit.test", &[], None, &config).await
+    audit_with(&dns, "good.audit.test", &[], None, &config).await
 }
 
 #[tokio::test]
@@ -529,10 +508,10 @@ async fn dane_tlsa_matches_the_presented_certificate() {
             })
             .collect(),
         }),
-        ..config()
+        ..dns_only_config()
     };
     config.probe.extra_trust_anchors = vec![ca.cert_der()];
-    let good = run(&dns, "dane.test", &[], None, &config).await;
+    let good = audit_with(&dns, "dane.test", &[], None, &config).await;
     expect(
         &good,
         "dane.test",
@@ -542,7 +521,7 @@ async fn dane_tlsa_matches_the_presented_certificate() {
             ("smtp.banner-ptr", Pass),
         ],
     );
-    let wrong = run(&dns, "wrong.dane.test", &[], None, &config).await;
+    let wrong = audit_with(&dns, "wrong.dane.test", &[], None, &config).await;
     expect(&wrong, "wrong.dane.test", &[("dane.tlsa", Fail)]);
 
     // A server that does not mark the zone authenticated: the TLSA answer
@@ -550,7 +529,7 @@ async fn dane_tlsa_matches_the_presented_certificate() {
     let dns_unsigned = TestDns::start(&[("dane.test", &zone), ("2.0.192.in-addr.arpa", ptr)])
         .await
         .unwrap();
-    let unsigned = run(&dns_unsigned, "unsigned.dane.test", &[], None, &config).await;
+    let unsigned = audit_with(&dns_unsigned, "unsigned.dane.test", &[], None, &config).await;
     expect(&unsigned, "unsigned.dane.test", &[("dane.tlsa", Warn)]);
 }
 
@@ -576,10 +555,10 @@ async fn smtp_ehlo_rejected_fails_and_banner_ptr_mismatch_warns() {
             .parse()
             .unwrap()],
         }),
-        ..config()
+        ..dns_only_config()
     };
     config.probe.extra_trust_anchors = vec![ca.cert_der()];
-    let report = run(&dns, "good.audit.test", &[], None, &config).await;
+    let report = audit_with(&dns, "good.audit.test", &[], None, &config).await;
     expect(
         &report,
         "good.audit.test",
@@ -610,8 +589,8 @@ async fn smtp_connect_refused_is_not_a_pass() {
                     .unwrap(),
             ],
         }),
-        ..config()
+        ..dns_only_config()
     };
-    let report = run(&dns, "good.audit.test", &[], None, &config).await;
+    let report = audit_with(&dns, "good.audit.test", &[], None, &config).await;
     expect(&report, "good.audit.test", &[("smtp.connect", Error)]);
 }

@@ -17,7 +17,9 @@ use mxlens_tests::dns::TestDns;
 use mxlens_tests::http::http;
 use mxlens_tests::pki::TestCa;
 use mxlens_tests::server::TestServer;
-use mxlens_tests::smtp::{Behaviour, FakeSmtp, GreylistPolicy, Postfix, PostfixOptions};
+use mxlens_tests::smtp::{
+    Behaviour, FakeSmtp, GreylistPolicy, Postfix, PostfixOptions, MAILBOX_ZONES,
+};
 
 const MX: &str = "mx1.shop.test";
 
@@ -189,25 +191,6 @@ async fn fake_silence_after_mail_from_times_out() {
     assert_eq!(rcpt_check(&r).status, Status::NotTested);
 }
 
-const ZONES: &[(&str, &str)] = &[
-    (
-        "shop.test",
-        "$ORIGIN shop.test.\n$TTL 300\n\
-         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
-         @ IN NS ns1.shop.test.\n\
-         ns1 IN A 192.0.2.53\n\
-         @ IN MX 10 mx1.shop.test.\n\
-         mx1 IN A 192.0.2.10\n",
-    ),
-    (
-        "catchall.test",
-        "$ORIGIN catchall.test.\n$TTL 300\n\
-         @ IN SOA ns1.shop.test. hostmaster.shop.test. ( 1 3600 600 86400 300 )\n\
-         @ IN NS ns1.shop.test.\n\
-         @ IN MX 10 mx1.shop.test.\n",
-    ),
-];
-
 fn connect_to(postfix: &Postfix) -> String {
     format!(
         "mx1.shop.test:25:{}:{}",
@@ -246,7 +229,7 @@ async fn cli_rcpt_needs_the_flag_and_reports_smtp_rcpt() {
     let Some((postfix, _greylist)) = mailbox_postfix().await else {
         return;
     };
-    let dns = TestDns::start(ZONES).await.unwrap();
+    let dns = TestDns::start(MAILBOX_ZONES).await.unwrap();
     let ns = dns.addr.to_string();
     let route = connect_to(&postfix);
     let run = |domain: &str, address: &str| {
@@ -357,7 +340,7 @@ async fn api_rcpt_is_refused_unless_enabled_then_limited_and_redacted() {
     let Some((postfix, _greylist)) = mailbox_postfix().await else {
         return;
     };
-    let dns = TestDns::start(ZONES).await.unwrap();
+    let dns = TestDns::start(MAILBOX_ZONES).await.unwrap();
     let ns = dns.addr.to_string();
     let route = connect_to(&postfix);
     let server = TestServer::start(&[
