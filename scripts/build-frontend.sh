@@ -24,23 +24,18 @@ fi
 wasm=$(ls dist/*.wasm)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
-# Budget (issue 7): 350 KB gzip (350,000 bytes, gzip -9), goal 250 KB. The
-# bundle is not there yet: about 354,600 bytes after the HTML-entity table,
-# the Unicode upper- and lower-case tables (shared::case_fold) and serde's
-# visit_seq code (shared::report::json) left it, the report became shared
-# (Rc) in the UI, the check list became a plain function, and the extra
-# wasm-opt passes in index.html. So the build
-# fails above a 360,000-byte ceiling that stops regressions (lowered from
-# 368,000; the Public Suffix List is already fetched at run time from
-# dist/public_suffix_list.dat), and says plainly how far it is from the
-# budget and the goal. Set ceiling=$budget once the bundle is under it.
+# Budget (issue 7): 350 KB gzip, held as 350,000 bytes of gzip -9, goal
+# 250 KB. The build fails above the budget. What brought it under (from
+# 382,715 bytes): the HTML-entity table and the Unicode upper- and
+# lower-case tables replaced (shared::headers::html_text, shared::case_fold),
+# the report shared by Rc in the UI, the check list as a plain function,
+# extra wasm-opt passes (index.html), the Public Suffix List fetched at run
+# time (dist/public_suffix_list.dat), and API answers read by
+# shared::report::decode instead of derived deserializers.
 budget=350000
 goal=250000
-ceiling=360000
-echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget, goal $goal ($((gz - goal)) bytes to the goal), hard ceiling $ceiling"
-if [ "$gz" -gt "$ceiling" ]; then
-  echo "frontend: the wasm bundle is over the $ceiling-byte gzip ceiling" >&2
+echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
+if [ "$gz" -gt "$budget" ]; then
+  echo "frontend: the wasm bundle is over the $budget-byte gzip budget by $((gz - budget)) bytes" >&2
   exit 1
-elif [ "$gz" -gt "$budget" ]; then
-  echo "frontend: WARNING: over the $budget-byte gzip budget by $((gz - budget)) bytes"
 fi

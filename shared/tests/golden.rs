@@ -67,3 +67,35 @@ fn golden_messages() {
         "golden mismatches (see NAME.failed; MXLENS_REGENERATE=1 to accept): {failed:?}"
     );
 }
+
+/// The browser's report decoder (`report::decode`, used instead of the
+/// derived `Deserialize` to keep the WASM bundle small) reads every golden
+/// report exactly as the derive does.
+#[test]
+fn golden_reports_decode_as_the_derive_does() {
+    use mxlens_shared::report::{decode, Report};
+    let files = fixtures(Path::new(FIXTURES));
+    let mut decoded = 0;
+    for eml in &files {
+        let Some(text) = std::fs::read_to_string(eml.with_extension("json")).ok() else {
+            continue;
+        };
+        let value = decode::parse(&text).expect("golden JSON parses");
+        if value.get("input_error").is_some() {
+            continue;
+        }
+        let derived: Report = serde_json::from_value(value.clone()).expect("the derive reads it");
+        let ours = decode::report(&value);
+        assert_eq!(ours.as_ref(), Ok(&derived), "{}", eml.display());
+        // And what the derive reads back serialises to the same JSON.
+        assert_eq!(
+            serde_json::to_value(&derived).unwrap(),
+            value,
+            "{}",
+            eml.display()
+        );
+        decoded += 1;
+    }
+    println!("decoded {decoded} golden report(s) both ways");
+    assert!(decoded >= 30, "only {decoded} golden reports were decoded");
+}

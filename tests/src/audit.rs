@@ -39,14 +39,24 @@ pub async fn run(
         ..ResolverSettings::default()
     })
     .expect("a resolver for the test DNS server");
-    run_audit_with(
+    let report = run_audit_with(
         &AuditLookup::new(lookup),
         request,
         config,
         GENERATED_AT.into(),
         |_| {},
     )
-    .await
+    .await;
+    // The browser reads reports with `report::decode` rather than the
+    // derived `Deserialize`: every audit the suite runs must read the same
+    // both ways.
+    let value = serde_json::to_value(&report).expect("a report serialises");
+    assert_eq!(
+        mxlens_shared::report::decode::report(&value).as_ref(),
+        Ok(&report),
+        "report::decode disagrees with the report model"
+    );
+    report
 }
 
 /// The configuration of the DNS-only audit tests: a 20 s deadline, the

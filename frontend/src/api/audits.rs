@@ -1,19 +1,14 @@
 //! `/api/audits`: start an audit, then follow its Server-Sent Events.
 
 use mxlens_shared::report::{Check, Report};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{EventSource, MessageEvent};
 
-use mxlens_shared::report::json as decode;
+use mxlens_shared::report::decode;
 
-use super::{post_json, ApiError};
-
-#[derive(Deserialize)]
-struct Created {
-    id: String,
-}
+use super::{member, post_json, ApiError};
 
 /// Progress of one audit, as the UI sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,21 +19,6 @@ pub enum AuditUpdate {
     Done(Box<Report>),
     /// The stream broke.
     Failed(ApiError),
-}
-
-// The SSE event name already says which event it is, so each is read as a
-// plain struct (its `type` field ignored) instead of an internally tagged
-// enum: serde buffers tagged enums through its `Content` type, which
-// monomorphizes every Check and Report deserializer a second time and costs
-// many KiB of WASM.
-#[derive(Deserialize)]
-struct CheckEvent {
-    check: Box<Check>,
-}
-
-#[derive(Deserialize)]
-struct ReportEvent {
-    report: Box<Report>,
 }
 
 /// Starts an audit of `domain`, with the mailbox probe of `rcpt` when
@@ -52,8 +32,7 @@ pub async fn start(domain: &str, rcpt: Option<&str>) -> Result<String, ApiError>
         sending_ip: None,
         rcpt,
     };
-    let created: Created = post_json("/api/audits", &body).await?;
-    Ok(created.id)
+    member(&post_json("/api/audits", &body).await?, "id")
 }
 
 /// A live subscription; dropping it closes the stream.
@@ -86,14 +65,18 @@ pub fn follow(
             let Some(text) = e.data().as_string() else {
                 return;
             };
-            let parsed = if name == "check" {
-                decode::from_str::<CheckEvent>(&text).map(|e| AuditUpdate::Check(e.check))
-            } else {
-                decode::from_str::<ReportEvent>(&text).map(|e| {
+            // The event name says which event it is; its `check` or
+            // `report` member is read by the shared decoder.
+            let parsed = decode::parse(&text).and_then(|event| {
+                let body = event.get(name).unwrap_or(&serde_json::Value::Null);
+                if name == "check" {
+                    decode::check(body).map(|c| AuditUpdate::Check(Box::new(c)))
+                } else {
+                    let report = decode::report(body)?;
                     src.close();
-                    AuditUpdate::Done(e.report)
-                })
-            };
+                    Ok(AuditUpdate::Done(Box::new(report)))
+                }
+            });
             cb(parsed.unwrap_or_else(|err| {
                 AuditUpdate::Failed(ApiError {
                     status: 0,
@@ -150,6 +133,5 @@ pub async fn start_for_message(
         sending_ip,
         rcpt: None,
     };
-    let created: Created = post_json("/api/audits", &body).await?;
-    Ok(created.id)
+    member(&post_json("/api/audits", &body).await?, "id")
 }

@@ -4,8 +4,9 @@
 pub mod audits;
 pub mod reports;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use mxlens_shared::report::decode;
+use serde::Serialize;
+use serde_json::Value;
 
 /// A failed API call, in words a person can act on.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,16 +17,8 @@ pub struct ApiError {
     pub message: String,
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    message: String,
-}
-
-/// POSTs JSON and decodes the JSON answer.
-pub async fn post_json<B: Serialize, T: DeserializeOwned>(
-    path: &str,
-    body: &B,
-) -> Result<T, ApiError> {
+/// POSTs JSON and parses the JSON answer.
+pub async fn post_json<B: Serialize>(path: &str, body: &B) -> Result<Value, ApiError> {
     let request = gloo_net::http::Request::post(path)
         .json(body)
         .map_err(|e| ApiError {
@@ -59,22 +52,39 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
         });
     }
     if !(200..300).contains(&status) {
-        let message = match read_json::<ErrorBody>(&response).await {
-            Ok(b) => b.message,
-            Err(_) => format!("the server answered HTTP {status}"),
+        // The contract's error body: {"error": code, "message": words}.
+        let message = match read_json(&response).await {
+            Ok(Value::Object(body)) => match body.get("message").and_then(Value::as_str) {
+                Some(words) => words.to_string(),
+                None => format!("the server answered HTTP {status}"),
+            },
+            _ => format!("the server answered HTTP {status}"),
         };
         return Err(ApiError { status, message });
     }
-    read_json::<T>(&response).await.map_err(|e| ApiError {
+    read_json(&response).await.map_err(|e| ApiError {
         status,
         message: format!("the server's answer could not be read: {e}"),
     })
 }
 
-/// Reads a response body as JSON through the app's one decoder
-/// ([`mxlens_shared::report::json::from_str`]), never gloo-net's `Response::json`, so the
-/// report types are decoded by a single instantiation (issue 7, WASM size).
-async fn read_json<T: DeserializeOwned>(response: &gloo_net::http::Response) -> Result<T, String> {
+/// Reads a response body as JSON through the app's one parser
+/// ([`mxlens_shared::report::decode::parse`]), never gloo-net's
+/// `Response::json`; reports and checks are then read out of the value by
+/// `decode` (issue 7, WASM size: no derived deserializer in the bundle).
+async fn read_json(response: &gloo_net::http::Response) -> Result<Value, String> {
     let text = response.text().await.map_err(|e| e.to_string())?;
-    mxlens_shared::report::json::from_str(&text).map_err(|e| e.to_string())
+    decode::parse(&text)
+}
+
+/// The string member `key` of an API answer, or an error saying it is missing.
+fn member(answer: &Value, key: &str) -> Result<String, ApiError> {
+    answer
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| ApiError {
+            status: 200,
+            message: format!("the server's answer could not be read: no `{key}` in it"),
+        })
 }

@@ -1,10 +1,10 @@
 //! `/api/reports`: stored share links. The server recomputes the report
 //! from the raw input; the client never uploads a report.
 
-use mxlens_shared::report::Report;
-use serde::{Deserialize, Serialize};
+use mxlens_shared::report::{decode, Report};
+use serde::Serialize;
 
-use super::{post_json, read_json, ApiError};
+use super::{member, post_json, read_json, ApiError};
 
 /// What a stored link is made from: the raw input, never a report.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -30,7 +30,7 @@ pub struct ShareInput {
 }
 
 /// The created link.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Created {
     /// Report id.
     pub id: String,
@@ -42,7 +42,12 @@ pub struct Created {
 
 /// Creates a stored link.
 pub async fn create(input: &ShareInput) -> Result<Created, ApiError> {
-    post_json("/api/reports", input).await
+    let answer = post_json("/api/reports", input).await?;
+    Ok(Created {
+        id: member(&answer, "id")?,
+        url: member(&answer, "url")?,
+        delete_token: member(&answer, "delete_token")?,
+    })
 }
 
 /// Fetches a stored report.
@@ -55,7 +60,10 @@ pub async fn get(id: &str) -> Result<Report, ApiError> {
             message: format!("the mxlens server could not be reached ({e})"),
         })?;
     match response.status() {
-        200 => read_json::<Report>(&response).await.map_err(|e| ApiError {
+        200 => read_json(&response)
+            .await
+            .and_then(|value| decode::report(&value))
+            .map_err(|e| ApiError {
             status: 200,
             message: format!("the stored report could not be read: {e}"),
         }),

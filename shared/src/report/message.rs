@@ -221,44 +221,14 @@ pub struct AuthResultSummary {
     pub details: Option<String>,
 }
 
-/// Reads a verdict through `serde_json::Value`, whose deserializer the
-/// browser bundle already carries: the derived impl (nested structs, field
-/// visitors, a `Vec<SpamField>`) cost about 4 KiB of gzip in the WASM
-/// bundle. Lenient like the rest of the report model: a missing or
-/// mistyped member gives its default.
+/// Reads a verdict through `serde_json::Value` with
+/// [`super::decode`]'s reader (the browser bundle decodes reports there).
+/// Lenient like the rest of the report model: a missing or mistyped member
+/// gives its default.
 impl<'de> Deserialize<'de> for SpamVerdictSummary {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde_json::Value;
-        let value = Value::deserialize(deserializer)?;
-        fn text(v: &Value, key: &str) -> Option<String> {
-            v.get(key).and_then(Value::as_str).map(str::to_string)
-        }
-        let verdict = match value.get("verdict").and_then(Value::as_str) {
-            Some("spam") => SpamDecision::Spam,
-            Some("not_spam") => SpamDecision::NotSpam,
-            _ => SpamDecision::Unknown,
-        };
-        let fields = value
-            .get("fields")
-            .and_then(Value::as_array)
-            .map(|all| {
-                all.iter()
-                    .map(|f| SpamField {
-                        name: text(f, "name").unwrap_or_default(),
-                        value: text(f, "value").unwrap_or_default(),
-                        meaning: text(f, "meaning").unwrap_or_default(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(SpamVerdictSummary {
-            filter: text(&value, "filter").unwrap_or_default(),
-            verdict,
-            score: text(&value, "score"),
-            required: text(&value, "required"),
-            summary: text(&value, "summary").unwrap_or_default(),
-            fields,
-        })
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(super::decode::spam_verdict(&value))
     }
 }
 

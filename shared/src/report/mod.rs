@@ -4,8 +4,8 @@
 //! stable. Integers are fixed width, never `usize`.
 
 pub mod catalog;
+pub mod decode;
 mod domain;
-pub mod json;
 pub mod markdown;
 mod message;
 pub mod redact;

@@ -1,0 +1,695 @@
+//! The browser app's one JSON decoder: every API answer (reports, SSE
+//! events, created ids, error bodies) is parsed once into a
+//! [`serde_json::Value`] by [`parse`], and reports and checks are read out of
+//! that value by the plain functions below.
+//!
+//! Why not `#[derive(Deserialize)]`: the derived visitors (a field matcher,
+//! a slot per field, duplicate and missing-field errors, for every struct of
+//! the report) were the largest single item of the WASM bundle, about 20 KB
+//! of its gzip size (issue 7, the 350 KB budget). These functions share a
+//! handful of field readers instead. The derives stay: the backend, the CLI
+//! and the tests read reports through them, and the tests in this module
+//! and in the integration suite check that both give the same report for
+//! every golden message report and every audit the suite runs.
+//!
+//! The rules are serde's, so that both agree on every report the server
+//! writes (docs/report-schema.md):
+//! - members that the derive requires (no `#[serde(default)]`) are required
+//!   here too, and a wrong type is an error that names the member;
+//! - a member that is absent or `null` takes its default (`None`, empty,
+//!   `false`, 0), as `#[serde(default)]` does;
+//! - unknown members are ignored (the schema grows by addition).
+//!
+//! Every struct is built with a full struct literal, never
+//! `..Default::default()`: a field added to the report model does not
+//! compile until it is decoded here as well.
+
+use serde_json::{Map, Value};
+
+use super::transport::{MxTransport, TransportSecurity, TransportVerdict};
+use super::{
+    AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, Check, ChecklistItem,
+    ChecklistStatus, Checklists, DkimSignatureSummary, DomainSection, FromAddress, Grade, Hop,
+    MessageSection, MxHost, Report, ReportKind, SpamDecision, SpamField, SpamVerdictSummary,
+    Status, Tool,
+};
+
+/// What is wrong with a value, naming the member (`checks[3].status: …`).
+pub type DecodeError = String;
+
+type Result<T> = std::result::Result<T, DecodeError>;
+
+/// Parses `text` as one JSON value (the only JSON parser the app uses).
+pub fn parse(text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+/// The JSON object `value`, or an error naming `what`.
+fn object<'a>(value: &'a Value, what: &str) -> Result<Obj<'a>> {
+    match value {
+        Value::Object(map) => Ok(Obj(map)),
+        _ => Err(format!("{what}: expected an object")),
+    }
+}
+
+/// One JSON object being read. The readers take `fn` pointers, not
+/// closures, so each is compiled once for all the report's types.
+struct Obj<'a>(&'a Map<String, Value>);
+
+impl<'a> Obj<'a> {
+    /// The member `key` unless it is absent or `null`.
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A required member, read by `read`.
+    fn req<T>(&self, key: &str, read: fn(&Value) -> Option<T>) -> Result<T> {
+        match self.get(key) {
+            None => Err(format!("missing member `{key}`")),
+            Some(v) => read(v).ok_or_else(|| format!("`{key}`: unexpected value {v}")),
+        }
+    }
+
+    /// An optional member (`None` when absent or `null`).
+    fn opt<T>(&self, key: &str, read: fn(&Value) -> Option<T>) -> Result<Option<T>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => read(v)
+                .map(Some)
+                .ok_or_else(|| format!("`{key}`: unexpected value {v}")),
+        }
+    }
+
+    /// A member with a default.
+    fn or_default<T: Default>(&self, key: &str, read: fn(&Value) -> Option<T>) -> Result<T> {
+        Ok(self.opt(key, read)?.unwrap_or_default())
+    }
+
+    fn string(&self, key: &str) -> Result<String> {
+        self.req(key, string)
+    }
+
+    fn opt_string(&self, key: &str) -> Result<Option<String>> {
+        self.opt(key, string)
+    }
+
+    fn flag(&self, key: &str) -> Result<bool> {
+        self.req(key, Value::as_bool)
+    }
+
+    /// An array member (empty when absent), each element read by `read`.
+    fn list<T>(&self, key: &str, read: fn(&Value) -> Result<T>) -> Result<Vec<T>> {
+        let Some(v) = self.get(key) else {
+            return Ok(Vec::new());
+        };
+        let Value::Array(items) = v else {
+            return Err(format!("`{key}`: expected an array"));
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| read(item).map_err(|e| format!("{key}[{i}].{e}")))
+            .collect()
+    }
+
+    /// An object member read by `read` (`None` when absent).
+    fn nested<T>(&self, key: &str, read: fn(&Value) -> Result<T>) -> Result<Option<T>> {
+        self.get(key)
+            .map(|v| read(v).map_err(|e| format!("{key}.{e}")))
+            .transpose()
+    }
+}
+
+fn string(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+fn u8_of(v: &Value) -> Option<u8> {
+    v.as_u64().and_then(|n| u8::try_from(n).ok())
+}
+
+fn u16_of(v: &Value) -> Option<u16> {
+    v.as_u64().and_then(|n| u16::try_from(n).ok())
+}
+
+fn u32_of(v: &Value) -> Option<u32> {
+    v.as_u64().and_then(|n| u32::try_from(n).ok())
+}
+
+fn strings(v: &Value) -> Result<String> {
+    string(v).ok_or_else(|| format!(" unexpected value {v}"))
+}
+
+/// Any JSON value, kept as it is (the free-form domain facts).
+fn any(v: &Value) -> Option<Value> {
+    Some(v.clone())
+}
+
+fn any_item(v: &Value) -> Result<Value> {
+    Ok(v.clone())
+}
+
+/// Decodes a report.
+pub fn report(value: &Value) -> Result<Report> {
+    let o = object(value, "report")?;
+    Ok(Report {
+        schema_version: o.req("schema_version", u32_of)?,
+        kind: o.req("kind", |v| match v.as_str()? {
+            "message" => Some(ReportKind::Message),
+            "domain" => Some(ReportKind::Domain),
+            "combined" => Some(ReportKind::Combined),
+            _ => None,
+        })?,
+        generated_at: o.string("generated_at")?,
+        tool: o
+            .nested("tool", |v| {
+                let o = object(v, "tool")?;
+                Ok(Tool {
+                    name: o.string("name")?,
+                    version: o.string("version")?,
+                })
+            })?
+            .ok_or("missing member `tool`")?,
+        score: o.req("score", u8_of)?,
+        grade: o.req("grade", |v| match v.as_str()? {
+            "A" => Some(Grade::A),
+            "B" => Some(Grade::B),
+            "C" => Some(Grade::C),
+            "D" => Some(Grade::D),
+            "E" => Some(Grade::E),
+            "F" => Some(Grade::F),
+            _ => None,
+        })?,
+        coverage: o.opt("coverage", u8_of)?.unwrap_or(100),
+        checks: match o.get("checks") {
+            Some(_) => o.list("checks", check)?,
+            None => return Err("missing member `checks`".into()),
+        },
+        message: o.nested("message", message)?,
+        domain: o.nested("domain", domain)?,
+        checklists: o
+            .nested("checklists", |v| {
+                let o = object(v, "checklists")?;
+                Ok(Checklists {
+                    bulk_sender: o.list("bulk_sender", checklist_item)?,
+                    can_spam: o.list("can_spam", checklist_item)?,
+                })
+            })?
+            .unwrap_or_default(),
+        transport: o.nested("transport", transport)?,
+    })
+}
+
+fn status(v: &Value) -> Option<Status> {
+    let word = v.as_str()?;
+    [
+        Status::Pass,
+        Status::Warn,
+        Status::Fail,
+        Status::Info,
+        Status::NotApplicable,
+        Status::NotTested,
+        Status::Error,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == word)
+}
+
+/// Decodes one check (a report's, or an audit's `check` event).
+pub fn check(value: &Value) -> Result<Check> {
+    let o = object(value, "check")?;
+    Ok(Check {
+        id: o.string("id")?,
+        status: o.req("status", status)?,
+        title: o.string("title")?,
+        detail: o.string("detail")?,
+        fix: o.opt_string("fix")?,
+        refs: o.list("refs", strings)?,
+        subject: o.opt_string("subject")?,
+        suggestion: o.opt_string("suggestion")?,
+    })
+}
+
+fn checklist_item(value: &Value) -> Result<ChecklistItem> {
+    let o = object(value, "item")?;
+    Ok(ChecklistItem {
+        id: o.string("id")?,
+        status: o.req("status", |v| match v.as_str()? {
+            "pass" => Some(ChecklistStatus::Pass),
+            "fail" => Some(ChecklistStatus::Fail),
+            "manual" => Some(ChecklistStatus::Manual),
+            "needs_body" => Some(ChecklistStatus::NeedsBody),
+            "needs_backend" => Some(ChecklistStatus::NeedsBackend),
+            "not_applicable" => Some(ChecklistStatus::NotApplicable),
+            _ => None,
+        })?,
+        title: o.string("title")?,
+        detail: o.or_default("detail", string)?,
+    })
+}
+
+fn message(value: &Value) -> Result<MessageSection> {
+    let o = object(value, "message")?;
+    Ok(MessageSection {
+        from: o.nested("from", |v| {
+            let o = object(v, "from")?;
+            Ok(FromAddress {
+                name: o.opt_string("name")?,
+                address: o.string("address")?,
+                domain: o.string("domain")?,
+            })
+        })?,
+        subject: o.opt_string("subject")?,
+        hops: o.list("hops", hop)?,
+        total_delay_seconds: o.opt("total_delay_seconds", Value::as_i64)?,
+        sending_ip: o.opt_string("sending_ip")?,
+        dkim_signatures: o.list("dkim_signatures", dkim_signature)?,
+        auth_results: o.list("auth_results", |v| {
+            let o = object(v, "auth_result")?;
+            Ok(AuthResultSummary {
+                authserv_id: o.string("authserv_id")?,
+                method: o.string("method")?,
+                result: o.string("result")?,
+                details: o.opt_string("details")?,
+            })
+        })?,
+        has_body: o.or_default("has_body", Value::as_bool)?,
+        alignment: o.nested("alignment", |v| {
+            let o = object(v, "alignment")?;
+            Ok(AlignmentSummary {
+                from_domain: o.string("from_domain")?,
+                from_org_domain: o.string("from_org_domain")?,
+                dkim: o.list("dkim", aligned_identity)?,
+                spf: o.nested("spf", aligned_identity)?,
+                relaxed: o.flag("relaxed")?,
+                strict: o.flag("strict")?,
+            })
+        })?,
+        arc: o.nested("arc", |v| {
+            let o = object(v, "arc")?;
+            Ok(ArcSummary {
+                sets: o.req("sets", u32_of)?,
+                structure: o.string("structure")?,
+                problem: o.opt_string("problem")?,
+                last_sealer: o.opt_string("last_sealer")?,
+                receiver_result: o.opt_string("receiver_result")?,
+            })
+        })?,
+        spam_verdicts: o.list("spam_verdicts", |v| Ok(spam_verdict(v)))?,
+    })
+}
+
+fn hop(value: &Value) -> Result<Hop> {
+    let o = object(value, "hop")?;
+    Ok(Hop {
+        from: o.opt_string("from")?,
+        by: o.opt_string("by")?,
+        ip: o.opt_string("ip")?,
+        with: o.opt_string("with")?,
+        tls: o.opt("tls", Value::as_bool)?,
+        timestamp: o.opt_string("timestamp")?,
+        delay_seconds: o.opt("delay_seconds", Value::as_i64)?,
+        iprev: o.opt_string("iprev")?,
+        helo: o.opt_string("helo")?,
+        id: o.opt_string("id")?,
+        tls_version: o.opt_string("tls_version")?,
+        tls_cipher: o.opt_string("tls_cipher")?,
+        unix_seconds: o.opt("unix_seconds", Value::as_i64)?,
+        internal: o.or_default("internal", Value::as_bool)?,
+    })
+}
+
+fn dkim_signature(value: &Value) -> Result<DkimSignatureSummary> {
+    let o = object(value, "signature")?;
+    Ok(DkimSignatureSummary {
+        domain: o.string("domain")?,
+        selector: o.string("selector")?,
+        algorithm: o.string("algorithm")?,
+        signed_headers: o.list("signed_headers", strings)?,
+        canonicalization: o.opt_string("canonicalization")?,
+        body_length: o.opt("body_length", Value::as_u64)?,
+        timestamp: o.opt("timestamp", Value::as_i64)?,
+        expiration: o.opt("expiration", Value::as_i64)?,
+        result: o.opt_string("result")?,
+    })
+}
+
+fn aligned_identity(value: &Value) -> Result<AlignedIdentity> {
+    let o = object(value, "identity")?;
+    Ok(AlignedIdentity {
+        domain: o.string("domain")?,
+        org_domain: o.string("org_domain")?,
+        relaxed: o.flag("relaxed")?,
+        strict: o.flag("strict")?,
+    })
+}
+
+/// A spam-filter verdict. Lenient, as its `Deserialize` impl has always
+/// been (which calls this): a missing or mistyped member gives its default.
+pub(crate) fn spam_verdict(value: &Value) -> SpamVerdictSummary {
+    fn text(v: &Value, key: &str) -> Option<String> {
+        v.get(key).and_then(string)
+    }
+    let verdict = match value.get("verdict").and_then(Value::as_str) {
+        Some("spam") => SpamDecision::Spam,
+        Some("not_spam") => SpamDecision::NotSpam,
+        _ => SpamDecision::Unknown,
+    };
+    let fields = value
+        .get("fields")
+        .and_then(Value::as_array)
+        .map(|all| {
+            all.iter()
+                .map(|f| SpamField {
+                    name: text(f, "name").unwrap_or_default(),
+                    value: text(f, "value").unwrap_or_default(),
+                    meaning: text(f, "meaning").unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    SpamVerdictSummary {
+        filter: text(value, "filter").unwrap_or_default(),
+        verdict,
+        score: text(value, "score"),
+        required: text(value, "required"),
+        summary: text(value, "summary").unwrap_or_default(),
+        fields,
+    }
+}
+
+fn domain(value: &Value) -> Result<DomainSection> {
+    let o = object(value, "domain")?;
+    Ok(DomainSection {
+        name: o.string("name")?,
+        mx: o.list("mx", |v| {
+            let o = object(v, "mx")?;
+            Ok(MxHost {
+                preference: o.req("preference", u16_of)?,
+                host: o.string("host")?,
+                addresses: o.list("addresses", strings)?,
+            })
+        })?,
+        spf: o.opt("spf", any)?,
+        dmarc: o.opt("dmarc", any)?,
+        smtp: o.list("smtp", any_item)?,
+        rcpt: o.opt("rcpt", any)?,
+        mta_sts: o.opt("mta_sts", any)?,
+    })
+}
+
+fn transport(value: &Value) -> Result<TransportSecurity> {
+    let o = object(value, "transport")?;
+    Ok(TransportSecurity {
+        verdict: o.req("verdict", |v| match v.as_str()? {
+            "encrypted_and_protected" => Some(TransportVerdict::EncryptedAndProtected),
+            "encrypted_opportunistic" => Some(TransportVerdict::EncryptedOpportunistic),
+            "partly_encrypted" => Some(TransportVerdict::PartlyEncrypted),
+            "not_encrypted" => Some(TransportVerdict::NotEncrypted),
+            "unknown" => Some(TransportVerdict::Unknown),
+            _ => None,
+        })?,
+        summary: o.string("summary")?,
+        mx: o.list("mx", |v| {
+            let o = object(v, "mx")?;
+            Ok(MxTransport {
+                host: o.string("host")?,
+                ip: o.string("ip")?,
+                starttls: o.flag("starttls")?,
+                tls_version: o.opt_string("tls_version")?,
+                certificate_valid: o.opt("certificate_valid", Value::as_bool)?,
+            })
+        })?,
+        mta_sts_mode: o.opt_string("mta_sts_mode")?,
+        dane: o.or_default("dane", Value::as_bool)?,
+        hops_total: o.or_default("hops_total", u32_of)?,
+        hops_tls: o.or_default("hops_tls", u32_of)?,
+        hops_clear: o.or_default("hops_clear", u32_of)?,
+        message_summary: o.opt_string("message_summary")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::SCHEMA_VERSION;
+
+    /// The derive's answer and ours, for the same JSON.
+    fn both(value: &Value) -> (Result<Report>, Result<Report>) {
+        let derived = serde_json::from_value::<Report>(value.clone()).map_err(|e| e.to_string());
+        (derived, report(value))
+    }
+
+    /// A report with every optional member present and every list filled,
+    /// so that each field of the model is decoded at least once.
+    fn full_report() -> Report {
+        let identity = AlignedIdentity {
+            domain: "mail.example.com".into(),
+            org_domain: "example.com".into(),
+            relaxed: true,
+            strict: false,
+        };
+        let mut check = Check::new("spf.lookup-limit", Status::Warn, "11 lookups")
+            .with_subject("example.com")
+            .with_fix("flatten")
+            .with_suggestion("v=spf1 -all");
+        check.refs.push("RFC 7208 §4.6.4".into());
+        Report {
+            schema_version: SCHEMA_VERSION,
+            kind: ReportKind::Combined,
+            generated_at: "2026-11-28T12:00:00Z".into(),
+            tool: Tool::default(),
+            score: 73,
+            grade: Grade::C,
+            coverage: 88,
+            checks: vec![check],
+            message: Some(MessageSection {
+                from: Some(FromAddress {
+                    name: Some("Ann".into()),
+                    address: "ann@example.com".into(),
+                    domain: "example.com".into(),
+                }),
+                subject: Some("Hello".into()),
+                hops: vec![Hop {
+                    from: Some("a".into()),
+                    by: Some("b".into()),
+                    ip: Some("192.0.2.1".into()),
+                    with: Some("ESMTPS".into()),
+                    tls: Some(true),
+                    timestamp: Some("2026-11-28T11:59:00Z".into()),
+                    delay_seconds: Some(-3),
+                    iprev: Some("c".into()),
+                    helo: Some("d".into()),
+                    id: Some("q1".into()),
+                    tls_version: Some("TLSv1.3".into()),
+                    tls_cipher: Some("TLS_AES_128_GCM_SHA256".into()),
+                    unix_seconds: Some(1_795_000_000),
+                    internal: true,
+                }],
+                total_delay_seconds: Some(60),
+                sending_ip: Some("192.0.2.1".into()),
+                dkim_signatures: vec![DkimSignatureSummary {
+                    domain: "example.com".into(),
+                    selector: "s1".into(),
+                    algorithm: "rsa-sha256".into(),
+                    signed_headers: vec!["from".into(), "to".into()],
+                    canonicalization: Some("relaxed/relaxed".into()),
+                    body_length: Some(u64::MAX),
+                    timestamp: Some(1),
+                    expiration: Some(2),
+                    result: Some("pass".into()),
+                }],
+                auth_results: vec![AuthResultSummary {
+                    authserv_id: "mx.example.net".into(),
+                    method: "dkim".into(),
+                    result: "pass".into(),
+                    details: Some("header.d=example.com".into()),
+                }],
+                has_body: true,
+                alignment: Some(AlignmentSummary {
+                    from_domain: "example.com".into(),
+                    from_org_domain: "example.com".into(),
+                    dkim: vec![identity.clone()],
+                    spf: Some(identity),
+                    relaxed: true,
+                    strict: false,
+                }),
+                arc: Some(ArcSummary {
+                    sets: 2,
+                    structure: "fail".into(),
+                    problem: Some("gap".into()),
+                    last_sealer: Some("google.com".into()),
+                    receiver_result: Some("pass".into()),
+                }),
+                spam_verdicts: vec![SpamVerdictSummary {
+                    filter: "SpamAssassin".into(),
+                    verdict: SpamDecision::NotSpam,
+                    score: Some("-0.1".into()),
+                    required: Some("5".into()),
+                    summary: "not spam".into(),
+                    fields: vec![SpamField {
+                        name: "BAYES_00".into(),
+                        value: "-1.9".into(),
+                        meaning: "ham".into(),
+                    }],
+                }],
+            }),
+            domain: Some(DomainSection {
+                name: "example.com".into(),
+                mx: vec![MxHost {
+                    preference: 10,
+                    host: "mx.example.com".into(),
+                    addresses: vec!["192.0.2.25".into()],
+                }],
+                spf: Some(serde_json::json!({"record": "v=spf1 -all", "tree": {"n": 1.5}})),
+                dmarc: Some(serde_json::json!({"record": "v=DMARC1; p=none"})),
+                smtp: vec![serde_json::json!({"ip": "192.0.2.25", "starttls": true})],
+                rcpt: Some(serde_json::json!({"address": "a@example.com"})),
+                mta_sts: Some(serde_json::json!({"mode": "enforce", "max_age": 86400})),
+            }),
+            checklists: Checklists {
+                bulk_sender: vec![ChecklistItem {
+                    id: "bulk.one-click".into(),
+                    status: ChecklistStatus::NeedsBackend,
+                    title: "One-click".into(),
+                    detail: "d".into(),
+                }],
+                can_spam: vec![ChecklistItem {
+                    id: "canspam.subject".into(),
+                    status: ChecklistStatus::Manual,
+                    title: "Subject".into(),
+                    detail: String::new(),
+                }],
+            },
+            transport: Some(TransportSecurity {
+                verdict: TransportVerdict::EncryptedOpportunistic,
+                summary: "s".into(),
+                mx: vec![MxTransport {
+                    host: "mx.example.com".into(),
+                    ip: "192.0.2.25".into(),
+                    starttls: true,
+                    tls_version: Some("TLSv1.3".into()),
+                    certificate_valid: Some(false),
+                }],
+                mta_sts_mode: Some("testing".into()),
+                dane: true,
+                hops_total: 4,
+                hops_tls: 3,
+                hops_clear: 1,
+                message_summary: Some("m".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn every_field_decodes_as_the_derive_does() {
+        let report = full_report();
+        let value = serde_json::to_value(&report).unwrap();
+        let (derived, ours) = both(&value);
+        assert_eq!(derived.as_ref(), Ok(&report));
+        assert_eq!(ours, Ok(report));
+    }
+
+    #[test]
+    fn every_enum_word_decodes() {
+        let mut r = full_report();
+        for kind in [
+            ReportKind::Message,
+            ReportKind::Domain,
+            ReportKind::Combined,
+        ] {
+            for (grade, status, item, verdict) in [
+                (
+                    Grade::A,
+                    Status::Pass,
+                    ChecklistStatus::Pass,
+                    TransportVerdict::EncryptedAndProtected,
+                ),
+                (
+                    Grade::B,
+                    Status::Fail,
+                    ChecklistStatus::Fail,
+                    TransportVerdict::PartlyEncrypted,
+                ),
+                (
+                    Grade::D,
+                    Status::Error,
+                    ChecklistStatus::NeedsBody,
+                    TransportVerdict::NotEncrypted,
+                ),
+                (
+                    Grade::E,
+                    Status::Info,
+                    ChecklistStatus::NotApplicable,
+                    TransportVerdict::Unknown,
+                ),
+                (
+                    Grade::F,
+                    Status::NotTested,
+                    ChecklistStatus::Manual,
+                    TransportVerdict::EncryptedOpportunistic,
+                ),
+                (
+                    Grade::C,
+                    Status::NotApplicable,
+                    ChecklistStatus::NeedsBackend,
+                    TransportVerdict::Unknown,
+                ),
+            ] {
+                r.kind = kind;
+                r.grade = grade;
+                r.checks[0].status = status;
+                r.checklists.bulk_sender[0].status = item;
+                r.transport.as_mut().unwrap().verdict = verdict;
+                r.message.as_mut().unwrap().spam_verdicts[0].verdict = SpamDecision::Spam;
+                let value = serde_json::to_value(&r).unwrap();
+                assert_eq!(report(&value).as_ref(), Ok(&r));
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_and_nulls_as_serde_gives_them() {
+        // The smallest report the derive accepts: only required members.
+        let value = serde_json::json!({
+            "schema_version": 1, "kind": "domain", "generated_at": "t",
+            "tool": {"name": "mxlens", "version": "0"}, "score": 0, "grade": "F",
+            "checks": [{"id": "dns.ns", "status": "pass", "title": "t", "detail": "d",
+                        "fix": null, "subject": null}],
+            "message": {}, "domain": {"name": "example.com", "spf": null},
+            "transport": {"verdict": "unknown", "summary": "s"},
+            "an_unknown_member": [1, 2, 3]
+        });
+        let (derived, ours) = both(&value);
+        let derived = derived.expect("the derive accepts it");
+        assert_eq!(ours, Ok(derived.clone()));
+        assert_eq!(derived.coverage, 100, "serde's default for coverage");
+    }
+
+    #[test]
+    fn what_the_derive_refuses_is_refused_with_the_member_named() {
+        let good = serde_json::to_value(full_report()).unwrap();
+        let cases: &[(&str, Value)] = &[
+            ("/checks", Value::Null),
+            ("/score", serde_json::json!(300)),
+            ("/grade", serde_json::json!("Z")),
+            ("/kind", serde_json::json!(1)),
+            ("/checks/0/status", serde_json::json!("passed")),
+            ("/message/hops/0/tls", serde_json::json!("yes")),
+            ("/domain/mx/0/preference", serde_json::json!(-1)),
+            ("/transport/mx/0/starttls", Value::Null),
+            ("/message/alignment/dkim/0/strict", serde_json::json!(1)),
+        ];
+        for (pointer, bad) in cases {
+            let mut value = good.clone();
+            *value.pointer_mut(pointer).unwrap() = bad.clone();
+            let (derived, ours) = both(&value);
+            assert!(derived.is_err(), "the derive accepts {pointer} = {bad}");
+            let err = ours.expect_err(pointer);
+            let member = pointer.rsplit('/').next().unwrap();
+            assert!(err.contains(member), "{pointer}: {err}");
+        }
+        assert!(report(&serde_json::json!([1])).is_err());
+        assert!(parse("{\"a\":").is_err());
+    }
+}
