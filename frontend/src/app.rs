@@ -3,7 +3,8 @@
 use mxlens_shared::headers::analyze_message;
 use std::rc::Rc;
 
-use mxlens_shared::report::{Check, Report};
+use mxlens_shared::report::combine::combine;
+use mxlens_shared::report::{Check, Report, ReportKind};
 use yew::prelude::*;
 
 use crate::api::audits::{self, AuditUpdate, Subscription};
@@ -114,6 +115,27 @@ fn now_iso() -> String {
     String::from(js_sys::Date::new_0().to_iso_string())
 }
 
+/// The audit inputs a message gives for `domain`: the selectors that signed
+/// for it, and the sending IP, read from the report (no second parse of the
+/// paste).
+fn message_inputs(report: &Report, domain: &str) -> (Vec<String>, Option<String>) {
+    let mut selectors: Vec<String> = Vec::new();
+    let Some(section) = &report.message else {
+        return (selectors, None);
+    };
+    for sig in &section.dkim_signatures {
+        if sig
+            .domain
+            .trim_end_matches('.')
+            .eq_ignore_ascii_case(domain)
+            && !selectors.contains(&sig.selector)
+        {
+            selectors.push(sig.selector.clone());
+        }
+    }
+    (selectors, section.sending_ip.clone())
+}
+
 /// Audit state.
 #[derive(Clone, PartialEq, Default)]
 enum AuditView {
@@ -198,8 +220,14 @@ pub fn app() -> Html {
         let textarea = textarea.clone();
         let message_report = message_report.clone();
         let analyzed_input = analyzed_input.clone();
+        let audit = audit.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            // A combined report stands in for the message report it was
+            // made from; a new analysis replaces both.
+            if matches!(&*audit, AuditView::Done(r) if r.kind == ReportKind::Combined) {
+                audit.set(AuditView::Idle);
+            }
             let text = textarea_value(&textarea);
             let result = analyze_message(text.as_bytes(), &now_iso())
                 .map(Rc::new)
@@ -242,8 +270,11 @@ pub fn app() -> Html {
         })
     };
     // Starts an audit and follows its events. `from_message` carries the
-    // message's DKIM selectors and sending IP ("Audit <from-domain>");
-    // `probe` the address for the mailbox probe.
+    // message's report, whose DKIM selectors and sending IP go with the
+    // audit ("Audit <from-domain>") and which is combined with the audit's
+    // report into one report of kind `combined` when it is done, as a
+    // stored link would be (`shared::report::combine`); `probe` the
+    // address for the mailbox probe.
     let launch_audit = {
         let audit = audit.clone();
         let subscription = subscription.clone();
@@ -251,7 +282,7 @@ pub fn app() -> Html {
         let rcpt_error = rcpt_error.clone();
         std::rc::Rc::new(
             move |name: String,
-                  from_message: Option<(Vec<String>, Option<String>)>,
+                  from_message: Option<(Rc<Report>, String)>,
                   probe: Option<String>| {
                 audited_domain.set(Some(name.clone()));
                 let audit = audit.clone();
@@ -263,8 +294,9 @@ pub fn app() -> Html {
                 });
                 wasm_bindgen_futures::spawn_local(async move {
                     let started = match &from_message {
-                        Some((selectors, ip)) => {
-                            audits::start_for_message(&name, selectors, ip.as_deref()).await
+                        Some((message, _)) => {
+                            let (selectors, ip) = message_inputs(message, &name);
+                            audits::start_for_message(&name, &selectors, ip.as_deref()).await
                         }
                         None => audits::start(&name, probe.as_deref()).await,
                     };
@@ -302,7 +334,21 @@ pub fn app() -> Html {
                                 checks: buffer.borrow().clone(),
                             });
                         }
-                        AuditUpdate::Done(r) => view.set(AuditView::Done(Rc::from(r))),
+                        AuditUpdate::Done(r) => {
+                            // The message is analysed again rather than its
+                            // report cloned (a few ms; the bundle carries no
+                            // clone code for the whole report).
+                            let message = from_message.as_ref().and_then(|(_, text)| {
+                                analyze_message(text.as_bytes(), &r.generated_at).ok()
+                            });
+                            view.set(AuditView::Done(Rc::new(match message {
+                                Some(message) => {
+                                    let at = r.generated_at.clone();
+                                    combine(message, *r, at)
+                                }
+                                None => *r,
+                            })));
+                        }
                         AuditUpdate::Failed(e) => view.set(AuditView::Failed(e.message)),
                     });
                     match sub {
@@ -336,28 +382,14 @@ pub fn app() -> Html {
     let on_audit_from_message = {
         let domain = domain.clone();
         let message_report = message_report.clone();
+        let analyzed_input = analyzed_input.clone();
         Callback::from(move |from_domain: String| {
             domain.set(from_domain.clone());
-            // The selectors that signed for the From domain, and the sending
-            // IP, from the report (no second parse of the paste).
-            let mut selectors: Vec<String> = Vec::new();
-            let mut sending_ip = None;
-            if let Some(Ok(r)) = &*message_report {
-                if let Some(section) = &r.message {
-                    for sig in &section.dkim_signatures {
-                        if sig
-                            .domain
-                            .trim_end_matches('.')
-                            .eq_ignore_ascii_case(&from_domain)
-                            && !selectors.contains(&sig.selector)
-                        {
-                            selectors.push(sig.selector.clone());
-                        }
-                    }
-                    sending_ip = section.sending_ip.clone();
-                }
-            }
-            launch_audit(from_domain, Some((selectors, sending_ip)), None);
+            let message = match (&*message_report, &*analyzed_input) {
+                (Some(Ok(r)), Some(text)) => Some((Rc::clone(r), text.clone())),
+                _ => None,
+            };
+            launch_audit(from_domain, message, None);
             if let Some(el) = web_sys::window()
                 .and_then(|w| w.document())
                 .and_then(|d| d.get_element_by_id("audit-result"))
@@ -435,6 +467,8 @@ pub fn app() -> Html {
             }
             {
                 match &*message_report {
+                    // The combined report below contains it.
+                    _ if matches!(&*audit, AuditView::Done(r) if r.kind == ReportKind::Combined) => html! {},
                     None => html! {},
                     Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
                     Some(Ok(r)) => html! {
@@ -452,9 +486,15 @@ pub fn app() -> Html {
                             { domain_cards(checks, None, true) }
                         </section>
                     },
-                    AuditView::Done(r) => html! {
-                        <ReportView report={Rc::clone(r)} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), rcpt: r.domain.as_ref().and_then(|d| d.rcpt.as_ref()).and_then(|e| e.get("address")).and_then(|a| a.as_str()).map(str::to_string), ..Default::default() })} />
-                    },
+                    AuditView::Done(r) => {
+                        // A combined report is shared as one: the server
+                        // recomputes it from the message and the domain.
+                        let message = (r.kind == ReportKind::Combined).then(|| (*analyzed_input).clone()).flatten();
+                        let rcpt = r.domain.as_ref().and_then(|d| d.rcpt.as_ref()).and_then(|e| e.get("address")).and_then(|a| a.as_str()).map(str::to_string);
+                        html! {
+                            <ReportView report={Rc::clone(r)} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), message, rcpt, ..Default::default() })} />
+                        }
+                    }
                     AuditView::Failed(e) => html! { <p class="error" role="alert">{ e }</p> },
                 }
             }

@@ -7,7 +7,9 @@
 // 2. the top three problems of a spoofed message, fail first, with "Show me";
 // 3. clock skew is flagged, and hostile header content stays text;
 // 4. "Explain an SMTP error": code meanings, who must act, the fix;
-// 5. "Audit <from-domain>" on the message report starts the domain audit.
+// 5. "Audit <from-domain>" on the message report starts the domain audit;
+//    when it is done, message and domain are one combined report, which is
+//    shared as a stored link and opened in a fresh browser.
 import { readFileSync } from 'node:fs';
 import { launch, watchErrors, assert, BASE_URL, SCREENSHOTS } from './lib.mjs';
 
@@ -93,6 +95,16 @@ try {
     const top = page.getByRole('region', { name: 'Top problems' });
     await page.getByRole('region', { name: 'Spam filters' }).getByRole('table').first().waitFor({ timeout: 10000 });
     const analyzeMs = Date.now() - t0;
+    // Each check's references link to where they can be read: the RFC
+    // section on rfc-editor.org, in a new tab (the report exists only here).
+    const refLinks = await page.locator('.check .refs a').evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href'), a.getAttribute('target')]));
+    assert(refLinks.length > 0, 'reference links in the checks');
+    for (const [text, href, target] of refLinks) {
+      const m = /^RFC (\d+)(?: §([\w.]+))?$/.exec(text);
+      if (!m) continue;
+      const want = `https://www.rfc-editor.org/rfc/rfc${m[1]}` + (m[2] ? `#${/^\d/.test(m[2]) ? 'section' : 'appendix'}-${m[2]}` : '');
+      assert(href === want && target === '_blank', `reference ${text}: ${href} ${target}`);
+    }
     const cards = top.getByRole('listitem');
     assert(await cards.count() === 1, `one problem in the example, got ${await cards.count()}`);
     assert((await cards.first().textContent()).includes('Fix:'), 'the problem card has a fix');
@@ -226,7 +238,49 @@ try {
     await mxRows.first().waitFor({ timeout: 30000 });
     const rows = await mxRows.allTextContents();
     assert(rows.some((r) => r.includes('mx1.shop.test')), `audit MX rows: ${rows}`);
+    // When the audit is done, the message and its domain are one combined
+    // report: the message report gives way to it, and the bulk-sender items
+    // that needed the domain audit are answered.
+    const footer = page.locator('.report-footer');
+    await page.waitForFunction(() => [...document.querySelectorAll('.report-footer')].some((f) => f.textContent.includes('and the domain shop.test')), null, { timeout: 30000 });
+    assert(await page.getByRole('region', { name: 'Report' }).count() === 1, 'one report: the combined one');
+    const combinedFooter = await footer.textContent();
+    assert(/from a header block from news@shop\.test \(3 Received hops\) and the domain shop\.test/.test(combinedFooter), `combined footer: ${combinedFooter}`);
+    const combined = page.getByRole('region', { name: 'Report' });
+    assert(await combined.getByRole('region', { name: 'Route' }).count() === 1, 'the combined report keeps the route');
+    assert(await combined.locator('.area-card[data-area="dmarc"]').count() === 1, 'the combined report has the domain cards');
+    // bulk.dmarc is answered from the audit's DMARC check; the message has
+    // no DKIM signature, so bulk.dkim-key-length has no key to look at and
+    // rightly still needs one.
+    const dmarcItem = (await combined.locator('tr[data-item-id="bulk.dmarc"] td.badge').textContent()).trim();
+    assert(!dmarcItem.includes('needs domain audit'), `bulk.dmarc answered by the audit: ${dmarcItem}`);
+    const dkimItem = (await combined.locator('tr[data-item-id="bulk.dkim-key-length"] td.badge').textContent()).trim();
+    assert(dkimItem.includes('needs domain audit'), `bulk.dkim-key-length without a signature: ${dkimItem}`);
+    const combinedScore = (await combined.locator('.score').textContent()).trim();
     await page.screenshot({ path: `${SCREENSHOTS}/message-audit-${name}.png`, fullPage: true });
+
+    // "Share the result": a stored link of the combined report, opened in a
+    // fresh browser, shows the same report (the server recomputed it from
+    // the message and the domain).
+    await combined.getByRole('button', { name: 'Share' }).click();
+    await combined.getByRole('button', { name: 'Create stored link' }).click();
+    const link = combined.getByRole('textbox', { name: 'Share link' });
+    await link.waitFor({ timeout: 30000 });
+    const stored = await link.inputValue();
+    assert(/\/r\/[A-Za-z0-9_-]+$/.test(stored), `stored link: ${stored}`);
+    const fresh = await browser.newContext({ viewport });
+    const freshPage = await fresh.newPage();
+    const freshErrors = watchErrors(freshPage);
+    await freshPage.goto(stored);
+    const freshFooter = freshPage.locator('.report-footer');
+    await freshFooter.waitFor({ timeout: 15000 });
+    assert((await freshFooter.textContent()).includes('from a header block from news@shop.test (3 Received hops) and the domain shop.test'), `stored combined footer: ${await freshFooter.textContent()}`);
+    assert((await freshPage.locator('.score').textContent()).trim() === combinedScore, `stored score ${await freshPage.locator('.score').textContent()} vs ${combinedScore}`);
+    assert(await freshPage.locator('.area-card[data-area="dmarc"]').count() === 1, 'the stored combined report has the domain cards');
+    assert(await freshPage.getByRole('region', { name: 'Route' }).count() === 1, 'the stored combined report has the route');
+    assert(freshErrors.length === 0, `browser errors on the stored link: ${freshErrors.join('; ')}`);
+    await freshPage.screenshot({ path: `${SCREENSHOTS}/message-audit-shared-${name}.png`, fullPage: true });
+    await fresh.close();
 
     assert(errors.length === 0, `browser errors: ${errors.join('; ')}`);
     console.log(`message ${name}: analyze ${analyzeMs} ms, ${badgeCount} badges with icon and word, top three ${ids.join(', ')}, skew flagged, SMTP explained, audit from message`);

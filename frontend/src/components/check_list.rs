@@ -50,6 +50,19 @@ pub fn check_list(checks: &[Check]) -> Html {
     }
 }
 
+/// One reference, linked where `shared` knows where it can be read (the
+/// RFC section on rfc-editor.org…); opened in a new tab, so the report (a
+/// message report exists only in this page) stays.
+fn reference(index: usize, text: &str) -> Html {
+    let separator = if index == 0 { "" } else { ", " };
+    match catalog::ref_url(text) {
+        Some(url) => html! {
+            <>{ separator }<a href={url} target="_blank" rel="noopener noreferrer">{ text.to_string() }</a></>
+        },
+        None => html! { <>{ separator }{ text.to_string() }</> },
+    }
+}
+
 fn check_row(c: &Check) -> Html {
     let entry = catalog::lookup(&c.id);
     let fix = c.fix.clone().or_else(|| {
@@ -71,7 +84,7 @@ fn check_row(c: &Check) -> Html {
                     if let Some(f) = fix { <p><strong>{"Fix: "}</strong>{ f }</p> }
                     if let Some(s) = &c.suggestion { <pre class="record">{ s }</pre> }
                     if !c.refs.is_empty() {
-                        <p class="refs">{"References: "}{ c.refs.join(", ") }</p>
+                        <p class="refs">{"References: "}{ for c.refs.iter().enumerate().map(|(i, r)| reference(i, r)) }</p>
                     }
                     <p class="check-id">{"Check id: "}<code>{ &c.id }</code></p>
                 </div>

@@ -111,7 +111,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 { checklist_table(&r.checklists.can_spam) }
             }
             <footer class="report-footer">
-                { format!("mxlens {} · schema {} · generated {}", r.tool.version, r.schema_version, r.generated_at) }
+                { format!("mxlens {} · schema {} · generated {} · from {}", r.tool.version, r.schema_version, r.generated_at, r.input_summary()) }
             </footer>
         </section>
     }

@@ -66,7 +66,7 @@ impl<'a> Obj<'a> {
     fn req<T>(&self, key: &str, read: fn(&Value) -> Option<T>) -> Result<T> {
         match self.get(key) {
             None => Err(format!("missing member `{key}`")),
-            Some(v) => read(v).ok_or_else(|| format!("`{key}`: unexpected value {v}")),
+            Some(v) => read(v).ok_or_else(|| unexpected(key, v)),
         }
     }
 
@@ -74,9 +74,7 @@ impl<'a> Obj<'a> {
     fn opt<T>(&self, key: &str, read: fn(&Value) -> Option<T>) -> Result<Option<T>> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => read(v)
-                .map(Some)
-                .ok_or_else(|| format!("`{key}`: unexpected value {v}")),
+            Some(v) => read(v).map(Some).ok_or_else(|| unexpected(key, v)),
         }
     }
 
@@ -98,18 +96,27 @@ impl<'a> Obj<'a> {
     }
 
     /// An array member (empty when absent), each element read by `read`.
+    /// A plain loop over a non-generic [`Obj::array`]: this is instantiated
+    /// once per element type, so it is kept small.
     fn list<T>(&self, key: &str, read: fn(&Value) -> Result<T>) -> Result<Vec<T>> {
-        let Some(v) = self.get(key) else {
-            return Ok(Vec::new());
-        };
-        let Value::Array(items) = v else {
-            return Err(format!("`{key}`: expected an array"));
-        };
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| read(item).map_err(|e| format!("{key}[{i}].{e}")))
-            .collect()
+        let items = self.array(key)?;
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match read(item) {
+                Ok(value) => out.push(value),
+                Err(e) => return Err(format!("{key}[{i}].{e}")),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The array member `key` (empty when absent or `null`).
+    fn array(&self, key: &str) -> Result<&'a [Value]> {
+        match self.get(key) {
+            None => Ok(&[]),
+            Some(Value::Array(items)) => Ok(items),
+            Some(v) => Err(unexpected(key, v)),
+        }
     }
 
     /// An object member read by `read` (`None` when absent).
@@ -118,6 +125,21 @@ impl<'a> Obj<'a> {
             .map(|v| read(v).map_err(|e| format!("{key}.{e}")))
             .transpose()
     }
+}
+
+/// A member of the wrong type or out of range. It names the JSON type
+/// rather than printing the value: printing a `Value` would compile a third
+/// JSON writer into the bundle.
+fn unexpected(key: &str, v: &Value) -> DecodeError {
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    format!("`{key}`: unexpected value ({kind})")
 }
 
 fn string(v: &Value) -> Option<String> {
@@ -137,7 +159,7 @@ fn u32_of(v: &Value) -> Option<u32> {
 }
 
 fn strings(v: &Value) -> Result<String> {
-    string(v).ok_or_else(|| format!(" unexpected value {v}"))
+    string(v).ok_or_else(|| unexpected("", v))
 }
 
 /// Any JSON value, kept as it is (the free-form domain facts).

@@ -284,11 +284,12 @@ pub fn render(report: &Report) -> String {
     }
 
     out.push_str(&format!(
-        "---\n\nMade by {} {} (report schema {}) at {}.\n",
+        "---\n\nMade by {} {} (report schema {}) at {}, from {}.\n",
         escape_inline(&report.tool.name),
         escape_inline(&report.tool.version),
         report.schema_version,
-        escape_inline(&report.generated_at)
+        escape_inline(&report.generated_at),
+        escape_inline(&report.input_summary())
     ));
     out
 }
@@ -687,7 +688,7 @@ mod tests {
             "## Suggested records",
             "## CAN-SPAM",
             "| Postal address | ? manual | check \\| it |",
-            "report schema 1) at 2026-11-28T12:00:00Z.",
+            "report schema 1) at 2026-11-28T12:00:00Z, from a header block from x@shop.test \\(0 Received hops\\) and the domain shop.test.\n",
         ] {
             assert!(md.contains(want), "missing {want:?} in\n{md}");
         }

@@ -4,6 +4,7 @@
 //! stable. Integers are fixed width, never `usize`.
 
 pub mod catalog;
+pub mod combine;
 pub mod decode;
 mod domain;
 pub mod markdown;
@@ -283,6 +284,38 @@ impl Report {
         self.score = score(&self.checks);
         self.grade = grade(self.score);
         self.coverage = coverage(&self.checks);
+    }
+
+    /// What the report was made from, in words, for report footers: "a
+    /// message from ann@example.com (4 Received hops)", "the domain
+    /// example.com", or both for a combined report.
+    pub fn input_summary(&self) -> String {
+        let message = self.message.as_ref().map(|m| {
+            let from = m
+                .from
+                .as_ref()
+                .map_or("an unknown sender", |f| f.address.as_str());
+            let hops = m.hops.len();
+            format!(
+                "a {} from {from} ({hops} Received hop{})",
+                if m.has_body {
+                    "message"
+                } else {
+                    "header block"
+                },
+                if hops == 1 { "" } else { "s" }
+            )
+        });
+        let domain = self
+            .domain
+            .as_ref()
+            .map(|d| format!("the domain {}", d.name));
+        match (message, domain) {
+            (Some(m), Some(d)) => format!("{m} and {d}"),
+            (Some(m), None) => m,
+            (None, Some(d)) => d,
+            (None, None) => "an empty input".to_string(),
+        }
     }
 
     /// True when any check failed (CLI exit code 1).

@@ -71,10 +71,106 @@ pub fn lookup(id: &str) -> Option<&'static CatalogEntry> {
     entries().find(|e| e.id == id)
 }
 
+/// Where a reference can be read, for the UI to link it: an RFC (and its
+/// section) on rfc-editor.org, an Internet-Draft on the IETF datatracker,
+/// the CAN-SPAM Act's sections, and the providers' and the FTC's guides.
+/// `None` for a reference it does not know.
+pub fn ref_url(reference: &str) -> Option<String> {
+    if let Some(rest) = reference.strip_prefix("RFC ") {
+        // "RFC 7208" or "RFC 7208 §4.6.4"; rfc-editor.org anchors sections
+        // as `#section-4.6.4` (appendices as `#appendix-A.1`).
+        let (number, section) = match rest.split_once(" §") {
+            Some((n, s)) => (n, Some(s)),
+            None => (rest, None),
+        };
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let mut url = format!("https://www.rfc-editor.org/rfc/rfc{number}");
+        if let Some(section) = section
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'))
+        {
+            let kind = if section.as_bytes()[0].is_ascii_digit() {
+                "section"
+            } else {
+                "appendix"
+            };
+            url.push_str(&format!("#{kind}-{section}"));
+        }
+        return Some(url);
+    }
+    if let Some(rest) = reference.strip_prefix("15 U.S.C. ") {
+        let section: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        return (!section.is_empty())
+            .then(|| format!("https://www.law.cornell.edu/uscode/text/15/{section}"));
+    }
+    if reference.starts_with("draft-") && !reference.contains(' ') {
+        return Some(format!("https://datatracker.ietf.org/doc/{reference}/"));
+    }
+    let url = match reference {
+        "FTC CAN-SPAM guide" => {
+            "https://www.ftc.gov/business-guidance/resources/can-spam-act-compliance-guide-business"
+        }
+        "Gmail sender guidelines" => "https://support.google.com/a/answer/81126",
+        "Yahoo sender requirements" => "https://senders.yahooinc.com/best-practices/",
+        _ => return None,
+    };
+    Some(url.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn references_link_to_where_they_can_be_read() {
+        for (reference, url) in [
+            ("RFC 7208", "https://www.rfc-editor.org/rfc/rfc7208"),
+            (
+                "RFC 7208 §4.6.4",
+                "https://www.rfc-editor.org/rfc/rfc7208#section-4.6.4",
+            ),
+            ("RFC 8461 §3", "https://www.rfc-editor.org/rfc/rfc8461#section-3"),
+            (
+                "RFC 7489 §A.5",
+                "https://www.rfc-editor.org/rfc/rfc7489#appendix-A.5",
+            ),
+            (
+                "15 U.S.C. 7704(a)(5)(A)(iii)",
+                "https://www.law.cornell.edu/uscode/text/15/7704",
+            ),
+            (
+                "draft-brand-indicators-for-message-identification",
+                "https://datatracker.ietf.org/doc/draft-brand-indicators-for-message-identification/",
+            ),
+        ] {
+            assert_eq!(ref_url(reference).as_deref(), Some(url), "{reference}");
+        }
+        for unknown in ["RFC", "RFC x", "RFC 1 §<b>", "somewhere", "draft-a b"] {
+            let url = ref_url(unknown);
+            assert!(
+                url.as_deref()
+                    .is_none_or(|u| !u.contains('<') && !u.contains(' ')),
+                "{unknown}: {url:?}"
+            );
+        }
+        assert_eq!(
+            ref_url("RFC 1 §<b>").as_deref(),
+            Some("https://www.rfc-editor.org/rfc/rfc1")
+        );
+        assert!(ref_url("RFC x").is_none() && ref_url("somewhere").is_none());
+        // Every reference in the catalogue has a link.
+        for entry in entries() {
+            for reference in entry.refs {
+                assert!(
+                    ref_url(reference).is_some(),
+                    "{}: no link for {reference:?}",
+                    entry.id
+                );
+            }
+        }
+    }
 
     #[test]
     fn ids_are_unique_and_well_formed() {
