@@ -13,12 +13,14 @@ use std::sync::Arc;
 
 use tokio::sync::{Semaphore, TryAcquireError};
 
-/// Jobs allowed to wait per CPU when `--cpu-queue` is not given. A 1 MiB
-/// analysis takes tens of milliseconds of one CPU (release build), so 32
-/// waiting jobs per CPU are roughly one to two seconds of backlog: a burst
-/// of ordinary pastes (a page of scripts, a few users) never sees a 503,
-/// while a flood is refused long before clients' timeouts, and the memory
-/// the queued bodies hold stays bounded (32 × 1 MiB per CPU).
+/// Jobs allowed to wait per CPU when `--cpu-queue` is not given. A
+/// 900 KiB paste takes about 0.13 s of one CPU (release build, `mxlens
+/// headers --json` on the 2-core dev machine), a typical paste of a few KiB
+/// of headers under a millisecond. So 32 waiting jobs per CPU are at most
+/// about 4 s of backlog even when every one is a maximal paste, well inside
+/// clients' timeouts, while ordinary bursts (a few users, a script's batch)
+/// never see a 503; and the request bodies the queue holds stay bounded
+/// (32 × about 2 MiB, raw JSON plus the decoded message, per CPU).
 pub const DEFAULT_QUEUE_PER_CPU: usize = 32;
 
 /// What a refused client is told to wait before retrying (seconds;
