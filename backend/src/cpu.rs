@@ -8,7 +8,7 @@
 //! handlers answer with 503 `busy` and `Retry-After`), so a flood of large
 //! pastes fails fast instead of making every request wait minutes.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{Semaphore, TryAcquireError};
@@ -38,8 +38,10 @@ pub struct Busy;
 #[derive(Debug)]
 pub struct CpuPool {
     permits: Arc<Semaphore>,
+    size: usize,
     waiting: AtomicUsize,
     queue: usize,
+    refused: AtomicU64,
 }
 
 /// The CPUs this process may use (2 when unknown).
@@ -51,10 +53,13 @@ impl CpuPool {
     /// A pool running `permits` jobs at once (at least one) with at most
     /// `queue` waiting; `queue == 0` refuses whenever every permit is taken.
     pub fn new(permits: usize, queue: usize) -> Self {
+        let size = permits.max(1);
         CpuPool {
-            permits: Arc::new(Semaphore::new(permits.max(1))),
+            permits: Arc::new(Semaphore::new(size)),
+            size,
             waiting: AtomicUsize::new(0),
             queue,
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -78,6 +83,16 @@ impl CpuPool {
         self.queue
     }
 
+    /// Jobs running now (holding a permit).
+    pub fn running(&self) -> usize {
+        self.size - self.permits.available_permits().min(self.size)
+    }
+
+    /// Jobs refused with [`Busy`] since the pool was made.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
     /// Runs `job` on the blocking pool once a CPU permit is free, or
     /// returns [`Busy`] at once when every permit is taken and `queue` jobs
     /// already wait. The permit moves into the job, so a caller that goes
@@ -95,7 +110,10 @@ impl CpuPool {
                 // Tokio's semaphore is fair: a released permit goes to the
                 // oldest waiter, so a free permit means nobody waits and a
                 // newcomer cannot overtake the queue.
-                let _place = self.enter_queue().ok_or(Busy)?;
+                let Some(_place) = self.enter_queue() else {
+                    self.refused.fetch_add(1, Ordering::Relaxed);
+                    return Err(Busy);
+                };
                 self.permits
                     .clone()
                     .acquire_owned()
@@ -234,6 +252,7 @@ mod tests {
         assert_eq!(fourth, Err(Busy));
         assert!(took < Duration::from_millis(100), "refused after {took:?}");
         assert_eq!(pool.waiting(), 2, "a refused job takes no place");
+        assert_eq!((pool.running(), pool.refused()), (1, 1));
 
         release.send(()).unwrap();
         assert_eq!(first.await.unwrap(), Ok(1));
@@ -243,7 +262,7 @@ mod tests {
         }
         assert_eq!(done, [2, 3]);
         assert_eq!(ran.load(Ordering::SeqCst), 0, "the refused job never ran");
-        assert_eq!(pool.waiting(), 0);
+        assert_eq!((pool.waiting(), pool.running()), (0, 0));
         // The queue drained: a new job is accepted again.
         assert_eq!(pool.run(|| 5).await, Ok(5));
     }

@@ -1,7 +1,8 @@
 //! Overload: a flood of large pastes against a server with a tiny CPU
 //! queue (`--cpu-queue 1`) is answered fast, each request either analysed
 //! (200 with a report) or refused at once (503 `busy` with `Retry-After`),
-//! and cheap requests (`GET /healthz`) stay served while it runs.
+//! cheap requests (`GET /healthz`) stay served while it runs, and
+//! `/metrics` counts the refusals.
 
 use std::time::{Duration, Instant};
 
@@ -68,7 +69,7 @@ async fn analysis_flood_is_refused_fast_with_busy_and_healthz_stays_up() {
     let health_latency = health_sent.elapsed();
     assert_eq!(health.status, 200, "{}", health.body);
 
-    let (mut ok, mut busy) = (0, 0);
+    let (mut ok, mut busy) = (0u64, 0u64);
     let (mut slowest_ok, mut slowest_busy) = (Duration::ZERO, Duration::ZERO);
     for job in flood {
         let (reply, took) = job.await.unwrap();
@@ -108,4 +109,19 @@ async fn analysis_flood_is_refused_fast_with_busy_and_healthz_stays_up() {
         health_latency < Duration::from_secs(10),
         "GET /healthz took {health_latency:?} during the flood"
     );
+    // The refusals are counted, and the pool is idle again.
+    let metrics = try_request("GET", &format!("{}/metrics", server.url), None, &[])
+        .await
+        .unwrap();
+    let value = |name: &str| -> u64 {
+        metrics
+            .body
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {}", metrics.body))
+    };
+    assert_eq!(value("mxlens_cpu_busy_total"), busy);
+    assert_eq!(value("mxlens_cpu_queue_limit"), 1);
+    assert_eq!(value("mxlens_cpu_jobs_waiting"), 0);
+    assert_eq!(value("mxlens_cpu_jobs_running"), 0);
 }
