@@ -131,11 +131,16 @@ struct AnalyzeBody {
 }
 
 async fn analyze(
+    State(state): State<AppState>,
     body: Result<Json<AnalyzeBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(json_error)?;
     let now = crate::now_rfc3339();
-    match crate::cpu::run(move || analyze_message(body.message.as_bytes(), &now)).await {
+    match state
+        .cpu
+        .run(move || analyze_message(body.message.as_bytes(), &now))
+        .await?
+    {
         Ok(report) => Ok(Json(report).into_response()),
         Err(mxlens_shared::headers::InputError::TooLarge { .. }) => Err(AppError::TooLarge),
         Err(e) => Err(AppError::BadRequest("bad_input", e.to_string())),

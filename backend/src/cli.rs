@@ -219,6 +219,11 @@ pub struct ServeArgs {
     /// Audits allowed to run at once, server-wide; beyond it POSTs get 503.
     #[arg(long, env = "MXLENS_MAX_CONCURRENT_AUDITS", default_value_t = 16)]
     pub max_concurrent_audits: u32,
+    /// Message analyses and report renderings allowed to wait for a CPU
+    /// (one runs per CPU); beyond it they get 503 `busy` with Retry-After.
+    /// Default: 32 per CPU.
+    #[arg(long, env = "MXLENS_CPU_QUEUE")]
+    pub cpu_queue: Option<usize>,
     /// Allow `rcpt` (the mailbox reachability probe) in POST /api/audits.
     /// Off by default: it can be abused to harvest addresses.
     #[arg(long, env = "MXLENS_ENABLE_RCPT_PROBE")]
@@ -396,6 +401,7 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         ),
         retention_days: args.retention_days,
         metrics: Arc::default(),
+        cpu: Arc::new(crate::cpu::CpuPool::for_this_machine(args.cpu_queue)),
     })
 }
 

@@ -30,6 +30,10 @@ pub enum AppError {
     /// 503: a global capacity limit is reached (e.g. concurrent audits).
     #[error("{0}")]
     Busy(String),
+    /// 503 `busy` with `Retry-After`: every CPU is busy and the queue of
+    /// analyses waiting for one is full.
+    #[error(transparent)]
+    CpuBusy(#[from] crate::cpu::Busy),
     /// 503: the handler ran past its deadline.
     #[error("the request took too long and was stopped")]
     Timeout,
@@ -68,6 +72,22 @@ impl IntoResponse for AppError {
                 return response;
             }
             AppError::Busy(m) => (StatusCode::SERVICE_UNAVAILABLE, "busy", m.clone()),
+            AppError::CpuBusy(_) => {
+                let mut response = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(ErrorBody {
+                        code: "busy",
+                        message: self.to_string(),
+                    }),
+                )
+                    .into_response();
+                // RFC 9110 §10.2.3: delay-seconds.
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(crate::cpu::RETRY_AFTER_SECS),
+                );
+                return response;
+            }
             AppError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout", self.to_string()),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
@@ -85,5 +105,27 @@ impl IntoResponse for AppError {
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         AppError::Internal(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_cpu_queue_is_503_busy_with_retry_after() {
+        let response = AppError::from(crate::cpu::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let retry = response.headers()[axum::http::header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(retry, crate::cpu::RETRY_AFTER_SECS.to_string());
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], "busy", "{body}");
+        assert!(body["message"].as_str().unwrap().contains("busy"), "{body}");
     }
 }

@@ -56,6 +56,8 @@ pub struct AppState {
     pub retention_days: u32,
     /// Prometheus metrics of this server (`GET /metrics`).
     pub metrics: Arc<metrics::Metrics>,
+    /// The CPUs for analyses and rendering, with a bounded waiting queue.
+    pub cpu: Arc<cpu::CpuPool>,
 }
 
 /// A running server, for tests: its address and a handle to stop it.

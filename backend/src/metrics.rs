@@ -3,9 +3,9 @@
 //!
 //! Per server ([`Metrics`] in `AppState`): requests by route, method and
 //! status and their latency, audit duration, rate-limit rejections, store
-//! latency. Process-wide (the resolver and the probe have no server state):
-//! DNS queries by outcome, SMTP probes by outcome. `GET /metrics` renders
-//! both.
+//! latency, the CPU pool's running and waiting jobs and its refusals.
+//! Process-wide (the resolver and the probe have no server state): DNS
+//! queries by outcome, SMTP probes by outcome. `GET /metrics` renders both.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -274,9 +274,30 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
     response
 }
 
+/// The CPU pool's gauges and refusals (`--cpu-queue`).
+pub fn render_cpu(out: &mut String, cpu: &crate::cpu::CpuPool) {
+    let _ = write!(
+        out,
+        "# HELP mxlens_cpu_jobs_running Analyses and renderings running (at most one per CPU).\n\
+         # TYPE mxlens_cpu_jobs_running gauge\nmxlens_cpu_jobs_running {}\n\
+         # HELP mxlens_cpu_jobs_waiting Analyses and renderings waiting for a CPU.\n\
+         # TYPE mxlens_cpu_jobs_waiting gauge\nmxlens_cpu_jobs_waiting {}\n\
+         # HELP mxlens_cpu_queue_limit The most jobs allowed to wait (--cpu-queue).\n\
+         # TYPE mxlens_cpu_queue_limit gauge\nmxlens_cpu_queue_limit {}\n\
+         # HELP mxlens_cpu_busy_total Jobs refused with 503 busy because the queue was full.\n\
+         # TYPE mxlens_cpu_busy_total counter\nmxlens_cpu_busy_total {}\n",
+        cpu.running(),
+        cpu.waiting(),
+        cpu.queue_limit(),
+        cpu.refused()
+    );
+}
+
 /// `GET /metrics`.
 pub async fn serve(State(state): State<crate::AppState>) -> Response {
-    let mut response = state.metrics.render().into_response();
+    let mut text = state.metrics.render();
+    render_cpu(&mut text, &state.cpu);
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

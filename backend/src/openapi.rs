@@ -70,6 +70,12 @@ fn paths() -> Value {
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     });
+    // Every CPU busy and the analysis queue (`--cpu-queue`) full.
+    let cpu_busy = json!({
+        "description": "every CPU is busy and the queue of analyses waiting for one is full (`busy`); retry after Retry-After",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    });
     json!({
         "/healthz": {"get": {
             "summary": "200 when the store is reachable",
@@ -85,7 +91,8 @@ fn paths() -> Value {
                 "200": json_response("the message report", "Report"),
                 "400": error_response("bad JSON or empty input"),
                 "413": too_large.clone(),
-                "429": limited.clone()
+                "429": limited.clone(),
+                "503": cpu_busy.clone()
             }
         }},
         "/api/audits": {"post": {
@@ -126,7 +133,11 @@ fn paths() -> Value {
                 "400": error_response("bad input, unknown field, bad domain or sending IP"),
                 "413": too_large,
                 "429": limited,
-                "503": error_response("too many audits running (`busy`) or timed out (`timeout`)")
+                "503": {
+                    "description": "too many audits running (`busy`), the analysis queue is full (`busy`, with Retry-After) or timed out (`timeout`)",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds; sent when the analysis queue is full"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                }
             }
         }},
         "/api/reports/{id}": {
@@ -147,7 +158,8 @@ fn paths() -> Value {
                         }
                     },
                     "400": error_response("unknown format"),
-                    "404": error_response("unknown or expired id")
+                    "404": error_response("unknown or expired id"),
+                    "503": cpu_busy
                 }
             },
             "delete": {

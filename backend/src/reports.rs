@@ -123,8 +123,10 @@ pub async fn build_report(
         Some(text) => {
             let (text, at) = (text.to_owned(), generated_at.clone());
             Some(
-                crate::cpu::run(move || analyze_message(text.as_bytes(), &at))
-                    .await
+                state
+                    .cpu
+                    .run(move || analyze_message(text.as_bytes(), &at))
+                    .await?
                     .map_err(|e| match e {
                         InputError::TooLarge { .. } => AppError::TooLarge,
                         other => AppError::BadRequest("bad_input", other.to_string()),
@@ -304,12 +306,14 @@ async fn get_report(
         .ok_or_else(|| not_found(&id))?;
     if markdown {
         let json = stored.report_json;
-        let markdown = crate::cpu::run(move || {
-            serde_json::from_str::<Report>(&json)
-                .map(|r| mxlens_shared::report::markdown::render(&r))
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        let markdown = state
+            .cpu
+            .run(move || {
+                serde_json::from_str::<Report>(&json)
+                    .map(|r| mxlens_shared::report::markdown::render(&r))
+            })
+            .await?
+            .map_err(|e| AppError::Internal(e.into()))?;
         let mut response = markdown.into_response();
         let headers = response.headers_mut();
         headers.insert(

@@ -12,6 +12,7 @@ mod dns_harness;
 mod hostile;
 mod mta_sts_fetch;
 mod observability;
+mod overload;
 mod rcpt_probe;
 mod reports;
 mod smtp_harness;
