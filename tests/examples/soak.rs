@@ -225,6 +225,11 @@ async fn main() -> anyhow::Result<()> {
             "0",
             "--max-concurrent-audits",
             "256",
+            // Sized for the load, as an operator would: each client has one
+            // request in flight, so analyses wait for a CPU instead of being
+            // shed (`--cpu-queue`'s 503 busy is tested in overload.rs).
+            "--cpu-queue",
+            &clients.to_string(),
             "--audit-deadline-secs",
             "10",
         ])
@@ -354,6 +359,9 @@ async fn main() -> anyhow::Result<()> {
                     requests.fetch_add(1, Ordering::Relaxed);
                     match r {
                         Ok((200, _)) => stats.record("POST /api/analyze", t.elapsed()),
+                        Ok((503, _)) => {
+                            stats.busy.fetch_add(1, Ordering::Relaxed);
+                        }
                         Ok((s, b)) => stats.error(format!(
                             "POST /api/analyze: {s} {}",
                             b.chars().take(80).collect::<String>()
@@ -415,7 +423,7 @@ async fn main() -> anyhow::Result<()> {
         println!("  {n:>8}  {what}");
     }
     println!(
-        "audits refused busy (503, by design at --max-concurrent-audits): {}",
+        "refused busy (503, by design at --max-concurrent-audits and --cpu-queue): {}",
         stats.busy.load(Ordering::Relaxed)
     );
     println!(
