@@ -109,7 +109,13 @@ fn headers_cli_prints_markdown() {
         md.contains("| Subject | &lt;script&gt;x&lt;/script&gt; \\| y |"),
         "{md}"
     );
-    assert!(md.contains("at 2026-01-01T00:00:00Z."), "{md}");
+    // The footer says when, and from what (Report::input_summary).
+    assert!(
+        md.contains(
+            "at 2026-01-01T00:00:00Z, from a header block from a@shop.test \\(0 Received hops\\).\n"
+        ),
+        "{md}"
+    );
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "exit code {:?}",
