@@ -200,6 +200,30 @@ mod tests {
         assert_eq!(pool.waiting(), 0);
     }
 
+    /// Starts a job that holds one CPU permit until the returned sender is
+    /// used, and returns once it runs; the handle yields the job's result.
+    async fn hold_a_cpu<T: Send + 'static>(
+        pool: &Arc<CpuPool>,
+        value: T,
+    ) -> (
+        std::sync::mpsc::Sender<()>,
+        tokio::task::JoinHandle<Result<T, Busy>>,
+    ) {
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let pool = pool.clone();
+        let job = tokio::spawn(async move {
+            pool.run(move || {
+                let _ = started_tx.send(());
+                hold.recv().unwrap();
+                value
+            })
+            .await
+        });
+        started_rx.await.unwrap();
+        (release, job)
+    }
+
     /// Waits (briefly) until `pool` has `n` jobs waiting.
     async fn until_waiting(pool: &CpuPool, n: usize) {
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -218,20 +242,7 @@ mod tests {
         // One permit, two places in the queue: job 1 runs, jobs 2 and 3
         // wait, job 4 is refused without waiting and without running.
         let pool = Arc::new(CpuPool::new(1, 2));
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
-        let first = tokio::spawn({
-            let pool = pool.clone();
-            async move {
-                pool.run(move || {
-                    let _ = started_tx.send(());
-                    hold.recv().unwrap();
-                    1
-                })
-                .await
-            }
-        });
-        started_rx.await.unwrap();
+        let (release, first) = hold_a_cpu(&pool, 1).await;
         let waiters: Vec<_> = (2..=3)
             .map(|i| {
                 let pool = pool.clone();
@@ -270,19 +281,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn a_waiter_that_goes_away_frees_its_place() {
         let pool = Arc::new(CpuPool::new(1, 1));
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
-        let first = tokio::spawn({
-            let pool = pool.clone();
-            async move {
-                pool.run(move || {
-                    let _ = started_tx.send(());
-                    hold.recv().unwrap();
-                })
-                .await
-            }
-        });
-        started_rx.await.unwrap();
+        let (release, first) = hold_a_cpu(&pool, ()).await;
         let waiter = tokio::spawn({
             let pool = pool.clone();
             async move { pool.run(|| ()).await }
