@@ -4,7 +4,7 @@ use mxlens_shared::headers::analyze_message;
 use std::rc::Rc;
 
 use mxlens_shared::report::combine::combine;
-use mxlens_shared::report::{Check, Report, ReportKind};
+use mxlens_shared::report::{Check, Report};
 use yew::prelude::*;
 
 use crate::api::audits::{self, AuditUpdate, Subscription};
@@ -144,9 +144,25 @@ enum AuditView {
     Running {
         domain: String,
         checks: Vec<Check>,
+        /// Started by "Audit <from-domain>": a new analysis cancels it.
+        from_message: bool,
     },
-    Done(Rc<Report>),
+    /// The report, and for a combined report the message it was made from
+    /// (what its stored link is made of).
+    Done(Rc<Report>, Option<Rc<str>>),
     Failed(String),
+}
+
+impl AuditView {
+    /// True while the view belongs to the message report above it (a
+    /// combined report, or the audit that will make one).
+    fn belongs_to_message(&self) -> bool {
+        match self {
+            AuditView::Running { from_message, .. } => *from_message,
+            AuditView::Done(_, message) => message.is_some(),
+            _ => false,
+        }
+    }
 }
 
 /// The app.
@@ -163,6 +179,9 @@ pub fn app() -> Html {
     let rcpt_error = use_state(|| None::<String>);
     let audit = use_state(AuditView::default);
     let subscription = use_mut_ref(|| None::<Subscription>);
+    // Bumped by every audit started and every new analysis: the events of
+    // an audit that is no longer the current one are ignored.
+    let generation = use_mut_ref(|| 0u64);
     // The raw input behind the current reports, for stored share links.
     let analyzed_input = use_state(|| None::<String>);
     let audited_domain = use_state(|| None::<String>);
@@ -221,11 +240,15 @@ pub fn app() -> Html {
         let message_report = message_report.clone();
         let analyzed_input = analyzed_input.clone();
         let audit = audit.clone();
+        let (subscription, generation) = (subscription.clone(), generation.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            // A combined report stands in for the message report it was
-            // made from; a new analysis replaces both.
-            if matches!(&*audit, AuditView::Done(r) if r.kind == ReportKind::Combined) {
+            // A combined report (or the audit that will make one) belongs
+            // to the message report it was made from; a new analysis
+            // replaces both, and stops that audit's event stream.
+            if audit.belongs_to_message() {
+                *generation.borrow_mut() += 1;
+                *subscription.borrow_mut() = None;
                 audit.set(AuditView::Idle);
             }
             let text = textarea_value(&textarea);
@@ -280,17 +303,31 @@ pub fn app() -> Html {
         let subscription = subscription.clone();
         let audited_domain = audited_domain.clone();
         let rcpt_error = rcpt_error.clone();
+        let generation = generation.clone();
         std::rc::Rc::new(
             move |name: String,
-                  from_message: Option<(Rc<Report>, String)>,
+                  from_message: Option<(Rc<Report>, Rc<str>)>,
                   probe: Option<String>| {
                 audited_domain.set(Some(name.clone()));
                 let audit = audit.clone();
                 let subscription = subscription.clone();
                 let rcpt_error = rcpt_error.clone();
+                // This audit replaces any other: stop its stream, and make
+                // its late answers (start, events) stale.
+                *subscription.borrow_mut() = None;
+                let this = {
+                    let mut g = generation.borrow_mut();
+                    *g += 1;
+                    *g
+                };
+                let current = {
+                    let generation = generation.clone();
+                    move || *generation.borrow() == this
+                };
                 audit.set(AuditView::Running {
                     domain: name.clone(),
                     checks: Vec::new(),
+                    from_message: from_message.is_some(),
                 });
                 wasm_bindgen_futures::spawn_local(async move {
                     let started = match &from_message {
@@ -300,6 +337,9 @@ pub fn app() -> Html {
                         }
                         None => audits::start(&name, probe.as_deref()).await,
                     };
+                    if !current() {
+                        return;
+                    }
                     let id = match started {
                         Ok(id) => id,
                         Err(e) => {
@@ -326,28 +366,33 @@ pub fn app() -> Html {
                     // sees every previous one (state handles are snapshots).
                     let buffer = std::rc::Rc::new(std::cell::RefCell::new(Vec::<Check>::new()));
                     let view = audit.clone();
+                    let is_message = from_message.is_some();
                     let sub = audits::follow(&id, move |update| match update {
+                        _ if !current() => {}
                         AuditUpdate::Check(c) => {
                             buffer.borrow_mut().push(*c);
                             view.set(AuditView::Running {
                                 domain: name.clone(),
                                 checks: buffer.borrow().clone(),
+                                from_message: is_message,
                             });
                         }
                         AuditUpdate::Done(r) => {
                             // The message is analysed again rather than its
                             // report cloned (a few ms; the bundle carries no
                             // clone code for the whole report).
-                            let message = from_message.as_ref().and_then(|(_, text)| {
-                                analyze_message(text.as_bytes(), &r.generated_at).ok()
+                            let combined = from_message.as_ref().and_then(|(_, text)| {
+                                let message =
+                                    analyze_message(text.as_bytes(), &r.generated_at).ok()?;
+                                Some((message, text.clone()))
                             });
-                            view.set(AuditView::Done(Rc::new(match message {
-                                Some(message) => {
+                            view.set(match combined {
+                                Some((message, text)) => {
                                     let at = r.generated_at.clone();
-                                    combine(message, *r, at)
+                                    AuditView::Done(Rc::new(combine(message, *r, at)), Some(text))
                                 }
-                                None => *r,
-                            })));
+                                None => AuditView::Done(Rc::new(*r), None),
+                            });
                         }
                         AuditUpdate::Failed(e) => view.set(AuditView::Failed(e.message)),
                     });
@@ -386,7 +431,7 @@ pub fn app() -> Html {
         Callback::from(move |from_domain: String| {
             domain.set(from_domain.clone());
             let message = match (&*message_report, &*analyzed_input) {
-                (Some(Ok(r)), Some(text)) => Some((Rc::clone(r), text.clone())),
+                (Some(Ok(r)), Some(text)) => Some((Rc::clone(r), Rc::from(text.as_str()))),
                 _ => None,
             };
             launch_audit(from_domain, message, None);
@@ -468,7 +513,7 @@ pub fn app() -> Html {
             {
                 match &*message_report {
                     // The combined report below contains it.
-                    _ if matches!(&*audit, AuditView::Done(r) if r.kind == ReportKind::Combined) => html! {},
+                    _ if matches!(&*audit, AuditView::Done(_, Some(_))) => html! {},
                     None => html! {},
                     Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
                     Some(Ok(r)) => html! {
@@ -480,16 +525,17 @@ pub fn app() -> Html {
             {
                 match &*audit {
                     AuditView::Idle => html! {},
-                    AuditView::Running { domain, checks } => html! {
+                    AuditView::Running { domain, checks, .. } => html! {
                         <section class="report" aria-busy="true" aria-label="Audit in progress">
                             <p role="status">{ format!("Auditing {domain}… {} checks done", checks.len()) }</p>
                             { domain_cards(checks, None, true) }
                         </section>
                     },
-                    AuditView::Done(r) => {
+                    AuditView::Done(r, source) => {
                         // A combined report is shared as one: the server
-                        // recomputes it from the message and the domain.
-                        let message = (r.kind == ReportKind::Combined).then(|| (*analyzed_input).clone()).flatten();
+                        // recomputes it from the message it was made from
+                        // and the domain.
+                        let message = source.as_deref().map(str::to_string);
                         let rcpt = r.domain.as_ref().and_then(|d| d.rcpt.as_ref()).and_then(|e| e.get("address")).and_then(|a| a.as_str()).map(str::to_string);
                         html! {
                             <ReportView report={Rc::clone(r)} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), message, rcpt, ..Default::default() })} />

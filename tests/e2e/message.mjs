@@ -282,6 +282,28 @@ try {
     await freshPage.screenshot({ path: `${SCREENSHOTS}/message-audit-shared-${name}.png`, fullPage: true });
     await fresh.close();
 
+    // A new analysis while an audit from the message runs cancels it: its
+    // event stream is closed, and its late report never replaces the new
+    // message report.
+    await textarea.fill(SKEWED.replace(/^X-Spam-Status.*\n/m, ''));
+    await page.getByRole('button', { name: 'Analyze' }).click();
+    const events = (r) => /\/api\/audits\/[0-9a-f]+\/events$/.test(r.url());
+    const streamOpened = page.waitForRequest(events, { timeout: 30000 });
+    const streamEnded = Promise.race([
+      page.waitForEvent('requestfailed', { predicate: events, timeout: 60000 }),
+      page.waitForEvent('requestfinished', { predicate: events, timeout: 60000 }),
+    ]);
+    await page.getByRole('button', { name: 'Audit shop.test' }).click();
+    await page.locator('section[aria-label="Audit in progress"]').waitFor({ timeout: 10000 });
+    await streamOpened;
+    await textarea.fill(OUTLOOK_JUNK);
+    await page.getByRole('button', { name: 'Analyze' }).click();
+    await streamEnded;
+    await page.waitForTimeout(3000);
+    const footers = await page.locator('.report-footer').allTextContents();
+    assert(footers.length === 1 && !footers[0].includes('the domain shop.test'), `the cancelled audit stayed away: ${footers}`);
+    assert(await page.locator('section[aria-label="Audit in progress"]').count() === 0, 'no audit in progress after the new analysis');
+
     assert(errors.length === 0, `browser errors: ${errors.join('; ')}`);
     console.log(`message ${name}: analyze ${analyzeMs} ms, ${badgeCount} badges with icon and word, top three ${ids.join(', ')}, skew flagged, SMTP explained, audit from message`);
     await context.close();

@@ -359,7 +359,9 @@ async fn main() -> anyhow::Result<()> {
                     requests.fetch_add(1, Ordering::Relaxed);
                     match r {
                         Ok((200, _)) => stats.record("POST /api/analyze", t.elapsed()),
-                        Ok((503, _)) => {
+                        // Shed load (`--cpu-queue`), by design; any other
+                        // 503 (a timeout) is an error.
+                        Ok((503, b)) if b.contains("\"busy\"") => {
                             stats.busy.fetch_add(1, Ordering::Relaxed);
                         }
                         Ok((s, b)) => stats.error(format!(

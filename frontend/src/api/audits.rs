@@ -72,11 +72,15 @@ pub fn follow(
                 if name == "check" {
                     decode::check(body).map(|c| AuditUpdate::Check(Box::new(c)))
                 } else {
-                    let report = decode::report(body)?;
-                    src.close();
-                    Ok(AuditUpdate::Done(Box::new(report)))
+                    decode::report(body).map(|r| AuditUpdate::Done(Box::new(r)))
                 }
             });
+            // The stream ends with the report, or with the first event that
+            // cannot be read: left open, the browser would reconnect and
+            // replay the audit's events over the error.
+            if !matches!(parsed, Ok(AuditUpdate::Check(_))) {
+                src.close();
+            }
             cb(parsed.unwrap_or_else(|err| {
                 AuditUpdate::Failed(ApiError {
                     status: 0,

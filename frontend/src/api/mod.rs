@@ -52,7 +52,7 @@ pub async fn post_json<B: Serialize>(path: &str, body: &B) -> Result<Value, ApiE
         });
     }
     if !(200..300).contains(&status) {
-        // The contract's error body: {"error": code, "message": words}.
+        // The contract's error body: {"code": "…", "message": words}.
         let message = match read_json(&response).await {
             Ok(Value::Object(body)) => match body.get("message").and_then(Value::as_str) {
                 Some(words) => words.to_string(),

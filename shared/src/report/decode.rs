@@ -16,8 +16,10 @@
 //! writes (docs/report-schema.md):
 //! - members that the derive requires (no `#[serde(default)]`) are required
 //!   here too, and a wrong type is an error that names the member;
-//! - a member that is absent or `null` takes its default (`None`, empty,
-//!   `false`, 0), as `#[serde(default)]` does;
+//! - a member that is absent takes its default (`None`, empty, `false`,
+//!   0), as `#[serde(default)]` does; `null` does too (serde refuses `null`
+//!   for a defaulted member that is not an `Option`; the server never
+//!   writes one);
 //! - unknown members are ignored (the schema grows by addition).
 //!
 //! Every struct is built with a full struct literal, never
@@ -104,7 +106,7 @@ impl<'a> Obj<'a> {
         for (i, item) in items.iter().enumerate() {
             match read(item) {
                 Ok(value) => out.push(value),
-                Err(e) => return Err(format!("{key}[{i}].{e}")),
+                Err(e) => return Err(format!("{key}[{i}]: {e}")),
             }
         }
         Ok(out)
@@ -122,7 +124,7 @@ impl<'a> Obj<'a> {
     /// An object member read by `read` (`None` when absent).
     fn nested<T>(&self, key: &str, read: fn(&Value) -> Result<T>) -> Result<Option<T>> {
         self.get(key)
-            .map(|v| read(v).map_err(|e| format!("{key}.{e}")))
+            .map(|v| read(v).map_err(|e| format!("{key}: {e}")))
             .transpose()
     }
 }
@@ -131,15 +133,19 @@ impl<'a> Obj<'a> {
 /// rather than printing the value: printing a `Value` would compile a third
 /// JSON writer into the bundle.
 fn unexpected(key: &str, v: &Value) -> DecodeError {
-    let kind = match v {
+    format!("`{key}`: unexpected value ({})", json_type(v))
+}
+
+/// "a string", "an object"…
+fn json_type(v: &Value) -> &'static str {
+    match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-    };
-    format!("`{key}`: unexpected value ({kind})")
+    }
 }
 
 fn string(v: &Value) -> Option<String> {
@@ -159,7 +165,7 @@ fn u32_of(v: &Value) -> Option<u32> {
 }
 
 fn strings(v: &Value) -> Result<String> {
-    string(v).ok_or_else(|| unexpected("", v))
+    string(v).ok_or_else(|| format!("unexpected value ({})", json_type(v)))
 }
 
 /// Any JSON value, kept as it is (the free-form domain facts).

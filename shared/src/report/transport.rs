@@ -132,10 +132,9 @@ fn mx_of(report: &Report) -> Vec<MxTransport> {
 /// or else the one built from it (a message analysed on its own, in the
 /// browser or by `mxlens headers`). What the UI and the Markdown export show.
 ///
-/// A domain or combined report gets its section from the server; one
-/// without it (stored before the section existed) shows none. Only the
-/// message part is built here, so the browser bundle does not carry the
-/// domain verdicts.
+/// A domain or combined report gets its section when it is made (by the
+/// server, or by [`super::combine::combine`] in the browser); one without
+/// it (stored before the section existed) shows none.
 pub fn section(report: &Report) -> Option<TransportSecurity> {
     match &report.transport {
         Some(t) => Some(t.clone()),

@@ -104,7 +104,11 @@ pub fn ref_url(reference: &str) -> Option<String> {
         return (!section.is_empty())
             .then(|| format!("https://www.law.cornell.edu/uscode/text/15/{section}"));
     }
-    if reference.starts_with("draft-") && !reference.contains(' ') {
+    if reference.starts_with("draft-")
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
         return Some(format!("https://datatracker.ietf.org/doc/{reference}/"));
     }
     let url = match reference {
