@@ -50,6 +50,9 @@ struct ErrorBody<'a> {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        // RFC 9110 §10.2.3: Retry-After in delay-seconds, where the client
+        // should wait.
+        let mut retry_after = None;
         let (status, code, message) = match &self {
             AppError::BadRequest(code, m) => (StatusCode::BAD_REQUEST, *code, m.clone()),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
@@ -57,36 +60,17 @@ impl IntoResponse for AppError {
             AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone()),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
             AppError::RateLimited(secs) => {
-                let mut response = (
+                retry_after = Some(*secs);
+                (
                     StatusCode::TOO_MANY_REQUESTS,
-                    Json(ErrorBody {
-                        code: "rate_limited",
-                        message: self.to_string(),
-                    }),
+                    "rate_limited",
+                    self.to_string(),
                 )
-                    .into_response();
-                response.headers_mut().insert(
-                    axum::http::header::RETRY_AFTER,
-                    axum::http::HeaderValue::from(*secs),
-                );
-                return response;
             }
             AppError::Busy(m) => (StatusCode::SERVICE_UNAVAILABLE, "busy", m.clone()),
             AppError::CpuBusy(_) => {
-                let mut response = (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Json(ErrorBody {
-                        code: "busy",
-                        message: self.to_string(),
-                    }),
-                )
-                    .into_response();
-                // RFC 9110 §10.2.3: delay-seconds.
-                response.headers_mut().insert(
-                    axum::http::header::RETRY_AFTER,
-                    axum::http::HeaderValue::from(crate::cpu::RETRY_AFTER_SECS),
-                );
-                return response;
+                retry_after = Some(crate::cpu::RETRY_AFTER_SECS);
+                (StatusCode::SERVICE_UNAVAILABLE, "busy", self.to_string())
             }
             AppError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout", self.to_string()),
             AppError::Internal(e) => {
@@ -98,7 +82,14 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        (status, Json(ErrorBody { code, message })).into_response()
+        let mut response = (status, Json(ErrorBody { code, message })).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        response
     }
 }
 
