@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mxlens_shared::domain_name::normalize_domain;
-use mxlens_shared::headers::{analyze_message, dkim_selectors, InputError};
+use mxlens_shared::headers::{analyze_message, InputError};
 use mxlens_shared::report::combine::combine;
 use mxlens_shared::report::redact::{redact_address, redact_report, RedactOptions};
 use mxlens_shared::report::{Report, ReportKind};
@@ -151,16 +151,12 @@ pub async fn build_report(
     };
     let domain = normalize_domain(raw_domain)
         .map_err(|e| AppError::BadRequest("bad_domain", e.to_string()))?;
+    // The selectors that signed for the domain, from the message report
+    // already made (the paste is not parsed a second time).
     let mut selectors = body.selectors.clone();
     if selectors.is_empty() {
-        if let Some(text) = message {
-            for (d, selector) in dkim_selectors(text.as_bytes()) {
-                if d.trim_end_matches('.').eq_ignore_ascii_case(&domain)
-                    && !selectors.contains(&selector)
-                {
-                    selectors.push(selector);
-                }
-            }
+        if let Some(section) = message_report.as_ref().and_then(|r| r.message.as_ref()) {
+            selectors = section.selectors_for(&domain);
         }
     }
     let sending_ip_text = body

@@ -119,21 +119,10 @@ fn now_iso() -> String {
 /// for it, and the sending IP, read from the report (no second parse of the
 /// paste).
 fn message_inputs(report: &Report, domain: &str) -> (Vec<String>, Option<String>) {
-    let mut selectors: Vec<String> = Vec::new();
-    let Some(section) = &report.message else {
-        return (selectors, None);
-    };
-    for sig in &section.dkim_signatures {
-        if sig
-            .domain
-            .trim_end_matches('.')
-            .eq_ignore_ascii_case(domain)
-            && !selectors.contains(&sig.selector)
-        {
-            selectors.push(sig.selector.clone());
-        }
+    match &report.message {
+        Some(section) => (section.selectors_for(domain), section.sending_ip.clone()),
+        None => (Vec::new(), None),
     }
-    (selectors, section.sending_ip.clone())
 }
 
 /// Audit state.

@@ -45,6 +45,28 @@ pub struct MessageSection {
     pub spam_verdicts: Vec<SpamVerdictSummary>,
 }
 
+impl MessageSection {
+    /// The DKIM selectors that signed for `domain` (`d=` equal to it, case
+    /// and a trailing dot aside), once each, in header order: the keys a
+    /// domain audit of the From domain looks up (the server's combined
+    /// report and the browser's "Audit <from-domain>" both ask this).
+    pub fn selectors_for(&self, domain: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for sig in &self.dkim_signatures {
+            if !sig.selector.is_empty()
+                && sig
+                    .domain
+                    .trim_end_matches('.')
+                    .eq_ignore_ascii_case(domain)
+                && !out.contains(&sig.selector)
+            {
+                out.push(sig.selector.clone());
+            }
+        }
+        out
+    }
+}
+
 /// One spam filter's verdict as the report carries it. The scores are the
 /// decimal text the filter wrote (at most two decimals, e.g. `7.2`, `-0.1`)
 /// rather than floats, so the browser bundle needs no float formatting or
@@ -235,6 +257,27 @@ impl<'de> Deserialize<'de> for SpamVerdictSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selectors_for_a_domain_once_each_in_order() {
+        let sig = |d: &str, s: &str| DkimSignatureSummary {
+            domain: d.into(),
+            selector: s.into(),
+            ..DkimSignatureSummary::default()
+        };
+        let section = MessageSection {
+            dkim_signatures: vec![
+                sig("Example.com.", "s2"),
+                sig("esp.example.net", "x"),
+                sig("example.com", "s1"),
+                sig("example.com", "s2"),
+                sig("example.com", ""),
+            ],
+            ..MessageSection::default()
+        };
+        assert_eq!(section.selectors_for("example.com"), ["s2", "s1"]);
+        assert!(section.selectors_for("other.test").is_empty());
+    }
 
     #[test]
     fn spam_verdict_round_trips_through_json() {
