@@ -19,7 +19,7 @@ use tower_http::request_id::{
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::audit::{run_audit_with, AuditRequest};
+use crate::audit::{run_audit, AuditRequest};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -240,7 +240,7 @@ async fn create_audit(
         let _permit = permit;
         let sink = entry.clone();
         let started = std::time::Instant::now();
-        run_audit_with(
+        run_audit(
             &lookup,
             &request,
             &config,

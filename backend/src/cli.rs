@@ -15,7 +15,7 @@ use mxlens_shared::domain_name::normalize_domain;
 use mxlens_shared::report::text::render_text;
 use mxlens_shared::report::Report;
 
-use crate::audit::{run_audit_with, AuditRequest};
+use crate::audit::{run_audit, AuditRequest};
 use crate::dedup::AuditLookup;
 use crate::resolver::{HickoryLookup, ResolverSettings};
 use crate::ssrf::{ConnectPolicy, ConnectTo};
@@ -506,7 +506,7 @@ async fn audit(args: AuditArgs) -> ExitCode {
     };
     audit_config.rcpt_probe = args.allow_rcpt_probe;
     let per_audit = AuditLookup::new(lookup);
-    let report = run_audit_with(
+    let report = run_audit(
         &per_audit,
         &request,
         &audit_config,
@@ -545,10 +545,7 @@ async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -
                     rcpt: None,
                 };
                 let per_audit = AuditLookup::new(lookup.clone());
-                Ok(
-                    run_audit_with(&per_audit, &request, config, crate::now_rfc3339(), |_| {})
-                        .await,
-                )
+                Ok(run_audit(&per_audit, &request, config, crate::now_rfc3339(), |_| {}).await)
             }
             Err(e) => Err((raw, e.to_string())),
         }

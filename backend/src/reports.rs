@@ -20,7 +20,7 @@ use mxlens_shared::report::{Report, ReportKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::audit::{run_audit_with, AuditRequest};
+use crate::audit::{run_audit, AuditRequest};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -186,7 +186,7 @@ pub async fn build_report(
     };
     let permit = state.limits.audit_permit()?;
     let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
-    let domain_report = run_audit_with(
+    let domain_report = run_audit(
         &lookup,
         &request,
         &state.audit_config,

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use mxlens_backend::audit::{run_audit_with, AuditConfig, AuditRequest};
+use mxlens_backend::audit::{run_audit, AuditConfig, AuditRequest};
 use mxlens_backend::dedup::AuditLookup;
 use mxlens_backend::probe::probe_mx;
 use mxlens_backend::resolver::{HickoryLookup, ResolverSettings};
@@ -331,7 +331,7 @@ async fn critical_path(delay: Duration, runs: usize) -> anyhow::Result<()> {
             log: Mutex::new(Vec::new()),
         };
         let started = Instant::now();
-        let report = run_audit_with(&recorder, &request, &config, "now".into(), |_| {}).await;
+        let report = run_audit(&recorder, &request, &config, "now".into(), |_| {}).await;
         walls.push(started.elapsed());
         check_count = report.checks.len();
         failures = report

@@ -1,10 +1,17 @@
-//! Domain-audit evaluators that need only DNS. They are generic over
-//! [`crate::dns::DnsLookup`], so the backend runs them against live DNS and
-//! tests against zone data. Independent lookups run concurrently.
+//! The domain audit: the planner ([`plan::run_audit`]), the probes it is
+//! given ([`probes::Probes`]), and the evaluators that need only DNS. They
+//! are generic over [`crate::dns::DnsLookup`], so the backend runs them
+//! against live DNS and tests against zone data. Independent lookups run
+//! concurrently.
 
 pub mod dnsbl;
 pub mod mx;
+pub mod plan;
+pub mod probes;
 pub mod ptr;
+
+pub use plan::{run_audit, AuditEvent, AuditOptions, AuditRequest, COMMON_SELECTORS};
+pub use probes::{Probes, RcptAudit, SmtpAudit, StsPolicyFetch, MAX_PROBE_TARGETS};
 
 use crate::dns::{DnsLookup, DnsOutcome, DnssecStatus};
 use crate::report::{Check, Status};

@@ -147,22 +147,6 @@ pub fn lint_bimi_dmarc(found: &BimiLookup, policy: Option<Policy>, percent: u8) 
     }
 }
 
-/// [`lookup_bimi`] for selector `default`, then [`lint_bimi`] and
-/// [`lint_bimi_dmarc`].
-pub async fn audit_bimi<L: DnsLookup>(
-    lookup: &L,
-    domain: &str,
-    policy: Option<Policy>,
-    percent: u8,
-) -> (BimiLookup, Vec<Check>) {
-    let found = lookup_bimi(lookup, "default", domain).await;
-    let checks = vec![
-        lint_bimi(domain, &found),
-        lint_bimi_dmarc(&found, policy, percent),
-    ];
-    (found, checks)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,12 +168,19 @@ mod tests {
             (None, 100, Status::Fail),
         ];
         for (policy, pct, want) in cases {
-            let (_, checks) = block_on_ready(audit_bimi(&z, "example.com", policy, pct));
-            assert_eq!(checks[0].status, Status::Pass);
-            assert_eq!(checks[1].status, want, "{policy:?} {pct}");
+            let found = block_on_ready(lookup_bimi(&z, "default", "example.com"));
+            assert_eq!(lint_bimi("example.com", &found).status, Status::Pass);
+            assert_eq!(
+                lint_bimi_dmarc(&found, policy, pct).status,
+                want,
+                "{policy:?} {pct}"
+            );
         }
-        let (_, checks) = block_on_ready(audit_bimi(&z, "other.example", None, 100));
-        assert_eq!(checks[0].status, Status::Info);
-        assert_eq!(checks[1].status, Status::NotApplicable);
+        let found = block_on_ready(lookup_bimi(&z, "default", "other.example"));
+        assert_eq!(lint_bimi("other.example", &found).status, Status::Info);
+        assert_eq!(
+            lint_bimi_dmarc(&found, None, 100).status,
+            Status::NotApplicable
+        );
     }
 }
