@@ -601,19 +601,14 @@ fn headers(args: HeadersArgs) -> ExitCode {
 async fn spf(args: SpfArgs) -> ExitCode {
     use mxlens_shared::spf::eval::{check_mail_from, EvalOptions, SpfResult};
     init_tracing(LogFormat::Text);
+    // RFC 7208 §4.3: a malformed <domain> (an empty or over-long label, a
+    // name that is not multi-label, a domain literal) makes check_host()
+    // return "none": it is data for the evaluation, never a usage error.
     let mail_from = args.mail_from.trim();
     let helo = args
         .helo
         .clone()
         .unwrap_or_else(|| mail_from.rsplit('@').next().unwrap_or_default().to_string());
-    let domain_part = if mail_from.is_empty() {
-        helo.as_str()
-    } else {
-        mail_from.rsplit('@').next().unwrap_or_default()
-    };
-    if let Err(e) = normalize_domain(domain_part) {
-        return usage_error(e);
-    }
     let lookup = match HickoryLookup::new(&args.dns.settings()) {
         Ok(l) => l,
         Err(e) => return usage_error(format!("cannot set up DNS: {e:#}")),

@@ -133,9 +133,10 @@ impl HickoryLookup {
         rtype: RecordType,
         pick: impl Fn(&RData) -> Option<T>,
     ) -> DnsOutcome<T> {
-        // Fully qualified: no search-list expansion.
-        let fqdn = format!("{}.", name.trim_end_matches('.'));
-        let outcome = self.query_uncounted(&fqdn, rtype, pick).await;
+        let outcome = match query_name(name) {
+            Ok(fqdn) => self.query_uncounted(fqdn, rtype, pick).await,
+            Err(why) => DnsOutcome::ServerFailure(why),
+        };
         crate::metrics::dns_query(match &outcome {
             DnsOutcome::Records(_) => "records",
             DnsOutcome::NoData => "nodata",
@@ -148,14 +149,14 @@ impl HickoryLookup {
 
     async fn query_uncounted<T>(
         &self,
-        fqdn: &str,
+        fqdn: Name,
         rtype: RecordType,
         pick: impl Fn(&RData) -> Option<T>,
     ) -> DnsOutcome<T> {
         // The global in-flight bound; the semaphore is never closed, so
         // acquire cannot fail.
         let _permit = self.in_flight.acquire().await;
-        match self.resolver.lookup(fqdn, rtype).await {
+        match self.resolver.lookup(fqdn.clone(), rtype).await {
             Ok(lookup) => {
                 let found: Vec<T> = lookup
                     .answers()
@@ -164,7 +165,7 @@ impl HickoryLookup {
                     .filter_map(|r| pick(&r.data))
                     .collect();
                 if found.is_empty() {
-                    if let Some(problem) = cname_problem(fqdn, lookup.answers()) {
+                    if let Some(problem) = cname_problem(&fqdn.to_ascii(), lookup.answers()) {
                         // A loop (or an absurd chain) is a broken zone that
                         // cannot be resolved: a failure, not "no data".
                         return DnsOutcome::ServerFailure(problem);
@@ -177,6 +178,37 @@ impl HickoryLookup {
             Err(e) => classify(e),
         }
     }
+}
+
+/// The longest name we query, in presentation form without the trailing
+/// dot: 253 octets, i.e. 255 on the wire (RFC 1035 §2.3.4; RFC 7208 §4.3
+/// and §4.6.4 refuse longer SPF targets before any lookup).
+pub const MAX_NAME_LENGTH: usize = 253;
+
+/// The fully qualified query name for `name`, built from its raw labels.
+///
+/// Any octet is legal in a DNS label (RFC 2181 §11): names that SPF macros
+/// expand to (RFC 7208 §7), or records that name `a:foo:bar/baz.example`,
+/// must be asked as they are, not refused for holding characters that a
+/// host name may not. Only what DNS itself cannot carry is refused: an
+/// empty label, a label over 63 octets, or a name over
+/// [`MAX_NAME_LENGTH`]. Fully qualified, so no search list applies.
+pub fn query_name(name: &str) -> Result<Name, String> {
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.len() > MAX_NAME_LENGTH {
+        return Err(format!(
+            "the name is {} octets long; DNS names are at most {MAX_NAME_LENGTH} (RFC 1035 §2.3.4)",
+            trimmed.len()
+        ));
+    }
+    let mut fqdn = if trimmed.is_empty() {
+        Name::root()
+    } else {
+        Name::from_labels(trimmed.split('.').map(str::as_bytes))
+            .map_err(|e| format!("{trimmed:?} is not a DNS name: {e}"))?
+    };
+    fqdn.set_fqdn(true);
+    Ok(fqdn)
 }
 
 /// Longest CNAME chain followed (RFC 1034 §3.6.2 sets none; BIND stops
@@ -216,10 +248,9 @@ impl HickoryLookup {
     /// query had AD or DO set) to each configured server in turn, over UDP,
     /// retrying over TCP when the answer is truncated (RFC 7766 §5).
     async fn query_ad(&self, name: &str) -> DnsOutcome<DnssecStatus> {
-        let fqdn = format!("{}.", name.trim_end_matches('.'));
-        let qname = match Name::from_ascii(&fqdn) {
+        let qname = match query_name(name) {
             Ok(n) => n,
-            Err(e) => return DnsOutcome::ServerFailure(format!("invalid name {fqdn}: {e}")),
+            Err(why) => return DnsOutcome::ServerFailure(why),
         };
         if self.ad_servers.is_empty() {
             return DnsOutcome::ServerFailure("no name server configured".to_string());
@@ -346,8 +377,16 @@ fn classify<T>(error: NetError) -> DnsOutcome<T> {
     }
 }
 
+/// A name from an answer (MX exchange, PTR, CNAME target) as the labels'
+/// own octets joined by dots, lower-cased, without the trailing dot. Not
+/// `to_ascii()`, which escapes octets that a host name may not hold
+/// (`foo\:bar`): the name is queried again later, as it is (RFC 2181 §11).
 fn name_text(name: &hickory_resolver::proto::rr::Name) -> String {
-    name.to_ascii().trim_end_matches('.').to_ascii_lowercase()
+    let labels: Vec<String> = name
+        .iter()
+        .map(|label| String::from_utf8_lossy(label).to_ascii_lowercase())
+        .collect();
+    labels.join(".")
 }
 
 impl DnsLookup for HickoryLookup {
@@ -441,6 +480,38 @@ mod tests {
             300,
             RData::CNAME(CNAME(Name::from_ascii(to).unwrap())),
         )
+    }
+
+    #[test]
+    fn query_names_keep_every_octet_and_refuse_only_what_dns_cannot_carry() {
+        for (name, labels) in [
+            ("a:foo:bar/baz.example.com", 3),
+            ("_dmarc.Example.COM.", 3),
+            ("a b!c%d.example", 2),
+            ("xn--bcher-kva.example", 2),
+        ] {
+            let n = query_name(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(n.is_fqdn(), "{name}");
+            assert_eq!(n.num_labels(), labels, "{name}");
+            assert_eq!(
+                n.iter().next().map(<[u8]>::to_vec),
+                Some(name.split('.').next().unwrap().as_bytes().to_vec()),
+                "{name}: the first label's octets are kept as they are"
+            );
+        }
+        let label63 = "a".repeat(63);
+        assert!(query_name(&format!("{label63}.example")).is_ok());
+        for bad in [
+            format!("{}a.example", label63),
+            "a..example".to_string(),
+            ".example".to_string(),
+            format!("{}.example", vec![label63.as_str(); 4].join(".")),
+        ] {
+            assert!(query_name(&bad).is_err(), "{bad} must be refused");
+        }
+        let just_fits = format!("{}.{}.{}.{}", label63, label63, label63, "a".repeat(61));
+        assert_eq!(just_fits.len(), 253);
+        assert!(query_name(&just_fits).is_ok());
     }
 
     #[test]

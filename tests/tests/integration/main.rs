@@ -7,6 +7,7 @@ mod browser;
 mod checks;
 mod cli_headers;
 mod cli_spf;
+mod cli_spf_suite;
 mod config_docs;
 mod dns_harness;
 mod hostile;
