@@ -505,7 +505,7 @@ mod tests {
             format!("{}a.example", label63),
             "a..example".to_string(),
             ".example".to_string(),
-            format!("{}.example", vec![label63.as_str(); 4].join(".")),
+            format!("{}.example", [label63.as_str(); 4].join(".")),
         ] {
             assert!(query_name(&bad).is_err(), "{bad} must be refused");
         }
