@@ -291,6 +291,8 @@ fn message(value: &Value) -> Result<MessageSection> {
         hops: o.list("hops", hop)?,
         total_delay_seconds: o.opt("total_delay_seconds", Value::as_i64)?,
         sending_ip: o.opt_string("sending_ip")?,
+        envelope_from: o.opt_string("envelope_from")?,
+        envelope_helo: o.opt_string("envelope_helo")?,
         dkim_signatures: o.list("dkim_signatures", dkim_signature)?,
         auth_results: o.list("auth_results", |v| {
             let o = object(v, "auth_result")?;
@@ -516,6 +518,8 @@ mod tests {
                 }],
                 total_delay_seconds: Some(60),
                 sending_ip: Some("192.0.2.1".into()),
+                envelope_from: Some("bounce@esp.example".into()),
+                envelope_helo: Some("out.esp.example".into()),
                 dkim_signatures: vec![DkimSignatureSummary {
                     domain: "example.com".into(),
                     selector: "s1".into(),

@@ -23,6 +23,18 @@ pub struct MessageSection {
     /// The first hop outside the sender's own network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sending_ip: Option<String>,
+    /// The envelope sender (RFC 5321 MAIL FROM) as the receiver recorded
+    /// it: the topmost `Return-Path` (RFC 5321 §4.4), else `smtp.mailfrom`
+    /// of the trusted Authentication-Results (RFC 8601 §2.7.2), else
+    /// `envelope-from` of Received-SPF (RFC 7208 §9.1). The SPF identity,
+    /// often an ESP's bounce domain rather than the From domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope_from: Option<String>,
+    /// The HELO/EHLO name the sending IP gave: the sending hop's Received
+    /// `from` clause, else `helo=` of Received-SPF or `smtp.helo` of the
+    /// trusted Authentication-Results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope_helo: Option<String>,
     /// DKIM-Signature headers.
     #[serde(default)]
     pub dkim_signatures: Vec<DkimSignatureSummary>,
