@@ -264,6 +264,14 @@ pub struct AuditArgs {
     /// The IP that sends the domain's mail (evaluates SPF, PTR and DNSBL for it).
     #[arg(long)]
     pub sending_ip: Option<IpAddr>,
+    /// The envelope sender (MAIL FROM) the sending IP used: SPF is
+    /// evaluated for it (RFC 7208 §2.4) rather than for the audited domain;
+    /// when its domain differs, both results are shown.
+    #[arg(long, requires = "sending_ip")]
+    pub mail_from: Option<String>,
+    /// The HELO name the sending IP gave (the SPF `%{h}` macro).
+    #[arg(long, requires = "sending_ip")]
+    pub helo: Option<String>,
     /// Ask the best MX whether it accepts mail for this address at DOMAIN
     /// (RCPT TO without DATA; nothing is sent). Needs --allow-rcpt-probe.
     #[arg(long, requires = "allow_rcpt_probe", conflicts_with = "batch")]
@@ -499,6 +507,8 @@ async fn audit(args: AuditArgs) -> ExitCode {
         selectors: args.selectors.clone(),
         sending_ip: args.sending_ip,
         rcpt,
+        mail_from: args.mail_from.clone(),
+        helo: args.helo.clone(),
     };
     let mut audit_config = match args.audit.config(&args.targets, !args.no_smtp) {
         Ok(c) => c,
@@ -543,6 +553,8 @@ async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -
                     selectors: args.selectors.clone(),
                     sending_ip: args.sending_ip,
                     rcpt: None,
+                    mail_from: args.mail_from.clone(),
+                    helo: args.helo.clone(),
                 };
                 let per_audit = AuditLookup::new(lookup.clone());
                 Ok(run_audit(&per_audit, &request, config, crate::now_rfc3339(), |_| {}).await)

@@ -42,6 +42,10 @@ fn zone() -> ZoneData {
         ),
     );
     z.add(
+        "bounces.esp.example",
+        ZoneRecord::Txt("v=spf1 ip4:203.0.113.0/24 -all".into()),
+    );
+    z.add(
         "_mta-sts.example.com",
         ZoneRecord::Txt("v=STSv1; id=20250101".into()),
     );
@@ -150,6 +154,7 @@ fn every_group_reports_and_events_stream_in_order() {
         selectors: vec!["s1".into()],
         sending_ip: Some("192.0.2.10".parse().unwrap()),
         rcpt: Some("bob@example.com".into()),
+        ..Default::default()
     };
     let (report, events) = audit(&probes, &request, futures::future::pending());
 
@@ -254,4 +259,65 @@ fn the_deadline_turns_unfinished_groups_into_not_tested() {
     // Groups that needed only DNS finished before it.
     assert_eq!(status_of(&report, "dmarc.policy"), vec![Status::Pass]);
     assert_eq!(status_of(&report, "mx.present"), vec![Status::Pass]);
+}
+
+/// Bulk mail leaves through an ESP whose bounce domain is the envelope
+/// sender: SPF is judged for that domain, and the From domain's result is
+/// shown as information, not a false fail (issue #19).
+#[test]
+fn spf_is_evaluated_for_the_envelope_sender_and_the_from_domain_is_information() {
+    let probes = RecordingProbes::default();
+    let request = AuditRequest {
+        domain: "example.com".into(),
+        sending_ip: Some("203.0.113.5".parse().unwrap()),
+        mail_from: Some("b-123@bounces.esp.example".into()),
+        helo: Some("out.esp.example".into()),
+        ..Default::default()
+    };
+    let (report, _) = audit(&probes, &request, futures::future::pending());
+    let spf: Vec<&Check> = report
+        .checks
+        .iter()
+        .filter(|c| c.id == "spf.sender-ip")
+        .collect();
+    assert_eq!(spf.len(), 2, "{spf:#?}");
+    let envelope = spf
+        .iter()
+        .find(|c| c.subject.as_deref() == Some("203.0.113.5 (envelope sender bounces.esp.example)"))
+        .expect("the envelope sender's check");
+    assert_eq!(envelope.status, Status::Pass, "{envelope:#?}");
+    assert!(envelope
+        .detail
+        .starts_with("SPF for the envelope sender bounces.esp.example: SPF pass"));
+    let from = spf
+        .iter()
+        .find(|c| c.subject.as_deref() == Some("203.0.113.5 (From domain example.com)"))
+        .expect("the From domain's check");
+    assert_eq!(
+        from.status,
+        Status::Info,
+        "a fail for the From domain decides nothing: {from:#?}"
+    );
+    assert!(
+        from.detail
+            .starts_with("SPF for the From domain example.com: SPF fail"),
+        "{}",
+        from.detail
+    );
+    let spf_fails = report
+        .checks
+        .iter()
+        .filter(|c| c.id.starts_with("spf.") && c.status == Status::Fail)
+        .count();
+    assert_eq!(spf_fails, 0, "no false SPF fail");
+
+    // The same envelope domain as From: one check, as before.
+    let request = AuditRequest {
+        domain: "example.com".into(),
+        sending_ip: Some("192.0.2.10".parse().unwrap()),
+        mail_from: Some("news@EXAMPLE.com".into()),
+        ..Default::default()
+    };
+    let (report, _) = audit(&probes, &request, futures::future::pending());
+    assert_eq!(status_of(&report, "spf.sender-ip"), vec![Status::Pass]);
 }

@@ -313,7 +313,7 @@ async fn critical_path(delay: Duration, runs: usize) -> anyhow::Result<()> {
         // No sending IP: its PTR would warm the memo for the MX IP's PTR and
         // hide that chain.
         sending_ip: None,
-        rcpt: None,
+        ..AuditRequest::default()
     };
     let mut walls = Vec::new();
     let mut last_log = Vec::new();

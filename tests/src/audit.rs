@@ -20,7 +20,7 @@ pub fn request(domain: &str, selectors: &[&str], sending_ip: Option<&str>) -> Au
         domain: domain.into(),
         selectors: selectors.iter().map(|s| s.to_string()).collect(),
         sending_ip: sending_ip.map(|s| s.parse().expect("a test's sending IP")),
-        rcpt: None,
+        ..AuditRequest::default()
     }
 }
 

@@ -39,6 +39,15 @@ pub struct AuditRequest {
     /// probed only when the operator allows it.
     #[serde(default)]
     pub rcpt: Option<String>,
+    /// The envelope sender (MAIL FROM) the sending IP used, when known from
+    /// a message: SPF is evaluated for it (RFC 7208 §2.4), not for the From
+    /// domain. Absent: `postmaster@<domain>`.
+    #[serde(default)]
+    pub mail_from: Option<String>,
+    /// The HELO/EHLO name the sending IP gave, when known: the `%{h}` macro
+    /// and the HELO identity (RFC 7208 §2.3). Absent: the domain.
+    #[serde(default)]
+    pub helo: Option<String>,
 }
 
 /// The planner's settings that are not part of a request.
@@ -214,7 +223,7 @@ pub async fn run_audit<L: DnsLookup, P: Probes>(
     parts.push(dane_group(lookup, mx.clone(), smtp).boxed());
     parts.push(spf_group(lookup, domain).boxed());
     if let Some(ip) = request.sending_ip {
-        parts.push(sender_group(lookup, domain, ip, &options.dnsbl_lists).boxed());
+        parts.push(sender_group(lookup, request, ip, &options.dnsbl_lists).boxed());
     }
     parts.push(dmarc_group(dmarc_audit.clone()).boxed());
     parts.push(bimi_group(lookup, domain, dmarc_audit).boxed());
@@ -424,18 +433,51 @@ async fn spf_group<L: DnsLookup>(lookup: &L, domain: &str) -> Part {
 }
 
 /// The sending IP: SPF `check_host()`, PTR and blocklists.
+///
+/// SPF is evaluated for the envelope sender the message used (RFC 7208
+/// §2.4: receivers check MAIL FROM, not the From header). Bulk mail is
+/// usually sent with an ESP's bounce domain: when the envelope domain
+/// differs from the audited From domain, both are reported, labelled, and
+/// only the envelope sender's result counts; the From domain's is
+/// information (it matters for SPF alignment only if the envelope sender
+/// moves to the From domain, RFC 7489 §3.1.2).
 async fn sender_group<L: DnsLookup>(
     lookup: &L,
-    domain: &str,
+    request: &AuditRequest,
     ip: IpAddr,
     lists: &[String],
 ) -> Part {
-    // Independent: concurrently, so a slow resolver costs one timeout here,
-    // not three in a row.
-    let sender = format!("postmaster@{domain}");
+    let domain = request.domain.as_str();
+    let helo = request
+        .helo
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .unwrap_or(domain);
     let options = spf::eval::EvalOptions::default();
-    let (outcome, ptr_result, listed) = futures::join!(
-        spf::eval::check_host(lookup, ip, domain, &sender, domain, &options),
+    let from_sender = format!("postmaster@{domain}");
+    let envelope = request
+        .mail_from
+        .as_deref()
+        .map(|m| spf::eval::sender_and_domain(m, helo))
+        .filter(|(_, env_domain)| !same_domain(env_domain, domain));
+    // Independent: concurrently, so a slow resolver costs one timeout here,
+    // not several in a row.
+    let envelope_check = async {
+        match &envelope {
+            Some((sender, env_domain)) => {
+                Some(spf::eval::check_host(lookup, ip, env_domain, sender, helo, &options).await)
+            }
+            None => None,
+        }
+    };
+    let from_sender_used = match (&envelope, request.mail_from.as_deref()) {
+        (None, Some(mail_from)) => spf::eval::sender_and_domain(mail_from, helo).0,
+        _ => from_sender,
+    };
+    let (from_outcome, envelope_outcome, ptr_result, listed) = futures::join!(
+        spf::eval::check_host(lookup, ip, domain, &from_sender_used, helo, &options),
+        envelope_check,
         ptr::lookup_ptr(lookup, ip),
         futures::future::join_all(
             lists
@@ -443,12 +485,44 @@ async fn sender_group<L: DnsLookup>(
                 .map(|list| dnsbl::check_listed(lookup, ip, list))
         ),
     );
-    let mut checks = vec![
-        spf::lint::sender_ip_check(ip, &outcome),
-        ptr::ptr_check("sender.ptr", ip, &format!("sending IP {ip}"), &ptr_result),
-    ];
+    let mut checks = Vec::new();
+    match (envelope, envelope_outcome) {
+        (Some((_, env_domain)), Some(outcome)) => {
+            let mut envelope = spf::lint::sender_ip_check(ip, &outcome);
+            envelope.detail = format!(
+                "SPF for the envelope sender {env_domain}: {}",
+                envelope.detail
+            );
+            envelope.subject = Some(format!("{ip} (envelope sender {env_domain})"));
+            checks.push(envelope);
+            let mut from = spf::lint::sender_ip_check(ip, &from_outcome);
+            if matches!(from.status, Status::Pass | Status::Warn | Status::Fail) {
+                from.status = Status::Info;
+            }
+            from.fix = None;
+            from.detail = format!(
+                "SPF for the From domain {domain}: {}. Receivers evaluate SPF for the envelope sender ({env_domain}), not for the From domain, so this result does not decide delivery; it matters only if the envelope sender moves to {domain}, for SPF alignment under DMARC",
+                from.detail
+            );
+            from.subject = Some(format!("{ip} (From domain {domain})"));
+            checks.push(from);
+        }
+        _ => checks.push(spf::lint::sender_ip_check(ip, &from_outcome)),
+    }
+    checks.push(ptr::ptr_check(
+        "sender.ptr",
+        ip,
+        &format!("sending IP {ip}"),
+        &ptr_result,
+    ));
     checks.extend(listed);
     part("sender", checks)
+}
+
+/// Two domain names are the same, case and a trailing dot aside.
+fn same_domain(a: &str, b: &str) -> bool {
+    a.trim_end_matches('.')
+        .eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
 
 /// The `dmarc.*` checks and `domain.dmarc`.

@@ -286,7 +286,11 @@ fn envelope(
     section: &mut MessageSection,
 ) {
     let clean = |v: &str| {
-        let v = v.trim().trim_start_matches('<').trim_end_matches('>').trim();
+        let v = v
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .trim();
         (!v.is_empty()).then(|| v.to_string())
     };
     let smtp_property = |name: &str| {
@@ -299,7 +303,11 @@ fn envelope(
         .first("return-path")
         .and_then(|h| clean(&h.value))
         .or_else(|| smtp_property("mailfrom"))
-        .or_else(|| received_spf.and_then(|s| s.get("envelope-from")).and_then(clean));
+        .or_else(|| {
+            received_spf
+                .and_then(|s| s.get("envelope-from"))
+                .and_then(clean)
+        });
     let sending_hop_helo = chain.sending_ip.and_then(|ip| {
         let ip = ip.to_string();
         section

@@ -61,7 +61,10 @@ pub fn redact_value(value: &mut Value, options: &RedactOptions) {
                 }
             }
         }
-        if let Some(helo) = value.pointer("/message/envelope_helo").and_then(Value::as_str) {
+        if let Some(helo) = value
+            .pointer("/message/envelope_helo")
+            .and_then(Value::as_str)
+        {
             let helo = helo.trim_matches('.');
             if is_host_name(helo) {
                 names.host(helo);
