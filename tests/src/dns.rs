@@ -250,10 +250,44 @@ fn load_zone(origin: &str, text: &str) -> anyhow::Result<InMemoryZoneHandler> {
         .map_err(|e| anyhow!("zone {origin}: {e}"))
 }
 
+/// A zone for the whole tree (origin `.`) holding `records` as they are; a
+/// repeated record is dropped (an RRset holds no duplicates, RFC 2181 §5).
+fn root_zone(records: Vec<Record>) -> anyhow::Result<InMemoryZoneHandler> {
+    use hickory_proto::rr::rdata::SOA;
+    let root = Name::root();
+    let mut handler: InMemoryZoneHandler =
+        InMemoryZoneHandler::empty(root.clone(), ZoneType::Primary, AxfrPolicy::Deny);
+    let soa = SOA::new(
+        Name::from_ascii("ns.test.")?,
+        Name::from_ascii("hostmaster.test.")?,
+        1,
+        3600,
+        600,
+        86400,
+        60,
+    );
+    handler.upsert_mut(Record::from_rdata(root, 60, RData::SOA(soa)), 1);
+    for record in records {
+        handler.upsert_mut(record, 1);
+    }
+    Ok(handler)
+}
+
 impl TestDns {
     /// Starts a server on 127.0.0.1 serving `zones` (origin, zone text).
+    /// Names outside them are NXDOMAIN, as a recursive resolver would answer
+    /// for names that do not exist (the DMARC tree walk asks up to the TLD).
     pub async fn start(zones: &[(&str, &str)]) -> anyhow::Result<Self> {
         let mut catalog = Catalog::new();
+        if !zones
+            .iter()
+            .any(|(origin, _)| origin.trim_end_matches('.').is_empty())
+        {
+            catalog.upsert(
+                LowerName::from(Name::root()),
+                vec![Arc::new(root_zone(Vec::new())?)],
+            );
+        }
         for (origin, text) in zones {
             let handler = load_zone(origin, text)?;
             let name = LowerName::from(Name::from_ascii(format!(
@@ -271,27 +305,11 @@ impl TestDns {
     /// cannot always express: the openspf suite has names such as
     /// `a:foo:bar/baz.example.com`.
     pub async fn start_records(records: Vec<Record>) -> anyhow::Result<Self> {
-        use hickory_proto::rr::rdata::SOA;
-        let root = Name::root();
-        let mut handler: InMemoryZoneHandler =
-            InMemoryZoneHandler::empty(root.clone(), ZoneType::Primary, AxfrPolicy::Deny);
-        let soa = SOA::new(
-            Name::from_ascii("ns.test.")?,
-            Name::from_ascii("hostmaster.test.")?,
-            1,
-            3600,
-            600,
-            86400,
-            60,
-        );
-        handler.upsert_mut(Record::from_rdata(root.clone(), 60, RData::SOA(soa)), 1);
-        for record in records {
-            // A repeated record is dropped: an RRset holds no duplicates
-            // (RFC 2181 §5), as a real zone would not either.
-            handler.upsert_mut(record, 1);
-        }
         let mut catalog = Catalog::new();
-        catalog.upsert(LowerName::from(root), vec![Arc::new(handler)]);
+        catalog.upsert(
+            LowerName::from(Name::root()),
+            vec![Arc::new(root_zone(records)?)],
+        );
         Self::serve(catalog).await
     }
 
