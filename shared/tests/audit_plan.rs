@@ -321,3 +321,59 @@ fn spf_is_evaluated_for_the_envelope_sender_and_the_from_domain_is_information()
     let (report, _) = audit(&probes, &request, futures::future::pending());
     assert_eq!(status_of(&report, "spf.sender-ip"), vec![Status::Pass]);
 }
+
+/// RFC 9989 §4.10: the live audit walks the tree to the nearest record and
+/// applies `np` to a subdomain that does not exist, `sp` to one that does
+/// (issue #19: both used to be hard-coded off).
+#[test]
+fn dmarc_uses_the_tree_walk_and_np_for_a_non_existent_subdomain() {
+    let mut z = zone();
+    z.add(
+        "_dmarc.corp.example",
+        ZoneRecord::Txt("v=DMARC1; p=none; sp=quarantine; np=reject".into()),
+    );
+    z.add(
+        "www.corp.example",
+        ZoneRecord::A("192.0.2.80".parse().unwrap()),
+    );
+    z.add(
+        "_dmarc.dept.corp.example",
+        ZoneRecord::Txt("v=DMARC1; p=quarantine; np=none".into()),
+    );
+    let probes = RecordingProbes::default();
+    let policy_of = |domain: &str| {
+        let request = AuditRequest {
+            domain: domain.into(),
+            ..Default::default()
+        };
+        let report = block_on_ready(run_audit(
+            &z,
+            &probes,
+            &request,
+            &options(),
+            "2026-01-01T00:00:00Z".into(),
+            futures::future::pending(),
+            |_| {},
+        ));
+        let dmarc = report.domain.unwrap().dmarc.expect("a DMARC summary");
+        (
+            dmarc["policy"].as_str().unwrap_or_default().to_string(),
+            dmarc["source"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    assert_eq!(
+        policy_of("www.corp.example"),
+        ("quarantine".into(), "corp.example".into())
+    );
+    assert_eq!(
+        policy_of("ghost.corp.example"),
+        ("reject".into(), "corp.example".into())
+    );
+    // A record below the organizational domain: the walk finds it for a
+    // name under it, where the RFC 7489 fallback went straight to the PSL's
+    // organizational domain (corp.example) and skipped it.
+    assert_eq!(
+        policy_of("ghost.dept.corp.example"),
+        ("none".into(), "dept.corp.example".into())
+    );
+}

@@ -197,14 +197,17 @@ pub async fn run_audit<L: DnsLookup, P: Probes>(
     });
 
     let mx: SharedMx<'_> = audit_mx(lookup, domain).boxed().shared();
-    let dmarc_audit: SharedDmarc<'_> = dmarc::audit_dmarc(
-        lookup,
-        domain,
-        dmarc::DmarcAuditOptions {
-            existence: dmarc::DomainExistence::Exists,
-            tree_walk: false,
-        },
-    )
+    // RFC 9989 §4.10: the DNS tree walk finds the applicable record; the
+    // A/AAAA/MX answers tell whether the domain exists, which decides
+    // between `sp` and `np` (§4.10.2) on an inherited policy. Both run side
+    // by side (the MX and A answers are shared with the other groups).
+    let dmarc_audit: SharedDmarc<'_> = async move {
+        let (existence, discovery) = futures::join!(
+            dmarc::domain_existence(lookup, domain),
+            dmarc::discover_tree_walk(lookup, domain)
+        );
+        dmarc::audit_discovered(lookup, discovery, existence).await
+    }
     .boxed()
     .shared();
     // The SMTP probe of every MX address, shared by the smtp and DANE groups.
