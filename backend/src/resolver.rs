@@ -67,6 +67,9 @@ pub struct HickoryLookup {
     ad_servers: Arc<Vec<SocketAddr>>,
     timeout: Duration,
     attempts: u8,
+    /// Whether the configured resolver validates DNSSEC, once learned
+    /// (shared by every clone: it is a property of the resolver).
+    validates: Arc<std::sync::Mutex<Option<bool>>>,
 }
 
 impl std::fmt::Debug for HickoryLookup {
@@ -119,6 +122,7 @@ impl HickoryLookup {
             ad_servers: Arc::new(ad_servers),
             timeout: settings.timeout,
             attempts: settings.attempts.max(1),
+            validates: Arc::default(),
         })
     }
 
@@ -465,6 +469,23 @@ impl DnsLookup for HickoryLookup {
 
     async fn dnssec_status(&self, name: &str) -> DnsOutcome<DnssecStatus> {
         self.query_ad(name).await
+    }
+
+    /// Asked once per process and remembered; a failure is not remembered,
+    /// so the next audit asks again.
+    async fn resolver_validates(&self) -> Option<bool> {
+        if let Some(known) = *self.validates.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Some(known);
+        }
+        let learned = match self.query_ad(".").await {
+            DnsOutcome::Records(s) => Some(s.contains(&DnssecStatus::Authenticated)),
+            DnsOutcome::NoData => Some(false),
+            _ => None,
+        };
+        if learned.is_some() {
+            *self.validates.lock().unwrap_or_else(|p| p.into_inner()) = learned;
+        }
+        learned
     }
 }
 
