@@ -25,6 +25,7 @@ pub mod spf;
 pub mod tag_list;
 pub mod tls_rpt;
 pub mod tlsa;
+pub mod txt_record;
 pub mod uri;
 
 /// The version of mxlens that produced a report.
