@@ -7,7 +7,6 @@
 
 pub mod audit;
 pub mod bimi;
-pub mod case_fold;
 pub mod checklists;
 pub mod der;
 pub mod diagnostic;
@@ -23,6 +22,7 @@ pub mod smtp;
 pub mod smtp_codes;
 pub mod spf;
 pub mod tag_list;
+pub mod text;
 pub mod tls_rpt;
 pub mod tlsa;
 pub mod txt_record;
