@@ -7,7 +7,6 @@
 //! `msg.fake-reply`.
 
 use mail_parser::{Address, Message};
-use serde::{Deserialize, Serialize};
 
 use crate::org_domain::organizational_domain;
 use crate::report::{Check, Status};
@@ -231,58 +230,18 @@ const MONTHS: [&str; 12] = [
 ];
 const DAYS: [&str; 7] = ["thu", "fri", "sat", "sun", "mon", "tue", "wed"]; // 1970-01-01 was a Thursday
 
-/// How serious a parser diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// The value is invalid.
-    Error,
-    /// Legal but obsolete, unusual or suspicious.
-    Warning,
-}
+pub use crate::diagnostic::{Diagnostic, Severity, Span};
 
-/// One finding of a header-value parser, with its byte span in the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Diagnostic {
-    /// Byte offset where the problem starts in the parsed value.
-    pub start: u32,
-    /// Byte offset where it ends (exclusive).
-    pub end: u32,
-    /// Stable code, e.g. `date.bad-month`.
-    pub code: String,
-    /// Error or warning.
-    pub severity: Severity,
-    /// What is wrong, in words.
-    pub message: String,
-    /// The RFC section that defines the rule.
-    pub rfc: String,
-}
-
-impl Diagnostic {
-    /// Builds a diagnostic over `start..end`.
-    pub fn new(
-        start: usize,
-        end: usize,
-        code: &str,
-        severity: Severity,
-        message: impl Into<String>,
-        rfc: &str,
-    ) -> Self {
-        Diagnostic {
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            end: u32::try_from(end).unwrap_or(u32::MAX),
-            code: code.to_string(),
-            severity,
-            message: message.into(),
-            rfc: rfc.to_string(),
-        }
-    }
-}
-
-impl std::fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
+/// A diagnostic over bytes `start..end` of a header value.
+pub(crate) fn diag(
+    start: usize,
+    end: usize,
+    code: &'static str,
+    severity: Severity,
+    message: impl Into<String>,
+    rfc: &'static str,
+) -> Diagnostic {
+    Diagnostic::new(code, severity, Span::new(start, end), message, rfc)
 }
 
 /// A token of a structured header value with its byte span.
@@ -349,12 +308,12 @@ fn spanned_tokens<'a>(value: &'a str) -> Vec<SpannedToken<'a>> {
 pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
     let tokens = spanned_tokens(value);
     let end = value.len();
-    let err = |t: Option<&SpannedToken<'_>>, code: &str, message: String| {
+    let err = |t: Option<&SpannedToken<'_>>, code: &'static str, message: String| {
         let (s, e) = t.map_or((end, end), |t| (t.start, t.end));
-        Diagnostic::new(s, e, code, Severity::Error, message, "RFC 5322 §3.3")
+        diag(s, e, code, Severity::Error, message, "RFC 5322 §3.3")
     };
     let missing = |what: &str| {
-        Diagnostic::new(
+        diag(
             end,
             end,
             "date.missing-part",
@@ -383,7 +342,7 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
             if tokens.get(i).map(|t| t.text) == Some(",") {
                 i += 1;
             } else {
-                notes.push(Diagnostic::new(
+                notes.push(diag(
                     first.start,
                     first.end,
                     "date.day-of-week-comma",
@@ -435,7 +394,7 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
     let mut year: i64 = year_token.text.parse().unwrap_or(0);
     if year_token.text.len() < 4 {
         // RFC 5322 §4.3: two-digit years below 50 are 20xx, others 19xx; three digits add 1900.
-        notes.push(Diagnostic::new(
+        notes.push(diag(
             year_token.start,
             year_token.end,
             "date.obsolete-year",
@@ -510,7 +469,7 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
                 ))
             }
         };
-        notes.push(Diagnostic::new(
+        notes.push(diag(
             zone_token.start,
             zone_token.end,
             "date.obsolete-zone",
@@ -522,7 +481,7 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
     };
     i += 1;
     if let (Some(first_extra), Some(last)) = (tokens.get(i), tokens.last()) {
-        notes.push(Diagnostic::new(
+        notes.push(diag(
             first_extra.start,
             last.end,
             "date.trailing-text",
@@ -561,7 +520,7 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
     if let Some((w, token)) = weekday {
         let actual = days.rem_euclid(7) as usize;
         if actual != w {
-            notes.push(Diagnostic::new(
+            notes.push(diag(
                 token.start,
                 token.end,
                 "date.weekday-mismatch",
@@ -1200,7 +1159,7 @@ mod tests {
                 }
             };
             assert_eq!(
-                (d.code.as_str(), d.start, d.end),
+                (d.code, d.span.start, d.span.end),
                 (*code, *start, *end),
                 "input: {input:?}"
             );

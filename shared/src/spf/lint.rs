@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::eval::{LookupNode, NodeKind, SpfOutcome, SpfResult};
 use super::model::{
-    Diagnostic, Directive, DomainSpec, Mechanism, Modifier, Qualifier, Severity, SpfRecord, Term,
+    Diagnostic, Directive, DomainSpec, Mechanism, Modifier, Qualifier, Severity, Span, SpfRecord,
+    Term,
 };
 use super::parse::{is_spf_record, parse_record, ParsedRecord};
 use crate::dns::{DnsLookup, DnsOutcome};
@@ -27,7 +28,10 @@ pub const VOID_LOOKUP_LIMIT: u32 = 2;
 
 fn warning(span: (u32, u32), code: &'static str, rfc: &'static str, message: String) -> Diagnostic {
     Diagnostic {
-        span,
+        span: Span {
+            start: span.0,
+            end: span.1,
+        },
         code,
         severity: Severity::Warning,
         rfc,
@@ -92,7 +96,10 @@ pub fn lint_record(text: &str) -> ParsedRecord {
             },
             Term::Modifier(Modifier::Redirect(_)) => has_redirect = true,
             Term::Modifier(Modifier::Unknown { name, .. }) => parsed.diagnostics.push(Diagnostic {
-                span,
+                span: Span {
+                    start: span.0,
+                    end: span.1,
+                },
                 code: "spf.lint.unknown-modifier",
                 severity: Severity::Info,
                 rfc: "RFC 7208 §6",
@@ -752,7 +759,7 @@ pub fn with_all_qualifier(text: &str, qualifier: Qualifier) -> String {
 fn describe_diagnostic(d: &Diagnostic) -> String {
     format!(
         "bytes {}..{}: {} ({})",
-        d.span.0, d.span.1, d.message, d.rfc
+        d.span.start, d.span.end, d.message, d.rfc
     )
 }
 
@@ -1022,7 +1029,7 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
                 "`ptr` at {}; it SHOULD NOT be used (RFC 7208 §5.5)",
                 ptr_terms
                     .iter()
-                    .map(|x| format!("bytes {}..{}", x.span.0, x.span.1))
+                    .map(|x| format!("bytes {}..{}", x.span.start, x.span.end))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
