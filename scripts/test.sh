@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR=never
+# Incremental caches double the target directory and a CI run never reuses them.
+export CARGO_INCREMENTAL=0
 
 step() { printf '\n==> %s\n' "$*"; }
 
