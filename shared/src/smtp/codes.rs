@@ -3,7 +3,7 @@
 //! Gmail and Microsoft document), each with its likely cause and what to do.
 //!
 //! ```
-//! use mxlens_shared::smtp_codes::explain;
+//! use mxlens_shared::smtp::codes::explain;
 //! let e = explain("550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown").unwrap();
 //! assert_eq!(e.basic_code, Some(550));
 //! assert_eq!(e.enhanced_code.as_deref(), Some("5.1.1"));
@@ -687,7 +687,7 @@ pub fn find_replies(text: &str) -> Vec<ReplyExplanation> {
             };
             let at_start = line[..pos].trim().is_empty();
             // A mid-line match needs an enhanced code or a reply-like prefix; a bare
-            // enhanced code alone needs a prefix such as "Status:" handled by bounce.rs.
+            // enhanced code alone needs a prefix such as "Status:" handled by bounce/dsn.rs.
             let plausible = match (basic, enhanced) {
                 (Some(b), Some(_)) => b >= 400 || at_start,
                 (Some(b), None) => b >= 400 && (at_start || plausible_prefix(&line[..pos])),
