@@ -19,7 +19,6 @@ pub mod mta_sts;
 pub mod org_domain;
 pub mod report;
 pub mod smtp;
-pub mod smtp_codes;
 pub mod spf;
 pub mod tag_list;
 pub mod text;

@@ -9,7 +9,6 @@
 pub mod alignment;
 pub mod arc;
 pub mod authres;
-pub mod bounce;
 pub mod chain;
 pub mod datetime;
 pub mod dkim_signature;
@@ -37,6 +36,7 @@ use self::authres::{parse_authentication_results, parse_received_spf, AuthResult
 use self::chain::{build_chain, Chain};
 use self::dkim_signature::{dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts};
 use self::input::{parse_input, ParsedInput};
+use crate::smtp::bounce;
 
 /// The largest paste we analyse (1 MiB).
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
