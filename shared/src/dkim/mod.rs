@@ -1,7 +1,8 @@
-//! DKIM key records (RFC 6376 §3.6.1, RFC 8301, RFC 8463). Signature
-//! headers live elsewhere.
+//! DKIM (RFC 6376, RFC 8301, RFC 8463): key records in [`key`], the
+//! DKIM-Signature header field in [`signature`].
 
 pub mod key;
+pub mod signature;
 
 pub use key::{
     audit_dkim_selector, lint_dkim_key, lookup_key, parse_dkim_key, DkimKeyLookup, DkimKeyParse,

@@ -1,18 +1,16 @@
 //! Message analysis: pasted headers or a whole raw message in, a `message`
 //! report out. Runs in the browser (WASM) and natively.
 //!
-//! One file per verb: [`input`] splits the paste into fields, [`received`],
-//! [`authres`], [`dkim_signature`] and [`arc`] parse, [`chain`] orders the
-//! hops, [`alignment`] evaluates DMARC alignment, and this module turns it
+//! One file per verb: [`input`] splits the paste into fields, [`received`]
+//! and [`authres`] parse (DKIM-Signature in [`crate::dkim::signature`], ARC
+//! in [`crate::arc`]), [`chain`] orders the hops, [`alignment`] evaluates DMARC alignment, and this module turns it
 //! all into checks.
 
 pub mod alignment;
-pub mod arc;
 pub mod authres;
 pub mod bounce;
 pub mod chain;
 pub mod datetime;
-pub mod dkim_signature;
 mod html_entities;
 pub(crate) mod html_text;
 pub mod hygiene;
@@ -32,11 +30,13 @@ use crate::report::{
 };
 
 use self::alignment::{compute_alignment, domain_of, passed_identities, IdentityAlignment};
-use self::arc::{parse_arc_chain, ArcChainStatus};
 use self::authres::{parse_authentication_results, parse_received_spf, AuthResults, ReceivedSpf};
 use self::chain::{build_chain, Chain};
-use self::dkim_signature::{dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts};
 use self::input::{parse_input, ParsedInput};
+use crate::arc::{parse_arc_chain, ArcChainStatus};
+use crate::dkim::signature::{
+    self as dkim_signature, dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts,
+};
 
 /// The largest paste we analyse (1 MiB).
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;

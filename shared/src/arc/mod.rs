@@ -1,0 +1,6 @@
+//! ARC, the Authenticated Received Chain (RFC 8617): the chain of ARC sets
+//! in [`chain`].
+
+pub mod chain;
+
+pub use chain::{parse_arc_chain, ArcChain, ArcChainStatus, ArcSeal, ArcSet, MAX_ARC_SETS};
