@@ -75,13 +75,13 @@ impl ArcChain {
 }
 
 /// Reads `i=` from a tag list (ARC-Seal, ARC-Message-Signature).
-fn instance_of_tags(tags: &[Tag]) -> Option<u32> {
+pub(crate) fn instance_of_tags(tags: &[Tag]) -> Option<u32> {
     tag(tags, "i").and_then(|v| v.trim().parse().ok())
 }
 
 /// Reads the leading `i=N;` of ARC-Authentication-Results and returns the
 /// instance and the authres payload after it.
-fn split_aar(value: &str) -> (Option<u32>, &str) {
+pub(crate) fn split_aar(value: &str) -> (Option<u32>, &str) {
     let (head, rest) = value.split_once(';').unwrap_or((value, ""));
     let instance = head
         .trim()

@@ -390,10 +390,16 @@ pub enum SignatureKind {
 
 /// The RFC 6376 §6.1.1 rules; the first problem, when any.
 fn syntax_problem(sig: &DkimSignature, kind: SignatureKind) -> Option<String> {
+    // An ARC-Message-Signature has no v= (RFC 8617 §4.1.2).
+    let arc_version = |d: &&crate::headers::input::Diagnostic| {
+        kind == SignatureKind::ArcMessage
+            && d.code == "dkim.missing-tag"
+            && d.message.contains(" v= ")
+    };
     if let Some(d) = sig
         .diagnostics
         .iter()
-        .find(|d| d.severity == Severity::Error)
+        .find(|d| d.severity == Severity::Error && !arc_version(d))
     {
         return Some(format!("{} ({})", d.message, d.rfc));
     }
@@ -432,8 +438,16 @@ fn syntax_problem(sig: &DkimSignature, kind: SignatureKind) -> Option<String> {
     if !is_valid_selector(selector) {
         return Some(format!("s={selector} is not a selector (RFC 6376 §3.1)"));
     }
-    if !sig.signs("from") {
-        return Some("h= does not include From (RFC 6376 §6.1.1)".to_string());
+    match kind {
+        SignatureKind::Dkim if !sig.signs("from") => {
+            return Some("h= does not include From (RFC 6376 §6.1.1)".to_string());
+        }
+        SignatureKind::ArcMessage if sig.signs("arc-seal") => {
+            return Some(
+                "an ARC-Message-Signature must not sign ARC-Seal (RFC 8617 §4.1.2)".to_string(),
+            );
+        }
+        _ => {}
     }
     if decode_b64(sig.body_hash.as_deref()).is_none_or(|bh| bh.len() != 32) {
         return Some("bh= is not a base64 SHA-256 hash (RFC 6376 §3.5)".to_string());
