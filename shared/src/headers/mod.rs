@@ -19,6 +19,7 @@ pub mod received;
 pub mod smime;
 pub mod spam;
 pub mod unsubscribe;
+pub mod verified;
 
 use std::collections::HashMap;
 
@@ -174,6 +175,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         &mut section,
         &mut checks,
     );
+    checks.extend(verified::unverified_checks(&parsed, &section));
 
     // Hygiene, unsubscribe, spam verdicts and bounces work on mail-parser's
     // view of the (normalised) message; the checklists read everything.
@@ -678,6 +680,11 @@ fn dkim_checks(
             timestamp: sig.timestamp,
             expiration: sig.expiration,
             result,
+            verified: None,
+            failure: None,
+            verify_detail: None,
+            body_change: None,
+            changed_text: None,
         });
         let findings = lint_dkim_signature_with_counts(sig, &counts, report_time, delivery_time);
         let subject = format!("d={domain} s={selector}");
