@@ -278,7 +278,19 @@ pub fn explain_body(
         Sha256::digest(cut(canonical_body(&refs, canon).0))[..] == *expected
     };
     let owned: Vec<Vec<u8>> = lines.iter().map(|l| l.to_vec()).collect();
-    let variants: [(BodyChangeKind, &str, LineEdit); 3] = [
+    let variants: [(BodyChangeKind, &str, LineEdit); 4] = [
+        (
+            BodyChangeKind::TrailingWhitespace,
+            "whitespace was added at the end of lines after signing; with c=*/relaxed the body hash would have tolerated it",
+            |l| {
+                // The signature separator "-- " keeps its space (RFC 3676 §4.3).
+                if l == b"-- " {
+                    return l.to_vec();
+                }
+                let end = l.iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(0, |p| p + 1);
+                l[..end].to_vec()
+            },
+        ),
         (
             BodyChangeKind::TrailingWhitespace,
             "whitespace was added at the end of lines after signing; with c=*/relaxed the body hash would have tolerated it",

@@ -167,10 +167,11 @@ pub fn hints(
         seen.push(lower);
     }
     if let (Some(t), Some(d)) = (timestamp, date) {
-        let hours = (t - d).abs() / 3600;
+        // A Date written a day or more after signing was rewritten later.
+        let hours = (d - t) / 3600;
         if hours >= 24 && signed.iter().any(|n| n.trim().eq_ignore_ascii_case("date")) {
             out.push(format!(
-                "Date is {hours} h away from the signing time t=: a relay may have rewritten Date"
+                "Date is {hours} h after the signing time t=: a relay may have rewritten Date"
             ));
         }
     }

@@ -547,6 +547,9 @@ pub async fn verify_signature<V: SignatureVerifier>(
         if ok {
             if let Some(l) = sig.body_length {
                 result.body_change = unsigned_tail(&body.lines, body_canon, l);
+                if let Some(tail) = &result.body_change {
+                    result.notes.push(tail.detail.clone());
+                }
             }
         } else {
             result.body_change = Some(explain_body(
@@ -587,6 +590,7 @@ pub async fn verify_signature<V: SignatureVerifier>(
                 Ok(true) => Ok(()),
                 Ok(false) => {
                     let mut why = "the signature does not match the signed header fields: a signed field changed after signing, or the key at the selector is not the one that signed".to_string();
+                    let mut explained = false;
                     for candidate in candidates(input, &selected, header_canon) {
                         let canon = candidate.canon.unwrap_or(header_canon);
                         let data =
@@ -599,8 +603,18 @@ pub async fn verify_signature<V: SignatureVerifier>(
                                 "{}; the signature verifies with the field as it was",
                                 candidate.description
                             );
+                            explained = true;
                             break;
                         }
+                    }
+                    if !explained {
+                        let date = input
+                            .first("date")
+                            .and_then(|d| crate::headers::datetime::parse_rfc5322_date(&d.value))
+                            .map(|d| d.unix_seconds());
+                        result
+                            .notes
+                            .extend(hints(input, &sig.signed_headers, sig.timestamp, date));
                     }
                     Err((Outcome::Failed(Failure::HeaderHash), why))
                 }
@@ -611,16 +625,6 @@ pub async fn verify_signature<V: SignatureVerifier>(
             }
         }
     };
-    if matches!(header, Err((Outcome::Failed(Failure::HeaderHash), _))) {
-        let date = input
-            .first("date")
-            .and_then(|d| crate::headers::datetime::parse_rfc5322_date(&d.value))
-            .map(|d| d.unix_seconds());
-        result
-            .notes
-            .extend(hints(input, &sig.signed_headers, sig.timestamp, date));
-    }
-
     // The verdict, in the order of RFC 6376 §6.1: the signature's own
     // rules (expiry), then the key, then the body, then the headers.
     let expired = sig.expiration.filter(|x| *x < now);
