@@ -33,11 +33,11 @@ use self::alignment::{compute_alignment, domain_of, passed_identities, IdentityA
 use self::authres::{parse_authentication_results, parse_received_spf, AuthResults, ReceivedSpf};
 use self::chain::{build_chain, Chain};
 use self::input::{parse_input, ParsedInput};
-use crate::smtp::bounce;
 use crate::arc::{parse_arc_chain, ArcChainStatus};
 use crate::dkim::signature::{
     self as dkim_signature, dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts,
 };
+use crate::smtp::bounce;
 
 /// The largest paste we analyse (1 MiB).
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
