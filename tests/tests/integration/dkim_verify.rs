@@ -254,3 +254,32 @@ async fn analyze_api_verifies_with_the_server_resolver_and_serves_keys() {
     }
     dns.stop().await;
 }
+
+/// A client that hammers `GET /api/dkim-key` (a key-harvesting loop over
+/// guessed selectors) gets 429 after its per-minute allowance; the answers
+/// before it are served, and the DNS server sees at most one query per name.
+#[tokio::test(flavor = "multi_thread")]
+async fn dkim_key_lookups_are_rate_limited_per_client() {
+    let dns = TestDns::start_fixtures(&["dkim.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+    let limit = mxlens_backend::dkim::KEY_LOOKUPS_PER_MINUTE;
+    let mut statuses = Vec::new();
+    for i in 0..limit + 5 {
+        let url = format!(
+            "{}/api/dkim-key?domain=dkim.test&selector=guess{}",
+            server.url,
+            i % 10
+        );
+        statuses.push(http("GET", &url, None).await.0);
+    }
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(ok, limit as usize, "{statuses:?}");
+    assert_eq!(limited, 5, "{statuses:?}");
+    // Ten distinct names, each asked of DNS once (the rest from the cache).
+    for i in 0..10 {
+        assert!(dns.queries_for(&format!("guess{i}._domainkey.dkim.test")) <= 1);
+    }
+    dns.stop().await;
+}
