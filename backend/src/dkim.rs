@@ -44,8 +44,17 @@ pub async fn verify_into<L: DnsLookup>(lookup: &L, input: &[u8], report: &mut Re
 /// `POST /api/analyze`: the analysis and then the verification, both on
 /// the CPU pool, with the keys fetched in between.
 pub async fn analyze_verified(state: &AppState, message: String) -> Result<Report, AppError> {
+    analyze_verified_at(state, message, crate::now_rfc3339()).await
+}
+
+/// [`analyze_verified`] at `generated_at` (a stored or combined report
+/// made of a message uses its own time stamp).
+pub async fn analyze_verified_at(
+    state: &AppState,
+    message: String,
+    generated_at: String,
+) -> Result<Report, AppError> {
     use mxlens_shared::headers::{analyze_message, InputError};
-    let generated_at = crate::now_rfc3339();
     let now = mxlens_shared::headers::datetime::parse_rfc3339(&generated_at).unwrap_or(0);
     let input = std::sync::Arc::new(message.into_bytes());
     let analysed = input.clone();
