@@ -34,8 +34,10 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # shared::report::decode instead of derived deserializers.
 # Temporarily 351,000 (was 350,000): the envelope-sender fix of #19 sends
 # MAIL FROM and HELO with "Audit <from-domain>" (+633 bytes); the bundle cut
-# of #17 G3 lowers the budget to 300,000 next.
-budget=351000
+# of #17 G3 lowers the budget to 300,000 next. 352,000 since the DKIM
+# verification fields (dkim_signatures[].verified, failure, verify_detail,
+# body_change, changed_text) are decoded for the browser (+1,147 bytes).
+budget=352000
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

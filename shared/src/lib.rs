@@ -5,6 +5,7 @@
 //! same code runs natively (CLI, server) and in the browser (wasm32).
 #![deny(missing_docs)]
 
+pub mod arc;
 pub mod audit;
 pub mod bimi;
 pub mod checklists;
@@ -19,7 +20,6 @@ pub mod mta_sts;
 pub mod org_domain;
 pub mod report;
 pub mod smtp;
-pub mod smtp_codes;
 pub mod spf;
 pub mod tag_list;
 pub mod text;
