@@ -141,6 +141,13 @@ async fn analyze(
     Ok(Json(report).into_response())
 }
 
+/// The request's DKIM selectors, checked and capped (security review H1):
+/// 400 `bad_selector` otherwise.
+pub fn admit_selectors(list: &[String]) -> Result<Vec<String>, AppError> {
+    mxlens_shared::dkim::verify::admit_selectors(list)
+        .map_err(|e| AppError::BadRequest("bad_selector", e))
+}
+
 /// Maps a JSON extractor rejection: an over-limit body is 413 `too_large`,
 /// anything else 400 `bad_json`.
 pub fn json_error(rejection: axum::extract::rejection::JsonRejection) -> AppError {
@@ -255,9 +262,10 @@ async fn create_audit(
     let client = client.map(|axum::Extension(crate::ratelimit::ClientIp(ip))| ip);
     let rcpt = admit_rcpt(&state, client, &domain, body.rcpt.as_deref())?;
     let (mail_from, helo) = envelope_fields(body.mail_from.as_deref(), body.helo.as_deref())?;
+    let selectors = admit_selectors(&body.selectors)?;
     let request = AuditRequest {
         domain,
-        selectors: body.selectors,
+        selectors,
         sending_ip,
         rcpt,
         mail_from,

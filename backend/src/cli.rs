@@ -496,6 +496,9 @@ async fn audit(args: AuditArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return usage_error(format!("cannot set up DNS: {e:#}")),
     };
+    if let Err(e) = mxlens_shared::dkim::verify::admit_selectors(&args.selectors) {
+        return usage_error(format!("--selector: {e}"));
+    }
     if let Some(batch) = &args.batch {
         return audit_batch(&lookup, batch, &args).await;
     }

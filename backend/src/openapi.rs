@@ -124,7 +124,7 @@ fn paths() -> Value {
             "requestBody": json_body("AuditRequest"),
             "responses": {
                 "201": json_response("audit started", "Created"),
-                "400": error_response("bad domain or sending IP"),
+                "400": error_response("bad domain, sending IP or selectors (`bad_selector`: RFC 6376 §3.1 syntax, at most 16)"),
                 "413": too_large.clone(),
                 "429": limited.clone(),
                 "503": error_response("too many audits running (`busy`)")

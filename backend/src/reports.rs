@@ -151,7 +151,7 @@ pub async fn build_report(
         .map_err(|e| AppError::BadRequest("bad_domain", e.to_string()))?;
     // The selectors that signed for the domain, from the message report
     // already made (the paste is not parsed a second time).
-    let mut selectors = body.selectors.clone();
+    let mut selectors = crate::api::admit_selectors(&body.selectors)?;
     if selectors.is_empty() {
         if let Some(section) = message_report.as_ref().and_then(|r| r.message.as_ref()) {
             selectors = section.selectors_for(&domain);
