@@ -500,7 +500,7 @@ async fn audit(args: AuditArgs) -> ExitCode {
         return usage_error(format!("--selector: {e}"));
     }
     if let Some(batch) = &args.batch {
-        return audit_batch(&lookup, batch, &args).await;
+        return audit_batch(lookup, batch, &args).await;
     }
     let raw = args.domain.clone().unwrap_or_default();
     let domain = match normalize_domain(&raw) {
@@ -539,58 +539,20 @@ async fn audit(args: AuditArgs) -> ExitCode {
     print_report(&report, args.json, args.markdown)
 }
 
-async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -> ExitCode {
-    use futures::StreamExt;
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => return usage_error(format!("cannot read {}: {e}", file.display())),
-    };
-    let domains: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect();
-    let mut any_fail = false;
+async fn audit_batch(lookup: HickoryLookup, file: &std::path::Path, args: &AuditArgs) -> ExitCode {
     let config = match args.audit.config(&args.targets, !args.no_smtp) {
         Ok(c) => c,
         Err(e) => return usage_error(format!("{e:#}")),
     };
-    let config = &config;
-    let mut stream = futures::stream::iter(domains.into_iter().map(|raw| async move {
-        match normalize_domain(&raw) {
-            Ok(domain) => {
-                let request = AuditRequest {
-                    domain,
-                    selectors: args.selectors.clone(),
-                    sending_ip: args.sending_ip,
-                    rcpt: None,
-                    mail_from: args.mail_from.clone(),
-                    helo: args.helo.clone(),
-                };
-                let per_audit = AuditLookup::new(lookup.clone());
-                Ok(run_audit(&per_audit, &request, config, crate::now_rfc3339(), |_| {}).await)
-            }
-            Err(e) => Err((raw, e.to_string())),
-        }
-    }))
-    .buffer_unordered(args.batch_concurrency.max(1) as usize);
-    while let Some(result) = stream.next().await {
-        match result {
-            Ok(report) => {
-                any_fail |= report.has_failures();
-                println!("{}", serde_json::to_string(&report).unwrap_or_default());
-            }
-            Err((raw, message)) => {
-                println!("{}", serde_json::json!({"input": raw, "error": message}));
-            }
-        }
-    }
-    if any_fail {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    let batch = Arc::new(crate::batch::BatchAudit {
+        lookup,
+        config,
+        selectors: args.selectors.clone(),
+        sending_ip: args.sending_ip,
+        mail_from: args.mail_from.clone(),
+        helo: args.helo.clone(),
+    });
+    crate::batch::run_file(batch, file, args.batch_concurrency as usize).await
 }
 
 async fn headers(args: HeadersArgs) -> ExitCode {

@@ -5,6 +5,7 @@ mod api;
 mod audit;
 mod browser;
 mod checks;
+mod cli_batch;
 mod cli_headers;
 mod cli_spf;
 mod cli_spf_suite;
