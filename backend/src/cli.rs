@@ -40,6 +40,8 @@ pub enum Command {
     Headers(HeadersArgs),
     /// Evaluate SPF check_host() for an IP and sender (spfquery replacement).
     Spf(SpfArgs),
+    /// Fill and watch a PostgreSQL work queue for `mxlens audit --queue` workers.
+    Queue(crate::batch::queue::QueueArgs),
 }
 
 /// DNS options shared by the subcommands that query DNS.
@@ -250,13 +252,13 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct AuditArgs {
     /// The domain (Unicode, URLs and e-mail addresses are accepted).
-    #[arg(required_unless_present = "batch")]
+    #[arg(required_unless_present_any = ["batch", "queue"])]
     pub domain: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
     /// Print the report as Markdown (the UI's "Export Markdown").
-    #[arg(long, conflicts_with_all = ["json", "batch"])]
+    #[arg(long, conflicts_with_all = ["json", "batch", "queue"])]
     pub markdown: bool,
     /// DKIM selector to check; repeat for several.
     #[arg(long = "selector")]
@@ -274,7 +276,7 @@ pub struct AuditArgs {
     pub helo: Option<String>,
     /// Ask the best MX whether it accepts mail for this address at DOMAIN
     /// (RCPT TO without DATA; nothing is sent). Needs --allow-rcpt-probe.
-    #[arg(long, requires = "allow_rcpt_probe", conflicts_with = "batch")]
+    #[arg(long, requires = "allow_rcpt_probe", conflicts_with_all = ["batch", "queue"])]
     pub rcpt: Option<String>,
     /// Allow the mailbox probe (--rcpt).
     #[arg(long)]
@@ -285,9 +287,12 @@ pub struct AuditArgs {
     /// Audit every domain in FILE (one per line), printing one JSON report per line.
     #[arg(long)]
     pub batch: Option<PathBuf>,
-    /// With --batch: how many domains are audited at once.
+    /// With --batch or --queue: how many domains are audited at once.
     #[arg(long, env = "MXLENS_BATCH_CONCURRENCY", default_value_t = 32)]
     pub batch_concurrency: u32,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub queue: crate::batch::queue::QueueWorkerArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub dns: DnsArgs,
@@ -385,6 +390,7 @@ pub fn main() -> ExitCode {
             Command::Audit(args) => audit(args).await,
             Command::Headers(args) => headers(args).await,
             Command::Spf(args) => spf(args).await,
+            Command::Queue(args) => crate::batch::queue::queue_command(args).await,
         }
     })
 }
@@ -499,8 +505,8 @@ async fn audit(args: AuditArgs) -> ExitCode {
     if let Err(e) = mxlens_shared::dkim::verify::admit_selectors(&args.selectors) {
         return usage_error(format!("--selector: {e}"));
     }
-    if let Some(batch) = &args.batch {
-        return audit_batch(lookup, batch, &args).await;
+    if args.batch.is_some() || args.queue.url.is_some() {
+        return audit_batch(lookup, &args).await;
     }
     let raw = args.domain.clone().unwrap_or_default();
     let domain = match normalize_domain(&raw) {
@@ -539,7 +545,7 @@ async fn audit(args: AuditArgs) -> ExitCode {
     print_report(&report, args.json, args.markdown)
 }
 
-async fn audit_batch(lookup: HickoryLookup, file: &std::path::Path, args: &AuditArgs) -> ExitCode {
+async fn audit_batch(lookup: HickoryLookup, args: &AuditArgs) -> ExitCode {
     let config = match args.audit.config(&args.targets, !args.no_smtp) {
         Ok(c) => c,
         Err(e) => return usage_error(format!("{e:#}")),
@@ -552,7 +558,14 @@ async fn audit_batch(lookup: HickoryLookup, file: &std::path::Path, args: &Audit
         mail_from: args.mail_from.clone(),
         helo: args.helo.clone(),
     });
-    crate::batch::run_file(batch, file, args.batch_concurrency as usize).await
+    let window = args.batch_concurrency as usize;
+    match (&args.queue.url, &args.batch) {
+        (Some(url), file) => {
+            crate::batch::queue::run_worker(batch, &args.queue, url, file.as_deref(), window).await
+        }
+        (None, Some(file)) => crate::batch::run_file(batch, file, window).await,
+        (None, None) => usage_error("give --batch FILE or --queue URL"),
+    }
 }
 
 async fn headers(args: HeadersArgs) -> ExitCode {

@@ -8,7 +8,11 @@
 //! CPU in 8 s on that thread). Reports are written as audits finish, so
 //! memory does not grow with the number of domains.
 //!
-//! From a file, reports go to stdout, one JSON line each ([`run_file`]).
+//! From a file, reports go to stdout, one JSON line each ([`run_file`]); from
+//! a PostgreSQL work queue shared by several workers, to the report store
+//! ([`queue`]).
+
+pub mod queue;
 
 use std::io::Write;
 use std::net::IpAddr;

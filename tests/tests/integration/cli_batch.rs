@@ -9,7 +9,7 @@ use mxlens_tests::dns::TestDns;
 use serde_json::Value;
 
 /// Drops the values that depend on when or how fast the audit ran.
-fn strip_timing(value: &mut Value) {
+pub(crate) fn strip_timing(value: &mut Value) {
     match value {
         Value::Object(map) => {
             map.retain(|k, _| !k.ends_with("_ms") && !k.ends_with("_at"));

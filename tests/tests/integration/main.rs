@@ -7,6 +7,7 @@ mod browser;
 mod checks;
 mod cli_batch;
 mod cli_headers;
+mod cli_queue;
 mod cli_spf;
 mod cli_spf_suite;
 mod config_docs;
