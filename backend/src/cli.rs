@@ -57,18 +57,29 @@ pub struct DnsArgs {
     #[arg(long, env = "MXLENS_DNS_ATTEMPTS", default_value_t = 2)]
     pub dns_attempts: u8,
     /// The most DNS queries in flight at once, over all audits of this
-    /// process (a batch, or every audit the server runs).
-    #[arg(long, env = "MXLENS_DNS_CONCURRENCY", default_value_t = crate::resolver::DEFAULT_MAX_IN_FLIGHT)]
-    pub dns_concurrency: u32,
+    /// process (a batch, or every audit the server runs). Default 256, and
+    /// 2048 for `audit --batch` / `--queue`.
+    #[arg(long, env = "MXLENS_DNS_CONCURRENCY")]
+    pub dns_concurrency: Option<u32>,
 }
+
+/// DNS queries in flight by default in a batch: 256 audits of ~34 queries
+/// at 50 ms each want ~8,700 queries/s; 2048 in flight allow ~40,000/s
+/// (bench/README.md, issue #17 G1).
+const BATCH_DNS_IN_FLIGHT: u32 = 2048;
 
 impl DnsArgs {
     fn settings(&self) -> ResolverSettings {
+        self.settings_with(crate::resolver::DEFAULT_MAX_IN_FLIGHT)
+    }
+
+    /// The settings, with `default_in_flight` unless --dns-concurrency is given.
+    fn settings_with(&self, default_in_flight: u32) -> ResolverSettings {
         ResolverSettings {
             nameservers: self.nameservers.clone(),
             timeout: Duration::from_millis(self.dns_timeout_ms),
             attempts: self.dns_attempts,
-            max_in_flight: self.dns_concurrency,
+            max_in_flight: self.dns_concurrency.unwrap_or(default_in_flight),
         }
     }
 }
@@ -288,7 +299,7 @@ pub struct AuditArgs {
     #[arg(long)]
     pub batch: Option<PathBuf>,
     /// With --batch or --queue: how many domains are audited at once.
-    #[arg(long, env = "MXLENS_BATCH_CONCURRENCY", default_value_t = 32)]
+    #[arg(long, env = "MXLENS_BATCH_CONCURRENCY", default_value_t = 256)]
     pub batch_concurrency: u32,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -498,14 +509,20 @@ fn print_report(report: &Report, json: bool, markdown: bool) -> ExitCode {
 
 async fn audit(args: AuditArgs) -> ExitCode {
     init_tracing(LogFormat::Text);
-    let lookup = match HickoryLookup::new(&args.dns.settings()) {
+    let batch = args.batch.is_some() || args.queue.url.is_some();
+    let in_flight = if batch {
+        BATCH_DNS_IN_FLIGHT
+    } else {
+        crate::resolver::DEFAULT_MAX_IN_FLIGHT
+    };
+    let lookup = match HickoryLookup::new(&args.dns.settings_with(in_flight)) {
         Ok(l) => l,
         Err(e) => return usage_error(format!("cannot set up DNS: {e:#}")),
     };
     if let Err(e) = mxlens_shared::dkim::verify::admit_selectors(&args.selectors) {
         return usage_error(format!("--selector: {e}"));
     }
-    if args.batch.is_some() || args.queue.url.is_some() {
+    if batch {
         return audit_batch(lookup, &args).await;
     }
     let raw = args.domain.clone().unwrap_or_default();
