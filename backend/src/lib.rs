@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod batch;
 pub mod cli;
 pub mod cpu;
 pub mod dedup;
