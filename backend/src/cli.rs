@@ -126,6 +126,14 @@ pub struct AuditSettingsArgs {
     /// reverse-path `<>` when absent.
     #[arg(long, env = "MXLENS_RCPT_PROBE_SENDER")]
     pub rcpt_probe_sender: Option<String>,
+    /// Distinct DNS queries one audit may send; past it, further questions
+    /// are not asked and their checks say error or not_tested.
+    #[arg(long, env = "MXLENS_AUDIT_DNS_BUDGET", default_value_t = crate::dns_budget::DEFAULT_AUDIT_DNS_BUDGET, value_parser = clap::value_parser!(u32).range(1..))]
+    pub audit_dns_budget: u32,
+    /// DNS queries one audit may have in flight at once (its share of
+    /// --dns-concurrency, so one audit cannot starve the others).
+    #[arg(long, env = "MXLENS_AUDIT_DNS_SHARE", default_value_t = crate::dns_budget::DEFAULT_AUDIT_DNS_SHARE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub audit_dns_share: u32,
 }
 
 impl AuditSettingsArgs {
@@ -141,6 +149,8 @@ impl AuditSettingsArgs {
             dnsbl_lists: self.dnsbl.clone(),
             smtp,
             policy: Arc::new(targets.policy()),
+            dns_budget: self.audit_dns_budget,
+            dns_share: self.audit_dns_share,
             ..Default::default()
         };
         if let Some(path) = &self.tls_ca_file {
@@ -550,7 +560,7 @@ async fn audit(args: AuditArgs) -> ExitCode {
         Err(e) => return usage_error(format!("{e:#}")),
     };
     audit_config.rcpt_probe = args.allow_rcpt_probe;
-    let per_audit = AuditLookup::new(lookup);
+    let per_audit = crate::dns_budget::audit_lookup(lookup, &audit_config);
     let report = run_audit(
         &per_audit,
         &request,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cpu;
 pub mod dedup;
 pub mod dkim;
+pub mod dns_budget;
 pub mod error;
 pub mod metrics;
 pub mod openapi;

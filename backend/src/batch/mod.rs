@@ -27,7 +27,6 @@ use tokio::io::AsyncBufReadExt;
 use tokio::task::JoinSet;
 
 use crate::audit::{run_audit, AuditConfig, AuditRequest};
-use crate::dedup::AuditLookup;
 use crate::resolver::HickoryLookup;
 
 /// What every audit of a batch shares.
@@ -59,7 +58,7 @@ impl BatchAudit {
             mail_from: self.mail_from.clone(),
             helo: self.helo.clone(),
         };
-        let per_audit = AuditLookup::new(self.lookup.clone());
+        let per_audit = crate::dns_budget::audit_lookup(self.lookup.clone(), &self.config);
         Ok(run_audit(
             &per_audit,
             &request,
