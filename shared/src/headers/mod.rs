@@ -14,6 +14,7 @@ mod html_entities;
 pub(crate) mod html_text;
 pub mod hygiene;
 pub mod input;
+pub mod mime_limits;
 pub mod received;
 pub mod smime;
 pub mod spam;
@@ -203,7 +204,14 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     // Received is parsed by our own `received` module (the chain above);
     // keeping mail-parser's copy raw spares a second tokenisation of every
     // stamp, which was a fifth of the analysis time on long chains.
-    let mail = input::message_parser().parse(parsed.message_bytes());
+    // Past the MIME limits (#19 H3) mail-parser gets the header block only:
+    // its boundary search is quadratic in the nesting depth.
+    let mail = if parsed.mime_limit.is_some() {
+        input::message_parser().parse_headers(parsed.header_bytes())
+    } else {
+        input::message_parser().parse(parsed.message_bytes())
+    };
+    checks.extend(mime_limits::check(&parsed));
     let mut inputs = match &mail {
         Some(m) => {
             let now_unix = report_time.unwrap_or(0);
