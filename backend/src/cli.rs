@@ -226,6 +226,18 @@ pub struct ServeArgs {
     /// Stored reports expire (and are deleted) this many days after creation.
     #[arg(long, env = "MXLENS_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: u32,
+    /// Largest stored report (its JSON), KiB; a larger one is refused with
+    /// 413 `report_too_large`.
+    #[arg(long, env = "MXLENS_MAX_REPORT_KIB", default_value_t = crate::quota::DEFAULT_MAX_REPORT_KIB, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_report_kib: u32,
+    /// Reports one client may store per day (POST /api/reports); past it
+    /// 429 `quota_exceeded`. 0 disables.
+    #[arg(long, env = "MXLENS_REPORTS_PER_CLIENT_PER_DAY", default_value_t = crate::quota::DEFAULT_REPORTS_PER_CLIENT_PER_DAY)]
+    pub reports_per_client_per_day: u32,
+    /// Report JSON the store may hold, MiB; past it POST /api/reports gets
+    /// 507 `store_full`. 0 disables.
+    #[arg(long, env = "MXLENS_STORE_QUOTA_MIB", default_value_t = crate::quota::DEFAULT_STORE_QUOTA_MIB)]
+    pub store_quota_mib: u64,
     /// POST requests allowed per client IP per minute (token bucket); 0 disables.
     #[arg(long, env = "MXLENS_RATE_LIMIT_PER_MINUTE", default_value_t = 30)]
     pub rate_limit_per_minute: u32,
@@ -443,6 +455,11 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
                 .with_trusted_proxies(args.trusted_proxies.clone()),
         ),
         retention_days: args.retention_days,
+        quota: Arc::new(crate::quota::StoreQuota::new(
+            args.max_report_kib,
+            args.reports_per_client_per_day,
+            args.store_quota_mib,
+        )),
         metrics: Arc::default(),
         cpu: Arc::new(crate::cpu::CpuPool::for_this_machine(args.cpu_queue)),
         dkim_keys: Arc::default(),

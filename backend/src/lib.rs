@@ -13,6 +13,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod probe;
+pub mod quota;
 pub mod ratelimit;
 pub mod reports;
 pub mod resolver;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub limits: Arc<ratelimit::Limits>,
     /// Stored reports expire this many days after creation.
     pub retention_days: u32,
+    /// Stored-size cap, per-client daily quota and store quota.
+    pub quota: Arc<quota::StoreQuota>,
     /// Prometheus metrics of this server (`GET /metrics`).
     pub metrics: Arc<metrics::Metrics>,
     /// The CPUs for analyses and rendering, with a bounded waiting queue.

@@ -155,8 +155,13 @@ fn paths() -> Value {
             "responses": {
                 "201": json_response("stored", "CreatedReport"),
                 "400": error_response("bad input, unknown field, bad domain or sending IP"),
-                "413": too_large,
-                "429": limited,
+                "413": error_response("body over 1 MiB (`too_large`), or the report made from it over --max-report-kib, default 512 KiB (`report_too_large`)"),
+                "429": {
+                    "description": "rate limited (`rate_limited`), or this client's daily quota of stored reports (--reports-per-client-per-day) used (`quota_exceeded`)",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                },
+                "507": error_response("the store holds its quota, --store-quota-mib (`store_full`)"),
                 "503": {
                     "description": "too many audits running (`busy`), the analysis queue is full (`busy`, with Retry-After) or timed out (`timeout`)",
                     "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds; sent when the analysis queue is full"}},
@@ -183,6 +188,7 @@ fn paths() -> Value {
                     },
                     "400": error_response("unknown format"),
                     "404": error_response("unknown or expired id"),
+                    "429": limited,
                     "503": cpu_busy
                 }
             },
@@ -208,7 +214,7 @@ fn paths() -> Value {
 fn schemas() -> Value {
     json!({
         "Error": {"type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "bad_rcpt", "not_found", "too_large", "rate_limited", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
+            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "bad_rcpt", "not_found", "too_large", "report_too_large", "rate_limited", "quota_exceeded", "store_full", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
             "message": {"type": "string"}
         }},
         "AnalyzeRequest": {"type": "object", "required": ["message"], "properties": {

@@ -95,27 +95,35 @@ pub const DEFAULT_RCPT_PER_CLIENT: u32 = 5;
 /// Mailbox probes allowed per target domain per minute by default.
 pub const DEFAULT_RCPT_PER_DOMAIN: u32 = 10;
 
-/// A token bucket per key (client IP, target domain): `per_minute` requests of burst, refilled
-/// continuously at `per_minute / 60` per second.
+/// A token bucket per key (client IP, target domain): `capacity` requests of
+/// burst, refilled continuously at `capacity` per period (a minute unless
+/// made with [`RateLimiter::per_period`]).
 #[derive(Debug)]
 pub struct RateLimiter<K = IpAddr> {
-    per_minute: u32,
+    capacity: u32,
+    period_secs: f64,
     buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
 impl<K: Hash + Eq> RateLimiter<K> {
     /// A limiter allowing `per_minute` requests per client per minute.
     pub fn new(per_minute: u32) -> Self {
+        Self::per_period(per_minute, 60)
+    }
+
+    /// A limiter allowing `capacity` requests per client per `period_secs`.
+    pub fn per_period(capacity: u32, period_secs: u64) -> Self {
         RateLimiter {
-            per_minute,
+            capacity,
+            period_secs: period_secs.max(1) as f64,
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
     /// Takes a token for `client` at `now`; `Err(seconds)` says when to retry.
     pub fn check(&self, client: K, now: Instant) -> Result<(), u64> {
-        let capacity = f64::from(self.per_minute);
-        let per_second = capacity / 60.0;
+        let capacity = f64::from(self.capacity);
+        let per_second = capacity / self.period_secs;
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() > MAX_TRACKED_CLIENTS {
             buckets.retain(|_, (tokens, last)| {

@@ -217,6 +217,7 @@ async fn create_report(
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(crate::api::json_error)?;
     let client = client.map(|axum::Extension(crate::ratelimit::ClientIp(ip))| ip);
+    state.quota.take_client(client)?;
     let report = build_report(&state, client, &body).await?;
     let options = RedactOptions {
         local_parts: body.redact || body.redact_network,
@@ -228,6 +229,8 @@ async fn create_report(
         redact_address(&mut value, rcpt);
     }
     let json = serde_json::to_string(&value).map_err(|e| AppError::Internal(e.into()))?;
+    state.quota.check_size(json.len())?;
+    state.quota.reserve(&state.store, json.len()).await?;
     let kind = match report.kind {
         ReportKind::Message => "message",
         ReportKind::Domain => "domain",
@@ -285,6 +288,7 @@ pub struct GetQuery {
 /// report rendered by `mxlens_shared::report::markdown::render`.
 async fn get_report(
     State(state): State<AppState>,
+    client: Option<axum::Extension<crate::ratelimit::ClientIp>>,
     Path(id): Path<String>,
     Query(query): Query<GetQuery>,
 ) -> Result<Response, AppError> {
@@ -309,6 +313,15 @@ async fn get_report(
         )
         .await?
         .ok_or_else(|| not_found(&id))?;
+    // A large report read costs a token of the client's POST bucket (#19 H2).
+    if stored.report_json.len() > crate::quota::LARGE_READ_BYTES {
+        if let (Some(rate), Some(axum::Extension(crate::ratelimit::ClientIp(ip)))) =
+            (state.limits.rate.as_ref(), client)
+        {
+            rate.check(ip, std::time::Instant::now())
+                .map_err(AppError::RateLimited)?;
+        }
+    }
     if markdown {
         let json = stored.report_json;
         let markdown = state

@@ -248,6 +248,21 @@ impl Store {
         Ok(())
     }
 
+    /// Bytes of report JSON in the store, expired rows not yet swept
+    /// included (the store quota, #19 H2).
+    pub async fn report_bytes(&self) -> Result<u64, sqlx::Error> {
+        let sql = match self.backend() {
+            Backend::Sqlite => "SELECT COALESCE(SUM(LENGTH(CAST(report AS BLOB))), 0) FROM reports",
+            Backend::Postgres => {
+                "SELECT COALESCE(SUM(octet_length(report)), 0)::BIGINT FROM reports"
+            }
+        };
+        let bytes: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar(sql).fetch_one(pool).await?
+        });
+        Ok(u64::try_from(bytes).unwrap_or(0))
+    }
+
     /// Fetches a report by id.
     pub async fn get_report(&self, id: &str) -> Result<Option<StoredReport>, sqlx::Error> {
         with_pool!(self, pool => {
