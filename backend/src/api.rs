@@ -75,7 +75,48 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), RandomRequestId))
+        // Runs before the id is set: a client's id outside the safe form is
+        // dropped, so a fresh one is made (#19 L4).
+        .layer(axum::middleware::map_request(drop_unsafe_request_id))
+        // A panic in a handler answers the JSON 500, not a closed
+        // connection (#19 L5).
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
         .with_state(state)
+}
+
+/// A client's `x-request-id` is kept only when it is 1–64 characters of
+/// `[A-Za-z0-9._-]`: anything else could forge fields in text logs.
+pub fn is_safe_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+async fn drop_unsafe_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let ids = request.headers().get_all(&REQUEST_ID);
+    let mut ids = ids.iter();
+    let safe = match (ids.next(), ids.next()) {
+        (Some(id), None) => is_safe_request_id(id.as_bytes()),
+        (None, _) => true,
+        _ => false,
+    };
+    if !safe {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    request
+}
+
+/// The JSON 500 for a panic; the panic itself is logged, not echoed.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    AppError::Internal(anyhow::anyhow!("handler panicked: {what}")).into_response()
 }
 
 /// The request id header.
@@ -366,4 +407,53 @@ async fn audit_events(
     )
     .flatten();
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    /// #19 L5: a handler panic answers the JSON 500 `internal`, not an empty
+    /// reply.
+    #[tokio::test]
+    async fn a_panic_is_the_json_500() {
+        let router: Router = Router::new()
+            .route(
+                "/p",
+                axum::routing::get(|| async {
+                    if std::hint::black_box(true) {
+                        panic!("boom");
+                    }
+                    "unreachable"
+                }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                panic_response,
+            ));
+        let response = router
+            .oneshot(
+                axum::http::Request::get("/p")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], "internal", "{body}");
+        assert!(!body.to_string().contains("boom"), "{body}");
+    }
+
+    #[test]
+    fn request_ids_of_the_safe_form_only() {
+        assert!(is_safe_request_id(b"abc-123.x_Y"));
+        assert!(is_safe_request_id(&[b'a'; 64]));
+        assert!(!is_safe_request_id(&[b'a'; 65]));
+        assert!(!is_safe_request_id(b""));
+        assert!(!is_safe_request_id(b"a\" b=c\tlevel=ERROR"));
+    }
 }

@@ -223,8 +223,9 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "MXLENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// Stored reports expire (and are deleted) this many days after creation.
-    #[arg(long, env = "MXLENS_RETENTION_DAYS", default_value_t = 30)]
+    /// Stored reports expire (and are deleted) this many days after
+    /// creation (1 to 3650).
+    #[arg(long, env = "MXLENS_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub retention_days: u32,
     /// Largest stored report (its JSON), KiB; a larger one is refused with
     /// 413 `report_too_large`.

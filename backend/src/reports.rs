@@ -100,12 +100,16 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// RFC 3339 (UTC, seconds) `days` after now: a report's expiry.
+/// RFC 3339 (UTC, seconds) `days` after now: a report's expiry. Past the
+/// largest date `time` holds, that date (`--retention-days` is range-checked
+/// anyway, #19 L5).
 pub fn expiry_after_days(days: u32) -> String {
-    let at = time::OffsetDateTime::now_utc()
+    let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        + time::Duration::days(i64::from(days));
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let at = now
+        .checked_add(time::Duration::days(i64::from(days)))
+        .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc());
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
 }

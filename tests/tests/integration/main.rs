@@ -20,6 +20,7 @@ mod overload;
 mod rcpt_probe;
 mod reports;
 mod security;
+mod security_http;
 mod security_store;
 mod smtp_harness;
 mod smtp_probe;

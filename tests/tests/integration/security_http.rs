@@ -1,0 +1,79 @@
+//! #19 HTTP-layer findings of the security review of 2026-12-05, each from
+//! the request in the review's evidence, against a running server.
+
+use mxlens_tests::http::{http, request};
+use mxlens_tests::server::TestServer;
+
+/// M3: made-up methods (the review sent 2,000 of 1,000 random letters) add
+/// no metric series: they count as `method="other"`.
+#[tokio::test(flavor = "multi_thread")]
+async fn made_up_methods_are_counted_as_other() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let healthz = format!("{}/healthz", server.url);
+    let metrics = format!("{}/metrics", server.url);
+    let mut sizes = Vec::new();
+    for i in 0..50 {
+        let method = format!("XQZ{}{i}", "A".repeat(1_000));
+        let reply = request(&method, &healthz, None, &[]).await;
+        assert_eq!(reply.status, 405, "{}", reply.body);
+        if i == 0 {
+            // The first read of /metrics adds its own series.
+            let _ = http("GET", &metrics, None).await;
+        }
+        if i == 0 || i == 49 {
+            sizes.push(http("GET", &metrics, None).await.1.len());
+        }
+    }
+    let (status, after) = http("GET", &metrics, None).await;
+    assert_eq!(status, 200);
+    assert!(!after.contains("XQZ"), "a made-up method became a label");
+    assert!(
+        after.contains(r#"route="/healthz",method="other",status="405"} 50"#),
+        "{after}"
+    );
+    // 49 more made no new series: only counters grew (a few digits).
+    assert!(sizes[1] < sizes[0] + 100, "{sizes:?}");
+}
+
+/// L4: a client's `x-request-id` is echoed only when it is 1–64 characters
+/// of `[A-Za-z0-9._-]`; the review's forged one and a 60,000-byte one are
+/// replaced by a fresh id.
+#[tokio::test(flavor = "multi_thread")]
+async fn unsafe_request_ids_are_replaced() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let url = format!("{}/healthz", server.url);
+    let long = "a".repeat(60_000);
+    for bad in [
+        "a\" b=c\tlevel=ERROR",
+        long.as_str(),
+        "x y",
+        &"b".repeat(65),
+    ] {
+        let reply = request("GET", &url, None, &[("X-Request-Id", bad)]).await;
+        let id = reply.header("x-request-id").expect("an id").to_string();
+        assert_ne!(id, bad.trim());
+        assert_eq!(id.len(), 32, "{id}");
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    }
+    let reply = request("GET", &url, None, &[("X-Request-Id", "proxy-42.a_B")]).await;
+    assert_eq!(reply.header("x-request-id"), Some("proxy-42.a_B"));
+}
+
+/// L5: `--retention-days 4000000000` (which made every POST /api/reports
+/// panic) and 0 are refused when the server starts; 3650 is accepted.
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_days_are_range_checked() {
+    for bad in ["4000000000", "0", "3651"] {
+        let err = TestServer::start(&["--retention-days", bad])
+            .await
+            .expect_err(bad)
+            .to_string();
+        assert!(err.contains("retention-days"), "{bad}: {err}");
+    }
+    let server = TestServer::start(&["--retention-days", "3650"])
+        .await
+        .unwrap();
+    let body = r#"{"message":"From: a@example.com\nSubject: hi\n\nbody\n"}"#;
+    let (status, reply) = http("POST", &format!("{}/api/reports", server.url), Some(body)).await;
+    assert_eq!(status, 201, "{reply}");
+}
