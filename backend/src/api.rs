@@ -312,7 +312,7 @@ async fn create_audit(
         mail_from,
         helo,
     };
-    let permit = state.limits.audit_permit()?;
+    let permit = state.limits.audit_permit(client)?;
     let id = random_id();
     let entry = state.audits.insert(id.clone());
     let lookup = crate::dns_budget::audit_lookup((*state.lookup).clone(), &state.audit_config);

@@ -224,8 +224,8 @@ pub struct ServeArgs {
     #[arg(long, env = "MXLENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     /// Stored reports expire (and are deleted) this many days after
-    /// creation (1 to 3650).
-    #[arg(long, env = "MXLENS_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    /// creation (0 to 3650; 0 expires them at once).
+    #[arg(long, env = "MXLENS_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub retention_days: u32,
     /// Largest stored report (its JSON), KiB; a larger one is refused with
     /// 413 `report_too_large`.
@@ -252,6 +252,14 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<IpNet>,
+    /// Audits one client may run at once; beyond it 429 `too_many_audits`.
+    /// 0 disables.
+    #[arg(long, env = "MXLENS_AUDITS_PER_CLIENT", default_value_t = crate::ratelimit::DEFAULT_AUDITS_PER_CLIENT)]
+    pub audits_per_client: u32,
+    /// IPv6 clients are one client per network of this prefix length for
+    /// every per-client limit (IPv4: per address).
+    #[arg(long, env = "MXLENS_IPV6_CLIENT_PREFIX", default_value_t = crate::ratelimit::DEFAULT_IPV6_PREFIX, value_parser = clap::value_parser!(u8).range(1..=128))]
+    pub ipv6_client_prefix: u8,
     /// Audits allowed to run at once, server-wide; beyond it POSTs get 503.
     #[arg(long, env = "MXLENS_MAX_CONCURRENT_AUDITS", default_value_t = 16)]
     pub max_concurrent_audits: u32,
@@ -453,7 +461,8 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
                     args.rcpt_per_client_per_minute,
                     args.rcpt_per_domain_per_minute,
                 )
-                .with_trusted_proxies(args.trusted_proxies.clone()),
+                .with_trusted_proxies(args.trusted_proxies.clone())
+                .with_client_grouping(args.audits_per_client, args.ipv6_client_prefix),
         ),
         retention_days: args.retention_days,
         quota: Arc::new(crate::quota::StoreQuota::new(

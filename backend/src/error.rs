@@ -29,6 +29,10 @@ pub enum AppError {
     /// 507 `store_full`: the report store holds its quota (`--store-quota-mib`).
     #[error("{0}")]
     StoreFull(String),
+    /// 429 `too_many_audits` with `Retry-After`: this client already runs
+    /// its share of audits (`--audits-per-client`).
+    #[error("{0}")]
+    TooManyAudits(String),
     /// 401: a credential is required (e.g. the delete token).
     #[error("{0}")]
     Unauthorized(String),
@@ -80,6 +84,10 @@ impl IntoResponse for AppError {
                 )
             }
             AppError::StoreFull(m) => (StatusCode::INSUFFICIENT_STORAGE, "store_full", m.clone()),
+            AppError::TooManyAudits(m) => {
+                retry_after = Some(5);
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_audits", m.clone())
+            }
             AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone()),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
             AppError::RateLimited(secs) => {

@@ -126,7 +126,11 @@ fn paths() -> Value {
                 "201": json_response("audit started", "Created"),
                 "400": error_response("bad domain, sending IP or selectors (`bad_selector`: RFC 6376 §3.1 syntax, at most 16)"),
                 "413": too_large.clone(),
-                "429": limited.clone(),
+                "429": {
+                    "description": "rate limited (`rate_limited`), or this client already runs --audits-per-client audits (`too_many_audits`)",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                },
                 "503": error_response("too many audits running (`busy`)")
             }
         }},
@@ -157,7 +161,7 @@ fn paths() -> Value {
                 "400": error_response("bad input, unknown field, bad domain or sending IP"),
                 "413": error_response("body over 1 MiB (`too_large`), or the report made from it over --max-report-kib, default 512 KiB (`report_too_large`)"),
                 "429": {
-                    "description": "rate limited (`rate_limited`), or this client's daily quota of stored reports (--reports-per-client-per-day) used (`quota_exceeded`)",
+                    "description": "rate limited (`rate_limited`), this client's daily quota of stored reports (--reports-per-client-per-day) used (`quota_exceeded`), or its audits (--audits-per-client) running (`too_many_audits`)",
                     "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                 },
@@ -214,7 +218,7 @@ fn paths() -> Value {
 fn schemas() -> Value {
     json!({
         "Error": {"type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "bad_rcpt", "not_found", "too_large", "report_too_large", "rate_limited", "quota_exceeded", "store_full", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
+            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "bad_rcpt", "not_found", "too_large", "report_too_large", "rate_limited", "quota_exceeded", "store_full", "too_many_audits", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
             "message": {"type": "string"}
         }},
         "AnalyzeRequest": {"type": "object", "required": ["message"], "properties": {

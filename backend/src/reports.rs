@@ -197,7 +197,7 @@ pub async fn build_report(
         mail_from,
         helo,
     };
-    let permit = state.limits.audit_permit()?;
+    let permit = state.limits.audit_permit(client)?;
     let lookup = crate::dns_budget::audit_lookup((*state.lookup).clone(), &state.audit_config);
     let domain_report = run_audit(
         &lookup,

@@ -60,10 +60,10 @@ async fn unsafe_request_ids_are_replaced() {
 }
 
 /// L5: `--retention-days 4000000000` (which made every POST /api/reports
-/// panic) and 0 are refused when the server starts; 3650 is accepted.
+/// panic), 99999 and 3651 are refused when the server starts; 3650 is accepted.
 #[tokio::test(flavor = "multi_thread")]
 async fn retention_days_are_range_checked() {
-    for bad in ["4000000000", "0", "3651"] {
+    for bad in ["4000000000", "99999", "3651"] {
         let err = TestServer::start(&["--retention-days", bad])
             .await
             .expect_err(bad)
@@ -76,4 +76,89 @@ async fn retention_days_are_range_checked() {
     let body = r#"{"message":"From: a@example.com\nSubject: hi\n\nbody\n"}"#;
     let (status, reply) = http("POST", &format!("{}/api/reports", server.url), Some(body)).await;
     assert_eq!(status, 201, "{reply}");
+}
+
+/// POST `body` to `path` as the client `ip` (forwarded by the trusted proxy
+/// on loopback); returns (status, JSON `code`).
+async fn post_as(server: &TestServer, path: &str, ip: &str, body: &str) -> (u16, String) {
+    let reply = request(
+        "POST",
+        &format!("{}{path}", server.url),
+        Some(body),
+        &[("X-Forwarded-For", ip)],
+    )
+    .await;
+    let code = reply.json()["code"].as_str().unwrap_or("").to_string();
+    (reply.status, code)
+}
+
+/// M4: audits of a zone that never answers hold their slots; one client
+/// gets `--audits-per-client` (3) of the 16, then 429 `too_many_audits`,
+/// while another client still starts audits.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_client_cannot_take_every_audit_slot() {
+    let dns = mxlens_tests::dns::TestDns::start_fixtures(&["shop.test"])
+        .await
+        .unwrap();
+    dns.set_fault("", mxlens_tests::dns::Fault::Silence);
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&[
+        "--nameserver",
+        &ns,
+        "--trusted-proxy",
+        "127.0.0.1/32",
+        "--audit-deadline-secs",
+        "20",
+    ])
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..16 {
+        let body = format!(r#"{{"domain":"x{i}.slow.test"}}"#);
+        statuses.push(post_as(&server, "/api/audits", "192.0.2.1", &body).await);
+    }
+    let started = statuses.iter().filter(|(s, _)| *s == 201).count();
+    assert_eq!(started, 3, "{statuses:?}");
+    assert!(
+        statuses[3..]
+            .iter()
+            .all(|(s, c)| *s == 429 && c == "too_many_audits"),
+        "{statuses:?}"
+    );
+    let other = post_as(
+        &server,
+        "/api/audits",
+        "198.51.100.7",
+        r#"{"domain":"y.slow.test"}"#,
+    )
+    .await;
+    assert_eq!(other.0, 201, "{other:?}");
+}
+
+/// M5: 20 addresses of one IPv6 /64 (the review's `2001:db8:1::1`–`::14`)
+/// share one rate-limit bucket; another /64 has its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn ipv6_clients_share_a_bucket_per_64() {
+    let server = TestServer::start(&[
+        "--trusted-proxy",
+        "127.0.0.1/32",
+        "--rate-limit-per-minute",
+        "5",
+    ])
+    .await
+    .unwrap();
+    let body = r#"{"message":"From: a@example.com\nSubject: hi\n\n"}"#;
+    let mut ok = 0;
+    for i in 1..=20 {
+        let (status, code) =
+            post_as(&server, "/api/analyze", &format!("2001:db8:1::{i:x}"), body).await;
+        match status {
+            200 => ok += 1,
+            429 => assert_eq!(code, "rate_limited"),
+            other => panic!("{other} {code}"),
+        }
+    }
+    assert_eq!(ok, 5, "the /64 got more than its bucket");
+    let (status, _) = post_as(&server, "/api/analyze", "2001:db8:2::1", body).await;
+    assert_eq!(status, 200, "another /64 has its own bucket");
 }
