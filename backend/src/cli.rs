@@ -252,6 +252,14 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<IpNet>,
+    /// Seconds a client has to send a whole request head; also how long an
+    /// idle keep-alive connection stays open.
+    #[arg(long, env = "MXLENS_HEADER_READ_TIMEOUT_SECS", default_value_t = crate::serve::DEFAULT_HEADER_READ_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_secs: u64,
+    /// Most client connections open at once; past it new ones wait in the
+    /// listen backlog.
+    #[arg(long, env = "MXLENS_MAX_CONNECTIONS", default_value_t = crate::serve::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
     /// Audits one client may run at once; beyond it 429 `too_many_audits`.
     /// 0 disables.
     #[arg(long, env = "MXLENS_AUDITS_PER_CLIENT", default_value_t = crate::ratelimit::DEFAULT_AUDITS_PER_CLIENT)]
@@ -437,6 +445,17 @@ pub fn main() -> ExitCode {
     })
 }
 
+impl ServeArgs {
+    /// The connection limits of `--header-read-timeout-secs` and
+    /// `--max-connections`.
+    pub fn conn_limits(&self) -> crate::serve::ConnLimits {
+        crate::serve::ConnLimits {
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_secs),
+            max_connections: self.max_connections,
+        }
+    }
+}
+
 /// Builds the state for `serve` (also used by tests).
 pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
     let store = crate::store::Store::open(&args.database_url).await?;
@@ -504,7 +523,15 @@ async fn serve(args: ServeArgs) -> ExitCode {
         "mxlens listening"
     );
     println!("mxlens is running: open http://{addr}/");
-    match crate::serve_on(listener, crate::app(state), crate::shutdown_signal()).await {
+    let limits = args.conn_limits();
+    match crate::serve::serve_with(
+        listener,
+        crate::app(state),
+        crate::shutdown_signal(),
+        limits,
+    )
+    .await
+    {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS

@@ -18,6 +18,7 @@ pub mod ratelimit;
 pub mod reports;
 pub mod resolver;
 pub mod security;
+pub mod serve;
 pub mod ssrf;
 pub mod store;
 
@@ -77,20 +78,14 @@ pub struct RunningServer {
     pub handle: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then drains
-/// in-flight requests (graceful shutdown).
+/// Serves `router` on `listener` with the default connection limits until
+/// `shutdown` resolves, then drains in-flight requests (graceful shutdown).
 pub async fn serve_on(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
-    Ok(())
+    serve::serve_with(listener, router, shutdown, serve::ConnLimits::default()).await
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -162,3 +162,53 @@ async fn ipv6_clients_share_a_bucket_per_64() {
     let (status, _) = post_as(&server, "/api/analyze", "2001:db8:2::1", body).await;
     assert_eq!(status, 200, "another /64 has its own bucket");
 }
+
+/// M2: slowloris. Connections that send `GET /healthz HTTP/1.1`, `Host: x`
+/// and then one byte now and then are closed after the header-read timeout
+/// (1 s here); past `--max-connections` (8 here) new connections wait
+/// instead of failing, and a normal request is served once the slow ones
+/// are cut.
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_headers_are_cut_and_connections_capped() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let server = TestServer::start(&["--header-read-timeout-secs", "1", "--max-connections", "8"])
+        .await
+        .unwrap();
+    let mut slow = Vec::new();
+    for _ in 0..8 {
+        let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    // A 9th client waits for a slot; it is served once the slow ones are
+    // cut, well before they would have finished.
+    let started = Instant::now();
+    let reply = request("GET", &format!("{}/healthz", server.url), None, &[]).await;
+    assert_eq!(reply.status, 200);
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    // It did wait: the 8 slow connections held every slot until cut.
+    assert!(waited >= Duration::from_millis(800), "{waited:?}");
+    // Each slow client trickles a byte; the server has closed it anyway.
+    for s in &mut slow {
+        let _ = s.write_all(b"X").await;
+        let mut buf = [0u8; 512];
+        let read = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .expect("the server closed the slow connection");
+        // EOF, a reset, or hyper's 408 before closing.
+        if let Ok(n) = read {
+            let text = String::from_utf8_lossy(&buf[..n]);
+            assert!(n == 0 || text.starts_with("HTTP/1.1 408"), "{text}");
+        }
+    }
+    // An idle keep-alive connection is closed by the same timer.
+    let mut idle = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let mut buf = [0u8; 64];
+    let closed = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut buf)).await;
+    assert!(closed.is_ok(), "an idle connection stayed open");
+}
