@@ -139,3 +139,32 @@ async fn deeply_nested_mime_is_analysed_from_its_headers() {
     assert_eq!(status, 200, "{reply}");
     assert!(!reply.contains("msg.mime-structure"), "{reply}");
 }
+
+/// L6: an MX at `fec0::1` (deprecated site-local, which the review saw
+/// connected to) and at the other rare ranges is refused by the connection
+/// guard before any connection.
+#[tokio::test(flavor = "multi_thread")]
+async fn rare_ipv6_ranges_are_refused_without_connecting() {
+    let zone = "$ORIGIN ssrf.test.\n$TTL 300\n\
+        @ IN SOA ns1 hostmaster 1 3600 600 86400 300\n\
+        @ IN NS ns1\n\
+        ns1 IN A 192.0.2.53\n\
+        @ IN MX 10 mx1\n\
+        mx1 IN AAAA fec0::1\n\
+        mx1 IN AAAA 3fff::25\n\
+        mx1 IN AAAA 2001:2::25\n\
+        mx1 IN A 192.88.99.1\n";
+    let dns = TestDns::start(&[("ssrf.test", zone)]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+    let report = audit(&server, r#"{"domain":"ssrf.test"}"#).await;
+    let text = report.to_string();
+    for ip in ["fec0::1", "3fff::25", "2001:2::25", "192.88.99.1"] {
+        assert!(
+            text.contains(&format!("the connection guard refused {ip}")),
+            "{ip} not refused: {report:#}"
+        );
+    }
+    assert!(!text.contains("could not connect to fec0::1"), "{report:#}");
+    dns.stop().await;
+}
