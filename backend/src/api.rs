@@ -11,7 +11,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::{Stream, StreamExt};
 use mxlens_shared::domain_name::normalize_domain;
-use mxlens_shared::headers::MAX_INPUT_BYTES;
 use serde::{Deserialize, Serialize};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -49,7 +48,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", api)
         .fallback_service(frontend)
         // 1 MiB of input plus room for JSON escaping.
-        .layer(DefaultBodyLimit::max(MAX_INPUT_BYTES * 2 + 4096))
+        .layer(DefaultBodyLimit::max(crate::security::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(
             crate::security::deadline_and_json_errors,
         ))

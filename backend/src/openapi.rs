@@ -218,7 +218,7 @@ fn paths() -> Value {
 fn schemas() -> Value {
     json!({
         "Error": {"type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "bad_rcpt", "not_found", "too_large", "report_too_large", "rate_limited", "quota_exceeded", "store_full", "too_many_audits", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
+            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "bad_rcpt", "not_found", "too_large", "report_too_large", "rate_limited", "quota_exceeded", "store_full", "too_many_audits", "method_not_allowed", "bad_request", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
             "message": {"type": "string"}
         }},
         "AnalyzeRequest": {"type": "object", "required": ["message"], "properties": {

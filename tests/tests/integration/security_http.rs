@@ -212,3 +212,86 @@ async fn slow_headers_are_cut_and_connections_capped() {
     let closed = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut buf)).await;
     assert!(closed.is_ok(), "an idle connection stayed open");
 }
+
+/// Sends `head` (a raw request head, no body) and returns what the server
+/// answers within 5 s.
+async fn raw_head(server: &TestServer, head: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("an answer within 5 s (it took 45 s before the fix)")
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+/// L2: a declared body over the limit is answered 413 at once, and with
+/// `Expect: 100-continue` no `100 Continue` invites the upload.
+#[tokio::test(flavor = "multi_thread")]
+async fn declared_oversized_bodies_are_refused_at_once() {
+    let server = TestServer::start(&[]).await.unwrap();
+    for extra in ["", "Expect: 100-continue\r\n"] {
+        for length in ["10000000000", "5000000"] {
+            let head = format!(
+                "POST /api/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                 Content-Length: {length}\r\n{extra}\r\n{{}}"
+            );
+            let reply = raw_head(&server, &head).await;
+            assert!(
+                reply.starts_with("HTTP/1.1 413"),
+                "{length} {extra:?}: {reply}"
+            );
+            assert!(reply.contains(r#""code":"too_large""#), "{reply}");
+        }
+    }
+}
+
+/// L3, I3, I1, I2: a long static path is a 404 (it was a 500), dotfiles of
+/// `dist/` are not served, 405 and `Query` rejections are JSON
+/// `{code,message}`, and the `Bearer` scheme is case-insensitive.
+#[tokio::test(flavor = "multi_thread")]
+async fn odd_requests_get_json_errors() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let long = format!("{}/{}", server.url, "a/".repeat(3_000));
+    let segment = format!("{}/{}", server.url, "b".repeat(300));
+    let dotfile = format!("{}/.mxlens-build-stamp", server.url);
+    for url in [&long, &segment, &dotfile] {
+        let reply = request("GET", url, None, &[]).await;
+        assert_eq!(reply.status, 404, "{url}: {}", reply.body);
+        assert_eq!(reply.json()["code"], "not_found", "{}", reply.body);
+    }
+    let reply = request("DELETE", &format!("{}/healthz", server.url), None, &[]).await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.json()["code"], "method_not_allowed", "{}", reply.body);
+    assert!(reply.header("allow").is_some());
+    let reply = request(
+        "GET",
+        &format!("{}/api/reports/x?format=a&format=b", server.url),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(reply.json()["code"], "bad_request", "{}", reply.body);
+
+    let body = r#"{"message":"From: a@example.com\nSubject: hi\n\nbody\n"}"#;
+    let created = request(
+        "POST",
+        &format!("{}/api/reports", server.url),
+        Some(body),
+        &[],
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let created = created.json();
+    let url = format!(
+        "{}/api/reports/{}",
+        server.url,
+        created["id"].as_str().unwrap()
+    );
+    let auth = format!("BEARER {}", created["delete_token"].as_str().unwrap());
+    let reply = request("DELETE", &url, None, &[("Authorization", &auth)]).await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+}
