@@ -105,3 +105,31 @@ async fn store_quotas_and_large_reads_are_limited() {
     assert_eq!(reply.status, 429, "{}", reply.body);
     assert_eq!(reply.json()["code"], "rate_limited");
 }
+
+/// The store quota reads the store's size on PostgreSQL too
+/// (`octet_length`; SQLite's query is covered above).
+#[tokio::test(flavor = "multi_thread")]
+async fn store_quota_on_postgres() {
+    use mxlens_tests::server::StoreKind;
+    let dns = TestDns::start_fixtures(&["shop.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start_with(
+        StoreKind::Postgres,
+        &[
+            "--nameserver",
+            &ns,
+            "--store-quota-mib",
+            "1",
+            "--max-report-kib",
+            "1024",
+        ],
+    )
+    .await
+    .unwrap();
+    let body = signatures_body(800);
+    let (status, created) = post(&server, &body).await;
+    assert_eq!(status, 201, "{created}");
+    let (status, reply) = post(&server, &body).await;
+    assert_eq!(status, 507, "{reply}");
+    assert_eq!(reply["code"], "store_full", "{reply}");
+}
