@@ -166,9 +166,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-#[derive(Deserialize)]
-struct AnalyzeBody {
-    message: String,
+/// The body of `POST /api/analyze`.
+#[derive(Debug, Deserialize)]
+pub struct AnalyzeBody {
+    /// Raw headers or a whole message.
+    pub message: String,
 }
 
 async fn analyze(
@@ -198,22 +200,26 @@ pub fn json_error(rejection: axum::extract::rejection::JsonRejection) -> AppErro
     }
 }
 
-#[derive(Deserialize)]
-struct CreateAudit {
-    domain: String,
+/// The body of `POST /api/audits`.
+#[derive(Debug, Deserialize)]
+pub struct CreateAudit {
+    /// The domain to audit.
+    pub domain: String,
+    /// DKIM selectors to look up.
     #[serde(default)]
-    selectors: Vec<String>,
+    pub selectors: Vec<String>,
+    /// The IP the domain sends from.
     #[serde(default)]
-    sending_ip: Option<String>,
+    pub sending_ip: Option<String>,
     /// An address at `domain` for the mailbox probe (`smtp.rcpt`).
     #[serde(default)]
-    rcpt: Option<String>,
+    pub rcpt: Option<String>,
     /// The envelope sender (MAIL FROM) of the message the audit comes from.
     #[serde(default)]
-    mail_from: Option<String>,
+    pub mail_from: Option<String>,
     /// The HELO name the sending IP gave.
     #[serde(default)]
-    helo: Option<String>,
+    pub helo: Option<String>,
 }
 
 /// The longest envelope sender accepted: a reverse-path is at most 256
