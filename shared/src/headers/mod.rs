@@ -183,10 +183,11 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         .collect();
     let text = String::from_utf8_lossy(input);
     if parsed.headers.is_empty() || bounce::looks_like_bare_reply(&text) {
-        // A bare SMTP reply or a DSN body pasted alone: explain the codes.
-        let replies = bounce::checks_for_text(&text);
-        if !replies.is_empty() {
-            let mut report = Report::new(ReportKind::Message, generated_at, replies);
+        // A bare SMTP reply or a bounce's text pasted alone: read the bounce.
+        if let Some(found) = bounce::read_text(&text) {
+            let checks = bounce::checks(&found);
+            section.bounce = Some(found);
+            let mut report = Report::new(ReportKind::Message, generated_at, checks);
             report.message = Some(section);
             return Ok(report);
         }
@@ -208,7 +209,10 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
             let verdicts = spam::decode(m);
             checks.extend(spam::checks(&verdicts));
             section.spam_verdicts = verdicts.iter().map(spam::SpamVerdict::summary).collect();
-            checks.extend(bounce::checks(m));
+            section.bounce = bounce::read_message(m);
+            if let Some(found) = &section.bounce {
+                checks.extend(bounce::checks(found));
+            }
             if let Some(finding) = smime::detect(m) {
                 let from = section.from.as_ref().map(|f| f.address.as_str());
                 checks.push(smime::smime_check(&finding, from, report_time));

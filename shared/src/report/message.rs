@@ -43,6 +43,10 @@ pub struct MessageSection {
     /// `msg.spam-verdicts` check. Empty when no filter left a verdict.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spam_verdicts: Vec<SpamVerdictSummary>,
+    /// The bounce this message is, per failed recipient; `null` when it is
+    /// not a bounce (report contract, "Bounces").
+    #[serde(default)]
+    pub bounce: Option<super::BounceReport>,
 }
 
 impl MessageSection {

@@ -3,6 +3,7 @@
 //! `docs/report-schema.md`; field names, check ids and status words are
 //! stable. Integers are fixed width, never `usize`.
 
+mod bounce;
 pub mod catalog;
 pub mod combine;
 pub mod decode;
@@ -14,6 +15,9 @@ pub mod text;
 mod top;
 pub mod transport;
 
+pub use bounce::{
+    BounceAction, BounceKind, BounceReport, BouncedRecipient, OriginalMessage, Reason, WhoMustAct,
+};
 pub use domain::{DomainSection, MxHost};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,

@@ -111,6 +111,14 @@ pub fn ref_url(reference: &str) -> Option<String> {
     {
         return Some(format!("https://datatracker.ietf.org/doc/{reference}/"));
     }
+    // A provider's page, given as its address (the bounce reader's own
+    // curated links; never an address from the input).
+    if reference.starts_with("https://")
+        && reference.len() < 200
+        && !reference.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\''))
+    {
+        return Some(reference.to_string());
+    }
     let url = match reference {
         "FTC CAN-SPAM guide" => {
             "https://www.ftc.gov/business-guidance/resources/can-spam-act-compliance-guide-business"
