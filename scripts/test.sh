@@ -32,8 +32,8 @@ step "doc tests"
 cargo test --workspace --doc
 
 step "conformance suites (pass counts)"
-cargo test -q -p mxlens-shared --test openspf --test mox --test mox_spf --test received_vectors --test authres_vectors -- --nocapture 2>&1 \
-  | grep -E "suite: |vectors: " | sort -u
+cargo test -q -p mxlens-shared --test openspf --test mox --test mox_spf --test received_vectors --test authres_vectors --test sisimai -- --nocapture 2>&1 \
+  | grep -E "suite: |vectors: |^sisimai corpus: " | sort -u
 
 step "soak, short version (60 s, 250 clients, debug build; bench/soak.sh runs the 10-minute one)"
 PROFILE=debug DURATION=60 CLIENTS=250 bench/soak.sh
