@@ -19,7 +19,7 @@ use tower_http::request_id::{
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::audit::{run_audit_with, AuditRequest};
+use crate::audit::{run_audit, AuditRequest};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -167,6 +167,42 @@ struct CreateAudit {
     /// An address at `domain` for the mailbox probe (`smtp.rcpt`).
     #[serde(default)]
     rcpt: Option<String>,
+    /// The envelope sender (MAIL FROM) of the message the audit comes from.
+    #[serde(default)]
+    mail_from: Option<String>,
+    /// The HELO name the sending IP gave.
+    #[serde(default)]
+    helo: Option<String>,
+}
+
+/// The longest envelope sender accepted: a reverse-path is at most 256
+/// octets (RFC 5321 §4.5.3.1.3).
+pub const MAX_MAIL_FROM: usize = 256;
+/// The longest HELO name accepted: a domain is at most 255 octets
+/// (RFC 5321 §4.5.3.1.2).
+pub const MAX_HELO: usize = 255;
+
+/// The envelope of the message an audit comes from: MAIL FROM and HELO,
+/// trimmed, empty as absent, over-long refused (400).
+pub fn envelope_fields(
+    mail_from: Option<&str>,
+    helo: Option<&str>,
+) -> Result<(Option<String>, Option<String>), AppError> {
+    let take = |value: Option<&str>, max: usize, code: &'static str, what: &str| match value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        Some(v) if v.len() > max => Err(AppError::BadRequest(
+            code,
+            format!("{what} is {} octets long; at most {max}", v.len()),
+        )),
+        Some(v) => Ok(Some(v.to_string())),
+        None => Ok(None),
+    };
+    Ok((
+        take(mail_from, MAX_MAIL_FROM, "bad_mail_from", "mail_from")?,
+        take(helo, MAX_HELO, "bad_helo", "helo")?,
+    ))
 }
 
 #[derive(Serialize)]
@@ -224,11 +260,14 @@ async fn create_audit(
     };
     let client = client.map(|axum::Extension(crate::ratelimit::ClientIp(ip))| ip);
     let rcpt = admit_rcpt(&state, client, &domain, body.rcpt.as_deref())?;
+    let (mail_from, helo) = envelope_fields(body.mail_from.as_deref(), body.helo.as_deref())?;
     let request = AuditRequest {
         domain,
         selectors: body.selectors,
         sending_ip,
         rcpt,
+        mail_from,
+        helo,
     };
     let permit = state.limits.audit_permit()?;
     let id = random_id();
@@ -240,7 +279,7 @@ async fn create_audit(
         let _permit = permit;
         let sink = entry.clone();
         let started = std::time::Instant::now();
-        run_audit_with(
+        run_audit(
             &lookup,
             &request,
             &config,

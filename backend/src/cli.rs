@@ -15,7 +15,7 @@ use mxlens_shared::domain_name::normalize_domain;
 use mxlens_shared::report::text::render_text;
 use mxlens_shared::report::Report;
 
-use crate::audit::{run_audit_with, AuditRequest};
+use crate::audit::{run_audit, AuditRequest};
 use crate::dedup::AuditLookup;
 use crate::resolver::{HickoryLookup, ResolverSettings};
 use crate::ssrf::{ConnectPolicy, ConnectTo};
@@ -264,6 +264,14 @@ pub struct AuditArgs {
     /// The IP that sends the domain's mail (evaluates SPF, PTR and DNSBL for it).
     #[arg(long)]
     pub sending_ip: Option<IpAddr>,
+    /// The envelope sender (MAIL FROM) the sending IP used: SPF is
+    /// evaluated for it (RFC 7208 §2.4) rather than for the audited domain;
+    /// when its domain differs, both results are shown.
+    #[arg(long, requires = "sending_ip")]
+    pub mail_from: Option<String>,
+    /// The HELO name the sending IP gave (the SPF `%{h}` macro).
+    #[arg(long, requires = "sending_ip")]
+    pub helo: Option<String>,
     /// Ask the best MX whether it accepts mail for this address at DOMAIN
     /// (RCPT TO without DATA; nothing is sent). Needs --allow-rcpt-probe.
     #[arg(long, requires = "allow_rcpt_probe", conflicts_with = "batch")]
@@ -499,6 +507,8 @@ async fn audit(args: AuditArgs) -> ExitCode {
         selectors: args.selectors.clone(),
         sending_ip: args.sending_ip,
         rcpt,
+        mail_from: args.mail_from.clone(),
+        helo: args.helo.clone(),
     };
     let mut audit_config = match args.audit.config(&args.targets, !args.no_smtp) {
         Ok(c) => c,
@@ -506,7 +516,7 @@ async fn audit(args: AuditArgs) -> ExitCode {
     };
     audit_config.rcpt_probe = args.allow_rcpt_probe;
     let per_audit = AuditLookup::new(lookup);
-    let report = run_audit_with(
+    let report = run_audit(
         &per_audit,
         &request,
         &audit_config,
@@ -543,12 +553,11 @@ async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -
                     selectors: args.selectors.clone(),
                     sending_ip: args.sending_ip,
                     rcpt: None,
+                    mail_from: args.mail_from.clone(),
+                    helo: args.helo.clone(),
                 };
                 let per_audit = AuditLookup::new(lookup.clone());
-                Ok(
-                    run_audit_with(&per_audit, &request, config, crate::now_rfc3339(), |_| {})
-                        .await,
-                )
+                Ok(run_audit(&per_audit, &request, config, crate::now_rfc3339(), |_| {}).await)
             }
             Err(e) => Err((raw, e.to_string())),
         }
@@ -604,19 +613,14 @@ fn headers(args: HeadersArgs) -> ExitCode {
 async fn spf(args: SpfArgs) -> ExitCode {
     use mxlens_shared::spf::eval::{check_mail_from, EvalOptions, SpfResult};
     init_tracing(LogFormat::Text);
+    // RFC 7208 §4.3: a malformed <domain> (an empty or over-long label, a
+    // name that is not multi-label, a domain literal) makes check_host()
+    // return "none": it is data for the evaluation, never a usage error.
     let mail_from = args.mail_from.trim();
     let helo = args
         .helo
         .clone()
         .unwrap_or_else(|| mail_from.rsplit('@').next().unwrap_or_default().to_string());
-    let domain_part = if mail_from.is_empty() {
-        helo.as_str()
-    } else {
-        mail_from.rsplit('@').next().unwrap_or_default()
-    };
-    if let Err(e) = normalize_domain(domain_part) {
-        return usage_error(e);
-    }
     let lookup = match HickoryLookup::new(&args.dns.settings()) {
         Ok(l) => l,
         Err(e) => return usage_error(format!("cannot set up DNS: {e:#}")),

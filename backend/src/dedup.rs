@@ -122,4 +122,9 @@ impl DnsLookup for AuditLookup {
             l.dnssec_status(&n).await
         })
     }
+    fn resolver_validates(&self) -> impl Future<Output = Option<bool>> + Send {
+        // The resolver remembers it; no per-audit memo needed.
+        let inner = self.inner.clone().expect("AuditLookup built with new()");
+        async move { inner.resolver_validates().await }
+    }
 }

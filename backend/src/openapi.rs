@@ -194,6 +194,8 @@ fn schemas() -> Value {
             "domain": {"type": "string"},
             "selectors": {"type": "array", "items": {"type": "string"}},
             "sending_ip": {"type": "string"},
+            "mail_from": {"type": "string", "maxLength": 256, "description": "the envelope sender (MAIL FROM) the sending IP used; spf.sender-ip is evaluated for it (RFC 7208 §2.4), and when its domain differs from domain both results are shown, the From domain's as info. Needs sending_ip"},
+            "helo": {"type": "string", "maxLength": 255, "description": "the HELO name the sending IP gave (SPF %{h})"},
             "rcpt": {"type": "string", "description": "an address at domain: asks the best MX whether it accepts mail for it (RCPT TO without DATA; check smtp.rcpt). 403 forbidden unless the server runs with --enable-rcpt-probe; 400 bad_rcpt when not at domain; 429 beyond the per-client or per-domain probe rate"}
         }},
         "Created": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
@@ -206,6 +208,8 @@ fn schemas() -> Value {
                 "domain": {"type": "string"},
                 "selectors": {"type": "array", "items": {"type": "string"}},
                 "sending_ip": {"type": "string"},
+                "mail_from": {"type": "string", "maxLength": 256, "description": "as in AuditRequest; taken from the message's envelope_from when absent"},
+                "helo": {"type": "string", "maxLength": 255, "description": "as in AuditRequest; taken from the message's envelope_helo when absent"},
                 "redact": {"type": "boolean", "description": "replace local parts of addresses"},
                 "redact_network": {"type": "boolean", "description": "also replace IPs and Received host names"},
                 "rcpt": {"type": "string", "description": "as in AuditRequest; stored as redacted@domain unless keep_rcpt"},

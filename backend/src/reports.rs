@@ -20,7 +20,7 @@ use mxlens_shared::report::{Report, ReportKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::audit::{run_audit_with, AuditRequest};
+use crate::audit::{run_audit, AuditRequest};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -44,6 +44,13 @@ pub struct CreateReport {
     /// The sending IP for the audit; taken from the message when absent.
     #[serde(default)]
     pub sending_ip: Option<String>,
+    /// The envelope sender (MAIL FROM) for the audit's SPF check; taken
+    /// from the message (Return-Path, smtp.mailfrom) when absent.
+    #[serde(default)]
+    pub mail_from: Option<String>,
+    /// The HELO name for the audit's SPF check; taken from the message when absent.
+    #[serde(default)]
+    pub helo: Option<String>,
     /// Replace local parts of e-mail addresses before storing.
     #[serde(default)]
     pub redact: bool,
@@ -178,15 +185,26 @@ pub async fn build_report(
         None => None,
     };
     let rcpt = crate::api::admit_rcpt(state, client, &domain, body.rcpt.as_deref())?;
+    let section = message_report.as_ref().and_then(|r| r.message.as_ref());
+    let (mail_from, helo) = crate::api::envelope_fields(
+        body.mail_from
+            .as_deref()
+            .or_else(|| section.and_then(|m| m.envelope_from.as_deref())),
+        body.helo
+            .as_deref()
+            .or_else(|| section.and_then(|m| m.envelope_helo.as_deref())),
+    )?;
     let request = AuditRequest {
         domain,
         selectors,
         sending_ip,
         rcpt,
+        mail_from,
+        helo,
     };
     let permit = state.limits.audit_permit()?;
     let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
-    let domain_report = run_audit_with(
+    let domain_report = run_audit(
         &lookup,
         &request,
         &state.audit_config,

@@ -115,16 +115,6 @@ fn now_iso() -> String {
     String::from(js_sys::Date::new_0().to_iso_string())
 }
 
-/// The audit inputs a message gives for `domain`: the selectors that signed
-/// for it, and the sending IP, read from the report (no second parse of the
-/// paste).
-fn message_inputs(report: &Report, domain: &str) -> (Vec<String>, Option<String>) {
-    match &report.message {
-        Some(section) => (section.selectors_for(domain), section.sending_ip.clone()),
-        None => (Vec::new(), None),
-    }
-}
-
 /// Audit state.
 #[derive(Clone, PartialEq, Default)]
 enum AuditView {
@@ -321,8 +311,7 @@ pub fn app() -> Html {
                 wasm_bindgen_futures::spawn_local(async move {
                     let started = match &from_message {
                         Some((message, _)) => {
-                            let (selectors, ip) = message_inputs(message, &name);
-                            audits::start_for_message(&name, &selectors, ip.as_deref()).await
+                            audits::start_for_message(&name, message.message.as_ref()).await
                         }
                         None => audits::start(&name, probe.as_deref()).await,
                     };

@@ -149,6 +149,23 @@ pub trait DnsLookup: Sync {
             "this resolver does not report the AD bit".to_string(),
         ))
     }
+
+    /// Whether the resolver validates DNSSEC at all: the root zone is
+    /// signed, so a validating resolver answers its SOA with AD=1 (RFC 4035
+    /// §3.2.3) and one that does not validate with AD=0. `None` when the
+    /// question could not be asked (a failure, or no AD bit reported). An
+    /// implementation may remember the answer: it is the resolver's, not a
+    /// zone's.
+    fn resolver_validates(&self) -> impl Future<Output = Option<bool>> + Send {
+        let status = self.dnssec_status(".");
+        async move {
+            match status.await {
+                DnsOutcome::Records(s) => Some(s.contains(&DnssecStatus::Authenticated)),
+                DnsOutcome::NoData => Some(false),
+                _ => None,
+            }
+        }
+    }
 }
 
 /// A record in [`ZoneData`].

@@ -431,18 +431,6 @@ pub fn lint_tlsa(
     check.with_subject(host)
 }
 
-/// [`lookup_tlsa`] then [`lint_tlsa`]: the `dane.tlsa` check for one MX.
-pub async fn audit_tlsa<L: DnsLookup>(
-    lookup: &L,
-    mx_host: &str,
-    chain: Option<&[Vec<u8>]>,
-    dnssec_validated: Option<bool>,
-) -> (DnsOutcome<TlsaRecord>, Check) {
-    let outcome = lookup_tlsa(lookup, mx_host).await;
-    let check = lint_tlsa(mx_host, &outcome, chain, dnssec_validated);
-    (outcome, check)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,12 +96,15 @@ fn a_well_configured_domain() {
     checks.push(block_on_ready(tls_rpt::audit_tls_rpt(&z, "example.com")).1);
 
     let (policy, percent) = dmarc.policy_and_percent();
-    checks.extend(block_on_ready(bimi::audit_bimi(&z, "example.com", policy, percent)).1);
+    let bimi_found = block_on_ready(bimi::lookup_bimi(&z, "default", "example.com"));
+    checks.push(bimi::lint_bimi("example.com", &bimi_found));
+    checks.push(bimi::lint_bimi_dmarc(&bimi_found, policy, percent));
 
     // Usable TLSA records, but no certificate seen (no TLS handshake here):
     // that is not tested, never a pass (the match against a presented
     // certificate is tested in tests/tests/integration/checks.rs).
-    let tlsa_check = block_on_ready(tlsa::audit_tlsa(&z, "mx.example.com", None, Some(true))).1;
+    let tlsa_found = block_on_ready(tlsa::lookup_tlsa(&z, "mx.example.com"));
+    let tlsa_check = tlsa::lint_tlsa("mx.example.com", &tlsa_found, None, Some(true));
     assert_eq!(tlsa_check.status, Status::NotTested, "{tlsa_check:#?}");
 
     assert_catalogued(&checks);
@@ -205,6 +208,6 @@ fn audit_futures_are_send() {
     ));
     assert_send(&lookup_sts_record(&z, "example.com"));
     assert_send(&tls_rpt::audit_tls_rpt(&z, "example.com"));
-    assert_send(&bimi::audit_bimi(&z, "example.com", None, 100));
-    assert_send(&tlsa::audit_tlsa(&z, "mx.example.com", None, None));
+    assert_send(&bimi::lookup_bimi(&z, "default", "example.com"));
+    assert_send(&tlsa::lookup_tlsa(&z, "mx.example.com"));
 }

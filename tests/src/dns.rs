@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use hickory_proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
-use hickory_proto::rr::{LowerName, Name, Record};
+use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_proto::serialize::txt::Parser;
 use hickory_server::net::runtime::Time;
 use hickory_server::net::xfer::Protocol;
@@ -42,6 +42,9 @@ pub enum Fault {
 struct Shared {
     /// (name suffix, fault); the longest matching suffix wins. "" matches all.
     faults: Mutex<Vec<(String, Fault)>>,
+    /// Faults for exactly one name, for one query type or (None) for all;
+    /// they win over suffix faults.
+    exact_faults: Mutex<Vec<(LowerName, Option<RecordType>, Fault)>>,
     queries: AtomicU64,
     tcp_queries: AtomicU64,
     /// Per-name query counts, lower case, no trailing dot.
@@ -101,6 +104,18 @@ struct FaultyHandler {
 }
 
 impl FaultyHandler {
+    fn exact_fault_for(&self, name: &LowerName, rtype: RecordType) -> Option<Fault> {
+        let faults = self
+            .shared
+            .exact_faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        faults
+            .iter()
+            .find(|(n, t, _)| n == name && t.is_none_or(|t| t == rtype))
+            .map(|(_, _, f)| *f)
+    }
+
     fn fault_for(&self, name: &str) -> Option<Fault> {
         let faults = self.shared.faults.lock().unwrap_or_else(|p| p.into_inner());
         faults
@@ -163,7 +178,12 @@ impl RequestHandler for FaultyHandler {
                 counts: HeaderCounts::default(),
             })
         };
-        match self.fault_for(&name) {
+        let exact = request
+            .queries
+            .queries()
+            .first()
+            .and_then(|q| self.exact_fault_for(q.name(), q.query_type()));
+        match exact.or_else(|| self.fault_for(&name)) {
             Some(Fault::Silence) => {
                 // Hold the request long enough that every client gives up.
                 tokio::time::sleep(Duration::from_secs(60)).await;
@@ -230,10 +250,44 @@ fn load_zone(origin: &str, text: &str) -> anyhow::Result<InMemoryZoneHandler> {
         .map_err(|e| anyhow!("zone {origin}: {e}"))
 }
 
+/// A zone for the whole tree (origin `.`) holding `records` as they are; a
+/// repeated record is dropped (an RRset holds no duplicates, RFC 2181 §5).
+fn root_zone(records: Vec<Record>) -> anyhow::Result<InMemoryZoneHandler> {
+    use hickory_proto::rr::rdata::SOA;
+    let root = Name::root();
+    let mut handler: InMemoryZoneHandler =
+        InMemoryZoneHandler::empty(root.clone(), ZoneType::Primary, AxfrPolicy::Deny);
+    let soa = SOA::new(
+        Name::from_ascii("ns.test.")?,
+        Name::from_ascii("hostmaster.test.")?,
+        1,
+        3600,
+        600,
+        86400,
+        60,
+    );
+    handler.upsert_mut(Record::from_rdata(root, 60, RData::SOA(soa)), 1);
+    for record in records {
+        handler.upsert_mut(record, 1);
+    }
+    Ok(handler)
+}
+
 impl TestDns {
     /// Starts a server on 127.0.0.1 serving `zones` (origin, zone text).
+    /// Names outside them are NXDOMAIN, as a recursive resolver would answer
+    /// for names that do not exist (the DMARC tree walk asks up to the TLD).
     pub async fn start(zones: &[(&str, &str)]) -> anyhow::Result<Self> {
         let mut catalog = Catalog::new();
+        if !zones
+            .iter()
+            .any(|(origin, _)| origin.trim_end_matches('.').is_empty())
+        {
+            catalog.upsert(
+                LowerName::from(Name::root()),
+                vec![Arc::new(root_zone(Vec::new())?)],
+            );
+        }
         for (origin, text) in zones {
             let handler = load_zone(origin, text)?;
             let name = LowerName::from(Name::from_ascii(format!(
@@ -242,6 +296,24 @@ impl TestDns {
             ))?);
             catalog.upsert(name, vec![Arc::new(handler)]);
         }
+        Self::serve(catalog).await
+    }
+
+    /// Starts a server authoritative for the whole tree (origin `.`)
+    /// serving `records` as they are. Names are built from raw labels, so
+    /// they may hold any octet (RFC 2181 §11), which zone-file syntax
+    /// cannot always express: the openspf suite has names such as
+    /// `a:foo:bar/baz.example.com`.
+    pub async fn start_records(records: Vec<Record>) -> anyhow::Result<Self> {
+        let mut catalog = Catalog::new();
+        catalog.upsert(
+            LowerName::from(Name::root()),
+            vec![Arc::new(root_zone(records)?)],
+        );
+        Self::serve(catalog).await
+    }
+
+    async fn serve(catalog: Catalog) -> anyhow::Result<Self> {
         let shared = Arc::new(Shared::default());
         // Bind TCP first on an ephemeral port, then UDP on the same port.
         let (tcp, udp) = loop {
@@ -292,6 +364,16 @@ impl TestDns {
             .push((suffix.trim_end_matches('.').to_ascii_lowercase(), fault));
     }
 
+    /// Injects `fault` for queries of exactly `name`: of type `rtype`, or
+    /// of every type with `None`. Names below it are not affected.
+    pub fn set_fault_exact(&self, name: &Name, rtype: Option<RecordType>, fault: Fault) {
+        self.shared
+            .exact_faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((LowerName::new(name), rtype, fault));
+    }
+
     /// Makes answers for every name at or below `apex` carry AD=1 when the
     /// query set AD or DO, as a validating resolver does for a signed zone.
     pub fn set_authenticated(&self, apex: &str) {
@@ -306,6 +388,11 @@ impl TestDns {
     pub fn clear_faults(&self) {
         self.shared
             .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.shared
+            .exact_faults
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();

@@ -15,6 +15,7 @@ pub mod pki;
 pub mod postgres;
 pub mod server;
 pub mod smtp;
+pub mod spf_suite;
 
 use std::path::PathBuf;
 

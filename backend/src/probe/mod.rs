@@ -18,27 +18,16 @@ pub use smtp::{probe_mx, ProbeOptions};
 use std::net::IpAddr;
 use std::time::Instant;
 
+use mxlens_shared::audit::{SmtpAudit, MAX_PROBE_TARGETS};
 use mxlens_shared::dns::DnsLookup;
 use mxlens_shared::report::{Check, MxHost, Status};
-use mxlens_shared::smtp::{smtp_checks, SmtpProbeResult, SmtpReportEntry};
+use mxlens_shared::smtp::{smtp_checks, SmtpReportEntry};
 
 use crate::ssrf::ConnectPolicy;
 
 /// Milliseconds since `start`, saturated to `u32`.
 pub(crate) fn elapsed_ms(start: Instant) -> u32 {
     u32::try_from(start.elapsed().as_millis()).unwrap_or(u32::MAX)
-}
-
-/// What [`audit_smtp`] found: the `smtp.*` checks and the `domain.smtp`
-/// entries of the report.
-#[derive(Debug, Clone, Default)]
-pub struct SmtpAudit {
-    /// The checks, seven per probed (host, IP), with `subject` "host (ip)".
-    pub checks: Vec<Check>,
-    /// One entry per probed (host, IP), for `DomainSection::smtp`.
-    pub entries: Vec<serde_json::Value>,
-    /// The raw results (DER chains included, e.g. for DANE matching).
-    pub results: Vec<SmtpProbeResult>,
 }
 
 /// Probes every address of every MX host concurrently (one connection per
@@ -63,7 +52,7 @@ pub async fn audit_smtp<L: DnsLookup>(
         }
     }
     let total = targets.len();
-    targets.truncate(smtp::MAX_PROBE_TARGETS);
+    targets.truncate(MAX_PROBE_TARGETS);
     if targets.is_empty() {
         return SmtpAudit {
             checks: vec![Check::new(

@@ -32,11 +32,8 @@ pub const MAX_LINE: usize = 4096;
 pub const MAX_REPLY: usize = 64 * 1024;
 /// Probes in flight at once, process-wide.
 pub const MAX_CONCURRENT_PROBES: usize = 64;
-/// MX addresses probed per audit, in MX preference order. Senders try only
-/// a few (Postfix: `smtp_mx_address_limit = 5`); a domain whose MX points
-/// at hundreds of addresses must not turn one audit into hundreds of
-/// connections.
-pub const MAX_PROBE_TARGETS: usize = 10;
+/// MX addresses probed per audit (the planner's bound, re-exported here).
+pub use mxlens_shared::audit::MAX_PROBE_TARGETS;
 
 /// How to probe.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,6 +31,8 @@ pub async fn start(domain: &str, rcpt: Option<&str>) -> Result<String, ApiError>
         selectors: &[],
         sending_ip: None,
         rcpt,
+        mail_from: None,
+        helo: None,
     };
     member(&post_json("/api/audits", &body).await?, "id")
 }
@@ -123,19 +125,32 @@ struct CreateMessageAudit<'a> {
     sending_ip: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rcpt: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mail_from: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    helo: Option<&'a str>,
 }
 
-/// Starts an audit of a message's From domain; returns its id.
+/// Starts an audit of a message's From domain with what the message gives
+/// for it (read from its report, no second parse of the paste): the
+/// selectors that signed for the domain, the sending IP, and the envelope
+/// (MAIL FROM and HELO) its SPF check is evaluated for. Returns its id.
 pub async fn start_for_message(
     domain: &str,
-    selectors: &[String],
-    sending_ip: Option<&str>,
+    message: Option<&mxlens_shared::report::MessageSection>,
 ) -> Result<String, ApiError> {
+    let selectors = message.map(|m| m.selectors_for(domain)).unwrap_or_default();
     let body = CreateMessageAudit {
         domain,
-        selectors,
-        sending_ip,
+        selectors: &selectors,
+        sending_ip: message.and_then(|m| m.sending_ip.as_deref()),
         rcpt: None,
+        // Only the envelope's domain leaves the browser: a VERP bounce
+        // address's local part can encode the recipient's own address.
+        mail_from: message
+            .and_then(|m| m.envelope_from.as_deref())
+            .map(|from| from.rsplit('@').next().unwrap_or(from)),
+        helo: message.and_then(|m| m.envelope_helo.as_deref()),
     };
     member(&post_json("/api/audits", &body).await?, "id")
 }

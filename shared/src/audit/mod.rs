@@ -1,10 +1,17 @@
-//! Domain-audit evaluators that need only DNS. They are generic over
-//! [`crate::dns::DnsLookup`], so the backend runs them against live DNS and
-//! tests against zone data. Independent lookups run concurrently.
+//! The domain audit: the planner ([`plan::run_audit`]), the probes it is
+//! given ([`probes::Probes`]), and the evaluators that need only DNS. They
+//! are generic over [`crate::dns::DnsLookup`], so the backend runs them
+//! against live DNS and tests against zone data. Independent lookups run
+//! concurrently.
 
 pub mod dnsbl;
 pub mod mx;
+pub mod plan;
+pub mod probes;
 pub mod ptr;
+
+pub use plan::{run_audit, AuditEvent, AuditOptions, AuditRequest, COMMON_SELECTORS};
+pub use probes::{Probes, RcptAudit, SmtpAudit, StsPolicyFetch, MAX_PROBE_TARGETS};
 
 use crate::dns::{DnsLookup, DnsOutcome, DnssecStatus};
 use crate::report::{Check, Status};
@@ -39,13 +46,25 @@ pub async fn check_resolves<L: DnsLookup>(lookup: &L, domain: &str) -> Check {
 
 /// `dns.dnssec`: did a validating resolver authenticate the domain's
 /// answers? Read from the AD bit of an SOA query sent with AD=1 and DO=1
-/// (RFC 6840 §5.7, RFC 4035 §3.2.3). AD=1 is a pass. AD=0 is a warn whose
-/// detail says what AD alone cannot tell: the zone may be unsigned, or the
-/// resolver may not validate. SERVFAIL and timeouts are errors (a validating
-/// resolver also answers SERVFAIL for a bogus signature, RFC 4035 §5.5).
+/// (RFC 6840 §5.7, RFC 4035 §3.2.3). AD=1 is a pass. AD=0 means the zone
+/// is unsigned only if the resolver validates, which the root's AD bit
+/// tells ([`DnsLookup::resolver_validates`]): a validating resolver gives a
+/// warn (the zone is unsigned or an insecure delegation), a non-validating
+/// one `not_tested` (we could not look; the zone is not to blame), and an
+/// unknown resolver the warn that says AD alone cannot tell. SERVFAIL and
+/// timeouts are errors (a validating resolver also answers SERVFAIL for a
+/// bogus signature, RFC 4035 §5.5).
 pub async fn check_dnssec<L: DnsLookup>(lookup: &L, domain: &str) -> Check {
     let id = "dns.dnssec";
-    match lookup.dnssec_status(domain).await {
+    let status = lookup.dnssec_status(domain).await;
+    let unvalidated = matches!(status, DnsOutcome::NoData)
+        || matches!(&status, DnsOutcome::Records(s) if !s.contains(&DnssecStatus::Authenticated));
+    let validates = if unvalidated {
+        lookup.resolver_validates().await
+    } else {
+        None
+    };
+    match status {
         DnsOutcome::Records(statuses) if statuses.contains(&DnssecStatus::Authenticated) => {
             Check::new(
                 id,
@@ -53,13 +72,30 @@ pub async fn check_dnssec<L: DnsLookup>(lookup: &L, domain: &str) -> Check {
                 format!("answers for {domain} are DNSSEC-validated (the resolver set AD=1)"),
             )
         }
-        DnsOutcome::Records(_) | DnsOutcome::NoData => Check::new(
-            id,
-            Status::Warn,
-            format!(
-                "answers for {domain} are not DNSSEC-validated (AD=0): the zone is unsigned, or the resolver does not validate; the AD bit alone cannot tell which"
+        DnsOutcome::Records(_) | DnsOutcome::NoData => match validates {
+            Some(false) => Check::new(
+                id,
+                Status::NotTested,
+                format!(
+                    "the configured resolver does not validate DNSSEC (it answered for the root zone, which is signed, without AD=1), so its AD=0 for {domain} says nothing about the zone; point --nameserver at a validating resolver to test this"
+                ),
             ),
-        ),
+            Some(true) => Check::new(
+                id,
+                Status::Warn,
+                format!(
+                    "answers for {domain} are not DNSSEC-validated (AD=0) although the resolver validates (it authenticated the root zone): the zone is unsigned, or its delegation is insecure (no DS record at the parent)"
+                ),
+            )
+            .with_fix("Sign the zone and publish its DS record at the registrar (RFC 4035 §2.4)."),
+            None => Check::new(
+                id,
+                Status::Warn,
+                format!(
+                    "answers for {domain} are not DNSSEC-validated (AD=0): the zone is unsigned, or the resolver does not validate; the AD bit alone cannot tell which"
+                ),
+            ),
+        },
         DnsOutcome::NxDomain => Check::new(
             id,
             Status::NotApplicable,
@@ -102,5 +138,27 @@ mod tests {
             assert_eq!(check.status, want, "{domain}: {check:?}");
             assert_eq!(check.id, "dns.dnssec");
         }
+        assert!(block_on_ready(check_dnssec(&zone, "plain.example"))
+            .detail
+            .contains("cannot tell"));
+
+        // The root answers: its AD bit says whether the resolver validates.
+        // A non-validating resolver's AD=0 is not the zone's fault.
+        zone.add(".", ZoneRecord::Txt("root".into()));
+        let check = block_on_ready(check_dnssec(&zone, "plain.example"));
+        assert_eq!(check.status, Status::NotTested, "{check:?}");
+        assert!(check.detail.contains("does not validate"), "{check:?}");
+        assert_eq!(
+            block_on_ready(check_dnssec(&zone, "signed.example")).status,
+            Status::Pass
+        );
+        // A validating resolver (AD=1 for the root): AD=0 blames the zone.
+        zone.add_authenticated(".");
+        let check = block_on_ready(check_dnssec(&zone, "plain.example"));
+        assert_eq!(check.status, Status::Warn, "{check:?}");
+        assert!(
+            check.detail.contains("although the resolver validates"),
+            "{check:?}"
+        );
     }
 }

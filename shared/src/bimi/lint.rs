@@ -2,53 +2,26 @@
 
 use crate::diagnostic::describe_errors;
 use crate::dmarc::Policy;
-use crate::dns::{DnsLookup, DnsOutcome};
+use crate::dns::DnsLookup;
 use crate::report::{Check, Status};
 
 use super::parse::{parse_bimi, BimiParse};
 
-/// What `<selector>._bimi.<domain>` TXT returned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BimiLookup {
-    /// A record starting with `v=BIMI1`.
-    Found {
-        /// The TXT text.
-        txt: String,
-        /// The parse.
-        parsed: BimiParse,
-    },
-    /// None.
-    NotFound,
-    /// Several `v=BIMI1` records: receivers ignore them.
-    Multiple(Vec<String>),
-    /// Timeout or SERVFAIL.
-    DnsFailure(String),
-}
+/// What `<selector>._bimi.<domain>` TXT returned: one record starting
+/// with `v=BIMI1` (case-insensitive), none, several (receivers ignore
+/// them), or a failure.
+pub type BimiLookup = crate::txt_record::TxtRecord<BimiParse>;
 
 /// Queries `<selector>._bimi.<domain>` TXT; use selector `default`.
 pub async fn lookup_bimi<L: DnsLookup>(lookup: &L, selector: &str, domain: &str) -> BimiLookup {
-    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    match lookup.txt(&format!("{selector}._bimi.{domain}")).await {
-        DnsOutcome::Records(records) => {
-            let mut found: Vec<String> = records
-                .into_iter()
-                .filter(|r| r.trim_start().to_ascii_lowercase().starts_with("v=bimi"))
-                .collect();
-            match found.len() {
-                0 => BimiLookup::NotFound,
-                1 => {
-                    let txt = found.remove(0);
-                    BimiLookup::Found {
-                        parsed: parse_bimi(&txt),
-                        txt,
-                    }
-                }
-                _ => BimiLookup::Multiple(found),
-            }
-        }
-        DnsOutcome::NoData | DnsOutcome::NxDomain => BimiLookup::NotFound,
-        other => BimiLookup::DnsFailure(other.describe()),
-    }
+    let domain = crate::txt_record::lookup_domain(domain);
+    crate::txt_record::lookup_versioned(
+        lookup,
+        &format!("{selector}._bimi.{domain}"),
+        |r| r.to_ascii_lowercase().starts_with("v=bimi"),
+        parse_bimi,
+    )
+    .await
 }
 
 /// The `bimi.record` check. BIMI is optional: absence is info.
@@ -147,22 +120,6 @@ pub fn lint_bimi_dmarc(found: &BimiLookup, policy: Option<Policy>, percent: u8) 
     }
 }
 
-/// [`lookup_bimi`] for selector `default`, then [`lint_bimi`] and
-/// [`lint_bimi_dmarc`].
-pub async fn audit_bimi<L: DnsLookup>(
-    lookup: &L,
-    domain: &str,
-    policy: Option<Policy>,
-    percent: u8,
-) -> (BimiLookup, Vec<Check>) {
-    let found = lookup_bimi(lookup, "default", domain).await;
-    let checks = vec![
-        lint_bimi(domain, &found),
-        lint_bimi_dmarc(&found, policy, percent),
-    ];
-    (found, checks)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,12 +141,19 @@ mod tests {
             (None, 100, Status::Fail),
         ];
         for (policy, pct, want) in cases {
-            let (_, checks) = block_on_ready(audit_bimi(&z, "example.com", policy, pct));
-            assert_eq!(checks[0].status, Status::Pass);
-            assert_eq!(checks[1].status, want, "{policy:?} {pct}");
+            let found = block_on_ready(lookup_bimi(&z, "default", "example.com"));
+            assert_eq!(lint_bimi("example.com", &found).status, Status::Pass);
+            assert_eq!(
+                lint_bimi_dmarc(&found, policy, pct).status,
+                want,
+                "{policy:?} {pct}"
+            );
         }
-        let (_, checks) = block_on_ready(audit_bimi(&z, "other.example", None, 100));
-        assert_eq!(checks[0].status, Status::Info);
-        assert_eq!(checks[1].status, Status::NotApplicable);
+        let found = block_on_ready(lookup_bimi(&z, "default", "other.example"));
+        assert_eq!(lint_bimi("other.example", &found).status, Status::Info);
+        assert_eq!(
+            lint_bimi_dmarc(&found, None, 100).status,
+            Status::NotApplicable
+        );
     }
 }

@@ -5,6 +5,6 @@ pub mod lint;
 pub mod model;
 pub mod parse;
 
-pub use lint::{audit_bimi, lint_bimi, lint_bimi_dmarc, lookup_bimi, BimiLookup};
+pub use lint::{lint_bimi, lint_bimi_dmarc, lookup_bimi, BimiLookup};
 pub use model::{AvatarPreference, BimiRecord};
 pub use parse::{parse_bimi, BimiParse};

@@ -69,6 +69,21 @@ pub async fn audit_dmarc<L: DnsLookup>(
     } else {
         discover_policy(lookup, domain).await
     };
+    audit_discovered(lookup, discovery, options.existence).await
+}
+
+/// The rest of [`audit_dmarc`] once discovery is done (a caller may run
+/// discovery side by side with the lookups that tell `existence`): the
+/// checks, the external report authorization queries and the summary.
+pub async fn audit_discovered<L: DnsLookup>(
+    lookup: &L,
+    discovery: DmarcDiscovery,
+    existence: DomainExistence,
+) -> DmarcAudit {
+    let options = DmarcAuditOptions {
+        existence,
+        tree_walk: false,
+    };
     let mut checks = lint_dmarc(&discovery, options.existence);
     let mut destinations = Vec::new();
     let mut summary = None;
@@ -82,6 +97,25 @@ pub async fn audit_dmarc<L: DnsLookup>(
         destinations,
         checks,
         summary,
+    }
+}
+
+/// Whether `domain` exists for DMARC's `np` (RFC 9989 §4.10.2, after
+/// RFC 9091 §2.1): it does not when A, AAAA and MX all answer NXDOMAIN or
+/// NODATA. When any lookup fails we cannot tell, and assume it exists (the
+/// `sp` branch, as receivers that could not look would).
+pub async fn domain_existence<L: DnsLookup>(lookup: &L, domain: &str) -> DomainExistence {
+    use crate::dns::DnsOutcome;
+    let (a, aaaa, mx) = futures::join!(lookup.a(domain), lookup.aaaa(domain), lookup.mx(domain));
+    let absent = [
+        matches!(a, DnsOutcome::NxDomain | DnsOutcome::NoData),
+        matches!(aaaa, DnsOutcome::NxDomain | DnsOutcome::NoData),
+        matches!(mx, DnsOutcome::NxDomain | DnsOutcome::NoData),
+    ];
+    if absent == [true; 3] {
+        DomainExistence::NonExistent
+    } else {
+        DomainExistence::Exists
     }
 }
 

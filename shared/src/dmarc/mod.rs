@@ -9,7 +9,7 @@ pub mod model;
 pub mod parse;
 pub mod tags;
 
-pub use audit::{audit_dmarc, DmarcAudit, DmarcAuditOptions};
+pub use audit::{audit_discovered, audit_dmarc, domain_existence, DmarcAudit, DmarcAuditOptions};
 pub use discover::{
     check_report_authorization, discover_policy, discover_tree_walk, is_dmarc_candidate,
     tree_walk_names, DiscoveryResult, DmarcDiscovery, DmarcQuery, ExternalDestination, FoundPolicy,

@@ -1,17 +1,15 @@
 //! Message analysis: pasted headers or a whole raw message in, a `message`
 //! report out. Runs in the browser (WASM) and natively.
 //!
-//! One file per verb: [`input`] splits the paste into fields, [`received`],
-//! [`authres`], [`dkim_signature`] and [`arc`] parse, [`chain`] orders the
-//! hops, [`alignment`] evaluates DMARC alignment, and this module turns it
+//! One file per verb: [`input`] splits the paste into fields, [`received`]
+//! and [`authres`] parse (DKIM-Signature in [`crate::dkim::signature`], ARC
+//! in [`crate::arc`]), [`chain`] orders the hops, [`alignment`] evaluates DMARC alignment, and this module turns it
 //! all into checks.
 
 pub mod alignment;
-pub mod arc;
 pub mod authres;
 pub mod chain;
 pub mod datetime;
-pub mod dkim_signature;
 mod html_entities;
 pub(crate) mod html_text;
 pub mod hygiene;
@@ -20,6 +18,7 @@ pub mod received;
 pub mod smime;
 pub mod spam;
 pub mod unsubscribe;
+pub mod verified;
 
 use std::collections::HashMap;
 
@@ -31,11 +30,13 @@ use crate::report::{
 };
 
 use self::alignment::{compute_alignment, domain_of, passed_identities, IdentityAlignment};
-use self::arc::{parse_arc_chain, ArcChainStatus};
 use self::authres::{parse_authentication_results, parse_received_spf, AuthResults, ReceivedSpf};
 use self::chain::{build_chain, Chain};
-use self::dkim_signature::{dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts};
 use self::input::{parse_input, ParsedInput};
+use crate::arc::{parse_arc_chain, ArcChainStatus};
+use crate::dkim::signature::{
+    self as dkim_signature, dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts,
+};
 use crate::smtp::bounce;
 
 /// The largest paste we analyse (1 MiB).
@@ -174,6 +175,14 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         &mut section,
         &mut checks,
     );
+    envelope(
+        &parsed,
+        &trusted,
+        received_spf.as_ref(),
+        &chain,
+        &mut section,
+    );
+    checks.extend(verified::unverified_checks(&parsed, &section));
 
     // Hygiene, unsubscribe, spam verdicts and bounces work on mail-parser's
     // view of the (normalised) message; the checklists read everything.
@@ -267,6 +276,59 @@ fn catalog_position(id: &str) -> usize {
     catalog::entries()
         .position(|e| e.id == id)
         .unwrap_or(usize::MAX)
+}
+
+/// The envelope the sending IP used, as the receiver recorded it: MAIL FROM
+/// from the topmost Return-Path (added at final delivery, RFC 5321 §4.4),
+/// else the trusted `smtp.mailfrom` (RFC 8601 §2.7.2), else Received-SPF's
+/// `envelope-from` (RFC 7208 §9.1); HELO from the sending hop's Received
+/// `from` clause, else Received-SPF's `helo=` or the trusted `smtp.helo`.
+/// A domain audit of the message's sender evaluates SPF for these.
+fn envelope(
+    parsed: &ParsedInput,
+    trusted: &[AuthResults],
+    received_spf: Option<&ReceivedSpf>,
+    chain: &Chain,
+    section: &mut MessageSection,
+) {
+    let clean = |v: &str| {
+        let v = v
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .trim();
+        (!v.is_empty()).then(|| v.to_string())
+    };
+    let smtp_property = |name: &str| {
+        trusted
+            .iter()
+            .flat_map(|ar| ar.method("spf"))
+            .find_map(|r| r.property("smtp", name).and_then(clean))
+    };
+    section.envelope_from = parsed
+        .first("return-path")
+        .and_then(|h| clean(&h.value))
+        .or_else(|| smtp_property("mailfrom"))
+        .or_else(|| {
+            received_spf
+                .and_then(|s| s.get("envelope-from"))
+                .and_then(clean)
+        });
+    let sending_hop_helo = chain.sending_ip.and_then(|ip| {
+        let ip = ip.to_string();
+        section
+            .hops
+            .iter()
+            .rev()
+            .find(|h| h.ip.as_deref() == Some(ip.as_str()))
+            .and_then(|h| h.helo.as_deref().or(h.from.as_deref()))
+            .and_then(clean)
+            // Postfix writes "unknown" when the client sent no HELO at all.
+            .filter(|helo| !helo.eq_ignore_ascii_case("unknown"))
+    });
+    section.envelope_helo = sending_hop_helo
+        .or_else(|| received_spf.and_then(|s| s.get("helo")).and_then(clean))
+        .or_else(|| smtp_property("helo"));
 }
 
 fn chain_checks(chain: &Chain, section: &mut MessageSection, checks: &mut Vec<Check>) {
@@ -682,6 +744,11 @@ fn dkim_checks(
             timestamp: sig.timestamp,
             expiration: sig.expiration,
             result,
+            verified: None,
+            failure: None,
+            verify_detail: None,
+            body_change: None,
+            changed_text: None,
         });
         let findings = lint_dkim_signature_with_counts(sig, &counts, report_time, delivery_time);
         let subject = format!("d={domain} s={selector}");

@@ -294,6 +294,8 @@ fn message(value: &Value) -> Result<MessageSection> {
         hops: o.list("hops", hop)?,
         total_delay_seconds: o.opt("total_delay_seconds", Value::as_i64)?,
         sending_ip: o.opt_string("sending_ip")?,
+        envelope_from: o.opt_string("envelope_from")?,
+        envelope_helo: o.opt_string("envelope_helo")?,
         dkim_signatures: o.list("dkim_signatures", dkim_signature)?,
         auth_results: o.list("auth_results", |v| {
             let o = object(v, "auth_result")?;
@@ -405,6 +407,11 @@ fn dkim_signature(value: &Value) -> Result<DkimSignatureSummary> {
         timestamp: o.opt("timestamp", Value::as_i64)?,
         expiration: o.opt("expiration", Value::as_i64)?,
         result: o.opt_string("result")?,
+        verified: o.opt("verified", Value::as_bool)?,
+        failure: o.opt_string("failure")?,
+        verify_detail: o.opt_string("verify_detail")?,
+        body_change: o.opt_string("body_change")?,
+        changed_text: o.opt_string("changed_text")?,
     })
 }
 
@@ -562,6 +569,8 @@ mod tests {
                 }],
                 total_delay_seconds: Some(60),
                 sending_ip: Some("192.0.2.1".into()),
+                envelope_from: Some("bounce@esp.example".into()),
+                envelope_helo: Some("out.esp.example".into()),
                 dkim_signatures: vec![DkimSignatureSummary {
                     domain: "example.com".into(),
                     selector: "s1".into(),
@@ -572,6 +581,11 @@ mod tests {
                     timestamp: Some(1),
                     expiration: Some(2),
                     result: Some("pass".into()),
+                    verified: Some(false),
+                    failure: Some("body_hash".into()),
+                    verify_detail: Some("the body hash does not match bh=".into()),
+                    body_change: Some("appended".into()),
+                    changed_text: Some("-- \r\nfooter\r\n".into()),
                 }],
                 auth_results: vec![AuthResultSummary {
                     authserv_id: "mx.example.net".into(),

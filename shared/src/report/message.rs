@@ -23,6 +23,18 @@ pub struct MessageSection {
     /// The first hop outside the sender's own network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sending_ip: Option<String>,
+    /// The envelope sender (RFC 5321 MAIL FROM) as the receiver recorded
+    /// it: the topmost `Return-Path` (RFC 5321 §4.4), else `smtp.mailfrom`
+    /// of the trusted Authentication-Results (RFC 8601 §2.7.2), else
+    /// `envelope-from` of Received-SPF (RFC 7208 §9.1). The SPF identity,
+    /// often an ESP's bounce domain rather than the From domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope_from: Option<String>,
+    /// The HELO/EHLO name the sending IP gave: the sending hop's Received
+    /// `from` clause, else `helo=` of Received-SPF or `smtp.helo` of the
+    /// trusted Authentication-Results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope_helo: Option<String>,
     /// DKIM-Signature headers.
     #[serde(default)]
     pub dkim_signatures: Vec<DkimSignatureSummary>,
@@ -231,6 +243,27 @@ pub struct DkimSignatureSummary {
     /// The receiving server's DKIM result for this `d=`, when reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// mxlens's own verification (`mxlens headers --verify`, the server's
+    /// analysis, the browser once the keys came): true or false, `null`
+    /// when it could not verify or was not asked to.
+    #[serde(default)]
+    pub verified: Option<bool>,
+    /// Why it did not verify: `body_hash`, `header_hash`, `key_missing`,
+    /// `key_revoked`, `key_weak`, `expired` or `syntax`; `null` otherwise.
+    #[serde(default)]
+    pub failure: Option<String>,
+    /// The verification's finding in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_detail: Option<String>,
+    /// How the body changed since signing, when mxlens found it
+    /// (`appended`, `inserted`, `trailing_whitespace`, `from_quoting`,
+    /// `dot_stuffing`, `reencoded`, `truncated`, `unknown`), or
+    /// `unsigned_tail` for text after an `l=` limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_change: Option<String>,
+    /// The appended, inserted or unsigned text (at most 2000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_text: Option<String>,
 }
 
 /// One method result from Authentication-Results.

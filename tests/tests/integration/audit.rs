@@ -283,6 +283,20 @@ async fn dnssec_pass_warn_and_error() {
     dns.set_authenticated("good.audit.test");
     let r = audit(&dns, "good.audit.test", &["s1"], None).await;
     assert_status(&r, "dns.dnssec", Status::Pass);
+    // The test server answers the root without AD=1, as a non-validating
+    // resolver does: AD=0 for bad.audit.test then says nothing about the
+    // zone, and the check says so instead of blaming it (#19).
+    let r = audit(&dns, "bad.audit.test", &[], None).await;
+    assert_status(&r, "dns.dnssec", Status::NotTested);
+    let detail = &r
+        .checks
+        .iter()
+        .find(|c| c.id == "dns.dnssec")
+        .unwrap()
+        .detail;
+    assert!(detail.contains("does not validate"), "{detail}");
+    // A validating resolver (AD=1 for the signed root): AD=0 is the zone's.
+    dns.set_authenticated(".");
     let r = audit(&dns, "bad.audit.test", &[], None).await;
     assert_status(&r, "dns.dnssec", Status::Warn);
     dns.set_fault("bad.audit.test", Fault::ServFail);

@@ -81,9 +81,27 @@ fn spf_cli_usage_errors_exit_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = mxlens(&["spf", "--ip", "192.0.2.1", "--mail-from", "a@not a domain"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stderr).trim().is_empty());
+    let out = mxlens(&["spf", "--ip", "192.0.2.1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "--mail-from is required");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--mail-from"));
+}
+
+/// RFC 7208 §4.3: a malformed <domain> is data for check_host(), whose
+/// result is "none"; it is not a usage error (the CLI used to exit 2).
+#[tokio::test(flavor = "multi_thread")]
+async fn spf_cli_malformed_domains_give_none() {
+    let dns = TestDns::start_fixtures(&["spf.test"]).await.unwrap();
+    let long_label = format!("a@{}.spf.test", "x".repeat(64));
+    for from in [
+        "a@not a domain",
+        "a@empty..spf.test",
+        long_label.as_str(),
+        "a@[192.0.2.1]",
+        "a@nodots",
+    ] {
+        let (code, json) = tokio::task::block_in_place(|| spf(&dns, "192.0.2.1", from));
+        assert_eq!(json["result"], "none", "{from}: {json:#}");
+        assert_eq!(code, 0, "{from}: exit code");
+    }
 }

@@ -920,3 +920,62 @@ async fn concurrent_audits_are_capped() {
     let third = request("POST", &url, Some(r#"{"domain":"shop.test"}"#), &[]).await;
     assert_eq!(third.status, 201, "{}", third.body);
 }
+
+/// A newsletter sent through an ESP: the envelope sender (Return-Path) is
+/// the ESP's bounce domain. The stored combined report evaluates SPF for
+/// that sender, taken from the message, and shows the From domain's result
+/// as information, not the false `fail` it used to give (issue #19).
+#[tokio::test]
+async fn combined_report_evaluates_spf_for_the_message_envelope_sender() {
+    let brand = "$ORIGIN brand.test.\n$TTL 300\n\
+        @ IN SOA ns1.brand.test. hostmaster.brand.test. ( 1 3600 600 86400 300 )\n\
+        @ IN NS ns1.brand.test.\n\
+        ns1 IN A 192.0.2.53\n\
+        @ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n";
+    let esp = "$ORIGIN esp.test.\n$TTL 300\n\
+        @ IN SOA ns1.esp.test. hostmaster.esp.test. ( 1 3600 600 86400 300 )\n\
+        @ IN NS ns1.esp.test.\n\
+        ns1 IN A 192.0.2.53\n\
+        bounces IN TXT \"v=spf1 ip4:203.0.113.0/24 -all\"\n";
+    let dns = TestDns::start(&[("brand.test", brand), ("esp.test", esp)])
+        .await
+        .unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+    let message = "Return-Path: <b-42@bounces.esp.test>\r\n\
+        Received: from out7.esp.test (out7.esp.test [203.0.113.9])\r\n\
+        \tby mx.receiver.test with ESMTPS id abc; Tue, 1 Jul 2025 10:00:05 +0000\r\n\
+        From: Brand News <news@brand.test>\r\n\
+        To: bob@receiver.test\r\n\
+        Subject: This week\r\n\
+        Date: Tue, 1 Jul 2025 10:00:00 +0000\r\n\
+        Message-ID: <2@brand.test>\r\n\r\n";
+    let (id, _) = create(
+        &server,
+        &json!({ "message": message, "domain": "brand.test" }),
+    )
+    .await;
+    let report = fetch(&server, &id).await.json();
+    assert_eq!(report["message"]["envelope_from"], "b-42@bounces.esp.test");
+    assert_eq!(report["message"]["envelope_helo"], "out7.esp.test");
+    assert_eq!(report["message"]["sending_ip"], "203.0.113.9");
+    let spf: Vec<&Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == "spf.sender-ip")
+        .collect();
+    let by_subject = |s: &str| {
+        spf.iter()
+            .find(|c| c["subject"] == s)
+            .unwrap_or_else(|| panic!("no spf.sender-ip for {s}: {spf:#?}"))
+    };
+    let envelope = by_subject("203.0.113.9 (envelope sender bounces.esp.test)");
+    assert_eq!(envelope["status"], "pass", "{envelope:#}");
+    let from = by_subject("203.0.113.9 (From domain brand.test)");
+    assert_eq!(from["status"], "info", "{from:#}");
+    assert!(
+        from["detail"].as_str().unwrap().contains("SPF fail"),
+        "{from:#}"
+    );
+}
