@@ -191,11 +191,20 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         .map(|l| l.headers)
         .collect();
     let text = String::from_utf8_lossy(input);
-    if parsed.headers.is_empty() || bounce::looks_like_bare_reply(&text) {
-        // A bare SMTP reply or a bounce's text pasted alone: read the bounce.
+    // A bare SMTP reply, or a bounce's text pasted without its headers
+    // (whose first header block is then the quoted original's, after the
+    // bounce's words): read the bounce from the whole text.
+    if parsed.headers.is_empty() || parsed.header_start > 0 || bounce::looks_like_bare_reply(&text)
+    {
         if let Some(found) = bounce::read_text(&text) {
             let checks = bounce::checks(&found);
-            section.bounce = Some(found);
+            // Only the bounce: headers found after its words are the
+            // quoted original's, which `bounce.original` describes.
+            let section = MessageSection {
+                has_body: section.has_body,
+                bounce: Some(found),
+                ..MessageSection::default()
+            };
             let mut report = Report::new(ReportKind::Message, generated_at, checks);
             report.message = Some(section);
             return Ok(report);

@@ -3,6 +3,7 @@
 
 mod api;
 mod audit;
+mod bounce;
 mod browser;
 mod checks;
 mod cli_headers;

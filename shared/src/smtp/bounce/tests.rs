@@ -332,3 +332,34 @@ fn limits_hold_on_hostile_input() {
     let _ = read(&noise);
     let _ = read_text(&String::from_utf8_lossy(&noise));
 }
+
+/// A qmail bounce's text pasted without the bounce's own headers: the first
+/// header block is the quoted original's, after the bounce's words. The
+/// message analysis still reads the bounce (one reader for every surface),
+/// not the original as if it were the paste.
+#[test]
+fn bounce_text_without_headers_is_read_by_the_analysis() {
+    let paste = b"Hi. This is the qmail-send program at mx.example.org.\r\n\
+I'm afraid I wasn't able to deliver your message to the following addresses.\r\n\r\n\
+<bob@example.net>:\r\n192.0.2.25 does not like recipient.\r\n\
+Remote host said: 550 5.1.1 <bob@example.net>: User unknown\r\n\r\n\
+--- Below this line is a copy of the message.\r\n\r\n\
+Return-Path: <alice@example.com>\r\nFrom: alice@example.com\r\nTo: bob@example.net\r\n\
+Subject: hello\r\n\r\nhi\r\n";
+    let report = crate::headers::analyze_message(paste, "2026-01-01T00:00:00Z").unwrap();
+    let m = report.message.unwrap();
+    let b = m.bounce.expect("read as a bounce");
+    assert_eq!(
+        b.recipients[0].recipient.as_deref(),
+        Some("bob@example.net")
+    );
+    assert_eq!(b.recipients[0].reason, Reason::UserUnknown);
+    assert_eq!(
+        b.original.and_then(|o| o.from_domain).as_deref(),
+        Some("example.com")
+    );
+    // The quoted original is not taken for the paste's own headers.
+    assert_eq!(m.from, None);
+    assert!(report.checks.iter().any(|c| c.id == "bounce.recipient"));
+    assert!(!report.checks.iter().any(|c| c.id == "msg.from"));
+}
