@@ -47,6 +47,20 @@ async fn export_json_markdown_and_print() {
     );
 }
 
+/// The bounce card (#14): a real qmail bounce and a real Office 365 NDR
+/// from the sisimai corpus, pasted, show each recipient, the verdict, who
+/// must act and the next step at the top of the report; "Explain an SMTP
+/// error" reads the qmail text with the same reader. Desktop and mobile.
+#[tokio::test]
+async fn bounce_card_for_qmail_and_office365() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let out = run_script("bounce.mjs", &server.url, &[]).await.unwrap();
+    assert!(
+        out.contains("bounce desktop") && out.contains("bounce mobile"),
+        "{out}"
+    );
+}
+
 /// A loopback TCP relay in front of `upstream` that records every byte the
 /// browser sends, so a test can check what the server was told.
 async fn recording_relay(
