@@ -3,9 +3,12 @@
 //! mail-parser), the RFC 3464 delivery-status part, and the original
 //! message it quotes.
 
+use std::cell::OnceCell;
+
 use mail_parser::{Message, MimeHeaders, PartType};
 
 use super::dsn::{parse_delivery_status, DeliveryStatus};
+use super::text::original_start;
 use crate::headers::html_text::html_to_text;
 use crate::headers::hygiene::unfold;
 
@@ -29,6 +32,9 @@ pub(crate) struct Input {
     pub attached: Vec<Vec<u8>>,
     /// True when the top level was `multipart/report; report-type=delivery-status`.
     pub is_report: bool,
+    /// Where the quoted original starts in `body`, found once: every
+    /// recogniser reads only the report before it.
+    original_at: OnceCell<Option<usize>>,
 }
 
 impl Input {
@@ -124,6 +130,17 @@ impl Input {
         let mut input = Input::default();
         push_text(&mut input.body, text);
         input
+    }
+
+    /// Where the quoted original starts in the body
+    /// ([`original_start`]), computed on first use.
+    pub(crate) fn original_start(&self) -> Option<usize> {
+        *self.original_at.get_or_init(|| original_start(&self.body))
+    }
+
+    /// The report part of the body: the text before the quoted original.
+    pub(crate) fn report(&self) -> &str {
+        &self.body[..self.original_start().unwrap_or(self.body.len())]
     }
 
     /// The first value of a header (`name` in lower case), or "".

@@ -153,8 +153,9 @@ fn read_input(input: &Input, depth: u8) -> Option<BounceReport> {
             || codes_in(&f.diagnostic) != text::Codes::default()
     });
     if from_dsn.is_empty() && !has_codes && depth < MAX_DEPTH {
-        let embedded =
-            text::original_start(&input.body).map(|at| input.body.as_bytes()[at..].to_vec());
+        let embedded = input
+            .original_start()
+            .map(|at| input.body.as_bytes()[at..].to_vec());
         for inner in input.attached.iter().chain(embedded.iter()) {
             if let Some(mut found) = read_at(inner, depth + 1).filter(|b| !b.recipients.is_empty())
             {
@@ -207,7 +208,7 @@ fn read_input(input: &Input, depth: u8) -> Option<BounceReport> {
 /// DSN fields written into a text part (some systems print their
 /// delivery-status fields in the text), when they name a recipient.
 fn dsn_in_body(input: &Input) -> Option<DeliveryStatus> {
-    let report = text::report_part(&input.body);
+    let report = input.report();
     if !text::contains_ci(report, "final-recipient:") {
         return None;
     }

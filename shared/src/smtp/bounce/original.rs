@@ -4,7 +4,7 @@
 //! sender's domain is the one to audit.
 
 use super::input::Input;
-use super::text::{clean_address, original_start};
+use super::text::clean_address;
 use crate::headers::chain::is_internal_ip;
 use crate::headers::input::parse_input;
 use crate::headers::received::parse_received;
@@ -14,7 +14,7 @@ use crate::report::{Check, OriginalMessage, Status};
 pub(crate) fn read(input: &Input) -> Option<OriginalMessage> {
     let quoted = match &input.original {
         Some(o) => o.as_str(),
-        None => &input.body[original_start(&input.body)?..],
+        None => &input.body[input.original_start()?..],
     };
     // Skip the marker line and anything before the first header field.
     let start = quoted

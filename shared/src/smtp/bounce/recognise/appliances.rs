@@ -10,7 +10,7 @@
 use super::sendmail::transcript_command;
 use super::{address_blocks, after_marker, before_marker, has_any, Recogniser};
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::{clean_address, command_in, join_lines, report_part};
+use crate::smtp::bounce::text::{clean_address, command_in, join_lines};
 use crate::smtp::bounce::Finding;
 
 pub(super) const APPLIANCES: Recogniser = Recogniser {
@@ -19,7 +19,7 @@ pub(super) const APPLIANCES: Recogniser = Recogniser {
 };
 
 fn read(input: &Input) -> Option<Vec<Finding>> {
-    let report = report_part(&input.body);
+    let report = input.report();
     if has_any(
         input,
         &["a transcript of the attempts to send the message follows"],

@@ -8,7 +8,6 @@
 
 use super::{address_blocks, after_marker, before_marker, has_any, Recogniser};
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::report_part;
 use crate::smtp::bounce::Finding;
 
 pub(super) const EXCHANGE: Recogniser = Recogniser {
@@ -31,7 +30,7 @@ fn read(input: &Input) -> Option<Vec<Finding>> {
     if !has_any(input, MARKERS) {
         return None;
     }
-    let report = report_part(&input.body);
+    let report = input.report();
     let first = before_marker(
         report,
         &[

@@ -7,7 +7,7 @@
 use super::{address_blocks, after_marker, has_any, Recogniser};
 use crate::report::{BounceAction, Reason};
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::{clean_address, contains_ci, join_lines, report_part};
+use crate::smtp::bounce::text::{clean_address, contains_ci, join_lines};
 use crate::smtp::bounce::Finding;
 
 pub(super) const EXIM: Recogniser = Recogniser { name: "exim", read };
@@ -37,7 +37,7 @@ fn read(input: &Input) -> Option<Vec<Finding>> {
     if !has_any(input, MARKERS) {
         return None;
     }
-    let report = report_part(&input.body);
+    let report = input.report();
     let blocks = after_marker(report, START).unwrap_or(report);
     let mut found = address_blocks(blocks);
     found.extend(local_deliveries(blocks));

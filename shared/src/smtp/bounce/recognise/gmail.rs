@@ -9,7 +9,7 @@
 use super::{address_blocks, after_marker, before_marker, has_any, Recogniser};
 use crate::report::{BounceAction, Reason};
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::{addresses_in, contains_ci, join_lines, report_part};
+use crate::smtp::bounce::text::{addresses_in, contains_ci, join_lines};
 use crate::smtp::bounce::{Command, Finding};
 
 pub(super) const GMAIL: Recogniser = Recogniser {
@@ -30,7 +30,7 @@ fn read_gmail(input: &Input) -> Option<Vec<Finding>> {
     if !is_google(input) && !has_any(input, &["google tried to deliver your message"]) {
         return None;
     }
-    let report = report_part(&input.body);
+    let report = input.report();
     let listed = after_marker(
         report,
         &[
@@ -123,7 +123,7 @@ fn read_groups(input: &Input) -> Option<Vec<Finding>> {
     if !is_google(input) || !(has_any(input, &["google groups", "groups.google.com"])) {
         return None;
     }
-    let report = report_part(&input.body);
+    let report = input.report();
     let words = join_lines(report.lines().take(4));
     Some(
         addresses_in(input.header("x-failed-recipients"))

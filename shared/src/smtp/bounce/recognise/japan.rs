@@ -8,7 +8,7 @@
 use super::{address_blocks, after_marker, before_marker, has_any, Recogniser};
 use crate::report::Reason;
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::{clean_address, contains_ci, join_lines, report_part};
+use crate::smtp::bounce::text::{clean_address, contains_ci, join_lines};
 use crate::smtp::bounce::Finding;
 
 pub(super) const JAPAN: Recogniser = Recogniser {
@@ -18,7 +18,7 @@ pub(super) const JAPAN: Recogniser = Recogniser {
 
 fn read(input: &Input) -> Option<Vec<Finding>> {
     let from = input.sender_lower();
-    let report = report_part(&input.body);
+    let report = input.report();
     if from.contains("ezweb.ne.jp")
         || has_any(
             input,

@@ -22,9 +22,7 @@ mod verizon;
 mod yahoo;
 
 use super::input::Input;
-use super::text::{
-    addresses_in, clean_address, codes_in, command_in, contains_ci, join_lines, report_part,
-};
+use super::text::{addresses_in, clean_address, codes_in, command_in, contains_ci, join_lines};
 use super::Finding;
 use crate::smtp::codes::find_replies;
 
@@ -85,7 +83,7 @@ fn complete(input: &Input, found: &mut [Finding]) {
 /// the address it names, or the failed addresses the headers list
 /// (`X-Failed-Recipients`).
 pub(crate) fn generic(input: &Input) -> Vec<Finding> {
-    let report = report_part(&input.body);
+    let report = input.report();
     let listed = addresses_in(input.header("x-failed-recipients"));
     let blocks = address_blocks(report);
     if blocks

@@ -6,9 +6,7 @@ use super::sendmail::transcript_command;
 use super::{address_blocks, after_marker, before_marker, has_any, Recogniser};
 use crate::report::{BounceAction, Reason};
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::{
-    addresses_in, clean_address, contains_ci, join_lines, report_part,
-};
+use crate::smtp::bounce::text::{addresses_in, clean_address, contains_ci, join_lines};
 use crate::smtp::bounce::Finding;
 
 pub(super) const OTHER_MTAS: Recogniser = Recogniser { name: "mta", read };
@@ -22,7 +20,7 @@ static READERS: &[Reader] = &[
 ];
 
 fn read(input: &Input) -> Option<Vec<Finding>> {
-    let report = report_part(&input.body);
+    let report = input.report();
     READERS
         .iter()
         .find_map(|r| r(input, report).filter(|f| !f.is_empty()))

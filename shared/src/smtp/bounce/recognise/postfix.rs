@@ -6,7 +6,6 @@
 use super::{address_blocks, after_marker, has_any, Recogniser};
 use crate::report::BounceAction;
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::report_part;
 use crate::smtp::bounce::Finding;
 
 pub(super) const POSTFIX: Recogniser = Recogniser {
@@ -26,7 +25,7 @@ fn read(input: &Input) -> Option<Vec<Finding>> {
     if !has_any(input, MARKERS) {
         return None;
     }
-    let report = report_part(&input.body);
+    let report = input.report();
     let delayed = has_any(
         input,
         &[

@@ -4,7 +4,6 @@
 
 use super::{address_blocks, has_any, Recogniser};
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::report_part;
 use crate::smtp::bounce::Finding;
 
 pub(super) const QMAIL: Recogniser = Recogniser {
@@ -23,5 +22,5 @@ fn read(input: &Input) -> Option<Vec<Finding>> {
     if !has_any(input, MARKERS) {
         return None;
     }
-    Some(address_blocks(report_part(&input.body)))
+    Some(address_blocks(input.report()))
 }

@@ -6,7 +6,7 @@
 use super::{address_blocks, after_marker, before_marker, has_any, Recogniser};
 use crate::report::BounceAction;
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::{contains_ci, join_lines, report_part};
+use crate::smtp::bounce::text::{contains_ci, join_lines};
 use crate::smtp::bounce::{Command, Finding};
 
 pub(super) const SENDMAIL: Recogniser = Recogniser {
@@ -26,7 +26,7 @@ fn read(input: &Input) -> Option<Vec<Finding>> {
     if !has_any(input, MARKERS) {
         return None;
     }
-    let report = report_part(&input.body);
+    let report = input.report();
     let transcript = after_marker(report, &["transcript of session follows"]).map(|t| {
         before_marker(
             t,

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{address_blocks, after_marker, has_any, Recogniser};
 use crate::report::BounceAction;
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::{clean_address, report_part};
+use crate::smtp::bounce::text::clean_address;
 use crate::smtp::bounce::{dsn, Finding};
 
 pub(super) const SES: Recogniser = Recogniser {
@@ -27,7 +27,7 @@ fn read(input: &Input) -> Option<Vec<Finding>> {
     ) {
         return None;
     }
-    let report = report_part(&input.body);
+    let report = input.report();
     let listed = after_marker(report, &["to the following recipients"]).unwrap_or(report);
     Some(address_blocks(listed))
 }

@@ -5,7 +5,7 @@
 use super::{has_any, Recogniser};
 use crate::report::Reason;
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::{addresses_in, join_lines, report_part};
+use crate::smtp::bounce::text::{addresses_in, join_lines};
 use crate::smtp::bounce::Finding;
 
 pub(super) const VERIZON: Recogniser = Recogniser {
@@ -30,7 +30,8 @@ fn read(input: &Input) -> Option<Vec<Finding>> {
         .map(addresses_in)
         .unwrap_or_default();
     let words = join_lines(
-        report_part(body)
+        input
+            .report()
             .lines()
             .take_while(|l| !l.starts_with("Original Message"))
             .take(4),

@@ -4,7 +4,7 @@
 
 use super::{address_blocks, has_any, Recogniser};
 use crate::smtp::bounce::input::Input;
-use crate::smtp::bounce::text::{contains_ci, report_part};
+use crate::smtp::bounce::text::contains_ci;
 use crate::smtp::bounce::{Command, Finding};
 
 pub(super) const YAHOO: Recogniser = Recogniser {
@@ -19,7 +19,7 @@ fn read(input: &Input) -> Option<Vec<Finding>> {
     ) {
         return None;
     }
-    let mut found = address_blocks(report_part(&input.body));
+    let mut found = address_blocks(input.report());
     for f in &mut found {
         f.command = [
             ("[rcpt_to]", Command::Rcpt),
