@@ -13,8 +13,10 @@ const QMAIL = readFileSync(`${CORPUS}/lhost-qmail-16.eml`, 'utf8');
 const O365 = readFileSync(`${CORPUS}/rhost-microsoft-03.eml`, 'utf8');
 
 const CASES = [
-  { what: 'qmail', paste: QMAIL, recipient: 'userunknown@libsisimai.net', codes: '550 5.1.1', audit: 'Audit nq.example.jp' },
-  { what: 'office365', paste: O365, recipient: 'kijitora@example.com', codes: '550 5.1.10', audit: null },
+  { what: 'qmail', paste: QMAIL, recipient: 'userunknown@libsisimai.net', codes: '550 5.1.1', audit: 'Audit nq.example.jp', sender: 'kijitora@nq.example.jp' },
+  // The NDR comes from MAILER-DAEMON@amazonses.com and quotes a message
+  // from sironeko@example.net: the audit offered is the original sender's.
+  { what: 'office365', paste: O365, recipient: 'kijitora@example.com', codes: '550 5.1.10', audit: 'Audit example.net', sender: 'sironeko@example.net', notAudit: 'Audit amazonses.com' },
 ];
 
 const browser = await launch();
@@ -45,8 +47,15 @@ try {
       if (c.audit) {
         const button = card.getByRole('button', { name: c.audit });
         assert(await button.isVisible(), `${c.what}: "${c.audit}" offered`);
-        assert((await card.textContent()).includes('kijitora@nq.example.jp'), `${c.what}: the original's sender shown`);
+        assert((await card.textContent()).includes(c.sender), `${c.what}: the original's sender shown`);
       }
+      if (c.notAudit) {
+        const count = await page.getByRole('button', { name: c.notAudit }).count();
+        assert(count === 0, `${c.what}: "${c.notAudit}" (the bounce's own sender) is not offered`);
+      }
+      // Nothing is wider than the viewport (long URLs in the server's words wrap).
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert(overflow <= 0, `${c.what}: the page is ${overflow}px wider than the ${name} viewport`);
       await page.screenshot({ path: `${SCREENSHOTS}/bounce-${c.what}-${name}.png`, fullPage: true });
     }
     // The same reader behind "Explain an SMTP error": the qmail text alone.

@@ -44,10 +44,16 @@ fn recipient(r: &BouncedRecipient) -> Html {
 pub fn bounce_card(b: &BounceReport, on_audit: Option<&Callback<String>>) -> Html {
     html! {
         <section class="card smtp-card bounce-card" aria-labelledby="bounce-heading">
-            <h2 id="bounce-heading">{ format!("Bounce: {} recipient(s) not delivered", b.recipients.len()) }</h2>
+            <h2 id="bounce-heading">{ heading(b.recipients.len()) }</h2>
             { bounce_body(b, on_audit) }
         </section>
     }
+}
+
+/// "Bounce: 1 recipient not delivered", "Bounce: 3 recipients not delivered".
+fn heading(n: usize) -> String {
+    let plural = if n == 1 { "" } else { "s" };
+    format!("Bounce: {n} recipient{plural} not delivered")
 }
 
 /// The card's content: each recipient, then what the bounce quotes of the
@@ -55,23 +61,29 @@ pub fn bounce_card(b: &BounceReport, on_audit: Option<&Callback<String>>) -> Htm
 /// original's sender (`None` hides it).
 pub fn bounce_body(b: &BounceReport, on_audit: Option<&Callback<String>>) -> Html {
     let original = b.original.as_ref();
-    let mut facts = vec![
+    let facts = vec![
         ("Reported by", b.reporting_mta.clone().unwrap_or_default()),
         ("Format", b.format.clone().unwrap_or_default()),
     ];
-    if let Some(o) = original {
-        facts.extend([
-            ("Original sender", o.from.clone().unwrap_or_default()),
-            ("Original subject", o.subject.clone().unwrap_or_default()),
-            ("Signed by (DKIM d=)", o.dkim_domains.join(", ")),
-            ("Sent from IP", o.sending_ip.clone().unwrap_or_default()),
-        ]);
-    }
+    let quoted = original.map(|o| {
+        html! {
+            <>
+                <h3>{ "The message that bounced" }</h3>
+                { super::facts(vec![
+                    ("Sender", o.from.clone().unwrap_or_default()),
+                    ("Subject", o.subject.clone().unwrap_or_default()),
+                    ("Signed by (DKIM d=)", o.dkim_domains.join(", ")),
+                    ("Sent from IP", o.sending_ip.clone().unwrap_or_default()),
+                ]) }
+            </>
+        }
+    });
     let domain = original.and_then(|o| o.from_domain.clone());
     html! {
         <div class="bounce">
             { for b.recipients.iter().map(recipient) }
             { super::facts(facts) }
+            { for quoted }
             { super::audit_button(on_audit, domain, "Checks the original sender's DNS and mail servers: most refusals come from its records or IP reputation.") }
         </div>
     }
