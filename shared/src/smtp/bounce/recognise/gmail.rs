@@ -6,7 +6,7 @@
 //! refuses posts to a group in its own words, naming the group only in
 //! `X-Failed-Recipients`.
 
-use super::{address_blocks, after_marker, before_marker, has_any, Recogniser};
+use super::{address_blocks, after_marker, before_marker, each_address, has_any, Recogniser};
 use crate::report::{BounceAction, Reason};
 use crate::smtp::bounce::input::Input;
 use crate::smtp::bounce::text::{addresses_in, contains_ci, join_lines};
@@ -60,13 +60,7 @@ fn read_gmail(input: &Input) -> Option<Vec<Finding>> {
     .unwrap_or_default();
     let mut found = listed.map(address_blocks).unwrap_or_default();
     if found.is_empty() {
-        found = addresses_in(input.header("x-failed-recipients"))
-            .into_iter()
-            .map(|r| Finding {
-                recipient: Some(r),
-                ..Finding::default()
-            })
-            .collect();
+        found = each_address(addresses_in(input.header("x-failed-recipients")), "", None);
     }
     if found.is_empty() {
         // No address in the text: the words alone, paired with the DSN's
@@ -125,17 +119,11 @@ fn read_groups(input: &Input) -> Option<Vec<Finding>> {
     }
     let report = input.report();
     let words = join_lines(report.lines().take(4));
-    Some(
-        addresses_in(input.header("x-failed-recipients"))
-            .into_iter()
-            .map(|r| Finding {
-                recipient: Some(r),
-                diagnostic: words.clone(),
-                // The group refuses the poster: it may not exist, or the
-                // sender may not post to it.
-                hint: Some(Reason::Rejected),
-                ..Finding::default()
-            })
-            .collect(),
-    )
+    // The group refuses the poster: it may not exist, or the sender may
+    // not post to it.
+    Some(each_address(
+        addresses_in(input.header("x-failed-recipients")),
+        &words,
+        Some(Reason::Rejected),
+    ))
 }

@@ -295,6 +295,24 @@ pub(crate) fn has_any(input: &Input, markers: &[&str]) -> bool {
     markers.iter().any(|m| contains_ci(&input.body, m))
 }
 
+/// One finding per listed address, each with the same words and hint: for
+/// formats that list the failed addresses apart from one explanation.
+pub(crate) fn each_address(
+    addresses: Vec<String>,
+    words: &str,
+    hint: Option<crate::report::Reason>,
+) -> Vec<Finding> {
+    addresses
+        .into_iter()
+        .map(|r| Finding {
+            recipient: Some(r),
+            diagnostic: words.to_string(),
+            hint,
+            ..Finding::default()
+        })
+        .collect()
+}
+
 /// Blocks for a one-recipient bounce whose words are not under the
 /// address: the address comes from the blocks (or the text), the words are
 /// `words`.

@@ -3,7 +3,7 @@
 //! reader says where the address and the words are.
 
 use super::sendmail::transcript_command;
-use super::{address_blocks, after_marker, before_marker, has_any, Recogniser};
+use super::{address_blocks, after_marker, before_marker, each_address, has_any, Recogniser};
 use crate::report::{BounceAction, Reason};
 use crate::smtp::bounce::input::Input;
 use crate::smtp::bounce::text::{addresses_in, clean_address, contains_ci, join_lines};
@@ -117,16 +117,7 @@ fn domino(input: &Input, report: &str) -> Option<Vec<Finding>> {
             .take_while(|l| !l.trim().is_empty() || l.is_empty())
             .take(4),
     );
-    Some(
-        addresses_in(listed)
-            .into_iter()
-            .map(|r| Finding {
-                recipient: Some(r),
-                diagnostic: words.clone(),
-                ..Finding::default()
-            })
-            .collect(),
-    )
+    Some(each_address(addresses_in(listed), &words, None))
 }
 
 /// Lotus Notes: `------- Failure Reasons --------`, the words, then the address.
@@ -138,16 +129,7 @@ fn notes(input: &Input, report: &str) -> Option<Vec<Finding>> {
         .map(|t| before_marker(t, &["-------"]))?;
     let words: Vec<&str> = section.lines().filter(|l| !l.contains('@')).collect();
     let diagnostic = join_lines(words);
-    Some(
-        addresses_in(section)
-            .into_iter()
-            .map(|r| Finding {
-                recipient: Some(r),
-                diagnostic: diagnostic.clone(),
-                ..Finding::default()
-            })
-            .collect(),
-    )
+    Some(each_address(addresses_in(section), &diagnostic, None))
 }
 
 /// IMail: `Words: address` lines before `Original message follows.`

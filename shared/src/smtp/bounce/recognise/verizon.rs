@@ -2,7 +2,7 @@
 //! not be delivered to mobile.` with `Error: No valid recipients for this
 //! MM`; the failed address is in the quoted original's To.
 
-use super::{has_any, Recogniser};
+use super::{each_address, has_any, Recogniser};
 use crate::report::Reason;
 use crate::smtp::bounce::input::Input;
 use crate::smtp::bounce::text::{addresses_in, join_lines};
@@ -36,14 +36,5 @@ fn read(input: &Input) -> Option<Vec<Finding>> {
             .take_while(|l| !l.starts_with("Original Message"))
             .take(4),
     );
-    Some(
-        to.into_iter()
-            .map(|r| Finding {
-                recipient: Some(r),
-                diagnostic: words.clone(),
-                hint: Some(Reason::UserUnknown),
-                ..Finding::default()
-            })
-            .collect(),
-    )
+    Some(each_address(to, &words, Some(Reason::UserUnknown)))
 }
