@@ -58,8 +58,12 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # 354,500 since the DKIM selectors field of the domain form (#19 §3,
 # +2,310 bytes). 326,000 since the standard library is rebuilt for size
 # with immediate-abort panics (above; 354,032 -> 324,811 bytes, #17 G3).
+# 358,000 since DKIM and ARC signatures are verified in the browser (#15:
+# canonicalization, hashes, the failure explanations and the WebCrypto
+# glue, +32,617 bytes; the IDNA tables it first pulled in, +50 KB, were
+# avoided with shared::domain_name::is_normalized_ascii).
 # bench/bundle-size.sh shows where the bytes go.
-budget=326000
+budget=358000
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

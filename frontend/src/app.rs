@@ -14,6 +14,8 @@ use crate::components::message::explain::SmtpExplainer;
 use crate::components::message::help::header_help;
 use crate::components::report_view::ReportView;
 use crate::private_link;
+use crate::verify;
+use mxlens_shared::headers::verified::{apply_verification, MessageVerification};
 
 /// "Load an example": a real Gmail "Show original" of a newsletter (four
 /// Received hops, ARC, two DKIM signatures, Authentication-Results,
@@ -115,6 +117,39 @@ fn now_iso() -> String {
     String::from(js_sys::Date::new_0().to_iso_string())
 }
 
+/// The message report, as state.
+type MessageReport = UseStateHandle<Option<Result<Rc<Report>, String>>>;
+/// The last verification and the text it is of, for the combined report.
+type LastVerification = Rc<std::cell::RefCell<Option<(Rc<str>, Rc<MessageVerification>)>>>;
+
+/// Verifies the DKIM signatures and ARC chain of `text` in the background
+/// (keys from the server, checks by WebCrypto: [`crate::verify`]) and swaps
+/// the verified report in when the keys have arrived, unless another
+/// analysis started meanwhile (`turn`).
+fn verify_later(
+    text: Rc<str>,
+    generated_at: String,
+    report: MessageReport,
+    turn: Rc<std::cell::RefCell<u64>>,
+    last: LastVerification,
+) {
+    let mine = {
+        let mut t = turn.borrow_mut();
+        *t += 1;
+        *t
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let verification = verify::verify_input(&text, verify::unix_now()).await;
+        if *turn.borrow() != mine {
+            return;
+        }
+        if let Ok(verified) = verify::analyze_verified(&text, &generated_at, &verification) {
+            report.set(Some(Ok(Rc::new(verified))));
+        }
+        *last.borrow_mut() = Some((text, Rc::new(verification)));
+    });
+}
+
 /// Audit state.
 #[derive(Clone, PartialEq, Default)]
 enum AuditView {
@@ -191,6 +226,9 @@ pub fn app() -> Html {
     let generation = use_mut_ref(|| 0u64);
     // The raw input behind the current reports, for stored share links.
     let analyzed_input = use_state(|| None::<String>);
+    // The browser's own DKIM/ARC verification of the current message.
+    let verify_turn = use_mut_ref(|| 0u64);
+    let last_verification: LastVerification = use_mut_ref(|| None);
     let audited_domain = use_state(|| None::<String>);
     // The selectors the current audit was asked for, for its stored link.
     let audited_selectors = use_state(Vec::<String>::new);
@@ -223,18 +261,30 @@ pub fn app() -> Html {
     {
         let (textarea, message_report) = (textarea.clone(), message_report.clone());
         let (analyzed_input, private) = (analyzed_input.clone(), private.clone());
+        let (verify_turn, last_verification) = (verify_turn.clone(), last_verification.clone());
         use_effect_with((), move |_| {
             private_link::reload_on_new_fragment();
             if let Some(fragment) = private_link::fragment_from_location() {
                 wasm_bindgen_futures::spawn_local(async move {
                     match private_link::decode(&fragment).await {
                         Ok(text) => {
-                            let result = analyze_message(text.as_bytes(), &now_iso())
+                            let at = now_iso();
+                            let result = analyze_message(text.as_bytes(), &at)
                                 .map(Rc::new)
                                 .map_err(|e| e.to_string());
                             set_textarea_value(&textarea, &text);
-                            analyzed_input.set(Some(text));
+                            let ok = result.is_ok();
+                            analyzed_input.set(Some(text.clone()));
                             message_report.set(Some(result));
+                            if ok {
+                                verify_later(
+                                    text.into(),
+                                    at,
+                                    message_report,
+                                    verify_turn,
+                                    last_verification,
+                                );
+                            }
                             private.set(Some(Ok(())));
                         }
                         Err(e) => private.set(Some(Err(e))),
@@ -250,6 +300,7 @@ pub fn app() -> Html {
         let analyzed_input = analyzed_input.clone();
         let audit = audit.clone();
         let (subscription, generation) = (subscription.clone(), generation.clone());
+        let (verify_turn, last_verification) = (verify_turn.clone(), last_verification.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             // A combined report (or the audit that will make one) belongs
@@ -261,11 +312,22 @@ pub fn app() -> Html {
                 audit.set(AuditView::Idle);
             }
             let text = textarea_value(&textarea);
-            let result = analyze_message(text.as_bytes(), &now_iso())
+            let at = now_iso();
+            let result = analyze_message(text.as_bytes(), &at)
                 .map(Rc::new)
                 .map_err(|e| e.to_string());
-            analyzed_input.set(Some(text));
+            let ok = result.is_ok();
+            analyzed_input.set(Some(text.clone()));
             message_report.set(Some(result));
+            if ok {
+                verify_later(
+                    text.into(),
+                    at,
+                    message_report.clone(),
+                    verify_turn.clone(),
+                    last_verification.clone(),
+                );
+            }
         })
     };
     let on_example = {
@@ -323,6 +385,7 @@ pub fn app() -> Html {
         let audited_selectors = audited_selectors.clone();
         let rcpt_error = rcpt_error.clone();
         let generation = generation.clone();
+        let last_verification = last_verification.clone();
         std::rc::Rc::new(
             move |name: String,
                   from_message: Option<(Rc<Report>, Rc<str>)>,
@@ -333,6 +396,7 @@ pub fn app() -> Html {
                 let audit = audit.clone();
                 let subscription = subscription.clone();
                 let rcpt_error = rcpt_error.clone();
+                let last_verification = last_verification.clone();
                 // This audit replaces any other: stop its stream, and make
                 // its late answers (start, events) stale.
                 *subscription.borrow_mut() = None;
@@ -402,8 +466,14 @@ pub fn app() -> Html {
                             // report cloned (a few ms; the bundle carries no
                             // clone code for the whole report).
                             let combined = from_message.as_ref().and_then(|(_, text)| {
-                                let message =
+                                let mut message =
                                     analyze_message(text.as_bytes(), &r.generated_at).ok()?;
+                                // The browser's verification of this text, if it is done.
+                                if let Some((of, v)) = last_verification.borrow().as_ref() {
+                                    if **of == **text {
+                                        apply_verification(&mut message, v);
+                                    }
+                                }
                                 Some((message, text.clone()))
                             });
                             view.set(match combined {

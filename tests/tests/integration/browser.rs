@@ -338,3 +338,21 @@ async fn error_paths_are_inline() {
         "{out}"
     );
 }
+
+/// DKIM verification in the browser (#15): WebCrypto checks the signatures
+/// of the dkimpy corpus with the keys the test DNS server publishes, fetched
+/// through `GET /api/dkim-key` (only d= and s= leave the browser): verified
+/// (RSA 2048, Ed25519), "failed: body changed" with the appended footer
+/// shown, and "not verified" when the key lookup cannot reach the server.
+#[tokio::test]
+async fn dkim_verified_in_the_browser_with_webcrypto() {
+    let dns = TestDns::start_fixtures(&["dkim.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+    let out = run_script("dkim.mjs", &server.url, &[]).await.unwrap();
+    assert!(out.contains("dkim: verified"), "{out}");
+    assert!(
+        dns.queries_for("s2048._domainkey.dkim.test") > 0,
+        "the keys did not come from the test DNS server"
+    );
+}
