@@ -6,10 +6,6 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export TRUNK_SKIP_VERSION_CHECK=true
 cargo fetch --quiet
-# Trunk runs cargo --offline, so the crates the standard library is built
-# from (-Z build-std below) are fetched first, from the toolchain's lockfile.
-RUSTC_BOOTSTRAP=1 cargo fetch --locked --quiet \
-  --manifest-path "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
 # Trunk re-runs wasm-bindgen and wasm-opt on every build (about 35 s here),
 # so a second run skips it when no input of the bundle changed: the stamp is
 # a hash of every file the build reads (the frontend and shared crates, the
@@ -33,6 +29,10 @@ else
   export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
   export CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+  # Trunk runs cargo --offline, so the crates the standard library is built
+  # from are fetched first, from the toolchain's own lockfile.
+  cargo fetch --locked --quiet \
+    --manifest-path "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
   # The log is per build: two checkouts building at once must not mix logs.
   log=$(mktemp -t mxlens-trunk.XXXXXX)
   trunk build --release --offline >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
