@@ -18,3 +18,4 @@ mod rcpt_probe;
 mod reports;
 mod smtp_harness;
 mod smtp_probe;
+mod surfaces;
