@@ -169,8 +169,8 @@ impl ChecklistInputs {
         };
         self.html_clipped = content.html_bytes > crate::content::checks::GMAIL_CLIP_BYTES;
         let offers = |l: &&crate::report::LinkSummary| {
-            let text = crate::case_fold::lower(&l.text);
-            let href = crate::case_fold::lower(&l.href);
+            let text = crate::text::lower(&l.text);
+            let href = crate::text::lower(&l.href);
             canspam::is_opt_out_phrase(&text) || canspam::is_opt_out_phrase(&href)
         };
         let opt_out: Vec<&crate::report::LinkSummary> =
