@@ -18,7 +18,10 @@ if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] && ls dist/*.wa
   echo "frontend: dist/ is up to date with its sources (delete $stamp_file to force a build)"
 else
   rm -f "$stamp_file"
-  trunk build --release --offline >/tmp/mxlens-trunk.log 2>&1 || { cat /tmp/mxlens-trunk.log; exit 1; }
+  # The log is per build: two checkouts building at once must not mix logs.
+  log=$(mktemp -t mxlens-trunk.XXXXXX)
+  trunk build --release --offline >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
+  rm -f "$log"
   echo "$stamp" > "$stamp_file"
 fi
 wasm=$(ls dist/*.wasm)
@@ -37,7 +40,9 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # of #17 G3 lowers the budget to 300,000 next. 352,000 since the DKIM
 # verification fields (dkim_signatures[].verified, failure, verify_detail,
 # body_change, changed_text) are decoded for the browser (+1,147 bytes).
-budget=352000
+# 354,500 since the DKIM selectors field of the domain form (#19 §3,
+# +2,310 bytes). bench/bundle-size.sh shows where the bytes go.
+budget=354500
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

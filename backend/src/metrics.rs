@@ -126,6 +126,7 @@ pub fn route_label(path: &str) -> &'static str {
         ["", "healthz"] => "/healthz",
         ["", "metrics"] => "/metrics",
         ["", "api", "analyze"] => "/api/analyze",
+        ["", "api", "dkim-key"] => "/api/dkim-key",
         ["", "api", "audits"] => "/api/audits",
         ["", "api", "audits", _] => "/api/audits/{id}",
         ["", "api", "audits", _, "events"] => "/api/audits/{id}/events",

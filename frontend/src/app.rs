@@ -144,6 +144,30 @@ impl AuditView {
     }
 }
 
+/// The most selectors one audit takes (the server refuses more).
+const MAX_SELECTORS: usize = 16;
+
+/// The "DKIM selectors" field: comma- or space-separated selectors of
+/// RFC 6376 §3.1, at most [`MAX_SELECTORS`], lower-cased and deduplicated;
+/// or what is wrong, in words for the field.
+fn parse_selectors(text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        let s = s.trim_end_matches("._domainkey").to_ascii_lowercase();
+        if s.is_empty() || out.contains(&s) {
+            continue;
+        }
+        if !mxlens_shared::dkim::verify::is_valid_selector(&s) {
+            return Err(format!("\"{s}\" is not a DKIM selector: letters, digits and hyphens, dot-separated (the s= value of a DKIM-Signature)."));
+        }
+        out.push(s);
+    }
+    if out.len() > MAX_SELECTORS {
+        return Err(format!("At most {MAX_SELECTORS} selectors per audit."));
+    }
+    Ok(out)
+}
+
 /// The app.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -156,6 +180,10 @@ pub fn app() -> Html {
     // (our check, or the server's refusal), shown under the field.
     let rcpt = use_state(String::new);
     let rcpt_error = use_state(|| None::<String>);
+    // The optional "DKIM selectors" field (#19: the API and CLI took
+    // selectors, the form did not), and what is wrong with it.
+    let selectors = use_state(String::new);
+    let selectors_error = use_state(|| None::<String>);
     let audit = use_state(AuditView::default);
     let subscription = use_mut_ref(|| None::<Subscription>);
     // Bumped by every audit started and every new analysis: the events of
@@ -164,6 +192,8 @@ pub fn app() -> Html {
     // The raw input behind the current reports, for stored share links.
     let analyzed_input = use_state(|| None::<String>);
     let audited_domain = use_state(|| None::<String>);
+    // The selectors the current audit was asked for, for its stored link.
+    let audited_selectors = use_state(Vec::<String>::new);
     // A stored link: /r/{id} renders the stored report.
     let stored = use_state(|| None::<Result<Rc<Report>, String>>);
     {
@@ -262,6 +292,15 @@ pub fn app() -> Html {
             domain.set(el.value());
         })
     };
+    let on_selectors_input = {
+        let selectors = selectors.clone();
+        let selectors_error = selectors_error.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+            selectors.set(el.value());
+            selectors_error.set(None);
+        })
+    };
     let on_rcpt_input = {
         let rcpt = rcpt.clone();
         let rcpt_error = rcpt_error.clone();
@@ -281,13 +320,16 @@ pub fn app() -> Html {
         let audit = audit.clone();
         let subscription = subscription.clone();
         let audited_domain = audited_domain.clone();
+        let audited_selectors = audited_selectors.clone();
         let rcpt_error = rcpt_error.clone();
         let generation = generation.clone();
         std::rc::Rc::new(
             move |name: String,
                   from_message: Option<(Rc<Report>, Rc<str>)>,
-                  probe: Option<String>| {
+                  probe: Option<String>,
+                  chosen: Vec<String>| {
                 audited_domain.set(Some(name.clone()));
+                audited_selectors.set(chosen.clone());
                 let audit = audit.clone();
                 let subscription = subscription.clone();
                 let rcpt_error = rcpt_error.clone();
@@ -313,7 +355,7 @@ pub fn app() -> Html {
                         Some((message, _)) => {
                             audits::start_for_message(&name, message.message.as_ref()).await
                         }
-                        None => audits::start(&name, probe.as_deref()).await,
+                        None => audits::start(&name, &chosen, probe.as_deref()).await,
                     };
                     if !current() {
                         return;
@@ -386,10 +428,18 @@ pub fn app() -> Html {
         let domain = domain.clone();
         let rcpt = rcpt.clone();
         let rcpt_error = rcpt_error.clone();
+        let (selectors, selectors_error) = (selectors.clone(), selectors_error.clone());
         let launch_audit = launch_audit.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let name = (*domain).trim().to_string();
+            let chosen = match parse_selectors(&selectors) {
+                Ok(list) => list,
+                Err(problem) => {
+                    selectors_error.set(Some(problem));
+                    return;
+                }
+            };
             let address = rcpt.trim().to_string();
             if !address.is_empty() {
                 if let Some(problem) = rcpt_problem(&name, &address) {
@@ -398,7 +448,7 @@ pub fn app() -> Html {
                 }
             }
             rcpt_error.set(None);
-            launch_audit(name, None, (!address.is_empty()).then_some(address));
+            launch_audit(name, None, (!address.is_empty()).then_some(address), chosen);
         })
     };
     // "Audit <from-domain>" on a message report.
@@ -412,7 +462,7 @@ pub fn app() -> Html {
                 (Some(Ok(r)), Some(text)) => Some((Rc::clone(r), Rc::from(text.as_str()))),
                 _ => None,
             };
-            launch_audit(from_domain, message, None);
+            launch_audit(from_domain, message, None, Vec::new());
             if let Some(el) = web_sys::window()
                 .and_then(|w| w.document())
                 .and_then(|d| d.get_element_by_id("audit-result"))
@@ -474,6 +524,15 @@ pub fn app() -> Html {
                         if let Some(problem) = &*rcpt_error {
                             <p id="rcpt-error" class="error" role="alert">{ problem }</p>
                         }
+                        <label for="selectors" class="spaced">{"DKIM selectors"}</label>
+                        <input id="selectors" type="text" autocomplete="off" spellcheck="false"
+                            placeholder="s1, google" value={(*selectors).clone()} oninput={on_selectors_input}
+                            aria-describedby="selectors-hint selectors-error"
+                            aria-invalid={selectors_error.is_some().to_string()} />
+                        <p id="selectors-hint" class="privacy">{"Optional: the s= of your DKIM-Signature, comma-separated. Without it, common selectors are tried."}</p>
+                        if let Some(problem) = &*selectors_error {
+                            <p id="selectors-error" class="error" role="alert">{ problem }</p>
+                        }
                         <div class="actions"><button type="submit">{"Audit"}</button></div>
                     </form>
                 </section>
@@ -516,7 +575,7 @@ pub fn app() -> Html {
                         let message = source.as_deref().map(str::to_string);
                         let rcpt = r.domain.as_ref().and_then(|d| d.rcpt.as_ref()).and_then(|e| e.get("address")).and_then(|a| a.as_str()).map(str::to_string);
                         html! {
-                            <ReportView report={Rc::clone(r)} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), message, rcpt, ..Default::default() })} />
+                            <ReportView report={Rc::clone(r)} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), message, rcpt, selectors: (*audited_selectors).clone(), ..Default::default() })} />
                         }
                     }
                     AuditView::Failed(e) => html! { <p class="error" role="alert">{ e }</p> },

@@ -69,7 +69,10 @@ impl MessageSection {
     pub fn selectors_for(&self, domain: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for sig in &self.dkim_signatures {
-            if !sig.selector.is_empty()
+            // Only well-formed selectors, at most MAX_AUDIT_SELECTORS: a
+            // pasted message must not turn into a DNS amplifier (H1).
+            if out.len() < crate::dkim::verify::MAX_AUDIT_SELECTORS
+                && crate::dkim::verify::is_valid_selector(&sig.selector)
                 && sig
                     .domain
                     .trim_end_matches('.')

@@ -9,6 +9,7 @@ mod cli_headers;
 mod cli_spf;
 mod cli_spf_suite;
 mod config_docs;
+mod dkim_verify;
 mod dns_harness;
 mod hostile;
 mod mta_sts_fetch;
