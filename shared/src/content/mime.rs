@@ -158,8 +158,13 @@ pub fn inspect_mime(msg: &Message<'_>) -> MimeFindings {
         }
         // Only base64 counts: decoders read a stray `=` in quoted-printable
         // as itself (RFC 2045 §6.7 note 1 asks them to be robust), while
-        // broken base64 loses content.
-        if part.is_encoding_problem && part.encoding == Encoding::Base64 {
+        // broken base64 loses content. mail-parser resets `encoding` to
+        // None on such a part, so the declared encoding is read instead.
+        let declared_base64 = part.encoding == Encoding::Base64
+            || part
+                .content_transfer_encoding()
+                .is_some_and(|cte| cte.trim().eq_ignore_ascii_case("base64"));
+        if part.is_encoding_problem && declared_base64 {
             problems.push(format!(
                 "{label}: the base64 Content-Transfer-Encoding does not decode cleanly (RFC 2045 §6.8)"
             ));
@@ -212,4 +217,85 @@ pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .filter(|(_, &b)| b == first)
         .map(|(i, _)| i)
         .find(|&i| &haystack[i..i + needle.len()] == needle)
+}
+
+/// Decodes quoted-printable leniently (RFC 2045 §6.7, note 1): an `=` not
+/// followed by two hex digits or a line break is kept as itself, where a
+/// strict decoder gives up. Soft line breaks (`=` at a line end, with
+/// trailing white space tolerated) are removed. Linear in `raw`.
+pub fn decode_qp_lenient(raw: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b != b'=' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        if let (Some(h), Some(l)) = (
+            raw.get(i + 1).and_then(|&c| hex(c)),
+            raw.get(i + 2).and_then(|&c| hex(c)),
+        ) {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
+        }
+        // A soft line break: `=`, optional white space, then CRLF or LF.
+        let mut j = i + 1;
+        while j < raw.len() && matches!(raw[j], b' ' | b'\t') {
+            j += 1;
+        }
+        match raw.get(j) {
+            Some(b'\n') => i = j + 1,
+            Some(b'\r') if raw.get(j + 1) == Some(&b'\n') => i = j + 2,
+            None => i = j,
+            _ => {
+                out.push(b'=');
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The text of a body part mail-parser could not decode
+/// (`is_encoding_problem`, in which case it keeps the raw bytes): when the
+/// part says `quoted-printable`, the body decoded leniently
+/// ([`decode_qp_lenient`]) and then from its charset. `None` for a part
+/// that decoded cleanly or uses another encoding.
+pub fn repaired_text(msg: &Message<'_>, part: &MessagePart<'_>) -> Option<String> {
+    if !part.is_encoding_problem {
+        return None;
+    }
+    let cte = part.content_transfer_encoding()?;
+    if !cte.trim().eq_ignore_ascii_case("quoted-printable") {
+        return None;
+    }
+    let start = part.offset_body as usize;
+    let end = (part.offset_end as usize).min(msg.raw_message().len());
+    let body = msg.raw_message().get(start..end)?;
+    let bytes = decode_qp_lenient(body);
+    let charset = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .map(|c| c.trim().to_ascii_lowercase());
+    Some(
+        match charset
+            .as_deref()
+            .and_then(|c| charset_decoder(c.as_bytes()))
+        {
+            Some(decode) if !matches!(charset.as_deref(), Some("utf-8" | "utf8")) => decode(&bytes),
+            _ => String::from_utf8_lossy(&bytes).into_owned(),
+        },
+    )
+}
+
+/// True when `part` is declared `text/html`.
+pub fn is_declared_html(part: &MessagePart<'_>) -> bool {
+    part.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("text")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("html"))
+    })
 }

@@ -116,6 +116,12 @@ fn classify_link(
     }
 }
 
+/// A body part's decoded text, by kind.
+enum Body<'a> {
+    Html(&'a str),
+    Text(&'a str),
+}
+
 /// Gathers the findings of `msg`. `from_domain` is the RFC5322.From domain.
 pub fn gather(msg: &Message<'_>, from_domain: Option<&str>) -> Findings {
     let mut findings = Findings {
@@ -131,8 +137,19 @@ pub fn gather(msg: &Message<'_>, from_domain: Option<&str>) -> Findings {
         if !is_body {
             continue;
         }
-        match &part.body {
-            PartType::Html(html) => {
+        // A quoted-printable part mail-parser could not decode keeps its
+        // raw bytes: decode it leniently before scanning (links would keep
+        // `=3D` and soft line breaks otherwise).
+        let repaired = mime::repaired_text(msg, part);
+        let body = match (&repaired, &part.body) {
+            (Some(text), _) if mime::is_declared_html(part) => Body::Html(text),
+            (Some(text), _) => Body::Text(text),
+            (None, PartType::Html(html)) => Body::Html(html),
+            (None, PartType::Text(text)) => Body::Text(text),
+            _ => continue,
+        };
+        match body {
+            Body::Html(html) => {
                 let scan = scan_html(html);
                 findings.section.html_part = true;
                 findings.section.html_bytes = findings
@@ -150,7 +167,7 @@ pub fn gather(msg: &Message<'_>, from_domain: Option<&str>) -> Findings {
                 }
                 merge_scan(&mut findings.html, scan);
             }
-            PartType::Text(text) => {
+            Body::Text(text) => {
                 findings.section.text_part = true;
                 findings.text_chars = findings
                     .text_chars
@@ -167,7 +184,6 @@ pub fn gather(msg: &Message<'_>, from_domain: Option<&str>) -> Findings {
                         .push(classify_link(&url, "", "text", false, from_domain));
                 }
             }
-            _ => {}
         }
     }
     findings.attachments = list_attachments(msg);

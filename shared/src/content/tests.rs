@@ -441,3 +441,27 @@ fn print_spamassassin_corpus() {
         }
     }
 }
+
+/// RFC 2045 §6.7 note 1: a stray `=` survives, escapes and soft line
+/// breaks are decoded, and hostile input (all `=`) stays linear.
+#[test]
+fn lenient_quoted_printable() {
+    use super::mime::decode_qp_lenient;
+    assert_eq!(decode_qp_lenient(b"a=3Db =\r\nc==== d=\n"), b"a=b c==== d");
+    assert_eq!(decode_qp_lenient(b"x=4"), b"x=4");
+    assert_eq!(decode_qp_lenient(b"=C2=A9 ="), "\u{a9} ".as_bytes());
+    let hostile = vec![b'='; 1 << 20];
+    // The last `=` ends the input: a soft line break.
+    assert_eq!(decode_qp_lenient(&hostile).len(), (1 << 20) - 1);
+}
+
+/// A quoted-printable text part with a line of `=` (not valid QP, so
+/// mail-parser keeps the raw bytes) still gives decoded links: the
+/// opt-out link reads `u=3f…`, not `u=3D3f…`.
+#[test]
+fn links_of_a_part_that_does_not_decode_strictly() {
+    let raw = "From: news@shop.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nSale =C2=A9\r\n=====\r\nUnsubscribe (https://shop.example/unsubscribe?u=3D3f4e&id=3D1a=\r\n2b)\r\n";
+    let (section, _) = analyze(raw);
+    let hrefs: Vec<&str> = section.links.iter().map(|l| l.href.as_str()).collect();
+    assert_eq!(hrefs, ["https://shop.example/unsubscribe?u=3f4e&id=1a2b"]);
+}
