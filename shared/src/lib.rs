@@ -20,6 +20,7 @@ pub mod headers;
 pub mod mta_sts;
 pub mod org_domain;
 pub mod report;
+pub mod reputation;
 pub mod smtp;
 pub mod spf;
 pub mod tag_list;

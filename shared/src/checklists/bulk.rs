@@ -49,13 +49,21 @@ fn content(i: &ChecklistInputs) -> ChecklistItem {
     }
 }
 
-fn link_reputation(i: &ChecklistInputs) -> ChecklistItem {
+pub(crate) fn link_reputation(i: &ChecklistInputs) -> ChecklistItem {
     let id = "bulk.link-reputation";
     match &i.listed {
         None => item(
             id,
             ChecklistStatus::NeedsBackend,
             "The blocklist lookups run on the server: look up the message's domains (Reputation).",
+        ),
+        Some(listed) if listed.is_empty() && !i.reputation_unknown.is_empty() => item(
+            id,
+            ChecklistStatus::Manual,
+            format!(
+                "No listing found, but some lists could not answer ({}): check those names on the lists' own pages.",
+                i.reputation_unknown.join(", ")
+            ),
         ),
         Some(listed) if listed.is_empty() => item(
             id,

@@ -97,6 +97,9 @@ pub struct ChecklistInputs {
     /// Backend fact: the names on a blocklist (`name on zone`); empty when
     /// none is listed, `None` when the lookups have not run.
     pub listed: Option<Vec<String>>,
+    /// Backend fact: the lookups that could not say (`name on list`: the
+    /// list refused the query or DNS failed).
+    pub reputation_unknown: Vec<String>,
 }
 
 impl ChecklistInputs {
@@ -191,6 +194,20 @@ impl ChecklistInputs {
                 .map(|l| format!("{} on {}", l.name, l.list))
                 .collect()
         });
+        self.reputation_unknown = reputation
+            .map(|r| {
+                r.listings
+                    .iter()
+                    .filter(|l| l.result == "error")
+                    .map(|l| format!("{} on {}", l.name, l.list))
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+
+    /// The `bulk.link-reputation` item for these inputs.
+    pub fn link_reputation_item(&self) -> ChecklistItem {
+        bulk::link_reputation(self)
     }
 }
 

@@ -30,6 +30,8 @@ pub fn combine(message: Report, domain: Report, generated_at: String) -> Report 
     report.message = message.message;
     report.domain = domain.domain;
     report.checklists = checklists;
+    // The message's blocklist lookups (its domains and sending IP).
+    report.reputation = message.reputation;
     report.transport = super::transport::transport_security(&report);
     report
 }
