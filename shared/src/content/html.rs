@@ -60,16 +60,32 @@ pub struct HtmlScan {
 }
 
 /// Elements that never have content or an end tag (HTML §13.1.2).
-const VOID: &[&[u8]] = &[
-    b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"param",
-    b"source", b"track", b"wbr",
-];
+fn is_void(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+    )
+}
 
-/// An element name on the open-element stack: at most 8 bytes, lower case.
-type Name = [u8; 8];
+/// An element name, lower case, its first 9 bytes: every name this scan
+/// acts on has at most 8, so a longer one never matches them.
+type Name = [u8; 9];
 
 fn name_key(name: &[u8]) -> Name {
-    let mut key = [0u8; 8];
+    let mut key = [0u8; 9];
     for (k, b) in key.iter_mut().zip(name) {
         *k = b.to_ascii_lowercase();
     }
@@ -78,13 +94,19 @@ fn name_key(name: &[u8]) -> Name {
 
 /// One tag, tokenized.
 struct Tag<'a> {
-    name: Vec<u8>,
+    key: Name,
+    name_len: usize,
     closing: bool,
     self_closing: bool,
     attributes: Vec<(&'a [u8], &'a [u8])>,
 }
 
 impl Tag<'_> {
+    /// The name, lower case (cut at 9 bytes).
+    fn name(&self) -> &[u8] {
+        &self.key[..self.name_len.min(self.key.len())]
+    }
+
     fn attribute(&self, name: &str) -> Option<&[u8]> {
         self.attributes
             .iter()
@@ -117,9 +139,9 @@ fn read_tag(bytes: &[u8], start: usize) -> Option<(Tag<'_>, usize)> {
     {
         i += 1;
     }
-    let name = bytes[name_start..i].to_ascii_lowercase();
     let mut tag = Tag {
-        name,
+        key: name_key(&bytes[name_start..i]),
+        name_len: i - name_start,
         closing,
         self_closing: false,
         attributes: Vec::new(),
@@ -261,8 +283,15 @@ pub(crate) fn style_hides(style: &[u8]) -> bool {
 
 /// Invisible padding that preheaders use: it is not text a reader sees.
 fn is_invisible_reference(name: &[u8]) -> bool {
+    if name.len() > 6 {
+        return false;
+    }
+    let mut lower = [0u8; 6];
+    for (l, b) in lower.iter_mut().zip(name) {
+        *l = b.to_ascii_lowercase();
+    }
     matches!(
-        name,
+        &lower[..name.len()],
         b"nbsp"
             | b"zwnj"
             | b"zwj"
@@ -316,11 +345,10 @@ pub fn scan_html(html: &str) -> HtmlScan {
                 i = next;
                 let hidden = hidden_depth > 0;
                 if tag.closing {
-                    if tag.name == b"a" {
+                    if tag.name() == b"a" {
                         finish_anchor(&mut scan, &mut anchor);
                     }
-                    let key = name_key(&tag.name);
-                    if let Some(at) = stack.iter().rposition(|o| o.name == key) {
+                    if let Some(at) = stack.iter().rposition(|o| o.name == tag.key) {
                         for open in stack.drain(at..) {
                             hidden_depth -= u32::from(open.hides);
                         }
@@ -328,14 +356,14 @@ pub fn scan_html(html: &str) -> HtmlScan {
                     continue;
                 }
                 i = start_tag(&mut scan, &tag, bytes, i, hidden, &mut anchor);
-                let is_void = VOID.contains(&tag.name.as_slice());
+                let is_void = is_void(tag.name());
                 if !is_void && !tag.self_closing {
                     let hides = tag.attribute("style").is_some_and(style_hides)
                         || tag.attribute("hidden").is_some();
                     if stack.len() < MAX_HTML_DEPTH {
                         hidden_depth += u32::from(hides);
                         stack.push(Open {
-                            name: name_key(&tag.name),
+                            name: tag.key,
                             hides,
                         });
                     } else {
@@ -345,41 +373,71 @@ pub fn scan_html(html: &str) -> HtmlScan {
                 continue;
             }
         }
-        // Text: one character (or one character reference).
-        let mut width = match b {
-            0xF0.. => 4,
-            0xE0.. => 3,
-            0xC0.. => 2,
-            _ => 1,
-        }
-        .min(bytes.len() - i);
-        let mut visible = !b.is_ascii_whitespace();
+        // A character reference: one character.
         if b == b'&' {
-            let end = bytes[i + 1..].iter().take(12).position(|&c| c == b';');
-            if let Some(end) = end {
-                let name = bytes[i + 1..i + 1 + end].to_ascii_lowercase();
+            let mut width = 1;
+            let mut visible = true;
+            if let Some(end) = bytes[i + 1..].iter().take(12).position(|&c| c == b';') {
                 width = end + 2;
-                visible = !is_invisible_reference(&name);
+                visible = !is_invisible_reference(&bytes[i + 1..i + 1 + end]);
             }
+            text_run(
+                &mut scan,
+                &mut anchor,
+                &bytes[i..i + width],
+                hidden_depth > 0,
+                visible,
+            );
+            i += width;
+            continue;
         }
-        if visible {
-            if hidden_depth > 0 {
-                scan.hidden_chars = scan.hidden_chars.saturating_add(1);
-            } else {
-                scan.visible_chars = scan.visible_chars.saturating_add(1);
-            }
-        }
-        if hidden_depth == 0 {
-            scan.words.feed(&bytes[i..i + width]);
-        }
-        if let Some(link) = anchor.as_mut() {
-            push_text(&mut link.text, &bytes[i..i + width]);
-        }
-        i += width;
+        // A run of text up to the next tag or reference, taken whole.
+        let end = bytes[i + 1..]
+            .iter()
+            .position(|&c| c == b'<' || c == b'&')
+            .map_or(bytes.len(), |p| i + 1 + p);
+        text_run(
+            &mut scan,
+            &mut anchor,
+            &bytes[i..end],
+            hidden_depth > 0,
+            true,
+        );
+        i = end;
     }
     finish_anchor(&mut scan, &mut anchor);
     scan.words.finish();
     scan
+}
+
+/// Counts a run of text (or one character reference when `run` starts
+/// with `&`): its characters other than white space, as hidden or visible
+/// (`visible` is false for invisible padding references), its words when
+/// shown, and the text of the open link.
+fn text_run(
+    scan: &mut HtmlScan,
+    anchor: &mut Option<HtmlLink>,
+    run: &[u8],
+    hidden: bool,
+    visible: bool,
+) {
+    let chars = if run.first() == Some(&b'&') {
+        u32::from(visible)
+    } else {
+        // UTF-8: count lead bytes, not continuation bytes (10xxxxxx).
+        run.iter()
+            .filter(|&&c| !c.is_ascii_whitespace() && c & 0xC0 != 0x80)
+            .count() as u32
+    };
+    if hidden {
+        scan.hidden_chars = scan.hidden_chars.saturating_add(chars);
+    } else {
+        scan.visible_chars = scan.visible_chars.saturating_add(chars);
+        scan.words.feed(run);
+    }
+    if let Some(link) = anchor.as_mut() {
+        push_text(&mut link.text, run);
+    }
 }
 
 /// Handles a start tag; returns where scanning resumes (after the raw text
@@ -399,7 +457,7 @@ fn start_tag(
             scan.scripts = scan.scripts.saturating_add(1);
         }
     }
-    match tag.name.as_slice() {
+    match tag.name() {
         b"a" | b"area" => {
             if let Some(href) = tag.attribute("href") {
                 finish_anchor(scan, anchor);
@@ -413,7 +471,7 @@ fn start_tag(
                     has_image: false,
                     hidden,
                 };
-                if tag.name == b"a" && !tag.self_closing {
+                if tag.name() == b"a" && !tag.self_closing {
                     *anchor = Some(link);
                 } else {
                     *anchor = Some(link);
@@ -457,7 +515,7 @@ fn start_tag(
             scan.embeds = scan.embeds.saturating_add(1)
         }
         b"script" | b"style" | b"title" | b"textarea" | b"xmp" | b"noembed" | b"noframes" => {
-            if tag.name == b"script" {
+            if tag.name() == b"script" {
                 scan.scripts = scan.scripts.saturating_add(1);
             }
             if tag.self_closing {
@@ -465,7 +523,7 @@ fn start_tag(
             }
             // Raw text until the matching end tag (HTML §13.2.5.2-§13.2.5.3).
             let mut end_tag = b"</".to_vec();
-            end_tag.extend_from_slice(&tag.name);
+            end_tag.extend_from_slice(tag.name());
             return find_ignore_case(bytes, next, &end_tag).unwrap_or(bytes.len());
         }
         _ => {}
@@ -478,8 +536,15 @@ fn push_text(text: &mut String, chunk: &[u8]) {
     if text.len() >= MAX_ANCHOR_TEXT_BYTES {
         return;
     }
-    let decoded = super::words::decode_references(chunk);
+    let decoded = if chunk.first() == Some(&b'&') {
+        std::borrow::Cow::Owned(super::words::decode_references(chunk))
+    } else {
+        String::from_utf8_lossy(chunk)
+    };
     for c in decoded.chars() {
+        if text.len() >= MAX_ANCHOR_TEXT_BYTES {
+            return;
+        }
         if c.is_whitespace() || c == '\u{a0}' {
             if !text.is_empty() && !text.ends_with(' ') {
                 text.push(' ');

@@ -23,7 +23,8 @@ pub mod mime;
 pub mod rules;
 pub mod words;
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 
 use mail_parser::{Message, PartType};
 
@@ -37,7 +38,8 @@ use self::links::{
     domain_in_text, is_aligned, is_ip_literal, is_shortener, parse_url, urls_in_text,
 };
 use self::mime::{inspect_mime, MimeFindings};
-use self::words::WordSet;
+use self::words::{IdentityHasher, WordSet};
+use crate::org_domain::organizational_domain;
 
 /// Everything the checks need, gathered in one pass over the parts.
 #[derive(Debug, Clone, Default)]
@@ -63,20 +65,75 @@ pub struct Findings {
 /// The longest href kept in the report.
 const MAX_HREF_CHARS: usize = 300;
 
+/// The first `max` characters of `text`.
+fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => text[..at].to_string(),
+        None => text.to_string(),
+    }
+}
+
+/// What a link's host is, computed once per distinct host.
+#[derive(Debug, Clone, Copy)]
+struct HostFacts {
+    shortener: bool,
+    ip_literal: bool,
+    /// Relaxed alignment with the From domain, when there is one.
+    aligned: Option<bool>,
+}
+
+/// The facts of each host seen, and the From domain's organizational
+/// domain: a newsletter has thousands of links to a handful of hosts.
+#[derive(Default)]
+struct HostCache {
+    from_org: Option<String>,
+    hosts: HashMap<String, HostFacts, BuildHasherDefault<IdentityHasher>>,
+}
+
+impl HostCache {
+    fn new(from_domain: Option<&str>) -> Self {
+        HostCache {
+            from_org: from_domain.map(organizational_domain),
+            hosts: HashMap::default(),
+        }
+    }
+
+    fn facts(&mut self, host: &str) -> HostFacts {
+        if let Some(facts) = self.hosts.get(host) {
+            return *facts;
+        }
+        let ip_literal = is_ip_literal(host);
+        let facts = HostFacts {
+            shortener: is_shortener(host),
+            ip_literal,
+            aligned: match &self.from_org {
+                Some(from) if !host.is_empty() && !ip_literal => {
+                    Some(organizational_domain(host) == *from)
+                }
+                _ => None,
+            },
+        };
+        // Bounded: the hosts of at most MAX_LINKS links per part.
+        self.hosts.insert(host.to_string(), facts);
+        facts
+    }
+}
+
 fn classify_link(
     href: &str,
     text: &str,
     source: &str,
     hidden: bool,
-    from_domain: Option<&str>,
+    cache: &mut HostCache,
 ) -> LinkSummary {
     let url = parse_url(href);
     let mut flags = Vec::new();
     let web = matches!(url.scheme.as_str(), "http" | "https");
-    if web && is_shortener(&url.host) {
+    let facts = cache.facts(&url.host);
+    if web && facts.shortener {
         flags.push("shortener".to_string());
     }
-    if web && is_ip_literal(&url.host) {
+    if web && facts.ip_literal {
         flags.push("ip_literal".to_string());
     }
     if url.scheme == "http" {
@@ -88,7 +145,7 @@ fn classify_link(
     if hidden {
         flags.push("hidden".to_string());
     }
-    let shown_domain = if web && !url.host.is_empty() && !is_ip_literal(&url.host) {
+    let shown_domain = if web && !url.host.is_empty() && !facts.ip_literal {
         domain_in_text(text).filter(|shown| !is_aligned(shown, &url.host))
     } else if web && !url.host.is_empty() {
         domain_in_text(text)
@@ -98,15 +155,10 @@ fn classify_link(
     if shown_domain.is_some() {
         flags.push("text_mismatch".to_string());
     }
-    let aligned = match from_domain {
-        Some(from) if web && !url.host.is_empty() && !is_ip_literal(&url.host) => {
-            Some(is_aligned(&url.host, from))
-        }
-        _ => None,
-    };
+    let aligned = if web { facts.aligned } else { None };
     LinkSummary {
         text: text.to_string(),
-        href: href.chars().take(MAX_HREF_CHARS).collect(),
+        href: truncate_chars(href, MAX_HREF_CHARS),
         host: url.host,
         source: source.to_string(),
         aligned,
@@ -130,6 +182,7 @@ pub fn gather(msg: &Message<'_>, from_domain: Option<&str>) -> Findings {
         ..Findings::default()
     };
     let mut text_links_seen = 0u32;
+    let mut cache = HostCache::new(from_domain);
     for (index, part) in msg.parts.iter().enumerate().take(MAX_PARTS) {
         let id = index as u32;
         let is_body = (msg.text_body.contains(&id) || msg.html_body.contains(&id))
@@ -162,7 +215,7 @@ pub fn gather(msg: &Message<'_>, from_domain: Option<&str>) -> Findings {
                         &link.text,
                         "html",
                         link.hidden,
-                        from_domain,
+                        &mut cache,
                     ));
                 }
                 merge_scan(&mut findings.html, scan);
@@ -181,7 +234,7 @@ pub fn gather(msg: &Message<'_>, from_domain: Option<&str>) -> Findings {
                 for url in urls {
                     findings
                         .links
-                        .push(classify_link(&url, "", "text", false, from_domain));
+                        .push(classify_link(&url, "", "text", false, &mut cache));
                 }
             }
         }
@@ -221,7 +274,7 @@ fn build_section(findings: &mut Findings, text_links_seen: u32) {
     section.links_total = html.links_seen.saturating_add(text_links_seen);
     // One table row per distinct href, first seen first.
     let mut rows: Vec<LinkSummary> = Vec::new();
-    let mut row_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut row_of: HashMap<&str, usize, BuildHasherDefault<IdentityHasher>> = HashMap::default();
     for link in &findings.links {
         match row_of.get(link.href.as_str()) {
             Some(&at) => rows[at].count = rows[at].count.saturating_add(1),
@@ -234,6 +287,7 @@ fn build_section(findings: &mut Findings, text_links_seen: u32) {
     }
     section.links = rows;
     let mut domains: Vec<String> = Vec::new();
+    let mut listed: HashSet<String, BuildHasherDefault<IdentityHasher>> = HashSet::default();
     let image_hosts = html.image_sources.iter().map(|src| parse_url(src).host);
     for host in findings
         .links
@@ -241,7 +295,8 @@ fn build_section(findings: &mut Findings, text_links_seen: u32) {
         .map(|l| l.host.clone())
         .chain(image_hosts)
     {
-        if !host.is_empty() && !is_ip_literal(&host) && !domains.contains(&host) {
+        if !host.is_empty() && !listed.contains(&host) && !is_ip_literal(&host) {
+            listed.insert(host.clone());
             if domains.len() >= MAX_LINK_DOMAINS {
                 section.limits.push(format!(
                     "more than {MAX_LINK_DOMAINS} distinct link domains: only the first {MAX_LINK_DOMAINS} are listed for the reputation lookups"

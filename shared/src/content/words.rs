@@ -3,7 +3,8 @@
 //! are the same content in different formats), and character-reference
 //! decoding for attribute values.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::limits::MAX_WORDS;
 
@@ -11,11 +12,37 @@ use super::limits::MAX_WORDS;
 /// 64-bit FNV-1a hashes, at most [`MAX_WORDS`] of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WordSet {
-    words: BTreeSet<u64>,
+    words: HashSet<u64, BuildHasherDefault<IdentityHasher>>,
     hash: u64,
     letters: u32,
     /// Words seen, beyond the cap too.
     pub total: u32,
+}
+
+/// The words are FNV-1a hashes already: hashing them again (SipHash) only
+/// costs time. Other keys (link hosts and hrefs) get FNV-1a.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used for u64 keys; a plain FNV-1a for anything else (the
+        // maps it serves hold at most a few thousand capped entries).
+        if self.0 == 0 {
+            self.0 = FNV_OFFSET;
+        }
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -102,7 +129,9 @@ pub fn decode_references(value: &[u8]) -> String {
         let end = rest.as_bytes().iter().take(34).position(|&b| b == b';');
         let decoded = end.and_then(|end| {
             let name = &rest[1..end];
-            let c = if let Some(code) = name.strip_prefix('#') {
+            let c = if let Some(c) = common_entity(name) {
+                Some(c)
+            } else if let Some(code) = name.strip_prefix('#') {
                 let (digits, radix) = match code.strip_prefix(['x', 'X']) {
                     Some(hex) => (hex, 16),
                     None => (code, 10),
@@ -128,6 +157,18 @@ pub fn decode_references(value: &[u8]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The references mail HTML uses most, without the table search.
+fn common_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "nbsp" => '\u{a0}',
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
