@@ -14,7 +14,9 @@ use std::net::IpAddr;
 
 use crate::dns::{DnsLookup, DnsOutcome};
 use crate::domain_name::normalize_domain;
-use crate::report::{Check, Checklists, Listing, MessageSection, ReputationSection, Status};
+use crate::report::{
+    Check, Checklists, Listing, MessageSection, Report, ReputationSection, Status,
+};
 
 use self::lists::{listing_impact, read_answer, spec_for, ListKind, Reading};
 
@@ -297,6 +299,32 @@ pub fn resolve_checklist(checklists: &mut Checklists, section: &ReputationSectio
         .filter(|i| i.id == item.id)
     {
         *slot = item.clone();
+    }
+}
+
+/// Puts a Reputation section into a message (or combined) report: its
+/// checks in catalogue order, the `bulk.link-reputation` item, the score.
+pub fn apply_reputation(report: &mut Report, section: ReputationSection) {
+    report.checks.extend(reputation_checks(&section));
+    let position = |id: &str| {
+        crate::report::catalog::entries()
+            .position(|e| e.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    report.checks.sort_by_cached_key(|c| position(&c.id));
+    resolve_checklist(&mut report.checklists, &section);
+    report.reputation = Some(section);
+    report.rescore();
+}
+
+/// The names and sending IP of a message report (none for another kind).
+pub fn targets_of(report: &Report) -> (Names, Option<IpAddr>) {
+    match &report.message {
+        Some(section) => (
+            Names::of_message(section),
+            section.sending_ip.as_deref().and_then(|ip| ip.parse().ok()),
+        ),
+        None => (Names::default(), None),
     }
 }
 
