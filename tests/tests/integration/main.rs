@@ -17,6 +17,7 @@ mod observability;
 mod overload;
 mod rcpt_probe;
 mod reports;
+mod reputation;
 mod smtp_harness;
 mod smtp_probe;
 mod surfaces;
