@@ -232,41 +232,25 @@ fn meaning(codes: Codes, a: &Ipv4Addr) -> Vec<&'static str> {
             10 | 11 => "PBL: end-user range that should not send mail directly",
             _ => "listed (unknown ZEN code)",
         }],
-        Codes::Surbl if (b, c) == (0, 0) => {
-            let bits = [
+        Codes::Surbl if (b, c) == (0, 0) => bitmask(
+            d,
+            &[
                 (8, "phishing (PH)"),
                 (16, "malware (MW)"),
                 (64, "spam and abuse (ABUSE)"),
                 (128, "cracked site (CR)"),
-            ];
-            let found: Vec<&str> = bits
-                .iter()
-                .filter(|(bit, _)| d & bit != 0)
-                .map(|(_, m)| *m)
-                .collect();
-            if found.is_empty() {
-                vec!["listed (unknown SURBL bits)"]
-            } else {
-                found
-            }
-        }
-        Codes::Uribl if (b, c) == (0, 0) => {
-            let bits = [
+            ],
+            "listed (unknown SURBL bits)",
+        ),
+        Codes::Uribl if (b, c) == (0, 0) => bitmask(
+            d,
+            &[
                 (2, "black: spam domain"),
                 (4, "grey: bulk mail domain"),
                 (8, "red: new spam domain"),
-            ];
-            let found: Vec<&str> = bits
-                .iter()
-                .filter(|(bit, _)| d & bit != 0)
-                .map(|(_, m)| *m)
-                .collect();
-            if found.is_empty() {
-                vec!["listed (unknown URIBL bits)"]
-            } else {
-                found
-            }
-        }
+            ],
+            "listed (unknown URIBL bits)",
+        ),
         Codes::Dnswl => vec![match d {
             0 => "allow-listed, trust none",
             1 => "allow-listed, trust low",
@@ -274,6 +258,21 @@ fn meaning(codes: Codes, a: &Ipv4Addr) -> Vec<&'static str> {
             _ => "allow-listed, trust high",
         }],
         _ => vec!["listed"],
+    }
+}
+
+/// The meanings of the bits set in `d` (SURBL and URIBL answer one
+/// address whose last octet is a bitmask of their sublists).
+fn bitmask(d: u8, bits: &[(u8, &'static str)], unknown: &'static str) -> Vec<&'static str> {
+    let found: Vec<&'static str> = bits
+        .iter()
+        .filter(|(bit, _)| d & bit != 0)
+        .map(|(_, m)| *m)
+        .collect();
+    if found.is_empty() {
+        vec![unknown]
+    } else {
+        found
     }
 }
 
