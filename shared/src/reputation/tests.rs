@@ -163,3 +163,21 @@ fn clean_names_give_one_pass() {
         ("dnsbl.domain-listed", Status::Pass)
     );
 }
+
+/// A combined report carries the message's Reputation section.
+#[test]
+fn combined_report_keeps_the_reputation() {
+    use crate::report::{combine::combine, Report, ReportKind};
+    let mut names = Names::default();
+    names.add("phish.example", "link");
+    let section = block_on_ready(look_up(&zone(), &names, None, &lists()));
+    let mut message = Report::new(ReportKind::Message, "2026-12-05T00:00:00Z", Vec::new());
+    apply_reputation(&mut message, section.clone());
+    assert!(message
+        .checks
+        .iter()
+        .any(|c| c.id == "dnsbl.domain-listed" && c.status == Status::Fail));
+    let domain = Report::new(ReportKind::Domain, "2026-12-05T00:00:00Z", Vec::new());
+    let combined = combine(message, domain, "2026-12-05T00:00:00Z".into());
+    assert_eq!(combined.reputation, Some(section));
+}
