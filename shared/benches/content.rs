@@ -8,10 +8,12 @@
 //! It also prints the thread's CPU time per message next to the wall time:
 //! the machine is shared, and wall time counts the wait for a core.
 //!
-//! Measured 2026-12-05 14:35 UTC (2 shared cores, load average ~8):
-//! before (f80b0a0): 71.4 ms [67.6, 75.1] wall per 1 MiB message;
-//! after: 18.1 ms [17.6, 18.6] wall (criterion: −74.7% against the saved
-//! "before" baseline), 8.36 ms CPU. What changed: text runs are taken
+//! Measured 2026-12-05 15:18 UTC, before and after back to back (2
+//! shared cores, load average ~1.4): before (f80b0a0's html.rs, mod.rs,
+//! words.rs): 18.2 ms [18.0, 18.4] wall, 22.0 ms CPU per 1 MiB message;
+//! after: 8.82 ms [8.56, 9.12] wall (criterion: −51.5%), 8.53 ms CPU.
+//! (Under load ~8 at 14:35: 71.4 ms before, 18.1 ms wall / 8.36 ms CPU
+//! after.) What changed: text runs are taken
 //! whole up to the next `<` or `&` instead of byte by byte, tag names are
 //! fixed 9-byte keys (no allocation, no memcmp), link hosts are classified
 //! once per distinct host (PSL lookups were per link), word and host sets
