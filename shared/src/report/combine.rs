@@ -25,6 +25,15 @@ pub fn combine(message: Report, domain: Report, generated_at: String) -> Report 
         &signing_selectors,
     );
     let mut checks = message.checks;
+    // The sending IP's blocklist checks: the audit's and the message's
+    // reputation lookups word them alike (`<ip> on <zone>`); each counts once.
+    checks.retain(|c| {
+        c.id != "dnsbl.listed"
+            || !domain
+                .checks
+                .iter()
+                .any(|d| d.id == c.id && d.subject == c.subject)
+    });
     checks.extend(domain.checks);
     let mut report = Report::new(ReportKind::Combined, generated_at, checks);
     report.message = message.message;

@@ -181,3 +181,34 @@ fn combined_report_keeps_the_reputation() {
     let combined = combine(message, domain, "2026-12-05T00:00:00Z".into());
     assert_eq!(combined.reputation, Some(section));
 }
+
+/// The sending IP's `dnsbl.listed` checks count once in a combined report
+/// when the domain audit checked the same IP on the same list.
+#[test]
+fn combined_report_counts_an_ip_listing_once() {
+    use crate::report::{combine::combine, Check, Report, ReportKind};
+    let section = block_on_ready(look_up(
+        &zone(),
+        &Names::default(),
+        Some("192.0.2.99".parse().unwrap()),
+        &lists(),
+    ));
+    let mut message = Report::new(ReportKind::Message, "2026-12-05T00:00:00Z", Vec::new());
+    apply_reputation(&mut message, section);
+    let audit_check = Check::new("dnsbl.listed", Status::Fail, "192.0.2.99 is listed")
+        .with_subject("192.0.2.99 on zen.spamhaus.org");
+    let domain = Report::new(
+        ReportKind::Domain,
+        "2026-12-05T00:00:00Z",
+        vec![audit_check],
+    );
+    let combined = combine(message, domain, "2026-12-05T00:00:00Z".into());
+    let ip_checks = combined
+        .checks
+        .iter()
+        .filter(|c| {
+            c.id == "dnsbl.listed" && c.subject.as_deref() == Some("192.0.2.99 on zen.spamhaus.org")
+        })
+        .count();
+    assert_eq!(ip_checks, 1);
+}
