@@ -275,7 +275,7 @@ async fn create_audit(
     let permit = state.limits.audit_permit()?;
     let id = random_id();
     let entry = state.audits.insert(id.clone());
-    let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
+    let lookup = crate::dns_budget::audit_lookup((*state.lookup).clone(), &state.audit_config);
     let config = state.audit_config.clone();
     let metrics = state.metrics.clone();
     tokio::spawn(async move {
@@ -304,12 +304,28 @@ async fn get_audit(
         .get(&id)
         .ok_or_else(|| AppError::NotFound(format!("no audit with id {id}")))?;
     match entry.report() {
-        Some(report) => Ok(Json(report).into_response()),
+        Some(report) => Ok((
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            axum::body::Bytes::from_owner(SharedJson(report)),
+        )
+            .into_response()),
         None => Ok((
             StatusCode::ACCEPTED,
             Json(serde_json::json!({"status": "running"})),
         )
             .into_response()),
+    }
+}
+
+/// A serialized report shared with the registry, served without a copy.
+struct SharedJson(std::sync::Arc<str>);
+
+impl AsRef<[u8]> for SharedJson {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 
@@ -343,16 +359,7 @@ async fn audit_events(
                 let next = seen + events.len();
                 let batch: Vec<Result<Event, Infallible>> = events
                     .iter()
-                    .map(|e| {
-                        let name = match e {
-                            crate::audit::AuditEvent::Started { .. } => "started",
-                            crate::audit::AuditEvent::Check { .. } => "check",
-                            crate::audit::AuditEvent::Report { .. } => "report",
-                        };
-                        Ok(Event::default()
-                            .event(name)
-                            .data(serde_json::to_string(e).unwrap_or_default()))
-                    })
+                    .map(|e| Ok(Event::default().event(e.name).data(&*e.json)))
                     .collect();
                 return Some((futures::stream::iter(batch), (entry, next, done)));
             }

@@ -40,6 +40,8 @@ pub enum Command {
     Headers(HeadersArgs),
     /// Evaluate SPF check_host() for an IP and sender (spfquery replacement).
     Spf(SpfArgs),
+    /// Fill and watch a PostgreSQL work queue for `mxlens audit --queue` workers.
+    Queue(crate::batch::queue::QueueArgs),
 }
 
 /// DNS options shared by the subcommands that query DNS.
@@ -55,18 +57,29 @@ pub struct DnsArgs {
     #[arg(long, env = "MXLENS_DNS_ATTEMPTS", default_value_t = 2)]
     pub dns_attempts: u8,
     /// The most DNS queries in flight at once, over all audits of this
-    /// process (a batch, or every audit the server runs).
-    #[arg(long, env = "MXLENS_DNS_CONCURRENCY", default_value_t = crate::resolver::DEFAULT_MAX_IN_FLIGHT)]
-    pub dns_concurrency: u32,
+    /// process (a batch, or every audit the server runs). Default 256, and
+    /// 2048 for `audit --batch` / `--queue`.
+    #[arg(long, env = "MXLENS_DNS_CONCURRENCY")]
+    pub dns_concurrency: Option<u32>,
 }
+
+/// DNS queries in flight by default in a batch: 256 audits of ~34 queries
+/// at 50 ms each want ~8,700 queries/s; 2048 in flight allow ~40,000/s
+/// (bench/README.md, issue #17 G1).
+const BATCH_DNS_IN_FLIGHT: u32 = 2048;
 
 impl DnsArgs {
     fn settings(&self) -> ResolverSettings {
+        self.settings_with(crate::resolver::DEFAULT_MAX_IN_FLIGHT)
+    }
+
+    /// The settings, with `default_in_flight` unless --dns-concurrency is given.
+    fn settings_with(&self, default_in_flight: u32) -> ResolverSettings {
         ResolverSettings {
             nameservers: self.nameservers.clone(),
             timeout: Duration::from_millis(self.dns_timeout_ms),
             attempts: self.dns_attempts,
-            max_in_flight: self.dns_concurrency,
+            max_in_flight: self.dns_concurrency.unwrap_or(default_in_flight),
         }
     }
 }
@@ -131,6 +144,14 @@ pub struct AuditSettingsArgs {
     /// reverse-path `<>` when absent.
     #[arg(long, env = "MXLENS_RCPT_PROBE_SENDER")]
     pub rcpt_probe_sender: Option<String>,
+    /// Distinct DNS queries one audit may send; past it, further questions
+    /// are not asked and their checks say error or not_tested.
+    #[arg(long, env = "MXLENS_AUDIT_DNS_BUDGET", default_value_t = crate::dns_budget::DEFAULT_AUDIT_DNS_BUDGET, value_parser = clap::value_parser!(u32).range(1..))]
+    pub audit_dns_budget: u32,
+    /// DNS queries one audit may have in flight at once (its share of
+    /// --dns-concurrency, so one audit cannot starve the others).
+    #[arg(long, env = "MXLENS_AUDIT_DNS_SHARE", default_value_t = crate::dns_budget::DEFAULT_AUDIT_DNS_SHARE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub audit_dns_share: u32,
 }
 
 impl AuditSettingsArgs {
@@ -148,6 +169,8 @@ impl AuditSettingsArgs {
             dnswl_lists: self.reputation.dnswl.clone(),
             smtp,
             policy: Arc::new(targets.policy()),
+            dns_budget: self.audit_dns_budget,
+            dns_share: self.audit_dns_share,
             ..Default::default()
         };
         if let Some(path) = &self.tls_ca_file {
@@ -270,13 +293,13 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct AuditArgs {
     /// The domain (Unicode, URLs and e-mail addresses are accepted).
-    #[arg(required_unless_present = "batch")]
+    #[arg(required_unless_present_any = ["batch", "queue"])]
     pub domain: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
     /// Print the report as Markdown (the UI's "Export Markdown").
-    #[arg(long, conflicts_with_all = ["json", "batch"])]
+    #[arg(long, conflicts_with_all = ["json", "batch", "queue"])]
     pub markdown: bool,
     /// DKIM selector to check; repeat for several.
     #[arg(long = "selector")]
@@ -294,7 +317,7 @@ pub struct AuditArgs {
     pub helo: Option<String>,
     /// Ask the best MX whether it accepts mail for this address at DOMAIN
     /// (RCPT TO without DATA; nothing is sent). Needs --allow-rcpt-probe.
-    #[arg(long, requires = "allow_rcpt_probe", conflicts_with = "batch")]
+    #[arg(long, requires = "allow_rcpt_probe", conflicts_with_all = ["batch", "queue"])]
     pub rcpt: Option<String>,
     /// Allow the mailbox probe (--rcpt).
     #[arg(long)]
@@ -305,9 +328,12 @@ pub struct AuditArgs {
     /// Audit every domain in FILE (one per line), printing one JSON report per line.
     #[arg(long)]
     pub batch: Option<PathBuf>,
-    /// With --batch: how many domains are audited at once.
-    #[arg(long, env = "MXLENS_BATCH_CONCURRENCY", default_value_t = 32)]
+    /// With --batch or --queue: how many domains are audited at once.
+    #[arg(long, env = "MXLENS_BATCH_CONCURRENCY", default_value_t = 256)]
     pub batch_concurrency: u32,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub queue: crate::batch::queue::QueueWorkerArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub dns: DnsArgs,
@@ -418,6 +444,7 @@ pub fn main() -> ExitCode {
             Command::Audit(args) => audit(args).await,
             Command::Headers(args) => headers(args).await,
             Command::Spf(args) => spf(args).await,
+            Command::Queue(args) => crate::batch::queue::queue_command(args).await,
         }
     })
 }
@@ -525,15 +552,21 @@ fn print_report(report: &Report, json: bool, markdown: bool) -> ExitCode {
 
 async fn audit(args: AuditArgs) -> ExitCode {
     init_tracing(LogFormat::Text);
-    let lookup = match HickoryLookup::new(&args.dns.settings()) {
+    let batch = args.batch.is_some() || args.queue.url.is_some();
+    let in_flight = if batch {
+        BATCH_DNS_IN_FLIGHT
+    } else {
+        crate::resolver::DEFAULT_MAX_IN_FLIGHT
+    };
+    let lookup = match HickoryLookup::new(&args.dns.settings_with(in_flight)) {
         Ok(l) => l,
         Err(e) => return usage_error(format!("cannot set up DNS: {e:#}")),
     };
     if let Err(e) = mxlens_shared::dkim::verify::admit_selectors(&args.selectors) {
         return usage_error(format!("--selector: {e}"));
     }
-    if let Some(batch) = &args.batch {
-        return audit_batch(&lookup, batch, &args).await;
+    if batch {
+        return audit_batch(lookup, &args).await;
     }
     let raw = args.domain.clone().unwrap_or_default();
     let domain = match normalize_domain(&raw) {
@@ -560,7 +593,7 @@ async fn audit(args: AuditArgs) -> ExitCode {
         Err(e) => return usage_error(format!("{e:#}")),
     };
     audit_config.rcpt_probe = args.allow_rcpt_probe;
-    let per_audit = AuditLookup::new(lookup);
+    let per_audit = crate::dns_budget::audit_lookup(lookup, &audit_config);
     let report = run_audit(
         &per_audit,
         &request,
@@ -572,57 +605,26 @@ async fn audit(args: AuditArgs) -> ExitCode {
     print_report(&report, args.json, args.markdown)
 }
 
-async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -> ExitCode {
-    use futures::StreamExt;
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => return usage_error(format!("cannot read {}: {e}", file.display())),
-    };
-    let domains: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect();
-    let mut any_fail = false;
+async fn audit_batch(lookup: HickoryLookup, args: &AuditArgs) -> ExitCode {
     let config = match args.audit.config(&args.targets, !args.no_smtp) {
         Ok(c) => c,
         Err(e) => return usage_error(format!("{e:#}")),
     };
-    let config = &config;
-    let mut stream = futures::stream::iter(domains.into_iter().map(|raw| async move {
-        match normalize_domain(&raw) {
-            Ok(domain) => {
-                let request = AuditRequest {
-                    domain,
-                    selectors: args.selectors.clone(),
-                    sending_ip: args.sending_ip,
-                    rcpt: None,
-                    mail_from: args.mail_from.clone(),
-                    helo: args.helo.clone(),
-                };
-                let per_audit = AuditLookup::new(lookup.clone());
-                Ok(run_audit(&per_audit, &request, config, crate::now_rfc3339(), |_| {}).await)
-            }
-            Err(e) => Err((raw, e.to_string())),
+    let batch = Arc::new(crate::batch::BatchAudit {
+        lookup,
+        config,
+        selectors: args.selectors.clone(),
+        sending_ip: args.sending_ip,
+        mail_from: args.mail_from.clone(),
+        helo: args.helo.clone(),
+    });
+    let window = args.batch_concurrency as usize;
+    match (&args.queue.url, &args.batch) {
+        (Some(url), file) => {
+            crate::batch::queue::run_worker(batch, &args.queue, url, file.as_deref(), window).await
         }
-    }))
-    .buffer_unordered(args.batch_concurrency.max(1) as usize);
-    while let Some(result) = stream.next().await {
-        match result {
-            Ok(report) => {
-                any_fail |= report.has_failures();
-                println!("{}", serde_json::to_string(&report).unwrap_or_default());
-            }
-            Err((raw, message)) => {
-                println!("{}", serde_json::json!({"input": raw, "error": message}));
-            }
-        }
-    }
-    if any_fail {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+        (None, Some(file)) => crate::batch::run_file(batch, file, window).await,
+        (None, None) => usage_error("give --batch FILE or --queue URL"),
     }
 }
 

@@ -3,10 +3,12 @@
 
 pub mod api;
 pub mod audit;
+pub mod batch;
 pub mod cli;
 pub mod cpu;
 pub mod dedup;
 pub mod dkim;
+pub mod dns_budget;
 pub mod error;
 pub mod metrics;
 pub mod openapi;

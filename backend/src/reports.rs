@@ -194,7 +194,7 @@ pub async fn build_report(
         helo,
     };
     let permit = state.limits.audit_permit()?;
-    let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
+    let lookup = crate::dns_budget::audit_lookup((*state.lookup).clone(), &state.audit_config);
     let domain_report = run_audit(
         &lookup,
         &request,
