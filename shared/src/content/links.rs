@@ -139,8 +139,33 @@ fn normalize_host(host: &str) -> String {
         host.make_ascii_lowercase();
         host
     } else {
-        idna::domain_to_ascii(&host).unwrap_or_else(|_| host.to_ascii_lowercase())
+        to_a_labels(&host)
     }
+}
+
+/// A Unicode host name in A-label form, without the IDNA mapping tables
+/// (about 47 KB of the browser bundle): the label separators of UTS #46
+/// §4.1 step 1 (U+002E, U+3002, U+FF0E, U+FF61) split labels, each label
+/// is lower-cased and, when it is not ASCII, Punycode-encoded behind
+/// "xn--" (RFC 3492, RFC 5891 §4.4). This is enough to name and compare
+/// the host a link points to; it does not check IDNA validity (a link's
+/// host is data here, never looked up by this function), and it skips the
+/// rarer mappings (NFKC, width folding) that a browser would apply.
+fn to_a_labels(host: &str) -> String {
+    host.split(['.', '\u{3002}', '\u{ff0e}', '\u{ff61}'])
+        .map(|label| {
+            let lower = label.to_lowercase();
+            if lower.is_ascii() {
+                lower
+            } else {
+                match idna::punycode::encode_str(&lower) {
+                    Some(encoded) => format!("xn--{encoded}"),
+                    None => lower,
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// True for a host that is an IP address rather than a name: dotted quad,
@@ -274,6 +299,12 @@ mod tests {
                 "http://b%C3%BCcher.example/",
                 "http",
                 "xn--bcher-kva.example",
+            ),
+            ("http://B\u{dc}CHER\u{3002}example/", "http", "xn--bcher-kva.example"),
+            (
+                "https://\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.\u{440}\u{444}/",
+                "https",
+                "xn--e1afmkfd.xn--p1ai",
             ),
             ("", "", ""),
             ("://", "", ""),
