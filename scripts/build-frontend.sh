@@ -58,8 +58,12 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # 354,500 since the DKIM selectors field of the domain form (#19 §3,
 # +2,310 bytes). 326,000 since the standard library is rebuilt for size
 # with immediate-abort panics (above; 354,032 -> 324,811 bytes, #17 G3).
+# 365,000 since the content analysis of #20 runs in the browser (the body
+# never leaves it): its checks' prose, the shortener and attachment lists
+# and the HTML scanner, +39,534 bytes (324,811 -> 364,345) after link hosts
+# stopped pulling in idna's mapping tables (they were another +47 KB).
 # bench/bundle-size.sh shows where the bytes go.
-budget=326000
+budget=365000
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then
