@@ -300,7 +300,11 @@ mod tests {
                 "http",
                 "xn--bcher-kva.example",
             ),
-            ("http://B\u{dc}CHER\u{3002}example/", "http", "xn--bcher-kva.example"),
+            (
+                "http://B\u{dc}CHER\u{3002}example/",
+                "http",
+                "xn--bcher-kva.example",
+            ),
             (
                 "https://\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.\u{440}\u{444}/",
                 "https",
