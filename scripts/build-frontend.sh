@@ -58,12 +58,16 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # 354,500 since the DKIM selectors field of the domain form (#19 §3,
 # +2,310 bytes). 326,000 since the standard library is rebuilt for size
 # with immediate-abort panics (above; 354,032 -> 324,811 bytes, #17 G3).
-# 358,000 since DKIM and ARC signatures are verified in the browser (#15:
+# 365,000 since the content analysis of #20 runs in the browser (the body
+# never leaves it): its checks' prose, the shortener and attachment lists
+# and the HTML scanner, +39,534 bytes (324,811 -> 364,345) after link hosts
+# stopped pulling in idna's mapping tables (they were another +47 KB).
+# 398,000 since DKIM and ARC signatures are verified in the browser (#15:
 # canonicalization, hashes, the failure explanations and the WebCrypto
-# glue, +32,617 bytes; the IDNA tables it first pulled in, +50 KB, were
-# avoided with shared::domain_name::is_normalized_ascii).
+# glue, measured +32,617 bytes on its own; the IDNA tables it first pulled
+# in, +50 KB, were avoided with shared::domain_name::is_normalized_ascii).
 # bench/bundle-size.sh shows where the bytes go.
-budget=358000
+budget=398000
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

@@ -26,6 +26,8 @@
 //! `..Default::default()`: a field added to the report model does not
 //! compile until it is decoded here as well.
 
+mod content;
+
 use serde_json::{Map, Value};
 
 use super::transport::{MxTransport, TransportSecurity, TransportVerdict};
@@ -225,6 +227,7 @@ pub fn report(value: &Value) -> Result<Report> {
             })?
             .unwrap_or_default(),
         transport: o.nested("transport", transport)?,
+        reputation: o.nested("reputation", content::reputation)?,
     })
 }
 
@@ -326,6 +329,7 @@ fn message(value: &Value) -> Result<MessageSection> {
             })
         })?,
         spam_verdicts: o.list("spam_verdicts", |v| Ok(spam_verdict(v)))?,
+        content: o.nested("content", content::content)?,
     })
 }
 
@@ -575,6 +579,34 @@ mod tests {
                         meaning: "ham".into(),
                     }],
                 }],
+                content: Some(crate::report::ContentSection {
+                    text_part: true,
+                    html_part: true,
+                    html_bytes: 2048,
+                    visible_text_chars: 900,
+                    images: 3,
+                    images_without_alt: 1,
+                    tracking_pixels: 1,
+                    links_total: 7,
+                    links: vec![crate::report::LinkSummary {
+                        text: "www.shop.example".into(),
+                        href: "http://bit.ly/x".into(),
+                        host: "bit.ly".into(),
+                        source: "html".into(),
+                        aligned: Some(false),
+                        shown_domain: Some("www.shop.example".into()),
+                        flags: vec!["shortener".into()],
+                        count: 2,
+                    }],
+                    link_domains: vec!["bit.ly".into()],
+                    attachments: vec![crate::report::AttachmentSummary {
+                        filename: "a.zip".into(),
+                        content_type: "application/zip".into(),
+                        size: u64::MAX,
+                        risk: "archive".into(),
+                    }],
+                    limits: vec!["cap".into()],
+                }),
             }),
             domain: Some(DomainSection {
                 name: "example.com".into(),
@@ -619,6 +651,21 @@ mod tests {
                 hops_tls: 3,
                 hops_clear: 1,
                 message_summary: Some("m".into()),
+            }),
+            reputation: Some(crate::report::ReputationSection {
+                listings: vec![crate::report::Listing {
+                    name: "bit.ly".into(),
+                    roles: vec!["link".into()],
+                    zone: "dbl.spamhaus.org".into(),
+                    list: "Spamhaus DBL".into(),
+                    kind: "domain".into(),
+                    result: "listed".into(),
+                    codes: vec!["127.0.1.2".into()],
+                    meaning: "spam domain".into(),
+                    impact: "high".into(),
+                    delist_url: Some("https://check.spamhaus.org/".into()),
+                }],
+                skipped: vec!["x.example".into()],
             }),
         }
     }

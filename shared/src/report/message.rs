@@ -55,6 +55,10 @@ pub struct MessageSection {
     /// `msg.spam-verdicts` check. Empty when no filter left a verdict.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spam_verdicts: Vec<SpamVerdictSummary>,
+    /// The "Content" section: the body's alternatives, images, links and
+    /// attachments ([`crate::content`]). Absent for a header-only paste.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<super::ContentSection>,
 }
 
 impl MessageSection {
