@@ -62,12 +62,12 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # never leaves it): its checks' prose, the shortener and attachment lists
 # and the HTML scanner, +39,534 bytes (324,811 -> 364,345) after link hosts
 # stopped pulling in idna's mapping tables (they were another +47 KB).
-# 398,000 since DKIM and ARC signatures are verified in the browser (#15:
+# 397,500 since DKIM and ARC signatures are verified in the browser (#15:
 # canonicalization, hashes, the failure explanations and the WebCrypto
-# glue, measured +32,617 bytes on its own; the IDNA tables it first pulled
+# glue, +32,759 bytes: 364,345 -> 397,104; the IDNA tables it first pulled
 # in, +50 KB, were avoided with shared::domain_name::is_normalized_ascii).
 # bench/bundle-size.sh shows where the bytes go.
-budget=398000
+budget=397500
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then
