@@ -66,8 +66,12 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # canonicalization, hashes, the failure explanations and the WebCrypto
 # glue, +32,759 bytes: 364,345 -> 397,104; the IDNA tables it first pulled
 # in, +50 KB, were avoided with shared::domain_name::is_normalized_ascii).
+# 400,000 since the verdicts are put into a copy of the report just shown
+# instead of a second analysis (the Report clone code, +2,666 bytes; the
+# browser's verification of a 1 MiB paste went from 326-1,649 ms to
+# 103-396 ms, bench/ui-dkim.mjs at load average 4.6-6.5).
 # bench/bundle-size.sh shows where the bytes go.
-budget=397500
+budget=400000
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

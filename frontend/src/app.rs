@@ -128,7 +128,7 @@ type LastVerification = Rc<std::cell::RefCell<Option<(Rc<str>, Rc<MessageVerific
 /// analysis started meanwhile (`turn`).
 fn verify_later(
     text: Rc<str>,
-    generated_at: String,
+    analysed: Rc<Report>,
     report: MessageReport,
     turn: Rc<std::cell::RefCell<u64>>,
     last: LastVerification,
@@ -143,9 +143,10 @@ fn verify_later(
         if *turn.borrow() != mine {
             return;
         }
-        if let Ok(verified) = verify::analyze_verified(&text, &generated_at, &verification) {
-            report.set(Some(Ok(Rc::new(verified))));
-        }
+        report.set(Some(Ok(Rc::new(verify::with_verification(
+            &analysed,
+            &verification,
+        )))));
         *last.borrow_mut() = Some((text, Rc::new(verification)));
     });
 }
@@ -273,13 +274,13 @@ pub fn app() -> Html {
                                 .map(Rc::new)
                                 .map_err(|e| e.to_string());
                             set_textarea_value(&textarea, &text);
-                            let ok = result.is_ok();
+                            let analysed = result.as_ref().ok().cloned();
                             analyzed_input.set(Some(text.clone()));
                             message_report.set(Some(result));
-                            if ok {
+                            if let Some(analysed) = analysed {
                                 verify_later(
                                     text.into(),
-                                    at,
+                                    analysed,
                                     message_report,
                                     verify_turn,
                                     last_verification,
@@ -316,13 +317,13 @@ pub fn app() -> Html {
             let result = analyze_message(text.as_bytes(), &at)
                 .map(Rc::new)
                 .map_err(|e| e.to_string());
-            let ok = result.is_ok();
+            let analysed = result.as_ref().ok().cloned();
             analyzed_input.set(Some(text.clone()));
             message_report.set(Some(result));
-            if ok {
+            if let Some(analysed) = analysed {
                 verify_later(
                     text.into(),
-                    at,
+                    analysed,
                     message_report.clone(),
                     verify_turn.clone(),
                     last_verification.clone(),
