@@ -70,8 +70,11 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # instead of a second analysis (the Report clone code, +2,666 bytes; the
 # browser's verification of a 1 MiB paste went from 326-1,649 ms to
 # 103-396 ms, bench/ui-dkim.mjs at load average 4.6-6.5).
+# 406,000 since the Content section (facts, links, attachments) and the
+# blocklist lookups of a paste's host names are in the browser (#20,
+# +6,038 bytes: 399,770 -> 405,808).
 # bench/bundle-size.sh shows where the bytes go.
-budget=400000
+budget=406000
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

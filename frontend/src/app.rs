@@ -15,7 +15,7 @@ use crate::components::message::help::header_help;
 use crate::components::report_view::ReportView;
 use crate::private_link;
 use crate::verify;
-use mxlens_shared::headers::verified::{apply_verification, MessageVerification};
+use mxlens_shared::reputation::apply_reputation;
 
 /// "Load an example": a real Gmail "Show original" of a newsletter (four
 /// Received hops, ARC, two DKIM signatures, Authentication-Results,
@@ -119,19 +119,22 @@ fn now_iso() -> String {
 
 /// The message report, as state.
 type MessageReport = UseStateHandle<Option<Result<Rc<Report>, String>>>;
-/// The last verification and the text it is of, for the combined report.
-type LastVerification = Rc<std::cell::RefCell<Option<(Rc<str>, Rc<MessageVerification>)>>>;
+/// The last message report completed by the server's answers (verified
+/// signatures, blocklists) and the text it is of, for the combined report.
+type LastVerification = Rc<std::cell::RefCell<Option<(Rc<str>, Rc<Report>)>>>;
 
 /// Verifies the DKIM signatures and ARC chain of `text` in the background
-/// (keys from the server, checks by WebCrypto: [`crate::verify`]) and swaps
-/// the verified report in when the keys have arrived, unless another
-/// analysis started meanwhile (`turn`).
+/// (keys from the server, checks by WebCrypto: [`crate::verify`]), looks
+/// the message's host names up on the blocklists ([`crate::reputation`]),
+/// when `blocklists`, and swaps the completed report in when the answers
+/// have arrived, unless another analysis started meanwhile (`turn`).
 fn verify_later(
     text: Rc<str>,
     analysed: Rc<Report>,
     report: MessageReport,
     turn: Rc<std::cell::RefCell<u64>>,
     last: LastVerification,
+    blocklists: bool,
 ) {
     let mine = {
         let mut t = turn.borrow_mut();
@@ -140,14 +143,22 @@ fn verify_later(
     };
     wasm_bindgen_futures::spawn_local(async move {
         let verification = verify::verify_input(&text, verify::unix_now()).await;
+        // A private link is opened without blocklist lookups: opening one
+        // makes no API call for a message without signatures.
+        let reputation = match blocklists {
+            true => crate::reputation::fetch(&analysed).await,
+            false => None,
+        };
         if *turn.borrow() != mine {
             return;
         }
-        report.set(Some(Ok(Rc::new(verify::with_verification(
-            &analysed,
-            &verification,
-        )))));
-        *last.borrow_mut() = Some((text, Rc::new(verification)));
+        let mut completed = verify::with_verification(&analysed, &verification);
+        if let Some(section) = reputation {
+            apply_reputation(&mut completed, section);
+        }
+        let completed = Rc::new(completed);
+        report.set(Some(Ok(completed.clone())));
+        *last.borrow_mut() = Some((text, completed));
     });
 }
 
@@ -284,6 +295,7 @@ pub fn app() -> Html {
                                     message_report,
                                     verify_turn,
                                     last_verification,
+                                    false,
                                 );
                             }
                             private.set(Some(Ok(())));
@@ -327,6 +339,7 @@ pub fn app() -> Html {
                     message_report.clone(),
                     verify_turn.clone(),
                     last_verification.clone(),
+                    true,
                 );
             }
         })
@@ -463,18 +476,13 @@ pub fn app() -> Html {
                             });
                         }
                         AuditUpdate::Done(r) => {
-                            // The message is analysed again rather than its
-                            // report cloned (a few ms; the bundle carries no
-                            // clone code for the whole report).
+                            // The message report completed by the server's
+                            // answers when they are in, else a fresh analysis.
                             let combined = from_message.as_ref().and_then(|(_, text)| {
-                                let mut message =
-                                    analyze_message(text.as_bytes(), &r.generated_at).ok()?;
-                                // The browser's verification of this text, if it is done.
-                                if let Some((of, v)) = last_verification.borrow().as_ref() {
-                                    if **of == **text {
-                                        apply_verification(&mut message, v);
-                                    }
-                                }
+                                let message = match last_verification.borrow().as_ref() {
+                                    Some((of, done)) if **of == **text => (**done).clone(),
+                                    _ => analyze_message(text.as_bytes(), &r.generated_at).ok()?,
+                                };
                                 Some((message, text.clone()))
                             });
                             view.set(match combined {
@@ -576,7 +584,7 @@ pub fn app() -> Html {
                             <a href="#" onclick={on_example}>{"Load an example"}</a>
                         </div>
                         if let Some(e) = &*example_error { <p class="error" role="alert">{ e }</p> }
-                        <p class="privacy">{"Analysed in your browser: the paste is not sent anywhere."}</p>
+                        <p class="privacy">{"Analysed in your browser: the paste is not sent anywhere. Only its domain names, DKIM selectors and sending IP go to the mxlens server, for key and blocklist lookups."}</p>
                     </form>
                     { header_help() }
                 </section>

@@ -179,6 +179,14 @@ fn any_item(v: &Value) -> Result<Value> {
     Ok(v.clone())
 }
 
+/// Decodes the answer of `POST /api/reputation` (`{reputation, checks}`):
+/// its Reputation section.
+pub fn reputation_answer(value: &Value) -> Result<crate::report::ReputationSection> {
+    object(value, "answer")?
+        .nested("reputation", content::reputation)?
+        .ok_or_else(|| "answer: no reputation member".to_string())
+}
+
 /// Decodes a report.
 pub fn report(value: &Value) -> Result<Report> {
     let o = object(value, "report")?;
