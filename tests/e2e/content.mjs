@@ -68,6 +68,8 @@ try {
     await page.getByRole('button', { name: 'Analyze' }).click();
     const blocklists = content.getByRole('table', { name: 'Blocklists' });
     await blocklists.waitFor({ timeout: 15000 });
+    const linkRow = content.getByRole('table', { name: 'Links' }).locator('tr', { hasText: 'phish.example' });
+    assert(/on Spamhaus DBL/.test(await linkRow.textContent()), `${name}: the link row says where it is listed: ${await linkRow.textContent()}`);
     const phish = blocklists.locator('tr', { hasText: 'phish.example' }).filter({ hasText: 'Spamhaus DBL' });
     assert(await phish.count() === 1, `${name}: a DBL row for phish.example: ${await blocklists.textContent()}`);
     const phishText = await phish.textContent();

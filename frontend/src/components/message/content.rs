@@ -36,6 +36,25 @@ fn flag_words(flags: &[String]) -> Html {
     }
 }
 
+/// The lists `host` is on, from the blocklist answers ("–" before they
+/// arrive or when it is on none).
+fn listed_on(reputation: Option<&ReputationSection>, host: &str) -> Html {
+    let lists: Vec<&str> = reputation
+        .map(|r| {
+            r.listings
+                .iter()
+                .filter(|l| l.result == "listed" && l.name == host)
+                .map(|l| l.list.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    match (reputation, lists.is_empty()) {
+        (None, _) => text("not looked up"),
+        (Some(_), true) => text("–"),
+        (Some(_), false) => badge("✖", &format!("on {}", lists.join(", ")), "s-fail"),
+    }
+}
+
 /// The facts line, the link table, the attachments and the reputation.
 pub fn content_section(c: &ContentSection, reputation: Option<&ReputationSection>) -> Html {
     let parts = match (c.text_part, c.html_part) {
@@ -80,6 +99,7 @@ pub fn content_section(c: &ContentSection, reputation: Option<&ReputationSection
                     None => text("–"),
                 },
                 flag_words(&l.flags),
+                listed_on(reputation, &l.host),
                 text(l.count.to_string()),
             ]
         })
@@ -111,7 +131,7 @@ pub fn content_section(c: &ContentSection, reputation: Option<&ReputationSection
         <>
             <p>{ facts }</p>
             if !rows.is_empty() {
-                { table("links-table", "Links".into(), &["Goes to", "Link text", "From domain", "Held against it", "Times"], rows) }
+                { table("links-table", "Links".into(), &["Goes to", "Link text", "From domain", "Held against it", "Listed", "Times"], rows) }
             }
             if more > 0 {
                 <p class="muted">{ format!("… and {more} more link(s) not listed.") }</p>
