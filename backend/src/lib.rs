@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod probe;
 pub mod ratelimit;
 pub mod reports;
+pub mod reputation;
 pub mod resolver;
 pub mod security;
 pub mod ssrf;

@@ -94,7 +94,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
             }
             { top_problems(r) }
             if let Some(m) = &r.message {
-                { message_sections(m, props.on_audit.as_ref()) }
+                { message_sections(m, r.reputation.as_ref(), props.on_audit.as_ref()) }
             }
             if let Some(d) = &r.domain {
                 <h3>{ format!("Domain {}", d.name) }</h3>

@@ -227,6 +227,16 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
             let verdicts = spam::decode(m);
             checks.extend(spam::checks(&verdicts));
             section.spam_verdicts = verdicts.iter().map(spam::SpamVerdict::summary).collect();
+            // The Content section (issue 20): the body never leaves the browser.
+            if parsed.has_body {
+                let from_domain = section.from.as_ref().map(|f| f.domain.clone());
+                let (content, content_checks) =
+                    crate::content::analyze_content(m, from_domain.as_deref(), &verdicts);
+                checks.extend(content_checks);
+                section.content = Some(content);
+            } else {
+                checks.push(crate::content::checks::no_body_check());
+            }
             section.bounce = bounce::read_message(m);
             if let Some(found) = &section.bounce {
                 checks.extend(bounce::checks(found));
@@ -270,6 +280,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         .map(|h| h.tls)
         .collect();
     inputs.has_body = parsed.has_body;
+    inputs.apply_content(section.content.as_ref());
     let checklists = crate::checklists::build(&inputs);
 
     checks.sort_by_cached_key(|c| catalog_position(&c.id));

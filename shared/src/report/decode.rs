@@ -26,6 +26,8 @@
 //! `..Default::default()`: a field added to the report model does not
 //! compile until it is decoded here as well.
 
+mod content;
+
 use serde_json::{Map, Value};
 
 use super::transport::{MxTransport, TransportSecurity, TransportVerdict};
@@ -180,6 +182,14 @@ fn any_item(v: &Value) -> Result<Value> {
     Ok(v.clone())
 }
 
+/// Decodes the answer of `POST /api/reputation` (`{reputation, checks}`):
+/// its Reputation section.
+pub fn reputation_answer(value: &Value) -> Result<crate::report::ReputationSection> {
+    object(value, "answer")?
+        .nested("reputation", content::reputation)?
+        .ok_or_else(|| "answer: no reputation member".to_string())
+}
+
 /// Decodes a report.
 pub fn report(value: &Value) -> Result<Report> {
     let o = object(value, "report")?;
@@ -228,6 +238,7 @@ pub fn report(value: &Value) -> Result<Report> {
             })?
             .unwrap_or_default(),
         transport: o.nested("transport", transport)?,
+        reputation: o.nested("reputation", content::reputation)?,
     })
 }
 
@@ -330,6 +341,7 @@ fn message(value: &Value) -> Result<MessageSection> {
         })?,
         spam_verdicts: o.list("spam_verdicts", |v| Ok(spam_verdict(v)))?,
         bounce: o.nested("bounce", bounce)?,
+        content: o.nested("content", content::content)?,
     })
 }
 
@@ -648,6 +660,34 @@ mod tests {
                         sending_ip: Some("192.0.2.1".into()),
                     }),
                 }),
+                content: Some(crate::report::ContentSection {
+                    text_part: true,
+                    html_part: true,
+                    html_bytes: 2048,
+                    visible_text_chars: 900,
+                    images: 3,
+                    images_without_alt: 1,
+                    tracking_pixels: 1,
+                    links_total: 7,
+                    links: vec![crate::report::LinkSummary {
+                        text: "www.shop.example".into(),
+                        href: "http://bit.ly/x".into(),
+                        host: "bit.ly".into(),
+                        source: "html".into(),
+                        aligned: Some(false),
+                        shown_domain: Some("www.shop.example".into()),
+                        flags: vec!["shortener".into()],
+                        count: 2,
+                    }],
+                    link_domains: vec!["bit.ly".into()],
+                    attachments: vec![crate::report::AttachmentSummary {
+                        filename: "a.zip".into(),
+                        content_type: "application/zip".into(),
+                        size: u64::MAX,
+                        risk: "archive".into(),
+                    }],
+                    limits: vec!["cap".into()],
+                }),
             }),
             domain: Some(DomainSection {
                 name: "example.com".into(),
@@ -692,6 +732,21 @@ mod tests {
                 hops_tls: 3,
                 hops_clear: 1,
                 message_summary: Some("m".into()),
+            }),
+            reputation: Some(crate::report::ReputationSection {
+                listings: vec![crate::report::Listing {
+                    name: "bit.ly".into(),
+                    roles: vec!["link".into()],
+                    zone: "dbl.spamhaus.org".into(),
+                    list: "Spamhaus DBL".into(),
+                    kind: "domain".into(),
+                    result: "listed".into(),
+                    codes: vec!["127.0.1.2".into()],
+                    meaning: "spam domain".into(),
+                    impact: "high".into(),
+                    delist_url: Some("https://check.spamhaus.org/".into()),
+                }],
+                skipped: vec!["x.example".into()],
             }),
         }
     }

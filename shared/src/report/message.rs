@@ -59,6 +59,10 @@ pub struct MessageSection {
     /// not a bounce (report contract, "Bounces").
     #[serde(default)]
     pub bounce: Option<super::BounceReport>,
+    /// The "Content" section: the body's alternatives, images, links and
+    /// attachments ([`crate::content`]). Absent for a header-only paste.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<super::ContentSection>,
 }
 
 impl MessageSection {

@@ -20,6 +20,7 @@ mod observability;
 mod overload;
 mod rcpt_probe;
 mod reports;
+mod reputation;
 mod security;
 mod smtp_harness;
 mod smtp_probe;

@@ -1,19 +1,21 @@
 //! The message report's own sections, in the order of the UI reference:
 //! Route (hop timeline), Authentication (results and alignment diagram),
-//! Signatures (DKIM-Signature table) and Spam filters (decoded verdicts),
-//! plus the "Audit <from-domain>" button; the bounce card at the top of a
-//! pasted bounce; and the home page's "Explain an SMTP error" entry point
-//! and header-copying help.
+//! Signatures (DKIM-Signature table), Spam filters (decoded verdicts) and
+//! Content (body, links, attachments, blocklists), plus the "Audit
+//! <from-domain>" button; the bounce card at the top of a pasted bounce;
+//! and the home page's "Explain an SMTP error" entry point and
+//! header-copying help.
 
 pub mod auth;
 pub mod bounce;
+pub mod content;
 pub mod explain;
 pub mod help;
 pub mod summary;
 pub mod tables;
 pub mod timeline;
 
-use mxlens_shared::report::MessageSection;
+use mxlens_shared::report::{MessageSection, ReputationSection};
 use yew::prelude::*;
 
 /// A text node.
@@ -96,7 +98,11 @@ pub fn audit_button(
 /// bounce card offers the audit of the original's sender instead (the
 /// bounce's own From is the mailer daemon). Plain functions rather than
 /// components keep the bundle small.
-pub fn message_sections(m: &MessageSection, on_audit: Option<&Callback<String>>) -> Html {
+pub fn message_sections(
+    m: &MessageSection,
+    reputation: Option<&ReputationSection>,
+    on_audit: Option<&Callback<String>>,
+) -> Html {
     let quoted_sender = m
         .bounce
         .as_ref()
@@ -131,6 +137,12 @@ pub fn message_sections(m: &MessageSection, on_audit: Option<&Callback<String>>)
                 <h3 id="spam-heading">{"Spam filters"}</h3>
                 { tables::spam_verdicts(&m.spam_verdicts) }
             </section>
+            if let Some(c) = &m.content {
+                <section class="msg-section" aria-labelledby="content-heading">
+                    <h3 id="content-heading">{"Content"}</h3>
+                    { content::content_section(c, reputation) }
+                </section>
+            }
         </div>
     }
 }
