@@ -35,3 +35,4 @@ done
 wasm=$(ls "$DIST"/*.wasm)
 echo "ui-analyze: $(basename "$wasm") $(($(gzip -9 -c "$wasm" | wc -c) / 1024)) KiB gzip; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 BASE_URL="http://127.0.0.1:$port" node bench/ui-analyze.mjs
+BASE_URL="http://127.0.0.1:$port" node bench/ui-dkim.mjs

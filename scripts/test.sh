@@ -34,8 +34,8 @@ step "doc tests"
 cargo test --workspace --doc
 
 step "conformance suites (pass counts)"
-cargo test -q -p mxlens-shared --test openspf --test mox --test mox_spf --test received_vectors --test authres_vectors -- --nocapture 2>&1 \
-  | grep -E "suite: |vectors: " | sort -u
+cargo test -q -p mxlens-shared --test openspf --test mox --test mox_spf --test received_vectors --test authres_vectors --test sisimai -- --nocapture 2>&1 \
+  | grep -E "suite: |vectors: |^sisimai corpus: " | sort -u
 # DKIM and ARC verification: dkimpy and Stalwart samples, the ValiMail ARC
 # suite, mxlens's own dkimpy-signed corpus.
 cargo test -q -p mxlens-shared --test dkim_conformance --test arc_conformance --test dkim_corpus -- --nocapture 2>&1 \

@@ -29,6 +29,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/analyze", post(analyze))
         .route("/dkim-key", get(crate::dkim::dkim_key))
+        .route("/reputation", post(crate::reputation::reputation))
         .route("/audits", post(create_audit))
         .route("/audits/{id}", get(get_audit))
         .route("/audits/{id}/events", get(audit_events))

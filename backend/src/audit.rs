@@ -37,6 +37,10 @@ pub struct AuditConfig {
     pub deadline: Duration,
     /// DNS blocklists to query for MX and sending IPs.
     pub dnsbl_lists: Vec<String>,
+    /// Domain blocklists for a message's domains (reputation lookups).
+    pub dnsbl_domain_lists: Vec<String>,
+    /// IP allow-lists for a message's sending IP (reputation lookups).
+    pub dnswl_lists: Vec<String>,
     /// Run the SMTP probes (off with `--no-smtp`: the checks say not_tested).
     pub smtp: bool,
     /// Outbound connection policy for the SMTP probe and HTTPS fetches.
@@ -72,6 +76,14 @@ impl Default for AuditConfig {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            dnsbl_domain_lists: mxlens_shared::reputation::lists::DEFAULT_DOMAIN_LISTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            dnswl_lists: mxlens_shared::reputation::lists::DEFAULT_ALLOW_LISTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             smtp: true,
             policy: Default::default(),
             probe,
@@ -80,6 +92,25 @@ impl Default for AuditConfig {
             rcpt: Default::default(),
             dns_budget: crate::dns_budget::DEFAULT_AUDIT_DNS_BUDGET,
             dns_share: crate::dns_budget::DEFAULT_AUDIT_DNS_SHARE,
+        }
+    }
+}
+
+impl AuditConfig {
+    /// The lists a message's reputation lookups query: the domain lists,
+    /// the audit's IP lists and the allow-lists (empty names left out).
+    pub fn reputation_lists(&self) -> mxlens_shared::reputation::ListSet {
+        let keep = |lists: &[String]| {
+            lists
+                .iter()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        };
+        mxlens_shared::reputation::ListSet {
+            domain: keep(&self.dnsbl_domain_lists),
+            ip: keep(&self.dnsbl_lists),
+            allow: keep(&self.dnswl_lists),
         }
     }
 }

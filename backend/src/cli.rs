@@ -109,12 +109,30 @@ impl TargetArgs {
     }
 }
 
+/// The lists of the reputation lookups (a message's domains and sending
+/// IP); the IP blocklists are `--dnsbl`.
+#[derive(Debug, Clone, Args)]
+pub struct ReputationListArgs {
+    /// Domain blocklist zone (RFC 5782 §3) to query for a message's From,
+    /// DKIM d=, Return-Path and link domains; repeat for several. An empty
+    /// value turns the domain lookups off.
+    #[arg(long = "dnsbl-domain", env = "MXLENS_DNSBL_DOMAIN", value_delimiter = ',', default_values_t = mxlens_shared::reputation::lists::DEFAULT_DOMAIN_LISTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
+    pub dnsbl_domain: Vec<String>,
+    /// IP allow-list zone (DNSWL) to query for a message's sending IP;
+    /// repeat for several. An empty value turns it off.
+    #[arg(long = "dnswl", env = "MXLENS_DNSWL", value_delimiter = ',', default_values_t = mxlens_shared::reputation::lists::DEFAULT_ALLOW_LISTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
+    pub dnswl: Vec<String>,
+}
+
 /// Audit settings.
 #[derive(Debug, Clone, Args)]
 pub struct AuditSettingsArgs {
     /// DNS blocklist zone to query for MX and sending IPs; repeat for several.
     #[arg(long = "dnsbl", env = "MXLENS_DNSBL", value_delimiter = ',', default_values_t = mxlens_shared::audit::dnsbl::DEFAULT_LISTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
     pub dnsbl: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub reputation: ReputationListArgs,
     /// Whole-audit deadline in seconds; unfinished checks become not_tested.
     #[arg(long, env = "MXLENS_AUDIT_DEADLINE_SECS", default_value_t = 30)]
     pub audit_deadline_secs: u64,
@@ -147,6 +165,8 @@ impl AuditSettingsArgs {
         let mut config = crate::audit::AuditConfig {
             deadline: Duration::from_secs(self.audit_deadline_secs.max(1)),
             dnsbl_lists: self.dnsbl.clone(),
+            dnsbl_domain_lists: self.reputation.dnsbl_domain.clone(),
+            dnswl_lists: self.reputation.dnswl.clone(),
             smtp,
             policy: Arc::new(targets.policy()),
             dns_budget: self.audit_dns_budget,
@@ -374,6 +394,19 @@ pub struct HeadersArgs {
     /// `dkim.verify` is not_tested.
     #[arg(long)]
     pub verify: bool,
+    /// Look up the message's domains (From, DKIM d=, Return-Path, links)
+    /// and sending IP on the blocklists and allow-lists (the Reputation
+    /// section). Without it, the section is absent and
+    /// bulk.link-reputation needs the backend.
+    #[arg(long)]
+    pub reputation: bool,
+    /// DNS blocklist zone to query for the sending IP (`--reputation`);
+    /// repeat for several.
+    #[arg(long = "dnsbl", env = "MXLENS_DNSBL", value_delimiter = ',', default_values_t = mxlens_shared::audit::dnsbl::DEFAULT_LISTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
+    pub dnsbl: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub lists: ReputationListArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub dns: DnsArgs,
@@ -676,14 +709,26 @@ async fn headers(args: HeadersArgs) -> ExitCode {
         Ok(report) => report,
         Err(e) => return usage_error(e),
     };
-    if args.verify {
+    if args.verify || args.reputation {
         init_tracing(LogFormat::Text);
         let lookup = match HickoryLookup::new(&args.dns.settings()) {
             Ok(lookup) => lookup,
             Err(e) => return usage_error(format!("cannot set up DNS: {e}")),
         };
-        let now = mxlens_shared::headers::datetime::parse_rfc3339(&at).unwrap_or(0);
-        crate::dkim::verify_into(&lookup, &input, &mut report, now).await;
+        if args.verify {
+            let now = mxlens_shared::headers::datetime::parse_rfc3339(&at).unwrap_or(0);
+            crate::dkim::verify_into(&lookup, &input, &mut report, now).await;
+        }
+        if args.reputation {
+            let config = crate::audit::AuditConfig {
+                dnsbl_lists: args.dnsbl.clone(),
+                dnsbl_domain_lists: args.lists.dnsbl_domain.clone(),
+                dnswl_lists: args.lists.dnswl.clone(),
+                ..Default::default()
+            };
+            crate::reputation::reputation_into(&lookup, &config.reputation_lists(), &mut report)
+                .await;
+        }
     }
     print_report(&report, args.json, args.markdown)
 }

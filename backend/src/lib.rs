@@ -16,6 +16,7 @@ pub mod probe;
 pub mod quota;
 pub mod ratelimit;
 pub mod reports;
+pub mod reputation;
 pub mod resolver;
 pub mod security;
 pub mod serve;

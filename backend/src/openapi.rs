@@ -11,6 +11,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("post", "/api/analyze"),
     ("get", "/api/dkim-key"),
+    ("post", "/api/reputation"),
     ("post", "/api/audits"),
     ("get", "/api/audits/{id}"),
     ("get", "/api/audits/{id}/events"),
@@ -119,6 +120,21 @@ fn paths() -> Value {
                 "429": limited.clone()
             }
         }},
+        "/api/reputation": {"post": {
+            "summary": "A message's host names and sending IP on the server's domain blocklists (Spamhaus DBL, SURBL, URIBL), IP blocklists and allow-lists (RFC 5782): the browser sends only names, never the message. At most 32 distinct names are looked up; the rest come back in `skipped`",
+            "requestBody": json_body("ReputationRequest"),
+            "responses": {
+                "200": {"description": "one row per name and list, and the checks they give", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reputation", "checks"],
+                    "properties": {
+                        "reputation": {"type": "object", "description": "the report's Reputation section (docs/report-schema.md): listings[] with name, roles, zone, list, kind (domain, ip, allow), result (listed, not_listed, allowlisted, error: a refusal code is never a listing), codes, meaning, impact (high, medium, low), delist_url; skipped[]"},
+                        "checks": {"type": "array", "items": {"type": "object"}}
+                    }}}}},
+                "400": error_response("bad JSON, a name that is not a domain (`bad_domain`), more than 200 names (`too_many_names`) or a bad sending IP (`bad_ip`)"),
+                "413": too_large.clone(),
+                "429": limited.clone()
+            }
+        }},
         "/api/audits": {"post": {
             "summary": "Start a live domain audit",
             "requestBody": json_body("AuditRequest"),
@@ -223,6 +239,13 @@ fn schemas() -> Value {
         }},
         "AnalyzeRequest": {"type": "object", "required": ["message"], "properties": {
             "message": {"type": "string", "maxLength": 1048576, "description": "raw headers or a whole message"}
+        }},
+        "ReputationRequest": {"type": "object", "additionalProperties": false, "properties": {
+            "from": {"type": "string", "description": "the From domain"},
+            "dkim": {"type": "array", "items": {"type": "string"}, "description": "DKIM d= domains"},
+            "return_path": {"type": "string", "description": "the Return-Path (envelope sender) domain"},
+            "links": {"type": "array", "maxItems": 200, "items": {"type": "string"}, "description": "link and image host names"},
+            "sending_ip": {"type": "string", "description": "looked up on the IP blocklists and allow-lists"}
         }},
         "AuditRequest": {"type": "object", "required": ["domain"], "properties": {
             "domain": {"type": "string"},

@@ -14,6 +14,8 @@ use crate::components::message::explain::SmtpExplainer;
 use crate::components::message::help::header_help;
 use crate::components::report_view::ReportView;
 use crate::private_link;
+use crate::verify;
+use mxlens_shared::reputation::apply_reputation;
 
 /// "Load an example": a real Gmail "Show original" of a newsletter (four
 /// Received hops, ARC, two DKIM signatures, Authentication-Results,
@@ -115,6 +117,51 @@ fn now_iso() -> String {
     String::from(js_sys::Date::new_0().to_iso_string())
 }
 
+/// The message report, as state.
+type MessageReport = UseStateHandle<Option<Result<Rc<Report>, String>>>;
+/// The last message report completed by the server's answers (verified
+/// signatures, blocklists) and the text it is of, for the combined report.
+type LastVerification = Rc<std::cell::RefCell<Option<(Rc<str>, Rc<Report>)>>>;
+
+/// Verifies the DKIM signatures and ARC chain of `text` in the background
+/// (keys from the server, checks by WebCrypto: [`crate::verify`]), looks
+/// the message's host names up on the blocklists ([`crate::reputation`]),
+/// when `blocklists`, and swaps the completed report in when the answers
+/// have arrived, unless another analysis started meanwhile (`turn`).
+fn verify_later(
+    text: Rc<str>,
+    analysed: Rc<Report>,
+    report: MessageReport,
+    turn: Rc<std::cell::RefCell<u64>>,
+    last: LastVerification,
+    blocklists: bool,
+) {
+    let mine = {
+        let mut t = turn.borrow_mut();
+        *t += 1;
+        *t
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let verification = verify::verify_input(&text, verify::unix_now()).await;
+        // A private link is opened without blocklist lookups: opening one
+        // makes no API call for a message without signatures.
+        let reputation = match blocklists {
+            true => crate::reputation::fetch(&analysed).await,
+            false => None,
+        };
+        if *turn.borrow() != mine {
+            return;
+        }
+        let mut completed = verify::with_verification(&analysed, &verification);
+        if let Some(section) = reputation {
+            apply_reputation(&mut completed, section);
+        }
+        let completed = Rc::new(completed);
+        report.set(Some(Ok(completed.clone())));
+        *last.borrow_mut() = Some((text, completed));
+    });
+}
+
 /// Audit state.
 #[derive(Clone, PartialEq, Default)]
 enum AuditView {
@@ -191,6 +238,9 @@ pub fn app() -> Html {
     let generation = use_mut_ref(|| 0u64);
     // The raw input behind the current reports, for stored share links.
     let analyzed_input = use_state(|| None::<String>);
+    // The browser's own DKIM/ARC verification of the current message.
+    let verify_turn = use_mut_ref(|| 0u64);
+    let last_verification: LastVerification = use_mut_ref(|| None);
     let audited_domain = use_state(|| None::<String>);
     // The selectors the current audit was asked for, for its stored link.
     let audited_selectors = use_state(Vec::<String>::new);
@@ -223,18 +273,31 @@ pub fn app() -> Html {
     {
         let (textarea, message_report) = (textarea.clone(), message_report.clone());
         let (analyzed_input, private) = (analyzed_input.clone(), private.clone());
+        let (verify_turn, last_verification) = (verify_turn.clone(), last_verification.clone());
         use_effect_with((), move |_| {
             private_link::reload_on_new_fragment();
             if let Some(fragment) = private_link::fragment_from_location() {
                 wasm_bindgen_futures::spawn_local(async move {
                     match private_link::decode(&fragment).await {
                         Ok(text) => {
-                            let result = analyze_message(text.as_bytes(), &now_iso())
+                            let at = now_iso();
+                            let result = analyze_message(text.as_bytes(), &at)
                                 .map(Rc::new)
                                 .map_err(|e| e.to_string());
                             set_textarea_value(&textarea, &text);
-                            analyzed_input.set(Some(text));
+                            let analysed = result.as_ref().ok().cloned();
+                            analyzed_input.set(Some(text.clone()));
                             message_report.set(Some(result));
+                            if let Some(analysed) = analysed {
+                                verify_later(
+                                    text.into(),
+                                    analysed,
+                                    message_report,
+                                    verify_turn,
+                                    last_verification,
+                                    false,
+                                );
+                            }
                             private.set(Some(Ok(())));
                         }
                         Err(e) => private.set(Some(Err(e))),
@@ -250,6 +313,7 @@ pub fn app() -> Html {
         let analyzed_input = analyzed_input.clone();
         let audit = audit.clone();
         let (subscription, generation) = (subscription.clone(), generation.clone());
+        let (verify_turn, last_verification) = (verify_turn.clone(), last_verification.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             // A combined report (or the audit that will make one) belongs
@@ -261,11 +325,23 @@ pub fn app() -> Html {
                 audit.set(AuditView::Idle);
             }
             let text = textarea_value(&textarea);
-            let result = analyze_message(text.as_bytes(), &now_iso())
+            let at = now_iso();
+            let result = analyze_message(text.as_bytes(), &at)
                 .map(Rc::new)
                 .map_err(|e| e.to_string());
-            analyzed_input.set(Some(text));
+            let analysed = result.as_ref().ok().cloned();
+            analyzed_input.set(Some(text.clone()));
             message_report.set(Some(result));
+            if let Some(analysed) = analysed {
+                verify_later(
+                    text.into(),
+                    analysed,
+                    message_report.clone(),
+                    verify_turn.clone(),
+                    last_verification.clone(),
+                    true,
+                );
+            }
         })
     };
     let on_example = {
@@ -323,6 +399,7 @@ pub fn app() -> Html {
         let audited_selectors = audited_selectors.clone();
         let rcpt_error = rcpt_error.clone();
         let generation = generation.clone();
+        let last_verification = last_verification.clone();
         std::rc::Rc::new(
             move |name: String,
                   from_message: Option<(Rc<Report>, Rc<str>)>,
@@ -333,6 +410,7 @@ pub fn app() -> Html {
                 let audit = audit.clone();
                 let subscription = subscription.clone();
                 let rcpt_error = rcpt_error.clone();
+                let last_verification = last_verification.clone();
                 // This audit replaces any other: stop its stream, and make
                 // its late answers (start, events) stale.
                 *subscription.borrow_mut() = None;
@@ -398,12 +476,13 @@ pub fn app() -> Html {
                             });
                         }
                         AuditUpdate::Done(r) => {
-                            // The message is analysed again rather than its
-                            // report cloned (a few ms; the bundle carries no
-                            // clone code for the whole report).
+                            // The message report completed by the server's
+                            // answers when they are in, else a fresh analysis.
                             let combined = from_message.as_ref().and_then(|(_, text)| {
-                                let message =
-                                    analyze_message(text.as_bytes(), &r.generated_at).ok()?;
+                                let message = match last_verification.borrow().as_ref() {
+                                    Some((of, done)) if **of == **text => (**done).clone(),
+                                    _ => analyze_message(text.as_bytes(), &r.generated_at).ok()?,
+                                };
                                 Some((message, text.clone()))
                             });
                             view.set(match combined {
@@ -505,7 +584,7 @@ pub fn app() -> Html {
                             <a href="#" onclick={on_example}>{"Load an example"}</a>
                         </div>
                         if let Some(e) = &*example_error { <p class="error" role="alert">{ e }</p> }
-                        <p class="privacy">{"Analysed in your browser: the paste is not sent anywhere."}</p>
+                        <p class="privacy">{"Analysed in your browser: the paste is not sent anywhere. Only its domain names, DKIM selectors and sending IP go to the mxlens server, for key and blocklist lookups."}</p>
                     </form>
                     { header_help() }
                 </section>

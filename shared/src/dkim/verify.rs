@@ -515,9 +515,11 @@ fn syntax_problem(sig: &DkimSignature, kind: SignatureKind) -> Option<String> {
     None
 }
 
-/// True when `domain` is already a normalised ASCII domain name.
+/// True when `domain` is already a normalised ASCII domain name
+/// ([`crate::domain_name::is_normalized_ascii`]: no IDNA tables, since the
+/// browser verifies with it).
 pub fn is_valid_domain(domain: &str) -> bool {
-    crate::domain_name::normalize_domain(domain).is_ok_and(|d| d == domain)
+    crate::domain_name::is_normalized_ascii(domain)
 }
 
 fn identity_domain(identity: &str) -> String {

@@ -192,11 +192,21 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         .map(|l| l.headers)
         .collect();
     let text = String::from_utf8_lossy(input);
-    if parsed.headers.is_empty() || bounce::looks_like_bare_reply(&text) {
-        // A bare SMTP reply or a DSN body pasted alone: explain the codes.
-        let replies = bounce::checks_for_text(&text);
-        if !replies.is_empty() {
-            let mut report = Report::new(ReportKind::Message, generated_at, replies);
+    // A bare SMTP reply, or a bounce's text pasted without its headers
+    // (whose first header block is then the quoted original's, after the
+    // bounce's words): read the bounce from the whole text.
+    if parsed.headers.is_empty() || parsed.header_start > 0 || bounce::looks_like_bare_reply(&text)
+    {
+        if let Some(found) = bounce::read_text(&text) {
+            let checks = bounce::checks(&found);
+            // Only the bounce: headers found after its words are the
+            // quoted original's, which `bounce.original` describes.
+            let section = MessageSection {
+                has_body: section.has_body,
+                bounce: Some(found),
+                ..MessageSection::default()
+            };
+            let mut report = Report::new(ReportKind::Message, generated_at, checks);
             report.message = Some(section);
             return Ok(report);
         }
@@ -225,7 +235,20 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
             let verdicts = spam::decode(m);
             checks.extend(spam::checks(&verdicts));
             section.spam_verdicts = verdicts.iter().map(spam::SpamVerdict::summary).collect();
-            checks.extend(bounce::checks(m));
+            // The Content section (issue 20): the body never leaves the browser.
+            if parsed.has_body {
+                let from_domain = section.from.as_ref().map(|f| f.domain.clone());
+                let (content, content_checks) =
+                    crate::content::analyze_content(m, from_domain.as_deref(), &verdicts);
+                checks.extend(content_checks);
+                section.content = Some(content);
+            } else {
+                checks.push(crate::content::checks::no_body_check());
+            }
+            section.bounce = bounce::read_message(m);
+            if let Some(found) = &section.bounce {
+                checks.extend(bounce::checks(found));
+            }
             if let Some(finding) = smime::detect(m) {
                 let from = section.from.as_ref().map(|f| f.address.as_str());
                 checks.push(smime::smime_check(&finding, from, report_time));
@@ -265,6 +288,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         .map(|h| h.tls)
         .collect();
     inputs.has_body = parsed.has_body;
+    inputs.apply_content(section.content.as_ref());
     let checklists = crate::checklists::build(&inputs);
 
     checks.sort_by_cached_key(|c| catalog_position(&c.id));

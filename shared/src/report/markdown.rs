@@ -336,6 +336,7 @@ pub fn area_title(area: Area) -> &'static str {
         Area::Authentication => "Authentication",
         Area::Unsubscribe => "Unsubscribe",
         Area::SpamFilters => "Spam filters",
+        Area::Content => "Content",
         Area::Bounce => "Bounce",
         Area::Dns => "DNS",
         Area::MailServers => "Mail servers",

@@ -3,22 +3,30 @@
 //! `docs/report-schema.md`; field names, check ids and status words are
 //! stable. Integers are fixed width, never `usize`.
 
+mod bounce;
 pub mod catalog;
 pub mod combine;
+mod content;
 pub mod decode;
 mod domain;
 pub mod markdown;
 mod message;
 pub mod redact;
+mod reputation;
 pub mod text;
 mod top;
 pub mod transport;
 
+pub use bounce::{
+    BounceAction, BounceKind, BounceReport, BouncedRecipient, OriginalMessage, Reason, WhoMustAct,
+};
+pub use content::{AttachmentSummary, ContentSection, LinkSummary};
 pub use domain::{DomainSection, MxHost};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
     FromAddress, Hop, MessageSection, SpamDecision, SpamField, SpamVerdictSummary,
 };
+pub use reputation::{Listing, ReputationSection};
 
 use serde::{Deserialize, Serialize};
 
@@ -256,6 +264,10 @@ pub struct Report {
     /// see [`transport::transport_security`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<transport::TransportSecurity>,
+    /// The "Reputation" section: domain and IP blocklist and allow-list
+    /// lookups for the names a message uses (made on the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reputation: Option<ReputationSection>,
 }
 
 impl Report {
@@ -274,6 +286,7 @@ impl Report {
             domain: None,
             checklists: Checklists::default(),
             transport: None,
+            reputation: None,
         };
         report.rescore();
         report

@@ -3,6 +3,7 @@
 
 mod api;
 mod audit;
+mod bounce;
 mod browser;
 mod checks;
 mod cli_batch;
@@ -19,6 +20,7 @@ mod observability;
 mod overload;
 mod rcpt_probe;
 mod reports;
+mod reputation;
 mod security;
 mod security_http;
 mod security_store;

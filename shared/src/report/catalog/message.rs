@@ -118,4 +118,13 @@ pub(super) static ENTRIES: &[CatalogEntry] = &[
         "The SMTP status code from a bounce, DSN or error line, explained: the basic code (RFC 5321 §4.2) and the enhanced code (RFC 3463).",
         "Follow the action described for the code.",
         ["RFC 5321 §4.2", "RFC 3463", "RFC 3464"]),
+    // Weight 0: `smtp.reply-code` already scores each failed recipient.
+    entry!("bounce.recipient", Bounce, 0, "Bounced recipient",
+        "One recipient a bounce reports as failed or delayed, read from the delivery status notification or the mail system's own text: why it failed (sisimai's reason classes, from the server's words and the codes), who has to act, and the next step, with the provider's page when the words name one.",
+        "Follow the next step given for the recipient.",
+        ["RFC 3464", "RFC 3463", "RFC 5321 §4.2"]),
+    entry!("bounce.original", Bounce, 0, "Original message of a bounce",
+        "The headers of the original message that a bounce quotes: its sender, the domains that signed it (DKIM d=) and the IP it was sent from. Most refusals are explained by that sender's domain records and IP reputation.",
+        "Audit the sender's domain.",
+        ["RFC 3464 §2", "RFC 6376 §3.5"]),
 ];
