@@ -77,8 +77,12 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # recognisers, reason phrases and provider advice, read by the message
 # report and "Explain an SMTP error") and the bounce card (measured on its
 # own +46,446 bytes over 324,811; on top of the above +39,013: 405,461 -> 444,474).
+# 447,500 since the linear MIME pre-scan (#19 H3: at most 64 nested
+# containers and 1,000 boundaries before mail-parser, so a hostile paste
+# cannot freeze the tab either) is in the browser too (+2,741 bytes:
+# 444,474 -> 447,215).
 # bench/bundle-size.sh shows where the bytes go.
-budget=445000
+budget=447500
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then
