@@ -10,17 +10,19 @@ use std::fmt::Write;
 use mxlens_shared::domain_name::is_normalized_ascii;
 use mxlens_shared::report::{decode, Report, ReputationSection};
 
-/// Appends `"name"` to a JSON array body. Only names that are normalised
-/// ASCII domain names get in, so none needs escaping (and a name the
-/// server would refuse with 400 `bad_domain` never fails the whole
-/// request: an IP-literal link host, say).
-fn push_name(out: &mut String, name: &str) {
-    if is_normalized_ascii(name) {
-        if !out.ends_with('[') {
-            out.push(',');
-        }
-        let _ = write!(out, "\"{name}\"");
+/// Appends `"name"` to a JSON array body and says whether it did. Only
+/// names that are normalised ASCII domain names get in, so none needs
+/// escaping (and a name the server would refuse with 400 `bad_domain` never
+/// fails the whole request: an IP-literal link host, say).
+fn push_name(out: &mut String, name: &str) -> bool {
+    if !is_normalized_ascii(name) {
+        return false;
     }
+    if !out.ends_with('[') {
+        out.push(',');
+    }
+    let _ = write!(out, "\"{name}\"");
+    true
 }
 
 /// The request body for `report`'s message, or `None` when it has no name
@@ -28,8 +30,10 @@ fn push_name(out: &mut String, name: &str) {
 pub fn request_body(report: &Report) -> Option<String> {
     let m = report.message.as_ref()?;
     let mut body = String::from("{");
+    let mut names = 0;
     if let Some(from) = m.from.as_ref().filter(|f| is_normalized_ascii(&f.domain)) {
         let _ = write!(body, "\"from\":\"{}\",", from.domain);
+        names += 1;
     }
     let return_path = m
         .envelope_from
@@ -39,16 +43,15 @@ pub fn request_body(report: &Report) -> Option<String> {
         .filter(|d| is_normalized_ascii(d));
     if let Some(domain) = return_path {
         let _ = write!(body, "\"return_path\":\"{domain}\",");
+        names += 1;
     }
     body.push_str("\"dkim\":[");
     for s in &m.dkim_signatures {
-        push_name(&mut body, &s.domain);
+        names += usize::from(push_name(&mut body, &s.domain));
     }
     body.push_str("],\"links\":[");
-    if let Some(c) = &m.content {
-        for host in &c.link_domains {
-            push_name(&mut body, host);
-        }
+    for host in m.content.iter().flat_map(|c| &c.link_domains) {
+        names += usize::from(push_name(&mut body, host));
     }
     body.push(']');
     if let Some(ip) = m
@@ -57,13 +60,10 @@ pub fn request_body(report: &Report) -> Option<String> {
         .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
     {
         let _ = write!(body, ",\"sending_ip\":\"{ip}\"");
+        names += 1;
     }
     body.push('}');
-    let nothing = !body.contains("\"from\"")
-        && !body.contains("\"return_path\"")
-        && !body.contains("\"sending_ip\"")
-        && body.contains("\"dkim\":[],\"links\":[]");
-    (!nothing).then_some(body)
+    (names > 0).then_some(body)
 }
 
 /// The server's blocklist answers for `report`'s names, or `None` when
