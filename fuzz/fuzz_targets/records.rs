@@ -5,7 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mxlens_shared::{bimi, dkim, dmarc, mta_sts, tls_rpt, tlsa};
+use mxlens_shared::dane::tlsa;
+use mxlens_shared::{bimi, dkim, dmarc, mta_sts, tls_rpt};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bimi;
 pub mod checklists;
 pub mod content;
+pub mod dane;
 pub mod der;
 pub mod diagnostic;
 pub mod dkim;
@@ -26,7 +27,6 @@ pub mod spf;
 pub mod tag_list;
 pub mod text;
 pub mod tls_rpt;
-pub mod tlsa;
 pub mod txt_record;
 pub mod uri;
 

@@ -6,7 +6,6 @@
 //! in [`crate::arc`]), [`chain`] orders the hops, [`alignment`] evaluates DMARC alignment, and this module turns it
 //! all into checks.
 
-pub mod alignment;
 pub mod authres;
 pub mod chain;
 pub mod datetime;
@@ -30,7 +29,6 @@ use crate::report::{
     DkimSignatureSummary, FromAddress, MessageSection, Report, ReportKind, Status,
 };
 
-use self::alignment::{compute_alignment, domain_of, passed_identities, IdentityAlignment};
 use self::authres::{parse_authentication_results, parse_received_spf, AuthResults, ReceivedSpf};
 use self::chain::{build_chain, Chain};
 use self::input::{parse_input, ParsedInput};
@@ -38,6 +36,7 @@ use crate::arc::{parse_arc_chain, ArcChainStatus};
 use crate::dkim::signature::{
     self as dkim_signature, dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts,
 };
+use crate::dmarc::alignment::{compute_alignment, domain_of, passed_identities, IdentityAlignment};
 use crate::smtp::bounce;
 
 /// The largest paste we analyse (1 MiB).

@@ -8,7 +8,7 @@
 //! policy: the message's result is what the receiver recorded, and a policy
 //! is never a result.
 
-use super::authres::AuthResults;
+use crate::headers::authres::AuthResults;
 use crate::org_domain::{aligned_relaxed, aligned_strict, organizational_domain};
 
 /// One authenticated identity compared with the From domain.
