@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use mxlens_shared::domain_name::normalize_domain;
 use mxlens_shared::report::combine::combine;
 use mxlens_shared::report::redact::{redact_address, redact_report, RedactOptions};
-use mxlens_shared::report::{Report, ReportKind};
+use mxlens_shared::report::Report;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -235,11 +235,7 @@ async fn create_report(
     let json = serde_json::to_string(&value).map_err(|e| AppError::Internal(e.into()))?;
     state.quota.check_size(json.len())?;
     state.quota.reserve(&state.store, json.len()).await?;
-    let kind = match report.kind {
-        ReportKind::Message => "message",
-        ReportKind::Domain => "domain",
-        ReportKind::Combined => "combined",
-    };
+    let kind = report.kind.as_str();
     let id = crate::api::random_id();
     // 256 bits: two independent 128-bit draws.
     let delete_token = format!("{}{}", crate::api::random_id(), crate::api::random_id());
