@@ -9,7 +9,9 @@ use mxlens_shared::dane::tlsa;
 use mxlens_shared::{bimi, dkim, dmarc, mta_sts, tls_rpt};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, rest)) = data.split_first() else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
     let text = String::from_utf8_lossy(rest);
     match which % 7 {
         0 => drop(dmarc::parse_dmarc(&text)),

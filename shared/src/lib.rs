@@ -17,7 +17,7 @@ pub mod dkim;
 pub mod dmarc;
 pub mod dns;
 pub mod domain_name;
-pub mod headers;
+pub mod message;
 pub mod mta_sts;
 pub mod org_domain;
 pub mod report;

@@ -669,7 +669,7 @@ mod tests {
 
     #[test]
     fn a_real_message_report_renders() {
-        let report = crate::headers::analyze_message(
+        let report = crate::message::analyze_message(
             b"From: a@example.com\r\nSubject: hi | there\r\n\r\n",
             "2026-11-28T12:00:00Z",
         )
@@ -682,7 +682,7 @@ mod tests {
         assert!(md.contains("| Subject | hi \\| there |"), "{md}");
 
         // A message with hops gets the section, about its own path.
-        let report = crate::headers::analyze_message(
+        let report = crate::message::analyze_message(
             b"Received: from a.example.com (a.example.com [192.0.2.1]) by mx.example.net with ESMTPS id 1; Tue, 1 Jul 2025 10:00:03 -0700\r\nFrom: a@example.com\r\n\r\n",
             "2026-11-28T12:00:00Z",
         )
