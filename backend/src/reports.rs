@@ -241,6 +241,7 @@ async fn create_report(
         ReportKind::Message => "message",
         ReportKind::Domain => "domain",
         ReportKind::Combined => "combined",
+        ReportKind::Delivery => "delivery",
     };
     let id = crate::api::random_id();
     // 256 bits: two independent 128-bit draws.

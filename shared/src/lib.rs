@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bimi;
 pub mod case_fold;
 pub mod checklists;
+pub mod delivery;
 pub mod der;
 pub mod diagnostic;
 pub mod dkim;

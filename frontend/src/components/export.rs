@@ -15,6 +15,7 @@ pub fn file_name(report: &Report, extension: &str) -> String {
         ReportKind::Message => "message",
         ReportKind::Domain => "domain",
         ReportKind::Combined => "combined",
+        ReportKind::Delivery => "delivery",
     };
     let date: String = report
         .generated_at

@@ -332,6 +332,7 @@ fn spf_tree(out: &mut String, node: &serde_json::Value, depth: usize, total: &mu
 /// A section title for a catalogue area.
 pub fn area_title(area: Area) -> &'static str {
     match area {
+        Area::Delivery => "Delivery",
         Area::Message => "Message",
         Area::Authentication => "Authentication",
         Area::Unsubscribe => "Unsubscribe",
@@ -405,6 +406,7 @@ fn kind_word(kind: ReportKind) -> &'static str {
         ReportKind::Message => "message",
         ReportKind::Domain => "domain",
         ReportKind::Combined => "combined",
+        ReportKind::Delivery => "delivery",
     }
 }
 

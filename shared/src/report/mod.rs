@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod combine;
 pub mod decode;
+mod delivery;
 mod domain;
 pub mod markdown;
 mod message;
@@ -14,6 +15,7 @@ pub mod text;
 mod top;
 pub mod transport;
 
+pub use delivery::{ConnectionFacts, DeliverySection};
 pub use domain::{DomainSection, MxHost};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
@@ -36,6 +38,22 @@ pub enum ReportKind {
     Domain,
     /// A message plus an audit of its From domain.
     Combined,
+    /// A message that arrived at mxlens's own SMTP receiver (a test
+    /// address): the connection facts, the message and its From domain's
+    /// audit.
+    Delivery,
+}
+
+impl ReportKind {
+    /// The kind word used in JSON and in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Message => "message",
+            ReportKind::Domain => "domain",
+            ReportKind::Combined => "combined",
+            ReportKind::Delivery => "delivery",
+        }
+    }
 }
 
 /// The outcome of one check. See the status table in the contract.
@@ -256,6 +274,10 @@ pub struct Report {
     /// see [`transport::transport_security`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<transport::TransportSecurity>,
+    /// The delivery section (kind `delivery`): what mxlens's SMTP receiver
+    /// saw and evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliverySection>,
 }
 
 impl Report {
@@ -274,6 +296,7 @@ impl Report {
             domain: None,
             checklists: Checklists::default(),
             transport: None,
+            delivery: None,
         };
         report.rescore();
         report

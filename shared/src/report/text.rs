@@ -23,6 +23,7 @@ pub fn render_text(report: &Report) -> String {
             super::ReportKind::Message => "message",
             super::ReportKind::Domain => "domain",
             super::ReportKind::Combined => "combined",
+            super::ReportKind::Delivery => "delivery",
         },
         report.grade,
         report.score,
