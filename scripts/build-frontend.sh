@@ -32,7 +32,12 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # extra wasm-opt passes (index.html), the Public Suffix List fetched at run
 # time (dist/public_suffix_list.dat), and API answers read by
 # shared::report::decode instead of derived deserializers.
-budget=350000
+# Temporarily 351,000 (was 350,000): the envelope-sender fix of #19 sends
+# MAIL FROM and HELO with "Audit <from-domain>" (+633 bytes); the bundle cut
+# of #17 G3 lowers the budget to 300,000 next. 352,000 since the DKIM
+# verification fields (dkim_signatures[].verified, failure, verify_detail,
+# body_change, changed_text) are decoded for the browser (+1,147 bytes).
+budget=352000
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

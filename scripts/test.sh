@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR=never
+# Incremental caches double the target directory and a CI run never reuses them.
+export CARGO_INCREMENTAL=0
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -37,6 +39,9 @@ cargo test -q -p mxlens-shared --test openspf --test mox --test mox_spf --test r
 # The same RFC 7208 suite through the shipped binary and a real DNS server.
 cargo test -q -p mxlens-tests --test integration cli_spf_suite -- --nocapture 2>&1 \
   | grep -E "suite through"
+# The message corpus through POST /api/analyze, audits through mxlens audit.
+cargo test -q -p mxlens-tests --test integration surfaces:: -- --nocapture 2>&1 \
+  | grep -oE "surfaces: .*"
 
 step "soak, short version (60 s, 250 clients, debug build; bench/soak.sh runs the 10-minute one)"
 PROFILE=debug DURATION=60 CLIENTS=250 bench/soak.sh

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::{Stream, StreamExt};
 use mxlens_shared::domain_name::normalize_domain;
-use mxlens_shared::headers::{analyze_message, MAX_INPUT_BYTES};
+use mxlens_shared::headers::MAX_INPUT_BYTES;
 use serde::{Deserialize, Serialize};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -29,6 +29,7 @@ pub fn app(state: AppState) -> Router {
     let frontend = ServeDir::new(&state.dist_dir).fallback(ServeFile::new(index));
     let api = Router::new()
         .route("/analyze", post(analyze))
+        .route("/dkim-key", get(crate::dkim::dkim_key))
         .route("/audits", post(create_audit))
         .route("/audits/{id}", get(get_audit))
         .route("/audits/{id}/events", get(audit_events))
@@ -135,16 +136,9 @@ async fn analyze(
     body: Result<Json<AnalyzeBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(json_error)?;
-    let now = crate::now_rfc3339();
-    match state
-        .cpu
-        .run(move || analyze_message(body.message.as_bytes(), &now))
-        .await?
-    {
-        Ok(report) => Ok(Json(report).into_response()),
-        Err(mxlens_shared::headers::InputError::TooLarge { .. }) => Err(AppError::TooLarge),
-        Err(e) => Err(AppError::BadRequest("bad_input", e.to_string())),
-    }
+    // Verifies DKIM and ARC signatures with the server's resolver.
+    let report = crate::dkim::analyze_verified(&state, body.message).await?;
+    Ok(Json(report).into_response())
 }
 
 /// Maps a JSON extractor rejection: an over-limit body is 413 `too_large`,

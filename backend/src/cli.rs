@@ -314,6 +314,14 @@ pub struct HeadersArgs {
     /// reports: DKIM x= expiry and Date checks depend on the time).
     #[arg(long)]
     pub at: Option<String>,
+    /// Verify the DKIM signatures and the ARC chain: keys from DNS (see the
+    /// DNS options), one `dkim.verify` check per signature. Without it,
+    /// `dkim.verify` is not_tested.
+    #[arg(long)]
+    pub verify: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub dns: DnsArgs,
 }
 
 /// `mxlens spf`.
@@ -375,7 +383,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Audit(args) => audit(args).await,
-            Command::Headers(args) => headers(args),
+            Command::Headers(args) => headers(args).await,
             Command::Spf(args) => spf(args).await,
         }
     })
@@ -410,6 +418,7 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         retention_days: args.retention_days,
         metrics: Arc::default(),
         cpu: Arc::new(crate::cpu::CpuPool::for_this_machine(args.cpu_queue)),
+        dkim_keys: Arc::default(),
     })
 }
 
@@ -581,7 +590,7 @@ async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -
     }
 }
 
-fn headers(args: HeadersArgs) -> ExitCode {
+async fn headers(args: HeadersArgs) -> ExitCode {
     let mut input = Vec::new();
     let read = match args.file.as_deref() {
         None => std::io::stdin().read_to_end(&mut input).map(|_| ()),
@@ -604,10 +613,20 @@ fn headers(args: HeadersArgs) -> ExitCode {
         }
         None => crate::now_rfc3339(),
     };
-    match mxlens_shared::headers::analyze_message(&input, &at) {
-        Ok(report) => print_report(&report, args.json, args.markdown),
-        Err(e) => usage_error(e),
+    let mut report = match mxlens_shared::headers::analyze_message(&input, &at) {
+        Ok(report) => report,
+        Err(e) => return usage_error(e),
+    };
+    if args.verify {
+        init_tracing(LogFormat::Text);
+        let lookup = match HickoryLookup::new(&args.dns.settings()) {
+            Ok(lookup) => lookup,
+            Err(e) => return usage_error(format!("cannot set up DNS: {e}")),
+        };
+        let now = mxlens_shared::headers::datetime::parse_rfc3339(&at).unwrap_or(0);
+        crate::dkim::verify_into(&lookup, &input, &mut report, now).await;
     }
+    print_report(&report, args.json, args.markdown)
 }
 
 async fn spf(args: SpfArgs) -> ExitCode {

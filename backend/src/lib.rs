@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cli;
 pub mod cpu;
 pub mod dedup;
+pub mod dkim;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The CPUs for analyses and rendering, with a bounded waiting queue.
     pub cpu: Arc<cpu::CpuPool>,
+    /// The DKIM key cache and limit of `GET /api/dkim-key`.
+    pub dkim_keys: Arc<dkim::KeyService>,
 }
 
 /// A running server, for tests: its address and a handle to stop it.

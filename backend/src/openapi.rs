@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("post", "/api/analyze"),
+    ("get", "/api/dkim-key"),
     ("post", "/api/audits"),
     ("get", "/api/audits/{id}"),
     ("get", "/api/audits/{id}/events"),
@@ -93,6 +94,29 @@ fn paths() -> Value {
                 "413": too_large.clone(),
                 "429": limited.clone(),
                 "503": cpu_busy.clone()
+            }
+        }},
+        "/api/dkim-key": {"get": {
+            "summary": "The DKIM key record at selector._domainkey.domain, parsed, for verifying signatures in the browser (RFC 6376 §3.6.2)",
+            "parameters": [
+                {"name": "domain", "in": "query", "required": true, "schema": {"type": "string"}},
+                {"name": "selector", "in": "query", "required": true, "schema": {"type": "string", "description": "RFC 6376 §3.1 selector"}}
+            ],
+            "responses": {
+                "200": {"description": "the key (status found, not_found or dns_error)", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["name", "status", "record_count", "diagnostics"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "status": {"enum": ["found", "not_found", "dns_error"]},
+                        "txt": {"type": "string"},
+                        "record_count": {"type": "integer"},
+                        "record": {"type": "object"},
+                        "key": {"type": "object"},
+                        "diagnostics": {"type": "array", "items": {"type": "object"}},
+                        "error": {"type": "string"}
+                    }}}}},
+                "400": error_response("bad domain (`bad_domain`) or selector (`bad_selector`)"),
+                "429": limited.clone()
             }
         }},
         "/api/audits": {"post": {

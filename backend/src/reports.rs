@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mxlens_shared::domain_name::normalize_domain;
-use mxlens_shared::headers::{analyze_message, InputError};
 use mxlens_shared::report::combine::combine;
 use mxlens_shared::report::redact::{redact_address, redact_report, RedactOptions};
 use mxlens_shared::report::{Report, ReportKind};
@@ -127,19 +126,11 @@ pub async fn build_report(
         .map(str::trim)
         .filter(|d| !d.is_empty());
     let message_report = match message {
-        Some(text) => {
-            let (text, at) = (text.to_owned(), generated_at.clone());
-            Some(
-                state
-                    .cpu
-                    .run(move || analyze_message(text.as_bytes(), &at))
-                    .await?
-                    .map_err(|e| match e {
-                        InputError::TooLarge { .. } => AppError::TooLarge,
-                        other => AppError::BadRequest("bad_input", other.to_string()),
-                    })?,
-            )
-        }
+        // Signatures verified with the server's resolver, as
+        // `POST /api/analyze` does: the stored link shows what the API shows.
+        Some(text) => Some(
+            crate::dkim::analyze_verified_at(state, text.to_owned(), generated_at.clone()).await?,
+        ),
         None => None,
     };
     let Some(raw_domain) = domain else {

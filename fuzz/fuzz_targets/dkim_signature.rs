@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mxlens_shared::headers::dkim_signature::{lint_dkim_signature, parse_dkim_signature};
+use mxlens_shared::dkim::signature::{lint_dkim_signature, parse_dkim_signature};
 use mxlens_shared::headers::input::parse_input;
 
 fuzz_target!(|data: &[u8]| {

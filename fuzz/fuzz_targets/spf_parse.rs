@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let parsed = lint_record(&text);
     for d in &parsed.diagnostics {
-        assert!(d.span.0 <= d.span.1 && d.span.1 as usize <= text.len());
+        assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len());
     }
     let canonical = parsed.record.to_string();
     let again = parse_record(&canonical);

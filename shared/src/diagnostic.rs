@@ -1,5 +1,5 @@
-//! Diagnostics shared by the record parsers (DMARC, DKIM key, MTA-STS,
-//! TLS-RPT, BIMI, TLSA): a byte span into the input, a stable code, a
+//! The one diagnostic type of every parser (DNS records, SPF, header fields
+//! and the pasted input): a byte span into the input, a stable code, a
 //! severity and the RFC section the finding comes from.
 
 use serde::Serialize;
@@ -61,6 +61,23 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A diagnostic of any severity.
+    pub fn new(
+        code: &'static str,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+        rfc: &'static str,
+    ) -> Self {
+        Diagnostic {
+            span,
+            code,
+            severity,
+            rfc,
+            message: message.into(),
+        }
+    }
+
     /// An error-level diagnostic.
     pub fn error(
         span: Span,
@@ -109,9 +126,21 @@ impl Diagnostic {
         }
     }
 
+    /// True for [`Severity::Error`].
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
     /// `message (RFC …)`, for check details.
     pub fn describe(&self) -> String {
         format!("{} ({})", self.message, self.rfc)
+    }
+}
+
+/// The message alone (what a check detail quotes).
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
 }
 

@@ -5,9 +5,9 @@
 //! same code runs natively (CLI, server) and in the browser (wasm32).
 #![deny(missing_docs)]
 
+pub mod arc;
 pub mod audit;
 pub mod bimi;
-pub mod case_fold;
 pub mod checklists;
 pub mod delivery;
 pub mod der;
@@ -21,11 +21,12 @@ pub mod mta_sts;
 pub mod org_domain;
 pub mod report;
 pub mod smtp;
-pub mod smtp_codes;
 pub mod spf;
 pub mod tag_list;
+pub mod text;
 pub mod tls_rpt;
 pub mod tlsa;
+pub mod txt_record;
 pub mod uri;
 
 /// The version of mxlens that produced a report.

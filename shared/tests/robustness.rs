@@ -2,8 +2,8 @@
 //! bytes. A small deterministic generator mixes the characters the parsers
 //! care about (no extra dependency; the cargo-fuzz targets go further).
 
+use mxlens_shared::dkim::signature::parse_dkim_signature;
 use mxlens_shared::headers::authres::{parse_authentication_results, parse_received_spf};
-use mxlens_shared::headers::dkim_signature::parse_dkim_signature;
 use mxlens_shared::headers::received::parse_received;
 use mxlens_shared::headers::{analyze_message, datetime::parse_rfc5322_date};
 

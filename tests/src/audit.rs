@@ -114,7 +114,7 @@ fn check_golden(value: &serde_json::Value) {
 /// Replaces values that depend on timing (milliseconds, and durations in
 /// check details), on the peer's ephemeral port, or on the certificates the
 /// test CA makes afresh each run (long hex runs) with a fixed word.
-fn mask_timings(value: &mut serde_json::Value) {
+pub fn mask_timings(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             for (key, v) in map.iter_mut() {

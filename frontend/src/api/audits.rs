@@ -145,7 +145,11 @@ pub async fn start_for_message(
         selectors: &selectors,
         sending_ip: message.and_then(|m| m.sending_ip.as_deref()),
         rcpt: None,
-        mail_from: message.and_then(|m| m.envelope_from.as_deref()),
+        // Only the envelope's domain leaves the browser: a VERP bounce
+        // address's local part can encode the recipient's own address.
+        mail_from: message
+            .and_then(|m| m.envelope_from.as_deref())
+            .map(|from| from.rsplit('@').next().unwrap_or(from)),
         helo: message.and_then(|m| m.envelope_helo.as_deref()),
     };
     member(&post_json("/api/audits", &body).await?, "id")

@@ -2,53 +2,26 @@
 
 use crate::diagnostic::describe_errors;
 use crate::dmarc::Policy;
-use crate::dns::{DnsLookup, DnsOutcome};
+use crate::dns::DnsLookup;
 use crate::report::{Check, Status};
 
 use super::parse::{parse_bimi, BimiParse};
 
-/// What `<selector>._bimi.<domain>` TXT returned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BimiLookup {
-    /// A record starting with `v=BIMI1`.
-    Found {
-        /// The TXT text.
-        txt: String,
-        /// The parse.
-        parsed: BimiParse,
-    },
-    /// None.
-    NotFound,
-    /// Several `v=BIMI1` records: receivers ignore them.
-    Multiple(Vec<String>),
-    /// Timeout or SERVFAIL.
-    DnsFailure(String),
-}
+/// What `<selector>._bimi.<domain>` TXT returned: one record starting
+/// with `v=BIMI1` (case-insensitive), none, several (receivers ignore
+/// them), or a failure.
+pub type BimiLookup = crate::txt_record::TxtRecord<BimiParse>;
 
 /// Queries `<selector>._bimi.<domain>` TXT; use selector `default`.
 pub async fn lookup_bimi<L: DnsLookup>(lookup: &L, selector: &str, domain: &str) -> BimiLookup {
-    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    match lookup.txt(&format!("{selector}._bimi.{domain}")).await {
-        DnsOutcome::Records(records) => {
-            let mut found: Vec<String> = records
-                .into_iter()
-                .filter(|r| r.trim_start().to_ascii_lowercase().starts_with("v=bimi"))
-                .collect();
-            match found.len() {
-                0 => BimiLookup::NotFound,
-                1 => {
-                    let txt = found.remove(0);
-                    BimiLookup::Found {
-                        parsed: parse_bimi(&txt),
-                        txt,
-                    }
-                }
-                _ => BimiLookup::Multiple(found),
-            }
-        }
-        DnsOutcome::NoData | DnsOutcome::NxDomain => BimiLookup::NotFound,
-        other => BimiLookup::DnsFailure(other.describe()),
-    }
+    let domain = crate::txt_record::lookup_domain(domain);
+    crate::txt_record::lookup_versioned(
+        lookup,
+        &format!("{selector}._bimi.{domain}"),
+        |r| r.to_ascii_lowercase().starts_with("v=bimi"),
+        parse_bimi,
+    )
+    .await
 }
 
 /// The `bimi.record` check. BIMI is optional: absence is info.

@@ -10,7 +10,7 @@
 //! ```
 
 use crate::diagnostic::{has_errors, Diagnostic, Span};
-use crate::tag_list::{split_tags, Segment};
+use crate::tag_list::{walk, TagRecordSpec};
 use crate::uri::check_uri;
 
 use super::model::{AvatarPreference, BimiRecord};
@@ -60,6 +60,19 @@ fn check_https(value: &str, span: Span, tag: &str, diags: &mut Vec<Diagnostic>) 
     }
 }
 
+/// The BIMI record's shared tag-list rules.
+const BIMI_RECORD: TagRecordSpec = TagRecordSpec {
+    version: "BIMI1",
+    rfc: BIMI,
+    empty_code: "bimi.empty-tag",
+    version_code: "bimi.invalid-version",
+    malformed_code: "bimi.malformed-tag",
+    whitespace_code: None,
+    segment_word: "tag",
+    pair_words: "tag=value pair",
+    fold_version_name: true,
+};
+
 /// Parses a BIMI TXT record. Never panics.
 ///
 /// ```
@@ -72,47 +85,13 @@ pub fn parse_bimi(input: &str) -> BimiParse {
     let mut record = BimiRecord::default();
     let mut diags = Vec::new();
     let whole = Span::new(0, input.len());
-    let mut first = true;
-    let mut seen: Vec<String> = Vec::new();
-    for segment in split_tags(input) {
-        let tag = match segment {
-            Segment::Empty { span, trailing, .. } => {
-                if !trailing {
-                    diags.push(Diagnostic::error(
-                        span,
-                        "bimi.empty-tag",
-                        BIMI,
-                        "empty tag between semicolons",
-                    ));
-                }
-                continue;
-            }
-            Segment::Tag(tag) => tag,
-        };
+    let (version_ok, tags) = walk(input, &BIMI_RECORD, &mut diags);
+    let mut seen: Vec<String> = vec!["v".into()];
+    if version_ok {
+        record.version = Some("BIMI1".into());
+    }
+    for tag in tags {
         let name = tag.name.to_ascii_lowercase();
-        if std::mem::replace(&mut first, false) {
-            if name == "v" && tag.value == "BIMI1" {
-                record.version = Some("BIMI1".into());
-            } else {
-                diags.push(Diagnostic::error(
-                    tag.span,
-                    "bimi.invalid-version",
-                    BIMI,
-                    "the record must start with v=BIMI1",
-                ));
-            }
-            seen.push(name);
-            continue;
-        }
-        if !tag.has_equals {
-            diags.push(Diagnostic::error(
-                tag.span,
-                "bimi.malformed-tag",
-                BIMI,
-                format!("`{}` is not a tag=value pair", tag.name),
-            ));
-            continue;
-        }
         if seen.contains(&name) {
             diags.push(Diagnostic::error(
                 tag.name_span,

@@ -114,7 +114,7 @@ fn header_accuracy(i: &ChecklistInputs) -> ChecklistItem {
         return item(
             id,
             ChecklistStatus::Fail,
-            format!("{}.", capitalise(&problems.join("; "))),
+            format!("{}.", crate::text::capitalise(&problems.join("; "))),
         );
     }
     if i.from_valid.is_none() {
@@ -165,7 +165,7 @@ fn subject(i: &ChecklistInputs) -> ChecklistItem {
             ),
         );
     }
-    let lower = crate::case_fold::lower(subject);
+    let lower = crate::text::lower(subject);
     let hints: Vec<String> = DECEPTIVE_HINTS
         .iter()
         .filter(|(phrase, _)| lower.contains(phrase))
@@ -197,7 +197,7 @@ fn subject(i: &ChecklistInputs) -> ChecklistItem {
 fn ad_disclosure(i: &ChecklistInputs) -> ChecklistItem {
     let id = "canspam.ad-disclosure";
     let found = i.body_text.as_deref().and_then(|b| {
-        let lower = crate::case_fold::lower(b);
+        let lower = crate::text::lower(b);
         [
             "advertisement",
             "this is an ad",
@@ -248,7 +248,7 @@ fn opt_out(i: &ChecklistInputs) -> ChecklistItem {
         .as_ref()
         .filter(|u| u.has_list_unsubscribe && !u.uris.is_empty());
     let body_phrase = i.body_text.as_deref().and_then(|b| {
-        let lower = crate::case_fold::lower(b);
+        let lower = crate::text::lower(b);
         OPT_OUT_PHRASES.iter().find(|p| lower.contains(*p)).copied()
     });
     match (body_phrase, header) {
@@ -292,13 +292,6 @@ fn opt_out(i: &ChecklistInputs) -> ChecklistItem {
 /// purpose: `char::to_uppercase` would link core's Unicode case table (about
 /// 12 KB) into the browser bundle (issue 7), and every caller passes text
 /// from this module that starts with an ASCII letter.
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

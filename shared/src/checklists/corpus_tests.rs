@@ -5,8 +5,9 @@ use mail_parser::{Message, MessageParser};
 
 use super::{bulk_sender, can_spam, ChecklistInputs};
 use crate::headers::hygiene::raw_values;
-use crate::headers::{bounce, hygiene, spam, unsubscribe};
+use crate::headers::{hygiene, spam, unsubscribe};
 use crate::report::{Check, ChecklistItem, ChecklistStatus, Status};
+use crate::smtp::bounce;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/messages");
 
@@ -550,7 +551,7 @@ fn mutated_corpus_never_panics() {
             let _ = can_spam(&inputs);
         }
         let _ = bounce::checks_for_input(&text, parsed.as_ref());
-        let _ = crate::smtp_codes::find_replies(&text);
+        let _ = crate::smtp::codes::find_replies(&text);
         let _ = super::postal::find_postal_address(&text);
         let _ = hygiene::parse_rfc5322_date(&text);
     }
@@ -630,8 +631,8 @@ fn random_strings_never_panic() {
         let s: String = (0..len)
             .map(|_| ALPHABET[(next() as usize) % ALPHABET.len()])
             .collect();
-        let _ = crate::smtp_codes::explain(&s);
-        let _ = crate::smtp_codes::find_replies(&s);
+        let _ = crate::smtp::codes::explain(&s);
+        let _ = crate::smtp::codes::find_replies(&s);
         let _ = unsubscribe::parse_list_header(&s);
         let _ = spam::decode_spamassassin(Some(&s), Some(&s), Some(&s), Some(&s));
         let _ = spam::decode_rspamd(Some(&s), Some(&s), Some(&s));

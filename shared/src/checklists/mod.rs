@@ -9,7 +9,7 @@
 //! ```text
 //! let text = String::from_utf8_lossy(normalised_input);
 //! let msg = MessageParser::default().parse(normalised_input);   // parse, not parse_headers: bounces and CAN-SPAM need the body
-//! if bounce::looks_like_bare_reply(&text) || msg.as_ref().map_or(true, |m| m.headers().is_empty()) {
+//! if smtp::bounce::looks_like_bare_reply(&text) || msg.as_ref().map_or(true, |m| m.headers().is_empty()) {
 //!     checks = bounce::checks_for_text(&text);                   // bare SMTP line(s): nothing else applies
 //! } else {
 //!     let m = msg.as_ref().unwrap();

@@ -173,7 +173,7 @@ fn is_house_number(w: &str) -> bool {
 }
 
 fn lower(w: &str) -> String {
-    crate::case_fold::lower(w)
+    crate::text::lower(w)
 }
 
 /// A street line ending at the returned token index, starting at `i`.

@@ -21,6 +21,7 @@
 //! - comments anywhere, including the explanation Gmail puts after `spf=`.
 
 use super::input::{Diagnostic, Severity, Span};
+use crate::text::strip_comments;
 
 /// One `ptype.property=value` (RFC 8601 §2.3), or a bare `key=value` that
 /// some providers add (then `ptype` is empty).
@@ -82,74 +83,6 @@ impl AuthResults {
             .iter()
             .filter(move |r| r.method.eq_ignore_ascii_case(method))
     }
-}
-
-/// A lexical piece of the value after comments are taken out.
-#[derive(Debug)]
-struct Cleaned {
-    /// The value with comments replaced by spaces and quoted strings kept.
-    text: String,
-    /// Comments with the byte offset where each started.
-    comments: Vec<(usize, String)>,
-}
-
-/// Replaces comments with spaces (RFC 5322 §3.2.2), keeping quoted strings
-/// intact and byte offsets unchanged.
-fn strip_comments(value: &str) -> Cleaned {
-    let mut text = String::with_capacity(value.len());
-    let mut comments = Vec::new();
-    let mut depth = 0u32;
-    let mut quoted = false;
-    let mut escaped = false;
-    let mut current = String::new();
-    let mut start = 0;
-    for (i, ch) in value.char_indices() {
-        if escaped {
-            escaped = false;
-            if depth > 0 {
-                current.push(ch);
-                text.extend(std::iter::repeat_n(' ', ch.len_utf8()));
-            } else {
-                text.push(ch);
-            }
-            continue;
-        }
-        match ch {
-            '\\' if quoted || depth > 0 => {
-                escaped = true;
-                text.push(' ');
-            }
-            '"' if depth == 0 => {
-                quoted = !quoted;
-                text.push(ch);
-            }
-            '(' if !quoted => {
-                if depth == 0 {
-                    start = i;
-                    current.clear();
-                } else {
-                    current.push(ch);
-                }
-                depth += 1;
-                text.push(' ');
-            }
-            ')' if !quoted && depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    comments.push((start, current.trim().to_string()));
-                } else {
-                    current.push(ch);
-                }
-                text.push(' ');
-            }
-            _ if depth > 0 => {
-                current.push(ch);
-                text.extend(std::iter::repeat_n(' ', ch.len_utf8()));
-            }
-            _ => text.push(ch),
-        }
-    }
-    Cleaned { text, comments }
 }
 
 /// Splits on `;` outside quoted strings; yields (offset, segment).

@@ -70,7 +70,7 @@ impl MailDate {
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's
 /// `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -94,7 +94,7 @@ fn civil_from_days(days: i64) -> (i64, u8, u8) {
     (year, month, day)
 }
 
-fn days_in_month(year: i32, month: u8) -> u8 {
+pub(crate) fn days_in_month(year: i64, month: i64) -> i64 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -153,20 +153,6 @@ fn parse_time(token: &str) -> Option<(u8, u8, u8)> {
     Some((hour, minute, second))
 }
 
-fn strip_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut depth = 0u32;
-    for ch in text.chars() {
-        match ch {
-            '(' => depth = depth.saturating_add(1),
-            ')' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(ch),
-            _ => out.push(' '),
-        }
-    }
-    out
-}
-
 /// Parses an RFC 5322 date-time, leniently. Returns `None` when no
 /// day, month, year and time can be found or a field is out of range.
 ///
@@ -177,7 +163,7 @@ fn strip_comments(text: &str) -> String {
 /// assert_eq!(d.to_rfc3339(), "2025-07-01T10:00:00+02:00");
 /// ```
 pub fn parse_rfc5322_date(text: &str) -> Option<MailDate> {
-    let cleaned = strip_comments(text);
+    let cleaned = crate::text::strip_comments(text).text;
     let mut month: Option<u8> = None;
     let mut numbers_before_month: Vec<&str> = Vec::new();
     let mut numbers_after_month: Vec<&str> = Vec::new();
@@ -257,7 +243,10 @@ pub fn parse_rfc5322_date(text: &str) -> Option<MailDate> {
         3 => raw_year + 1900,
         _ => raw_year,
     };
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+    if !(1..=12).contains(&month)
+        || day == 0
+        || i64::from(day) > days_in_month(i64::from(year), i64::from(month))
+    {
         return None;
     }
     let (offset_minutes, zone_known) = match (numeric_zone, named) {

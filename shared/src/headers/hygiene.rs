@@ -7,7 +7,6 @@
 //! `msg.fake-reply`.
 
 use mail_parser::{Address, Message};
-use serde::{Deserialize, Serialize};
 
 use crate::org_domain::organizational_domain;
 use crate::report::{Check, Status};
@@ -99,7 +98,7 @@ fn mailboxes<'a>(address: &'a Address<'_>) -> Vec<(Option<&'a str>, Option<&'a s
 pub fn address_domain(address: &str) -> Option<String> {
     let (_, domain) = address.rsplit_once('@')?;
     let domain = domain.trim().trim_end_matches('>').trim_end_matches('.');
-    let domain = crate::case_fold::lower(domain);
+    let domain = crate::text::lower(domain);
     (!domain.is_empty()).then_some(domain)
 }
 
@@ -231,108 +230,18 @@ const MONTHS: [&str; 12] = [
 ];
 const DAYS: [&str; 7] = ["thu", "fri", "sat", "sun", "mon", "tue", "wed"]; // 1970-01-01 was a Thursday
 
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    // Howard Hinnant's algorithm: days since 1970-01-01 in the proleptic Gregorian calendar.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
+pub use crate::diagnostic::{Diagnostic, Severity, Span};
 
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
-/// Strips RFC 5322 comments (nested parentheses, §3.2.2).
-fn strip_comments(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut depth = 0u32;
-    let mut escaped = false;
-    for ch in value.chars() {
-        if depth > 0 {
-            if escaped {
-                escaped = false;
-            } else if ch == '\\' {
-                escaped = true;
-            } else if ch == '(' {
-                depth += 1;
-            } else if ch == ')' {
-                depth -= 1;
-                if depth == 0 {
-                    out.push(' ');
-                }
-            }
-            continue;
-        }
-        if ch == '(' {
-            depth = 1;
-        } else {
-            out.push(ch);
-        }
-    }
-    out
-}
-
-/// How serious a parser diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// The value is invalid.
-    Error,
-    /// Legal but obsolete, unusual or suspicious.
-    Warning,
-}
-
-/// One finding of a header-value parser, with its byte span in the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Diagnostic {
-    /// Byte offset where the problem starts in the parsed value.
-    pub start: u32,
-    /// Byte offset where it ends (exclusive).
-    pub end: u32,
-    /// Stable code, e.g. `date.bad-month`.
-    pub code: String,
-    /// Error or warning.
-    pub severity: Severity,
-    /// What is wrong, in words.
-    pub message: String,
-    /// The RFC section that defines the rule.
-    pub rfc: String,
-}
-
-impl Diagnostic {
-    /// Builds a diagnostic over `start..end`.
-    pub fn new(
-        start: usize,
-        end: usize,
-        code: &str,
-        severity: Severity,
-        message: impl Into<String>,
-        rfc: &str,
-    ) -> Self {
-        Diagnostic {
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            end: u32::try_from(end).unwrap_or(u32::MAX),
-            code: code.to_string(),
-            severity,
-            message: message.into(),
-            rfc: rfc.to_string(),
-        }
-    }
-}
-
-impl std::fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
+/// A diagnostic over bytes `start..end` of a header value.
+pub(crate) fn diag(
+    start: usize,
+    end: usize,
+    code: &'static str,
+    severity: Severity,
+    message: impl Into<String>,
+    rfc: &'static str,
+) -> Diagnostic {
+    Diagnostic::new(code, severity, Span::new(start, end), message, rfc)
 }
 
 /// A token of a structured header value with its byte span.
@@ -399,12 +308,12 @@ fn spanned_tokens<'a>(value: &'a str) -> Vec<SpannedToken<'a>> {
 pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
     let tokens = spanned_tokens(value);
     let end = value.len();
-    let err = |t: Option<&SpannedToken<'_>>, code: &str, message: String| {
+    let err = |t: Option<&SpannedToken<'_>>, code: &'static str, message: String| {
         let (s, e) = t.map_or((end, end), |t| (t.start, t.end));
-        Diagnostic::new(s, e, code, Severity::Error, message, "RFC 5322 §3.3")
+        diag(s, e, code, Severity::Error, message, "RFC 5322 §3.3")
     };
     let missing = |what: &str| {
-        Diagnostic::new(
+        diag(
             end,
             end,
             "date.missing-part",
@@ -433,7 +342,7 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
             if tokens.get(i).map(|t| t.text) == Some(",") {
                 i += 1;
             } else {
-                notes.push(Diagnostic::new(
+                notes.push(diag(
                     first.start,
                     first.end,
                     "date.day-of-week-comma",
@@ -485,7 +394,7 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
     let mut year: i64 = year_token.text.parse().unwrap_or(0);
     if year_token.text.len() < 4 {
         // RFC 5322 §4.3: two-digit years below 50 are 20xx, others 19xx; three digits add 1900.
-        notes.push(Diagnostic::new(
+        notes.push(diag(
             year_token.start,
             year_token.end,
             "date.obsolete-year",
@@ -560,7 +469,7 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
                 ))
             }
         };
-        notes.push(Diagnostic::new(
+        notes.push(diag(
             zone_token.start,
             zone_token.end,
             "date.obsolete-zone",
@@ -572,7 +481,7 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
     };
     i += 1;
     if let (Some(first_extra), Some(last)) = (tokens.get(i), tokens.last()) {
-        notes.push(Diagnostic::new(
+        notes.push(diag(
             first_extra.start,
             last.end,
             "date.trailing-text",
@@ -584,7 +493,7 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
             "RFC 5322 §3.3",
         ));
     }
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+    if !(1..=12).contains(&month) || day < 1 || day > super::datetime::days_in_month(year, month) {
         return Err(err(
             Some(day_token),
             "date.impossible-date",
@@ -605,21 +514,21 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
             format!("the year {year} is before 1900"),
         ));
     }
-    let days = days_from_civil(year, month, day);
+    let days = super::datetime::days_from_civil(year, month, day);
     let timestamp =
         days * 86400 + hour * 3600 + minute * 60 + second - i64::from(offset_minutes) * 60;
     if let Some((w, token)) = weekday {
         let actual = days.rem_euclid(7) as usize;
         if actual != w {
-            notes.push(Diagnostic::new(
+            notes.push(diag(
                 token.start,
                 token.end,
                 "date.weekday-mismatch",
                 Severity::Warning,
                 format!(
                     "the day of the week says {} but that date is a {}",
-                    capitalise(DAYS[w]),
-                    capitalise(DAYS[actual])
+                    crate::text::capitalise(DAYS[w]),
+                    crate::text::capitalise(DAYS[actual])
                 ),
                 "RFC 5322 §3.3",
             ));
@@ -630,13 +539,6 @@ pub fn parse_rfc5322_date(value: &str) -> Result<ParsedDate, Diagnostic> {
         offset_minutes,
         notes,
     })
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-        .unwrap_or_default()
 }
 
 /// `msg.date`: the origination date (RFC 5322 §3.6.1) is present, parses as
@@ -730,7 +632,7 @@ fn is_dot_atom_text(s: &str) -> bool {
 /// Why a Message-ID value is malformed (RFC 5322 §3.6.4 msg-id), or `None`.
 /// Returns (problem, is_fatal): fatal problems make the id unusable.
 pub fn message_id_problem(value: &str) -> Option<(String, bool)> {
-    let trimmed = strip_comments(value);
+    let trimmed = crate::text::strip_comments(value).text;
     let trimmed = trimmed.trim();
     let inner = match (trimmed.strip_prefix('<'), trimmed.ends_with('>')) {
         (Some(rest), true) => &rest[..rest.len() - 1],
@@ -943,7 +845,7 @@ pub fn addresses_in_display_name(name: &str) -> Vec<String> {
         let domain = domain.trim_end_matches(['.', '-']);
         let local = local.trim_start_matches('.');
         if !local.is_empty() && domain.contains('.') {
-            found.push(crate::case_fold::lower(&format!("{local}@{domain}")));
+            found.push(crate::text::lower(&format!("{local}@{domain}")));
         }
     }
     found
@@ -967,7 +869,7 @@ pub fn check_display_name_spoof(msg: &Message<'_>) -> Check {
         );
     };
     let embedded = addresses_in_display_name(&name);
-    let real = crate::case_fold::lower(&address);
+    let real = crate::text::lower(&address);
     let others: Vec<&String> = embedded.iter().filter(|e| **e != real).collect();
     if others.is_empty() {
         return Check::new(
@@ -1023,7 +925,7 @@ const FORWARD_PREFIXES: &[&str] = &[
 /// True when `prefix` (as returned by [`reply_prefix`]) marks a forward
 /// rather than a reply. Some mail clients omit References on forwards.
 pub fn is_forward_prefix(prefix: &str) -> bool {
-    FORWARD_PREFIXES.contains(&crate::case_fold::lower(prefix.trim_end_matches(':')).as_str())
+    FORWARD_PREFIXES.contains(&crate::text::lower(prefix.trim_end_matches(':')).as_str())
 }
 
 /// The reply/forward prefix the subject starts with, if any (e.g. `Re:`,
@@ -1035,7 +937,7 @@ pub fn reply_prefix(subject: &str) -> Option<String> {
         .find(|(_, c)| !c.is_alphabetic())
         .map_or(s.len(), |(i, _)| i);
     let word = &s[..word_end];
-    if word.is_empty() || !REPLY_PREFIXES.contains(&crate::case_fold::lower(word).as_str()) {
+    if word.is_empty() || !REPLY_PREFIXES.contains(&crate::text::lower(word).as_str()) {
         return None;
     }
     let mut rest = &s[word_end..];
@@ -1257,7 +1159,7 @@ mod tests {
                 }
             };
             assert_eq!(
-                (d.code.as_str(), d.start, d.end),
+                (d.code, d.span.start, d.span.end),
                 (*code, *start, *end),
                 "input: {input:?}"
             );

@@ -15,72 +15,7 @@
 
 use mail_parser::{HeaderName, MessageParser};
 
-/// A byte range in the original input, `start..end`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Span {
-    /// First byte.
-    pub start: u32,
-    /// One past the last byte.
-    pub end: u32,
-}
-
-impl Span {
-    /// Builds a span from `usize` offsets (inputs are capped at 1 MiB, so
-    /// they fit in `u32`).
-    pub fn new(start: usize, end: usize) -> Self {
-        Span {
-            start: start as u32,
-            end: end as u32,
-        }
-    }
-}
-
-/// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Severity {
-    /// Violates a MUST; the value is unusable or misleading.
-    Error,
-    /// Accepted leniently, but not what the RFC says.
-    Warning,
-    /// Worth knowing.
-    Info,
-}
-
-/// One finding of a parser: where, what (stable code), how bad, and which
-/// RFC section says so.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// Stable code, e.g. `input.junk-before-headers`.
-    pub code: &'static str,
-    /// Severity.
-    pub severity: Severity,
-    /// Where in the input (or in the header value, when the parser works on
-    /// a value alone; [`HeaderField::value_span`] maps it back).
-    pub span: Span,
-    /// Human text with the concrete values.
-    pub message: String,
-    /// The RFC section, e.g. `RFC 5322 §3.6.8`.
-    pub rfc: &'static str,
-}
-
-impl Diagnostic {
-    /// Builds a diagnostic.
-    pub fn new(
-        code: &'static str,
-        severity: Severity,
-        span: Span,
-        message: impl Into<String>,
-        rfc: &'static str,
-    ) -> Self {
-        Diagnostic {
-            code,
-            severity,
-            span,
-            message: message.into(),
-            rfc,
-        }
-    }
-}
+pub use crate::diagnostic::{Diagnostic, Severity, Span};
 
 /// One header field as it appeared in the paste.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,18 +1,15 @@
 //! Message analysis: pasted headers or a whole raw message in, a `message`
 //! report out. Runs in the browser (WASM) and natively.
 //!
-//! One file per verb: [`input`] splits the paste into fields, [`received`],
-//! [`authres`], [`dkim_signature`] and [`arc`] parse, [`chain`] orders the
-//! hops, [`alignment`] evaluates DMARC alignment, and this module turns it
+//! One file per verb: [`input`] splits the paste into fields, [`received`]
+//! and [`authres`] parse (DKIM-Signature in [`crate::dkim::signature`], ARC
+//! in [`crate::arc`]), [`chain`] orders the hops, [`alignment`] evaluates DMARC alignment, and this module turns it
 //! all into checks.
 
 pub mod alignment;
-pub mod arc;
 pub mod authres;
-pub mod bounce;
 pub mod chain;
 pub mod datetime;
-pub mod dkim_signature;
 mod html_entities;
 pub(crate) mod html_text;
 pub mod hygiene;
@@ -21,6 +18,7 @@ pub mod received;
 pub mod smime;
 pub mod spam;
 pub mod unsubscribe;
+pub mod verified;
 
 use std::collections::HashMap;
 
@@ -32,11 +30,14 @@ use crate::report::{
 };
 
 use self::alignment::{compute_alignment, domain_of, passed_identities, IdentityAlignment};
-use self::arc::{parse_arc_chain, ArcChainStatus};
 use self::authres::{parse_authentication_results, parse_received_spf, AuthResults, ReceivedSpf};
 use self::chain::{build_chain, Chain};
-use self::dkim_signature::{dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts};
 use self::input::{parse_input, ParsedInput};
+use crate::arc::{parse_arc_chain, ArcChainStatus};
+use crate::dkim::signature::{
+    self as dkim_signature, dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts,
+};
+use crate::smtp::bounce;
 
 /// The largest paste we analyse (1 MiB).
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
@@ -181,6 +182,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         &chain,
         &mut section,
     );
+    checks.extend(verified::unverified_checks(&parsed, &section));
 
     // Hygiene, unsubscribe, spam verdicts and bounces work on mail-parser's
     // view of the (normalised) message; the checklists read everything.
@@ -738,6 +740,11 @@ fn dkim_checks(
             timestamp: sig.timestamp,
             expiration: sig.expiration,
             result,
+            verified: None,
+            failure: None,
+            verify_detail: None,
+            body_change: None,
+            changed_text: None,
         });
         let findings = lint_dkim_signature_with_counts(sig, &counts, report_time, delivery_time);
         let subject = format!("d={domain} s={selector}");

@@ -5,7 +5,7 @@
 use mail_parser::Message;
 use serde::{Deserialize, Serialize};
 
-use super::hygiene::{count_headers, raw_values, Diagnostic, Severity};
+use super::hygiene::{count_headers, diag, raw_values, Diagnostic, Severity};
 use crate::report::{Check, Status};
 
 /// The exact value RFC 8058 §3.1 requires in List-Unsubscribe-Post.
@@ -64,7 +64,7 @@ pub fn parse_list_header(value: &str) -> (Vec<String>, Vec<Diagnostic>) {
             match after.find(')') {
                 Some(end) => rest = &after[end + 1..],
                 None => {
-                    diagnostics.push(Diagnostic::new(
+                    diagnostics.push(diag(
                         offset(rest),
                         offset(rest) + rest.len(),
                         "list.unclosed-comment",
@@ -85,7 +85,7 @@ pub fn parse_list_header(value: &str) -> (Vec<String>, Vec<Diagnostic>) {
                         .filter(|c| !c.is_whitespace())
                         .collect();
                     if uri.is_empty() {
-                        diagnostics.push(Diagnostic::new(
+                        diagnostics.push(diag(
                             offset(rest),
                             offset(rest) + end + 2,
                             "list.empty-uri",
@@ -99,7 +99,7 @@ pub fn parse_list_header(value: &str) -> (Vec<String>, Vec<Diagnostic>) {
                     rest = &after[end + 1..];
                 }
                 None => {
-                    diagnostics.push(Diagnostic::new(
+                    diagnostics.push(diag(
                         offset(rest),
                         offset(rest) + rest.len(),
                         "list.unclosed-bracket",
@@ -114,7 +114,7 @@ pub fn parse_list_header(value: &str) -> (Vec<String>, Vec<Diagnostic>) {
             // RFC 2369 §2: URIs MUST be enclosed in angle brackets.
             let end = rest.find(',').unwrap_or(rest.len());
             let bare = rest[..end].trim();
-            diagnostics.push(Diagnostic::new(
+            diagnostics.push(diag(
                 offset(rest),
                 offset(rest) + end,
                 "list.no-angle-brackets",
@@ -364,7 +364,7 @@ mod tests {
                 .first()
                 .unwrap_or_else(|| panic!("input: {input:?} gave no diagnostic"));
             assert_eq!(
-                (first.code.as_str(), first.start, first.end),
+                (first.code, first.span.start, first.span.end),
                 (*code, *start, *end),
                 "input: {input:?}"
             );

@@ -3,7 +3,7 @@
 //! as [`PolicyFetch`].
 
 use crate::diagnostic::{describe_errors, join_descriptions, Severity};
-use crate::dns::{DnsLookup, DnsOutcome};
+use crate::dns::DnsLookup;
 use crate::report::{Check, Status};
 
 use super::model::{StsMode, StsPolicy};
@@ -11,49 +11,22 @@ use super::parse::{
     mx_matches, parse_sts_policy, parse_sts_record, StsPolicyParse, StsRecordParse,
 };
 
-/// What `_mta-sts.<domain>` TXT returned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StsRecordLookup {
-    /// Exactly one record starting with `v=STSv1`.
-    Found {
-        /// The TXT text.
-        txt: String,
-        /// The parse.
-        parsed: StsRecordParse,
-    },
-    /// No `v=STSv1` record.
-    NotFound,
-    /// Several `v=STSv1` records: senders assume no policy (RFC 8461 §3.1).
-    Multiple(Vec<String>),
-    /// Timeout or SERVFAIL.
-    DnsFailure(String),
-}
+/// What `_mta-sts.<domain>` TXT returned: exactly one record starting with
+/// `v=STSv`, none, several (senders assume no policy, RFC 8461 §3.1), or a
+/// failure.
+pub type StsRecordLookup = crate::txt_record::TxtRecord<StsRecordParse>;
 
 /// Queries `_mta-sts.<domain>` TXT (RFC 8461 §3.1). Records that do not
 /// begin with `v=STSv1` are discarded.
 pub async fn lookup_sts_record<L: DnsLookup>(lookup: &L, domain: &str) -> StsRecordLookup {
-    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    match lookup.txt(&format!("_mta-sts.{domain}")).await {
-        DnsOutcome::Records(records) => {
-            let mut sts: Vec<String> = records
-                .into_iter()
-                .filter(|r| r.trim_start().starts_with("v=STSv"))
-                .collect();
-            match sts.len() {
-                0 => StsRecordLookup::NotFound,
-                1 => {
-                    let txt = sts.remove(0);
-                    StsRecordLookup::Found {
-                        parsed: parse_sts_record(&txt),
-                        txt,
-                    }
-                }
-                _ => StsRecordLookup::Multiple(sts),
-            }
-        }
-        DnsOutcome::NoData | DnsOutcome::NxDomain => StsRecordLookup::NotFound,
-        other => StsRecordLookup::DnsFailure(other.describe()),
-    }
+    let domain = crate::txt_record::lookup_domain(domain);
+    crate::txt_record::lookup_versioned(
+        lookup,
+        &format!("_mta-sts.{domain}"),
+        |r| r.starts_with("v=STSv"),
+        parse_sts_record,
+    )
+    .await
 }
 
 /// The `mta-sts.record` check.

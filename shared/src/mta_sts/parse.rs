@@ -16,7 +16,7 @@
 //! ```
 
 use crate::diagnostic::{has_errors, Diagnostic, Span};
-use crate::tag_list::{split_tags, Segment};
+use crate::tag_list::{walk, TagRecordSpec};
 use crate::uri::is_ldh_domain;
 
 use super::model::{StsMode, StsPolicy, StsRecord};
@@ -78,6 +78,19 @@ pub fn is_extension_value(value: &str) -> bool {
             .all(|c| matches!(c, 0x21..=0x3a | 0x3c | 0x3e..=0x7e))
 }
 
+/// The `_mta-sts` TXT record's shared tag-list rules (RFC 8461 §3.1).
+const STS_RECORD: TagRecordSpec = TagRecordSpec {
+    version: "STSv1",
+    rfc: R8461_31,
+    empty_code: "mta-sts.empty-field",
+    version_code: "mta-sts.invalid-version",
+    malformed_code: "mta-sts.malformed-field",
+    whitespace_code: Some("mta-sts.whitespace-around-equals"),
+    segment_word: "field",
+    pair_words: "name=value field",
+    fold_version_name: false,
+};
+
 /// Parses the `_mta-sts` TXT record. Never panics.
 ///
 /// ```
@@ -90,53 +103,11 @@ pub fn parse_sts_record(input: &str) -> StsRecordParse {
     let mut record = StsRecord::default();
     let mut diags = Vec::new();
     let whole = Span::new(0, input.len());
-    let mut first = true;
-    for segment in split_tags(input) {
-        let tag = match segment {
-            Segment::Empty { span, trailing, .. } => {
-                if !trailing {
-                    diags.push(Diagnostic::error(
-                        span,
-                        "mta-sts.empty-field",
-                        R8461_31,
-                        "empty field between semicolons",
-                    ));
-                }
-                continue;
-            }
-            Segment::Tag(tag) => tag,
-        };
-        let is_first = std::mem::replace(&mut first, false);
-        if tag.has_equals && tag.value_span.start != tag.name_span.end + 1 {
-            diags.push(Diagnostic::error(
-                tag.span,
-                "mta-sts.whitespace-around-equals",
-                R8461_31,
-                "no whitespace is allowed around `=`",
-            ));
-        }
-        if is_first {
-            if tag.name == "v" && tag.value == "STSv1" {
-                record.version = Some("STSv1".into());
-            } else {
-                diags.push(Diagnostic::error(
-                    tag.span,
-                    "mta-sts.invalid-version",
-                    R8461_31,
-                    "the record must start with v=STSv1",
-                ));
-            }
-            continue;
-        }
-        if !tag.has_equals {
-            diags.push(Diagnostic::error(
-                tag.span,
-                "mta-sts.malformed-field",
-                R8461_31,
-                format!("`{}` is not a name=value field", tag.name),
-            ));
-            continue;
-        }
+    let (version_ok, tags) = walk(input, &STS_RECORD, &mut diags);
+    if version_ok {
+        record.version = Some("STSv1".into());
+    }
+    for tag in tags {
         match tag.name {
             "id" => {
                 if record.id.is_some() {

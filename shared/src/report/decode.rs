@@ -363,6 +363,11 @@ fn dkim_signature(value: &Value) -> Result<DkimSignatureSummary> {
         timestamp: o.opt("timestamp", Value::as_i64)?,
         expiration: o.opt("expiration", Value::as_i64)?,
         result: o.opt_string("result")?,
+        verified: o.opt("verified", Value::as_bool)?,
+        failure: o.opt_string("failure")?,
+        verify_detail: o.opt_string("verify_detail")?,
+        body_change: o.opt_string("body_change")?,
+        changed_text: o.opt_string("changed_text")?,
     })
 }
 
@@ -573,6 +578,11 @@ mod tests {
                     timestamp: Some(1),
                     expiration: Some(2),
                     result: Some("pass".into()),
+                    verified: Some(false),
+                    failure: Some("body_hash".into()),
+                    verify_detail: Some("the body hash does not match bh=".into()),
+                    body_change: Some("appended".into()),
+                    changed_text: Some("-- \r\nfooter\r\n".into()),
                 }],
                 auth_results: vec![AuthResultSummary {
                     authserv_id: "mx.example.net".into(),

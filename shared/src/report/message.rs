@@ -239,6 +239,27 @@ pub struct DkimSignatureSummary {
     /// The receiving server's DKIM result for this `d=`, when reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// mxlens's own verification (`mxlens headers --verify`, the server's
+    /// analysis, the browser once the keys came): true or false, `null`
+    /// when it could not verify or was not asked to.
+    #[serde(default)]
+    pub verified: Option<bool>,
+    /// Why it did not verify: `body_hash`, `header_hash`, `key_missing`,
+    /// `key_revoked`, `key_weak`, `expired` or `syntax`; `null` otherwise.
+    #[serde(default)]
+    pub failure: Option<String>,
+    /// The verification's finding in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_detail: Option<String>,
+    /// How the body changed since signing, when mxlens found it
+    /// (`appended`, `inserted`, `trailing_whitespace`, `from_quoting`,
+    /// `dot_stuffing`, `reencoded`, `truncated`, `unknown`), or
+    /// `unsigned_tail` for text after an `l=` limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_change: Option<String>,
+    /// The appended, inserted or unsigned text (at most 2000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_text: Option<String>,
 }
 
 /// One method result from Authentication-Results.

@@ -87,10 +87,10 @@ pub fn redact_address(value: &mut Value, address: &str) {
         return;
     }
     let replacement = format!("{REDACTED_LOCAL_PART}@{domain}");
-    let needle = crate::case_fold::lower(address);
+    let needle = crate::text::lower(address);
     fn replace_all(text: &str, needle: &str, replacement: &str) -> String {
-        let lower = crate::case_fold::lower(text);
-        // `case_fold::lower` keeps byte lengths; should that ever change,
+        let lower = crate::text::lower(text);
+        // `text::lower` keeps byte lengths; should that ever change,
         // fall back to an exact match rather than risk a misaligned cut.
         if lower.len() != text.len() {
             return text.replace(needle, replacement);

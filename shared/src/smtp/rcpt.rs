@@ -20,7 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::report::{Check, Status};
-use crate::smtp_codes::{explain, ReplyExplanation};
+use crate::smtp::codes::{explain, ReplyExplanation};
 
 /// One SMTP reply as received: its code and its text (lines joined with
 /// CRLF, codes included).
@@ -56,7 +56,7 @@ impl RcptReply {
         (500..600).contains(&self.code)
     }
 
-    /// The reply explained by [`crate::smtp_codes::explain`].
+    /// The reply explained by [`crate::smtp::codes::explain`].
     pub fn explain(&self) -> Option<ReplyExplanation> {
         explain(&self.raw)
     }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::eval::{LookupNode, NodeKind, SpfOutcome, SpfResult};
 use super::model::{
-    Diagnostic, Directive, DomainSpec, Mechanism, Modifier, Qualifier, Severity, SpfRecord, Term,
+    Diagnostic, Directive, DomainSpec, Mechanism, Modifier, Qualifier, Severity, Span, SpfRecord,
+    Term,
 };
 use super::parse::{is_spf_record, parse_record, ParsedRecord};
 use crate::dns::{DnsLookup, DnsOutcome};
@@ -27,7 +28,10 @@ pub const VOID_LOOKUP_LIMIT: u32 = 2;
 
 fn warning(span: (u32, u32), code: &'static str, rfc: &'static str, message: String) -> Diagnostic {
     Diagnostic {
-        span,
+        span: Span {
+            start: span.0,
+            end: span.1,
+        },
         code,
         severity: Severity::Warning,
         rfc,
@@ -92,7 +96,10 @@ pub fn lint_record(text: &str) -> ParsedRecord {
             },
             Term::Modifier(Modifier::Redirect(_)) => has_redirect = true,
             Term::Modifier(Modifier::Unknown { name, .. }) => parsed.diagnostics.push(Diagnostic {
-                span,
+                span: Span {
+                    start: span.0,
+                    end: span.1,
+                },
                 code: "spf.lint.unknown-modifier",
                 severity: Severity::Info,
                 rfc: "RFC 7208 §6",
@@ -752,14 +759,30 @@ pub fn with_all_qualifier(text: &str, qualifier: Qualifier) -> String {
 fn describe_diagnostic(d: &Diagnostic) -> String {
     format!(
         "bytes {}..{}: {} ({})",
-        d.span.0, d.span.1, d.message, d.rfc
+        d.span.start, d.span.end, d.message, d.rfc
     )
 }
 
+/// One SPF check, decided for a domain whose record was found: its id and
+/// the function that adds exactly one check for it. When the record could
+/// not be read or does not exist, every id here gets `not_tested` or
+/// `not_applicable` from this list, so an id is written once.
+type SpfCheck = (&'static str, fn(&SpfLint, &str, &mut Vec<Check>));
+
+/// The SPF checks after `spf.present`, in catalogue order.
+const SPF_CHECKS: &[SpfCheck] = &[
+    ("spf.single-record", single_record),
+    ("spf.syntax", syntax),
+    ("spf.lookup-limit", lookup_limit),
+    ("spf.void-lookups", void_lookups),
+    ("spf.all-qualifier", all_qualifier),
+    ("spf.ptr-mechanism", ptr_mechanism),
+    ("spf.record-size", record_size),
+    ("spf.include-resolves", include_resolves),
+];
+
 /// The SPF report checks for a linted domain, in catalogue order:
-/// `spf.present`, `spf.single-record`, `spf.syntax`, `spf.lookup-limit`,
-/// `spf.void-lookups`, `spf.all-qualifier`, `spf.ptr-mechanism`,
-/// `spf.record-size`, `spf.include-resolves`.
+/// `spf.present`, then [`SPF_CHECKS`].
 pub fn checks(lint: &SpfLint) -> Vec<Check> {
     let d = &lint.domain;
     let mut out = Vec::new();
@@ -770,16 +793,7 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
                 Status::Error,
                 format!("the TXT lookup for {d} failed ({e}); SPF could not be checked"),
             ));
-            for id in [
-                "spf.single-record",
-                "spf.syntax",
-                "spf.lookup-limit",
-                "spf.void-lookups",
-                "spf.all-qualifier",
-                "spf.ptr-mechanism",
-                "spf.record-size",
-                "spf.include-resolves",
-            ] {
+            for (id, _) in SPF_CHECKS {
                 out.push(Check::new(
                     id,
                     Status::NotTested,
@@ -797,16 +811,7 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
                 format!("no `v=spf1` TXT record at {d}")
             };
             out.push(Check::new("spf.present", Status::Fail, detail));
-            for id in [
-                "spf.single-record",
-                "spf.syntax",
-                "spf.lookup-limit",
-                "spf.void-lookups",
-                "spf.all-qualifier",
-                "spf.ptr-mechanism",
-                "spf.record-size",
-                "spf.include-resolves",
-            ] {
+            for (id, _) in SPF_CHECKS {
                 out.push(Check::new(
                     id,
                     Status::NotApplicable,
@@ -815,10 +820,18 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
             }
             return out;
         }
-        (_, Some(record)) => record.clone(),
+        (_, Some(record)) => record.as_str(),
     };
+    present(lint, record, &mut out);
+    for (_, check) in SPF_CHECKS {
+        check(lint, record, &mut out);
+    }
+    out
+}
 
-    // spf.present
+/// `spf.present`: the record found (a pass), and whether a deprecated type-99 SPF record is also published.
+fn present(lint: &SpfLint, record: &str, out: &mut Vec<Check>) {
+    let d = &lint.domain;
     if lint.spf_rr_seen {
         out.push(
             Check::new(
@@ -835,8 +848,11 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
             format!("{d}: {record}"),
         ));
     }
+}
 
-    // spf.single-record
+/// `spf.single-record`: several `v=spf1` records give permerror (RFC 7208 §4.5).
+fn single_record(lint: &SpfLint, _record: &str, out: &mut Vec<Check>) {
+    let d = &lint.domain;
     if lint.records.len() > 1 {
         out.push(
             Check::new(
@@ -862,8 +878,10 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
             format!("one SPF record at {d}"),
         ));
     }
+}
 
-    // spf.syntax
+/// `spf.syntax`: errors in the record or in an included one give permerror; terms after `all`, a redirect beside `all` and unknown modifiers warn.
+fn syntax(lint: &SpfLint, record: &str, out: &mut Vec<Check>) {
     let errors: Vec<&Diagnostic> = lint.diagnostics.iter().filter(|x| x.is_error()).collect();
     let nested: Vec<&TreeIssue> = lint
         .issues
@@ -894,7 +912,7 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
         if warnings.iter().any(|w| w.code == "spf.lint.after-all") {
             check = check
                 .with_fix("Move `all` to the end: terms after it are never evaluated.")
-                .with_suggestion(move_all_last(&record));
+                .with_suggestion(move_all_last(record));
         }
         out.push(check);
     } else {
@@ -904,10 +922,10 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
             "the record is valid RFC 7208 syntax",
         ));
     }
+}
 
-    // spf.lookup-limit. A DNS failure below the top record leaves the
-    // counts incomplete: that is an error, unless the limit is already
-    // exceeded.
+/// `spf.lookup-limit`: more than ten DNS-querying terms give permerror (RFC 7208 §4.6.4). A DNS failure below the top record leaves the count incomplete: that is an error, unless the limit is already exceeded.
+fn lookup_limit(lint: &SpfLint, _record: &str, out: &mut Vec<Check>) {
     let dns_failed = lint.issues.iter().any(TreeIssue::is_dns_error);
     let bound = if lint.has_macro_targets || dns_failed || lint.walk_stopped {
         "at least "
@@ -954,8 +972,11 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
     } else {
         Check::new("spf.lookup-limit", Status::Pass, lookups)
     });
+}
 
-    // spf.void-lookups
+/// `spf.void-lookups`: more than two void lookups give permerror (RFC 7208 §4.6.4).
+fn void_lookups(lint: &SpfLint, _record: &str, out: &mut Vec<Check>) {
+    let dns_failed = lint.issues.iter().any(TreeIssue::is_dns_error);
     let voids = format!(
         "{} void lookup(s) (limit {VOID_LOOKUP_LIMIT}, RFC 7208 §4.6.4)",
         lint.void_lookup_count
@@ -978,35 +999,39 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
             format!("{voids}: some terms point at names without records"),
         ),
     });
+}
 
-    // spf.all-qualifier
+/// `spf.all-qualifier`: `+all` fails, `?all` or no `all` warns.
+fn all_qualifier(lint: &SpfLint, record: &str, out: &mut Vec<Check>) {
     out.push(match lint.effective_all {
         Some(Qualifier::Pass) => Check::new(
             "spf.all-qualifier",
             Status::Fail,
             "`+all` authorises every host on the Internet to send as this domain",
         )
-        .with_suggestion(with_all_qualifier(&record, Qualifier::SoftFail)),
+        .with_suggestion(with_all_qualifier(record, Qualifier::SoftFail)),
         Some(Qualifier::Neutral) => Check::new(
             "spf.all-qualifier",
             Status::Warn,
             "`?all` makes no assertion about unlisted hosts",
         )
-        .with_suggestion(with_all_qualifier(&record, Qualifier::SoftFail)),
+        .with_suggestion(with_all_qualifier(record, Qualifier::SoftFail)),
         None => Check::new(
             "spf.all-qualifier",
             Status::Warn,
             "the policy has no `all` mechanism: unlisted hosts get neutral",
         )
-        .with_suggestion(with_all_qualifier(&record, Qualifier::SoftFail)),
+        .with_suggestion(with_all_qualifier(record, Qualifier::SoftFail)),
         Some(q) => Check::new(
             "spf.all-qualifier",
             Status::Pass,
             format!("the policy ends with `{}all`", q.symbol()),
         ),
     });
+}
 
-    // spf.ptr-mechanism (own record)
+/// `spf.ptr-mechanism`: `ptr` in the domain's own record SHOULD NOT be used (RFC 7208 §5.5).
+fn ptr_mechanism(lint: &SpfLint, record: &str, out: &mut Vec<Check>) {
     let ptr_terms: Vec<&Diagnostic> = lint
         .diagnostics
         .iter()
@@ -1022,16 +1047,18 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
                 "`ptr` at {}; it SHOULD NOT be used (RFC 7208 §5.5)",
                 ptr_terms
                     .iter()
-                    .map(|x| format!("bytes {}..{}", x.span.0, x.span.1))
+                    .map(|x| format!("bytes {}..{}", x.span.start, x.span.end))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
         )
         .with_fix("Replace `ptr` with `a:` for the host names it covered, or better with the `ip4:`/`ip6:` ranges of your servers.")
-        .with_suggestion(replace_ptr(&record))
+        .with_suggestion(replace_ptr(record))
     });
+}
 
-    // spf.record-size
+/// `spf.record-size`: keep the record under 450 bytes (RFC 7208 §3.4).
+fn record_size(_lint: &SpfLint, record: &str, out: &mut Vec<Check>) {
     let size = record.len() as u32;
     out.push(if size > RECORD_SIZE_LIMIT {
         Check::new(
@@ -1048,8 +1075,10 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
             format!("the record is {size} bytes"),
         )
     });
+}
 
-    // spf.include-resolves
+/// `spf.include-resolves`: an include target without a record, a loop or several records give permerror.
+fn include_resolves(lint: &SpfLint, _record: &str, out: &mut Vec<Check>) {
     let broken: Vec<&TreeIssue> = lint
         .issues
         .iter()
@@ -1097,7 +1126,6 @@ pub fn checks(lint: &SpfLint) -> Vec<Check> {
             "every include target has an SPF record",
         )
     });
-    out
 }
 
 /// The `spf.sender-ip` check for a check_host() outcome.

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::model::{
-    Diagnostic, MacroEscape, MacroExpand, MacroItem, MacroLetter, MacroString, Severity,
+    Diagnostic, MacroEscape, MacroExpand, MacroItem, MacroLetter, MacroString, Severity, Span,
 };
 
 const RFC_MACROS: &str = "RFC 7208 §7.1";
@@ -26,7 +26,7 @@ fn diag(
     message: String,
 ) -> Diagnostic {
     Diagnostic {
-        span: (span.0 as u32, span.1 as u32),
+        span: Span::new(span.0, span.1),
         code,
         severity: Severity::Error,
         rfc,

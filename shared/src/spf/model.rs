@@ -9,39 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
-/// How bad a [`Diagnostic`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// The record is invalid: check_host() returns permerror (RFC 7208 §4.6).
-    Error,
-    /// Valid, but fragile, deprecated or probably not what the author meant.
-    Warning,
-    /// A neutral remark.
-    Info,
-}
-
-/// One finding about a record, positioned by a byte range into the input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Diagnostic {
-    /// Byte range `[start, end)` into the parsed text.
-    pub span: (u32, u32),
-    /// Stable code, e.g. `spf.syntax.unknown-mechanism`.
-    pub code: &'static str,
-    /// How bad it is.
-    pub severity: Severity,
-    /// The RFC section that says so, e.g. `RFC 7208 §5.2`.
-    pub rfc: &'static str,
-    /// Human explanation with the concrete values.
-    pub message: String,
-}
-
-impl Diagnostic {
-    /// True for [`Severity::Error`].
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
-    }
-}
+pub use crate::diagnostic::{Diagnostic, Severity, Span};
 
 /// ```text
 /// record           = version terms *SP

@@ -12,7 +12,7 @@ use thiserror::Error;
 use super::macros::{parse_macro_string, MacroMode};
 use super::model::{
     Diagnostic, Directive, DomainSpec, DualCidrLength, MacroItem, Mechanism, Modifier, Qualifier,
-    Severity, SpfRecord, Term,
+    Severity, Span, SpfRecord, Term,
 };
 
 /// A parsed record with its diagnostics.
@@ -40,7 +40,7 @@ impl ParsedRecord {
 
 /// A record that does not parse cleanly (see [`SpfRecord::from_str`]).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("invalid SPF record at bytes {}..{}: {} ({})", .0.span.0, .0.span.1, .0.message, .0.rfc)]
+#[error("invalid SPF record at bytes {}..{}: {} ({})", .0.span.start, .0.span.end, .0.message, .0.rfc)]
 pub struct SpfParseError(pub Diagnostic);
 
 impl FromStr for SpfRecord {
@@ -70,7 +70,7 @@ fn error(
     message: String,
 ) -> Diagnostic {
     Diagnostic {
-        span: (span.0 as u32, span.1 as u32),
+        span: Span::new(span.0, span.1),
         code,
         severity: Severity::Error,
         rfc,
@@ -654,7 +654,7 @@ mod tests {
             );
             for d in &parsed.diagnostics {
                 assert!(
-                    d.span.0 <= d.span.1 && d.span.1 as usize <= input.len(),
+                    d.span.start <= d.span.end && d.span.end as usize <= input.len(),
                     "{input:?}: {d:?}"
                 );
             }
@@ -865,8 +865,8 @@ mod props {
         fn any_text_parses_without_panicking(text in "(v=spf1 )?[ -~\\u{80}-\\u{10ffff}\\t\\r\\n]{0,80}") {
             let parsed = parse_record(&text);
             for d in &parsed.diagnostics {
-                prop_assert!(d.span.0 <= d.span.1 && d.span.1 as usize <= text.len());
-                prop_assert!(text.is_char_boundary(d.span.0 as usize));
+                prop_assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len());
+                prop_assert!(text.is_char_boundary(d.span.start as usize));
             }
             // The canonical form of whatever was understood parses cleanly.
             let canonical = parsed.record.to_string();

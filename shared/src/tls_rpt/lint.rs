@@ -1,54 +1,27 @@
 //! The `tls-rpt.record` check.
 
 use crate::diagnostic::describe_errors;
-use crate::dns::{DnsLookup, DnsOutcome};
+use crate::dns::DnsLookup;
 use crate::report::{Check, Status};
 
 use super::parse::{parse_tls_rpt, TlsRptParse};
 
-/// What `_smtp._tls.<domain>` TXT returned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TlsRptLookup {
-    /// Exactly one record starting with `v=TLSRPTv1`.
-    Found {
-        /// The TXT text.
-        txt: String,
-        /// The parse.
-        parsed: TlsRptParse,
-    },
-    /// None.
-    NotFound,
-    /// Several: senders assume TLS-RPT is not implemented (RFC 8460 §3).
-    Multiple(Vec<String>),
-    /// Timeout or SERVFAIL.
-    DnsFailure(String),
-}
+/// What `_smtp._tls.<domain>` TXT returned: exactly one record starting
+/// with `v=TLSRPTv`, none, several (senders assume TLS-RPT is not
+/// implemented, RFC 8460 §3), or a failure.
+pub type TlsRptLookup = crate::txt_record::TxtRecord<TlsRptParse>;
 
 /// Queries `_smtp._tls.<domain>` TXT (RFC 8460 §3); records not starting
 /// with `v=TLSRPTv1` are discarded.
 pub async fn lookup_tls_rpt<L: DnsLookup>(lookup: &L, domain: &str) -> TlsRptLookup {
-    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    match lookup.txt(&format!("_smtp._tls.{domain}")).await {
-        DnsOutcome::Records(records) => {
-            let mut found: Vec<String> = records
-                .into_iter()
-                .filter(|r| r.trim_start().starts_with("v=TLSRPTv"))
-                .collect();
-            match found.len() {
-                0 => TlsRptLookup::NotFound,
-                1 => {
-                    let txt = found.remove(0);
-                    TlsRptLookup::Found {
-                        parsed: parse_tls_rpt(&txt),
-                        txt,
-                    }
-                }
-                _ => TlsRptLookup::Multiple(found),
-            }
-        }
-        DnsOutcome::NoData | DnsOutcome::NxDomain => TlsRptLookup::NotFound,
-        other => TlsRptLookup::DnsFailure(other.describe()),
-    }
+    let domain = crate::txt_record::lookup_domain(domain);
+    crate::txt_record::lookup_versioned(
+        lookup,
+        &format!("_smtp._tls.{domain}"),
+        |r| r.starts_with("v=TLSRPTv"),
+        parse_tls_rpt,
+    )
+    .await
 }
 
 /// The `tls-rpt.record` check.

@@ -10,7 +10,7 @@
 
 use crate::diagnostic::{has_errors, Diagnostic, Span};
 use crate::mta_sts::{is_extension_name, is_extension_value};
-use crate::tag_list::{split_list, split_tags, Segment};
+use crate::tag_list::{split_list, walk, TagRecordSpec};
 use crate::uri::check_uri;
 
 use super::model::TlsRptRecord;
@@ -33,6 +33,19 @@ impl TlsRptParse {
     }
 }
 
+/// The TLS-RPT record's shared tag-list rules (RFC 8460 §3).
+const TLS_RPT_RECORD: TagRecordSpec = TagRecordSpec {
+    version: "TLSRPTv1",
+    rfc: R8460_3,
+    empty_code: "tls-rpt.empty-field",
+    version_code: "tls-rpt.invalid-version",
+    malformed_code: "tls-rpt.malformed-field",
+    whitespace_code: Some("tls-rpt.whitespace-around-equals"),
+    segment_word: "field",
+    pair_words: "name=value field",
+    fold_version_name: false,
+};
+
 /// Parses a TLS-RPT TXT record. Never panics.
 ///
 /// ```
@@ -45,53 +58,12 @@ pub fn parse_tls_rpt(input: &str) -> TlsRptParse {
     let mut record = TlsRptRecord::default();
     let mut diags = Vec::new();
     let whole = Span::new(0, input.len());
-    let mut first = true;
     let mut saw_rua = false;
-    for segment in split_tags(input) {
-        let tag = match segment {
-            Segment::Empty { span, trailing, .. } => {
-                if !trailing {
-                    diags.push(Diagnostic::error(
-                        span,
-                        "tls-rpt.empty-field",
-                        R8460_3,
-                        "empty field between semicolons",
-                    ));
-                }
-                continue;
-            }
-            Segment::Tag(tag) => tag,
-        };
-        if tag.has_equals && tag.value_span.start != tag.name_span.end + 1 {
-            diags.push(Diagnostic::error(
-                tag.span,
-                "tls-rpt.whitespace-around-equals",
-                R8460_3,
-                "no whitespace is allowed around `=`",
-            ));
-        }
-        if std::mem::replace(&mut first, false) {
-            if tag.name == "v" && tag.value == "TLSRPTv1" {
-                record.version = Some("TLSRPTv1".into());
-            } else {
-                diags.push(Diagnostic::error(
-                    tag.span,
-                    "tls-rpt.invalid-version",
-                    R8460_3,
-                    "the record must start with v=TLSRPTv1",
-                ));
-            }
-            continue;
-        }
-        if !tag.has_equals {
-            diags.push(Diagnostic::error(
-                tag.span,
-                "tls-rpt.malformed-field",
-                R8460_3,
-                format!("`{}` is not a name=value field", tag.name),
-            ));
-            continue;
-        }
+    let (version_ok, tags) = walk(input, &TLS_RPT_RECORD, &mut diags);
+    if version_ok {
+        record.version = Some("TLSRPTv1".into());
+    }
+    for tag in tags {
         match tag.name {
             "rua" => {
                 if saw_rua {

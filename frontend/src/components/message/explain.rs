@@ -3,7 +3,7 @@
 //! enhanced codes, provider codes) says what it means, who must act and
 //! how to fix it. Runs in WASM: nothing is sent anywhere.
 
-use mxlens_shared::smtp_codes::{find_replies, ReplyClass, ReplyExplanation};
+use mxlens_shared::smtp::codes::{find_replies, ReplyClass, ReplyExplanation};
 use yew::prelude::*;
 
 fn class_badge(class: ReplyClass) -> Html {

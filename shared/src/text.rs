@@ -1,4 +1,6 @@
-//! Lower-casing without core's Unicode case table.
+//! Small text helpers every parser shares: lower-casing without core's
+//! Unicode case table ([`lower`]), RFC 5322 comment stripping
+//! ([`strip_comments`]) and [`capitalise`].
 //!
 //! `str::to_lowercase` links core's full lower-case conversion table (about
 //! 11 KB) into the browser bundle, whose size has a hard budget (issue 7).
@@ -46,6 +48,85 @@ pub fn lower(s: &str) -> String {
         return s.to_ascii_lowercase();
     }
     s.chars().map(lower_char).collect()
+}
+
+/// `s` with its first character in ASCII upper case (for messages built
+/// from a lower-case phrase).
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// A header value with its RFC 5322 comments taken out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cleaned {
+    /// The value with every comment replaced by spaces, byte for byte, so
+    /// offsets into it are offsets into the original; quoted strings kept.
+    pub text: String,
+    /// The comments' contents (trimmed), with the byte offset of each `(`.
+    pub comments: Vec<(usize, String)>,
+}
+
+/// Replaces comments (nested parentheses, with quoted-pairs, RFC 5322
+/// §3.2.2) by spaces, keeping quoted strings (§3.2.4) intact and byte
+/// offsets unchanged.
+pub fn strip_comments(value: &str) -> Cleaned {
+    let mut text = String::with_capacity(value.len());
+    let mut comments = Vec::new();
+    let mut depth = 0u32;
+    let mut quoted = false;
+    let mut escaped = false;
+    let mut current = String::new();
+    let mut start = 0;
+    for (i, ch) in value.char_indices() {
+        if escaped {
+            escaped = false;
+            if depth > 0 {
+                current.push(ch);
+                text.extend(std::iter::repeat_n(' ', ch.len_utf8()));
+            } else {
+                text.push(ch);
+            }
+            continue;
+        }
+        match ch {
+            '\\' if quoted || depth > 0 => {
+                escaped = true;
+                text.push(' ');
+            }
+            '"' if depth == 0 => {
+                quoted = !quoted;
+                text.push(ch);
+            }
+            '(' if !quoted => {
+                if depth == 0 {
+                    start = i;
+                    current.clear();
+                } else {
+                    current.push(ch);
+                }
+                depth += 1;
+                text.push(' ');
+            }
+            ')' if !quoted && depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    comments.push((start, current.trim().to_string()));
+                } else {
+                    current.push(ch);
+                }
+                text.push(' ');
+            }
+            _ if depth > 0 => {
+                current.push(ch);
+                text.extend(std::iter::repeat_n(' ', ch.len_utf8()));
+            }
+            _ => text.push(ch),
+        }
+    }
+    Cleaned { text, comments }
 }
 
 #[cfg(test)]

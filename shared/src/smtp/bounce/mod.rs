@@ -1,153 +1,17 @@
 //! Bounces: delivery status notifications (RFC 3464, `multipart/report;
 //! report-type=delivery-status` per RFC 6522), non-standard bounce texts,
 //! and a bare SMTP error line pasted alone. Each failed recipient becomes a
-//! `smtp.reply-code` check explained by [`crate::smtp_codes`].
+//! `smtp.reply-code` check explained by [`crate::smtp::codes`].
+
+pub mod dsn;
 
 use mail_parser::{Message, MimeHeaders};
-use serde::{Deserialize, Serialize};
 
-use super::hygiene::raw_values;
+use self::dsn::strip_type;
+pub use self::dsn::{delivery_status, parse_delivery_status, DeliveryStatus, RecipientStatus};
+use crate::headers::hygiene::raw_values;
 use crate::report::{Check, Status};
-use crate::smtp_codes::{explain, find_replies, reply_check, ReplyExplanation};
-
-/// The per-message fields of a delivery-status body (RFC 3464 §2.2).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryStatus {
-    /// Reporting-MTA, e.g. `dns; mail.example.com`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reporting_mta: Option<String>,
-    /// Arrival-Date.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arrival_date: Option<String>,
-    /// One entry per recipient (RFC 3464 §2.3).
-    pub recipients: Vec<RecipientStatus>,
-}
-
-/// The per-recipient fields of a delivery-status body (RFC 3464 §2.3).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecipientStatus {
-    /// Final-Recipient, without the `rfc822;` address type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub final_recipient: Option<String>,
-    /// Original-Recipient, without the address type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub original_recipient: Option<String>,
-    /// Action: failed, delayed, delivered, relayed or expanded (RFC 3464 §2.3.3).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
-    /// Status: the enhanced status code (RFC 3464 §2.3.4).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Diagnostic-Code, e.g. `smtp; 550 5.1.1 User unknown`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub diagnostic_code: Option<String>,
-    /// Remote-MTA, e.g. `dns; mx.example.net`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_mta: Option<String>,
-    /// Last-Attempt-Date.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_attempt_date: Option<String>,
-    /// Will-Retry-Until (delayed DSNs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub will_retry_until: Option<String>,
-}
-
-/// Parses `name: value` fields with folding (RFC 3464 §2.1 uses RFC 822
-/// header syntax) into blocks separated by blank lines. Total.
-fn parse_field_blocks(text: &str) -> Vec<Vec<(String, String)>> {
-    let mut blocks: Vec<Vec<(String, String)>> = Vec::new();
-    let mut current: Vec<(String, String)> = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            if !current.is_empty() {
-                blocks.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        if line.starts_with([' ', '\t']) {
-            if let Some(last) = current.last_mut() {
-                last.1.push(' ');
-                last.1.push_str(line.trim());
-            }
-            continue;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            let name = name.trim();
-            if !name.is_empty() && !name.contains(' ') {
-                current.push((name.to_ascii_lowercase(), value.trim().to_string()));
-            }
-        }
-    }
-    if !current.is_empty() {
-        blocks.push(current);
-    }
-    blocks
-}
-
-/// Strips the address or MTA type (`rfc822;`, `dns;`, `smtp;`) from a field.
-fn strip_type(value: &str) -> String {
-    match value.split_once(';') {
-        Some((kind, rest)) if !kind.contains(' ') && kind.len() < 20 => rest.trim().to_string(),
-        _ => value.trim().to_string(),
-    }
-}
-
-/// Parses a message/delivery-status body (RFC 3464 §2.1). Total: text with
-/// no DSN fields gives a status with no recipients.
-pub fn parse_delivery_status(text: &str) -> DeliveryStatus {
-    let mut status = DeliveryStatus::default();
-    for block in parse_field_blocks(text) {
-        let get = |name: &str| {
-            block
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
-        };
-        let is_recipient = get("final-recipient").is_some()
-            || get("original-recipient").is_some()
-            || (get("action").is_some() && get("status").is_some());
-        if is_recipient {
-            status.recipients.push(RecipientStatus {
-                final_recipient: get("final-recipient").map(|v| strip_type(&v)),
-                original_recipient: get("original-recipient").map(|v| strip_type(&v)),
-                action: get("action").map(|v| v.to_ascii_lowercase()),
-                status: get("status")
-                    .map(|v| v.split_whitespace().next().unwrap_or_default().to_string()),
-                diagnostic_code: get("diagnostic-code"),
-                remote_mta: get("remote-mta").map(|v| strip_type(&v)),
-                last_attempt_date: get("last-attempt-date"),
-                will_retry_until: get("will-retry-until"),
-            });
-        } else {
-            if let Some(v) = get("reporting-mta") {
-                status.reporting_mta = Some(strip_type(&v));
-            }
-            if let Some(v) = get("arrival-date") {
-                status.arrival_date = Some(v);
-            }
-        }
-    }
-    status
-}
-
-/// The delivery-status part of a DSN (`message/delivery-status` or RFC 6533
-/// `message/global-delivery-status`), parsed.
-pub fn delivery_status(msg: &Message<'_>) -> Option<DeliveryStatus> {
-    for part in &msg.parts {
-        let is_dsn = part.is_content_type("message", "delivery-status")
-            || part.is_content_type("message", "global-delivery-status");
-        if !is_dsn {
-            continue;
-        }
-        let text = String::from_utf8_lossy(part.contents());
-        let parsed = parse_delivery_status(&text);
-        if !parsed.recipients.is_empty() {
-            return Some(parsed);
-        }
-    }
-    None
-}
+use crate::smtp::codes::{explain, find_replies, reply_check, ReplyExplanation};
 
 /// Whether the headers say this is a bounce: a multipart/report of type
 /// delivery-status, or a message from MAILER-DAEMON/postmaster or with a
@@ -256,7 +120,7 @@ pub fn checks(msg: &Message<'_>) -> Vec<Check> {
     }
     let mut text = String::new();
     for i in 0..msg.text_body_count() {
-        if let Some(body) = super::html_text::body_text(msg, i) {
+        if let Some(body) = crate::headers::html_text::body_text(msg, i) {
             text.push_str(&body);
             text.push('\n');
         }

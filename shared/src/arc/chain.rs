@@ -9,9 +9,9 @@
 //! chain-status = ("none" / "fail" / "pass")                   ; RFC 8617 §4.4
 //! ```
 
-use super::authres::{parse_authentication_results, AuthResults};
-use super::dkim_signature::{parse_tag_list, tag};
-use super::input::ParsedInput;
+use crate::dkim::signature::{parse_tag_list, tag, Tag};
+use crate::headers::authres::{parse_authentication_results, AuthResults};
+use crate::headers::input::ParsedInput;
 
 /// The most ARC sets a chain may hold (RFC 8617 §4.2.1).
 pub const MAX_ARC_SETS: u32 = 50;
@@ -75,13 +75,13 @@ impl ArcChain {
 }
 
 /// Reads `i=` from a tag list (ARC-Seal, ARC-Message-Signature).
-fn instance_of_tags(tags: &[super::dkim_signature::Tag]) -> Option<u32> {
+pub(crate) fn instance_of_tags(tags: &[Tag]) -> Option<u32> {
     tag(tags, "i").and_then(|v| v.trim().parse().ok())
 }
 
 /// Reads the leading `i=N;` of ARC-Authentication-Results and returns the
 /// instance and the authres payload after it.
-fn split_aar(value: &str) -> (Option<u32>, &str) {
+pub(crate) fn split_aar(value: &str) -> (Option<u32>, &str) {
     let (head, rest) = value.split_once(';').unwrap_or((value, ""));
     let instance = head
         .trim()

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use super::input::{Diagnostic, ParsedInput, Severity, Span};
+use crate::headers::input::{Diagnostic, ParsedInput, Severity, Span};
 use crate::report::Status;
 
 /// One `name=value` of a tag list.

@@ -1,40 +1,50 @@
-//! The hickory-resolver 0.26 implementation of `shared`'s DNS lookup trait.
+//! `shared`'s DNS lookup trait over our own lean stub resolver: questions
+//! encoded and answers decoded with hickory-proto, sent over a pool of
+//! long-lived UDP sockets ([`transport`]), and read with hickory-resolver
+//! 0.26's rules ([`chase`]), which this crate used before: every outcome
+//! (records, NODATA, NXDOMAIN, SERVFAIL, timeout, CNAME chains, RFC 6761
+//! names, `/etc/hosts`) is classified as it was. hickory-resolver's own
+//! query path opened a socket per query and cost about 95 µs of CPU per
+//! query in a batch (issue #17).
 //!
 //! Configuration is always explicit: either the name servers given with
-//! `--nameserver IP:PORT`, or the system resolver when none are given.
+//! `--nameserver IP:PORT`, or the system resolver's when none are given.
 //!
 //! Every query, from every audit in the process, takes a permit from one
 //! semaphore shared by all clones of a [`HickoryLookup`]: a global bound on
-//! in-flight DNS queries (`--dns-concurrency`).
+//! in-flight DNS queries (`--dns-concurrency`). The same question asked by
+//! several audits at once goes out once.
 //!
-//! The DNSSEC status is read from the AD bit of a query we send ourselves
-//! with AD=1 and the EDNS DO bit (RFC 6840 §5.7): with validation off,
-//! hickory-resolver sends neither, so a validating upstream would answer
-//! AD=0 (TOOLCHAIN.md).
+//! The DNSSEC status is read from the AD bit of a query sent with AD=1 and
+//! the EDNS DO bit (RFC 6840 §5.7).
 
+mod chase;
+pub mod transport;
+
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use futures::future::{BoxFuture, FutureExt, Shared};
+use hickory_proto::op::{Message, Query, ResponseCode};
+use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_resolver::Hosts;
+use mxlens_shared::dns::{DnsLookup, DnsOutcome, DnssecStatus, MxRecord, TlsaRecord};
 use tokio::sync::Semaphore;
 
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::{DnsError, NetError};
-use hickory_resolver::proto::op::{Edns, Message, Query, ResponseCode};
-use hickory_resolver::proto::rr::{Name, RData, RecordType};
-use hickory_resolver::{Resolver, TokioResolver};
-use mxlens_shared::dns::{DnsLookup, DnsOutcome, DnssecStatus, MxRecord, TlsaRecord};
+use chase::Resolved;
+use transport::{Failure, QueryFlags, Question, Transport};
 
 /// Resolver settings.
 #[derive(Debug, Clone)]
 pub struct ResolverSettings {
     /// Name servers to ask, in order; empty means the system configuration.
     pub nameservers: Vec<SocketAddr>,
-    /// Per-query timeout.
+    /// Per-query timeout: how long one try waits for an answer.
     pub timeout: Duration,
-    /// Attempts per query.
+    /// Tries per query (a timeout or an error RCODE is tried again; each
+    /// try asks the servers in order).
     pub attempts: u8,
     /// The most DNS queries in flight at once, over all audits that share
     /// this resolver (and its clones).
@@ -57,78 +67,68 @@ impl Default for ResolverSettings {
     }
 }
 
-/// A [`DnsLookup`] backed by hickory-resolver.
+/// A shared answer to a question several lookups asked at once.
+type SharedAnswer = Shared<BoxFuture<'static, Result<Arc<Message>, Failure>>>;
+
+/// A [`DnsLookup`] over the configured name servers. The name is kept from
+/// when hickory-resolver did the work; hickory-proto still encodes and
+/// decodes every message. Cheap to clone: clones share sockets, the
+/// in-flight bound and what was learned about the resolver.
 #[derive(Clone)]
 pub struct HickoryLookup {
-    resolver: TokioResolver,
-    /// The global in-flight bound, shared by every clone.
-    in_flight: Arc<Semaphore>,
-    /// Where the AD-bit queries go: the configured name servers.
-    ad_servers: Arc<Vec<SocketAddr>>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    /// `/etc/hosts`, consulted first for A, AAAA and PTR, as before.
+    hosts: Hosts,
+    /// The global in-flight bound.
+    in_flight: Semaphore,
+    /// Questions on the wire now, by (lower-case name, type): a second asker
+    /// waits for the same answer.
+    asking: Mutex<HashMap<(Name, RecordType), SharedAnswer>>,
     timeout: Duration,
     attempts: u8,
-    /// Whether the configured resolver validates DNSSEC, once learned
-    /// (shared by every clone: it is a property of the resolver).
-    validates: Arc<std::sync::Mutex<Option<bool>>>,
+    /// Whether the configured resolver validates DNSSEC, once learned.
+    validates: Mutex<Option<bool>>,
 }
 
 impl std::fmt::Debug for HickoryLookup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HickoryLookup").finish_non_exhaustive()
+        f.debug_struct("HickoryLookup")
+            .field("transport", &self.inner.transport)
+            .finish_non_exhaustive()
     }
 }
 
 impl HickoryLookup {
-    /// Builds a resolver from explicit settings.
+    /// Builds a resolver from explicit settings. Sockets open on first use.
     pub fn new(settings: &ResolverSettings) -> anyhow::Result<Self> {
-        let ad_servers: Vec<SocketAddr> = if settings.nameservers.is_empty() {
+        let servers: Vec<SocketAddr> = if settings.nameservers.is_empty() {
             system_nameservers()
         } else {
             settings.nameservers.clone()
         };
-        let mut builder = if settings.nameservers.is_empty() {
-            Resolver::builder_tokio()?
-        } else {
-            let servers = settings
-                .nameservers
-                .iter()
-                .map(|addr| {
-                    let mut udp = ConnectionConfig::udp();
-                    udp.port = addr.port();
-                    let mut tcp = ConnectionConfig::tcp();
-                    tcp.port = addr.port();
-                    NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
-                })
-                .collect();
-            Resolver::builder_with_config(
-                ResolverConfig::from_parts(None, vec![], servers),
-                TokioRuntimeProvider::default(),
-            )
-        };
-        let opts = builder.options_mut();
-        opts.timeout = settings.timeout;
-        opts.attempts = usize::from(settings.attempts.max(1));
-        // Every audit must see the zone as it is now; and positive_max_ttl = 0
-        // would rewrite reported TTLs (TOOLCHAIN.md), so disable the cache instead.
-        opts.cache_size = 0;
-        opts.ndots = 0;
-        // hickory caps in-flight requests per connection (default 32) and
-        // answers "busy" beyond it; our own global semaphore is the bound.
-        opts.max_active_requests = settings.max_in_flight.max(1) as usize;
-        opts.edns0 = true;
+        if servers.is_empty() {
+            anyhow::bail!("no name server: none given and none in the system configuration");
+        }
         Ok(HickoryLookup {
-            resolver: builder.build()?,
-            in_flight: Arc::new(Semaphore::new(settings.max_in_flight.max(1) as usize)),
-            ad_servers: Arc::new(ad_servers),
-            timeout: settings.timeout,
-            attempts: settings.attempts.max(1),
-            validates: Arc::default(),
+            inner: Arc::new(Inner {
+                transport: Transport::new(&servers),
+                hosts: Hosts::from_system().unwrap_or_default(),
+                in_flight: Semaphore::new(settings.max_in_flight.max(1) as usize),
+                asking: Mutex::default(),
+                timeout: settings.timeout,
+                attempts: settings.attempts.max(1),
+                validates: Mutex::default(),
+            }),
         })
     }
 
     /// Permits free now; the bound minus this is the number in flight.
     pub fn available_permits(&self) -> usize {
-        self.in_flight.available_permits()
+        self.inner.in_flight.available_permits()
     }
 
     async fn query<T>(
@@ -159,28 +159,107 @@ impl HickoryLookup {
     ) -> DnsOutcome<T> {
         // The global in-flight bound; the semaphore is never closed, so
         // acquire cannot fail.
-        let _permit = self.in_flight.acquire().await;
-        match self.resolver.lookup(fqdn.clone(), rtype).await {
-            Ok(lookup) => {
-                let found: Vec<T> = lookup
-                    .answers()
+        let _permit = self.inner.in_flight.acquire().await;
+        let query = Query::query(fqdn.clone(), rtype);
+        let resolved = match self.inner.hosts.lookup_static_host(&query) {
+            Some(lookup) => Resolved::Answers(lookup.answers().to_vec()),
+            None => chase::resolve(query, |q| self.ask(q)).await,
+        };
+        match resolved {
+            Resolved::Answers(answers) => {
+                let found: Vec<T> = answers
                     .iter()
                     .filter(|r| r.record_type() == rtype)
                     .filter_map(|r| pick(&r.data))
                     .collect();
-                if found.is_empty() {
-                    if let Some(problem) = cname_problem(&fqdn.to_ascii(), lookup.answers()) {
-                        // A loop (or an absurd chain) is a broken zone that
-                        // cannot be resolved: a failure, not "no data".
-                        return DnsOutcome::ServerFailure(problem);
-                    }
-                    DnsOutcome::NoData
-                } else {
-                    DnsOutcome::Records(found)
+                if !found.is_empty() {
+                    return DnsOutcome::Records(found);
+                }
+                if let Some(problem) = cname_problem(&fqdn.to_ascii(), &answers) {
+                    // A loop (or an absurd chain) is a broken zone that
+                    // cannot be resolved: a failure, not "no data".
+                    return DnsOutcome::ServerFailure(problem);
+                }
+                DnsOutcome::NoData
+            }
+            Resolved::NoRecords(ResponseCode::NXDomain) => DnsOutcome::NxDomain,
+            Resolved::NoRecords(_) => DnsOutcome::NoData,
+            Resolved::Failed(Failure::Timeout) => DnsOutcome::Timeout,
+            Resolved::Failed(Failure::Error(why)) => DnsOutcome::ServerFailure(why),
+        }
+    }
+
+    /// The response to one question, whatever its RCODE, after up to
+    /// `attempts` tries; the same question asked at the same time by
+    /// another lookup shares the exchange.
+    async fn ask(&self, query: Query) -> Result<Arc<Message>, Failure> {
+        let key = (query.name().to_lowercase(), query.query_type());
+        let (answer, creator) = {
+            let mut asking = self.inner.asking.lock().unwrap_or_else(|p| p.into_inner());
+            match asking.get(&key) {
+                Some(shared) => (shared.clone(), false),
+                None => {
+                    let inner = self.inner.clone();
+                    let question = Question::new(query.name(), query.query_type());
+                    let shared = async move { inner.ask_servers(&question).await.map(Arc::new) }
+                        .boxed()
+                        .shared();
+                    asking.insert(key.clone(), shared.clone());
+                    (shared, true)
                 }
             }
-            Err(e) => classify(e),
+        };
+        // Only the first asker removes the entry, when its exchange ends or
+        // is dropped; later askers of a finished question ask afresh.
+        let _cleanup = creator.then(|| AskingCleanup {
+            inner: &self.inner,
+            key,
+        });
+        answer.await
+    }
+}
+
+/// Removes a question from [`Inner::asking`].
+struct AskingCleanup<'a> {
+    inner: &'a Inner,
+    key: (Name, RecordType),
+}
+
+impl Drop for AskingCleanup<'_> {
+    fn drop(&mut self) {
+        self.inner
+            .asking
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
+    }
+}
+
+impl Inner {
+    /// Tries `question` up to `attempts` times. Within a try the servers
+    /// are asked in turn until one answers; an answer with an error RCODE
+    /// (SERVFAIL, REFUSED, …) ends the try, as with hickory-resolver, and
+    /// is what is returned when no try does better.
+    async fn ask_servers(&self, question: &Question) -> Result<Message, Failure> {
+        let servers = self.transport.servers().count();
+        let mut last = Err(Failure::Timeout);
+        for _ in 0..self.attempts {
+            for server in 0..servers {
+                let answer = self
+                    .transport
+                    .exchange(server, question, QueryFlags::default(), self.timeout)
+                    .await;
+                match answer {
+                    Ok(m) if chase::is_error_code(m.metadata.response_code) => {
+                        last = Ok(m);
+                        break;
+                    }
+                    Ok(m) => return Ok(m),
+                    Err(failure) => last = Err(failure),
+                }
+            }
         }
+        last
     }
 }
 
@@ -220,7 +299,7 @@ pub fn query_name(name: &str) -> Result<Name, String> {
 pub const MAX_CNAME_CHAIN: usize = 16;
 
 /// A CNAME loop or an over-long chain in `answers`, starting at `name`.
-fn cname_problem(name: &str, answers: &[hickory_resolver::proto::rr::Record]) -> Option<String> {
+fn cname_problem(name: &str, answers: &[hickory_proto::rr::Record]) -> Option<String> {
     let key = |n: &str| n.trim_end_matches('.').to_ascii_lowercase();
     let aliases: std::collections::HashMap<String, String> = answers
         .iter()
@@ -256,31 +335,27 @@ impl HickoryLookup {
             Ok(n) => n,
             Err(why) => return DnsOutcome::ServerFailure(why),
         };
-        if self.ad_servers.is_empty() {
-            return DnsOutcome::ServerFailure("no name server configured".to_string());
-        }
-        let _permit = self.in_flight.acquire().await;
+        let inner = &self.inner;
+        let _permit = inner.in_flight.acquire().await;
+        let question = Question::new(&qname, RecordType::SOA);
+        let flags = QueryFlags { dnssec: true };
         let mut last = DnsOutcome::Timeout;
-        for _ in 0..self.attempts {
-            for server in self.ad_servers.iter() {
-                let mut message = Message::query();
-                message.metadata.recursion_desired = true;
-                message.metadata.authentic_data = true;
-                message.add_query(Query::query(qname.clone(), RecordType::SOA));
-                let mut edns = Edns::new();
-                edns.set_max_payload(1232).set_dnssec_ok(true);
-                message.set_edns(edns);
-                let result = tokio::time::timeout(self.timeout, exchange(*server, &message)).await;
-                let response = match result {
-                    Err(_) => {
+        for _ in 0..inner.attempts {
+            for server in 0..inner.transport.servers().count() {
+                let response = match inner
+                    .transport
+                    .exchange(server, &question, flags, inner.timeout)
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(Failure::Timeout) => {
                         last = DnsOutcome::Timeout;
                         continue;
                     }
-                    Ok(Err(e)) => {
-                        last = DnsOutcome::ServerFailure(e.to_string());
+                    Err(Failure::Error(e)) => {
+                        last = DnsOutcome::ServerFailure(e);
                         continue;
                     }
-                    Ok(Ok(r)) => r,
                 };
                 return match response.metadata.response_code {
                     ResponseCode::NoError => {
@@ -303,47 +378,8 @@ impl HickoryLookup {
     }
 }
 
-/// One query/response exchange with `server`: UDP first, TCP when truncated.
-async fn exchange(server: SocketAddr, query: &Message) -> std::io::Result<Message> {
-    let bytes = query.to_vec().map_err(std::io::Error::other)?;
-    let bind: SocketAddr = if server.is_ipv4() {
-        (Ipv4Addr::UNSPECIFIED, 0).into()
-    } else {
-        (Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let socket = tokio::net::UdpSocket::bind(bind).await?;
-    socket.connect(server).await?;
-    socket.send(&bytes).await?;
-    let mut buf = vec![0u8; 4096];
-    let response = loop {
-        let n = socket.recv(&mut buf).await?;
-        // Ignore stray datagrams that do not answer this query.
-        if let Ok(m) = Message::from_vec(&buf[..n]) {
-            if m.metadata.id == query.metadata.id && m.queries == query.queries {
-                break m;
-            }
-        }
-    };
-    if !response.metadata.truncation {
-        return Ok(response);
-    }
-    // RFC 1035 §4.2.2: TCP messages carry a two-byte length prefix.
-    let mut stream = tokio::net::TcpStream::connect(server).await?;
-    let length = u16::try_from(bytes.len()).map_err(std::io::Error::other)?;
-    stream.write_all(&length.to_be_bytes()).await?;
-    stream.write_all(&bytes).await?;
-    let length = stream.read_u16().await?;
-    let mut buf = vec![0u8; usize::from(length)];
-    stream.read_exact(&mut buf).await?;
-    let m = Message::from_vec(&buf).map_err(std::io::Error::other)?;
-    if m.metadata.id != query.metadata.id {
-        return Err(std::io::Error::other("TCP answer has the wrong id"));
-    }
-    Ok(m)
-}
-
-/// The system resolver's name servers (port 53 unless configured), for the
-/// AD-bit queries; empty when the system configuration cannot be read.
+/// The system resolver's name servers (port 53 unless configured); empty
+/// when the system configuration cannot be read.
 fn system_nameservers() -> Vec<SocketAddr> {
     let Ok((config, _)) = hickory_resolver::system_conf::read_system_conf() else {
         return Vec::new();
@@ -358,34 +394,11 @@ fn system_nameservers() -> Vec<SocketAddr> {
         .collect()
 }
 
-/// Maps hickory's errors onto the outcome kinds (TOOLCHAIN.md "How errors look").
-fn classify<T>(error: NetError) -> DnsOutcome<T> {
-    match error {
-        NetError::Dns(DnsError::NoRecordsFound(nr)) => {
-            if nr.response_code == ResponseCode::NXDomain {
-                DnsOutcome::NxDomain
-            } else {
-                DnsOutcome::NoData
-            }
-        }
-        NetError::Dns(DnsError::ResponseCode(code)) => DnsOutcome::ServerFailure(code.to_string()),
-        NetError::Timeout => DnsOutcome::Timeout,
-        other => {
-            let text = other.to_string();
-            if text.to_ascii_lowercase().contains("timed out") || text.contains("timeout") {
-                DnsOutcome::Timeout
-            } else {
-                DnsOutcome::ServerFailure(text)
-            }
-        }
-    }
-}
-
 /// A name from an answer (MX exchange, PTR, CNAME target) as the labels'
 /// own octets joined by dots, lower-cased, without the trailing dot. Not
 /// `to_ascii()`, which escapes octets that a host name may not hold
 /// (`foo\:bar`): the name is queried again later, as it is (RFC 2181 §11).
-fn name_text(name: &hickory_resolver::proto::rr::Name) -> String {
+fn name_text(name: &Name) -> String {
     let labels: Vec<String> = name
         .iter()
         .map(|label| String::from_utf8_lossy(label).to_ascii_lowercase())
@@ -474,7 +487,8 @@ impl DnsLookup for HickoryLookup {
     /// Asked once per process and remembered; a failure is not remembered,
     /// so the next audit asks again.
     async fn resolver_validates(&self) -> Option<bool> {
-        if let Some(known) = *self.validates.lock().unwrap_or_else(|p| p.into_inner()) {
+        let validates = &self.inner.validates;
+        if let Some(known) = *validates.lock().unwrap_or_else(|p| p.into_inner()) {
             return Some(known);
         }
         let learned = match self.query_ad(".").await {
@@ -483,7 +497,7 @@ impl DnsLookup for HickoryLookup {
             _ => None,
         };
         if learned.is_some() {
-            *self.validates.lock().unwrap_or_else(|p| p.into_inner()) = learned;
+            *validates.lock().unwrap_or_else(|p| p.into_inner()) = learned;
         }
         learned
     }
