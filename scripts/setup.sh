@@ -32,6 +32,13 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The browser bundle rebuilds the standard library for size (scripts/build-frontend.sh,
+# issue #17 G3), which needs the toolchain's library source.
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  log "adding rust component rust-src"
+  rustup component add rust-src
+fi
+
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
   log "installing trunk $TRUNK_VERSION (about 7 minutes, once)"
   cargo install trunk --version "$TRUNK_VERSION" --locked

@@ -34,8 +34,12 @@ step "doc tests"
 cargo test --workspace --doc
 
 step "conformance suites (pass counts)"
-cargo test -q -p mxlens-shared --test openspf --test mox --test mox_spf --test received_vectors --test authres_vectors -- --nocapture 2>&1 \
-  | grep -E "suite: |vectors: " | sort -u
+cargo test -q -p mxlens-shared --test openspf --test mox --test mox_spf --test received_vectors --test authres_vectors --test sisimai -- --nocapture 2>&1 \
+  | grep -E "suite: |vectors: |^sisimai corpus: " | sort -u
+# DKIM and ARC verification: dkimpy and Stalwart samples, the ValiMail ARC
+# suite, mxlens's own dkimpy-signed corpus.
+cargo test -q -p mxlens-shared --test dkim_conformance --test arc_conformance --test dkim_corpus -- --nocapture 2>&1 \
+  | grep -E "samples: |suite: |corpus: " | sed "s/^\.*//" | sort -u
 # The same RFC 7208 suite through the shipped binary and a real DNS server.
 cargo test -q -p mxlens-tests --test integration cli_spf_suite -- --nocapture 2>&1 \
   | grep -E "suite through"

@@ -11,7 +11,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::{Stream, StreamExt};
 use mxlens_shared::domain_name::normalize_domain;
-use mxlens_shared::headers::MAX_INPUT_BYTES;
 use serde::{Deserialize, Serialize};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -30,6 +29,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/analyze", post(analyze))
         .route("/dkim-key", get(crate::dkim::dkim_key))
+        .route("/reputation", post(crate::reputation::reputation))
         .route("/audits", post(create_audit))
         .route("/audits/{id}", get(get_audit))
         .route("/audits/{id}/events", get(audit_events))
@@ -49,7 +49,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", api)
         .fallback_service(frontend)
         // 1 MiB of input plus room for JSON escaping.
-        .layer(DefaultBodyLimit::max(MAX_INPUT_BYTES * 2 + 4096))
+        .layer(DefaultBodyLimit::max(crate::security::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(
             crate::security::deadline_and_json_errors,
         ))
@@ -75,7 +75,48 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), RandomRequestId))
+        // Runs before the id is set: a client's id outside the safe form is
+        // dropped, so a fresh one is made (#19 L4).
+        .layer(axum::middleware::map_request(drop_unsafe_request_id))
+        // A panic in a handler answers the JSON 500, not a closed
+        // connection (#19 L5).
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
         .with_state(state)
+}
+
+/// A client's `x-request-id` is kept only when it is 1–64 characters of
+/// `[A-Za-z0-9._-]`: anything else could forge fields in text logs.
+pub fn is_safe_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+async fn drop_unsafe_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let ids = request.headers().get_all(&REQUEST_ID);
+    let mut ids = ids.iter();
+    let safe = match (ids.next(), ids.next()) {
+        (Some(id), None) => is_safe_request_id(id.as_bytes()),
+        (None, _) => true,
+        _ => false,
+    };
+    if !safe {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    request
+}
+
+/// The JSON 500 for a panic; the panic itself is logged, not echoed.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    AppError::Internal(anyhow::anyhow!("handler panicked: {what}")).into_response()
 }
 
 /// The request id header.
@@ -126,9 +167,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-#[derive(Deserialize)]
-struct AnalyzeBody {
-    message: String,
+/// The body of `POST /api/analyze`.
+#[derive(Debug, Deserialize)]
+pub struct AnalyzeBody {
+    /// Raw headers or a whole message.
+    pub message: String,
 }
 
 async fn analyze(
@@ -141,6 +184,13 @@ async fn analyze(
     Ok(Json(report).into_response())
 }
 
+/// The request's DKIM selectors, checked and capped (security review H1):
+/// 400 `bad_selector` otherwise.
+pub fn admit_selectors(list: &[String]) -> Result<Vec<String>, AppError> {
+    mxlens_shared::dkim::verify::admit_selectors(list)
+        .map_err(|e| AppError::BadRequest("bad_selector", e))
+}
+
 /// Maps a JSON extractor rejection: an over-limit body is 413 `too_large`,
 /// anything else 400 `bad_json`.
 pub fn json_error(rejection: axum::extract::rejection::JsonRejection) -> AppError {
@@ -151,22 +201,26 @@ pub fn json_error(rejection: axum::extract::rejection::JsonRejection) -> AppErro
     }
 }
 
-#[derive(Deserialize)]
-struct CreateAudit {
-    domain: String,
+/// The body of `POST /api/audits`.
+#[derive(Debug, Deserialize)]
+pub struct CreateAudit {
+    /// The domain to audit.
+    pub domain: String,
+    /// DKIM selectors to look up.
     #[serde(default)]
-    selectors: Vec<String>,
+    pub selectors: Vec<String>,
+    /// The IP the domain sends from.
     #[serde(default)]
-    sending_ip: Option<String>,
+    pub sending_ip: Option<String>,
     /// An address at `domain` for the mailbox probe (`smtp.rcpt`).
     #[serde(default)]
-    rcpt: Option<String>,
+    pub rcpt: Option<String>,
     /// The envelope sender (MAIL FROM) of the message the audit comes from.
     #[serde(default)]
-    mail_from: Option<String>,
+    pub mail_from: Option<String>,
     /// The HELO name the sending IP gave.
     #[serde(default)]
-    helo: Option<String>,
+    pub helo: Option<String>,
 }
 
 /// The longest envelope sender accepted: a reverse-path is at most 256
@@ -255,18 +309,19 @@ async fn create_audit(
     let client = client.map(|axum::Extension(crate::ratelimit::ClientIp(ip))| ip);
     let rcpt = admit_rcpt(&state, client, &domain, body.rcpt.as_deref())?;
     let (mail_from, helo) = envelope_fields(body.mail_from.as_deref(), body.helo.as_deref())?;
+    let selectors = admit_selectors(&body.selectors)?;
     let request = AuditRequest {
         domain,
-        selectors: body.selectors,
+        selectors,
         sending_ip,
         rcpt,
         mail_from,
         helo,
     };
-    let permit = state.limits.audit_permit()?;
+    let permit = state.limits.audit_permit(client)?;
     let id = random_id();
     let entry = state.audits.insert(id.clone());
-    let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
+    let lookup = crate::dns_budget::audit_lookup((*state.lookup).clone(), &state.audit_config);
     let config = state.audit_config.clone();
     let metrics = state.metrics.clone();
     tokio::spawn(async move {
@@ -295,12 +350,28 @@ async fn get_audit(
         .get(&id)
         .ok_or_else(|| AppError::NotFound(format!("no audit with id {id}")))?;
     match entry.report() {
-        Some(report) => Ok(Json(report).into_response()),
+        Some(report) => Ok((
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            axum::body::Bytes::from_owner(SharedJson(report)),
+        )
+            .into_response()),
         None => Ok((
             StatusCode::ACCEPTED,
             Json(serde_json::json!({"status": "running"})),
         )
             .into_response()),
+    }
+}
+
+/// A serialized report shared with the registry, served without a copy.
+struct SharedJson(std::sync::Arc<str>);
+
+impl AsRef<[u8]> for SharedJson {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 
@@ -334,16 +405,7 @@ async fn audit_events(
                 let next = seen + events.len();
                 let batch: Vec<Result<Event, Infallible>> = events
                     .iter()
-                    .map(|e| {
-                        let name = match e {
-                            crate::audit::AuditEvent::Started { .. } => "started",
-                            crate::audit::AuditEvent::Check { .. } => "check",
-                            crate::audit::AuditEvent::Report { .. } => "report",
-                        };
-                        Ok(Event::default()
-                            .event(name)
-                            .data(serde_json::to_string(e).unwrap_or_default()))
-                    })
+                    .map(|e| Ok(Event::default().event(e.name).data(&*e.json)))
                     .collect();
                 return Some((futures::stream::iter(batch), (entry, next, done)));
             }
@@ -351,4 +413,53 @@ async fn audit_events(
     )
     .flatten();
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    /// #19 L5: a handler panic answers the JSON 500 `internal`, not an empty
+    /// reply.
+    #[tokio::test]
+    async fn a_panic_is_the_json_500() {
+        let router: Router = Router::new()
+            .route(
+                "/p",
+                axum::routing::get(|| async {
+                    if std::hint::black_box(true) {
+                        panic!("boom");
+                    }
+                    "unreachable"
+                }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                panic_response,
+            ));
+        let response = router
+            .oneshot(
+                axum::http::Request::get("/p")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], "internal", "{body}");
+        assert!(!body.to_string().contains("boom"), "{body}");
+    }
+
+    #[test]
+    fn request_ids_of_the_safe_form_only() {
+        assert!(is_safe_request_id(b"abc-123.x_Y"));
+        assert!(is_safe_request_id(&[b'a'; 64]));
+        assert!(!is_safe_request_id(&[b'a'; 65]));
+        assert!(!is_safe_request_id(b""));
+        assert!(!is_safe_request_id(b"a\" b=c\tlevel=ERROR"));
+    }
 }

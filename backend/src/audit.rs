@@ -37,6 +37,10 @@ pub struct AuditConfig {
     pub deadline: Duration,
     /// DNS blocklists to query for MX and sending IPs.
     pub dnsbl_lists: Vec<String>,
+    /// Domain blocklists for a message's domains (reputation lookups).
+    pub dnsbl_domain_lists: Vec<String>,
+    /// IP allow-lists for a message's sending IP (reputation lookups).
+    pub dnswl_lists: Vec<String>,
     /// Run the SMTP probes (off with `--no-smtp`: the checks say not_tested).
     pub smtp: bool,
     /// Outbound connection policy for the SMTP probe and HTTPS fetches.
@@ -51,6 +55,12 @@ pub struct AuditConfig {
     pub rcpt_probe: bool,
     /// Mailbox probe settings.
     pub rcpt: crate::probe::rcpt::RcptOptions,
+    /// Distinct DNS queries one audit may send (security review H1); past
+    /// it, questions fail and their checks say `error` or `not_tested`.
+    pub dns_budget: u32,
+    /// DNS queries one audit may have in flight at once, its share of
+    /// `--dns-concurrency`.
+    pub dns_share: u32,
 }
 
 impl Default for AuditConfig {
@@ -66,12 +76,41 @@ impl Default for AuditConfig {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            dnsbl_domain_lists: mxlens_shared::reputation::lists::DEFAULT_DOMAIN_LISTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            dnswl_lists: mxlens_shared::reputation::lists::DEFAULT_ALLOW_LISTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             smtp: true,
             policy: Default::default(),
             probe,
             https: Default::default(),
             rcpt_probe: false,
             rcpt: Default::default(),
+            dns_budget: crate::dns_budget::DEFAULT_AUDIT_DNS_BUDGET,
+            dns_share: crate::dns_budget::DEFAULT_AUDIT_DNS_SHARE,
+        }
+    }
+}
+
+impl AuditConfig {
+    /// The lists a message's reputation lookups query: the domain lists,
+    /// the audit's IP lists and the allow-lists (empty names left out).
+    pub fn reputation_lists(&self) -> mxlens_shared::reputation::ListSet {
+        let keep = |lists: &[String]| {
+            lists
+                .iter()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        };
+        mxlens_shared::reputation::ListSet {
+            domain: keep(&self.dnsbl_domain_lists),
+            ip: keep(&self.dnsbl_lists),
+            allow: keep(&self.dnswl_lists),
         }
     }
 }
@@ -203,28 +242,96 @@ async fn audit_rcpt(
     }
 }
 
+/// One event of an audit, serialized once when it happens: the event
+/// stream sends `json` as is, and a finished audit's report is served from
+/// `report` without cloning or serializing it again (security review L7).
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    /// The SSE event name: `started`, `check` or `report`.
+    pub name: &'static str,
+    /// The event as JSON (`{"type":…,…}`).
+    pub json: Arc<str>,
+    /// For the `report` event, the report alone as JSON.
+    pub report: Option<Arc<str>>,
+}
+
+impl StoredEvent {
+    /// Serializes an event.
+    pub fn new(event: &AuditEvent) -> Self {
+        match event {
+            AuditEvent::Report { report } => {
+                let body: Arc<str> = serde_json::to_string(report).unwrap_or_default().into();
+                StoredEvent {
+                    name: "report",
+                    json: format!(r#"{{"type":"report","report":{body}}}"#).into(),
+                    report: Some(body),
+                }
+            }
+            other => StoredEvent {
+                name: if matches!(other, AuditEvent::Started { .. }) {
+                    "started"
+                } else {
+                    "check"
+                },
+                json: serde_json::to_string(other).unwrap_or_default().into(),
+                report: None,
+            },
+        }
+    }
+
+    /// Bytes held for this event.
+    fn bytes(&self) -> usize {
+        self.json.len() + self.report.as_ref().map_or(0, |r| r.len())
+    }
+}
+
+#[derive(Debug, Default)]
+struct EntryState {
+    events: Vec<StoredEvent>,
+    done: bool,
+    bytes: usize,
+}
+
 /// One audit's state, shared between its task and its readers.
 #[derive(Debug, Default)]
 pub struct AuditEntry {
-    events: Mutex<(Vec<AuditEvent>, bool)>,
+    state: Mutex<EntryState>,
     changed: Notify,
 }
 
 impl AuditEntry {
-    /// Appends an event and wakes readers.
+    fn lock(&self) -> std::sync::MutexGuard<'_, EntryState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Appends an event (serialized here, once) and wakes readers.
     pub fn push(&self, event: AuditEvent) {
-        let mut guard = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        let done = matches!(event, AuditEvent::Report { .. });
-        guard.0.push(event);
-        guard.1 |= done;
+        let stored = StoredEvent::new(&event);
+        let mut guard = self.lock();
+        guard.done |= stored.report.is_some();
+        guard.bytes += stored.bytes();
+        guard.events.push(stored);
         drop(guard);
         self.changed.notify_waiters();
     }
 
     /// Events from index `from` on, and whether the audit is finished.
-    pub fn events_since(&self, from: usize) -> (Vec<AuditEvent>, bool) {
-        let guard = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        (guard.0.get(from..).unwrap_or_default().to_vec(), guard.1)
+    pub fn events_since(&self, from: usize) -> (Vec<StoredEvent>, bool) {
+        let guard = self.lock();
+        (
+            guard.events.get(from..).unwrap_or_default().to_vec(),
+            guard.done,
+        )
+    }
+
+    /// Whether the report is in.
+    pub fn is_done(&self) -> bool {
+        self.lock().done
+    }
+
+    /// Bytes of serialized events held.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     /// A future that resolves on the next change. Create it *before* calling
@@ -233,48 +340,69 @@ impl AuditEntry {
         self.changed.notified()
     }
 
-    /// The final report, once done.
-    pub fn report(&self) -> Option<Report> {
-        let guard = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        guard.0.iter().rev().find_map(|e| match e {
-            AuditEvent::Report { report } => Some((**report).clone()),
-            _ => None,
-        })
+    /// The final report as JSON, once done.
+    pub fn report(&self) -> Option<Arc<str>> {
+        let guard = self.lock();
+        guard.events.iter().rev().find_map(|e| e.report.clone())
     }
 }
 
-/// Finished audits kept in memory for `GET /api/audits/{id}` (each holds
-/// its events and report, tens of KB).
+/// Finished audits kept in memory for `GET /api/audits/{id}`.
 pub const MAX_KEPT_AUDITS: usize = 1000;
+
+/// Bytes of serialized events and reports the registry keeps (security
+/// review H1: 24 audits of 12,000 selectors once held 1 GB for an hour).
+/// Past it, the oldest finished audits go first.
+pub const MAX_KEPT_BYTES: usize = 64 << 20;
 
 /// Running and recent audits, by id. Audits are kept in memory for an hour;
 /// stored share links are the durable form.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AuditRegistry {
     entries: Mutex<HashMap<String, (std::time::Instant, Arc<AuditEntry>)>>,
+    max_bytes: usize,
+}
+
+impl Default for AuditRegistry {
+    fn default() -> Self {
+        Self::with_max_bytes(MAX_KEPT_BYTES)
+    }
 }
 
 impl AuditRegistry {
+    /// A registry that keeps at most `max_bytes` of finished audits.
+    pub fn with_max_bytes(max_bytes: usize) -> Self {
+        AuditRegistry {
+            entries: Mutex::default(),
+            max_bytes,
+        }
+    }
+
     /// Registers a new audit and returns its entry. Finished audits are
-    /// kept for an hour, and at most [`MAX_KEPT_AUDITS`] of them: beyond
-    /// that the oldest finished ones go first (running audits are bounded
-    /// by the concurrent-audit cap), so memory stays flat under load.
+    /// kept for an hour, at most [`MAX_KEPT_AUDITS`] of them and at most
+    /// `max_bytes` in all: beyond that the oldest finished ones go first
+    /// (running audits are bounded by the concurrent-audit cap and the
+    /// per-audit DNS budget), so memory stays flat under load.
     pub fn insert(&self, id: String) -> Arc<AuditEntry> {
         let entry = Arc::new(AuditEntry::default());
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let now = std::time::Instant::now();
         map.retain(|_, (t, _)| now.duration_since(*t) < Duration::from_secs(3600));
-        if map.len() >= MAX_KEPT_AUDITS {
-            let mut finished: Vec<(std::time::Instant, String)> = map
-                .iter()
-                .filter(|(_, (_, e))| e.events_since(usize::MAX).1)
-                .map(|(id, (t, _))| (*t, id.clone()))
-                .collect();
-            finished.sort();
-            let excess = map.len() + 1 - MAX_KEPT_AUDITS;
-            for (_, old) in finished.into_iter().take(excess) {
-                map.remove(&old);
+        let mut finished: Vec<(std::time::Instant, String, usize)> = map
+            .iter()
+            .filter(|(_, (_, e))| e.is_done())
+            .map(|(id, (t, e))| (*t, id.clone(), e.bytes()))
+            .collect();
+        finished.sort();
+        let mut bytes: usize = map.values().map(|(_, e)| e.bytes()).sum();
+        let mut count = map.len();
+        for (_, old, size) in finished {
+            if count < MAX_KEPT_AUDITS && bytes <= self.max_bytes {
+                break;
             }
+            map.remove(&old);
+            count -= 1;
+            bytes -= size;
         }
         map.insert(id, (now, entry.clone()));
         entry
@@ -288,6 +416,12 @@ impl AuditRegistry {
     /// True when no audit is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Bytes of serialized events held by every kept audit.
+    pub fn bytes(&self) -> usize {
+        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.values().map(|(_, e)| e.bytes()).sum()
     }
 
     /// Finds an audit.
@@ -322,5 +456,51 @@ mod tests {
             .get(&format!("a{}", MAX_KEPT_AUDITS + 49))
             .is_some());
         drop(running);
+    }
+
+    /// A report with `n` checks of 1 KB details.
+    fn big_report(n: usize) -> Report {
+        let checks = (0..n)
+            .map(|i| {
+                Check::new("dkim.key", Status::Pass, "x".repeat(1000)).with_subject(format!("s{i}"))
+            })
+            .collect();
+        Report::new(ReportKind::Domain, String::new(), checks)
+    }
+
+    #[test]
+    fn registry_is_bounded_by_bytes_and_serves_the_report_serialized_once() {
+        let registry = AuditRegistry::with_max_bytes(1 << 20);
+        let running = registry.insert("running".into());
+        running.push(AuditEvent::Check {
+            check: Check::new("mx.exists", Status::Pass, "x".repeat(300_000)),
+        });
+        for i in 0..200 {
+            let e = registry.insert(format!("a{i}"));
+            e.push(AuditEvent::Report {
+                report: Box::new(big_report(100)),
+            });
+            // The newest may push it over until the next insert.
+            assert!(
+                registry.bytes() <= (1 << 20) + e.bytes(),
+                "{}",
+                registry.bytes()
+            );
+        }
+        assert!(registry.get("running").is_some(), "a running audit is kept");
+        assert!(registry.get("a0").is_none());
+        let last = registry.get("a199").unwrap();
+        let json = last.report().unwrap();
+        let decoded: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(decoded, big_report(100));
+        let (events, done) = last.events_since(0);
+        assert!(done);
+        let event: AuditEvent = serde_json::from_str(&events[0].json).unwrap();
+        assert_eq!(
+            event,
+            AuditEvent::Report {
+                report: Box::new(big_report(100))
+            }
+        );
     }
 }

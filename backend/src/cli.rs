@@ -40,6 +40,8 @@ pub enum Command {
     Headers(HeadersArgs),
     /// Evaluate SPF check_host() for an IP and sender (spfquery replacement).
     Spf(SpfArgs),
+    /// Fill and watch a PostgreSQL work queue for `mxlens audit --queue` workers.
+    Queue(crate::batch::queue::QueueArgs),
 }
 
 /// DNS options shared by the subcommands that query DNS.
@@ -55,18 +57,29 @@ pub struct DnsArgs {
     #[arg(long, env = "MXLENS_DNS_ATTEMPTS", default_value_t = 2)]
     pub dns_attempts: u8,
     /// The most DNS queries in flight at once, over all audits of this
-    /// process (a batch, or every audit the server runs).
-    #[arg(long, env = "MXLENS_DNS_CONCURRENCY", default_value_t = crate::resolver::DEFAULT_MAX_IN_FLIGHT)]
-    pub dns_concurrency: u32,
+    /// process (a batch, or every audit the server runs). Default 256, and
+    /// 2048 for `audit --batch` / `--queue`.
+    #[arg(long, env = "MXLENS_DNS_CONCURRENCY")]
+    pub dns_concurrency: Option<u32>,
 }
+
+/// DNS queries in flight by default in a batch: 256 audits of ~34 queries
+/// at 50 ms each want ~8,700 queries/s; 2048 in flight allow ~40,000/s
+/// (bench/README.md, issue #17 G1).
+const BATCH_DNS_IN_FLIGHT: u32 = 2048;
 
 impl DnsArgs {
     fn settings(&self) -> ResolverSettings {
+        self.settings_with(crate::resolver::DEFAULT_MAX_IN_FLIGHT)
+    }
+
+    /// The settings, with `default_in_flight` unless --dns-concurrency is given.
+    fn settings_with(&self, default_in_flight: u32) -> ResolverSettings {
         ResolverSettings {
             nameservers: self.nameservers.clone(),
             timeout: Duration::from_millis(self.dns_timeout_ms),
             attempts: self.dns_attempts,
-            max_in_flight: self.dns_concurrency,
+            max_in_flight: self.dns_concurrency.unwrap_or(default_in_flight),
         }
     }
 }
@@ -96,12 +109,30 @@ impl TargetArgs {
     }
 }
 
+/// The lists of the reputation lookups (a message's domains and sending
+/// IP); the IP blocklists are `--dnsbl`.
+#[derive(Debug, Clone, Args)]
+pub struct ReputationListArgs {
+    /// Domain blocklist zone (RFC 5782 §3) to query for a message's From,
+    /// DKIM d=, Return-Path and link domains; repeat for several. An empty
+    /// value turns the domain lookups off.
+    #[arg(long = "dnsbl-domain", env = "MXLENS_DNSBL_DOMAIN", value_delimiter = ',', default_values_t = mxlens_shared::reputation::lists::DEFAULT_DOMAIN_LISTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
+    pub dnsbl_domain: Vec<String>,
+    /// IP allow-list zone (DNSWL) to query for a message's sending IP;
+    /// repeat for several. An empty value turns it off.
+    #[arg(long = "dnswl", env = "MXLENS_DNSWL", value_delimiter = ',', default_values_t = mxlens_shared::reputation::lists::DEFAULT_ALLOW_LISTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
+    pub dnswl: Vec<String>,
+}
+
 /// Audit settings.
 #[derive(Debug, Clone, Args)]
 pub struct AuditSettingsArgs {
     /// DNS blocklist zone to query for MX and sending IPs; repeat for several.
     #[arg(long = "dnsbl", env = "MXLENS_DNSBL", value_delimiter = ',', default_values_t = mxlens_shared::audit::dnsbl::DEFAULT_LISTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
     pub dnsbl: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub reputation: ReputationListArgs,
     /// Whole-audit deadline in seconds; unfinished checks become not_tested.
     #[arg(long, env = "MXLENS_AUDIT_DEADLINE_SECS", default_value_t = 30)]
     pub audit_deadline_secs: u64,
@@ -113,6 +144,14 @@ pub struct AuditSettingsArgs {
     /// reverse-path `<>` when absent.
     #[arg(long, env = "MXLENS_RCPT_PROBE_SENDER")]
     pub rcpt_probe_sender: Option<String>,
+    /// Distinct DNS queries one audit may send; past it, further questions
+    /// are not asked and their checks say error or not_tested.
+    #[arg(long, env = "MXLENS_AUDIT_DNS_BUDGET", default_value_t = crate::dns_budget::DEFAULT_AUDIT_DNS_BUDGET, value_parser = clap::value_parser!(u32).range(1..))]
+    pub audit_dns_budget: u32,
+    /// DNS queries one audit may have in flight at once (its share of
+    /// --dns-concurrency, so one audit cannot starve the others).
+    #[arg(long, env = "MXLENS_AUDIT_DNS_SHARE", default_value_t = crate::dns_budget::DEFAULT_AUDIT_DNS_SHARE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub audit_dns_share: u32,
 }
 
 impl AuditSettingsArgs {
@@ -126,8 +165,12 @@ impl AuditSettingsArgs {
         let mut config = crate::audit::AuditConfig {
             deadline: Duration::from_secs(self.audit_deadline_secs.max(1)),
             dnsbl_lists: self.dnsbl.clone(),
+            dnsbl_domain_lists: self.reputation.dnsbl_domain.clone(),
+            dnswl_lists: self.reputation.dnswl.clone(),
             smtp,
             policy: Arc::new(targets.policy()),
+            dns_budget: self.audit_dns_budget,
+            dns_share: self.audit_dns_share,
             ..Default::default()
         };
         if let Some(path) = &self.tls_ca_file {
@@ -200,9 +243,22 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "MXLENS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// Stored reports expire (and are deleted) this many days after creation.
-    #[arg(long, env = "MXLENS_RETENTION_DAYS", default_value_t = 30)]
+    /// Stored reports expire (and are deleted) this many days after
+    /// creation (0 to 3650; 0 expires them at once).
+    #[arg(long, env = "MXLENS_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub retention_days: u32,
+    /// Largest stored report (its JSON), KiB; a larger one is refused with
+    /// 413 `report_too_large`.
+    #[arg(long, env = "MXLENS_MAX_REPORT_KIB", default_value_t = crate::quota::DEFAULT_MAX_REPORT_KIB, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_report_kib: u32,
+    /// Reports one client may store per day (POST /api/reports); past it
+    /// 429 `quota_exceeded`. 0 disables.
+    #[arg(long, env = "MXLENS_REPORTS_PER_CLIENT_PER_DAY", default_value_t = crate::quota::DEFAULT_REPORTS_PER_CLIENT_PER_DAY)]
+    pub reports_per_client_per_day: u32,
+    /// Report JSON the store may hold, MiB; past it POST /api/reports gets
+    /// 507 `store_full`. 0 disables.
+    #[arg(long, env = "MXLENS_STORE_QUOTA_MIB", default_value_t = crate::quota::DEFAULT_STORE_QUOTA_MIB)]
+    pub store_quota_mib: u64,
     /// POST requests allowed per client IP per minute (token bucket); 0 disables.
     #[arg(long, env = "MXLENS_RATE_LIMIT_PER_MINUTE", default_value_t = 30)]
     pub rate_limit_per_minute: u32,
@@ -216,6 +272,22 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<IpNet>,
+    /// Seconds a client has to send a whole request head; also how long an
+    /// idle keep-alive connection stays open.
+    #[arg(long, env = "MXLENS_HEADER_READ_TIMEOUT_SECS", default_value_t = crate::serve::DEFAULT_HEADER_READ_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_secs: u64,
+    /// Most client connections open at once; past it new ones wait in the
+    /// listen backlog.
+    #[arg(long, env = "MXLENS_MAX_CONNECTIONS", default_value_t = crate::serve::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Audits one client may run at once; beyond it 429 `too_many_audits`.
+    /// 0 disables.
+    #[arg(long, env = "MXLENS_AUDITS_PER_CLIENT", default_value_t = crate::ratelimit::DEFAULT_AUDITS_PER_CLIENT)]
+    pub audits_per_client: u32,
+    /// IPv6 clients are one client per network of this prefix length for
+    /// every per-client limit (IPv4: per address).
+    #[arg(long, env = "MXLENS_IPV6_CLIENT_PREFIX", default_value_t = crate::ratelimit::DEFAULT_IPV6_PREFIX, value_parser = clap::value_parser!(u8).range(1..=128))]
+    pub ipv6_client_prefix: u8,
     /// Audits allowed to run at once, server-wide; beyond it POSTs get 503.
     #[arg(long, env = "MXLENS_MAX_CONCURRENT_AUDITS", default_value_t = 16)]
     pub max_concurrent_audits: u32,
@@ -250,13 +322,13 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct AuditArgs {
     /// The domain (Unicode, URLs and e-mail addresses are accepted).
-    #[arg(required_unless_present = "batch")]
+    #[arg(required_unless_present_any = ["batch", "queue"])]
     pub domain: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
     /// Print the report as Markdown (the UI's "Export Markdown").
-    #[arg(long, conflicts_with_all = ["json", "batch"])]
+    #[arg(long, conflicts_with_all = ["json", "batch", "queue"])]
     pub markdown: bool,
     /// DKIM selector to check; repeat for several.
     #[arg(long = "selector")]
@@ -274,7 +346,7 @@ pub struct AuditArgs {
     pub helo: Option<String>,
     /// Ask the best MX whether it accepts mail for this address at DOMAIN
     /// (RCPT TO without DATA; nothing is sent). Needs --allow-rcpt-probe.
-    #[arg(long, requires = "allow_rcpt_probe", conflicts_with = "batch")]
+    #[arg(long, requires = "allow_rcpt_probe", conflicts_with_all = ["batch", "queue"])]
     pub rcpt: Option<String>,
     /// Allow the mailbox probe (--rcpt).
     #[arg(long)]
@@ -285,9 +357,12 @@ pub struct AuditArgs {
     /// Audit every domain in FILE (one per line), printing one JSON report per line.
     #[arg(long)]
     pub batch: Option<PathBuf>,
-    /// With --batch: how many domains are audited at once.
-    #[arg(long, env = "MXLENS_BATCH_CONCURRENCY", default_value_t = 32)]
+    /// With --batch or --queue: how many domains are audited at once.
+    #[arg(long, env = "MXLENS_BATCH_CONCURRENCY", default_value_t = 256)]
     pub batch_concurrency: u32,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub queue: crate::batch::queue::QueueWorkerArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub dns: DnsArgs,
@@ -319,6 +394,19 @@ pub struct HeadersArgs {
     /// `dkim.verify` is not_tested.
     #[arg(long)]
     pub verify: bool,
+    /// Look up the message's domains (From, DKIM d=, Return-Path, links)
+    /// and sending IP on the blocklists and allow-lists (the Reputation
+    /// section). Without it, the section is absent and
+    /// bulk.link-reputation needs the backend.
+    #[arg(long)]
+    pub reputation: bool,
+    /// DNS blocklist zone to query for the sending IP (`--reputation`);
+    /// repeat for several.
+    #[arg(long = "dnsbl", env = "MXLENS_DNSBL", value_delimiter = ',', default_values_t = mxlens_shared::audit::dnsbl::DEFAULT_LISTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
+    pub dnsbl: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub lists: ReputationListArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub dns: DnsArgs,
@@ -385,8 +473,20 @@ pub fn main() -> ExitCode {
             Command::Audit(args) => audit(args).await,
             Command::Headers(args) => headers(args).await,
             Command::Spf(args) => spf(args).await,
+            Command::Queue(args) => crate::batch::queue::queue_command(args).await,
         }
     })
+}
+
+impl ServeArgs {
+    /// The connection limits of `--header-read-timeout-secs` and
+    /// `--max-connections`.
+    pub fn conn_limits(&self) -> crate::serve::ConnLimits {
+        crate::serve::ConnLimits {
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_secs),
+            max_connections: self.max_connections,
+        }
+    }
 }
 
 /// Builds the state for `serve` (also used by tests).
@@ -413,9 +513,15 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
                     args.rcpt_per_client_per_minute,
                     args.rcpt_per_domain_per_minute,
                 )
-                .with_trusted_proxies(args.trusted_proxies.clone()),
+                .with_trusted_proxies(args.trusted_proxies.clone())
+                .with_client_grouping(args.audits_per_client, args.ipv6_client_prefix),
         ),
         retention_days: args.retention_days,
+        quota: Arc::new(crate::quota::StoreQuota::new(
+            args.max_report_kib,
+            args.reports_per_client_per_day,
+            args.store_quota_mib,
+        )),
         metrics: Arc::default(),
         cpu: Arc::new(crate::cpu::CpuPool::for_this_machine(args.cpu_queue)),
         dkim_keys: Arc::default(),
@@ -450,7 +556,15 @@ async fn serve(args: ServeArgs) -> ExitCode {
         "mxlens listening"
     );
     println!("mxlens is running: open http://{addr}/");
-    match crate::serve_on(listener, crate::app(state), crate::shutdown_signal()).await {
+    let limits = args.conn_limits();
+    match crate::serve::serve_with(
+        listener,
+        crate::app(state),
+        crate::shutdown_signal(),
+        limits,
+    )
+    .await
+    {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS
@@ -492,12 +606,21 @@ fn print_report(report: &Report, json: bool, markdown: bool) -> ExitCode {
 
 async fn audit(args: AuditArgs) -> ExitCode {
     init_tracing(LogFormat::Text);
-    let lookup = match HickoryLookup::new(&args.dns.settings()) {
+    let batch = args.batch.is_some() || args.queue.url.is_some();
+    let in_flight = if batch {
+        BATCH_DNS_IN_FLIGHT
+    } else {
+        crate::resolver::DEFAULT_MAX_IN_FLIGHT
+    };
+    let lookup = match HickoryLookup::new(&args.dns.settings_with(in_flight)) {
         Ok(l) => l,
         Err(e) => return usage_error(format!("cannot set up DNS: {e:#}")),
     };
-    if let Some(batch) = &args.batch {
-        return audit_batch(&lookup, batch, &args).await;
+    if let Err(e) = mxlens_shared::dkim::verify::admit_selectors(&args.selectors) {
+        return usage_error(format!("--selector: {e}"));
+    }
+    if batch {
+        return audit_batch(lookup, &args).await;
     }
     let raw = args.domain.clone().unwrap_or_default();
     let domain = match normalize_domain(&raw) {
@@ -524,7 +647,7 @@ async fn audit(args: AuditArgs) -> ExitCode {
         Err(e) => return usage_error(format!("{e:#}")),
     };
     audit_config.rcpt_probe = args.allow_rcpt_probe;
-    let per_audit = AuditLookup::new(lookup);
+    let per_audit = crate::dns_budget::audit_lookup(lookup, &audit_config);
     let report = run_audit(
         &per_audit,
         &request,
@@ -536,57 +659,26 @@ async fn audit(args: AuditArgs) -> ExitCode {
     print_report(&report, args.json, args.markdown)
 }
 
-async fn audit_batch(lookup: &HickoryLookup, file: &PathBuf, args: &AuditArgs) -> ExitCode {
-    use futures::StreamExt;
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => return usage_error(format!("cannot read {}: {e}", file.display())),
-    };
-    let domains: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect();
-    let mut any_fail = false;
+async fn audit_batch(lookup: HickoryLookup, args: &AuditArgs) -> ExitCode {
     let config = match args.audit.config(&args.targets, !args.no_smtp) {
         Ok(c) => c,
         Err(e) => return usage_error(format!("{e:#}")),
     };
-    let config = &config;
-    let mut stream = futures::stream::iter(domains.into_iter().map(|raw| async move {
-        match normalize_domain(&raw) {
-            Ok(domain) => {
-                let request = AuditRequest {
-                    domain,
-                    selectors: args.selectors.clone(),
-                    sending_ip: args.sending_ip,
-                    rcpt: None,
-                    mail_from: args.mail_from.clone(),
-                    helo: args.helo.clone(),
-                };
-                let per_audit = AuditLookup::new(lookup.clone());
-                Ok(run_audit(&per_audit, &request, config, crate::now_rfc3339(), |_| {}).await)
-            }
-            Err(e) => Err((raw, e.to_string())),
+    let batch = Arc::new(crate::batch::BatchAudit {
+        lookup,
+        config,
+        selectors: args.selectors.clone(),
+        sending_ip: args.sending_ip,
+        mail_from: args.mail_from.clone(),
+        helo: args.helo.clone(),
+    });
+    let window = args.batch_concurrency as usize;
+    match (&args.queue.url, &args.batch) {
+        (Some(url), file) => {
+            crate::batch::queue::run_worker(batch, &args.queue, url, file.as_deref(), window).await
         }
-    }))
-    .buffer_unordered(args.batch_concurrency.max(1) as usize);
-    while let Some(result) = stream.next().await {
-        match result {
-            Ok(report) => {
-                any_fail |= report.has_failures();
-                println!("{}", serde_json::to_string(&report).unwrap_or_default());
-            }
-            Err((raw, message)) => {
-                println!("{}", serde_json::json!({"input": raw, "error": message}));
-            }
-        }
-    }
-    if any_fail {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+        (None, Some(file)) => crate::batch::run_file(batch, file, window).await,
+        (None, None) => usage_error("give --batch FILE or --queue URL"),
     }
 }
 
@@ -617,14 +709,26 @@ async fn headers(args: HeadersArgs) -> ExitCode {
         Ok(report) => report,
         Err(e) => return usage_error(e),
     };
-    if args.verify {
+    if args.verify || args.reputation {
         init_tracing(LogFormat::Text);
         let lookup = match HickoryLookup::new(&args.dns.settings()) {
             Ok(lookup) => lookup,
             Err(e) => return usage_error(format!("cannot set up DNS: {e}")),
         };
-        let now = mxlens_shared::headers::datetime::parse_rfc3339(&at).unwrap_or(0);
-        crate::dkim::verify_into(&lookup, &input, &mut report, now).await;
+        if args.verify {
+            let now = mxlens_shared::headers::datetime::parse_rfc3339(&at).unwrap_or(0);
+            crate::dkim::verify_into(&lookup, &input, &mut report, now).await;
+        }
+        if args.reputation {
+            let config = crate::audit::AuditConfig {
+                dnsbl_lists: args.dnsbl.clone(),
+                dnsbl_domain_lists: args.lists.dnsbl_domain.clone(),
+                dnswl_lists: args.lists.dnswl.clone(),
+                ..Default::default()
+            };
+            crate::reputation::reputation_into(&lookup, &config.reputation_lists(), &mut report)
+                .await;
+        }
     }
     print_report(&report, args.json, args.markdown)
 }

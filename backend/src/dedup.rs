@@ -16,10 +16,11 @@ use crate::resolver::HickoryLookup;
 
 type Memo<T> = Mutex<HashMap<String, Shared<BoxFuture<'static, DnsOutcome<T>>>>>;
 
-/// A per-audit, deduplicating view of a [`HickoryLookup`].
-#[derive(Debug, Default)]
-pub struct AuditLookup {
-    inner: Option<HickoryLookup>,
+/// A per-audit, deduplicating view of a lookup (a [`HickoryLookup`], or
+/// one under an audit's budget, [`crate::dns_budget::BudgetedLookup`]).
+#[derive(Debug)]
+pub struct AuditLookup<L = HickoryLookup> {
+    inner: L,
     txt: Memo<String>,
     a: Memo<Ipv4Addr>,
     aaaa: Memo<Ipv6Addr>,
@@ -34,20 +35,34 @@ pub struct AuditLookup {
     pub shared_hits: AtomicU64,
 }
 
-impl AuditLookup {
+impl<L: DnsLookup + Clone + Send + 'static> AuditLookup<L> {
     /// Wraps a resolver for one audit.
-    pub fn new(inner: HickoryLookup) -> Self {
+    pub fn new(inner: L) -> Self {
         AuditLookup {
-            inner: Some(inner),
-            ..Default::default()
+            inner,
+            txt: Default::default(),
+            a: Default::default(),
+            aaaa: Default::default(),
+            mx: Default::default(),
+            ptr: Default::default(),
+            cname: Default::default(),
+            tlsa: Default::default(),
+            dnssec: Default::default(),
+            sent: Default::default(),
+            shared_hits: Default::default(),
         }
+    }
+
+    /// The wrapped lookup.
+    pub fn inner(&self) -> &L {
+        &self.inner
     }
 
     fn memo<T, F>(
         &self,
         memo: &Memo<T>,
         key: String,
-        make: impl FnOnce(HickoryLookup) -> F,
+        make: impl FnOnce(L) -> F,
     ) -> Shared<BoxFuture<'static, DnsOutcome<T>>>
     where
         T: Clone + Send + Sync + 'static,
@@ -59,8 +74,7 @@ impl AuditLookup {
             return existing.clone();
         }
         self.sent.fetch_add(1, Ordering::Relaxed);
-        let inner = self.inner.clone().expect("AuditLookup built with new()");
-        let fut = make(inner).boxed().shared();
+        let fut = make(self.inner.clone()).boxed().shared();
         map.insert(key, fut.clone());
         fut
     }
@@ -70,7 +84,7 @@ fn key(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
-impl DnsLookup for AuditLookup {
+impl<L: DnsLookup + Clone + Send + 'static> DnsLookup for AuditLookup<L> {
     fn txt(&self, name: &str) -> impl Future<Output = DnsOutcome<String>> + Send {
         let n = key(name);
         self.memo(
@@ -124,7 +138,7 @@ impl DnsLookup for AuditLookup {
     }
     fn resolver_validates(&self) -> impl Future<Output = Option<bool>> + Send {
         // The resolver remembers it; no per-audit memo needed.
-        let inner = self.inner.clone().expect("AuditLookup built with new()");
+        let inner = self.inner.clone();
         async move { inner.resolver_validates().await }
     }
 }

@@ -66,13 +66,22 @@ pub async fn analyze_verified_at(
             InputError::TooLarge { .. } => AppError::TooLarge,
             e => AppError::BadRequest("bad_input", e.to_string()),
         })?;
-    let keys = fetch_keys(state.lookup.as_ref(), &keys_for_message(&input)).await;
+    // The keys and the reputation lookups (the message's domains and
+    // sending IP on the configured lists) at once.
+    let (names, ip) = mxlens_shared::reputation::targets_of(&report);
+    let lists = state.audit_config.reputation_lists();
+    let wanted = keys_for_message(&input);
+    let (keys, reputation) = tokio::join!(
+        fetch_keys(state.lookup.as_ref(), &wanted),
+        mxlens_shared::reputation::look_up(state.lookup.as_ref(), &names, ip, &lists)
+    );
     let report = state
         .cpu
         .run(move || {
             let mut report = report;
             let verification = block_on_ready(verify_message(&input, &keys, &RingVerifier, now));
             apply_verification(&mut report, &verification);
+            mxlens_shared::reputation::apply_reputation(&mut report, reputation);
             report
         })
         .await?;

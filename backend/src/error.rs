@@ -18,6 +18,21 @@ pub enum AppError {
     /// 413.
     #[error("request body too large (limit 1 MiB)")]
     TooLarge,
+    /// 413 `report_too_large`: the report made from the input is over the
+    /// stored-size cap (`--max-report-kib`).
+    #[error("{0}")]
+    ReportTooLarge(String),
+    /// 429 `quota_exceeded` with `Retry-After`: this client's daily quota of
+    /// stored reports is used (`--reports-per-client-per-day`).
+    #[error("this client has stored its quota of reports for today; retry in {0} s")]
+    QuotaExceeded(u64),
+    /// 507 `store_full`: the report store holds its quota (`--store-quota-mib`).
+    #[error("{0}")]
+    StoreFull(String),
+    /// 429 `too_many_audits` with `Retry-After`: this client already runs
+    /// its share of audits (`--audits-per-client`).
+    #[error("{0}")]
+    TooManyAudits(String),
     /// 401: a credential is required (e.g. the delete token).
     #[error("{0}")]
     Unauthorized(String),
@@ -57,6 +72,22 @@ impl IntoResponse for AppError {
             AppError::BadRequest(code, m) => (StatusCode::BAD_REQUEST, *code, m.clone()),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
             AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", self.to_string()),
+            AppError::ReportTooLarge(m) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "report_too_large", m.clone())
+            }
+            AppError::QuotaExceeded(secs) => {
+                retry_after = Some(*secs);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "quota_exceeded",
+                    self.to_string(),
+                )
+            }
+            AppError::StoreFull(m) => (StatusCode::INSUFFICIENT_STORAGE, "store_full", m.clone()),
+            AppError::TooManyAudits(m) => {
+                retry_after = Some(5);
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_audits", m.clone())
+            }
             AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone()),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
             AppError::RateLimited(secs) => {

@@ -3,18 +3,23 @@
 
 pub mod api;
 pub mod audit;
+pub mod batch;
 pub mod cli;
 pub mod cpu;
 pub mod dedup;
 pub mod dkim;
+pub mod dns_budget;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod probe;
+pub mod quota;
 pub mod ratelimit;
 pub mod reports;
+pub mod reputation;
 pub mod resolver;
 pub mod security;
+pub mod serve;
 pub mod ssrf;
 pub mod store;
 
@@ -55,6 +60,8 @@ pub struct AppState {
     pub limits: Arc<ratelimit::Limits>,
     /// Stored reports expire this many days after creation.
     pub retention_days: u32,
+    /// Stored-size cap, per-client daily quota and store quota.
+    pub quota: Arc<quota::StoreQuota>,
     /// Prometheus metrics of this server (`GET /metrics`).
     pub metrics: Arc<metrics::Metrics>,
     /// The CPUs for analyses and rendering, with a bounded waiting queue.
@@ -72,20 +79,14 @@ pub struct RunningServer {
     pub handle: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then drains
-/// in-flight requests (graceful shutdown).
+/// Serves `router` on `listener` with the default connection limits until
+/// `shutdown` resolves, then drains in-flight requests (graceful shutdown).
 pub async fn serve_on(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
-    Ok(())
+    serve::serve_with(listener, router, shutdown, serve::ConnLimits::default()).await
 }
 
 /// Resolves on SIGINT or SIGTERM.

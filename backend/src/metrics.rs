@@ -126,6 +126,7 @@ pub fn route_label(path: &str) -> &'static str {
         ["", "healthz"] => "/healthz",
         ["", "metrics"] => "/metrics",
         ["", "api", "analyze"] => "/api/analyze",
+        ["", "api", "dkim-key"] => "/api/dkim-key",
         ["", "api", "audits"] => "/api/audits",
         ["", "api", "audits", _] => "/api/audits/{id}",
         ["", "api", "audits", _, "events"] => "/api/audits/{id}/events",
@@ -135,6 +136,20 @@ pub fn route_label(path: &str) -> &'static str {
         ["", "api", ..] => "/api/other",
         ["", "r", _] => "/r/{id}",
         _ => "frontend",
+    }
+}
+
+/// The method label: one of a fixed set, so client-chosen methods (RFC 9110
+/// §9.1 allows any token) cannot create new series (#19 M3).
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
     }
 }
 
@@ -259,18 +274,13 @@ impl Metrics {
 pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = route_label(request.uri().path());
-    let method = request.method().as_str().to_string();
+    let method = method_label(request.method());
     let response = next.run(request).await;
     // Only the per-client rate limiter answers 429 (`AppError::RateLimited`).
     if response.status() == axum::http::StatusCode::TOO_MANY_REQUESTS {
         metrics.rate_limited();
     }
-    metrics.request(
-        route,
-        &method,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
+    metrics.request(route, method, response.status().as_u16(), started.elapsed());
     response
 }
 

@@ -11,6 +11,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("post", "/api/analyze"),
     ("get", "/api/dkim-key"),
+    ("post", "/api/reputation"),
     ("post", "/api/audits"),
     ("get", "/api/audits/{id}"),
     ("get", "/api/audits/{id}/events"),
@@ -119,14 +120,33 @@ fn paths() -> Value {
                 "429": limited.clone()
             }
         }},
+        "/api/reputation": {"post": {
+            "summary": "A message's host names and sending IP on the server's domain blocklists (Spamhaus DBL, SURBL, URIBL), IP blocklists and allow-lists (RFC 5782): the browser sends only names, never the message. At most 32 distinct names are looked up; the rest come back in `skipped`",
+            "requestBody": json_body("ReputationRequest"),
+            "responses": {
+                "200": {"description": "one row per name and list, and the checks they give", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reputation", "checks"],
+                    "properties": {
+                        "reputation": {"type": "object", "description": "the report's Reputation section (docs/report-schema.md): listings[] with name, roles, zone, list, kind (domain, ip, allow), result (listed, not_listed, allowlisted, error: a refusal code is never a listing), codes, meaning, impact (high, medium, low), delist_url; skipped[]"},
+                        "checks": {"type": "array", "items": {"type": "object"}}
+                    }}}}},
+                "400": error_response("bad JSON, a name that is not a domain (`bad_domain`), more than 200 names (`too_many_names`) or a bad sending IP (`bad_ip`)"),
+                "413": too_large.clone(),
+                "429": limited.clone()
+            }
+        }},
         "/api/audits": {"post": {
             "summary": "Start a live domain audit",
             "requestBody": json_body("AuditRequest"),
             "responses": {
                 "201": json_response("audit started", "Created"),
-                "400": error_response("bad domain or sending IP"),
+                "400": error_response("bad domain, sending IP or selectors (`bad_selector`: RFC 6376 §3.1 syntax, at most 16)"),
                 "413": too_large.clone(),
-                "429": limited.clone(),
+                "429": {
+                    "description": "rate limited (`rate_limited`), or this client already runs --audits-per-client audits (`too_many_audits`)",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                },
                 "503": error_response("too many audits running (`busy`)")
             }
         }},
@@ -155,8 +175,13 @@ fn paths() -> Value {
             "responses": {
                 "201": json_response("stored", "CreatedReport"),
                 "400": error_response("bad input, unknown field, bad domain or sending IP"),
-                "413": too_large,
-                "429": limited,
+                "413": error_response("body over 1 MiB (`too_large`), or the report made from it over --max-report-kib, default 512 KiB (`report_too_large`)"),
+                "429": {
+                    "description": "rate limited (`rate_limited`), this client's daily quota of stored reports (--reports-per-client-per-day) used (`quota_exceeded`), or its audits (--audits-per-client) running (`too_many_audits`)",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                },
+                "507": error_response("the store holds its quota, --store-quota-mib (`store_full`)"),
                 "503": {
                     "description": "too many audits running (`busy`), the analysis queue is full (`busy`, with Retry-After) or timed out (`timeout`)",
                     "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds; sent when the analysis queue is full"}},
@@ -183,6 +208,7 @@ fn paths() -> Value {
                     },
                     "400": error_response("unknown format"),
                     "404": error_response("unknown or expired id"),
+                    "429": limited,
                     "503": cpu_busy
                 }
             },
@@ -208,11 +234,18 @@ fn paths() -> Value {
 fn schemas() -> Value {
     json!({
         "Error": {"type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "bad_rcpt", "not_found", "too_large", "rate_limited", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
+            "code": {"type": "string", "examples": ["bad_input", "bad_json", "bad_domain", "bad_rcpt", "not_found", "too_large", "report_too_large", "rate_limited", "quota_exceeded", "store_full", "too_many_audits", "method_not_allowed", "bad_request", "busy", "timeout", "unauthorized", "forbidden", "internal"]},
             "message": {"type": "string"}
         }},
         "AnalyzeRequest": {"type": "object", "required": ["message"], "properties": {
             "message": {"type": "string", "maxLength": 1048576, "description": "raw headers or a whole message"}
+        }},
+        "ReputationRequest": {"type": "object", "additionalProperties": false, "properties": {
+            "from": {"type": "string", "description": "the From domain"},
+            "dkim": {"type": "array", "items": {"type": "string"}, "description": "DKIM d= domains"},
+            "return_path": {"type": "string", "description": "the Return-Path (envelope sender) domain"},
+            "links": {"type": "array", "maxItems": 200, "items": {"type": "string"}, "description": "link and image host names"},
+            "sending_ip": {"type": "string", "description": "looked up on the IP blocklists and allow-lists"}
         }},
         "AuditRequest": {"type": "object", "required": ["domain"], "properties": {
             "domain": {"type": "string"},

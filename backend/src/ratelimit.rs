@@ -34,6 +34,47 @@ pub struct Limits {
     pub rcpt_per_domain: Option<RateLimiter<String>>,
     /// Reverse proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`).
     pub trusted_proxies: Vec<IpNet>,
+    /// Audits one client may run at once (`--audits-per-client`, #19 M4).
+    pub audits_per_client: u32,
+    /// Audits running per client.
+    running: RunningAudits,
+    /// IPv6 clients are keyed by this prefix (`--ipv6-client-prefix`,
+    /// default /64, #19 M5): a host with a /64 cannot multiply its limits.
+    pub ipv6_prefix: u8,
+}
+
+/// Default audits one client may run at once.
+pub const DEFAULT_AUDITS_PER_CLIENT: u32 = 3;
+/// Default prefix length by which IPv6 clients are grouped.
+pub const DEFAULT_IPV6_PREFIX: u8 = 64;
+
+/// A running audit's share of the limits: the global slot and the client's
+/// count, both given back on drop.
+#[derive(Debug)]
+pub struct AuditPermit {
+    _count: ClientCount,
+    _global: OwnedSemaphorePermit,
+}
+
+/// One audit counted for a client; the count goes down on drop.
+#[derive(Debug)]
+struct ClientCount(Option<(RunningAudits, IpAddr)>);
+
+/// Audits running per client.
+type RunningAudits = Arc<Mutex<HashMap<IpAddr, u32>>>;
+
+impl Drop for ClientCount {
+    fn drop(&mut self) {
+        if let Some((running, ip)) = self.0.take() {
+            let mut running = running.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = running.get_mut(&ip) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    running.remove(&ip);
+                }
+            }
+        }
+    }
 }
 
 impl Limits {
@@ -45,6 +86,34 @@ impl Limits {
             rcpt_per_client: Some(RateLimiter::new(DEFAULT_RCPT_PER_CLIENT)),
             rcpt_per_domain: Some(RateLimiter::new(DEFAULT_RCPT_PER_DOMAIN)),
             trusted_proxies: Vec::new(),
+            audits_per_client: DEFAULT_AUDITS_PER_CLIENT,
+            running: Arc::default(),
+            ipv6_prefix: DEFAULT_IPV6_PREFIX,
+        }
+    }
+
+    /// Sets the audits one client may run at once (0 disables) and the
+    /// IPv6 grouping prefix (clamped to 0..=128).
+    pub fn with_client_grouping(mut self, audits_per_client: u32, ipv6_prefix: u8) -> Self {
+        self.audits_per_client = audits_per_client;
+        self.ipv6_prefix = ipv6_prefix.min(128);
+        self
+    }
+
+    /// The key of a client for every per-client limit: an IPv4 address
+    /// (or IPv4-mapped IPv6) as is, an IPv6 address cut to its
+    /// `ipv6_prefix` network (RFC 4291 §2.5.4: a /64 is one subnet, and
+    /// hosts get a /64 or more).
+    pub fn client_key(&self, ip: IpAddr) -> IpAddr {
+        match canonical(ip) {
+            IpAddr::V6(v6) => {
+                let bits = u128::from(v6);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.ipv6_prefix))
+                    .unwrap_or(0);
+                IpAddr::V6((bits & mask).into())
+            }
+            v4 => v4,
         }
     }
 
@@ -76,10 +145,30 @@ impl Limits {
         Ok(())
     }
 
-    /// A permit for one audit, or 503 `busy` when the cap is reached.
-    pub fn audit_permit(&self) -> Result<OwnedSemaphorePermit, AppError> {
-        self.audits.clone().try_acquire_owned().map_err(|_| {
+    /// A permit for one audit of `client`: 429 `too_many_audits` when the
+    /// client already runs its share, 503 `busy` when the server-wide cap
+    /// is reached.
+    pub fn audit_permit(&self, client: Option<IpAddr>) -> Result<AuditPermit, AppError> {
+        let client = client.filter(|_| self.audits_per_client > 0);
+        if let Some(ip) = client {
+            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            let n = running.entry(ip).or_insert(0);
+            if *n >= self.audits_per_client {
+                return Err(AppError::TooManyAudits(format!(
+                    "this client already runs {} audits; wait for one to finish",
+                    self.audits_per_client
+                )));
+            }
+            *n += 1;
+        }
+        // From here a drop gives the client's count back.
+        let count = ClientCount(client.map(|ip| (self.running.clone(), ip)));
+        let global = self.audits.clone().try_acquire_owned().map_err(|_| {
             AppError::Busy("too many audits are running; try again in a minute".into())
+        })?;
+        Ok(AuditPermit {
+            _count: count,
+            _global: global,
         })
     }
 }
@@ -95,27 +184,35 @@ pub const DEFAULT_RCPT_PER_CLIENT: u32 = 5;
 /// Mailbox probes allowed per target domain per minute by default.
 pub const DEFAULT_RCPT_PER_DOMAIN: u32 = 10;
 
-/// A token bucket per key (client IP, target domain): `per_minute` requests of burst, refilled
-/// continuously at `per_minute / 60` per second.
+/// A token bucket per key (client IP, target domain): `capacity` requests of
+/// burst, refilled continuously at `capacity` per period (a minute unless
+/// made with [`RateLimiter::per_period`]).
 #[derive(Debug)]
 pub struct RateLimiter<K = IpAddr> {
-    per_minute: u32,
+    capacity: u32,
+    period_secs: f64,
     buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
 impl<K: Hash + Eq> RateLimiter<K> {
     /// A limiter allowing `per_minute` requests per client per minute.
     pub fn new(per_minute: u32) -> Self {
+        Self::per_period(per_minute, 60)
+    }
+
+    /// A limiter allowing `capacity` requests per client per `period_secs`.
+    pub fn per_period(capacity: u32, period_secs: u64) -> Self {
         RateLimiter {
-            per_minute,
+            capacity,
+            period_secs: period_secs.max(1) as f64,
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
     /// Takes a token for `client` at `now`; `Err(seconds)` says when to retry.
     pub fn check(&self, client: K, now: Instant) -> Result<(), u64> {
-        let capacity = f64::from(self.per_minute);
-        let per_second = capacity / 60.0;
+        let capacity = f64::from(self.capacity);
+        let per_second = capacity / self.period_secs;
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() > MAX_TRACKED_CLIENTS {
             buckets.retain(|_, (tokens, last)| {
@@ -136,7 +233,8 @@ impl<K: Hash + Eq> RateLimiter<K> {
 }
 
 /// The client a request is from: the TCP peer, or, when the peer is a
-/// trusted reverse proxy, the address that proxy forwarded. Inserted into
+/// trusted reverse proxy, the address that proxy forwarded; IPv6 cut to
+/// its network ([`Limits::client_key`]), as every per-client limit keys it. Inserted into
 /// the request extensions by [`limit_posts`] for the handlers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
@@ -213,11 +311,11 @@ pub async fn limit_posts(
         .map(|ConnectInfo(addr)| {
             let headers = request.headers().get_all("x-forwarded-for");
             let values: Vec<&str> = headers.iter().filter_map(|v| v.to_str().ok()).collect();
-            ClientIp(client_ip(
+            ClientIp(limits.client_key(client_ip(
                 addr.ip(),
                 values.into_iter(),
                 &limits.trusted_proxies,
-            ))
+            )))
         });
     if let Some(client) = client {
         request.extensions_mut().insert(client);
@@ -308,13 +406,45 @@ mod tests {
     }
 
     #[test]
+    fn audits_per_client_and_ipv6_grouping() {
+        let limits = Limits::new(0, 3).with_client_grouping(2, 64);
+        let a = Some(ip("192.0.2.1"));
+        let p1 = limits.audit_permit(a).unwrap();
+        let _p2 = limits.audit_permit(a).unwrap();
+        assert!(matches!(
+            limits.audit_permit(a),
+            Err(AppError::TooManyAudits(_))
+        ));
+        let p3 = limits.audit_permit(Some(ip("192.0.2.2"))).unwrap();
+        // The server-wide cap (3) is reached: busy, and no count is kept.
+        assert!(matches!(
+            limits.audit_permit(Some(ip("192.0.2.3"))),
+            Err(AppError::Busy(_))
+        ));
+        drop(p3);
+        assert!(limits.audit_permit(Some(ip("192.0.2.3"))).is_ok());
+        drop(p1);
+        assert!(limits.audit_permit(a).is_ok());
+        assert_eq!(limits.running.lock().unwrap().get(&ip("192.0.2.3")), None);
+
+        assert_eq!(limits.client_key(ip("2001:db8:1::14")), ip("2001:db8:1::"));
+        assert_eq!(limits.client_key(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+        let l56 = Limits::new(0, 1).with_client_grouping(2, 56);
+        assert_eq!(l56.client_key(ip("2001:db8:1:ff::1")), ip("2001:db8:1::"));
+        let l128 = Limits::new(0, 1).with_client_grouping(2, 128);
+        assert_eq!(l128.client_key(ip("2001:db8::1")), ip("2001:db8::1"));
+        let l0 = Limits::new(0, 1).with_client_grouping(2, 0);
+        assert_eq!(l0.client_key(ip("2001:db8::1")), ip("::"));
+    }
+
+    #[test]
     fn audit_cap() {
         let limits = Limits::new(0, 1);
         assert!(limits.rate.is_none());
-        let permit = limits.audit_permit().unwrap();
-        assert!(matches!(limits.audit_permit(), Err(AppError::Busy(_))));
+        let permit = limits.audit_permit(None).unwrap();
+        assert!(matches!(limits.audit_permit(None), Err(AppError::Busy(_))));
         drop(permit);
-        assert!(limits.audit_permit().is_ok());
+        assert!(limits.audit_permit(None).is_ok());
     }
 
     #[test]

@@ -100,12 +100,16 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// RFC 3339 (UTC, seconds) `days` after now: a report's expiry.
+/// RFC 3339 (UTC, seconds) `days` after now: a report's expiry. Past the
+/// largest date `time` holds, that date (`--retention-days` is range-checked
+/// anyway, #19 L5).
 pub fn expiry_after_days(days: u32) -> String {
-    let at = time::OffsetDateTime::now_utc()
+    let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        + time::Duration::days(i64::from(days));
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let at = now
+        .checked_add(time::Duration::days(i64::from(days)))
+        .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc());
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
 }
@@ -151,7 +155,7 @@ pub async fn build_report(
         .map_err(|e| AppError::BadRequest("bad_domain", e.to_string()))?;
     // The selectors that signed for the domain, from the message report
     // already made (the paste is not parsed a second time).
-    let mut selectors = body.selectors.clone();
+    let mut selectors = crate::api::admit_selectors(&body.selectors)?;
     if selectors.is_empty() {
         if let Some(section) = message_report.as_ref().and_then(|r| r.message.as_ref()) {
             selectors = section.selectors_for(&domain);
@@ -193,8 +197,8 @@ pub async fn build_report(
         mail_from,
         helo,
     };
-    let permit = state.limits.audit_permit()?;
-    let lookup = crate::dedup::AuditLookup::new((*state.lookup).clone());
+    let permit = state.limits.audit_permit(client)?;
+    let lookup = crate::dns_budget::audit_lookup((*state.lookup).clone(), &state.audit_config);
     let domain_report = run_audit(
         &lookup,
         &request,
@@ -217,6 +221,7 @@ async fn create_report(
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(crate::api::json_error)?;
     let client = client.map(|axum::Extension(crate::ratelimit::ClientIp(ip))| ip);
+    state.quota.take_client(client)?;
     let report = build_report(&state, client, &body).await?;
     let options = RedactOptions {
         local_parts: body.redact || body.redact_network,
@@ -228,6 +233,8 @@ async fn create_report(
         redact_address(&mut value, rcpt);
     }
     let json = serde_json::to_string(&value).map_err(|e| AppError::Internal(e.into()))?;
+    state.quota.check_size(json.len())?;
+    state.quota.reserve(&state.store, json.len()).await?;
     let kind = match report.kind {
         ReportKind::Message => "message",
         ReportKind::Domain => "domain",
@@ -286,6 +293,7 @@ pub struct GetQuery {
 /// report rendered by `mxlens_shared::report::markdown::render`.
 async fn get_report(
     State(state): State<AppState>,
+    client: Option<axum::Extension<crate::ratelimit::ClientIp>>,
     Path(id): Path<String>,
     Query(query): Query<GetQuery>,
 ) -> Result<Response, AppError> {
@@ -310,6 +318,15 @@ async fn get_report(
         )
         .await?
         .ok_or_else(|| not_found(&id))?;
+    // A large report read costs a token of the client's POST bucket (#19 H2).
+    if stored.report_json.len() > crate::quota::LARGE_READ_BYTES {
+        if let (Some(rate), Some(axum::Extension(crate::ratelimit::ClientIp(ip)))) =
+            (state.limits.rate.as_ref(), client)
+        {
+            rate.check(ip, std::time::Instant::now())
+                .map_err(AppError::RateLimited)?;
+        }
+    }
     if markdown {
         let json = stored.report_json;
         let markdown = state
@@ -349,10 +366,10 @@ async fn delete_report(
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {

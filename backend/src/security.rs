@@ -93,11 +93,44 @@ pub fn header_layers(
     )
 }
 
-/// Middleware: a deadline on every handler except the SSE event stream,
-/// and JSON `{code, message}` for the plain-text 413 that axum's body limit
-/// produces when a handler does not map its own rejection.
+/// Longest request body accepted: 1 MiB of input plus room for JSON escaping.
+pub const MAX_BODY_BYTES: usize = mxlens_shared::headers::MAX_INPUT_BYTES * 2 + 4096;
+
+/// Longest path served from the frontend directory, and longest segment
+/// (NAME_MAX): longer ones made the file server answer 500 (#19 L3).
+const MAX_STATIC_PATH: usize = 1024;
+const MAX_SEGMENT: usize = 255;
+
+/// Middleware, first thing on every request:
+///
+/// - a declared `Content-Length` over [`MAX_BODY_BYTES`] is answered 413 at
+///   once, before any body is read, so hyper never sends `100 Continue`
+///   (#19 L2);
+/// - outside `/api/`, a path that is too long or names a dotfile is a JSON
+///   404, never a 500 from the file system or a served dotfile (#19 L3, I3);
+/// - a deadline on every handler except the SSE event stream;
+/// - axum's plain-text or empty rejections (400/422 from `Path`/`Query`,
+///   405, 413) become JSON `{code, message}`, as every error is (#19 I1).
 pub async fn deadline_and_json_errors(request: Request, next: Next) -> Response {
-    let streaming = request.uri().path().ends_with("/events");
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return AppError::TooLarge.into_response();
+    }
+    let path = request.uri().path();
+    let is_static = !path.starts_with("/api/") && path != "/metrics" && path != "/healthz";
+    if is_static
+        && (path.len() > MAX_STATIC_PATH
+            || path
+                .split('/')
+                .any(|s| s.len() > MAX_SEGMENT || s.starts_with('.')))
+    {
+        return AppError::NotFound("no such page".into()).into_response();
+    }
+    let streaming = path.ends_with("/events");
     let response = if streaming {
         next.run(request).await
     } else {
@@ -110,10 +143,41 @@ pub async fn deadline_and_json_errors(request: Request, next: Next) -> Response 
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
-        return AppError::TooLarge.into_response();
+    if is_json {
+        return response;
     }
-    response
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge.into_response(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allow = response.headers().get(header::ALLOW).cloned();
+            let mut json = (
+                StatusCode::METHOD_NOT_ALLOWED,
+                axum::Json(serde_json::json!({
+                    "code": "method_not_allowed",
+                    "message": "this path does not take that method",
+                })),
+            )
+                .into_response();
+            if let Some(allow) = allow {
+                json.headers_mut().insert(header::ALLOW, allow);
+            }
+            json
+        }
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+            let status = response.status();
+            let text = axum::body::to_bytes(response.into_body(), 4096)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            let mut json = AppError::BadRequest("bad_request", text).into_response();
+            *json.status_mut() = status;
+            json
+        }
+        StatusCode::INTERNAL_SERVER_ERROR if is_static => {
+            AppError::NotFound("no such page".into()).into_response()
+        }
+        _ => response,
+    }
 }
 
 #[cfg(test)]

@@ -96,10 +96,42 @@ pub fn forbidden_reason(ip: IpAddr) -> Option<&'static str> {
             } else if seg[0] == 0x2002 || (seg[0] == 0x2001 && seg[1] == 0) {
                 Some("6to4/Teredo tunnel address")
             } else {
-                None
+                forbidden_v6_special(seg)
             }
         }
     }
+}
+
+/// IPv6 as an allow-list (#19 L6): only global unicast `2000::/3`
+/// (RFC 4291 §2.4), minus the blocks of the IANA IPv6 Special-Purpose
+/// Address Registry that are not globally reachable.
+fn forbidden_v6_special(seg: [u16; 8]) -> Option<&'static str> {
+    // NAT64 64:ff9b::/96 (RFC 6052) to a public IPv4 address: checked above.
+    let nat64 = seg[0] == 0x64 && seg[1] == 0xff9b && seg[2..6] == [0, 0, 0, 0];
+    if seg[0] & 0xe000 != 0x2000 && !nat64 {
+        // fec0::/10 (deprecated site-local, RFC 3879), and every other
+        // block outside global unicast.
+        return Some("not a global unicast address (outside 2000::/3)");
+    }
+    // 2001::/23 IETF protocol assignments (RFC 2928), except its globally
+    // reachable blocks: AMT 2001:3::/32 (RFC 7450), AS112-v6 2001:4:112::/48
+    // (RFC 7535) and DRIP 2001:30::/28 (RFC 9374). It holds benchmarking
+    // 2001:2::/48 (RFC 5180) and ORCHID 2001:10::/28, 2001:20::/28.
+    if seg[0] == 0x2001 && seg[1] < 0x0200 {
+        let global = seg[1] == 0x0003
+            || (seg[1] == 0x0004 && seg[2] == 0x0112)
+            || (seg[1] & 0xfff0) == 0x0030;
+        if !global {
+            return Some("IETF protocol assignment (2001::/23), not globally reachable");
+        }
+    }
+    if seg[0] == 0x3fff && seg[1] < 0x1000 {
+        return Some("documentation range (3fff::/20, RFC 9637)");
+    }
+    if seg[0] == 0x5f00 {
+        return Some("SRv6 SIDs (5f00::/16, RFC 9602)");
+    }
+    None
 }
 
 fn forbidden_v4(v4: Ipv4Addr) -> Option<&'static str> {
@@ -124,6 +156,8 @@ fn forbidden_v4(v4: Ipv4Addr) -> Option<&'static str> {
         Some("IETF protocol assignments (192.0.0.0/24)")
     } else if o[0] == 198 && (o[1] & 0xfe) == 18 {
         Some("benchmarking range (198.18.0.0/15)")
+    } else if o[0] == 192 && o[1] == 88 && o[2] == 99 {
+        Some("deprecated 6to4 relay anycast (192.88.99.0/24, RFC 7526)")
     } else {
         None
     }
@@ -201,6 +235,18 @@ mod tests {
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
             "64:ff9b::7f00:1",
+            // #19 L6: the review's gaps.
+            "fec0::1",
+            "3fff::1",
+            "3fff:fff::1",
+            "2001:2::1",
+            "2001:10::1",
+            "2001:20::1",
+            "2001:1::1",
+            "5f00::1",
+            "192.88.99.1",
+            "4000::1",
+            "1000::1",
         ] {
             let ip: IpAddr = ip.parse().unwrap();
             assert!(forbidden_reason(ip).is_some(), "{ip} was allowed");
@@ -210,6 +256,13 @@ mod tests {
             "2a00:1450:4001::1",
             "64:ff9b::808:808",
             "1.1.1.1",
+            "2001:3::1",
+            "2001:4:112::1",
+            "2001:30::1",
+            "2001:200::1",
+            "2620:4f:8000::1",
+            "3fff:1000::1",
+            "2c0f:f248::1",
         ] {
             let ip: IpAddr = ip.parse().unwrap();
             assert_eq!(forbidden_reason(ip), None, "{ip} was refused");

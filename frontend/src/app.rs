@@ -14,6 +14,8 @@ use crate::components::message::explain::SmtpExplainer;
 use crate::components::message::help::header_help;
 use crate::components::report_view::ReportView;
 use crate::private_link;
+use crate::verify;
+use mxlens_shared::reputation::apply_reputation;
 
 /// "Load an example": a real Gmail "Show original" of a newsletter (four
 /// Received hops, ARC, two DKIM signatures, Authentication-Results,
@@ -115,6 +117,51 @@ fn now_iso() -> String {
     String::from(js_sys::Date::new_0().to_iso_string())
 }
 
+/// The message report, as state.
+type MessageReport = UseStateHandle<Option<Result<Rc<Report>, String>>>;
+/// The last message report completed by the server's answers (verified
+/// signatures, blocklists) and the text it is of, for the combined report.
+type LastVerification = Rc<std::cell::RefCell<Option<(Rc<str>, Rc<Report>)>>>;
+
+/// Verifies the DKIM signatures and ARC chain of `text` in the background
+/// (keys from the server, checks by WebCrypto: [`crate::verify`]), looks
+/// the message's host names up on the blocklists ([`crate::reputation`]),
+/// when `blocklists`, and swaps the completed report in when the answers
+/// have arrived, unless another analysis started meanwhile (`turn`).
+fn verify_later(
+    text: Rc<str>,
+    analysed: Rc<Report>,
+    report: MessageReport,
+    turn: Rc<std::cell::RefCell<u64>>,
+    last: LastVerification,
+    blocklists: bool,
+) {
+    let mine = {
+        let mut t = turn.borrow_mut();
+        *t += 1;
+        *t
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let verification = verify::verify_input(&text, verify::unix_now()).await;
+        // A private link is opened without blocklist lookups: opening one
+        // makes no API call for a message without signatures.
+        let reputation = match blocklists {
+            true => crate::reputation::fetch(&analysed).await,
+            false => None,
+        };
+        if *turn.borrow() != mine {
+            return;
+        }
+        let mut completed = verify::with_verification(&analysed, &verification);
+        if let Some(section) = reputation {
+            apply_reputation(&mut completed, section);
+        }
+        let completed = Rc::new(completed);
+        report.set(Some(Ok(completed.clone())));
+        *last.borrow_mut() = Some((text, completed));
+    });
+}
+
 /// Audit state.
 #[derive(Clone, PartialEq, Default)]
 enum AuditView {
@@ -144,6 +191,30 @@ impl AuditView {
     }
 }
 
+/// The most selectors one audit takes (the server refuses more).
+const MAX_SELECTORS: usize = 16;
+
+/// The "DKIM selectors" field: comma- or space-separated selectors of
+/// RFC 6376 §3.1, at most [`MAX_SELECTORS`], lower-cased and deduplicated;
+/// or what is wrong, in words for the field.
+fn parse_selectors(text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        let s = s.trim_end_matches("._domainkey").to_ascii_lowercase();
+        if s.is_empty() || out.contains(&s) {
+            continue;
+        }
+        if !mxlens_shared::dkim::verify::is_valid_selector(&s) {
+            return Err(format!("\"{s}\" is not a DKIM selector: letters, digits and hyphens, dot-separated (the s= value of a DKIM-Signature)."));
+        }
+        out.push(s);
+    }
+    if out.len() > MAX_SELECTORS {
+        return Err(format!("At most {MAX_SELECTORS} selectors per audit."));
+    }
+    Ok(out)
+}
+
 /// The app.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -156,6 +227,10 @@ pub fn app() -> Html {
     // (our check, or the server's refusal), shown under the field.
     let rcpt = use_state(String::new);
     let rcpt_error = use_state(|| None::<String>);
+    // The optional "DKIM selectors" field (#19: the API and CLI took
+    // selectors, the form did not), and what is wrong with it.
+    let selectors = use_state(String::new);
+    let selectors_error = use_state(|| None::<String>);
     let audit = use_state(AuditView::default);
     let subscription = use_mut_ref(|| None::<Subscription>);
     // Bumped by every audit started and every new analysis: the events of
@@ -163,7 +238,12 @@ pub fn app() -> Html {
     let generation = use_mut_ref(|| 0u64);
     // The raw input behind the current reports, for stored share links.
     let analyzed_input = use_state(|| None::<String>);
+    // The browser's own DKIM/ARC verification of the current message.
+    let verify_turn = use_mut_ref(|| 0u64);
+    let last_verification: LastVerification = use_mut_ref(|| None);
     let audited_domain = use_state(|| None::<String>);
+    // The selectors the current audit was asked for, for its stored link.
+    let audited_selectors = use_state(Vec::<String>::new);
     // A stored link: /r/{id} renders the stored report.
     let stored = use_state(|| None::<Result<Rc<Report>, String>>);
     {
@@ -193,18 +273,31 @@ pub fn app() -> Html {
     {
         let (textarea, message_report) = (textarea.clone(), message_report.clone());
         let (analyzed_input, private) = (analyzed_input.clone(), private.clone());
+        let (verify_turn, last_verification) = (verify_turn.clone(), last_verification.clone());
         use_effect_with((), move |_| {
             private_link::reload_on_new_fragment();
             if let Some(fragment) = private_link::fragment_from_location() {
                 wasm_bindgen_futures::spawn_local(async move {
                     match private_link::decode(&fragment).await {
                         Ok(text) => {
-                            let result = analyze_message(text.as_bytes(), &now_iso())
+                            let at = now_iso();
+                            let result = analyze_message(text.as_bytes(), &at)
                                 .map(Rc::new)
                                 .map_err(|e| e.to_string());
                             set_textarea_value(&textarea, &text);
-                            analyzed_input.set(Some(text));
+                            let analysed = result.as_ref().ok().cloned();
+                            analyzed_input.set(Some(text.clone()));
                             message_report.set(Some(result));
+                            if let Some(analysed) = analysed {
+                                verify_later(
+                                    text.into(),
+                                    analysed,
+                                    message_report,
+                                    verify_turn,
+                                    last_verification,
+                                    false,
+                                );
+                            }
                             private.set(Some(Ok(())));
                         }
                         Err(e) => private.set(Some(Err(e))),
@@ -220,6 +313,7 @@ pub fn app() -> Html {
         let analyzed_input = analyzed_input.clone();
         let audit = audit.clone();
         let (subscription, generation) = (subscription.clone(), generation.clone());
+        let (verify_turn, last_verification) = (verify_turn.clone(), last_verification.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             // A combined report (or the audit that will make one) belongs
@@ -231,11 +325,23 @@ pub fn app() -> Html {
                 audit.set(AuditView::Idle);
             }
             let text = textarea_value(&textarea);
-            let result = analyze_message(text.as_bytes(), &now_iso())
+            let at = now_iso();
+            let result = analyze_message(text.as_bytes(), &at)
                 .map(Rc::new)
                 .map_err(|e| e.to_string());
-            analyzed_input.set(Some(text));
+            let analysed = result.as_ref().ok().cloned();
+            analyzed_input.set(Some(text.clone()));
             message_report.set(Some(result));
+            if let Some(analysed) = analysed {
+                verify_later(
+                    text.into(),
+                    analysed,
+                    message_report.clone(),
+                    verify_turn.clone(),
+                    last_verification.clone(),
+                    true,
+                );
+            }
         })
     };
     let on_example = {
@@ -262,6 +368,15 @@ pub fn app() -> Html {
             domain.set(el.value());
         })
     };
+    let on_selectors_input = {
+        let selectors = selectors.clone();
+        let selectors_error = selectors_error.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+            selectors.set(el.value());
+            selectors_error.set(None);
+        })
+    };
     let on_rcpt_input = {
         let rcpt = rcpt.clone();
         let rcpt_error = rcpt_error.clone();
@@ -281,16 +396,21 @@ pub fn app() -> Html {
         let audit = audit.clone();
         let subscription = subscription.clone();
         let audited_domain = audited_domain.clone();
+        let audited_selectors = audited_selectors.clone();
         let rcpt_error = rcpt_error.clone();
         let generation = generation.clone();
+        let last_verification = last_verification.clone();
         std::rc::Rc::new(
             move |name: String,
                   from_message: Option<(Rc<Report>, Rc<str>)>,
-                  probe: Option<String>| {
+                  probe: Option<String>,
+                  chosen: Vec<String>| {
                 audited_domain.set(Some(name.clone()));
+                audited_selectors.set(chosen.clone());
                 let audit = audit.clone();
                 let subscription = subscription.clone();
                 let rcpt_error = rcpt_error.clone();
+                let last_verification = last_verification.clone();
                 // This audit replaces any other: stop its stream, and make
                 // its late answers (start, events) stale.
                 *subscription.borrow_mut() = None;
@@ -313,7 +433,7 @@ pub fn app() -> Html {
                         Some((message, _)) => {
                             audits::start_for_message(&name, message.message.as_ref()).await
                         }
-                        None => audits::start(&name, probe.as_deref()).await,
+                        None => audits::start(&name, &chosen, probe.as_deref()).await,
                     };
                     if !current() {
                         return;
@@ -356,12 +476,13 @@ pub fn app() -> Html {
                             });
                         }
                         AuditUpdate::Done(r) => {
-                            // The message is analysed again rather than its
-                            // report cloned (a few ms; the bundle carries no
-                            // clone code for the whole report).
+                            // The message report completed by the server's
+                            // answers when they are in, else a fresh analysis.
                             let combined = from_message.as_ref().and_then(|(_, text)| {
-                                let message =
-                                    analyze_message(text.as_bytes(), &r.generated_at).ok()?;
+                                let message = match last_verification.borrow().as_ref() {
+                                    Some((of, done)) if **of == **text => (**done).clone(),
+                                    _ => analyze_message(text.as_bytes(), &r.generated_at).ok()?,
+                                };
                                 Some((message, text.clone()))
                             });
                             view.set(match combined {
@@ -386,10 +507,18 @@ pub fn app() -> Html {
         let domain = domain.clone();
         let rcpt = rcpt.clone();
         let rcpt_error = rcpt_error.clone();
+        let (selectors, selectors_error) = (selectors.clone(), selectors_error.clone());
         let launch_audit = launch_audit.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let name = (*domain).trim().to_string();
+            let chosen = match parse_selectors(&selectors) {
+                Ok(list) => list,
+                Err(problem) => {
+                    selectors_error.set(Some(problem));
+                    return;
+                }
+            };
             let address = rcpt.trim().to_string();
             if !address.is_empty() {
                 if let Some(problem) = rcpt_problem(&name, &address) {
@@ -398,7 +527,7 @@ pub fn app() -> Html {
                 }
             }
             rcpt_error.set(None);
-            launch_audit(name, None, (!address.is_empty()).then_some(address));
+            launch_audit(name, None, (!address.is_empty()).then_some(address), chosen);
         })
     };
     // "Audit <from-domain>" on a message report.
@@ -412,7 +541,7 @@ pub fn app() -> Html {
                 (Some(Ok(r)), Some(text)) => Some((Rc::clone(r), Rc::from(text.as_str()))),
                 _ => None,
             };
-            launch_audit(from_domain, message, None);
+            launch_audit(from_domain, message, None, Vec::new());
             if let Some(el) = web_sys::window()
                 .and_then(|w| w.document())
                 .and_then(|d| d.get_element_by_id("audit-result"))
@@ -455,7 +584,7 @@ pub fn app() -> Html {
                             <a href="#" onclick={on_example}>{"Load an example"}</a>
                         </div>
                         if let Some(e) = &*example_error { <p class="error" role="alert">{ e }</p> }
-                        <p class="privacy">{"Analysed in your browser: the paste is not sent anywhere."}</p>
+                        <p class="privacy">{"Analysed in your browser: the paste is not sent anywhere. Only its domain names, DKIM selectors and sending IP go to the mxlens server, for key and blocklist lookups."}</p>
                     </form>
                     { header_help() }
                 </section>
@@ -473,6 +602,15 @@ pub fn app() -> Html {
                         <p id="rcpt-hint" class="privacy">{"Optional: probe one mailbox (RCPT TO, nothing is sent)."}</p>
                         if let Some(problem) = &*rcpt_error {
                             <p id="rcpt-error" class="error" role="alert">{ problem }</p>
+                        }
+                        <label for="selectors" class="spaced">{"DKIM selectors"}</label>
+                        <input id="selectors" type="text" autocomplete="off" spellcheck="false"
+                            placeholder="s1, google" value={(*selectors).clone()} oninput={on_selectors_input}
+                            aria-describedby="selectors-hint selectors-error"
+                            aria-invalid={selectors_error.is_some().to_string()} />
+                        <p id="selectors-hint" class="privacy">{"Optional: the s= of your DKIM-Signature, comma-separated. Without it, common selectors are tried."}</p>
+                        if let Some(problem) = &*selectors_error {
+                            <p id="selectors-error" class="error" role="alert">{ problem }</p>
                         }
                         <div class="actions"><button type="submit">{"Audit"}</button></div>
                     </form>
@@ -516,7 +654,7 @@ pub fn app() -> Html {
                         let message = source.as_deref().map(str::to_string);
                         let rcpt = r.domain.as_ref().and_then(|d| d.rcpt.as_ref()).and_then(|e| e.get("address")).and_then(|a| a.as_str()).map(str::to_string);
                         html! {
-                            <ReportView report={Rc::clone(r)} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), message, rcpt, ..Default::default() })} />
+                            <ReportView report={Rc::clone(r)} share={audited_domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), message, rcpt, selectors: (*audited_selectors).clone(), ..Default::default() })} />
                         }
                     }
                     AuditView::Failed(e) => html! { <p class="error" role="alert">{ e }</p> },

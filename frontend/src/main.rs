@@ -5,6 +5,8 @@ mod api;
 mod app;
 mod components;
 mod private_link;
+mod reputation;
+mod verify;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

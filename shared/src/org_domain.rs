@@ -220,6 +220,20 @@ pub fn is_public_suffix(name: &str) -> bool {
     suffix(&lower) == Some(lower.as_str())
 }
 
+/// True when `label` (one label, e.g. `com`) is a top-level domain the
+/// Public Suffix List names itself, rather than one that is a suffix only by
+/// the implicit `*` rule. Content analysis uses it to tell a domain written
+/// in link text ("shop.com") from a file name ("report.pdf"). The RFC 2606
+/// reserved names `test`, `example`, `invalid` and `localhost` count too,
+/// since test data and documentation use them as real domains.
+pub fn is_listed_top_level(label: &str) -> bool {
+    let lower = label.to_ascii_lowercase();
+    matches!(lower.as_str(), "test" | "example" | "invalid" | "localhost")
+        || (!lower.is_empty()
+            && !lower.contains('.')
+            && trie().child(ROOT, lower.as_bytes()).is_some())
+}
+
 /// Relaxed alignment (RFC 7489 §3.1): same organizational domain.
 pub fn aligned_relaxed(a: &str, b: &str) -> bool {
     organizational_domain(a) == organizational_domain(b)

@@ -100,8 +100,30 @@ try {
     await report.locator('.area-card[data-area="spf"]').screenshot({ path: `${SCREENSHOTS}/domain-spf-tree-${label}.png` });
     await page.screenshot({ path: `${SCREENSHOTS}/domain-toomany-${label}.png`, fullPage: true });
 
+    // 3. DKIM selectors named in the form (desktop): a selector that is not
+    //    one of the guessed ones is audited; a malformed one is refused
+    //    under the field, before anything is sent.
+    let selectorNote = '';
+    if (label === 'desktop') {
+      const field = page.getByLabel('DKIM selectors');
+      await field.fill('old, selector!');
+      await audit(page, 'bad.audit.test');
+      const fieldError = page.locator('#selectors-error');
+      await fieldError.waitFor({ timeout: 5000 });
+      assert((await fieldError.textContent()).includes('"selector!" is not a DKIM selector'), `selector error: ${await fieldError.textContent()}`);
+      assert(await field.getAttribute('aria-invalid') === 'true', 'the field is marked invalid');
+      await field.fill('old._domainkey');
+      assert(await fieldError.count() === 0, 'typing clears the error');
+      await audit(page, 'bad.audit.test');
+      const dkim = report.locator('.area-card[data-area="dkim"]');
+      await page.locator('section.report h3', { hasText: 'Domain bad.audit.test' }).waitFor({ timeout: 30000 });
+      const dkimText = await dkim.textContent();
+      assert(dkimText.includes('old') && dkimText.includes('revoked'), `the named selector is audited: ${dkimText}`);
+      selectorNote = '; selector "old" audited, revoked key shown';
+    }
+
     assert(errors.length === 0, `browser errors: ${errors.join('; ')}`);
-    console.log(`domain ${label}: ${liveChecks} checks streamed before the report${waiting.includes('Waiting') ? ' (SMTP card still waiting)' : ''}; SMTP row: ${rowText.replace(/\s+/g, ' ').slice(0, 120)}…; toomany SPF: ${totalText}, ${includes} includes, limit crossed at total 11`);
+    console.log(`domain ${label}: ${liveChecks} checks streamed before the report${waiting.includes('Waiting') ? ' (SMTP card still waiting)' : ''}; SMTP row: ${rowText.replace(/\s+/g, ' ').slice(0, 120)}…; toomany SPF: ${totalText}, ${includes} includes, limit crossed at total 11${selectorNote}`);
     await context.close();
   }
 } finally {

@@ -232,6 +232,14 @@ async fn main() -> anyhow::Result<()> {
             &clients.to_string(),
             "--audit-deadline-secs",
             "10",
+            // Every simulated client connects from 127.0.0.1, so the
+            // per-client caps (#19 M4 and H2) would make them one client:
+            // off here, as the rate limit is. They are tested in
+            // security_http.rs and security_store.rs.
+            "--audits-per-client",
+            "0",
+            "--reports-per-client-per-day",
+            "0",
         ])
         .env("MXLENS_LOG", "warn")
         .stdout(std::process::Stdio::null())

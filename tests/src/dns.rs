@@ -273,6 +273,33 @@ fn root_zone(records: Vec<Record>) -> anyhow::Result<InMemoryZoneHandler> {
     Ok(handler)
 }
 
+/// UDP sockets the server reads from, all on `port` (SO_REUSEPORT: the
+/// kernel spreads clients over them by address and port).
+const UDP_SOCKETS: usize = 4;
+
+/// Receive buffer per UDP socket: thousands of queries arriving at once (a
+/// batch benchmark) overflowed the default ~200 KiB, and every lost query
+/// cost the client a whole timeout.
+const UDP_RECV_BUFFER: usize = 4 << 20;
+
+/// [`UDP_SOCKETS`] sockets bound to 127.0.0.1:`port`, each with one reading
+/// task in hickory-server, so that answers are read on every runtime thread.
+fn udp_sockets(port: u16) -> std::io::Result<Vec<UdpSocket>> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    (0..UDP_SOCKETS)
+        .map(|_| {
+            let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+            socket.set_reuse_port(true)?;
+            // Best effort: the kernel caps it at net.core.rmem_max.
+            let _ = socket.set_recv_buffer_size(UDP_RECV_BUFFER);
+            socket.set_nonblocking(true)?;
+            socket.bind(&addr.into())?;
+            UdpSocket::from_std(socket.into())
+        })
+        .collect()
+}
+
 impl TestDns {
     /// Starts a server on 127.0.0.1 serving `zones` (origin, zone text).
     /// Names outside them are NXDOMAIN, as a recursive resolver would answer
@@ -319,7 +346,7 @@ impl TestDns {
         let (tcp, udp) = loop {
             let tcp = TcpListener::bind("127.0.0.1:0").await?;
             let port = tcp.local_addr()?.port();
-            if let Ok(udp) = UdpSocket::bind(("127.0.0.1", port)).await {
+            if let Ok(udp) = udp_sockets(port) {
                 break (tcp, udp);
             }
         };
@@ -328,7 +355,9 @@ impl TestDns {
             catalog,
             shared: shared.clone(),
         });
-        server.register_socket(udp);
+        for socket in udp {
+            server.register_socket(socket);
+        }
         server.register_listener(tcp, Duration::from_secs(5), 64);
         Ok(TestDns {
             addr,

@@ -81,12 +81,13 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind(serve.listen).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(mxlens_backend::serve_on(
+        tokio::spawn(mxlens_backend::serve::serve_with(
             listener,
             mxlens_backend::app(state),
             async move {
                 let _ = rx.await;
             },
+            serve.conn_limits(),
         ));
         Ok(TestServer {
             addr,

@@ -4,6 +4,7 @@
 //! [`crate::ssrf::ConnectPolicy::target`] first, has a timeout per step and
 //! caps on what it reads.
 
+pub mod bounded;
 pub mod https;
 pub mod rcpt;
 pub mod smtp;

@@ -256,7 +256,11 @@ async fn dialogue(
     // lettre reads the greeting and sends EHLO (RFC 5321 §4.3.1, §4.1.1.1).
     let mut conn = match timeout(
         step,
-        AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &client_id),
+        // Bounded reads: lettre's own reply reader grows without a cap (#19 M1).
+        AsyncSmtpConnection::connect_with_transport(
+            Box::new(super::bounded::BoundedStream::new(tcp)),
+            &client_id,
+        ),
     )
     .await
     {

@@ -21,14 +21,19 @@ pub enum AuditUpdate {
     Failed(ApiError),
 }
 
-/// Starts an audit of `domain`, with the mailbox probe of `rcpt` when
-/// given (`smtp.rcpt`; the server answers 403 unless it runs with
+/// Starts an audit of `domain` with the DKIM `selectors` the user named
+/// (none: the server tries common ones), and the mailbox probe of `rcpt`
+/// when given (`smtp.rcpt`; the server answers 403 unless it runs with
 /// `--enable-rcpt-probe`, 400 for an address not at `domain`, 429 beyond
 /// its probe rate); returns its id.
-pub async fn start(domain: &str, rcpt: Option<&str>) -> Result<String, ApiError> {
+pub async fn start(
+    domain: &str,
+    selectors: &[String],
+    rcpt: Option<&str>,
+) -> Result<String, ApiError> {
     let body = CreateMessageAudit {
         domain,
-        selectors: &[],
+        selectors,
         sending_ip: None,
         rcpt,
         mail_from: None,

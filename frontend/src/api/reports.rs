@@ -15,6 +15,10 @@ pub struct ShareInput {
     /// The audited domain.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// DKIM selectors the audit was asked for (none: the server takes the
+    /// message's, or tries common ones).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub selectors: Vec<String>,
     /// Replace local parts of addresses before storing.
     pub redact: bool,
     /// Also replace IPs and host names.

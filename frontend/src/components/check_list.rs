@@ -42,10 +42,22 @@ pub fn check_anchor(check: &Check) -> String {
 
 /// The check list. A plain function, not a component: the list holds no
 /// state, and each component type costs bundle size (issue 7).
+///
+/// Rows are keyed by check (the anchor, numbered when it repeats), so a
+/// report that changes under the reader (the browser's DKIM verification
+/// arriving, #15) keeps each opened explanation with its own check.
 pub fn check_list(checks: &[Check]) -> Html {
+    let mut seen: Vec<String> = Vec::with_capacity(checks.len());
+    let rows = checks.iter().map(|c| {
+        let anchor = check_anchor(c);
+        let repeat = seen.iter().filter(|a| **a == anchor).count();
+        let key = format!("{anchor}#{repeat}");
+        seen.push(anchor);
+        check_row(c, key)
+    });
     html! {
         <ul class="checks">
-            { for checks.iter().map(check_row) }
+            { for rows }
         </ul>
     }
 }
@@ -63,7 +75,7 @@ fn reference(index: usize, text: &str) -> Html {
     }
 }
 
-fn check_row(c: &Check) -> Html {
+fn check_row(c: &Check, key: String) -> Html {
     let entry = catalog::lookup(&c.id);
     let fix = c.fix.clone().or_else(|| {
         entry
@@ -71,7 +83,7 @@ fn check_row(c: &Check) -> Html {
             .filter(|f| !f.is_empty() && matches!(c.status, Status::Fail | Status::Warn))
     });
     html! {
-        <li class="check" id={check_anchor(c)} data-check-id={c.id.clone()}>
+        <li {key} class="check" id={check_anchor(c)} data-check-id={c.id.clone()}>
             <details>
                 <summary>
                     { status_badge(c.status) }

@@ -9,6 +9,7 @@ use yew::prelude::*;
 use super::check_list::check_list;
 use super::domain::{domain_cards, is_domain_check};
 use super::export::export_buttons;
+use super::message::bounce::bounce_card;
 use super::message::message_sections;
 use super::message::summary::top_problems;
 use super::share::ShareButton;
@@ -80,6 +81,9 @@ pub fn report_view(props: &ReportViewProps) -> Html {
                 <ShareButton input={props.share.clone()} />
                 { export_buttons(r) }
             </div>
+            if let Some(b) = r.message.as_ref().and_then(|m| m.bounce.as_ref()) {
+                { bounce_card(b, props.on_audit.as_ref()) }
+            }
             if let Some(m) = &r.message {
                 <dl class="facts">
                     <dt>{"From"}</dt>
@@ -90,7 +94,7 @@ pub fn report_view(props: &ReportViewProps) -> Html {
             }
             { top_problems(r) }
             if let Some(m) = &r.message {
-                { message_sections(m, props.on_audit.as_ref()) }
+                { message_sections(m, r.reputation.as_ref(), props.on_audit.as_ref()) }
             }
             if let Some(d) = &r.domain {
                 <h3>{ format!("Domain {}", d.name) }</h3>

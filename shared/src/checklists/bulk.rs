@@ -9,7 +9,8 @@ const NO_AUTH_RESULTS: &str = "No trusted Authentication-Results header: send a 
 
 /// The bulk-sender checklist, in the contract's order: bulk.spf-or-dkim,
 /// bulk.spf-and-dkim, bulk.dmarc, bulk.alignment, bulk.one-click, bulk.ptr,
-/// bulk.tls, bulk.dkim-key-length, bulk.spam-rate.
+/// bulk.tls, bulk.dkim-key-length, then bulk.content and bulk.link-reputation
+/// (issue 20), then bulk.spam-rate.
 pub fn bulk_sender(i: &ChecklistInputs) -> Vec<ChecklistItem> {
     vec![
         spf_or_dkim(i),
@@ -20,12 +21,61 @@ pub fn bulk_sender(i: &ChecklistInputs) -> Vec<ChecklistItem> {
         ptr(i),
         tls(i),
         dkim_key_length(i),
+        content(i),
+        link_reputation(i),
         item(
             "bulk.spam-rate",
             ChecklistStatus::Manual,
             "A message cannot show the complaint rate. Check Google Postmaster Tools (spam rate below 0.3%, ideally below 0.1%), Yahoo's Complaint Feedback Loop and Microsoft SNDS/JMRP.",
         ),
     ]
+}
+
+fn content(i: &ChecklistInputs) -> ChecklistItem {
+    let id = "bulk.content";
+    match &i.content_problems {
+        None if !i.has_body => item(
+            id,
+            ChecklistStatus::NeedsBody,
+            "Paste the whole message: the content and link checks need the body.",
+        ),
+        None => item(id, ChecklistStatus::NotApplicable, "The body holds no text or HTML to check."),
+        Some(problems) if problems.is_empty() => item(
+            id,
+            ChecklistStatus::Pass,
+            "No content finding: alternatives, images, links, attachments and MIME structure are as filters expect.",
+        ),
+        Some(problems) => item(id, ChecklistStatus::Fail, problems.join(" ")),
+    }
+}
+
+pub(crate) fn link_reputation(i: &ChecklistInputs) -> ChecklistItem {
+    let id = "bulk.link-reputation";
+    match &i.listed {
+        None => item(
+            id,
+            ChecklistStatus::NeedsBackend,
+            "The blocklist lookups run on the server: look up the message's domains (Reputation).",
+        ),
+        Some(listed) if listed.is_empty() && !i.reputation_unknown.is_empty() => item(
+            id,
+            ChecklistStatus::Manual,
+            format!(
+                "No listing found, but some lists could not answer ({}): check those names on the lists' own pages.",
+                i.reputation_unknown.join(", ")
+            ),
+        ),
+        Some(listed) if listed.is_empty() => item(
+            id,
+            ChecklistStatus::Pass,
+            "None of the message's domains or its sending IP is on the blocklists looked up.",
+        ),
+        Some(listed) => item(
+            id,
+            ChecklistStatus::Fail,
+            format!("Listed: {}.", listed.join(", ")),
+        ),
+    }
 }
 
 fn results_text(i: &ChecklistInputs) -> String {

@@ -241,8 +241,50 @@ fn postal_address(i: &ChecklistInputs) -> ChecklistItem {
     }
 }
 
+/// True when `lower` (already lower case) contains an opt-out phrase.
+pub(crate) fn is_opt_out_phrase(lower: &str) -> bool {
+    OPT_OUT_PHRASES.iter().any(|p| lower.contains(p))
+}
+
 fn opt_out(i: &ChecklistInputs) -> ChecklistItem {
     let id = "canspam.opt-out";
+    // "Clear and conspicuous" (15 U.S.C. 7704(a)(3)(A)(i), (a)(5)(A)(ii)):
+    // a hidden link or one cut off by Gmail's clipping is neither.
+    if i.opt_out_link_hidden {
+        return item(
+            id,
+            ChecklistStatus::Fail,
+            format!(
+                "The body's opt-out link ({}) is hidden: CAN-SPAM requires a clear and conspicuous opt-out.",
+                i.opt_out_link.as_deref().unwrap_or_default()
+            ),
+        );
+    }
+    if i.html_clipped {
+        return item(
+            id,
+            ChecklistStatus::Manual,
+            "The HTML is over Gmail's ~102 KB clipping size, so a footer opt-out may be cut off in Gmail: check that the opt-out shows before the clip, or shorten the HTML.",
+        );
+    }
+    if let (Some(link), Some(_)) = (&i.opt_out_link, &i.body_text) {
+        let header = i
+            .unsubscribe
+            .as_ref()
+            .is_some_and(|u| u.has_list_unsubscribe && !u.uris.is_empty());
+        return item(
+            id,
+            ChecklistStatus::Pass,
+            format!(
+                "The body links to an opt-out ({link}){}.",
+                if header {
+                    " and List-Unsubscribe is present"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
     let header = i
         .unsubscribe
         .as_ref()

@@ -78,13 +78,13 @@ fn corpus_has_at_least_30_samples_and_nothing_panics() {
             let mut all = hygiene::checks(&msg, NOW);
             all.extend(unsubscribe::checks(&msg, &dkim));
             all.extend(spam::checks(&spam::decode(&msg)));
-            all.extend(bounce::checks(&msg));
+            all.extend(bounce_checks(&msg));
             let mut inputs = ChecklistInputs::from_message(&msg, &dkim);
             inputs.apply_checks(&all);
-            assert_eq!(bulk_sender(&inputs).len(), 9, "{path:?}");
+            assert_eq!(bulk_sender(&inputs).len(), 11, "{path:?}");
             assert_eq!(can_spam(&inputs).len(), 7, "{path:?}");
         }
-        let _ = bounce::checks_for_text(&String::from_utf8_lossy(&raw));
+        let _ = bounce::read(&raw);
     }
     assert!(count >= 30, "only {count} corpus samples");
 }
@@ -235,6 +235,20 @@ fn spam_verdicts_on_corpus() {
     assert!(c[0].detail.contains("BCL=8"), "{}", c[0].detail);
 }
 
+/// The bounce checks for a parsed message (none when it is not a bounce).
+fn bounce_checks(msg: &mail_parser::Message<'_>) -> Vec<Check> {
+    bounce::read_message(msg)
+        .map(|b| bounce::checks(&b))
+        .unwrap_or_default()
+}
+
+/// Only the `smtp.reply-code` checks.
+fn reply_checks(all: Vec<Check>) -> Vec<Check> {
+    all.into_iter()
+        .filter(|c| c.id == "smtp.reply-code")
+        .collect()
+}
+
 /// File, then per reply check: status, subject, leading codes of the detail.
 type BounceCase<'a> = (&'a str, &'a [(Status, Option<&'a str>, &'a str)]);
 
@@ -264,7 +278,7 @@ fn bounces_on_corpus() {
     for (file, want) in cases {
         let raw = load(file);
         let msg = MessageParser::default().parse(&raw).unwrap();
-        let got = bounce::checks(&msg);
+        let got = reply_checks(bounce_checks(&msg));
         assert_eq!(got.len(), want.len(), "{file}: {got:#?}");
         for (c, (status, subject, code)) in got.iter().zip(want.iter()) {
             assert_eq!(c.status, *status, "{file}: {}", c.detail);
@@ -280,7 +294,11 @@ fn bounces_on_corpus() {
     ];
     for (file, status, code) in bare {
         let text = String::from_utf8_lossy(&load(file)).into_owned();
-        let got = bounce::checks_for_text(&text);
+        let got = reply_checks(
+            bounce::read_text(&text)
+                .map(|b| bounce::checks(&b))
+                .unwrap_or_default(),
+        );
         assert_eq!(got.len(), 1, "{file}: {got:#?}");
         assert_eq!(got[0].status, *status, "{file}");
         assert!(got[0].detail.starts_with(code), "{file}: {}", got[0].detail);
@@ -460,10 +478,9 @@ fn print_corpus() {
         let mut all = hygiene::checks(&msg, NOW);
         all.extend(unsubscribe::checks(&msg, &dkim));
         all.extend(spam::checks(&spam::decode(&msg)));
-        let mut b = bounce::checks(&msg);
-        if msg.headers().is_empty() {
-            b = bounce::checks_for_text(&String::from_utf8_lossy(&raw));
-        }
+        let b = bounce::read(&raw)
+            .map(|b| bounce::checks(&b))
+            .unwrap_or_default();
         all.extend(b);
         for c in &all {
             println!(
@@ -544,13 +561,13 @@ fn mutated_corpus_never_panics() {
             let mut all = hygiene::checks(msg, NOW);
             all.extend(unsubscribe::checks(msg, &dkim));
             all.extend(spam::checks(&spam::decode(msg)));
-            all.extend(bounce::checks(msg));
+            all.extend(bounce_checks(msg));
             let mut inputs = ChecklistInputs::from_message(msg, &dkim);
             inputs.apply_checks(&all);
             let _ = bulk_sender(&inputs);
             let _ = can_spam(&inputs);
         }
-        let _ = bounce::checks_for_input(&text, parsed.as_ref());
+        let _ = bounce::read(&data);
         let _ = crate::smtp::codes::find_replies(&text);
         let _ = super::postal::find_postal_address(&text);
         let _ = hygiene::parse_rfc5322_date(&text);
@@ -638,7 +655,7 @@ fn random_strings_never_panic() {
         let _ = spam::decode_rspamd(Some(&s), Some(&s), Some(&s));
         let _ = spam::decode_microsoft(Some(&s), Some(&s), Some(&s));
         let _ = bounce::parse_delivery_status(&s);
-        let _ = bounce::checks_for_text(&s);
+        let _ = bounce::read_text(&s);
         let _ = super::postal::find_postal_address(&s);
         let _ = hygiene::parse_rfc5322_date(&s);
         let _ = hygiene::message_id_problem(&s);

@@ -84,6 +84,22 @@ pub struct ChecklistInputs {
     pub ptr_ok: Option<bool>,
     /// Backend fact: the smallest DKIM key size in bits among the signing selectors.
     pub dkim_key_bits: Option<u32>,
+    /// The content findings that filters weigh (the `content.*` checks that
+    /// warned or failed, in words); `None` when the body was not analysed.
+    pub content_problems: Option<Vec<String>>,
+    /// A body link offering the opt-out (its text or href says unsubscribe,
+    /// opt-out...): its href.
+    pub opt_out_link: Option<String>,
+    /// Every body link offering the opt-out is hidden.
+    pub opt_out_link_hidden: bool,
+    /// The HTML is over Gmail's clipping size, so a footer may not show.
+    pub html_clipped: bool,
+    /// Backend fact: the names on a blocklist (`name on zone`); empty when
+    /// none is listed, `None` when the lookups have not run.
+    pub listed: Option<Vec<String>>,
+    /// Backend fact: the lookups that could not say (`name on list`: the
+    /// list refused the query or DNS failed).
+    pub reputation_unknown: Vec<String>,
 }
 
 impl ChecklistInputs {
@@ -133,9 +149,65 @@ impl ChecklistInputs {
                 "msg.fake-reply" if check.status != Status::NotApplicable => {
                     self.fake_reply = Some(check.status == Status::Warn);
                 }
+                "content.body" | "content.limits" | "content.filter-rules" => {}
+                id if id.starts_with("content.") => {
+                    let problems = self.content_problems.get_or_insert_with(Vec::new);
+                    if matches!(check.status, Status::Fail | Status::Warn) {
+                        problems.push(format!("{}: {}", check.title, check.detail));
+                    }
+                }
                 _ => {}
             }
         }
+    }
+}
+
+impl ChecklistInputs {
+    /// Reads the opt-out link and the Gmail clipping from the Content
+    /// section (CAN-SPAM's "clear and conspicuous" opt-out, 15 U.S.C.
+    /// 7704(a)(3) and (5)).
+    pub fn apply_content(&mut self, content: Option<&crate::report::ContentSection>) {
+        let Some(content) = content else {
+            return;
+        };
+        self.html_clipped = content.html_bytes > crate::content::checks::GMAIL_CLIP_BYTES;
+        let offers = |l: &&crate::report::LinkSummary| {
+            let text = crate::text::lower(&l.text);
+            let href = crate::text::lower(&l.href);
+            canspam::is_opt_out_phrase(&text) || canspam::is_opt_out_phrase(&href)
+        };
+        let opt_out: Vec<&crate::report::LinkSummary> =
+            content.links.iter().filter(offers).collect();
+        let visible = opt_out
+            .iter()
+            .find(|l| !l.flags.iter().any(|f| f == "hidden"));
+        self.opt_out_link = visible.or(opt_out.first()).map(|l| l.href.clone());
+        self.opt_out_link_hidden = !opt_out.is_empty() && visible.is_none();
+    }
+
+    /// Reads the blocklist listings of a Reputation section (server side).
+    pub fn apply_reputation(&mut self, reputation: Option<&crate::report::ReputationSection>) {
+        self.listed = reputation.map(|r| {
+            r.listings
+                .iter()
+                .filter(|l| l.result == "listed")
+                .map(|l| format!("{} on {}", l.name, l.list))
+                .collect()
+        });
+        self.reputation_unknown = reputation
+            .map(|r| {
+                r.listings
+                    .iter()
+                    .filter(|l| l.result == "error")
+                    .map(|l| format!("{} on {}", l.name, l.list))
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+
+    /// The `bulk.link-reputation` item for these inputs.
+    pub fn link_reputation_item(&self) -> ChecklistItem {
+        bulk::link_reputation(self)
     }
 }
 
@@ -179,10 +251,10 @@ mod tests {
             );
             assert_ne!(item.title, item.id, "{} has no title", item.id);
         }
-        assert_eq!(bulk_sender(&inputs).len(), 9);
+        assert_eq!(bulk_sender(&inputs).len(), 11);
         assert_eq!(can_spam(&inputs).len(), 7);
         let both = build(&inputs);
-        assert_eq!((both.bulk_sender.len(), both.can_spam.len()), (9, 7));
+        assert_eq!((both.bulk_sender.len(), both.can_spam.len()), (11, 7));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! same inputs give the same report, so a stored delivery is recomputed
 //! from its raw message and facts.
 
+use crate::dkim::verify::{Failure, Outcome};
 use crate::headers::alignment::domain_of;
+use crate::headers::verified::{apply_verification, MessageVerification};
 use crate::headers::{analyze_message, InputError, MAX_INPUT_BYTES};
 use crate::org_domain::{aligned_relaxed, aligned_strict};
 use crate::report::combine::combine;
@@ -17,12 +19,30 @@ use super::evaluate::{helo_check, tls_check, Evaluation};
 use super::trace::{strip_forged_auth_results, trace_fields, Verdicts};
 
 /// mxlens's own DKIM verdict for one signature: (d=, s=, result word).
-///
-/// The verification hook: `None` while this build cannot verify DKIM
-/// (`shared/src/dkim/` verification is being added). Then no `dkim`
-/// result is claimed, the checks that need one say `not_tested`, and DMARC
-/// is decided on SPF alone when SPF is aligned.
+/// `None` when no verification ran (no keys could be fetched): then no
+/// `dkim` result is claimed, the checks that need one say `not_tested`,
+/// and DMARC is decided on SPF alone when SPF is aligned.
 pub type DkimVerdicts = Option<Vec<(String, String, String)>>;
+
+/// The RFC 8601 §2.7.1 result words of mxlens's own verification: `pass`,
+/// `fail` for a signature that does not verify, `permerror` for one that
+/// cannot be (no key, a malformed signature), `temperror` when the key
+/// could not be fetched.
+pub fn dkim_verdicts(verification: &MessageVerification) -> Vec<(String, String, String)> {
+    verification
+        .dkim
+        .iter()
+        .map(|v| {
+            let word = match v.outcome {
+                Outcome::Verified => "pass",
+                Outcome::Failed(Failure::KeyMissing | Failure::Syntax) => "permerror",
+                Outcome::Failed(_) => "fail",
+                Outcome::NotVerified => "temperror",
+            };
+            (v.domain.clone(), v.selector.clone(), word.to_string())
+        })
+        .collect()
+}
 
 /// What a delivery report is made of.
 #[derive(Debug, Clone, Copy)]
@@ -35,8 +55,9 @@ pub struct DeliveryInput<'a> {
     pub queue_id: &'a str,
     /// Live findings for the connection.
     pub evaluation: &'a Evaluation,
-    /// DKIM verdicts, when verification ran.
-    pub dkim: &'a DkimVerdicts,
+    /// mxlens's own DKIM and ARC verification of `raw` (keys fetched with
+    /// the receiver's resolver), when it ran.
+    pub verification: Option<&'a MessageVerification>,
     /// The audit of [`audit_domain`], when it ran.
     pub audit: Option<&'a Report>,
     /// RFC 3339 time stamped on the report.
@@ -135,14 +156,9 @@ pub fn assemble(input: DeliveryInput<'_>) -> Result<Report, InputError> {
     let from = from_domain(&message);
     let unsigned = crate::headers::dkim_selectors(&message).is_empty();
     let spf = input.evaluation.spf_mail_from.as_ref().map(|o| o.result);
-    let (dmarc, dmarc_policy) = dmarc_result(
-        from.as_deref(),
-        facts,
-        spf,
-        input.dkim,
-        unsigned,
-        input.audit,
-    );
+    let dkim: DkimVerdicts = input.verification.map(dkim_verdicts);
+    let (dmarc, dmarc_policy) =
+        dmarc_result(from.as_deref(), facts, spf, &dkim, unsigned, input.audit);
     let verdicts = Verdicts {
         spf: spf.map_or("temperror", SpfResult::as_str).to_string(),
         spf_helo: input
@@ -150,7 +166,7 @@ pub fn assemble(input: DeliveryInput<'_>) -> Result<Report, InputError> {
             .spf_helo
             .as_ref()
             .map(|o| o.result.as_str().to_string()),
-        dkim: input.dkim.clone().unwrap_or_default(),
+        dkim: dkim.clone().unwrap_or_default(),
         unsigned,
         dmarc: dmarc.clone(),
         from_domain: from.clone(),
@@ -163,8 +179,12 @@ pub fn assemble(input: DeliveryInput<'_>) -> Result<Report, InputError> {
     let truncated = message.len() > room;
     traced.extend_from_slice(&message[..message.len().min(room)]);
     let mut report = analyze_message(&traced, input.generated_at)?;
-    if input.dkim.is_none() && !unsigned {
-        mark_dkim_unverified(&mut report, dmarc.is_none());
+    match input.verification {
+        // The trace fields add no DKIM-Signature, so the signatures of the
+        // report are those verified, in the same order.
+        Some(verification) => apply_verification(&mut report, verification),
+        None if !unsigned => mark_dkim_unverified(&mut report, dmarc.is_none()),
+        None => {}
     }
     let mut report = match input.audit {
         Some(audit) => combine(report, audit.clone(), input.generated_at.to_string()),
@@ -204,7 +224,7 @@ pub fn assemble(input: DeliveryInput<'_>) -> Result<Report, InputError> {
             .then_some(!input.evaluation.ptr.confirmed.is_empty()),
         spf_mail_from: verdicts.spf.clone(),
         spf_helo: verdicts.spf_helo.clone(),
-        dkim: match (input.dkim, unsigned) {
+        dkim: match (&dkim, unsigned) {
             (_, true) => "none".to_string(),
             (Some(v), false) if v.iter().any(|(_, _, r)| r == "pass") => "pass".to_string(),
             (Some(_), false) => "fail".to_string(),
@@ -260,7 +280,7 @@ fn received_check(facts: &ConnectionFacts, evaluation: &Evaluation, truncated: b
 /// the checks that would read one say `not_tested` rather than failing the
 /// sender for a result nobody computed.
 fn mark_dkim_unverified(report: &mut Report, dmarc_unknown: bool) {
-    const WHY: &str = "this mxlens build does not verify DKIM signatures yet, so there is no DKIM result of its own; the signatures are listed, and their keys are checked by the domain audit";
+    const WHY: &str = "mxlens did not verify the DKIM signatures of this delivery, so there is no DKIM result of its own; the signatures are listed, and their keys are checked by the domain audit";
     for check in &mut report.checks {
         let affected = match check.id.as_str() {
             "msg.auth.dkim" => true,

@@ -10,7 +10,9 @@ pub mod command;
 pub mod evaluate;
 pub mod trace;
 
-pub use assemble::{assemble, audit_domain, signing_selectors, DeliveryInput, DkimVerdicts};
+pub use assemble::{
+    assemble, audit_domain, dkim_verdicts, signing_selectors, DeliveryInput, DkimVerdicts,
+};
 pub use evaluate::{evaluate, Evaluation};
 
 #[cfg(test)]

@@ -103,7 +103,7 @@ fn report_for(raw: &[u8], facts: &ConnectionFacts) -> Report {
         facts,
         queue_id: "q1",
         evaluation: &evaluation,
-        dkim: &None,
+        verification: None,
         audit: Some(&audit),
         generated_at: "2026-12-05T10:00:01Z",
     })
@@ -201,7 +201,7 @@ fn without_an_audit_the_ptr_is_still_checked() {
         facts: &f,
         queue_id: "q",
         evaluation: &evaluation,
-        dkim: &None,
+        verification: None,
         audit: None,
         generated_at: "2026-12-05T10:00:01Z",
     })

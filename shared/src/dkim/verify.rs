@@ -136,6 +136,40 @@ pub fn is_valid_selector(selector: &str) -> bool {
         })
 }
 
+/// The most DKIM selectors one domain audit takes: each costs a TXT query,
+/// so an unbounded list is a DNS amplifier (security review H1).
+pub const MAX_AUDIT_SELECTORS: usize = 16;
+
+/// Admits the DKIM selectors a caller gave for an audit (API, CLI, stored
+/// reports): each of RFC 6376 §3.1 syntax ([`is_valid_selector`]; a trailing
+/// `._domainkey` is tolerated), lower-cased, deduplicated, at most
+/// [`MAX_AUDIT_SELECTORS`]. The error says what is wrong, for the caller.
+pub fn admit_selectors(list: &[String]) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in list {
+        let trimmed = raw.trim();
+        let s = trimmed
+            .strip_suffix("._domainkey")
+            .unwrap_or(trimmed)
+            .to_ascii_lowercase();
+        if !is_valid_selector(&s) {
+            let shown: String = raw.chars().take(80).collect();
+            return Err(format!(
+                "\"{shown}\" is not a DKIM selector: dot-separated labels of letters, digits and hyphens (RFC 6376 §3.1)"
+            ));
+        }
+        if !out.contains(&s) {
+            out.push(s);
+        }
+        if out.len() > MAX_AUDIT_SELECTORS {
+            return Err(format!(
+                "at most {MAX_AUDIT_SELECTORS} DKIM selectors per audit"
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// The (domain, selector) keys that DKIM-Signature, ARC-Message-Signature
 /// and ARC-Seal fields ask for, deduplicated, lower case, at most
 /// [`MAX_KEYS`]; names that are not a valid selector and domain are
@@ -481,9 +515,11 @@ fn syntax_problem(sig: &DkimSignature, kind: SignatureKind) -> Option<String> {
     None
 }
 
-/// True when `domain` is already a normalised ASCII domain name.
+/// True when `domain` is already a normalised ASCII domain name
+/// ([`crate::domain_name::is_normalized_ascii`]: no IDNA tables, since the
+/// browser verifies with it).
 pub fn is_valid_domain(domain: &str) -> bool {
-    crate::domain_name::normalize_domain(domain).is_ok_and(|d| d == domain)
+    crate::domain_name::is_normalized_ascii(domain)
 }
 
 fn identity_domain(identity: &str) -> String {
@@ -701,4 +737,37 @@ pub async fn verify_dkim<V: SignatureVerifier>(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod admit_tests {
+    use super::*;
+
+    fn strings(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn admits_valid_selectors_lower_cased_and_deduplicated() {
+        assert_eq!(
+            admit_selectors(&strings(&["S1", "s1", "google._domainkey", "k1.2024"])).unwrap(),
+            strings(&["s1", "google", "k1.2024"])
+        );
+        assert_eq!(admit_selectors(&[]).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn refuses_bad_syntax_and_too_many() {
+        for bad in ["", "a b", "-x", "x-", "a..b", "é", &"a".repeat(64)] {
+            assert!(admit_selectors(&strings(&[bad])).is_err(), "{bad:?}");
+        }
+        let many: Vec<String> = (0..=MAX_AUDIT_SELECTORS).map(|i| format!("s{i}")).collect();
+        assert!(admit_selectors(&many).unwrap_err().contains("at most 16"));
+        // Repeats of one selector are one selector.
+        let repeated = vec!["s1".to_string(); 10_000];
+        assert_eq!(admit_selectors(&repeated).unwrap(), strings(&["s1"]));
+        // A huge hostile entry is quoted short in the error.
+        let huge = "x ".repeat(100_000);
+        assert!(admit_selectors(&[huge]).unwrap_err().len() < 300);
+    }
 }

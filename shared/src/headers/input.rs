@@ -71,6 +71,10 @@ pub struct ParsedInput<'a> {
     pub line_endings: LineEndings,
     /// What was skipped or repaired.
     pub diagnostics: Vec<Diagnostic>,
+    /// Set when the body's MIME structure passed a limit of
+    /// [`super::mime_limits`]: the message is then analysed from its header
+    /// block only (mail-parser never sees the body).
+    pub mime_limit: Option<super::mime_limits::MimeLimit>,
 }
 
 /// mail-parser configured as its defaults, except that Received stays raw:
@@ -157,7 +161,7 @@ impl<'a> ParsedInput<'a> {
     }
 
     /// The header block only (from the first field to the blank line).
-    fn header_bytes(&self) -> &'a [u8] {
+    pub fn header_bytes(&self) -> &'a [u8] {
         let end = self
             .body_start
             .map_or(self.input.len(), |b| (b as usize).min(self.input.len()));
@@ -207,7 +211,7 @@ impl<'a> ParsedInput<'a> {
     /// quoted-printable, base64, charsets; HTML converted to text when there
     /// is no text part). `None` for a header-only paste.
     pub fn body_text(&self) -> Option<String> {
-        if !self.has_body {
+        if !self.has_body || self.mime_limit.is_some() {
             return None;
         }
         let message = message_parser().parse(self.message_bytes())?;
@@ -515,6 +519,11 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
 
     let header_start = run.first().map_or(0, |&i| lines[i].start);
     let has_body = body_start.is_some_and(|start| !is_blank(&input[start.min(input.len())..]));
+    let mime_limit = if has_body {
+        mime_limit(&input[header_start..], header_start, &mut diagnostics)
+    } else {
+        None
+    };
     ParsedInput {
         input,
         headers,
@@ -523,7 +532,36 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
         has_body,
         line_endings,
         diagnostics,
+        mime_limit,
     }
+}
+
+/// Runs the MIME pre-scan (#19 H3) and explains a limit passed.
+fn mime_limit(
+    message: &[u8],
+    offset: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<super::mime_limits::MimeLimit> {
+    use super::mime_limits::{prescan, MimeLimit, MAX_MIME_CONTAINERS, MAX_MIME_PARTS};
+    let over = prescan(message).over?;
+    let (code, what) = match over {
+        MimeLimit::Containers => (
+            "input.mime-too-deep",
+            format!("more than {MAX_MIME_CONTAINERS} multipart/message parts (nesting)"),
+        ),
+        MimeLimit::Parts => (
+            "input.mime-too-many-parts",
+            format!("more than {MAX_MIME_PARTS} MIME parts"),
+        ),
+    };
+    diagnostics.push(Diagnostic::new(
+        code,
+        Severity::Warning,
+        Span::new(offset, offset + message.len()),
+        format!("the body has {what}: only the header block was analysed"),
+        "RFC 2046 §5.1",
+    ));
+    Some(over)
 }
 
 #[cfg(test)]

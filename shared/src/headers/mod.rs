@@ -14,6 +14,7 @@ mod html_entities;
 pub(crate) mod html_text;
 pub mod hygiene;
 pub mod input;
+pub mod mime_limits;
 pub mod received;
 pub mod smime;
 pub mod spam;
@@ -191,11 +192,21 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         .map(|l| l.headers)
         .collect();
     let text = String::from_utf8_lossy(input);
-    if parsed.headers.is_empty() || bounce::looks_like_bare_reply(&text) {
-        // A bare SMTP reply or a DSN body pasted alone: explain the codes.
-        let replies = bounce::checks_for_text(&text);
-        if !replies.is_empty() {
-            let mut report = Report::new(ReportKind::Message, generated_at, replies);
+    // A bare SMTP reply, or a bounce's text pasted without its headers
+    // (whose first header block is then the quoted original's, after the
+    // bounce's words): read the bounce from the whole text.
+    if parsed.headers.is_empty() || parsed.header_start > 0 || bounce::looks_like_bare_reply(&text)
+    {
+        if let Some(found) = bounce::read_text(&text) {
+            let checks = bounce::checks(&found);
+            // Only the bounce: headers found after its words are the
+            // quoted original's, which `bounce.original` describes.
+            let section = MessageSection {
+                has_body: section.has_body,
+                bounce: Some(found),
+                ..MessageSection::default()
+            };
+            let mut report = Report::new(ReportKind::Message, generated_at, checks);
             report.message = Some(section);
             return Ok(report);
         }
@@ -203,7 +214,14 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     // Received is parsed by our own `received` module (the chain above);
     // keeping mail-parser's copy raw spares a second tokenisation of every
     // stamp, which was a fifth of the analysis time on long chains.
-    let mail = input::message_parser().parse(parsed.message_bytes());
+    // Past the MIME limits (#19 H3) mail-parser gets the header block only:
+    // its boundary search is quadratic in the nesting depth.
+    let mail = if parsed.mime_limit.is_some() {
+        input::message_parser().parse_headers(parsed.header_bytes())
+    } else {
+        input::message_parser().parse(parsed.message_bytes())
+    };
+    checks.extend(mime_limits::check(&parsed));
     let mut inputs = match &mail {
         Some(m) => {
             let now_unix = report_time.unwrap_or(0);
@@ -217,7 +235,20 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
             let verdicts = spam::decode(m);
             checks.extend(spam::checks(&verdicts));
             section.spam_verdicts = verdicts.iter().map(spam::SpamVerdict::summary).collect();
-            checks.extend(bounce::checks(m));
+            // The Content section (issue 20): the body never leaves the browser.
+            if parsed.has_body {
+                let from_domain = section.from.as_ref().map(|f| f.domain.clone());
+                let (content, content_checks) =
+                    crate::content::analyze_content(m, from_domain.as_deref(), &verdicts);
+                checks.extend(content_checks);
+                section.content = Some(content);
+            } else {
+                checks.push(crate::content::checks::no_body_check());
+            }
+            section.bounce = bounce::read_message(m);
+            if let Some(found) = &section.bounce {
+                checks.extend(bounce::checks(found));
+            }
             if let Some(finding) = smime::detect(m) {
                 let from = section.from.as_ref().map(|f| f.address.as_str());
                 checks.push(smime::smime_check(&finding, from, report_time));
@@ -257,6 +288,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         .map(|h| h.tls)
         .collect();
     inputs.has_body = parsed.has_body;
+    inputs.apply_content(section.content.as_ref());
     let checklists = crate::checklists::build(&inputs);
 
     checks.sort_by_cached_key(|c| catalog_position(&c.id));

@@ -101,6 +101,21 @@ fn disagreement(outcome: Outcome, receiver: Option<&str>) -> Option<String> {
     }
 }
 
+/// True when a signature fails now only because time passed since the
+/// receiver verified it: the receiver recorded `dkim=pass` and the key is
+/// gone, revoked or weakened since, or `x=` has passed (RFC 6376 §3.5: the
+/// expiry is for verifiers at delivery). The mail was fine when it was
+/// delivered; mxlens cannot re-check it today, which is "not tested", not a
+/// problem of the sender's setup.
+fn unverifiable_now(outcome: Outcome, receiver: Option<&str>) -> bool {
+    matches!(
+        outcome,
+        Outcome::Failed(
+            Failure::KeyMissing | Failure::KeyRevoked | Failure::KeyWeak | Failure::Expired
+        )
+    ) && receiver.is_some_and(|r| r.eq_ignore_ascii_case("pass"))
+}
+
 fn dkim_check(v: &SignatureVerification, summary: Option<&mut DkimSignatureSummary>) -> Check {
     let subject = format!("d={} s={}", v.domain, v.selector);
     let receiver = summary.as_ref().and_then(|s| s.result.clone());
@@ -118,6 +133,9 @@ fn dkim_check(v: &SignatureVerification, summary: Option<&mut DkimSignatureSumma
     }
     let (status, verified, failure) = match v.outcome {
         Outcome::Verified => (Status::Pass, Some(true), None),
+        Outcome::Failed(f) if unverifiable_now(v.outcome, receiver.as_deref()) => {
+            (Status::NotTested, Some(false), Some(f.as_str().to_string()))
+        }
         Outcome::Failed(f) => (Status::Fail, Some(false), Some(f.as_str().to_string())),
         Outcome::NotVerified => (Status::NotTested, None, None),
     };
@@ -196,15 +214,27 @@ fn dmarc_check(section: &MessageSection, dkim: &[SignatureVerification]) -> Chec
                 if aligned_strict(&from.domain, &v.domain) { "strict" } else { "relaxed" }
             ),
         ),
+        // Only a signature that could align matters here: an unaligned one
+        // cannot make DMARC pass whatever its verdict (RFC 7489 §3.1.1).
+        None if dkim.iter().enumerate().any(|(i, v)| {
+            aligned_relaxed(&from.domain, &v.domain)
+                && (v.outcome == Outcome::NotVerified
+                    || unverifiable_now(
+                    v.outcome,
+                        section.dkim_signatures.get(i).and_then(|s| s.result.as_deref()),
+                    ))
+        }) =>
+        {
+            Check::new(
+            "dmarc.verify",
+            Status::NotTested,
+            format!("From {}: an aligned DKIM signature could not be verified now (its key is not available, or was rotated since delivery), so whether DMARC passes on DKIM alone is not known. {spf_text}", from.domain),
+        )
+        }
         None if spf.is_some_and(|s| s.relaxed) => Check::new(
             "dmarc.verify",
             Status::Warn,
             format!("From {}: no aligned DKIM signature verified; DMARC passes only on SPF, which forwarding breaks. {spf_text}", from.domain),
-        ),
-        None if dkim.iter().any(|v| v.outcome == Outcome::NotVerified) => Check::new(
-            "dmarc.verify",
-            Status::NotTested,
-            format!("From {}: a signature could not be verified. {spf_text}", from.domain),
         ),
         None => Check::new(
             "dmarc.verify",

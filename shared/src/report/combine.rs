@@ -25,11 +25,22 @@ pub fn combine(message: Report, domain: Report, generated_at: String) -> Report 
         &signing_selectors,
     );
     let mut checks = message.checks;
+    // The sending IP's blocklist checks: the audit's and the message's
+    // reputation lookups word them alike (`<ip> on <zone>`); each counts once.
+    checks.retain(|c| {
+        c.id != "dnsbl.listed"
+            || !domain
+                .checks
+                .iter()
+                .any(|d| d.id == c.id && d.subject == c.subject)
+    });
     checks.extend(domain.checks);
     let mut report = Report::new(ReportKind::Combined, generated_at, checks);
     report.message = message.message;
     report.domain = domain.domain;
     report.checklists = checklists;
+    // The message's blocklist lookups (its domains and sending IP).
+    report.reputation = message.reputation;
     report.transport = super::transport::transport_security(&report);
     report
 }

@@ -26,14 +26,20 @@
 //! `..Default::default()`: a field added to the report model does not
 //! compile until it is decoded here as well.
 
+mod content;
+
 use serde_json::{Map, Value};
 
 use super::transport::{MxTransport, TransportSecurity, TransportVerdict};
 use super::{
-    AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, Check, ChecklistItem,
-    ChecklistStatus, Checklists, ConnectionFacts, DeliverySection, DkimSignatureSummary,
-    DomainSection, FromAddress, Grade, Hop, MessageSection, MxHost, Report, ReportKind,
-    SpamDecision, SpamField, SpamVerdictSummary, Status, Tool,
+    AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, BounceAction, BounceKind,
+    BounceReport, BouncedRecipient, ConnectionFacts, DeliverySection, OriginalMessage, Reason,
+    WhoMustAct,
+};
+use super::{
+    Check, ChecklistItem, ChecklistStatus, Checklists, DkimSignatureSummary, DomainSection,
+    FromAddress, Grade, Hop, MessageSection, MxHost, Report, ReportKind, SpamDecision, SpamField,
+    SpamVerdictSummary, Status, Tool,
 };
 
 /// What is wrong with a value, naming the member (`checks[3].status: …`).
@@ -177,6 +183,14 @@ fn any_item(v: &Value) -> Result<Value> {
     Ok(v.clone())
 }
 
+/// Decodes the answer of `POST /api/reputation` (`{reputation, checks}`):
+/// its Reputation section.
+pub fn reputation_answer(value: &Value) -> Result<crate::report::ReputationSection> {
+    object(value, "answer")?
+        .nested("reputation", content::reputation)?
+        .ok_or_else(|| "answer: no reputation member".to_string())
+}
+
 /// Decodes a report.
 pub fn report(value: &Value) -> Result<Report> {
     let o = object(value, "report")?;
@@ -227,6 +241,7 @@ pub fn report(value: &Value) -> Result<Report> {
             .unwrap_or_default(),
         transport: o.nested("transport", transport)?,
         delivery: o.nested("delivery", delivery)?,
+        reputation: o.nested("reputation", content::reputation)?,
     })
 }
 
@@ -328,6 +343,50 @@ fn message(value: &Value) -> Result<MessageSection> {
             })
         })?,
         spam_verdicts: o.list("spam_verdicts", |v| Ok(spam_verdict(v)))?,
+        bounce: o.nested("bounce", bounce)?,
+        content: o.nested("content", content::content)?,
+    })
+}
+
+/// `message.bounce` (report/bounce.rs).
+fn bounce(value: &Value) -> Result<BounceReport> {
+    fn word<T>(o: &Obj<'_>, key: &str, read: fn(&str) -> Option<T>) -> Result<T> {
+        let text = o.string(key)?;
+        read(&text).ok_or_else(|| format!("`{key}`: unknown word"))
+    }
+    let o = object(value, "bounce")?;
+    Ok(BounceReport {
+        kind: word(&o, "kind", BounceKind::from_word)?,
+        reporting_mta: o.opt_string("reporting_mta")?,
+        recipients: o.list("recipients", |v| {
+            let o = object(v, "recipient")?;
+            Ok(BouncedRecipient {
+                recipient: o.opt_string("recipient")?,
+                action: word(&o, "action", BounceAction::from_word)?,
+                status: o.opt_string("status")?,
+                reply_code: o.opt("reply_code", u16_of)?,
+                remote_mta: o.opt_string("remote_mta")?,
+                diagnostic: o.opt_string("diagnostic")?,
+                reason: word(&o, "reason", Reason::from_word)?,
+                permanent: o.req("permanent", Value::as_bool)?,
+                who_must_act: word(&o, "who_must_act", WhoMustAct::from_word)?,
+                next_step: o.string("next_step")?,
+                refs: o.list("refs", strings)?,
+                note: o.opt_string("note")?,
+            })
+        })?,
+        format: o.opt_string("format")?,
+        original: o.nested("original", |v| {
+            let o = object(v, "original")?;
+            Ok(OriginalMessage {
+                from: o.opt_string("from")?,
+                from_domain: o.opt_string("from_domain")?,
+                subject: o.opt_string("subject")?,
+                message_id: o.opt_string("message_id")?,
+                dkim_domains: o.list("dkim_domains", strings)?,
+                sending_ip: o.opt_string("sending_ip")?,
+            })
+        })?,
     })
 }
 
@@ -618,6 +677,61 @@ mod tests {
                         meaning: "ham".into(),
                     }],
                 }],
+                bounce: Some(BounceReport {
+                    kind: BounceKind::Dsn,
+                    reporting_mta: Some("mx.example.com".into()),
+                    recipients: vec![BouncedRecipient {
+                        recipient: Some("bob@example.net".into()),
+                        action: BounceAction::Delayed,
+                        status: Some("4.2.2".into()),
+                        reply_code: Some(452),
+                        remote_mta: Some("mx.example.net".into()),
+                        diagnostic: Some("452 4.2.2 over quota".into()),
+                        reason: Reason::MailboxFull,
+                        permanent: false,
+                        who_must_act: WhoMustAct::RecipientAdmin,
+                        next_step: "wait".into(),
+                        refs: vec!["RFC 3463".into()],
+                        note: Some("n".into()),
+                    }],
+                    format: Some("postfix".into()),
+                    original: Some(OriginalMessage {
+                        from: Some("ann@example.com".into()),
+                        from_domain: Some("example.com".into()),
+                        subject: Some("s".into()),
+                        message_id: Some("<m@example.com>".into()),
+                        dkim_domains: vec!["example.com".into()],
+                        sending_ip: Some("192.0.2.1".into()),
+                    }),
+                }),
+                content: Some(crate::report::ContentSection {
+                    text_part: true,
+                    html_part: true,
+                    html_bytes: 2048,
+                    visible_text_chars: 900,
+                    images: 3,
+                    images_without_alt: 1,
+                    tracking_pixels: 1,
+                    links_total: 7,
+                    links: vec![crate::report::LinkSummary {
+                        text: "www.shop.example".into(),
+                        href: "http://bit.ly/x".into(),
+                        host: "bit.ly".into(),
+                        source: "html".into(),
+                        aligned: Some(false),
+                        shown_domain: Some("www.shop.example".into()),
+                        flags: vec!["shortener".into()],
+                        count: 2,
+                    }],
+                    link_domains: vec!["bit.ly".into()],
+                    attachments: vec![crate::report::AttachmentSummary {
+                        filename: "a.zip".into(),
+                        content_type: "application/zip".into(),
+                        size: u64::MAX,
+                        risk: "archive".into(),
+                    }],
+                    limits: vec!["cap".into()],
+                }),
             }),
             domain: Some(DomainSection {
                 name: "example.com".into(),
@@ -691,6 +805,21 @@ mod tests {
                 dmarc: "pass".into(),
                 dmarc_policy: Some("reject".into()),
                 audited_domain: Some("example.com".into()),
+            }),
+            reputation: Some(crate::report::ReputationSection {
+                listings: vec![crate::report::Listing {
+                    name: "bit.ly".into(),
+                    roles: vec!["link".into()],
+                    zone: "dbl.spamhaus.org".into(),
+                    list: "Spamhaus DBL".into(),
+                    kind: "domain".into(),
+                    result: "listed".into(),
+                    codes: vec!["127.0.1.2".into()],
+                    meaning: "spam domain".into(),
+                    impact: "high".into(),
+                    delist_url: Some("https://check.spamhaus.org/".into()),
+                }],
+                skipped: vec!["x.example".into()],
             }),
         }
     }

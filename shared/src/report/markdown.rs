@@ -337,6 +337,7 @@ pub fn area_title(area: Area) -> &'static str {
         Area::Authentication => "Authentication",
         Area::Unsubscribe => "Unsubscribe",
         Area::SpamFilters => "Spam filters",
+        Area::Content => "Content",
         Area::Bounce => "Bounce",
         Area::Dns => "DNS",
         Area::MailServers => "Mail servers",

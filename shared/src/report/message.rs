@@ -55,6 +55,14 @@ pub struct MessageSection {
     /// `msg.spam-verdicts` check. Empty when no filter left a verdict.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spam_verdicts: Vec<SpamVerdictSummary>,
+    /// The bounce this message is, per failed recipient; `null` when it is
+    /// not a bounce (report contract, "Bounces").
+    #[serde(default)]
+    pub bounce: Option<super::BounceReport>,
+    /// The "Content" section: the body's alternatives, images, links and
+    /// attachments ([`crate::content`]). Absent for a header-only paste.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<super::ContentSection>,
 }
 
 impl MessageSection {
@@ -65,7 +73,10 @@ impl MessageSection {
     pub fn selectors_for(&self, domain: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for sig in &self.dkim_signatures {
-            if !sig.selector.is_empty()
+            // Only well-formed selectors, at most MAX_AUDIT_SELECTORS: a
+            // pasted message must not turn into a DNS amplifier (H1).
+            if out.len() < crate::dkim::verify::MAX_AUDIT_SELECTORS
+                && crate::dkim::verify::is_valid_selector(&sig.selector)
                 && sig
                     .domain
                     .trim_end_matches('.')

@@ -3,24 +3,32 @@
 //! `docs/report-schema.md`; field names, check ids and status words are
 //! stable. Integers are fixed width, never `usize`.
 
+mod bounce;
 pub mod catalog;
 pub mod combine;
+mod content;
 pub mod decode;
 mod delivery;
 mod domain;
 pub mod markdown;
 mod message;
 pub mod redact;
+mod reputation;
 pub mod text;
 mod top;
 pub mod transport;
 
+pub use bounce::{
+    BounceAction, BounceKind, BounceReport, BouncedRecipient, OriginalMessage, Reason, WhoMustAct,
+};
+pub use content::{AttachmentSummary, ContentSection, LinkSummary};
 pub use delivery::{ConnectionFacts, DeliverySection};
 pub use domain::{DomainSection, MxHost};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
     FromAddress, Hop, MessageSection, SpamDecision, SpamField, SpamVerdictSummary,
 };
+pub use reputation::{Listing, ReputationSection};
 
 use serde::{Deserialize, Serialize};
 
@@ -278,6 +286,10 @@ pub struct Report {
     /// saw and evaluated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<DeliverySection>,
+    /// The "Reputation" section: domain and IP blocklist and allow-list
+    /// lookups for the names a message uses (made on the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reputation: Option<ReputationSection>,
 }
 
 impl Report {
@@ -297,6 +309,7 @@ impl Report {
             checklists: Checklists::default(),
             transport: None,
             delivery: None,
+            reputation: None,
         };
         report.rescore();
         report

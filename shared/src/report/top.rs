@@ -20,7 +20,15 @@ impl Report {
     /// catalogue weight (what the check costs in the score), then report
     /// order. A check id repeated for several subjects counts once, by its
     /// worst instance, so three failing MX hosts do not fill every slot.
+    ///
+    /// A bounce is read for what it says about the failed delivery: its
+    /// problems are the `bounce.*` checks. The mailer daemon's own message
+    /// (its missing Message-ID, its authentication) is not what a person
+    /// pasting a bounce asks about, and the reply code the bounce quotes
+    /// (`smtp.reply-code`) repeats what `bounce.recipient` says, so those
+    /// stay in the check list only.
     pub fn top_problems(&self, n: usize) -> Vec<&Check> {
+        let bounce = self.message.as_ref().is_some_and(|m| m.bounce.is_some());
         // Repeated selection instead of a sort: n is tiny, and the browser
         // bundle then carries no sort code for this.
         let mut out: Vec<&Check> = Vec::new();
@@ -30,6 +38,9 @@ impl Report {
                 let Some(rank) = severity_rank(check.status) else {
                     continue;
                 };
+                if bounce && !check.id.starts_with("bounce.") {
+                    continue;
+                }
                 if out.iter().any(|c| c.id == check.id) {
                     continue;
                 }
@@ -118,6 +129,33 @@ mod tests {
         let top = report.top_problems(3);
         assert_eq!(top.len(), 1);
         assert_eq!(top[0].subject.as_deref(), Some("mx2"));
+    }
+
+    #[test]
+    fn a_bounce_is_read_for_its_failed_delivery() {
+        let bounce = crate::headers::analyze_message(
+            include_bytes!("../../../tests/fixtures/messages/17-bounce-dsn-550-5.1.1.eml"),
+            "2025-07-01T00:00:00Z",
+        )
+        .unwrap();
+        assert!(bounce.message.as_ref().unwrap().bounce.is_some());
+        // The daemon's own message has problems of its own...
+        assert!(bounce
+            .checks
+            .iter()
+            .any(|c| !c.id.starts_with("bounce.") && severity_rank(c.status).is_some()));
+        // ...but the problems shown first are the failed delivery's.
+        let top = ids(&bounce, 3);
+        assert!(!top.is_empty());
+        assert!(top.iter().all(|id| id.starts_with("bounce.")), "{top:?}");
+        // A message that is not a bounce is unaffected.
+        let plain = crate::headers::analyze_message(
+            include_bytes!("../../../tests/fixtures/messages/30-broken-hygiene.eml"),
+            "2025-07-01T00:00:00Z",
+        )
+        .unwrap();
+        assert!(ids(&plain, 3).iter().all(|id| !id.starts_with("bounce.")));
+        assert!(!ids(&plain, 3).is_empty());
     }
 
     #[test]

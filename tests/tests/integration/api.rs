@@ -126,3 +126,54 @@ async fn audit_of_unreachable_dns_is_error_not_fail() {
         "{statuses:?}"
     );
 }
+
+/// Security review H1: selectors are checked and capped before an audit
+/// starts (each one costs a DNS query). 17 selectors, a malformed one, or
+/// a 10,000-entry list give a JSON 400 `bad_selector`, on `POST
+/// /api/audits` and `POST /api/reports` alike, and `mxlens audit
+/// --selector` exits 2; 16 well-formed ones start the audit.
+#[tokio::test(flavor = "multi_thread")]
+async fn selectors_are_validated_and_capped() {
+    let dns = TestDns::start_fixtures(&["shop.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns, "--rate-limit-per-minute", "1000"])
+        .await
+        .unwrap();
+    let seventeen: Vec<String> = (0..17).map(|i| format!("s{i}")).collect();
+    let sixteen = &seventeen[..16];
+    let flood: Vec<String> = (0..10_000).map(|i| format!("k{i}")).collect();
+    let bad = ["s1".to_string(), "not a selector".to_string()];
+    for path in ["/api/audits", "/api/reports"] {
+        for (what, selectors) in [
+            ("17", &seventeen[..]),
+            ("malformed", &bad[..]),
+            ("10,000", &flood[..]),
+        ] {
+            let body =
+                serde_json::json!({ "domain": "shop.test", "selectors": selectors }).to_string();
+            let (status, reply) = http("POST", &format!("{}{path}", server.url), Some(&body)).await;
+            assert_eq!(status, 400, "{path} {what}: {reply}");
+            let v: Value = serde_json::from_str(&reply).unwrap();
+            assert_eq!(v["code"], "bad_selector", "{path} {what}: {reply}");
+        }
+    }
+    let body = serde_json::json!({ "domain": "shop.test", "selectors": sixteen }).to_string();
+    let (status, reply) = http("POST", &format!("{}/api/audits", server.url), Some(&body)).await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(dns.queries_for("not a selector._domainkey.shop.test"), 0);
+
+    let out = mxlens_tests::cli::mxlens(&[
+        "audit",
+        "shop.test",
+        "--no-smtp",
+        "--nameserver",
+        &ns,
+        "--selector",
+        "a b",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a DKIM selector"));
+    dns.stop().await;
+}

@@ -47,6 +47,20 @@ async fn export_json_markdown_and_print() {
     );
 }
 
+/// The bounce card (#14): a real qmail bounce and a real Office 365 NDR
+/// from the sisimai corpus, pasted, show each recipient, the verdict, who
+/// must act and the next step at the top of the report; "Explain an SMTP
+/// error" reads the qmail text with the same reader. Desktop and mobile.
+#[tokio::test]
+async fn bounce_card_for_qmail_and_office365() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let out = run_script("bounce.mjs", &server.url, &[]).await.unwrap();
+    assert!(
+        out.contains("bounce desktop") && out.contains("bounce mobile"),
+        "{out}"
+    );
+}
+
 /// A loopback TCP relay in front of `upstream` that records every byte the
 /// browser sends, so a test can check what the server was told.
 async fn recording_relay(
@@ -93,7 +107,8 @@ async fn recording_relay(
 /// A private link carries the input in the fragment: it reopens in a fresh
 /// context with the same report, and no request carries the input. The
 /// browser talks to the server through a recording relay, and the bytes the
-/// server received are checked too: neither the input nor the fragment.
+/// server received are checked too: neither the input nor the fragment,
+/// and no POST but the blocklist lookup of host names.
 #[tokio::test]
 async fn private_link_round_trip_never_reaches_the_server() {
     let server = TestServer::start(&[]).await.unwrap();
@@ -105,8 +120,17 @@ async fn private_link_round_trip_never_reaches_the_server() {
         sent.contains("GET / HTTP/1.1"),
         "the relay saw no page load"
     );
-    for secret in ["zq7-private-subject", "jane.buyer", "p=1.", "POST "] {
+    for secret in ["zq7-private-subject", "jane.buyer", "p=1."] {
         assert!(!sent.contains(secret), "the server was sent {secret:?}");
+    }
+    // The only POST is the blocklist lookup of the message's host names
+    // (#20): never the paste, never a stored report.
+    for post in sent.match_indices("POST ").map(|(i, _)| &sent[i..]) {
+        assert!(
+            post.starts_with("POST /api/reputation HTTP/1.1"),
+            "the browser posted {:?}",
+            post.lines().next()
+        );
     }
 }
 
@@ -336,5 +360,50 @@ async fn error_paths_are_inline() {
             && out.contains("errors mobile")
             && out.contains("no dialogs"),
         "{out}"
+    );
+}
+
+/// DKIM verification in the browser (#15): WebCrypto checks the signatures
+/// of the dkimpy corpus with the keys the test DNS server publishes, fetched
+/// through `GET /api/dkim-key` (only d= and s= leave the browser): verified
+/// (RSA 2048, Ed25519), "failed: body changed" with the appended footer
+/// shown, and "not verified" when the key lookup cannot reach the server.
+#[tokio::test]
+async fn dkim_verified_in_the_browser_with_webcrypto() {
+    let dns = TestDns::start_fixtures(&["dkim.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+    let out = run_script("dkim.mjs", &server.url, &[]).await.unwrap();
+    assert!(out.contains("dkim: verified"), "{out}");
+    assert!(
+        dns.queries_for("s2048._domainkey.dkim.test") > 0,
+        "the keys did not come from the test DNS server"
+    );
+}
+
+/// Content and blocklists in the browser (#20): an image-only newsletter
+/// with a shortener shows both findings and the link table; a newsletter
+/// linking to a domain on the test DBL shows the listing with its delisting
+/// link, looked up by the server from the host names alone.
+#[tokio::test]
+async fn content_findings_and_blocklists_in_the_browser() {
+    let dns = TestDns::start_fixtures(&[
+        "shop.test",
+        "dbl.spamhaus.org",
+        "multi.uribl.com",
+        "zen.spamhaus.org",
+        "list.dnswl.org",
+    ])
+    .await
+    .unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns, "--dnsbl", "zen.spamhaus.org"])
+        .await
+        .unwrap();
+    let out = run_script("content.mjs", &server.url, &[]).await.unwrap();
+    assert!(out.contains("content: image-only"), "{out}");
+    assert!(
+        dns.queries_for("phish.example.dbl.spamhaus.org") > 0,
+        "the listing did not come from the test DNS server"
     );
 }

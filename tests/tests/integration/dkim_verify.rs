@@ -139,6 +139,75 @@ async fn headers_verify_cli_gives_each_corpus_verdict() {
     dns.stop().await;
 }
 
+/// A signature the receiver verified at delivery whose key is gone today
+/// (rotated since) is "not tested" now, never a failure of the sender's
+/// setup, and mxlens's DMARC verdict does not claim to know either; with
+/// no receiver's word the same missing key is a failure.
+#[tokio::test(flavor = "multi_thread")]
+async fn key_gone_since_the_receiver_passed_is_not_tested() {
+    let dns = TestDns::start_fixtures(&["dkim.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let (dir, _) = corpus();
+    let original = std::fs::read_to_string(dir.join("missing-key.eml")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let delivered = tmp.path().join("delivered.eml");
+    std::fs::write(
+        &delivered,
+        format!(
+            "Authentication-Results: mx.receiver.test; dkim=pass header.d=dkim.test header.s=gone; spf=none smtp.mailfrom=dkim.test\r\n{original}"
+        ),
+    )
+    .unwrap();
+    let run = |file: &std::path::Path| {
+        let out = mxlens(&[
+            "headers",
+            file.to_str().unwrap(),
+            "--verify",
+            "--json",
+            "--nameserver",
+            &ns,
+        ])
+        .output()
+        .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let check = |id: &str| {
+            report["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id)
+                .cloned()
+                .unwrap_or_else(|| panic!("no {id}"))
+        };
+        (
+            out.status.code(),
+            check("dkim.verify"),
+            check("dmarc.verify"),
+            report,
+        )
+    };
+    let (code, dkim, dmarc, report) = run(&delivered);
+    assert_eq!(dkim["status"], "not_tested", "{dkim}");
+    assert!(
+        dkim["detail"]
+            .as_str()
+            .unwrap()
+            .contains("rotated or removed since delivery"),
+        "{dkim}"
+    );
+    let sig = &report["message"]["dkim_signatures"][0];
+    assert_eq!(sig["verified"], false);
+    assert_eq!(sig["failure"], "key_missing");
+    assert_eq!(dmarc["status"], "not_tested", "{dmarc}");
+    assert_eq!(code, Some(0), "no check fails");
+    // The same message as sent, with no receiver's verdict: a failure.
+    let (code, dkim, dmarc, _) = run(&dir.join("missing-key.eml"));
+    assert_eq!(dkim["status"], "fail", "{dkim}");
+    assert_eq!(dmarc["status"], "fail", "{dmarc}");
+    assert_eq!(code, Some(1));
+    dns.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn without_verify_or_keys_signatures_are_not_tested() {
     let dns = TestDns::start_fixtures(&["dkim.test"]).await.unwrap();

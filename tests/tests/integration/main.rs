@@ -3,9 +3,12 @@
 
 mod api;
 mod audit;
+mod bounce;
 mod browser;
 mod checks;
+mod cli_batch;
 mod cli_headers;
+mod cli_queue;
 mod cli_spf;
 mod cli_spf_suite;
 mod config_docs;
@@ -17,6 +20,10 @@ mod observability;
 mod overload;
 mod rcpt_probe;
 mod reports;
+mod reputation;
+mod security;
+mod security_http;
+mod security_store;
 mod smtp_harness;
 mod smtp_probe;
 mod surfaces;

@@ -438,3 +438,31 @@ async fn api_rcpt_is_refused_unless_enabled_then_limited_and_redacted() {
     let (_, stored) = http("GET", &format!("{}/api/reports/{id}", server.url), None).await;
     assert!(stored.contains("alice@shop.test"), "{stored}");
 }
+
+/// #19 M1: a server that sends `220 ` and then bytes without end (the
+/// review sent 1 GiB, and the process grew to 1.06 GB) is cut at the probe's
+/// line cap at once, not read until the step timeout.
+#[tokio::test]
+async fn endless_greeting_is_cut_at_the_line_cap() {
+    let server = FakeSmtp::start(Behaviour::EndlessLine, MX, None)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let r = probe(server.addr, "alice@shop.test", Duration::from_secs(10)).await;
+    let failure = r.failure.as_ref().expect("a failure");
+    assert_eq!(failure.step, RcptStep::Greeting, "{r:#?}");
+    assert!(!failure.timeout, "read until the timeout: {r:#?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        failure.message.contains(&format!(
+            "longer than {} bytes",
+            mxlens_backend::probe::bounded::MAX_LINE
+        )),
+        "{r:#?}"
+    );
+    assert_eq!(rcpt_check(&r).status, Status::NotTested);
+}

@@ -22,6 +22,8 @@ use serde_json::Value;
 /// DKIM and ARC verification the API adds done in-process through the same
 /// DNS server (its zones hold none of the corpus's keys: every key is
 /// "not found", so every signature's verdict is the same on both sides).
+/// The reputation lookups it adds are done in-process on the same lists
+/// (the zones are not served: every name is NXDOMAIN, not listed).
 /// The API takes JSON text, so a message that is not UTF-8 goes in as the
 /// browser would send it (invalid bytes replaced), on both sides.
 #[tokio::test(flavor = "multi_thread")]
@@ -57,6 +59,9 @@ async fn api_analyze_matches_the_library_on_the_message_corpus() {
         let mut report = analyze_message(text.as_bytes(), &at).unwrap();
         let now = parse_rfc3339(&at).unwrap();
         verify_into(&lookup, text.as_bytes(), &mut report, now).await;
+        // The reputation lookups the API adds, on the default lists.
+        let lists = mxlens_backend::audit::AuditConfig::default().reputation_lists();
+        mxlens_backend::reputation::reputation_into(&lookup, &lists, &mut report).await;
         let expected = serde_json::to_value(report).unwrap();
         if got != expected {
             mismatches.push(format!(

@@ -52,6 +52,67 @@ fn link(kind: &str, domain: &str, state: Option<(bool, bool)>, note: &str) -> Ht
     }
 }
 
+/// What a `failure` word of a signature means, in a few words.
+fn failure_words(failure: Option<&str>) -> &'static str {
+    match failure {
+        Some("body_hash") => "body changed",
+        Some("header_hash") => "signed headers changed",
+        Some("key_missing") => "no key published",
+        Some("key_revoked") => "key revoked",
+        Some("key_weak") => "key too weak",
+        Some("expired") => "signature expired",
+        Some("syntax") => "malformed signature",
+        _ => "did not verify",
+    }
+}
+
+/// mxlens's own verdict on each DKIM-Signature (issue #15): verified,
+/// failed with the reason, or not verified; for a body that changed after
+/// signing, the text that was added, diff-style.
+fn own_verification(m: &MessageSection) -> Html {
+    if m.dkim_signatures.is_empty() {
+        return html! {};
+    }
+    let items = m.dkim_signatures.iter().map(|sig| {
+        let verdict = match sig.verified {
+            Some(true) => super::badge("✔", "verified", "s-pass"),
+            Some(false) => super::badge(
+                "✘",
+                &format!("failed: {}", failure_words(sig.failure.as_deref())),
+                "s-fail",
+            ),
+            None => super::badge("–", "not verified", "s-not_tested"),
+        };
+        let changed = sig.changed_text.as_ref().map(|t| {
+            let label = match sig.body_change.as_deref() {
+                Some("unsigned_tail") => "Text after the signed length (l=), not covered by the signature",
+                Some("inserted") => "Text inserted after signing",
+                _ => "Text added after signing",
+            };
+            let diff: String = t.lines().map(|l| format!("+ {l}\n")).collect();
+            html! {
+                <div class="sig-change">
+                    <p class="muted">{ label }</p>
+                    <pre class="diff-added">{ diff }</pre>
+                </div>
+            }
+        });
+        html! {
+            <li class="sig-verdict">
+                <code>{ format!("d={} s={}", sig.domain, sig.selector) }</code>{" "}{ verdict }
+                if let Some(d) = &sig.verify_detail { <span class="muted">{ format!(" {d}") }</span> }
+                { for changed }
+            </li>
+        }
+    });
+    html! {
+        <div class="own-verification" role="group" aria-label="Signatures verified by mxlens">
+            <p><strong>{"Verified by mxlens"}</strong>{" (keys fetched by the mxlens server; the message stays in your browser)"}</p>
+            <ul>{ for items }</ul>
+        </div>
+    }
+}
+
 /// The authentication panel.
 pub fn auth_panel(m: &MessageSection) -> Html {
     let mut rows: Vec<Vec<Html>> = Vec::new();
@@ -192,6 +253,7 @@ pub fn auth_panel(m: &MessageSection) -> Html {
                 None => "Results recorded by the receiving server".to_string(),
             } }</p>
             { super::table("auth-table", "Authentication results".into(), &["Method", "Result", "Details"], rows) }
+            { own_verification(m) }
             { diagram }
         </>
     }

@@ -1,8 +1,13 @@
 //! "Explain an SMTP error": paste a reply line such as `550 5.1.1 …` or a
-//! whole bounce; the shared explainer (RFC 5321 reply codes, RFC 3463
-//! enhanced codes, provider codes) says what it means, who must act and
-//! how to fix it. Runs in WASM: nothing is sent anywhere.
+//! whole bounce. The shared bounce reader (`smtp::bounce::read`, the one
+//! the message report, `mxlens headers` and the API use) gives the bounce
+//! card: per failed recipient the verdict, who must act and the next step;
+//! under it the shared explainer (RFC 5321 reply codes, RFC 3463 enhanced
+//! codes, provider codes) explains each reply line. Runs in WASM: nothing
+//! is sent anywhere.
 
+use mxlens_shared::report::BounceReport;
+use mxlens_shared::smtp::bounce;
 use mxlens_shared::smtp::codes::{find_replies, ReplyClass, ReplyExplanation};
 use yew::prelude::*;
 
@@ -50,9 +55,7 @@ fn explanation(e: &ReplyExplanation) -> Html {
                 if let Some(p) = &e.provider { <span class="muted">{ format!(" {p}") }</span> }
             </h3>
             <p class="smtp-reply"><code>{ &e.reply }</code></p>
-            <dl class="smtp-facts">
-                { for rows.into_iter().filter(|(k, v)| !k.is_empty() && !v.is_empty()).map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
-            </dl>
+            { super::facts(rows) }
         </article>
     }
 }
@@ -61,7 +64,7 @@ fn explanation(e: &ReplyExplanation) -> Html {
 #[function_component(SmtpExplainer)]
 pub fn smtp_explainer() -> Html {
     let text = use_state(String::new);
-    let result = use_state(|| None::<Vec<ReplyExplanation>>);
+    let result = use_state(|| None::<(Option<BounceReport>, Vec<ReplyExplanation>)>);
     let oninput = {
         let text = text.clone();
         Callback::from(move |e: InputEvent| {
@@ -74,7 +77,7 @@ pub fn smtp_explainer() -> Html {
         let result = result.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            result.set(Some(find_replies(&text)));
+            result.set(Some((bounce::read(text.as_bytes()), find_replies(&text))));
         })
     };
     html! {
@@ -88,11 +91,12 @@ pub fn smtp_explainer() -> Html {
             </form>
             { match &*result {
                 None => html! {},
-                Some(found) if found.is_empty() => html! {
+                Some((None, found)) if found.is_empty() => html! {
                     <p class="error" role="alert">{"No SMTP reply code found. Paste a line that starts with a code, such as “550 5.1.1 User unknown”, or the whole bounce message."}</p>
                 },
-                Some(found) => html! {
+                Some((read, found)) => html! {
                     <div class="smtp-results" role="region" aria-label="Explanation">
+                        if let Some(b) = read { { super::bounce::bounce_body(b, None) } }
                         { for found.iter().map(explanation) }
                     </div>
                 },

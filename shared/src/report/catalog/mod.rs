@@ -3,6 +3,7 @@
 //! them carries its own copy.
 
 mod checklist;
+mod content;
 mod delivery;
 mod domain;
 mod message;
@@ -20,6 +21,8 @@ pub enum Area {
     Unsubscribe,
     /// Spam-filter verdicts.
     SpamFilters,
+    /// The body: alternatives, images, links, attachments, MIME.
+    Content,
     /// SMTP reply codes from bounces.
     Bounce,
     /// DNS basics and DNSSEC.
@@ -66,6 +69,7 @@ pub fn entries() -> impl Iterator<Item = &'static CatalogEntry> {
     delivery::ENTRIES
         .iter()
         .chain(message::ENTRIES.iter())
+        .chain(content::ENTRIES.iter())
         .chain(domain::ENTRIES.iter())
         .chain(checklist::ENTRIES.iter())
 }
@@ -115,12 +119,21 @@ pub fn ref_url(reference: &str) -> Option<String> {
     {
         return Some(format!("https://datatracker.ietf.org/doc/{reference}/"));
     }
+    // A provider's page, given as its address (the bounce reader's own
+    // curated links; never an address from the input).
+    if reference.starts_with("https://")
+        && reference.len() < 200
+        && !reference.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\''))
+    {
+        return Some(reference.to_string());
+    }
     let url = match reference {
         "FTC CAN-SPAM guide" => {
             "https://www.ftc.gov/business-guidance/resources/can-spam-act-compliance-guide-business"
         }
         "Gmail sender guidelines" => "https://support.google.com/a/answer/81126",
         "Yahoo sender requirements" => "https://senders.yahooinc.com/best-practices/",
+        "Gmail blocked file types" => "https://support.google.com/mail/answer/6590",
         _ => return None,
     };
     Some(url.to_string())

@@ -33,6 +33,9 @@ pub struct RecipientStatus {
     /// Status: the enhanced status code (RFC 3464 §2.3.4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// The words after the Status code, e.g. `(host/domain does not accept mail)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_comment: Option<String>,
     /// Diagnostic-Code, e.g. `smtp; 550 5.1.1 User unknown`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnostic_code: Option<String>,
@@ -70,7 +73,15 @@ fn parse_field_blocks(text: &str) -> Vec<Vec<(String, String)>> {
         if let Some((name, value)) = line.split_once(':') {
             let name = name.trim();
             if !name.is_empty() && !name.contains(' ') {
-                current.push((name.to_ascii_lowercase(), value.trim().to_string()));
+                let name = name.to_ascii_lowercase();
+                // Some MTAs leave out the blank line between recipients
+                // (RFC 3464 §2.1 requires it): a recipient field that the
+                // block already has starts a new one.
+                let starts_recipient = name == "final-recipient" || name == "original-recipient";
+                if starts_recipient && current.iter().any(|(n, _)| *n == name) {
+                    blocks.push(std::mem::take(&mut current));
+                }
+                current.push((name, value.trim().to_string()));
             }
         }
     }
@@ -102,6 +113,9 @@ pub fn parse_delivery_status(text: &str) -> DeliveryStatus {
         let is_recipient = get("final-recipient").is_some()
             || get("original-recipient").is_some()
             || (get("action").is_some() && get("status").is_some());
+        if let Some(v) = get("reporting-mta") {
+            status.reporting_mta = Some(strip_type(&v));
+        }
         if is_recipient {
             status.recipients.push(RecipientStatus {
                 final_recipient: get("final-recipient").map(|v| strip_type(&v)),
@@ -109,18 +123,19 @@ pub fn parse_delivery_status(text: &str) -> DeliveryStatus {
                 action: get("action").map(|v| v.to_ascii_lowercase()),
                 status: get("status")
                     .map(|v| v.split_whitespace().next().unwrap_or_default().to_string()),
+                status_comment: get("status")
+                    .and_then(|v| {
+                        v.split_once(char::is_whitespace)
+                            .map(|(_, c)| c.trim().trim_matches(['(', ')']).to_string())
+                    })
+                    .filter(|c| !c.is_empty()),
                 diagnostic_code: get("diagnostic-code"),
                 remote_mta: get("remote-mta").map(|v| strip_type(&v)),
                 last_attempt_date: get("last-attempt-date"),
                 will_retry_until: get("will-retry-until"),
             });
-        } else {
-            if let Some(v) = get("reporting-mta") {
-                status.reporting_mta = Some(strip_type(&v));
-            }
-            if let Some(v) = get("arrival-date") {
-                status.arrival_date = Some(v);
-            }
+        } else if let Some(v) = get("arrival-date") {
+            status.arrival_date = Some(v);
         }
     }
     status

@@ -1,153 +1,369 @@
-//! Bounces: delivery status notifications (RFC 3464, `multipart/report;
-//! report-type=delivery-status` per RFC 6522), non-standard bounce texts,
-//! and a bare SMTP error line pasted alone. Each failed recipient becomes a
-//! `smtp.reply-code` check explained by [`crate::smtp::codes`].
+//! The bounce reader: one entry point for every surface (the message
+//! report, the "Explain an SMTP error" box, `mxlens headers`, `POST
+//! /api/analyze`). It reads a delivery status notification (RFC 3464 inside
+//! an RFC 6522 `multipart/report`, also when forwarded as `message/rfc822`),
+//! the text formats real mail systems write (one small recogniser per
+//! family, [`recognise`]), or a bare SMTP reply, and gives per failed
+//! recipient the codes, the server's words, a reason class
+//! ([`reason`]), who must act and the next step ([`advice`]).
+//!
+//! Auto-replies (RFC 3834) are not bounces. The reader is total: any bytes
+//! give a bounce or `None`, never a panic, in time linear in the input
+//! (texts are capped at [`input::MAX_TEXT`]).
+//!
+//! ```
+//! let raw = b"From: MAILER-DAEMON@mx.example.org\r\nSubject: failure notice\r\n\r\n\
+//! Hi. This is the qmail-send program at mx.example.org.\r\n\
+//! I'm afraid I wasn't able to deliver your message to the following addresses.\r\n\r\n\
+//! <bob@example.net>:\r\n192.0.2.25 does not like recipient.\r\n\
+//! Remote host said: 550 5.1.1 <bob@example.net>: User unknown\r\n";
+//! let bounce = mxlens_shared::smtp::bounce::read(raw).unwrap();
+//! let r = &bounce.recipients[0];
+//! assert_eq!(r.recipient.as_deref(), Some("bob@example.net"));
+//! assert_eq!((r.reply_code, r.status.as_deref()), (Some(550), Some("5.1.1")));
+//! assert_eq!(r.reason.as_str(), "userunknown");
+//! assert_eq!(r.who_must_act.as_str(), "sender");
+//! ```
 
+mod advice;
 pub mod dsn;
+mod input;
+mod original;
+pub(crate) mod reason;
+mod recognise;
+pub(crate) mod text;
 
-use mail_parser::{Message, MimeHeaders};
+use mail_parser::Message;
 
-use self::dsn::strip_type;
 pub use self::dsn::{delivery_status, parse_delivery_status, DeliveryStatus, RecipientStatus};
-use crate::headers::hygiene::raw_values;
-use crate::report::{Check, Status};
-use crate::smtp::codes::{explain, find_replies, reply_check, ReplyExplanation};
+use self::input::Input;
+use self::text::{clean_address, codes_in, parse_status, specificity};
+use crate::report::{
+    BounceAction, BounceKind, BounceReport, BouncedRecipient, Check, Reason, Status,
+};
+use crate::smtp::codes::{explain, reply_check};
 
-/// Whether the headers say this is a bounce: a multipart/report of type
-/// delivery-status, or a message from MAILER-DAEMON/postmaster or with a
-/// typical bounce subject.
-pub fn is_bounce(msg: &Message<'_>) -> bool {
-    if let Some(ct) = msg.content_type() {
-        if ct.c_type.eq_ignore_ascii_case("multipart")
-            && ct
-                .c_subtype
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
-            && ct
-                .attribute("report-type")
-                .is_some_and(|t| t.eq_ignore_ascii_case("delivery-status"))
+/// The SMTP command a server refused, when the bounce says (RFC 5321 §4.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// The greeting (before any command).
+    Connect,
+    /// HELO or EHLO.
+    Helo,
+    /// MAIL FROM.
+    Mail,
+    /// RCPT TO.
+    Rcpt,
+    /// DATA or the end of data.
+    Data,
+}
+
+/// What a recogniser read about one recipient, before classification.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Finding {
+    /// The recipient address.
+    pub recipient: Option<String>,
+    /// The server's words (folded lines joined).
+    pub diagnostic: String,
+    /// The enhanced status code, when the format gives one apart from the text.
+    pub status: Option<String>,
+    /// The reply code, when the format gives one apart from the text.
+    pub reply_code: Option<u16>,
+    /// The server that refused.
+    pub remote_mta: Option<String>,
+    /// The command it refused.
+    pub command: Option<Command>,
+    /// Failed or delayed, when the format says.
+    pub action: Option<BounceAction>,
+    /// The reason the format's own words name, when the recogniser knows.
+    pub hint: Option<Reason>,
+}
+
+/// How deep forwarded bounces are unwrapped.
+const MAX_DEPTH: u8 = 3;
+
+/// Most recipients read from one bounce: real ones list a handful; a
+/// hostile paste with thousands of addresses is cut here.
+pub const MAX_RECIPIENTS: usize = 100;
+
+/// Reads a paste: a whole message (a bounce, or a message forwarding one),
+/// a bounce's text without headers, or a bare SMTP reply. `None` when it is
+/// not a bounce.
+pub fn read(raw: &[u8]) -> Option<BounceReport> {
+    read_at(raw, 0)
+}
+
+fn read_at(raw: &[u8], depth: u8) -> Option<BounceReport> {
+    let text = String::from_utf8_lossy(&raw[..raw.len().min(input::MAX_TEXT)]);
+    if looks_like_bare_reply(&text) {
+        return read_input(&Input::from_text(&text), depth);
+    }
+    let parsed = crate::headers::input::message_parser().parse(raw);
+    match parsed {
+        Some(msg) if has_message_headers(&msg) => read_message_at(&msg, depth),
+        _ => read_input(&Input::from_text(&text), depth),
+    }
+}
+
+/// True when mail-parser found real message headers, not DSN fields
+/// (`Final-Recipient:`…) of a pasted delivery-status body.
+fn has_message_headers(msg: &Message<'_>) -> bool {
+    msg.headers().iter().any(|h| {
+        matches!(
+            h.name.as_str().to_ascii_lowercase().as_str(),
+            "from"
+                | "to"
+                | "subject"
+                | "date"
+                | "received"
+                | "message-id"
+                | "return-path"
+                | "mime-version"
+                | "content-type"
+        )
+    })
+}
+
+/// Reads a message already parsed with mail-parser (`MessageParser::parse`,
+/// with the body).
+pub fn read_message(msg: &Message<'_>) -> Option<BounceReport> {
+    read_message_at(msg, 0)
+}
+
+fn read_message_at(msg: &Message<'_>, depth: u8) -> Option<BounceReport> {
+    let input = Input::from_message(msg);
+    read_input(&input, depth)
+}
+
+/// Reads text with no header block: a bounce's body, DSN fields, or SMTP
+/// reply lines.
+pub fn read_text(text: &str) -> Option<BounceReport> {
+    read_input(&Input::from_text(text), 0)
+}
+
+fn read_input(input: &Input, depth: u8) -> Option<BounceReport> {
+    let (format, from_text) = recognise::read(input);
+    let dsn = input.dsn.clone().or_else(|| dsn_in_body(input));
+    let from_dsn = dsn.as_ref().map(dsn_findings).unwrap_or_default();
+    // A bounce forwarded inside this message (attached, or pasted into
+    // its text) wins over what this message's own words only hint at.
+    let has_codes = from_text.iter().any(|f| {
+        f.status.is_some()
+            || f.reply_code.is_some()
+            || codes_in(&f.diagnostic) != text::Codes::default()
+    });
+    if from_dsn.is_empty() && !has_codes && depth < MAX_DEPTH {
+        let embedded = input
+            .original_start()
+            .map(|at| input.body.as_bytes()[at..].to_vec());
+        for inner in input.attached.iter().chain(embedded.iter()) {
+            if let Some(mut found) = read_at(inner, depth + 1).filter(|b| !b.recipients.is_empty())
+            {
+                found.kind = BounceKind::Forwarded;
+                return Some(found);
+            }
+        }
+    }
+    let (kind, findings, format) = if !from_dsn.is_empty() {
+        (
+            BounceKind::Dsn,
+            merge(from_dsn, from_text),
+            format.unwrap_or("rfc3464"),
+        )
+    } else if !from_text.is_empty() {
+        (BounceKind::Text, from_text, format.unwrap_or("text"))
+    } else {
+        if recognise::autoreply::is_auto_reply(input)
+            || !(input.looks_like_bounce() || input.headers.is_empty())
         {
-            return true;
+            return None;
         }
-    }
-    let from = raw_values(msg, "From").join(" ").to_ascii_lowercase();
-    let subject = msg.subject().unwrap_or_default().to_ascii_lowercase();
-    from.contains("mailer-daemon")
-        || from.contains("postmaster@")
-        || [
-            "undelivered mail returned to sender",
-            "delivery status notification",
-            "mail delivery failed",
-            "undeliverable",
-            "returned mail",
-            "failure notice",
-            "delivery failure",
-            "delivery has failed",
-            "delivery delayed",
-        ]
-        .iter()
-        .any(|s| subject.contains(s))
-}
-
-fn recipient_check(r: &RecipientStatus) -> Option<Check> {
-    let diagnostic = r.diagnostic_code.as_deref().map(strip_type);
-    let explanation: Option<ReplyExplanation> = diagnostic
-        .as_deref()
-        .and_then(|d| explain(d).or_else(|| find_replies(d).into_iter().next()))
-        .or_else(|| r.status.as_deref().and_then(explain));
-    let action = r.action.as_deref().unwrap_or("");
-    let mut check = match explanation {
-        Some(e) => {
-            let mut c = reply_check(&e);
-            // RFC 3464 §2.3.3: a delivered/relayed/expanded action is not a failure.
-            if matches!(action, "delivered" | "relayed" | "expanded") {
-                c.status = Status::Info;
-                c.fix = None;
-            }
-            if action == "delayed" && c.status == Status::Fail {
-                c.status = Status::Warn;
-            }
-            if let Some(status) = &r.status {
-                if e.enhanced_code.as_deref() != Some(status.as_str()) {
-                    c.detail.push_str(&format!(" DSN Status: {status}."));
-                }
-            }
-            c
+        let found = recognise::generic(input);
+        if found.is_empty() {
+            return None;
         }
-        None if !action.is_empty() => Check::new(
-            "smtp.reply-code",
-            if action == "failed" {
-                Status::Fail
-            } else {
-                Status::Info
-            },
-            format!("The delivery report says Action: {action}, with no status code."),
-        ),
-        None => return None,
+        (BounceKind::Text, found, "text")
     };
-    if !action.is_empty() {
-        check.detail.push_str(&format!(" Action: {action}."));
+    let reporting_mta = dsn
+        .as_ref()
+        .and_then(|d| d.reporting_mta.clone())
+        .or_else(|| daemon_host(&input.sender_lower()));
+    let mut bounce = BounceReport {
+        kind,
+        reporting_mta,
+        recipients: findings
+            .iter()
+            .take(MAX_RECIPIENTS)
+            .map(recipient)
+            .collect(),
+        format: Some(format.to_string()),
+        original: original::read(input),
+    };
+    if kind != BounceKind::Dsn && is_forwarded_subject(input.subject()) {
+        bounce.kind = BounceKind::Forwarded;
     }
-    if let Some(mta) = &r.remote_mta {
-        check.detail.push_str(&format!(" Remote MTA: {mta}."));
-    }
-    if !check.refs.iter().any(|x| x == "RFC 3464") {
-        check.refs.push("RFC 3464".to_string());
-    }
-    let subject = r
-        .final_recipient
-        .clone()
-        .or_else(|| r.original_recipient.clone());
-    if let Some(s) = subject {
-        check = check.with_subject(s);
-    }
-    Some(check)
+    Some(bounce)
 }
 
-/// `smtp.reply-code` checks for a parsed message: one per recipient of a
-/// DSN, or one per SMTP reply found in a non-standard bounce's text parts.
-/// Returns nothing when the message is not a bounce. Needs the body: parse
-/// with `MessageParser::parse`, not `parse_headers`.
-pub fn checks(msg: &Message<'_>) -> Vec<Check> {
-    if let Some(dsn) = delivery_status(msg) {
-        let found: Vec<Check> = dsn.recipients.iter().filter_map(recipient_check).collect();
-        if !found.is_empty() {
-            return found;
-        }
+/// DSN fields written into a text part (some systems print their
+/// delivery-status fields in the text), when they name a recipient.
+fn dsn_in_body(input: &Input) -> Option<DeliveryStatus> {
+    let report = input.report();
+    if !text::contains_ci(report, "final-recipient:") {
+        return None;
     }
-    if !is_bounce(msg) {
-        return Vec::new();
-    }
-    let mut text = String::new();
-    for i in 0..msg.text_body_count() {
-        if let Some(body) = crate::headers::html_text::body_text(msg, i) {
-            text.push_str(&body);
-            text.push('\n');
-        }
-    }
-    checks_for_text(&text)
+    let parsed = parse_delivery_status(report);
+    (!parsed.recipients.is_empty()).then_some(parsed)
 }
 
-/// `smtp.reply-code` checks for raw text: a pasted DSN body, a bounce text
-/// or a bare SMTP error line, with or without headers. Use it when the
-/// paste has no header block (mail-parser finds no headers) or as the
-/// fallback for a bounce. Returns nothing when no reply code is found.
-pub fn checks_for_text(raw: &str) -> Vec<Check> {
-    let dsn = parse_delivery_status(raw);
-    let from_dsn: Vec<Check> = dsn.recipients.iter().filter_map(recipient_check).collect();
-    if !from_dsn.is_empty() {
-        return from_dsn;
-    }
-    find_replies(raw)
+/// The failed and delayed recipients of a DSN. Delivered, relayed and
+/// expanded ones are successes (RFC 3464 §2.3.3), not bounces.
+fn dsn_findings(dsn: &DeliveryStatus) -> Vec<Finding> {
+    dsn.recipients
         .iter()
-        .map(|e| {
-            let check = reply_check(e);
-            match &e.recipient {
-                Some(r) => check.with_subject(r.clone()),
-                None => check,
+        .filter_map(|r| {
+            let action = match r.action.as_deref().map(str::trim) {
+                Some("delayed") => BounceAction::Delayed,
+                Some("delivered" | "relayed" | "expanded") => return None,
+                _ => BounceAction::Failed,
+            };
+            let raw = r.diagnostic_code.as_deref().unwrap_or_default();
+            let mut diagnostic = dsn::strip_type(raw);
+            if diagnostic.is_empty() {
+                diagnostic = r.status_comment.clone().unwrap_or_default();
             }
+            // `X-Unix; 75`: a local delivery program's exit status (sysexits.h).
+            let local_program = raw.trim_start().to_ascii_lowercase().starts_with("x-unix");
+            Some(Finding {
+                recipient: r
+                    .final_recipient
+                    .as_deref()
+                    .and_then(clean_address)
+                    .or_else(|| r.original_recipient.as_deref().and_then(clean_address)),
+                status: r.status.clone().filter(|s| parse_status(s).is_some()),
+                remote_mta: r.remote_mta.clone().filter(|m| !m.is_empty()),
+                command: text::command_in(&diagnostic),
+                diagnostic,
+                action: Some(action),
+                hint: local_program.then_some(Reason::MailerError),
+                ..Finding::default()
+            })
         })
         .collect()
+}
+
+/// The DSN's recipients, completed from what the text says about each
+/// (the same address, or the only one on both sides).
+fn merge(mut dsn: Vec<Finding>, from_text: Vec<Finding>) -> Vec<Finding> {
+    let single = dsn.len() == 1 && from_text.len() == 1;
+    for d in &mut dsn {
+        let same = from_text.iter().find(|t| {
+            single
+                || matches!((&t.recipient, &d.recipient), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
+        });
+        let Some(t) = same else { continue };
+        if d.recipient.is_none() {
+            d.recipient = t.recipient.clone();
+        }
+        let dsn_codes = codes_in(&d.diagnostic);
+        if d.diagnostic.is_empty()
+            || (dsn_codes.reply.is_none() && codes_in(&t.diagnostic).reply.is_some())
+        {
+            if !d.diagnostic.is_empty() && !t.diagnostic.contains(d.diagnostic.as_str()) {
+                d.diagnostic = format!("{} {}", d.diagnostic, t.diagnostic);
+            } else {
+                d.diagnostic = t.diagnostic.clone();
+            }
+        }
+        d.command = d.command.or(t.command);
+        d.hint = d.hint.or(t.hint);
+        d.reply_code = d.reply_code.or(t.reply_code);
+        if d.remote_mta.is_none() {
+            d.remote_mta = t.remote_mta.clone();
+        }
+        if t.status.as_deref().map_or(0, specificity) > d.status.as_deref().map_or(0, specificity) {
+            d.status = t.status.clone();
+        }
+    }
+    dsn
+}
+
+/// One finding classified and explained.
+fn recipient(f: &Finding) -> BouncedRecipient {
+    let in_text = codes_in(&f.diagnostic);
+    let reply_code = f.reply_code.or(in_text.reply);
+    let class_of_reply = reply_code.map(|r| (r / 100) as u8);
+    // A generic DSN Status (5.0.0) gives way to the specific code the
+    // server wrote in its reply, of the same class (RFC 3463 §2).
+    // The status the server wrote in its reply wins over the DSN's Status
+    // field when it says as much and is of the same class: the field is
+    // often the reporting MTA's summary (4.4.7 for a message it gave up on).
+    let agrees = |t: &str| class_of_reply.is_some_and(|c| t.as_bytes()[0] - b'0' == c);
+    let status = match (&f.status, &in_text.status) {
+        (Some(s), Some(t))
+            if specificity(t) >= specificity(s) && s.as_bytes()[0] == t.as_bytes()[0] =>
+        {
+            Some(t.clone())
+        }
+        // A reply whose codes agree wins over a Status of another class.
+        (Some(s), Some(t)) if s.as_bytes()[0] != t.as_bytes()[0] && agrees(t) => Some(t.clone()),
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(t)) => Some(t.clone()),
+        (None, None) => None,
+    };
+    let finding = Finding {
+        status: status.clone(),
+        ..f.clone()
+    };
+    let (reason, note) = reason::classify(&finding);
+    // The reply code decides permanence (RFC 5321 §4.2.1), the status
+    // when there is no reply.
+    let class =
+        class_of_reply.or_else(|| status.as_deref().and_then(parse_status).map(|(c, _, _)| c));
+    let action = f.action.unwrap_or(BounceAction::Failed);
+    let permanent = match class {
+        Some(c) => c == 5,
+        None => action == BounceAction::Failed && reason != Reason::Expired,
+    };
+    let lower = f.diagnostic.to_lowercase();
+    let (who_must_act, next_step, refs) =
+        advice::advise(reason, status.as_deref(), &lower, permanent);
+    BouncedRecipient {
+        recipient: f.recipient.clone(),
+        action,
+        status,
+        reply_code,
+        remote_mta: f.remote_mta.clone(),
+        diagnostic: Some(f.diagnostic.clone()).filter(|d| !d.is_empty()),
+        reason,
+        permanent,
+        who_must_act,
+        next_step,
+        refs,
+        note,
+    }
+}
+
+/// The host of a mailer daemon's From (`MAILER-DAEMON@mx.example.org`).
+fn daemon_host(from: &str) -> Option<String> {
+    let address = text::first_address(from)?;
+    let (local, host) = address.rsplit_once('@')?;
+    [
+        "mailer-daemon",
+        "postmaster",
+        "mail-daemon",
+        "maildaemon",
+        "mailer_daemon",
+    ]
+    .contains(&local.to_ascii_lowercase().as_str())
+    .then(|| host.to_string())
+}
+
+fn is_forwarded_subject(subject: &str) -> bool {
+    let s = subject.trim_start().to_ascii_lowercase();
+    ["fwd:", "fw:", "tr:", "wg:", "rv:"]
+        .iter()
+        .any(|p| s.starts_with(p))
 }
 
 /// True when the paste is not a message but SMTP reply text: its first
@@ -160,152 +376,77 @@ pub fn looks_like_bare_reply(raw: &str) -> bool {
         .is_some_and(|first| explain(first).is_some())
 }
 
-/// The `smtp.reply-code` checks for any paste, in one call: a bare reply
-/// text (or a paste mail-parser found no headers in) goes through
-/// [`checks_for_text`]; a parsed message through [`checks`]. `msg` is the
-/// paste parsed with `MessageParser::parse`, `None` when it did not parse.
-pub fn checks_for_input(raw: &str, msg: Option<&Message<'_>>) -> Vec<Check> {
-    match msg {
-        Some(m) if !m.headers().is_empty() && !looks_like_bare_reply(raw) => checks(m),
-        _ => checks_for_text(raw),
+/// The checks for a bounce: per recipient, `smtp.reply-code` (the codes
+/// explained, RFC 5321 §4.2 and RFC 3463) and `bounce.recipient` (the
+/// reason, who must act and the next step); `bounce.original` names the
+/// quoted original's sender.
+pub fn checks(bounce: &BounceReport) -> Vec<Check> {
+    let mut out = Vec::new();
+    for r in &bounce.recipients {
+        let subject = r.recipient.clone();
+        // The server's words when they start with the codes; else the
+        // codes read from the bounce, then its words.
+        let words = r.diagnostic.clone().unwrap_or_default();
+        let reply_text = if looks_like_bare_reply(&words) {
+            words
+        } else {
+            [
+                r.reply_code.map(|c| c.to_string()),
+                r.status.clone(),
+                Some(words),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+        };
+        if let Some(e) = explain(&reply_text) {
+            let mut c = reply_check(&e);
+            if r.action == BounceAction::Delayed && c.status == Status::Fail {
+                c.status = Status::Warn;
+            }
+            c.detail
+                .push_str(&format!(" Action: {}.", r.action.as_str()));
+            if let Some(mta) = &r.remote_mta {
+                c.detail.push_str(&format!(" Remote MTA: {mta}."));
+            }
+            if bounce.kind == BounceKind::Dsn && !c.refs.iter().any(|x| x == "RFC 3464") {
+                c.refs.push("RFC 3464".to_string());
+            }
+            out.push(match &subject {
+                Some(s) => c.with_subject(s.clone()),
+                None => c,
+            });
+        }
+        let status = if r.permanent && r.action == BounceAction::Failed {
+            Status::Fail
+        } else {
+            Status::Warn
+        };
+        let mut detail = format!(
+            "{} Reason: {}. Who must act: {}.",
+            r.reason.verdict(),
+            r.reason.as_str(),
+            r.who_must_act.label()
+        );
+        if let Some(note) = &r.note {
+            detail.push(' ');
+            detail.push_str(note);
+        }
+        let mut c = Check::new("bounce.recipient", status, detail).with_fix(r.next_step.clone());
+        c.refs.extend(r.refs.iter().cloned());
+        out.push(match &subject {
+            Some(s) => c.with_subject(s.clone()),
+            None => c,
+        });
     }
+    if let Some(o) = &bounce.original {
+        if let Some(c) = original::check(o) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use mail_parser::MessageParser;
-
-    const DSN: &str = "From: MAILER-DAEMON@mail.example.com (Mail Delivery System)\r\n\
-To: alice@example.com\r\n\
-Subject: Undelivered Mail Returned to Sender\r\n\
-Date: Tue, 1 Jul 2025 10:00:05 +0000\r\n\
-Message-ID: <20250701100005.1234@mail.example.com>\r\n\
-MIME-Version: 1.0\r\n\
-Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"B1\"\r\n\
-\r\n\
---B1\r\n\
-Content-Type: text/plain; charset=us-ascii\r\n\
-\r\n\
-I'm sorry to have to inform you that your message could not be delivered.\r\n\
-\r\n\
---B1\r\n\
-Content-Type: message/delivery-status\r\n\
-\r\n\
-Reporting-MTA: dns; mail.example.com\r\n\
-Arrival-Date: Tue, 1 Jul 2025 10:00:01 +0000\r\n\
-\r\n\
-Final-Recipient: rfc822; bob@example.net\r\n\
-Original-Recipient: rfc822;bob@example.net\r\n\
-Action: failed\r\n\
-Status: 5.1.1\r\n\
-Remote-MTA: dns; mx.example.net\r\n\
-Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: Recipient address rejected:\r\n\
-\tUser unknown in local recipient table\r\n\
-\r\n\
-Final-Recipient: rfc822; carol@example.org\r\n\
-Action: delayed\r\n\
-Status: 4.7.1\r\n\
-Diagnostic-Code: smtp; 451 4.7.1 Greylisted, see https://example.org/greylist\r\n\
-\r\n\
---B1--\r\n";
-
-    #[test]
-    fn dsn_gives_one_check_per_recipient() {
-        let msg = MessageParser::default().parse(DSN.as_bytes()).unwrap();
-        assert!(is_bounce(&msg));
-        let dsn = delivery_status(&msg).expect("delivery-status part");
-        assert_eq!(dsn.reporting_mta.as_deref(), Some("mail.example.com"));
-        assert_eq!(dsn.recipients.len(), 2);
-        let c = checks(&msg);
-        assert_eq!(c.len(), 2, "input: {DSN}");
-        assert_eq!(c[0].status, Status::Fail);
-        assert_eq!(c[0].subject.as_deref(), Some("bob@example.net"));
-        assert!(
-            c[0].detail
-                .contains("User unknown in local recipient table"),
-            "{}",
-            c[0].detail
-        );
-        assert_eq!(c[1].status, Status::Warn);
-        assert!(
-            c[1].detail.contains("Greylisting") || c[1].detail.contains("greylisting"),
-            "{}",
-            c[1].detail
-        );
-    }
-
-    /// Input, expected statuses, expected subjects.
-    type TextCase<'a> = (&'a str, &'a [Status], &'a [Option<&'a str>]);
-
-    #[test]
-    fn text_table() {
-        // input, expected statuses, expected subjects
-        let cases: &[TextCase] = &[
-            (
-                "550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown",
-                &[Status::Fail],
-                &[Some("bob@example.com")],
-            ),
-            ("451 4.7.1 Greylisted", &[Status::Warn], &[None]),
-            (
-                "  421 4.7.0 Try again later, closing connection.\n",
-                &[Status::Warn],
-                &[None],
-            ),
-            (
-                "Final-Recipient: rfc822; dave@example.net\nAction: failed\nStatus: 5.2.2\n",
-                &[Status::Fail],
-                &[Some("dave@example.net")],
-            ),
-            ("Hello, how are you?", &[], &[]),
-            ("", &[], &[]),
-        ];
-        for (input, statuses, subjects) in cases {
-            let c = checks_for_text(input);
-            let got: Vec<Status> = c.iter().map(|c| c.status).collect();
-            assert_eq!(got, *statuses, "input: {input:?}");
-            let subj: Vec<Option<&str>> = c.iter().map(|c| c.subject.as_deref()).collect();
-            assert_eq!(subj, *subjects, "input: {input:?}");
-        }
-    }
-
-    #[test]
-    fn checks_for_input_table() {
-        // input, expected number of reply checks
-        let cases: &[(&str, usize)] = &[
-            ("550 5.1.1 <bob@example.com>: User unknown", 1),
-            ("\n\n451 4.7.1 Greylisted\n", 1),
-            ("421-4.7.0 rate limited\n421 4.7.0 try later - gsmtp\n", 1),
-            (
-                "From: a@example.com\r\nSubject: hi\r\n\r\nbody 550 5.1.1 quoted\r\n",
-                0,
-            ),
-            (DSN, 2),
-            ("", 0),
-        ];
-        for (input, want) in cases {
-            let msg = MessageParser::default().parse(input.as_bytes());
-            let got = checks_for_input(input, msg.as_ref());
-            assert_eq!(got.len(), *want, "input: {input:?} got {got:#?}");
-        }
-        assert!(looks_like_bare_reply("  550 5.7.1 blocked"));
-        assert!(!looks_like_bare_reply("From: a@example.com"));
-    }
-
-    #[test]
-    fn non_bounce_message_gives_nothing() {
-        let raw = "From: a@example.com\r\nSubject: We have 550 customers\r\n\r\n550 5.1.1 quoted in a normal mail";
-        let msg = MessageParser::default().parse(raw.as_bytes()).unwrap();
-        assert!(checks(&msg).is_empty(), "input: {raw:?}");
-    }
-
-    #[test]
-    fn plain_text_bounce_falls_back_to_replies() {
-        let raw = "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\r\nSubject: Delivery Status Notification (Failure)\r\n\r\nThe response from the remote server was:\r\n550 5.1.1 The email account that you tried to reach does not exist. - gsmtp\r\n";
-        let msg = MessageParser::default().parse(raw.as_bytes()).unwrap();
-        let c = checks(&msg);
-        assert_eq!(c.len(), 1, "input: {raw:?}");
-        assert_eq!(c[0].status, Status::Fail);
-    }
-}
+mod tests;

@@ -16,48 +16,10 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Row, SqlitePool};
 
-/// One schema migration, in both dialects. Never edit a shipped one;
-/// append a new version.
-struct Migration {
-    version: i64,
-    sqlite: &'static str,
-    postgres: &'static str,
-}
+mod migrations;
+pub mod queue;
 
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        sqlite: "CREATE TABLE reports (
-            id TEXT PRIMARY KEY,
-            kind TEXT NOT NULL,
-            report TEXT NOT NULL,
-            delete_token_sha256 TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL
-        );
-        CREATE INDEX reports_expires_at ON reports (expires_at);",
-        // Times are RFC 3339 text compared as text, as in SQLite: the "C"
-        // collation makes that byte order whatever the cluster's locale.
-        postgres: r#"CREATE TABLE reports (
-            id TEXT COLLATE "C" PRIMARY KEY,
-            kind TEXT NOT NULL,
-            report TEXT NOT NULL,
-            delete_token_sha256 TEXT NOT NULL,
-            created_at TEXT COLLATE "C" NOT NULL,
-            expires_at TEXT COLLATE "C" NOT NULL
-        );
-        CREATE INDEX reports_expires_at ON reports (expires_at);"#,
-    },
-    Migration {
-        version: 2,
-        sqlite: "CREATE TRIGGER reports_immutable BEFORE UPDATE ON reports
-        BEGIN SELECT RAISE(ABORT, 'reports are immutable'); END;",
-        postgres: "CREATE FUNCTION mxlens_reports_immutable() RETURNS trigger
-            LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'reports are immutable'; END $$;
-        CREATE TRIGGER reports_immutable BEFORE UPDATE ON reports
-            FOR EACH ROW EXECUTE FUNCTION mxlens_reports_immutable();",
-    },
-];
+use migrations::MIGRATIONS;
 
 /// PostgreSQL advisory-lock key that serialises migrations across
 /// instances starting at once ("mxlens" in ASCII).
@@ -284,6 +246,21 @@ impl Store {
             .await?;
         });
         Ok(())
+    }
+
+    /// Bytes of report JSON in the store, expired rows not yet swept
+    /// included (the store quota, #19 H2).
+    pub async fn report_bytes(&self) -> Result<u64, sqlx::Error> {
+        let sql = match self.backend() {
+            Backend::Sqlite => "SELECT COALESCE(SUM(LENGTH(CAST(report AS BLOB))), 0) FROM reports",
+            Backend::Postgres => {
+                "SELECT COALESCE(SUM(octet_length(report)), 0)::BIGINT FROM reports"
+            }
+        };
+        let bytes: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar(sql).fetch_one(pool).await?
+        });
+        Ok(u64::try_from(bytes).unwrap_or(0))
     }
 
     /// Fetches a report by id.
@@ -516,7 +493,7 @@ mod tests {
         }
         let store = Store::open(&url).await.unwrap();
         assert_eq!(store.backend(), Backend::Sqlite);
-        assert_eq!(store.schema_versions().await.unwrap(), [1, 2]);
+        assert_eq!(store.schema_versions().await.unwrap(), [1, 2, 3]);
         store
             .put_report(
                 "x",
