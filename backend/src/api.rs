@@ -35,6 +35,7 @@ pub fn app(state: AppState) -> Router {
         .route("/audits/{id}/events", get(audit_events))
         .route("/openapi.json", get(crate::openapi::serve_document))
         .merge(crate::reports::routes())
+        .merge(crate::receiver::api::routes())
         .fallback(api_not_found);
     let csp = crate::security::content_security_policy(
         std::fs::read_to_string(state.dist_dir.join("index.html"))
