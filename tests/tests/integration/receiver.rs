@@ -216,3 +216,90 @@ async fn receiver_is_off_by_default_and_refuses_relaying() {
     .await;
     assert_eq!(reply.status, 404, "{}", reply.body);
 }
+
+/// Postfix relays a message to the receiver through a transport map, so
+/// the connection facts are Postfix's: its HELO, its STARTTLS, its MAIL FROM.
+#[tokio::test(flavor = "multi_thread")]
+async fn receiver_grades_a_message_postfix_relays_to_it() {
+    use mxlens_tests::smtp::{Postfix, PostfixOptions};
+    if !Postfix::available() {
+        panic!("postfix is not installed: run scripts/setup.sh --test");
+    }
+    let dns = TestDns::start(&[("dkim.test", &sender_zone())])
+        .await
+        .unwrap();
+    let ca = TestCa::new().unwrap();
+    let leaf = ca.issue(&["mx.test.example"]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+    std::fs::write(&cert, &leaf.chain_pem).unwrap();
+    std::fs::write(&key, &leaf.key_pem).unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&[
+        "--nameserver",
+        &ns,
+        "--smtp-listen",
+        "127.0.0.1:0",
+        "--test-domain",
+        "test.example",
+        "--smtp-tls-cert",
+        cert.to_str().unwrap(),
+        "--smtp-tls-key",
+        key.to_str().unwrap(),
+    ])
+    .await
+    .unwrap();
+    let smtp = server.smtp_addr.unwrap();
+    let options = PostfixOptions {
+        extra_main: "relay_domains = test.example\n\
+             transport_maps = texthash:$CONFIG_DIR/transport\n\
+             smtp_tls_security_level = may\n\
+             smtp_helo_name = mail.dkim.test\n\
+             smtp_host_lookup = native\n\
+             default_destination_concurrency_limit = 2\n"
+            .to_string(),
+        files: vec![(
+            "transport".into(),
+            format!("test.example smtp:[{}]:{}\n", smtp.ip(), smtp.port()),
+        )],
+    };
+    let postfix_leaf = ca.issue(&["mail.dkim.test"]).unwrap();
+    let postfix = Postfix::start_with("mail.dkim.test", &postfix_leaf, &options)
+        .await
+        .unwrap();
+    let (address, id, _) = new_address(&server).await;
+    let submit =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(postfix.addr.ip().to_string())
+            .port(postfix.addr.port())
+            .hello_name(ClientId::Domain("submitter.dkim.test".into()))
+            .tls(Tls::None)
+            .build();
+    submit
+        .send_raw(&envelope(&address), &signed_message())
+        .await
+        .unwrap();
+    let seen = events(&server, &id).await;
+    assert_eq!(seen.last().unwrap().0, "report", "{seen:?}");
+    let report = stored_report(&server, &id).await;
+    let delivery = &report["delivery"];
+    let connection = &delivery["connection"];
+    assert_eq!(
+        connection["helo"], "mail.dkim.test",
+        "Postfix's HELO: {connection}"
+    );
+    assert_eq!(connection["mail_from"], "bounce@dkim.test");
+    assert_eq!(
+        connection["starttls"], true,
+        "Postfix used STARTTLS: {connection}"
+    );
+    assert_eq!(connection["esmtp"], true);
+    assert_eq!(delivery["spf_mail_from"], "pass", "{delivery}");
+    assert_eq!(delivery["dkim"], "pass", "{delivery}");
+    assert_eq!(delivery["dmarc"], "pass", "{delivery}");
+    // Postfix's own Received field is in the analysed message.
+    let hops = report["message"]["hops"].as_array().unwrap();
+    assert!(
+        hops.len() >= 2,
+        "the receiver's hop and Postfix's: {hops:?}"
+    );
+}
