@@ -63,10 +63,35 @@ impl RawSmtp {
         self.reply().await
     }
 
+    /// Sends one command line and asserts its reply starts with `prefix`
+    /// (a code, or code and enhanced code); returns the reply.
+    pub async fn expect(&mut self, line: &str, prefix: &str) -> String {
+        let reply = self.command(line).await.unwrap();
+        assert!(
+            reply.starts_with(prefix),
+            "{line:?} got {reply:?}, wanted {prefix}"
+        );
+        reply
+    }
+
     /// The stream, for a TLS upgrade.
     pub fn into_inner(self) -> TcpStream {
         self.reader.into_inner()
     }
+}
+
+/// A certificate for `name` from `ca`, written to PEM files in a fresh
+/// directory: (directory, chain file, key file).
+pub fn tls_files(
+    ca: &crate::pki::TestCa,
+    name: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let leaf = ca.issue(&[name]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, &leaf.chain_pem).unwrap();
+    std::fs::write(&key, &leaf.key_pem).unwrap();
+    (dir, cert, key)
 }
 
 /// `POST /api/test-addresses`: (address, id, delete_token).

@@ -6,15 +6,16 @@
 //! `GET /api/reports/{id}`; the delete token deletes it there.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use serde::{Deserialize, Serialize};
 
 use super::tokens::NewAddress;
@@ -139,39 +140,24 @@ async fn events(
         .addresses
         .get(&id)
         .ok_or_else(|| AppError::NotFound(format!("no test address with id {id}")))?;
-    let stream = futures::stream::unfold(
-        (address, 0usize, false),
-        |(address, seen, finished)| async move {
-            if finished {
-                return None;
-            }
-            loop {
-                let (events, done) = {
-                    let notified = address.changed();
-                    let (events, done) = address.events_since(seen, Instant::now());
-                    if events.is_empty() && !done {
-                        // Wake at the next event, or at expiry to say so.
-                        let wait = match address.remaining(Instant::now()) {
-                            left if left.is_zero() => std::time::Duration::from_secs(60),
-                            left => left + std::time::Duration::from_millis(50),
-                        };
-                        let _ = tokio::time::timeout(wait, notified).await;
-                        continue;
-                    }
-                    (events, done)
-                };
-                if events.is_empty() {
-                    return None;
-                }
-                let next = seen + events.len();
-                let batch: Vec<Result<Event, Infallible>> = events
-                    .iter()
-                    .map(|e| Ok(Event::default().event(e.name).data(&e.json)))
-                    .collect();
-                return Some((futures::stream::iter(batch), (address, next, done)));
-            }
-        },
-    )
-    .flatten();
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(crate::api::event_stream(address))
+}
+
+impl crate::api::EventLog for super::tokens::TestAddress {
+    fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        super::tokens::TestAddress::changed(self)
+    }
+
+    fn events_from(&self, from: usize) -> (Vec<(&'static str, Arc<str>)>, bool) {
+        let (events, done) = self.events_since(from, Instant::now());
+        (events.into_iter().map(|e| (e.name, e.json)).collect(), done)
+    }
+
+    /// Until the message arrives, wake at expiry to say `expired`.
+    fn recheck_after(&self) -> Option<std::time::Duration> {
+        match self.remaining(Instant::now()) {
+            left if left.is_zero() => Some(std::time::Duration::from_secs(60)),
+            left => Some(left + std::time::Duration::from_millis(50)),
+        }
+    }
 }

@@ -289,6 +289,16 @@ impl Session {
         self.continue_if(sent)
     }
 
+    /// RFC 5321 §3.6.2: never a relay, so anything but a live test
+    /// address at the test domain is unknown here.
+    async fn no_such_address<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        reader: &mut BufReader<S>,
+    ) -> Next {
+        let text = "No such test address (it may have expired or been used)";
+        self.refuse(reader, 550, "5.1.1", text).await
+    }
+
     async fn ok<S: AsyncRead + AsyncWrite + Unpin>(
         &self,
         reader: &mut BufReader<S>,
@@ -495,14 +505,7 @@ impl Session {
                 .filter(|a| a.is_live(Instant::now()))
         });
         let Some(address) = address else {
-            return self
-                .refuse(
-                    reader,
-                    550,
-                    "5.1.1",
-                    "No such test address (it may have expired or been used)",
-                )
-                .await;
+            return self.no_such_address(reader).await;
         };
         if !self.rcpts.iter().any(|a| a.id == address.id) {
             address.push(
@@ -633,14 +636,7 @@ impl Session {
             self.rcpts.drain(..).filter(|a| a.claim(now)).collect();
         if claimed.is_empty() {
             self.reset();
-            return self
-                .refuse(
-                    reader,
-                    550,
-                    "5.1.1",
-                    "No such test address (it may have expired or been used)",
-                )
-                .await;
+            return self.no_such_address(reader).await;
         }
         let mut facts = self.facts.clone();
         facts.size = message.len() as u64;

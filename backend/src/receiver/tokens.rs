@@ -23,7 +23,7 @@ pub struct AddressEvent {
     /// `waiting`, `connected`, `receiving`, `report`, `failed`, `expired`.
     pub name: &'static str,
     /// The JSON data.
-    pub json: String,
+    pub json: Arc<str>,
 }
 
 #[derive(Debug)]
@@ -83,7 +83,7 @@ impl TestAddress {
             if state.events.len() < MAX_EVENTS || last {
                 state.events.push(AddressEvent {
                     name,
-                    json: json.to_string(),
+                    json: json.to_string().into(),
                 });
             }
             state.done = last;
@@ -98,7 +98,9 @@ impl TestAddress {
         if !state.done && !state.used && now >= self.deadline {
             state.events.push(AddressEvent {
                 name: "expired",
-                json: serde_json::json!({"expires_at": self.expires_at}).to_string(),
+                json: serde_json::json!({"expires_at": self.expires_at})
+                    .to_string()
+                    .into(),
             });
             state.done = true;
         }

@@ -10,7 +10,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use mxlens_tests::dns::TestDns;
 use mxlens_tests::http::request;
 use mxlens_tests::pki::TestCa;
-use mxlens_tests::receiver::{events, new_address, stored_report};
+use mxlens_tests::receiver::{events, new_address, stored_report, tls_files};
 use mxlens_tests::server::TestServer;
 use serde_json::Value;
 
@@ -27,6 +27,32 @@ fn sender_zone() -> String {
 /// A message signed by dkimpy for dkim.test (selector s2048).
 fn signed_message() -> Vec<u8> {
     std::fs::read(mxlens_tests::fixtures_dir().join("dkim/relaxed-2048.eml")).unwrap()
+}
+
+/// The sender's DNS, the test CA, and mxlens with its receiver (STARTTLS
+/// with a certificate of the CA for mx.test.example).
+async fn sender_and_receiver() -> (TestDns, TestCa, tempfile::TempDir, TestServer) {
+    let dns = TestDns::start(&[("dkim.test", &sender_zone())])
+        .await
+        .unwrap();
+    let ca = TestCa::new().unwrap();
+    let (dir, cert, key) = tls_files(&ca, "mx.test.example");
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&[
+        "--nameserver",
+        &ns,
+        "--smtp-listen",
+        "127.0.0.1:0",
+        "--test-domain",
+        "test.example",
+        "--smtp-tls-cert",
+        cert.to_str().unwrap(),
+        "--smtp-tls-key",
+        key.to_str().unwrap(),
+    ])
+    .await
+    .unwrap();
+    (dns, ca, dir, server)
 }
 
 fn transport(server: &TestServer, tls: Tls) -> AsyncSmtpTransport<Tokio1Executor> {
@@ -58,31 +84,7 @@ fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn receiver_grades_a_lettre_delivery_with_starttls_and_without() {
-    let dns = TestDns::start(&[("dkim.test", &sender_zone())])
-        .await
-        .unwrap();
-    let ca = TestCa::new().unwrap();
-    let leaf = ca.issue(&["mx.test.example"]).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let cert = dir.path().join("cert.pem");
-    let key = dir.path().join("key.pem");
-    std::fs::write(&cert, &leaf.chain_pem).unwrap();
-    std::fs::write(&key, &leaf.key_pem).unwrap();
-    let ns = dns.addr.to_string();
-    let server = TestServer::start(&[
-        "--nameserver",
-        &ns,
-        "--smtp-listen",
-        "127.0.0.1:0",
-        "--test-domain",
-        "test.example",
-        "--smtp-tls-cert",
-        cert.to_str().unwrap(),
-        "--smtp-tls-key",
-        key.to_str().unwrap(),
-    ])
-    .await
-    .unwrap();
+    let (_dns, ca, _dir, server) = sender_and_receiver().await;
 
     // STARTTLS, verified against the test CA.
     let (address, id, delete_token) = new_address(&server).await;
@@ -225,30 +227,7 @@ async fn receiver_grades_a_message_postfix_relays_to_it() {
     if !Postfix::available() {
         panic!("postfix is not installed: run scripts/setup.sh --test");
     }
-    let dns = TestDns::start(&[("dkim.test", &sender_zone())])
-        .await
-        .unwrap();
-    let ca = TestCa::new().unwrap();
-    let leaf = ca.issue(&["mx.test.example"]).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
-    std::fs::write(&cert, &leaf.chain_pem).unwrap();
-    std::fs::write(&key, &leaf.key_pem).unwrap();
-    let ns = dns.addr.to_string();
-    let server = TestServer::start(&[
-        "--nameserver",
-        &ns,
-        "--smtp-listen",
-        "127.0.0.1:0",
-        "--test-domain",
-        "test.example",
-        "--smtp-tls-cert",
-        cert.to_str().unwrap(),
-        "--smtp-tls-key",
-        key.to_str().unwrap(),
-    ])
-    .await
-    .unwrap();
+    let (_dns, ca, _dir, server) = sender_and_receiver().await;
     let smtp = server.smtp_addr.unwrap();
     let options = PostfixOptions {
         extra_main: "relay_domains = test.example\n\

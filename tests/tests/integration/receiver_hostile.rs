@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use mxlens_tests::dns::TestDns;
 use mxlens_tests::pki::TestCa;
-use mxlens_tests::receiver::{new_address, RawSmtp};
+use mxlens_tests::receiver::{new_address, tls_files, RawSmtp};
 use mxlens_tests::server::TestServer;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -43,16 +43,8 @@ async fn hostile_server(dns: &TestDns, extra: &[&str]) -> TestServer {
 async fn in_transaction(server: &TestServer, to: &str) -> RawSmtp {
     let (mut c, greeting) = RawSmtp::connect(server.smtp_addr.unwrap()).await.unwrap();
     assert!(greeting.starts_with("220 "), "{greeting}");
-    assert!(c
-        .command("EHLO client.test")
-        .await
-        .unwrap()
-        .starts_with("250-"));
-    assert!(c
-        .command("MAIL FROM:<a@client.test>")
-        .await
-        .unwrap()
-        .starts_with("250 "));
+    c.expect("EHLO client.test", "250-").await;
+    c.expect("MAIL FROM:<a@client.test>", "250 ").await;
     let rcpt = c.command(&format!("RCPT TO:<{to}>")).await.unwrap();
     assert!(rcpt.starts_with("250 "), "{rcpt}");
     c
@@ -63,7 +55,7 @@ async fn assert_responsive(server: &TestServer) {
     let started = Instant::now();
     let (mut c, greeting) = RawSmtp::connect(server.smtp_addr.unwrap()).await.unwrap();
     assert!(greeting.starts_with("220 "), "{greeting}");
-    assert!(c.command("NOOP").await.unwrap().starts_with("250 "));
+    c.expect("NOOP", "250 ").await;
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -96,71 +88,34 @@ async fn receiver_limits_lines_size_recipients_and_relaying() {
     );
     // A command line over 512 octets: 500, and the session goes on.
     let long = format!("NOOP {}", "x".repeat(600));
-    assert!(c.command(&long).await.unwrap().starts_with("500 5.5.2"));
-    assert!(c.command("NOOP").await.unwrap().starts_with("250 "));
+    c.expect(&long, "500 5.5.2").await;
+    c.expect("NOOP", "250 ").await;
     // Never a relay, and no unknown or foreign test address.
-    assert!(c
-        .command("MAIL FROM:<a@client.test> SIZE=100000")
-        .await
-        .unwrap()
-        .starts_with("552 5.3.4"));
-    assert!(c
-        .command("MAIL FROM:<a@client.test>")
-        .await
-        .unwrap()
-        .starts_with("250 "));
-    assert!(c
-        .command("RCPT TO:<someone@gmail.com>")
-        .await
-        .unwrap()
-        .starts_with("550 5.1.1"));
+    c.expect("MAIL FROM:<a@client.test> SIZE=100000", "552 5.3.4")
+        .await;
+    c.expect("MAIL FROM:<a@client.test>", "250 ").await;
+    c.expect("RCPT TO:<someone@gmail.com>", "550 5.1.1").await;
     let local = address.split('@').next().unwrap();
-    assert!(c
-        .command(&format!("RCPT TO:<{local}@other.example>"))
-        .await
-        .unwrap()
-        .starts_with("550 5.1.1"));
-    assert!(c
-        .command("RCPT TO:<tnosuchtoken@test.example>")
-        .await
-        .unwrap()
-        .starts_with("550 5.1.1"));
+    c.expect(&format!("RCPT TO:<{local}@other.example>"), "550 5.1.1")
+        .await;
+    c.expect("RCPT TO:<tnosuchtoken@test.example>", "550 5.1.1")
+        .await;
     // Past the recipient cap (2): 452.
     let (second, _, _) = new_address(&server).await;
     let (third, _, _) = new_address(&server).await;
-    assert!(c
-        .command(&format!("RCPT TO:<{address}>"))
-        .await
-        .unwrap()
-        .starts_with("250 "));
-    assert!(c
-        .command(&format!("RCPT TO:<{second}>"))
-        .await
-        .unwrap()
-        .starts_with("250 "));
-    assert!(c
-        .command(&format!("RCPT TO:<{third}>"))
-        .await
-        .unwrap()
-        .starts_with("452 4.5.3"));
+    c.expect(&format!("RCPT TO:<{address}>"), "250 ").await;
+    c.expect(&format!("RCPT TO:<{second}>"), "250 ").await;
+    c.expect(&format!("RCPT TO:<{third}>"), "452 4.5.3").await;
     // A text line over 1,000 octets: 500 at the end of DATA, nothing taken.
-    assert!(c.command("DATA").await.unwrap().starts_with("354 "));
+    c.expect("DATA", "354 ").await;
     c.send(format!("Subject: x\r\n\r\n{}\r\n.\r\n", "y".repeat(1500)).as_bytes())
         .await
         .unwrap();
     assert!(c.reply().await.unwrap().starts_with("500 5.5.2"));
     // A DATA that ignores SIZE: 1 MiB against a 64 KiB cap gets 552 once it ends.
-    assert!(c
-        .command("MAIL FROM:<a@client.test>")
-        .await
-        .unwrap()
-        .starts_with("250 "));
-    assert!(c
-        .command(&format!("RCPT TO:<{address}>"))
-        .await
-        .unwrap()
-        .starts_with("250 "));
-    assert!(c.command("DATA").await.unwrap().starts_with("354 "));
+    c.expect("MAIL FROM:<a@client.test>", "250 ").await;
+    c.expect(&format!("RCPT TO:<{address}>"), "250 ").await;
+    c.expect("DATA", "354 ").await;
     let line = format!("{}\r\n", "z".repeat(998));
     let started = Instant::now();
     for _ in 0..1024 {
@@ -215,7 +170,7 @@ async fn receiver_cuts_slow_clients_and_caps_connections() {
     // Dribbling DATA: a line every 0.5 s never trips the 1 s line timeout,
     // but the whole DATA is cut at 3 s.
     let mut dribble = in_transaction(&server, &address).await;
-    assert!(dribble.command("DATA").await.unwrap().starts_with("354 "));
+    dribble.expect("DATA", "354 ").await;
     let started = Instant::now();
     let mut cut = String::new();
     for _ in 0..20 {
@@ -270,17 +225,9 @@ async fn receiver_total_connection_cap_and_expiring_addresses() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     // Expired after its 1 s: refused, and its events end with "expired".
     let (mut c, _) = RawSmtp::connect(smtp).await.unwrap();
-    assert!(c
-        .command("HELO client.test")
-        .await
-        .unwrap()
-        .starts_with("250 "));
-    assert!(c.command("MAIL FROM:<>").await.unwrap().starts_with("250 "));
-    assert!(c
-        .command(&format!("RCPT TO:<{address}>"))
-        .await
-        .unwrap()
-        .starts_with("550 5.1.1"));
+    c.expect("HELO client.test", "250 ").await;
+    c.expect("MAIL FROM:<>", "250 ").await;
+    c.expect(&format!("RCPT TO:<{address}>"), "550 5.1.1").await;
     let seen = mxlens_tests::receiver::events(&server, &id).await;
     assert_eq!(seen.last().unwrap().0, "expired", "{seen:?}");
 }
@@ -289,11 +236,7 @@ async fn receiver_total_connection_cap_and_expiring_addresses() {
 async fn receiver_discards_commands_pipelined_after_starttls() {
     let dns = TestDns::start(&[]).await.unwrap();
     let ca = TestCa::new().unwrap();
-    let leaf = ca.issue(&["mx.test.example"]).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
-    std::fs::write(&cert, &leaf.chain_pem).unwrap();
-    std::fs::write(&key, &leaf.key_pem).unwrap();
+    let (_dir, cert, key) = tls_files(&ca, "mx.test.example");
     let server = hostile_server(
         &dns,
         &[
