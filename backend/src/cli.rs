@@ -356,6 +356,11 @@ pub struct ReceiverArgs {
     /// Most receiver connections from one IP at once; past it 421.
     #[arg(long, env = "MXLENS_SMTP_MAX_CONNECTIONS_PER_IP", default_value_t = crate::receiver::DEFAULT_MAX_CONNECTIONS_PER_IP, value_parser = clap::value_parser!(u32).range(1..))]
     pub smtp_max_connections_per_ip: u32,
+    /// Message data the receiver holds in memory at once, MiB, across
+    /// connections in DATA and messages waiting for their report; past it
+    /// a DATA gets 452.
+    #[arg(long, env = "MXLENS_SMTP_MAX_BUFFERED_MIB", default_value_t = crate::receiver::DEFAULT_MAX_BUFFERED_MIB, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub smtp_max_buffered_mib: u64,
     /// Seconds a test address lives (it also takes only one message).
     #[arg(long, env = "MXLENS_TEST_ADDRESS_TTL_SECS", default_value_t = crate::receiver::DEFAULT_ADDRESS_TTL_SECS, value_parser = clap::value_parser!(u64).range(1..=604_800))]
     pub test_address_ttl_secs: u64,
@@ -383,6 +388,7 @@ impl ReceiverArgs {
         config.max_connections = self.smtp_max_connections;
         config.max_connections_per_ip = self.smtp_max_connections_per_ip;
         config.address_ttl = std::time::Duration::from_secs(self.test_address_ttl_secs);
+        config.max_buffered_bytes = self.smtp_max_buffered_mib * 1024 * 1024;
         Ok(Some(crate::receiver::Receiver::new(config)))
     }
 }

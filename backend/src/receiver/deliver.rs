@@ -123,12 +123,14 @@ pub async fn build_report(
 }
 
 /// Builds, stores and announces the report of an accepted message for
-/// each of the test addresses that took it.
+/// each of the test addresses that took it. The message's hold on the
+/// memory budget is given back when this ends.
 pub async fn deliver(
     state: AppState,
     facts: ConnectionFacts,
     raw: Vec<u8>,
     addresses: Vec<Arc<TestAddress>>,
+    _held: super::Held,
 ) {
     let raw = Arc::new(raw);
     let queue_id = addresses.first().map(|a| a.id.clone()).unwrap_or_default();

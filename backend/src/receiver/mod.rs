@@ -24,7 +24,7 @@ pub mod tokens;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -47,6 +47,9 @@ pub const DEFAULT_DATA_TIMEOUT_SECS: u64 = 600;
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 200;
 /// Default most receiver connections from one IP at once.
 pub const DEFAULT_MAX_CONNECTIONS_PER_IP: u32 = 5;
+/// Default most message octets held in memory at once, across every
+/// connection in DATA and every message waiting for its report, MiB.
+pub const DEFAULT_MAX_BUFFERED_MIB: u64 = 256;
 /// Default lifetime of a test address, seconds.
 pub const DEFAULT_ADDRESS_TTL_SECS: u64 = 3600;
 
@@ -73,6 +76,9 @@ pub struct ReceiverConfig {
     pub max_connections_per_ip: u32,
     /// Lifetime of a test address.
     pub address_ttl: Duration,
+    /// Most message octets held in memory at once; past it a DATA gets
+    /// `452 4.3.1` (RFC 3463 §3.4: mail system full) and is not kept.
+    pub max_buffered_bytes: u64,
 }
 
 impl std::fmt::Debug for ReceiverConfig {
@@ -99,6 +105,7 @@ impl ReceiverConfig {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
             address_ttl: Duration::from_secs(DEFAULT_ADDRESS_TTL_SECS),
+            max_buffered_bytes: DEFAULT_MAX_BUFFERED_MIB * 1024 * 1024,
         }
     }
 }
@@ -136,6 +143,7 @@ pub struct Receiver {
     pub addresses: tokens::Addresses,
     open: AtomicU32,
     per_ip: Mutex<HashMap<IpAddr, u32>>,
+    buffered: AtomicU64,
 }
 
 impl Receiver {
@@ -146,7 +154,21 @@ impl Receiver {
             addresses: tokens::Addresses::default(),
             open: AtomicU32::new(0),
             per_ip: Mutex::default(),
+            buffered: AtomicU64::new(0),
         }
+    }
+
+    /// An empty hold on the message-memory budget.
+    pub fn hold(self: &Arc<Self>) -> Held {
+        Held {
+            receiver: self.clone(),
+            bytes: 0,
+        }
+    }
+
+    /// Message octets held in memory now.
+    pub fn buffered_bytes(&self) -> u64 {
+        self.buffered.load(Ordering::SeqCst)
     }
 
     /// Takes a connection slot for `ip`, or says which cap refuses it.
@@ -165,6 +187,44 @@ impl Receiver {
             receiver: self.clone(),
             ip,
         })
+    }
+}
+
+/// Octets of one message held against the receiver's memory budget
+/// (`max_buffered_bytes`), given back on drop: by the session when the
+/// message is refused, by the report task once the report is stored.
+#[derive(Debug)]
+pub struct Held {
+    receiver: Arc<Receiver>,
+    bytes: u64,
+}
+
+impl Held {
+    /// Takes `n` more octets; false (and nothing taken) past the budget.
+    pub fn grow(&mut self, n: u64) -> bool {
+        let budget = &self.receiver.buffered;
+        let max = self.receiver.config.max_buffered_bytes;
+        let taken = budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
+            used.checked_add(n).filter(|total| *total <= max)
+        });
+        if taken.is_ok() {
+            self.bytes += n;
+        }
+        taken.is_ok()
+    }
+
+    /// Gives back everything held.
+    pub fn release(&mut self) {
+        self.receiver
+            .buffered
+            .fetch_sub(self.bytes, Ordering::SeqCst);
+        self.bytes = 0;
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.release();
     }
 }
 

@@ -548,6 +548,8 @@ impl Session {
         let deadline = Instant::now() + config.data_timeout;
         let max = config.max_message_bytes;
         let mut message: Vec<u8> = Vec::new();
+        let mut held = self.receiver.hold();
+        let mut over_budget = false;
         let mut size: u64 = 0;
         let mut long_line = false;
         let mut line = Vec::with_capacity(MAX_TEXT_LINE);
@@ -583,13 +585,17 @@ impl Session {
                     }
                     // RFC 5321 §4.5.2: a leading dot is removed.
                     let text = line.strip_prefix(b".").unwrap_or(&line);
-                    size += text.len() as u64 + 2;
-                    if size <= max {
+                    let n = text.len() as u64 + 2;
+                    size += n;
+                    if size <= max && !over_budget && held.grow(n) {
                         message.extend_from_slice(text);
                         message.extend_from_slice(b"\r\n");
-                    } else if !message.is_empty() {
-                        // Over the cap: drop what was kept, keep counting.
+                    } else if !message.is_empty() || !over_budget {
+                        // Over the cap or the memory budget: drop what
+                        // was kept, keep reading and counting.
+                        over_budget |= size <= max;
                         message = Vec::new();
+                        held.release();
                     }
                 }
             }
@@ -612,8 +618,12 @@ impl Session {
                 "Message size exceeds fixed maximum message size",
             );
             self.continue_if(self.send(reader, &reply).await)
+        } else if over_budget {
+            self.reset();
+            let reply = Reply::new(452, "4.3.1", "Insufficient system storage, try again later");
+            self.continue_if(self.send(reader, &reply).await)
         } else {
-            self.accept(message, reader).await
+            self.accept(message, held, reader).await
         };
         next
     }
@@ -629,6 +639,7 @@ impl Session {
     async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         message: Vec<u8>,
+        held: super::Held,
         reader: &mut BufReader<S>,
     ) -> Next {
         let now = Instant::now();
@@ -644,7 +655,9 @@ impl Session {
         let queue_id = claimed[0].id.clone();
         self.reset();
         let state = self.state.clone();
-        tokio::spawn(super::deliver::deliver(state, facts, message, claimed));
+        tokio::spawn(super::deliver::deliver(
+            state, facts, message, claimed, held,
+        ));
         let sent = self
             .send(
                 reader,

@@ -28,13 +28,14 @@ async fn hostile_server(dns: &TestDns, extra: &[&str]) -> TestServer {
         "1",
         "--smtp-data-timeout-secs",
         "3",
-        "--smtp-max-message-bytes",
-        "65536",
         "--smtp-max-recipients",
         "2",
         "--smtp-max-connections-per-ip",
         "4",
     ];
+    if !extra.contains(&"--smtp-max-message-bytes") {
+        args.extend_from_slice(&["--smtp-max-message-bytes", "65536"]);
+    }
     args.extend_from_slice(extra);
     TestServer::start(&args).await.unwrap()
 }
@@ -300,4 +301,70 @@ async fn receiver_discards_commands_pipelined_after_starttls() {
         }
     }
     assert!(!ehlo.contains("STARTTLS"), "not offered twice: {ehlo}");
+}
+
+/// The memory budget (--smtp-max-buffered-mib 1): while one client holds
+/// 600 KB in DATA, another's 600 KB gets 452 4.3.1 and is not kept; once
+/// the first is accepted and its report stored, the budget is free again.
+#[tokio::test(flavor = "multi_thread")]
+async fn receiver_holds_message_memory_within_its_budget() {
+    let dns = TestDns::start(&[]).await.unwrap();
+    let server = hostile_server(
+        &dns,
+        &[
+            "--smtp-max-buffered-mib",
+            "1",
+            "--smtp-max-message-bytes",
+            "1048576",
+        ],
+    )
+    .await;
+    let receiver = server.state.receiver.clone().unwrap();
+    let (first, first_id, _) = new_address(&server).await;
+    let (second, _, _) = new_address(&server).await;
+    let chunk: Vec<u8> = format!("{}\r\n", "m".repeat(998)).into_bytes().repeat(100);
+    let mut a = in_transaction(&server, &first).await;
+    a.expect("DATA", "354").await;
+    a.send(b"Subject: a\r\n\r\n").await.unwrap();
+    for _ in 0..6 {
+        a.send(&chunk).await.unwrap();
+    }
+    // The session has read it all once the buffered count stops growing.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while receiver.buffered_bytes() < 600_000 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        receiver.buffered_bytes() >= 600_000,
+        "{}",
+        receiver.buffered_bytes()
+    );
+    let mut b = in_transaction(&server, &second).await;
+    b.expect("DATA", "354").await;
+    for _ in 0..6 {
+        b.send(&chunk).await.unwrap();
+    }
+    b.send(b".\r\n").await.unwrap();
+    let refused = b.reply().await.unwrap();
+    assert!(refused.starts_with("452 4.3.1"), "{refused}");
+    assert!(
+        receiver.buffered_bytes() < 700_000,
+        "the refused DATA is not kept"
+    );
+    a.send(b".\r\n").await.unwrap();
+    assert!(a.reply().await.unwrap().starts_with("250 "));
+    let seen = mxlens_tests::receiver::events(&server, &first_id).await;
+    assert_eq!(seen.last().unwrap().0, "report", "{seen:?}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while receiver.buffered_bytes() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(receiver.buffered_bytes(), 0, "given back after the report");
+    // The refused address is still live: a retry (on a new connection:
+    // this one has timed out meanwhile) is taken.
+    drop(b);
+    let mut b = in_transaction(&server, &second).await;
+    b.expect("DATA", "354").await;
+    b.send(b"Subject: b\r\n\r\nhello\r\n.\r\n").await.unwrap();
+    assert!(b.reply().await.unwrap().starts_with("250 "));
 }
