@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .route("/audits/{id}/events", get(audit_events))
         .route("/openapi.json", get(crate::openapi::serve_document))
         .merge(crate::reports::routes())
+        .merge(crate::receiver::api::routes())
         .fallback(api_not_found);
     let csp = crate::security::content_security_policy(
         std::fs::read_to_string(state.dist_dir.join("index.html"))
@@ -298,18 +299,55 @@ async fn audit_events(
         .audits
         .get(&id)
         .ok_or_else(|| AppError::NotFound(format!("no audit with id {id}")))?;
-    let stream = futures::stream::unfold(
-        (entry, 0usize, false),
-        |(entry, seen, finished)| async move {
+    Ok(event_stream(entry))
+}
+
+/// An append-only log of named JSON events, served as Server-Sent Events
+/// by [`event_stream`] (audits, test addresses).
+pub trait EventLog: Send + Sync + 'static {
+    /// Resolves at the next event.
+    fn changed(&self) -> tokio::sync::futures::Notified<'_>;
+    /// The events from index `from` as (SSE name, JSON data), and whether
+    /// the log is finished.
+    fn events_from(&self, from: usize) -> (Vec<(&'static str, std::sync::Arc<str>)>, bool);
+    /// How long to wait for [`EventLog::changed`] before asking again (a
+    /// log that can end by time); `None`: only an event ends the wait.
+    fn recheck_after(&self) -> Option<std::time::Duration> {
+        None
+    }
+}
+
+impl EventLog for crate::audit::AuditEntry {
+    fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        crate::audit::AuditEntry::changed(self)
+    }
+
+    fn events_from(&self, from: usize) -> (Vec<(&'static str, std::sync::Arc<str>)>, bool) {
+        let (events, done) = self.events_since(from);
+        (events.into_iter().map(|e| (e.name, e.json)).collect(), done)
+    }
+}
+
+/// The events of `log` as an SSE stream that ends after its last event.
+pub fn event_stream<L: EventLog>(
+    log: std::sync::Arc<L>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let stream =
+        futures::stream::unfold((log, 0usize, false), |(log, seen, finished)| async move {
             if finished {
                 return None;
             }
             loop {
                 let (events, done) = {
-                    let notified = entry.changed();
-                    let (events, done) = entry.events_since(seen);
+                    let notified = log.changed();
+                    let (events, done) = log.events_from(seen);
                     if events.is_empty() && !done {
-                        notified.await;
+                        match log.recheck_after() {
+                            Some(wait) => {
+                                let _ = tokio::time::timeout(wait, notified).await;
+                            }
+                            None => notified.await,
+                        }
                         continue;
                     }
                     (events, done)
@@ -320,14 +358,13 @@ async fn audit_events(
                 let next = seen + events.len();
                 let batch: Vec<Result<Event, Infallible>> = events
                     .iter()
-                    .map(|e| Ok(Event::default().event(e.name).data(&*e.json)))
+                    .map(|(name, json)| Ok(Event::default().event(*name).data(&**json)))
                     .collect();
-                return Some((futures::stream::iter(batch), (entry, next, done)));
+                return Some((futures::stream::iter(batch), (log, next, done)));
             }
-        },
-    )
-    .flatten();
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+        })
+        .flatten();
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 #[cfg(test)]

@@ -316,6 +316,98 @@ pub struct ServeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub audit: AuditSettingsArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub receiver: ReceiverArgs,
+}
+
+/// The SMTP receiver of test addresses ("Send a test message"), off
+/// unless `--smtp-listen` is given.
+#[derive(Debug, Clone, Args)]
+pub struct ReceiverArgs {
+    /// Receive test messages by SMTP on this address (for example
+    /// 0.0.0.0:25); needs --test-domain. Off by default.
+    #[arg(long, env = "MXLENS_SMTP_LISTEN", requires = "test_domain")]
+    pub smtp_listen: Option<SocketAddr>,
+    /// The domain test addresses live at; its MX must point at this host.
+    #[arg(long, env = "MXLENS_TEST_DOMAIN")]
+    pub test_domain: Option<String>,
+    /// Certificate chain (PEM) for STARTTLS on the receiver; needs --smtp-tls-key.
+    #[arg(long, env = "MXLENS_SMTP_TLS_CERT", requires = "smtp_tls_key")]
+    pub smtp_tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of --smtp-tls-cert.
+    #[arg(long, env = "MXLENS_SMTP_TLS_KEY", requires = "smtp_tls_cert")]
+    pub smtp_tls_key: Option<PathBuf>,
+    /// Largest message the receiver takes, octets (advertised in SIZE).
+    #[arg(long, env = "MXLENS_SMTP_MAX_MESSAGE_BYTES", default_value_t = crate::receiver::DEFAULT_MAX_MESSAGE_BYTES, value_parser = clap::value_parser!(u64).range(1024..=1_073_741_824))]
+    pub smtp_max_message_bytes: u64,
+    /// Most recipients per message; past it RCPT gets 452.
+    #[arg(long, env = "MXLENS_SMTP_MAX_RECIPIENTS", default_value_t = crate::receiver::DEFAULT_MAX_RECIPIENTS, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub smtp_max_recipients: u32,
+    /// Seconds the receiver waits for one command line or one line of DATA.
+    #[arg(long, env = "MXLENS_SMTP_COMMAND_TIMEOUT_SECS", default_value_t = crate::receiver::DEFAULT_COMMAND_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub smtp_command_timeout_secs: u64,
+    /// Seconds a whole DATA may take.
+    #[arg(long, env = "MXLENS_SMTP_DATA_TIMEOUT_SECS", default_value_t = crate::receiver::DEFAULT_DATA_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub smtp_data_timeout_secs: u64,
+    /// Most receiver connections open at once; past it 421.
+    #[arg(long, env = "MXLENS_SMTP_MAX_CONNECTIONS", default_value_t = crate::receiver::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub smtp_max_connections: u32,
+    /// Most receiver connections from one IP at once; past it 421.
+    #[arg(long, env = "MXLENS_SMTP_MAX_CONNECTIONS_PER_IP", default_value_t = crate::receiver::DEFAULT_MAX_CONNECTIONS_PER_IP, value_parser = clap::value_parser!(u32).range(1..))]
+    pub smtp_max_connections_per_ip: u32,
+    /// Message data the receiver holds in memory at once, MiB, across
+    /// connections in DATA and messages waiting for their report; past it
+    /// a DATA gets 452.
+    #[arg(long, env = "MXLENS_SMTP_MAX_BUFFERED_MIB", default_value_t = crate::receiver::DEFAULT_MAX_BUFFERED_MIB, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub smtp_max_buffered_mib: u64,
+    /// Seconds a test address lives (it also takes only one message).
+    #[arg(long, env = "MXLENS_TEST_ADDRESS_TTL_SECS", default_value_t = crate::receiver::DEFAULT_ADDRESS_TTL_SECS, value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    pub test_address_ttl_secs: u64,
+}
+
+impl ReceiverArgs {
+    /// The receiver these flags ask for, `None` without --smtp-listen.
+    pub fn receiver(&self) -> anyhow::Result<Option<crate::receiver::Receiver>> {
+        if self.smtp_listen.is_none() {
+            return Ok(None);
+        }
+        let Some(domain) = self.test_domain.as_deref() else {
+            anyhow::bail!("--smtp-listen needs --test-domain");
+        };
+        let domain = mxlens_shared::domain_name::normalize_domain(domain)
+            .map_err(|e| anyhow::anyhow!("--test-domain: {e}"))?;
+        let mut config = crate::receiver::ReceiverConfig::new(&domain);
+        if let (Some(cert), Some(key)) = (&self.smtp_tls_cert, &self.smtp_tls_key) {
+            config.tls = Some(crate::receiver::tls_acceptor(cert, key)?);
+        }
+        config.max_message_bytes = self.smtp_max_message_bytes;
+        config.max_recipients = self.smtp_max_recipients;
+        config.command_timeout = std::time::Duration::from_secs(self.smtp_command_timeout_secs);
+        config.data_timeout = std::time::Duration::from_secs(self.smtp_data_timeout_secs);
+        config.max_connections = self.smtp_max_connections;
+        config.max_connections_per_ip = self.smtp_max_connections_per_ip;
+        config.address_ttl = std::time::Duration::from_secs(self.test_address_ttl_secs);
+        config.max_buffered_bytes = self.smtp_max_buffered_mib * 1024 * 1024;
+        Ok(Some(crate::receiver::Receiver::new(config)))
+    }
+}
+
+/// Binds `--smtp-listen` and runs the receiver on it; `None` when the
+/// receiver is off. The task runs until aborted.
+pub async fn start_receiver(
+    args: &ServeArgs,
+    state: &crate::AppState,
+) -> anyhow::Result<Option<(SocketAddr, tokio::task::JoinHandle<()>)>> {
+    let (Some(listen), Some(_)) = (args.receiver.smtp_listen, state.receiver.as_ref()) else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen for SMTP on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(crate::receiver::serve(listener, state.clone()));
+    Ok(Some((addr, task)))
 }
 
 /// `mxlens audit`.
@@ -525,6 +617,7 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         metrics: Arc::default(),
         cpu: Arc::new(crate::cpu::CpuPool::for_this_machine(args.cpu_queue)),
         dkim_keys: Arc::default(),
+        receiver: args.receiver.receiver()?.map(Arc::new),
     })
 }
 
@@ -556,6 +649,14 @@ async fn serve(args: ServeArgs) -> ExitCode {
         "mxlens listening"
     );
     println!("mxlens is running: open http://{addr}/");
+    let _receiver = match start_receiver(&args, &state).await {
+        Ok(Some((addr, task))) => {
+            tracing::info!(%addr, "SMTP receiver listening");
+            Some(task)
+        }
+        Ok(None) => None,
+        Err(e) => return usage_error(format!("{e:#}")),
+    };
     let limits = args.conn_limits();
     match crate::serve::serve_with(
         listener,

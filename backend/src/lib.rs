@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod probe;
 pub mod quota;
 pub mod ratelimit;
+pub mod receiver;
 pub mod reports;
 pub mod reputation;
 pub mod resolver;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub cpu: Arc<cpu::CpuPool>,
     /// The DKIM key cache and limit of `GET /api/dkim-key`.
     pub dkim_keys: Arc<dkim::KeyService>,
+    /// The SMTP receiver of test addresses, when `--smtp-listen` is set.
+    pub receiver: Option<Arc<receiver::Receiver>>,
 }
 
 /// A running server, for tests: its address and a handle to stop it.

@@ -18,6 +18,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/reports"),
     ("get", "/api/reports/{id}"),
     ("delete", "/api/reports/{id}"),
+    ("post", "/api/test-addresses"),
+    ("get", "/api/test-addresses/{id}"),
+    ("get", "/api/test-addresses/{id}/events"),
     ("get", "/api/openapi.json"),
 ];
 
@@ -224,6 +227,31 @@ fn paths() -> Value {
                 }
             }
         },
+        "/api/test-addresses": {"post": {
+            "summary": "A fresh test address (\"Send a test message\"): send one message to it before expires_at; the delivery report is then at /r/{id}. Needs `serve --smtp-listen --test-domain`",
+            "responses": {
+                "201": json_response("created", "CreatedAddress"),
+                "404": error_response("the receiver is off on this server"),
+                "429": error_response("rate limited (`rate_limited`) or this client's daily quota of stored reports used (`quota_exceeded`)"),
+                "503": error_response("too many addresses waiting (`busy`)")
+            }
+        }},
+        "/api/test-addresses/{id}": {"get": {
+            "summary": "The address and the name of its last event (`status`), `done` once the stream has ended",
+            "parameters": id_param(),
+            "responses": {
+                "200": {"description": "state", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "404": error_response("unknown id, or the receiver is off")
+            }
+        }},
+        "/api/test-addresses/{id}/events": {"get": {
+            "summary": "Server-Sent Events: `waiting` {address, expires_at}, `connected` {client_ip, helo, mail_from, starttls, tls_version}, `receiving`, then `report` {id, url}; or `failed` {reason} or `expired`. Ends after the last",
+            "parameters": id_param(),
+            "responses": {
+                "200": {"description": "event stream", "content": {"text/event-stream": {"schema": {"type": "object"}}}},
+                "404": error_response("unknown id, or the receiver is off")
+            }
+        }},
         "/api/openapi.json": {"get": {
             "summary": "This document",
             "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}
@@ -278,6 +306,12 @@ fn schemas() -> Value {
             "url": {"type": "string", "description": "/r/{id}"},
             "delete_token": {"type": "string"}
         }},
+        "CreatedAddress": {"type": "object", "required": ["address", "id", "expires_at", "delete_token"], "properties": {
+            "address": {"type": "string", "description": "token@test-domain; takes one message"},
+            "id": {"type": "string", "description": "the events' id, then the report's"},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "delete_token": {"type": "string", "description": "deletes the delivery report (DELETE /api/reports/{id})"}
+        }},
         "AuditEvent": {"type": "object", "required": ["type"], "properties": {
             "type": {"enum": ["started", "check", "report"]},
             "domain": {"type": "string"},
@@ -296,7 +330,7 @@ fn report_schema() -> Value {
         "required": ["schema_version", "kind", "generated_at", "tool", "score", "grade", "checks"],
         "properties": {
             "schema_version": {"type": "integer"},
-            "kind": {"enum": ["message", "domain", "combined"]},
+            "kind": {"enum": ["message", "domain", "combined", "delivery"]},
             "generated_at": {"type": "string", "format": "date-time"},
             "tool": {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": "string"}}},
             "score": {"type": "integer", "minimum": 0, "maximum": 100},

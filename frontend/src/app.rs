@@ -616,6 +616,7 @@ pub fn app() -> Html {
                     </form>
                 </section>
                 <SmtpExplainer />
+                <crate::components::test_address::TestAddressCard />
             </div>
             {
                 match &*private {

@@ -11,6 +11,7 @@ pub mod bimi;
 pub mod checklists;
 pub mod content;
 pub mod dane;
+pub mod delivery;
 pub mod der;
 pub mod diagnostic;
 pub mod dkim;

@@ -17,10 +17,10 @@ export function watchErrors(page) {
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('requestfailed', (r) => {
     const why = r.failure()?.errorText;
-    // The app closes an audit's EventSource as soon as the final report
+    // The app closes an audit's (or a test address's) EventSource as soon as the final report
     // arrives; if the server has not finished the response yet, Chromium
     // reports that deliberate close as ERR_ABORTED. It is not a failure.
-    if (why === 'net::ERR_ABORTED' && /\/api\/audits\/[0-9a-f]+\/events$/.test(r.url())) return;
+    if (why === 'net::ERR_ABORTED' && /\/api\/(audits|test-addresses)\/[0-9a-f]+\/events$/.test(r.url())) return;
     // After the first render the app fetches the example message in the
     // background to warm up (frontend/src/app.rs, warm_up); a navigation
     // while that fetch is in flight (a private link reloads the page)

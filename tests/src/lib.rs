@@ -13,6 +13,7 @@ pub mod http;
 pub mod https;
 pub mod pki;
 pub mod postgres;
+pub mod receiver;
 pub mod server;
 pub mod smtp;
 pub mod spf_suite;

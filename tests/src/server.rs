@@ -25,6 +25,11 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// Base URL, `http://127.0.0.1:PORT`.
     pub url: String,
+    /// The SMTP receiver's address, when started with `--smtp-listen`.
+    pub smtp_addr: Option<SocketAddr>,
+    /// The server's state (test addresses, store), for in-process checks.
+    pub state: mxlens_backend::AppState,
+    smtp_task: Option<tokio::task::JoinHandle<()>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _data: tempfile::TempDir,
     // Dropped after the server is told to stop (fields drop in order).
@@ -98,12 +103,13 @@ impl TestServer {
             anyhow::bail!("not a serve command");
         };
         let state = mxlens_backend::cli::build_state(&serve).await?;
+        let smtp = mxlens_backend::cli::start_receiver(&serve, &state).await?;
         let listener = tokio::net::TcpListener::bind(serve.listen).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(mxlens_backend::serve::serve_with(
             listener,
-            mxlens_backend::app(state),
+            mxlens_backend::app(state.clone()),
             async move {
                 let _ = rx.await;
             },
@@ -112,6 +118,9 @@ impl TestServer {
         Ok(TestServer {
             addr,
             url: format!("http://{addr}"),
+            smtp_addr: smtp.as_ref().map(|(addr, _)| *addr),
+            state,
+            smtp_task: smtp.map(|(_, task)| task),
             stop: Some(tx),
             _data: data,
             _postgres: None,
@@ -124,6 +133,9 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
+        }
+        if let Some(task) = self.smtp_task.take() {
+            task.abort();
         }
     }
 }

@@ -80,4 +80,21 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         );
         CREATE INDEX batch_jobs_todo ON batch_jobs (batch, id) WHERE done_at IS NULL;"#,
     },
+    Migration {
+        version: 4,
+        // What a delivery report (issue #16) is recomputed from: the SMTP
+        // transaction's facts (JSON) and the raw message (base64, as the
+        // message may hold any octet). It goes with its report: deleting
+        // or expiring the report deletes it (ON DELETE CASCADE).
+        sqlite: "CREATE TABLE delivery_inputs (
+            id TEXT PRIMARY KEY REFERENCES reports (id) ON DELETE CASCADE,
+            facts TEXT NOT NULL,
+            raw_base64 TEXT NOT NULL
+        );",
+        postgres: r#"CREATE TABLE delivery_inputs (
+            id TEXT COLLATE "C" PRIMARY KEY REFERENCES reports (id) ON DELETE CASCADE,
+            facts TEXT NOT NULL,
+            raw_base64 TEXT NOT NULL
+        );"#,
+    },
 ];

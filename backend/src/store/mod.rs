@@ -68,6 +68,8 @@ macro_rules! with_pool {
     };
 }
 
+mod delivery;
+
 /// A handle to the store; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -493,7 +495,7 @@ mod tests {
         }
         let store = Store::open(&url).await.unwrap();
         assert_eq!(store.backend(), Backend::Sqlite);
-        assert_eq!(store.schema_versions().await.unwrap(), [1, 2, 3]);
+        assert_eq!(store.schema_versions().await.unwrap(), [1, 2, 3, 4]);
         store
             .put_report(
                 "x",

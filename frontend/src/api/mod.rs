@@ -72,13 +72,13 @@ pub async fn post_json<B: Serialize>(path: &str, body: &B) -> Result<Value, ApiE
 /// ([`mxlens_shared::report::decode::parse`]), never gloo-net's
 /// `Response::json`; reports and checks are then read out of the value by
 /// `decode` (issue 7, WASM size: no derived deserializer in the bundle).
-async fn read_json(response: &gloo_net::http::Response) -> Result<Value, String> {
+pub(crate) async fn read_json(response: &gloo_net::http::Response) -> Result<Value, String> {
     let text = response.text().await.map_err(|e| e.to_string())?;
     decode::parse(&text)
 }
 
 /// The string member `key` of an API answer, or an error saying it is missing.
-fn member(answer: &Value, key: &str) -> Result<String, ApiError> {
+pub(crate) fn member(answer: &Value, key: &str) -> Result<String, ApiError> {
     answer
         .get(key)
         .and_then(Value::as_str)

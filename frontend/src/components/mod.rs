@@ -6,4 +6,5 @@ pub mod export;
 pub mod message;
 pub mod report_view;
 pub mod share;
+pub mod test_address;
 pub mod transport;

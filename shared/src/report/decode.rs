@@ -33,7 +33,8 @@ use serde_json::{Map, Value};
 use super::transport::{MxTransport, TransportSecurity, TransportVerdict};
 use super::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, BounceAction, BounceKind,
-    BounceReport, BouncedRecipient, OriginalMessage, Reason, WhoMustAct,
+    BounceReport, BouncedRecipient, ConnectionFacts, DeliverySection, OriginalMessage, Reason,
+    WhoMustAct,
 };
 use super::{
     Check, ChecklistItem, ChecklistStatus, Checklists, DkimSignatureSummary, DomainSection,
@@ -199,6 +200,7 @@ pub fn report(value: &Value) -> Result<Report> {
             "message" => Some(ReportKind::Message),
             "domain" => Some(ReportKind::Domain),
             "combined" => Some(ReportKind::Combined),
+            "delivery" => Some(ReportKind::Delivery),
             _ => None,
         })?,
         generated_at: o.string("generated_at")?,
@@ -238,6 +240,7 @@ pub fn report(value: &Value) -> Result<Report> {
             })?
             .unwrap_or_default(),
         transport: o.nested("transport", transport)?,
+        delivery: o.nested("delivery", delivery)?,
         reputation: o.nested("reputation", content::reputation)?,
     })
 }
@@ -491,6 +494,47 @@ fn domain(value: &Value) -> Result<DomainSection> {
     })
 }
 
+fn delivery(value: &Value) -> Result<DeliverySection> {
+    let o = object(value, "delivery")?;
+    Ok(DeliverySection {
+        connection: o
+            .nested("connection", connection_facts)?
+            .ok_or("missing member `connection`")?,
+        ptr: o.list("ptr", strings)?,
+        fcrdns: o.opt("fcrdns", Value::as_bool)?,
+        spf_mail_from: o.or_default("spf_mail_from", string)?,
+        spf_helo: o.opt_string("spf_helo")?,
+        dkim: o.or_default("dkim", string)?,
+        dmarc: o.or_default("dmarc", string)?,
+        dmarc_policy: o.opt_string("dmarc_policy")?,
+        audited_domain: o.opt_string("audited_domain")?,
+    })
+}
+
+/// Decodes the connection facts of a delivery (also stored on their own).
+pub fn connection_facts(value: &Value) -> Result<ConnectionFacts> {
+    let o = object(value, "connection")?;
+    Ok(ConnectionFacts {
+        client_ip: o.string("client_ip")?,
+        client_port: o.or_default("client_port", u16_of)?,
+        helo: o.or_default("helo", string)?,
+        esmtp: o.or_default("esmtp", Value::as_bool)?,
+        starttls: o.or_default("starttls", Value::as_bool)?,
+        tls_version: o.opt_string("tls_version")?,
+        tls_cipher: o.opt_string("tls_cipher")?,
+        starttls_offered: o.or_default("starttls_offered", Value::as_bool)?,
+        mail_from: o.or_default("mail_from", string)?,
+        rcpt_to: o.or_default("rcpt_to", string)?,
+        received_at: o.or_default("received_at", string)?,
+        received_by: o.or_default("received_by", string)?,
+        size: o.or_default("size", Value::as_u64)?,
+        body_8bitmime: o.or_default("body_8bitmime", Value::as_bool)?,
+        smtputf8: o.or_default("smtputf8", Value::as_bool)?,
+        pipelined: o.or_default("pipelined", Value::as_bool)?,
+        proxied_by: o.opt_string("proxied_by")?,
+    })
+}
+
 fn transport(value: &Value) -> Result<TransportSecurity> {
     let o = object(value, "transport")?;
     Ok(TransportSecurity {
@@ -733,6 +777,35 @@ mod tests {
                 hops_clear: 1,
                 message_summary: Some("m".into()),
             }),
+            delivery: Some(DeliverySection {
+                connection: ConnectionFacts {
+                    client_ip: "192.0.2.1".into(),
+                    client_port: 40000,
+                    helo: "out.example.com".into(),
+                    esmtp: true,
+                    starttls: true,
+                    tls_version: Some("TLSv1.3".into()),
+                    tls_cipher: Some("TLS13_AES_256_GCM_SHA384".into()),
+                    starttls_offered: true,
+                    mail_from: "bounce@example.com".into(),
+                    rcpt_to: "t-abc@test.example".into(),
+                    received_at: "2026-11-28T11:59:59Z".into(),
+                    received_by: "test.example".into(),
+                    size: u64::MAX,
+                    body_8bitmime: true,
+                    smtputf8: true,
+                    pipelined: true,
+                    proxied_by: Some("127.0.0.1".into()),
+                },
+                ptr: vec!["out.example.com".into()],
+                fcrdns: Some(true),
+                spf_mail_from: "pass".into(),
+                spf_helo: Some("none".into()),
+                dkim: "not_verified".into(),
+                dmarc: "pass".into(),
+                dmarc_policy: Some("reject".into()),
+                audited_domain: Some("example.com".into()),
+            }),
             reputation: Some(crate::report::ReputationSection {
                 listings: vec![crate::report::Listing {
                     name: "bit.ly".into(),
@@ -767,6 +840,7 @@ mod tests {
             ReportKind::Message,
             ReportKind::Domain,
             ReportKind::Combined,
+            ReportKind::Delivery,
         ] {
             for (grade, status, item, verdict) in [
                 (
@@ -849,6 +923,9 @@ mod tests {
             ("/domain/mx/0/preference", serde_json::json!(-1)),
             ("/transport/mx/0/starttls", Value::Null),
             ("/message/alignment/dkim/0/strict", serde_json::json!(1)),
+            ("/delivery/connection/client_port", serde_json::json!(70000)),
+            ("/delivery/connection", Value::Null),
+            ("/delivery/fcrdns", serde_json::json!("yes")),
         ];
         for (pointer, bad) in cases {
             let mut value = good.clone();

@@ -328,6 +328,7 @@ fn spf_tree(out: &mut String, node: &serde_json::Value, depth: usize, total: &mu
 /// A section title for a catalogue area.
 pub fn area_title(area: Area) -> &'static str {
     match area {
+        Area::Delivery => "Delivery",
         Area::Message => "Message",
         Area::Authentication => "Authentication",
         Area::Unsubscribe => "Unsubscribe",

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod combine;
 mod content;
 pub mod decode;
+mod delivery;
 mod domain;
 pub mod markdown;
 mod message;
@@ -21,6 +22,7 @@ pub use bounce::{
     BounceAction, BounceKind, BounceReport, BouncedRecipient, OriginalMessage, Reason, WhoMustAct,
 };
 pub use content::{AttachmentSummary, ContentSection, LinkSummary};
+pub use delivery::{ConnectionFacts, DeliverySection};
 pub use domain::{DomainSection, MxHost};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
@@ -44,6 +46,22 @@ pub enum ReportKind {
     Domain,
     /// A message plus an audit of its From domain.
     Combined,
+    /// A message that arrived at mxlens's own SMTP receiver (a test
+    /// address): the connection facts, the message and its From domain's
+    /// audit.
+    Delivery,
+}
+
+impl ReportKind {
+    /// The kind word used in JSON and in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Message => "message",
+            ReportKind::Domain => "domain",
+            ReportKind::Combined => "combined",
+            ReportKind::Delivery => "delivery",
+        }
+    }
 }
 
 /// The outcome of one check. See the status table in the contract.
@@ -100,17 +118,6 @@ impl Status {
             Status::NotTested => "not tested",
             Status::NotApplicable => "n/a",
             other => other.as_str(),
-        }
-    }
-}
-
-impl ReportKind {
-    /// The JSON word for the kind (`"message"`, `"domain"`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportKind::Message => "message",
-            ReportKind::Domain => "domain",
-            ReportKind::Combined => "combined",
         }
     }
 }
@@ -314,6 +321,10 @@ pub struct Report {
     /// see [`transport::transport_security`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<transport::TransportSecurity>,
+    /// The delivery section (kind `delivery`): what mxlens's SMTP receiver
+    /// saw and evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliverySection>,
     /// The "Reputation" section: domain and IP blocklist and allow-list
     /// lookups for the names a message uses (made on the server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -336,6 +347,7 @@ impl Report {
             domain: None,
             checklists: Checklists::default(),
             transport: None,
+            delivery: None,
             reputation: None,
         };
         report.rescore();

@@ -407,3 +407,27 @@ async fn content_findings_and_blocklists_in_the_browser() {
         "the listing did not come from the test DNS server"
     );
 }
+
+/// "Send a test message" (#16): the card's address, reopened by its
+/// /t/{id} link, takes an SMTP delivery; both pages reach the stored
+/// delivery report, which a fresh context opens again.
+#[tokio::test]
+async fn test_address_card_to_delivery_report() {
+    let dns = TestDns::start(&[]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&[
+        "--nameserver",
+        &ns,
+        "--smtp-listen",
+        "127.0.0.1:0",
+        "--test-domain",
+        "test.example",
+    ])
+    .await
+    .unwrap();
+    let smtp = server.smtp_addr.unwrap().to_string();
+    let out = run_script("test-address.mjs", &server.url, &[("SMTP_ADDR", &smtp)])
+        .await
+        .unwrap();
+    assert!(out.contains("test-address: card, reopen"), "{out}");
+}

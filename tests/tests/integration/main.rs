@@ -19,6 +19,8 @@ mod mta_sts_fetch;
 mod observability;
 mod overload;
 mod rcpt_probe;
+mod receiver;
+mod receiver_hostile;
 mod reports;
 mod reputation;
 mod security;

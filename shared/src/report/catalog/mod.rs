@@ -4,12 +4,15 @@
 
 mod checklist;
 mod content;
+mod delivery;
 mod domain;
 mod message;
 
 /// Which part of a report a check belongs to (sections render in this order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Area {
+    /// What mxlens's own SMTP receiver saw (delivery reports).
+    Delivery,
     /// Headers: route, hygiene.
     Message,
     /// Authentication results, alignment, signatures.
@@ -61,10 +64,11 @@ pub struct CatalogEntry {
     pub weight: u8,
 }
 
-/// All entries, message first, then domain, then checklist items.
+/// All entries, delivery first, then message, then domain, then checklist items.
 pub fn entries() -> impl Iterator<Item = &'static CatalogEntry> {
-    message::ENTRIES
+    delivery::ENTRIES
         .iter()
+        .chain(message::ENTRIES.iter())
         .chain(content::ENTRIES.iter())
         .chain(domain::ENTRIES.iter())
         .chain(checklist::ENTRIES.iter())

@@ -1,0 +1,264 @@
+//! Benchmark of the SMTP receiver (issue #16), run by bench/receiver.sh.
+//!
+//! In one process: the test DNS server (the sender's SPF, DKIM keys and
+//! DMARC), `mxlens serve` with the receiver and STARTTLS (a test CA), and
+//! the load. It prints
+//!
+//! 1. throughput: MESSAGES messages of about 50 KB, each on a new
+//!    connection with STARTTLS (lettre, verifying the test CA), from
+//!    CONCURRENCY senders in a closed loop: messages/s accepted (250 after
+//!    DATA) and reports/s stored;
+//! 2. the time from the 250 after DATA to the `report` event of the
+//!    address (p50, p99, max): the report is built after the reply;
+//! 3. memory under SLOW clients that each hold a connection in DATA and
+//!    dribble a line a second: the process's RSS before and at the peak,
+//!    and how long a fresh client waits for its greeting meanwhile.
+//!
+//! Usage: receiver_bench [--messages N] [--concurrency C] [--slow S]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use mxlens_tests::dns::TestDns;
+use mxlens_tests::pki::TestCa;
+use mxlens_tests::receiver::{events, new_address, tls_files, RawSmtp};
+use mxlens_tests::server::TestServer;
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
+/// The signed corpus message with its body grown to about 50 KB (the
+/// signature then fails its body hash, but every step still runs).
+fn message_50k() -> Vec<u8> {
+    let signed = std::fs::read(mxlens_tests::fixtures_dir().join("dkim/relaxed-2048.eml")).unwrap();
+    let mut out = signed;
+    let line =
+        b"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n";
+    while out.len() < 50 * 1024 {
+        out.extend_from_slice(line);
+    }
+    out
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let messages = arg("--messages", 300);
+    let concurrency = arg("--concurrency", 8);
+    let slow = arg("--slow", 200);
+    let fixture =
+        std::fs::read_to_string(mxlens_tests::fixtures_dir().join("zones/dkim.test.zone"))?;
+    let zone = format!(
+        "{fixture}\n@ IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n"
+    );
+    let dns = TestDns::start(&[("dkim.test", &zone)]).await?;
+    let ca = TestCa::new()?;
+    let (_dir, cert, key) = tls_files(&ca, "mx.test.example");
+    let ns = dns.addr.to_string();
+    let cap = (slow + concurrency + 50).to_string();
+    let server = TestServer::start(&[
+        "--nameserver",
+        &ns,
+        "--smtp-listen",
+        "127.0.0.1:0",
+        "--test-domain",
+        "test.example",
+        "--smtp-tls-cert",
+        cert.to_str().unwrap(),
+        "--smtp-tls-key",
+        key.to_str().unwrap(),
+        "--smtp-max-connections",
+        &cap,
+        "--smtp-max-connections-per-ip",
+        &cap,
+        "--rate-limit-per-minute",
+        "0",
+        "--reports-per-client-per-day",
+        "0",
+        "--dnsbl",
+        "",
+        "--dnsbl-domain",
+        "",
+        "--dnswl",
+        "",
+    ])
+    .await?;
+    let smtp = server.smtp_addr.unwrap();
+    let server = Arc::new(server);
+    let body = Arc::new(message_50k());
+    println!(
+        "receiver bench: {messages} messages of {} bytes, STARTTLS, {concurrency} senders",
+        body.len()
+    );
+
+    let mut addresses = Vec::new();
+    for _ in 0..messages {
+        addresses.push(new_address(&server).await);
+    }
+    let addresses = Arc::new(addresses);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (addresses, next, server, body) = (
+            addresses.clone(),
+            next.clone(),
+            server.clone(),
+            body.clone(),
+        );
+        let ca_pem = ca.cert_pem();
+        workers.push(tokio::spawn(async move {
+            let tls = TlsParameters::builder("mx.test.example".into())
+                .add_root_certificate(Certificate::from_pem(ca_pem.as_bytes()).unwrap())
+                .build_rustls()
+                .unwrap();
+            let transport =
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.ip().to_string())
+                    .port(smtp.port())
+                    .hello_name(ClientId::Domain("mail.dkim.test".into()))
+                    .tls(Tls::Required(tls))
+                    .build();
+            let mut waits = Vec::new();
+            let mut errors = 0usize;
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some((address, id, _)) = addresses.get(i) else {
+                    break;
+                };
+                let envelope = Envelope::new(
+                    Some("bounce@dkim.test".parse().unwrap()),
+                    vec![address.parse().unwrap()],
+                )
+                .unwrap();
+                match transport.send_raw(&envelope, &body).await {
+                    Ok(_) => {
+                        let accepted = Instant::now();
+                        let (server, id) = (server.clone(), id.clone());
+                        waits.push(tokio::spawn(async move {
+                            let seen = events(&server, &id).await;
+                            let ok = seen.last().is_some_and(|(n, _)| n == "report");
+                            (accepted.elapsed(), ok, Instant::now())
+                        }));
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        eprintln!("send failed: {e}");
+                    }
+                }
+            }
+            (Instant::now(), waits, errors)
+        }));
+    }
+    let mut last_accept = started;
+    let mut last_report = started;
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let mut failed_reports = 0;
+    for worker in workers {
+        let (done, waits, e) = worker.await?;
+        last_accept = last_accept.max(done);
+        errors += e;
+        for wait in waits {
+            let (latency, ok, at) = wait.await?;
+            last_report = last_report.max(at);
+            latencies.push(latency);
+            if !ok {
+                failed_reports += 1;
+            }
+        }
+    }
+    latencies.sort();
+    let accepted = latencies.len();
+    let secs = (last_accept - started).as_secs_f64();
+    println!(
+        "throughput: {accepted} accepted in {secs:.2} s = {:.1} messages/s; all reports stored after {:.2} s = {:.1} reports/s; send errors {errors}, failed reports {failed_reports}",
+        accepted as f64 / secs,
+        (last_report - started).as_secs_f64(),
+        accepted as f64 / (last_report - started).as_secs_f64()
+    );
+    println!(
+        "end of DATA -> report event: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+    );
+
+    // Slow clients: each in DATA, a line a second.
+    let before = rss_kib();
+    let mut slow_addresses = Vec::new();
+    for _ in 0..slow {
+        slow_addresses.push(new_address(&server).await.0);
+    }
+    let mut holders = Vec::new();
+    for address in slow_addresses {
+        holders.push(tokio::spawn(async move {
+            let (mut c, greeting) = RawSmtp::connect(smtp).await.ok()?;
+            if !greeting.starts_with("220") {
+                return None;
+            }
+            c.expect("EHLO slow.test", "250").await;
+            c.expect("MAIL FROM:<a@slow.test>", "250").await;
+            c.expect(&format!("RCPT TO:<{address}>"), "250").await;
+            c.expect("DATA", "354").await;
+            for _ in 0..15 {
+                c.send(&[b'x'; 998]).await.ok()?;
+                c.send(b"\r\n").await.ok()?;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Some(())
+        }));
+    }
+    let mut peak = before;
+    let mut greeting_waits = Vec::new();
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        peak = peak.max(rss_kib());
+        let t = Instant::now();
+        let (_, greeting) = RawSmtp::connect(smtp).await?;
+        assert!(greeting.starts_with("220"), "{greeting}");
+        greeting_waits.push(t.elapsed());
+    }
+    greeting_waits.sort();
+    let held = holders.len();
+    for h in holders {
+        let _ = h.await;
+    }
+    println!(
+        "{held} slow clients in DATA: RSS {} MiB before, {} MiB at peak (+{:.1} KiB per client; server and load in one process); a fresh client's greeting meanwhile: max {:.1} ms",
+        before / 1024,
+        peak / 1024,
+        (peak.saturating_sub(before)) as f64 / held.max(1) as f64,
+        greeting_waits.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
