@@ -181,7 +181,13 @@ fn lower(w: &str) -> String {
 /// `lower(w) == target` for a lower-case `target`, without building the
 /// lower-cased copy ([`crate::text::lower`] keeps the byte length).
 fn lower_is(w: &str, target: &str) -> bool {
-    w.len() == target.len() && w.chars().map(crate::text::lower_char).eq(target.chars())
+    // ASCII lower-cases by ASCII rules alone (both sides: `target` is
+    // lower case already), and nearly every word is ASCII.
+    w.len() == target.len()
+        && match w.is_ascii() {
+            true => w.eq_ignore_ascii_case(target),
+            false => w.chars().map(crate::text::lower_char).eq(target.chars()),
+        }
 }
 
 /// `lower(w).ends_with(ending)` for a lower-case `ending`, without the copy.
