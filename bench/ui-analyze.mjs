@@ -85,23 +85,28 @@ async function measureInPage(text) {
     if (dom === null && document.querySelector('.report .report-footer')) dom = performance.now();
   });
   obs.observe(document.body, { childList: true, subtree: true });
+  performance.clearMarks();
   const t0 = performance.now();
   button.click();
   await frame();
   const painted = performance.now() - t0;
+  // The analysis alone: the app's "mxlens:analysed" mark (frontend/src/app.rs).
+  const mark = performance.getEntriesByName('mxlens:analysed')[0];
   obs.disconnect();
   if (dom === null) {
     if (!document.querySelector('.report .report-footer')) throw new Error('no report rendered');
     dom = performance.now();
   }
-  return { paste, dom: dom - t0, painted, nodes: document.querySelectorAll('.report *').length };
+  return { paste, dom: dom - t0, painted, analysed: mark ? mark.startTime - t0 : null, nodes: document.querySelectorAll('.report *').length };
 }
 
 const browser = await launch();
 try {
   // First render, in fresh contexts (cold cache each time).
+  // STEADY_ONLY=1 skips the cold-page figures (first render, first click).
+  const cold = process.env.STEADY_ONLY ? 0 : 1;
   const first = [];
-  for (let i = 0; i < Math.min(RUNS, 10); i++) {
+  for (let i = 0; i < Math.min(RUNS, 10) * cold; i++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await page.addInitScript(INIT);
@@ -110,12 +115,12 @@ try {
     first.push(await page.evaluate(() => window.__firstRender));
     await context.close();
   }
-  console.log(`first render (navigation → textarea, cold context): ${stats(first)}`);
+  if (cold) console.log(`first render (navigation → textarea, cold context): ${stats(first)}`);
 
   // The first analysis in a fresh page, as a user meets it: V8 has not yet
   // compiled (or optimised) the analysis and rendering code. The page
   // idles 1 s first, as it would while the user copies the headers.
-  for (const [name, text] of CASES.slice(0, 3)) {
+  for (const [name, text] of CASES.slice(0, 3 * cold)) {
     const firstClick = [];
     for (let i = 0; i < Math.min(RUNS, 8); i++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -141,6 +146,9 @@ try {
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await page.evaluate(measureInPage, text));
     console.log(`${name} (${text.length} bytes, ${runs[0].nodes} report elements), ${RUNS} runs:`);
+    if (runs.every((r) => r.analysed !== null)) {
+      console.log(`  click → analysed (WASM):    ${stats(runs.map((r) => r.analysed))}`);
+    }
     console.log(`  click → report in DOM:     ${stats(runs.map((r) => r.dom))}`);
     console.log(`  click → next frame painted: ${stats(runs.map((r) => r.painted))}`);
     console.log(`  paste (input event):        ${stats(runs.map((r) => r.paste))}`);

@@ -10,6 +10,7 @@
 #   RUNS=50 bench/ui-analyze.sh           # more runs per case (default 20)
 #   MXLENS_BIN=target/release/mxlens bench/ui-analyze.sh   # skip the cargo build
 #   DIST=/path/to/other/dist bench/ui-analyze.sh            # measure another build
+#   ONLY=dkim bench/ui-analyze.sh         # only bench/ui-dkim.mjs (or ONLY=analyze)
 #
 # The server only serves static files here, so a debug build is enough.
 set -euo pipefail
@@ -38,5 +39,5 @@ for _ in $(seq 100); do
 done
 wasm=$(ls "$DIST"/*.wasm)
 echo "ui-analyze: $(basename "$wasm") $(($(gzip -9 -c "$wasm" | wc -c) / 1024)) KiB gzip; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-BASE_URL="http://127.0.0.1:$port" node bench/ui-analyze.mjs
-BASE_URL="http://127.0.0.1:$port" node bench/ui-dkim.mjs
+case "${ONLY:-both}" in both | analyze) BASE_URL="http://127.0.0.1:$port" node bench/ui-analyze.mjs ;; esac
+case "${ONLY:-both}" in both | dkim) BASE_URL="http://127.0.0.1:$port" node bench/ui-dkim.mjs ;; esac

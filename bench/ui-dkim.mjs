@@ -7,7 +7,11 @@
 // so no DNS is involved and the figure is the browser's own work.
 // Prints, from the Analyze click: the report in the DOM (analysis), then the
 // "verified" badge (key answer, canonicalization, hashing, the WebCrypto
-// check, the re-analysis that puts the verdict in, and the render).
+// check, the copy of the report that puts the verdict in, and the render).
+// When the page sets `performance.mark`s named "mxlens:…" (frontend/src/
+// verify.rs: the key lookups, the verification, the WebCrypto calls, the
+// blocklist answer, the report copy), it also prints where the time between
+// "report shown" and "verified shown" goes.
 import { readFileSync } from 'node:fs';
 import { launch } from '../tests/e2e/lib.mjs';
 
@@ -35,13 +39,19 @@ async function measureInPage(text) {
   ta.value = text;
   ta.dispatchEvent(new InputEvent('input', { bubbles: true }));
   await frame();
+  performance.clearMarks();
   let report = null;
+  let painted = null;
   let verified = null;
   const t0 = performance.now();
   const done = new Promise((resolve) => {
     const obs = new MutationObserver(() => {
       const now = performance.now();
-      if (report === null && document.querySelector('.report .report-footer')) report = now;
+      if (report === null && document.querySelector('.report .report-footer')) {
+        report = now;
+        // The first report's style, layout and paint: the next frame.
+        requestAnimationFrame(() => setTimeout(() => { painted = performance.now(); }, 0));
+      }
       if (verified === null && document.querySelector('.own-verification .badge.s-pass')) {
         verified = now;
         obs.disconnect();
@@ -52,7 +62,10 @@ async function measureInPage(text) {
   });
   button.click();
   await Promise.race([done, new Promise((_, no) => setTimeout(() => no(new Error('not verified in 20 s')), 20000))]);
-  return { report: report - t0, verified: verified - t0 };
+  const marks = performance.getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('mxlens:'))
+    .map((m) => [m.name.slice(7), m.startTime - t0]);
+  return { report: report - t0, painted: painted === null ? null : painted - t0, verified: verified - t0, marks };
 }
 
 const browser = await launch();
@@ -84,6 +97,33 @@ try {
   console.log(`  click → report in DOM:       ${stats(runs.map((r) => r.report))}`);
   console.log(`  click → "verified" shown:    ${stats(runs.map((r) => r.verified))}`);
   console.log(`  verification (the difference): ${stats(runs.map((r) => r.verified - r.report))}`);
+  // The breakdown: from the click, each step's time since the previous one
+  // (the marks, "report in DOM" and "verified" shown, in time order);
+  // WebCrypto calls (crypto-start … crypto-end pairs) are summed apart.
+  if (runs.every((r) => r.marks.length > 0)) {
+    const steps = new Map();
+    const add = (name, ms) => steps.set(name, [...(steps.get(name) || []), ms]);
+    for (const r of runs) {
+      let crypto = 0;
+      let cryptoStart = null;
+      const events = [['report in DOM', r.report], ['"verified" shown', r.verified]];
+      if (r.painted !== null) events.push(['report painted (next frame)', r.painted]);
+      for (const [name, at] of r.marks) {
+        if (name === 'crypto-start') cryptoStart = at;
+        else if (name === 'crypto-end') crypto += at - cryptoStart;
+        else events.push([name, at]);
+      }
+      events.sort((a, b) => a[1] - b[1]);
+      let prev = 0;
+      for (const [name, at] of events) {
+        add(name, at - prev);
+        prev = at;
+      }
+      add('(WebCrypto calls, summed)', crypto);
+    }
+    console.log('  breakdown from the click (each step since the previous one):');
+    for (const [name, xs] of steps) console.log(`    ${name.padEnd(30)} ${stats(xs)}`);
+  }
 } finally {
   await browser.close();
 }

@@ -84,8 +84,10 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # 455,500 since the "Send a test message" card (#16: address with Copy,
 # live progress from its event stream, then the delivery report with its
 # connection facts; +8,502 bytes: 446,843 -> 455,345).
+# 456,000 since the performance marks the UI benches read (#15/#17:
+# bench/ui-dkim.mjs breaks the DKIM time down by step; +200 bytes).
 # bench/bundle-size.sh shows where the bytes go.
-budget=455500
+budget=456000
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

@@ -149,6 +149,7 @@ fn verify_later(
             true => crate::reputation::fetch(&analysed).await,
             false => None,
         };
+        verify::mark("mxlens:reputation");
         if *turn.borrow() != mine {
             return;
         }
@@ -157,6 +158,7 @@ fn verify_later(
             apply_reputation(&mut completed, section);
         }
         let completed = Rc::new(completed);
+        verify::mark("mxlens:copied");
         report.set(Some(Ok(completed.clone())));
         *last.borrow_mut() = Some((text, completed));
     });
@@ -329,6 +331,7 @@ pub fn app() -> Html {
             let result = analyze_message(text.as_bytes(), &at)
                 .map(Rc::new)
                 .map_err(|e| e.to_string());
+            verify::mark("mxlens:analysed");
             let analysed = result.as_ref().ok().cloned();
             analyzed_input.set(Some(text.clone()));
             message_report.set(Some(result));

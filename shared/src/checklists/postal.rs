@@ -111,20 +111,22 @@ const STREET_ENDINGS: &[&str] = &[
     "chaussee", "steig", "pfad", "markt", "straat", "laan", "gracht", "plein", "kade", "singel",
 ];
 
+/// One word of the text. The word is a slice of the text: a 1 MB body is
+/// some 150,000 tokens, and a `String` each was most of the analysis time.
 #[derive(Debug, Clone)]
-struct Token {
+struct Token<'a> {
     /// The token without surrounding punctuation.
-    word: String,
+    word: &'a str,
     /// Byte start of the raw token in the text.
     start: usize,
     /// Byte end of the raw token in the text.
     end: usize,
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
+fn tokenize<'a>(text: &'a str) -> Vec<Token<'a>> {
     let mut tokens = Vec::new();
     let mut start: Option<usize> = None;
-    let push = |tokens: &mut Vec<Token>, s: usize, e: usize| {
+    let push = |tokens: &mut Vec<Token<'a>>, s: usize, e: usize| {
         let raw = &text[s..e];
         let word = raw.trim_matches(|c: char| {
             matches!(
@@ -135,7 +137,7 @@ fn tokenize(text: &str) -> Vec<Token> {
         let word = word.trim_end_matches('.');
         if !word.is_empty() {
             tokens.push(Token {
-                word: word.to_string(),
+                word,
                 start: s,
                 end: e,
             });
@@ -176,20 +178,44 @@ fn lower(w: &str) -> String {
     crate::text::lower(w)
 }
 
+/// `lower(w) == target` for a lower-case `target`, without building the
+/// lower-cased copy ([`crate::text::lower`] keeps the byte length).
+fn lower_is(w: &str, target: &str) -> bool {
+    // ASCII lower-cases by ASCII rules alone (both sides: `target` is
+    // lower case already), and nearly every word is ASCII.
+    w.len() == target.len()
+        && match w.is_ascii() {
+            true => w.eq_ignore_ascii_case(target),
+            false => w.chars().map(crate::text::lower_char).eq(target.chars()),
+        }
+}
+
+/// `lower(w).ends_with(ending)` for a lower-case `ending`, without the copy.
+fn lower_ends_with(w: &str, ending: &str) -> bool {
+    let Some(at) = w.len().checked_sub(ending.len()) else {
+        return false;
+    };
+    w.is_char_boundary(at) && lower_is(&w[at..], ending)
+}
+
+/// `list.contains(&lower(w).as_str())`, without the copy.
+fn lower_in(w: &str, list: &[&str]) -> bool {
+    list.iter().any(|t| lower_is(w, t))
+}
+
 /// A street line ending at the returned token index, starting at `i`.
-fn street_at(tokens: &[Token], i: usize) -> Option<usize> {
-    let w = &tokens[i].word;
+fn street_at(tokens: &[Token<'_>], i: usize) -> Option<usize> {
+    let w = tokens[i].word;
     if is_house_number(w) {
         // "12 rue de la Paix"
         if let Some(next) = tokens.get(i + 1) {
-            if STREET_PREFIX_WORDS.contains(&lower(&next.word).as_str()) {
+            if lower_in(next.word, STREET_PREFIX_WORDS) {
                 return Some(i + 1);
             }
         }
         // "123 Main St", "1600 Martin Luther King Jr Blvd"
         for j in i + 2..=(i + 6).min(tokens.len().saturating_sub(1)) {
-            let word = lower(&tokens[j].word);
-            if STREET_SUFFIXES.contains(&word.as_str()) {
+            if lower_in(tokens[j].word, STREET_SUFFIXES) {
                 let between_ok = tokens[i + 1..j].iter().all(|t| {
                     t.word.chars().any(|c| c.is_alphabetic())
                         && t.word
@@ -207,35 +233,41 @@ fn street_at(tokens: &[Token], i: usize) -> Option<usize> {
         // "1585 Broadway"
         if tokens
             .get(i + 1)
-            .is_some_and(|t| lower(&t.word) == "broadway")
+            .is_some_and(|t| lower_is(t.word, "broadway"))
         {
             return Some(i + 1);
         }
     }
     // "Musterstraße 12", "Hauptstr. 5", "Bahnhofstrasse 1", "Keizersgracht 123"
-    let lw = lower(w);
+    if !tokens.get(i + 1).is_some_and(|t| is_house_number(t.word)) {
+        return None;
+    }
     let is_ending = STREET_ENDINGS
         .iter()
-        .any(|e| lw.ends_with(e) && lw.len() > e.len() + 1)
-        || (STREET_ENDINGS.contains(&lw.as_str())
+        .any(|e| w.len() > e.len() + 1 && lower_ends_with(w, e))
+        || (lower_in(w, STREET_ENDINGS)
             && i > 0
             && tokens[i - 1]
                 .word
                 .chars()
                 .next()
                 .is_some_and(char::is_uppercase));
-    if is_ending && tokens.get(i + 1).is_some_and(|t| is_house_number(&t.word)) {
-        return Some(i + 1);
-    }
-    None
+    is_ending.then_some(i + 1)
 }
 
 /// A PO Box at `i` ("PO Box 12", "P.O. Box 12", "P. O. Box 12", "Post
 /// Office Box 12", "POB 12", "Postfach 12 34"), ending at the returned index.
-fn po_box_at(tokens: &[Token], i: usize) -> Option<usize> {
+fn po_box_at(tokens: &[Token<'_>], i: usize) -> Option<usize> {
+    // Every form starts with "p" once lower-cased without dots, and a
+    // word is never only dots (tokenize trims trailing ones): any other
+    // first letter cannot match, and that is nearly every word.
+    let first = tokens[i].word.chars().find(|&c| c != '.')?;
+    if crate::text::lower_char(first) != 'p' {
+        return None;
+    }
     let mut joined = String::new();
     for (k, t) in tokens.iter().enumerate().skip(i).take(4) {
-        joined.push_str(&lower(&t.word).replace('.', ""));
+        joined.push_str(&lower(t.word).replace('.', ""));
         let is_box = matches!(
             joined.as_str(),
             "pobox" | "postofficebox" | "pob" | "postfach" | "pmb"
@@ -330,7 +362,7 @@ const UNIT_WORDS: &[&str] = &[
 
 /// A locality line at `k`: returns the end index when it matches. North
 /// American and UK forms only when `strict`; continental forms otherwise.
-fn locality_at(tokens: &[Token], k: usize, strict: bool) -> Option<usize> {
+fn locality_at(tokens: &[Token<'_>], k: usize, strict: bool) -> Option<usize> {
     if strict {
         strict_locality_at(tokens, k)
     } else {
@@ -338,9 +370,9 @@ fn locality_at(tokens: &[Token], k: usize, strict: bool) -> Option<usize> {
     }
 }
 
-fn strict_locality_at(tokens: &[Token], k: usize) -> Option<usize> {
-    let w = tokens[k].word.as_str();
-    let next = tokens.get(k + 1).map(|t| t.word.as_str());
+fn strict_locality_at(tokens: &[Token<'_>], k: usize) -> Option<usize> {
+    let w = tokens[k].word;
+    let next = tokens.get(k + 1).map(|t| t.word);
     // US: "IL 62701" or "IL 62701-1234"
     if US_STATES.contains(&w) && next.is_some_and(is_us_zip) {
         return Some(k + 1);
@@ -348,7 +380,7 @@ fn strict_locality_at(tokens: &[Token], k: usize) -> Option<usize> {
     // Canada: "ON M5V 2T6" / "ON M5V2T6"
     if CA_PROVINCES.contains(&w) {
         if let Some(n) = next {
-            let after = tokens.get(k + 2).map(|t| t.word.as_str());
+            let after = tokens.get(k + 2).map(|t| t.word);
             if is_ca_postal(n, after) {
                 return Some(if n.len() == 6 { k + 1 } else { k + 2 });
             }
@@ -367,10 +399,10 @@ fn strict_locality_at(tokens: &[Token], k: usize) -> Option<usize> {
     None
 }
 
-fn continental_locality_at(tokens: &[Token], k: usize) -> Option<usize> {
-    let w = tokens[k].word.as_str();
-    let next = tokens.get(k + 1).map(|t| t.word.as_str());
-    if k > 0 && UNIT_WORDS.contains(&lower(&tokens[k - 1].word).as_str()) {
+fn continental_locality_at(tokens: &[Token<'_>], k: usize) -> Option<usize> {
+    let w = tokens[k].word;
+    let next = tokens.get(k + 1).map(|t| t.word);
+    if k > 0 && lower_in(tokens[k - 1].word, UNIT_WORDS) {
         return None;
     }
     // Continental Europe: "10115 Berlin", "8001 Zürich", "75002 Paris", "D-10115 Berlin", "1012 AB Amsterdam"
@@ -382,7 +414,7 @@ fn continental_locality_at(tokens: &[Token], k: usize) -> Option<usize> {
             if n.len() == 2 && n.chars().all(|c| c.is_ascii_uppercase()) {
                 if tokens
                     .get(k + 2)
-                    .is_some_and(|t| is_capitalised_word(&t.word))
+                    .is_some_and(|t| is_capitalised_word(t.word))
                 {
                     return Some(k + 2);
                 }

@@ -524,10 +524,21 @@ fn classify(word: &str) -> Kind {
         == 0
         && word.len() <= 12
     {
-        let lower = word.to_ascii_lowercase();
-        if let Some(p) = protocol(&lower.replace('-', "")) {
+        // Lower case without dashes, on the stack: this runs for most
+        // words of every stamp (ASCII here: no `non_ascii`, at most 12).
+        let mut buf = [0u8; 12];
+        let mut len = 0;
+        for b in word.bytes().filter(|&b| b != b'-') {
+            buf[len] = b.to_ascii_lowercase();
+            len += 1;
+        }
+        let squeezed = std::str::from_utf8(&buf[..len]).unwrap_or_default();
+        if let Some(p) = protocol(squeezed) {
             // Only the `local-*` and `esmtp-tls` spellings carry a dash.
-            if shape.minus == 0 || lower.starts_with("local-") || lower == "esmtp-tls" {
+            let local = word
+                .get(..6)
+                .is_some_and(|w| w.eq_ignore_ascii_case("local-"));
+            if shape.minus == 0 || local || word.eq_ignore_ascii_case("esmtp-tls") {
                 return Kind::Protocol(p);
             }
         }
