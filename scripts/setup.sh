@@ -71,6 +71,8 @@ if [ $want_test = 1 ]; then
   command -v chromedriver >/dev/null || apt_pkgs+=(chromium-driver)
   [ -x /usr/sbin/postfix ] || apt_pkgs+=(postfix)
   command -v openssl >/dev/null || apt_pkgs+=(openssl)
+  # `ip`, to bring up loopback in the tests' own network namespace.
+  command -v ip >/dev/null || apt_pkgs+=(iproute2)
   # The report-store tests start a private PostgreSQL 15 cluster (tests/src/postgres.rs).
   [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_pkgs+=(postgresql-15)
   if [ ${#apt_pkgs[@]} -gt 0 ]; then

@@ -20,6 +20,9 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::audit::{run_audit, AuditRequest};
 use crate::error::AppError;
+use crate::http::{
+    admit_rcpt, admit_selectors, envelope_fields, parse_sending_ip, random_id, AppJson,
+};
 use crate::AppState;
 
 /// Builds the router: `/api/*`, `/healthz`, and the frontend for every other path.
@@ -177,29 +180,11 @@ pub struct AnalyzeBody {
 
 async fn analyze(
     State(state): State<AppState>,
-    body: Result<Json<AnalyzeBody>, axum::extract::rejection::JsonRejection>,
+    AppJson(body): AppJson<AnalyzeBody>,
 ) -> Result<Response, AppError> {
-    let Json(body) = body.map_err(json_error)?;
     // Verifies DKIM and ARC signatures with the server's resolver.
     let report = crate::dkim::analyze_verified(&state, body.message).await?;
     Ok(Json(report).into_response())
-}
-
-/// The request's DKIM selectors, checked and capped (security review H1):
-/// 400 `bad_selector` otherwise.
-pub fn admit_selectors(list: &[String]) -> Result<Vec<String>, AppError> {
-    mxlens_shared::dkim::verify::admit_selectors(list)
-        .map_err(|e| AppError::BadRequest("bad_selector", e))
-}
-
-/// Maps a JSON extractor rejection: an over-limit body is 413 `too_large`,
-/// anything else 400 `bad_json`.
-pub fn json_error(rejection: axum::extract::rejection::JsonRejection) -> AppError {
-    use axum::extract::rejection::JsonRejection;
-    match rejection {
-        JsonRejection::BytesRejection(_) => AppError::TooLarge,
-        other => AppError::BadRequest("bad_json", other.body_text()),
-    }
 }
 
 /// The body of `POST /api/audits`.
@@ -224,89 +209,19 @@ pub struct CreateAudit {
     pub helo: Option<String>,
 }
 
-/// The longest envelope sender accepted: a reverse-path is at most 256
-/// octets (RFC 5321 §4.5.3.1.3).
-pub const MAX_MAIL_FROM: usize = 256;
-/// The longest HELO name accepted: a domain is at most 255 octets
-/// (RFC 5321 §4.5.3.1.2).
-pub const MAX_HELO: usize = 255;
-
-/// The envelope of the message an audit comes from: MAIL FROM and HELO,
-/// trimmed, empty as absent, over-long refused (400).
-pub fn envelope_fields(
-    mail_from: Option<&str>,
-    helo: Option<&str>,
-) -> Result<(Option<String>, Option<String>), AppError> {
-    let take = |value: Option<&str>, max: usize, code: &'static str, what: &str| match value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-    {
-        Some(v) if v.len() > max => Err(AppError::BadRequest(
-            code,
-            format!("{what} is {} octets long; at most {max}", v.len()),
-        )),
-        Some(v) => Ok(Some(v.to_string())),
-        None => Ok(None),
-    };
-    Ok((
-        take(mail_from, MAX_MAIL_FROM, "bad_mail_from", "mail_from")?,
-        take(helo, MAX_HELO, "bad_helo", "helo")?,
-    ))
-}
-
 #[derive(Serialize)]
 struct Created {
     id: String,
 }
 
-/// 128 random bits, hex: unguessable ids for audits and reports.
-pub fn random_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Checks a mailbox-probe request: refused (403) unless the server runs
-/// with `--enable-rcpt-probe`, 400 for an address not at `domain`, 429
-/// beyond the per-client or per-domain probe rate. Returns the address.
-pub fn admit_rcpt(
-    state: &AppState,
-    client: Option<std::net::IpAddr>,
-    domain: &str,
-    rcpt: Option<&str>,
-) -> Result<Option<String>, AppError> {
-    let Some(raw) = rcpt.map(str::trim).filter(|r| !r.is_empty()) else {
-        return Ok(None);
-    };
-    if !state.audit_config.rcpt_probe {
-        return Err(AppError::Forbidden(
-            "the mailbox probe (rcpt) is disabled on this server; the operator can enable it with `mxlens serve --enable-rcpt-probe`".into(),
-        ));
-    }
-    let address = crate::audit::validate_rcpt(domain, raw)
-        .map_err(|e| AppError::BadRequest("bad_rcpt", e))?;
-    state.limits.rcpt_permit(client, domain)?;
-    Ok(Some(address))
-}
-
 async fn create_audit(
     State(state): State<AppState>,
     client: Option<axum::Extension<crate::ratelimit::ClientIp>>,
-    body: Result<Json<CreateAudit>, axum::extract::rejection::JsonRejection>,
+    AppJson(body): AppJson<CreateAudit>,
 ) -> Result<Response, AppError> {
-    let Json(body) = body.map_err(json_error)?;
     let domain = normalize_domain(&body.domain)
         .map_err(|e| AppError::BadRequest("bad_domain", e.to_string()))?;
-    let sending_ip = match body
-        .sending_ip
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(ip) => Some(ip.parse().map_err(|_| {
-            AppError::BadRequest("bad_sending_ip", format!("\"{ip}\" is not an IP address"))
-        })?),
-        None => None,
-    };
+    let sending_ip = parse_sending_ip(body.sending_ip.as_deref())?;
     let client = client.map(|axum::Extension(crate::ratelimit::ClientIp(ip))| ip);
     let rcpt = admit_rcpt(&state, client, &domain, body.rcpt.as_deref())?;
     let (mail_from, helo) = envelope_fields(body.mail_from.as_deref(), body.helo.as_deref())?;

@@ -806,7 +806,7 @@ async fn headers(args: HeadersArgs) -> ExitCode {
         }
         None => crate::now_rfc3339(),
     };
-    let mut report = match mxlens_shared::headers::analyze_message(&input, &at) {
+    let mut report = match mxlens_shared::message::analyze_message(&input, &at) {
         Ok(report) => report,
         Err(e) => return usage_error(e),
     };
@@ -817,7 +817,7 @@ async fn headers(args: HeadersArgs) -> ExitCode {
             Err(e) => return usage_error(format!("cannot set up DNS: {e}")),
         };
         if args.verify {
-            let now = mxlens_shared::headers::datetime::parse_rfc3339(&at).unwrap_or(0);
+            let now = mxlens_shared::message::datetime::parse_rfc3339(&at).unwrap_or(0);
             crate::dkim::verify_into(&lookup, &input, &mut report, now).await;
         }
         if args.reputation {

@@ -162,6 +162,26 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn jobs_run_off_the_runtime_and_at_most_one_per_cpu() {
         let pool = Arc::new(CpuPool::for_this_machine(Some(16)));
+        let runtime_thread = std::thread::current().id();
+        // A job that blocks until the runtime thread answers it: run inline
+        // on that thread, it could never be answered and would give up
+        // after 10 s. No clock decides the verdict.
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let (answer_tx, answer_rx) = std::sync::mpsc::channel::<()>();
+        let gate = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                pool.run(move || {
+                    let _ = started_tx.send(());
+                    answer_rx.recv_timeout(Duration::from_secs(10)).is_ok()
+                })
+                .await
+            })
+        };
+        started_rx.await.expect("the gate job started");
+        answer_tx.send(()).unwrap();
+        assert!(gate.await.unwrap().unwrap(), "the runtime thread was held");
+
         let running = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
         let jobs: Vec<_> = (0..16)
@@ -173,25 +193,17 @@ mod tests {
                         peak.fetch_max(now, Ordering::SeqCst);
                         std::thread::sleep(Duration::from_millis(20));
                         running.fetch_sub(1, Ordering::SeqCst);
-                        i * 2
+                        (i * 2, std::thread::current().id())
                     })
                     .await
                 })
             })
             .collect();
-        // The single runtime thread stays free while the jobs (16 × 20 ms of
-        // blocking) run: a 5 ms timer fires on time. Run inline, the first
-        // job alone would hold the thread for 20 ms.
-        let started = Instant::now();
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        let late = started.elapsed();
-        assert!(
-            late < Duration::from_millis(15),
-            "the runtime was blocked for {late:?}"
-        );
         let mut sum = 0;
         for job in jobs {
-            sum += job.await.unwrap().unwrap();
+            let (value, thread) = job.await.unwrap().unwrap();
+            assert_ne!(thread, runtime_thread, "a job ran on the runtime thread");
+            sum += value;
         }
         assert_eq!(sum, (0..16).map(|i| i * 2).sum::<usize>());
         let cpus = cpus();

@@ -16,7 +16,7 @@ use mxlens_shared::dkim::crypto::RingVerifier;
 use mxlens_shared::dkim::key::{lookup_key, KeyLookupOutcome};
 use mxlens_shared::dkim::verify::{fetch_keys, is_valid_selector};
 use mxlens_shared::dns::{block_on_ready, DnsLookup};
-use mxlens_shared::headers::verified::{apply_verification, keys_for_message, verify_message};
+use mxlens_shared::message::verified::{apply_verification, keys_for_message, verify_message};
 use mxlens_shared::report::Report;
 use serde::{Deserialize, Serialize};
 
@@ -54,8 +54,8 @@ pub async fn analyze_verified_at(
     message: String,
     generated_at: String,
 ) -> Result<Report, AppError> {
-    use mxlens_shared::headers::{analyze_message, InputError};
-    let now = mxlens_shared::headers::datetime::parse_rfc3339(&generated_at).unwrap_or(0);
+    use mxlens_shared::message::{analyze_message, InputError};
+    let now = mxlens_shared::message::datetime::parse_rfc3339(&generated_at).unwrap_or(0);
     let input = std::sync::Arc::new(message.into_bytes());
     let analysed = input.clone();
     let report = state

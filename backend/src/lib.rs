@@ -10,6 +10,7 @@ pub mod dedup;
 pub mod dkim;
 pub mod dns_budget;
 pub mod error;
+pub mod http;
 pub mod metrics;
 pub mod openapi;
 pub mod probe;

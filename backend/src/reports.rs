@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +14,7 @@ use axum::{Json, Router};
 use mxlens_shared::domain_name::normalize_domain;
 use mxlens_shared::report::combine::combine;
 use mxlens_shared::report::redact::{redact_address, redact_report, RedactOptions};
-use mxlens_shared::report::{Report, ReportKind};
+use mxlens_shared::report::Report;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -155,7 +154,7 @@ pub async fn build_report(
         .map_err(|e| AppError::BadRequest("bad_domain", e.to_string()))?;
     // The selectors that signed for the domain, from the message report
     // already made (the paste is not parsed a second time).
-    let mut selectors = crate::api::admit_selectors(&body.selectors)?;
+    let mut selectors = crate::http::admit_selectors(&body.selectors)?;
     if selectors.is_empty() {
         if let Some(section) = message_report.as_ref().and_then(|r| r.message.as_ref()) {
             selectors = section.selectors_for(&domain);
@@ -173,15 +172,10 @@ pub async fn build_report(
                 .and_then(|r| r.message.as_ref())
                 .and_then(|m| m.sending_ip.clone())
         });
-    let sending_ip = match sending_ip_text {
-        Some(ip) => Some(ip.parse().map_err(|_| {
-            AppError::BadRequest("bad_sending_ip", format!("\"{ip}\" is not an IP address"))
-        })?),
-        None => None,
-    };
-    let rcpt = crate::api::admit_rcpt(state, client, &domain, body.rcpt.as_deref())?;
+    let sending_ip = crate::http::parse_sending_ip(sending_ip_text.as_deref())?;
+    let rcpt = crate::http::admit_rcpt(state, client, &domain, body.rcpt.as_deref())?;
     let section = message_report.as_ref().and_then(|r| r.message.as_ref());
-    let (mail_from, helo) = crate::api::envelope_fields(
+    let (mail_from, helo) = crate::http::envelope_fields(
         body.mail_from
             .as_deref()
             .or_else(|| section.and_then(|m| m.envelope_from.as_deref())),
@@ -217,9 +211,8 @@ pub async fn build_report(
 async fn create_report(
     State(state): State<AppState>,
     client: Option<axum::Extension<crate::ratelimit::ClientIp>>,
-    body: Result<Json<CreateReport>, JsonRejection>,
+    crate::http::AppJson(body): crate::http::AppJson<CreateReport>,
 ) -> Result<Response, AppError> {
-    let Json(body) = body.map_err(crate::api::json_error)?;
     let client = client.map(|axum::Extension(crate::ratelimit::ClientIp(ip))| ip);
     state.quota.take_client(client)?;
     let report = build_report(&state, client, &body).await?;
@@ -235,15 +228,10 @@ async fn create_report(
     let json = serde_json::to_string(&value).map_err(|e| AppError::Internal(e.into()))?;
     state.quota.check_size(json.len())?;
     state.quota.reserve(&state.store, json.len()).await?;
-    let kind = match report.kind {
-        ReportKind::Message => "message",
-        ReportKind::Domain => "domain",
-        ReportKind::Combined => "combined",
-        ReportKind::Delivery => "delivery",
-    };
-    let id = crate::api::random_id();
+    let kind = report.kind.as_str();
+    let id = crate::http::random_id();
     // 256 bits: two independent 128-bit draws.
-    let delete_token = format!("{}{}", crate::api::random_id(), crate::api::random_id());
+    let delete_token = format!("{}{}", crate::http::random_id(), crate::http::random_id());
     let created_at = crate::now_rfc3339();
     let expires_at = expiry_after_days(state.retention_days);
     state

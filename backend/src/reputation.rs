@@ -123,9 +123,8 @@ pub fn admit_request(request: &ReputationRequest) -> Result<(Names, Option<IpAdd
 /// with every POST (per client, `--rate-limit-per-minute`).
 pub async fn reputation(
     State(state): State<AppState>,
-    body: Result<Json<ReputationRequest>, axum::extract::rejection::JsonRejection>,
+    crate::http::AppJson(request): crate::http::AppJson<ReputationRequest>,
 ) -> Result<Response, AppError> {
-    let Json(request) = body.map_err(crate::api::json_error)?;
     let (names, ip) = admit_request(&request)?;
     let section = look_up(
         state.lookup.as_ref(),

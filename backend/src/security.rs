@@ -94,7 +94,7 @@ pub fn header_layers(
 }
 
 /// Longest request body accepted: 1 MiB of input plus room for JSON escaping.
-pub const MAX_BODY_BYTES: usize = mxlens_shared::headers::MAX_INPUT_BYTES * 2 + 4096;
+pub const MAX_BODY_BYTES: usize = mxlens_shared::message::MAX_INPUT_BYTES * 2 + 4096;
 
 /// Longest path served from the frontend directory, and longest segment
 /// (NAME_MAX): longer ones made the file server answer 500 (#19 L3).

@@ -1,6 +1,6 @@
 //! The home page: "Check a message" and "Audit a domain".
 
-use mxlens_shared::headers::analyze_message;
+use mxlens_shared::message::analyze_message;
 use std::rc::Rc;
 
 use mxlens_shared::report::combine::combine;

@@ -18,7 +18,7 @@ use wasm_bindgen_futures::JsFuture;
 pub const PREFIX: &str = "p=1.";
 
 /// The largest input a link may expand to: the analysis limit.
-const MAX_INPUT: usize = mxlens_shared::headers::MAX_INPUT_BYTES;
+const MAX_INPUT: usize = mxlens_shared::message::MAX_INPUT_BYTES;
 
 #[wasm_bindgen]
 extern "C" {

@@ -1,6 +1,6 @@
 //! DKIM and ARC verification in the browser (issue #15): the same
 //! canonicalization, hashing and verdicts as the server and the CLI
-//! (`shared::headers::verified`), with the signature checks done by the
+//! (`shared::message::verified`), with the signature checks done by the
 //! browser's WebCrypto (`SubtleCrypto.verify`), so no bignum code ships in
 //! the bundle. The keys come from `GET /api/dkim-key`: only `d=` and `s=`
 //! leave the browser, never the message. When the server cannot be reached
@@ -15,7 +15,7 @@ use mxlens_shared::dkim::crypto::{
 };
 use mxlens_shared::dkim::key::{parse_dkim_key, KeyLookupOutcome};
 use mxlens_shared::dkim::verify::KeySet;
-use mxlens_shared::headers::verified::{
+use mxlens_shared::message::verified::{
     apply_verification, keys_for_message, verify_message, MessageVerification,
 };
 use mxlens_shared::report::Report;

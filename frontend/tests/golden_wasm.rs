@@ -4,7 +4,7 @@
 //! golden files).
 #![cfg(target_arch = "wasm32")]
 
-use mxlens_shared::headers::analyze_message;
+use mxlens_shared::message::analyze_message;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mxlens_shared::headers::analyze_message;
+use mxlens_shared::message::analyze_message;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(report) = analyze_message(data, "2026-01-01T00:00:00Z") {

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mxlens_shared::headers::authres::{parse_authentication_results, parse_received_spf};
+use mxlens_shared::message::authres::{parse_authentication_results, parse_received_spf};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mxlens_shared::content::{html::scan_html, links};
-use mxlens_shared::headers::analyze_message;
+use mxlens_shared::message::analyze_message;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

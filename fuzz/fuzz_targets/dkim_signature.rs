@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mxlens_shared::dkim::signature::{lint_dkim_signature, parse_dkim_signature};
-use mxlens_shared::headers::input::parse_input;
+use mxlens_shared::message::input::parse_input;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -9,7 +9,7 @@ use mxlens_shared::dkim::crypto::RingVerifier;
 use mxlens_shared::dkim::key::{parse_dkim_key, KeyLookupOutcome};
 use mxlens_shared::dkim::verify::KeySet;
 use mxlens_shared::dns::block_on_ready;
-use mxlens_shared::headers::verified::{keys_for_message, verify_message};
+use mxlens_shared::message::verified::{keys_for_message, verify_message};
 
 const ED25519: &str = "v=DKIM1; k=ed25519; p=Njurginq1+2JtMIRK4QJqNnzkSQz8HwPNcLSgWI3XHE=";
 const RSA: &str = "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDA57WFxidBpNkH2LmcbHHcYxrCRco+syPJDb9QLX9b9aG4XsCjX4ZvoKj74JfSt6e6s/TyaHDQNCOJAbo0fAVN5GszaISTg9hEsb3Vsh8js1OXjtb5Xil+DUAFuV+u/ZzKI6LxHj9sOPr5HOaQhytHBhMU/Fnr5mQxrRAaqwLv4wIDAQAB";

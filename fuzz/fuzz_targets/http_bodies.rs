@@ -5,7 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mxlens_backend::api::{admit_selectors, envelope_fields, AnalyzeBody, CreateAudit};
+use mxlens_backend::api::{AnalyzeBody, CreateAudit};
+use mxlens_backend::http::{admit_selectors, envelope_fields};
 use mxlens_backend::reports::CreateReport;
 use mxlens_shared::domain_name::normalize_domain;
 
@@ -15,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = normalize_domain(&audit.domain);
         let _ = admit_selectors(&audit.selectors);
         let _ = envelope_fields(audit.mail_from.as_deref(), audit.helo.as_deref());
-        let _ = audit.sending_ip.as_deref().map(str::parse::<std::net::IpAddr>);
+        let _ = audit
+            .sending_ip
+            .as_deref()
+            .map(str::parse::<std::net::IpAddr>);
     }
     if let Ok(report) = serde_json::from_slice::<CreateReport>(data) {
         if let Some(domain) = report.domain.as_deref() {

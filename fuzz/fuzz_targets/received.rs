@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mxlens_shared::headers::received::lint_received;
+use mxlens_shared::message::received::lint_received;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -5,10 +5,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mxlens_shared::{bimi, dkim, dmarc, mta_sts, tls_rpt, tlsa};
+use mxlens_shared::dane::tlsa;
+use mxlens_shared::{bimi, dkim, dmarc, mta_sts, tls_rpt};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, rest)) = data.split_first() else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
     let text = String::from_utf8_lossy(rest);
     match which % 7 {
         0 => drop(dmarc::parse_dmarc(&text)),

@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use mxlens_shared::headers::analyze_message;
+use mxlens_shared::message::analyze_message;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/messages");
 const REPORT_TIME: &str = "2026-01-01T00:00:00Z";

@@ -12,7 +12,7 @@ use mxlens_shared::dkim::crypto::RingVerifier;
 use mxlens_shared::dkim::key::{parse_dkim_key, KeyLookupOutcome};
 use mxlens_shared::dkim::verify::{KeySet, Outcome};
 use mxlens_shared::dns::block_on_ready;
-use mxlens_shared::headers::verified::verify_message;
+use mxlens_shared::message::verified::verify_message;
 
 fn bench_verify(c: &mut Criterion) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/fixtures/");

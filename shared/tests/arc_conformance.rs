@@ -9,7 +9,7 @@ use mxlens_shared::arc::verify::{verify_arc, ArcVerdict};
 use mxlens_shared::dkim::crypto::RingVerifier;
 use mxlens_shared::dkim::verify::{fetch_keys, keys_wanted};
 use mxlens_shared::dns::{block_on_ready, ZoneData, ZoneRecord};
-use mxlens_shared::headers::input::parse_input;
+use mxlens_shared::message::input::parse_input;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 

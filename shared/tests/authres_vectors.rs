@@ -2,7 +2,7 @@
 //! Appendix B), wired as a table test: authserv-id, then per result the
 //! method, result, reason and `ptype.property` values.
 
-use mxlens_shared::headers::authres::parse_authentication_results;
+use mxlens_shared::message::authres::parse_authentication_results;
 use serde_json::{json, Value};
 
 const VECTORS: &str = concat!(

@@ -7,7 +7,7 @@
 use mxlens_shared::dkim::crypto::RingVerifier;
 use mxlens_shared::dkim::verify::{fetch_keys, keys_wanted, verify_dkim, Outcome};
 use mxlens_shared::dns::{block_on_ready, ZoneData, ZoneRecord};
-use mxlens_shared::headers::input::parse_input;
+use mxlens_shared::message::input::parse_input;
 
 fn conformance(path: &str) -> Vec<u8> {
     let path = format!(

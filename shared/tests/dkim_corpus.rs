@@ -8,7 +8,7 @@
 use mxlens_shared::dkim::crypto::RingVerifier;
 use mxlens_shared::dkim::verify::{fetch_keys, keys_wanted, verify_dkim, Outcome};
 use mxlens_shared::dns::{block_on_ready, ZoneData, ZoneRecord};
-use mxlens_shared::headers::input::parse_input;
+use mxlens_shared::message::input::parse_input;
 use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");

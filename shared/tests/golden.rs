@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mxlens_shared::headers::analyze_message;
+use mxlens_shared::message::analyze_message;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/messages");
 const REPORT_TIME: &str = "2026-01-01T00:00:00Z";

@@ -3,7 +3,7 @@
 //! deliberately read the date differently sit in `DIVERGENT`, each with the
 //! RFC section that justifies our reading.
 
-use mxlens_shared::headers::received::{parse_received, Greeting, Host, Received, TlsVersion};
+use mxlens_shared::message::received::{parse_received, Greeting, Host, Received, TlsVersion};
 use serde_json::Value;
 
 const VECTORS: &str = concat!(

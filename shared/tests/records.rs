@@ -1,12 +1,13 @@
 //! End to end over zone data: the calls the backend's audit planner makes
 //! for the non-SPF records, and the check ids they return.
 
+use mxlens_shared::dane::tlsa;
 use mxlens_shared::dkim::{audit_dkim_selector, SelectorOrigin};
 use mxlens_shared::dmarc::{audit_dmarc, DmarcAuditOptions, DomainExistence};
 use mxlens_shared::dns::{block_on_ready, DnsOutcome, QueryType, TlsaRecord, ZoneData, ZoneRecord};
 use mxlens_shared::mta_sts::{lint_mta_sts, lookup_sts_record, PolicyFetch};
 use mxlens_shared::report::{catalog, Check, Status};
-use mxlens_shared::{bimi, tls_rpt, tlsa};
+use mxlens_shared::{bimi, tls_rpt};
 
 fn zone() -> ZoneData {
     let mut z = ZoneData::new();

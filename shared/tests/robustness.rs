@@ -3,9 +3,9 @@
 //! care about (no extra dependency; the cargo-fuzz targets go further).
 
 use mxlens_shared::dkim::signature::parse_dkim_signature;
-use mxlens_shared::headers::authres::{parse_authentication_results, parse_received_spf};
-use mxlens_shared::headers::received::parse_received;
-use mxlens_shared::headers::{analyze_message, datetime::parse_rfc5322_date};
+use mxlens_shared::message::authres::{parse_authentication_results, parse_received_spf};
+use mxlens_shared::message::received::parse_received;
+use mxlens_shared::message::{analyze_message, datetime::parse_rfc5322_date};
 
 struct XorShift(u64);
 
@@ -142,7 +142,7 @@ fn nothing_panics_on_mutated_fixtures() {
 /// a giant h= list, thousands of signatures and results, long junk runs.
 #[test]
 fn one_mebibyte_hostile_inputs_stay_fast() {
-    let cap = mxlens_shared::headers::MAX_INPUT_BYTES;
+    let cap = mxlens_shared::message::MAX_INPUT_BYTES;
     let fill = |unit: &str, prefix: &str| -> Vec<u8> {
         let mut s = String::from(prefix);
         while s.len() + unit.len() < cap {

@@ -257,7 +257,7 @@ proptest! {
         seed in vec(any::<u8>(), 64),
     ) {
         use mxlens_shared::dns::TlsaRecord;
-        use mxlens_shared::tlsa::{self, TlsaText};
+        use mxlens_shared::dane::tlsa::{self, TlsaText};
         // The association data has the length its matching type implies.
         let len = match matching { 1 => 32, 2 => 64, _ => 48 };
         let record = TlsaRecord { usage, selector, matching, data: seed[..len.min(seed.len())].to_vec() };
@@ -278,7 +278,7 @@ proptest! {
                 .chain(mta_sts::parse_sts_policy(text).diagnostics)
                 .chain(tls_rpt::parse_tls_rpt(text).diagnostics)
                 .chain(bimi::parse_bimi(text).diagnostics)
-                .chain(mxlens_shared::tlsa::parse_tlsa(text).diagnostics)
+                .chain(mxlens_shared::dane::tlsa::parse_tlsa(text).diagnostics)
             {
                 prop_assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len(), "{:?} in {:?}", d, text);
             }

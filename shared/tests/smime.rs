@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use mxlens_shared::headers::analyze_message;
+use mxlens_shared::message::analyze_message;
 use mxlens_shared::report::Status;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/smime");

@@ -58,6 +58,9 @@ try {
     assert(tagRows.pct.includes('not set: 100') && tagRows.pct.includes('Removed by RFC 9989'), `pct row: ${tagRows.pct}`);
     assert(tagRows.rua.includes('mailto:dmarc@good.audit.test'), `rua row: ${tagRows.rua}`);
     await tags.screenshot({ path: `${SCREENSHOTS}/domain-dmarc-tags-${label}.png` });
+    // On a phone each tag is a card: nothing hides behind a sideways scroll.
+    const sideways = await tags.evaluate((t) => t.parentElement.scrollWidth - t.parentElement.clientWidth);
+    assert(sideways <= 1, `${label}: the DMARC tag table scrolls sideways by ${sideways}px`);
     // The legend of the SPF terms the record uses (text from shared).
     const legend = report.locator('.area-card[data-area="spf"] details.spf-terms');
     await legend.getByText('What the terms mean').click();

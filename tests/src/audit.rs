@@ -138,10 +138,11 @@ pub fn mask_timings(value: &mut serde_json::Value) {
     }
 }
 
-/// "in 12 ms" → "in <n> ms" for every number directly before " ms", and
-/// hex runs of 64 digits or more (DER in TLSA data) → "<hex>".
+/// "in 12 ms" → "in <n> ms" for every number directly before " ms", hex
+/// runs of 64 digits or more (DER in TLSA data) → "<hex>", and a loopback
+/// peer's ephemeral port (`127.0.0.1:40807` → `127.0.0.1:<port>`).
 fn mask_ms_in_text(text: &str) -> Option<String> {
-    let text = &mask_long_hex(text);
+    let text = &mask_loopback_ports(&mask_long_hex(text));
     if !text.contains(" ms") {
         return Some(text.clone());
     }
@@ -195,6 +196,23 @@ pub async fn audit_with(
         Duration::from_secs(2),
     )
     .await
+}
+
+fn mask_loopback_ports(text: &str) -> String {
+    const LOOPBACK: &str = "127.0.0.1:";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(LOOPBACK) {
+        let after = at + LOOPBACK.len();
+        out.push_str(&rest[..after]);
+        let digits = rest[after..].bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            out.push_str("<port>");
+        }
+        rest = &rest[after + digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn mask_long_hex(text: &str) -> String {

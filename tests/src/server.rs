@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use clap::Parser;
 use mxlens_backend::cli::{Cli, Command};
 
+use crate::dns::TestDns;
 use crate::postgres::TestPostgres;
 
 /// Which report store a test server runs on.
@@ -33,12 +34,18 @@ pub struct TestServer {
     _data: tempfile::TempDir,
     // Dropped after the server is told to stop (fields drop in order).
     _postgres: Option<TestPostgres>,
+    _dns: Option<TestDns>,
 }
 
 impl TestServer {
     /// Starts `mxlens serve` with extra command-line `args` (for example
     /// `--nameserver 127.0.0.1:5353`), a fresh SQLite store and the
     /// repository's built frontend (`dist/`).
+    ///
+    /// Without a `--nameserver` in `args`, the server asks a test DNS server
+    /// of its own on loopback that holds no zones (every name NXDOMAIN), so
+    /// no test ever queries the machine's resolver: the server looks up DKIM
+    /// keys and blocklists for pasted messages and the browser's link hosts.
     pub async fn start(args: &[&str]) -> anyhow::Result<Self> {
         Self::start_with(StoreKind::Sqlite, args).await
     }
@@ -78,6 +85,19 @@ impl TestServer {
             &dist,
         ];
         argv.extend_from_slice(args);
+        let has_nameserver = args
+            .iter()
+            .any(|a| *a == "--nameserver" || a.starts_with("--nameserver="));
+        let (dns, dns_addr) = if has_nameserver {
+            (None, String::new())
+        } else {
+            let dns = TestDns::start(&[]).await?;
+            let addr = dns.addr.to_string();
+            (Some(dns), addr)
+        };
+        if dns.is_some() {
+            argv.extend_from_slice(&["--nameserver", &dns_addr]);
+        }
         let cli = Cli::try_parse_from(argv)?;
         let Command::Serve(serve) = cli.command else {
             anyhow::bail!("not a serve command");
@@ -104,6 +124,7 @@ impl TestServer {
             stop: Some(tx),
             _data: data,
             _postgres: None,
+            _dns: dns,
         })
     }
 }

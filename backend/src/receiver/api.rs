@@ -70,11 +70,11 @@ async fn create(
     let client = client.map(|axum::Extension(crate::ratelimit::ClientIp(ip))| ip);
     // The report it will become counts towards the client's daily quota.
     state.quota.take_client(client)?;
-    let id = crate::api::random_id();
+    let id = crate::http::random_id();
     // The local part: 80 random bits, lower-case hex, apart from the id
     // (an address seen in a mail log does not open the report).
-    let token = format!("t{}", &crate::api::random_id()[..20]);
-    let delete_token = format!("{}{}", crate::api::random_id(), crate::api::random_id());
+    let token = format!("t{}", &crate::http::random_id()[..20]);
+    let delete_token = format!("{}{}", crate::http::random_id(), crate::http::random_id());
     let ttl = receiver.config.address_ttl;
     let expires_at = rfc3339_after(ttl.as_secs());
     let address = receiver

@@ -16,7 +16,7 @@ use mxlens_shared::dkim::crypto::RingVerifier;
 use mxlens_shared::dkim::verify::fetch_keys;
 use mxlens_shared::dns::block_on_ready;
 use mxlens_shared::domain_name::normalize_domain;
-use mxlens_shared::headers::verified::{keys_for_message, verify_message};
+use mxlens_shared::message::verified::{keys_for_message, verify_message};
 use mxlens_shared::report::{ConnectionFacts, Report};
 
 use super::tokens::TestAddress;
@@ -50,7 +50,7 @@ pub async fn build_report(
     queue_id: &str,
     generated_at: String,
 ) -> Result<Report, AppError> {
-    let now = mxlens_shared::headers::datetime::parse_rfc3339(&generated_at).unwrap_or(0);
+    let now = mxlens_shared::message::datetime::parse_rfc3339(&generated_at).unwrap_or(0);
     let lookup = state.lookup.as_ref();
     // The message as the sender wrote it: a forged Authentication-Results
     // for this receiver is not the sender's to add (RFC 8601 §5).

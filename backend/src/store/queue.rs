@@ -147,7 +147,7 @@ impl Store {
         let mut tx = pool.begin().await?;
         let (report_id, failing, error) = match result {
             JobResult::Report { failing, .. } => {
-                (Some(crate::api::random_id()), Some(failing), None)
+                (Some(crate::http::random_id()), Some(failing), None)
             }
             JobResult::InputError(e) => (None, None, Some(e)),
         };
@@ -178,7 +178,7 @@ impl Store {
         {
             // Nobody holds a delete token for a batch report: it leaves with
             // the retention sweep (or the operator's SQL).
-            let token = crate::reports::token_hash(&crate::api::random_id());
+            let token = crate::reports::token_hash(&crate::http::random_id());
             sqlx::query(
                 "INSERT INTO reports (id, kind, report, delete_token_sha256, created_at, expires_at)
                  VALUES ($1, 'domain', $2, $3, $4, $5)",

@@ -7,15 +7,7 @@ use yew::prelude::*;
 
 /// The icon and word for a status.
 pub fn status_badge(status: Status) -> Html {
-    let (icon, word) = match status {
-        Status::Pass => ("✔", "pass"),
-        Status::Warn => ("▲", "warn"),
-        Status::Fail => ("✘", "fail"),
-        Status::Info => ("ℹ", "info"),
-        Status::Error => ("!", "error"),
-        Status::NotTested => ("–", "not tested"),
-        Status::NotApplicable => ("–", "n/a"),
-    };
+    let (icon, word) = (status.icon(), status.label());
     html! {
         <span class={classes!("badge", format!("s-{}", status.as_str()))}>
             <span aria-hidden="true">{icon}</span>{" "}{word}
@@ -77,11 +69,7 @@ fn reference(index: usize, text: &str) -> Html {
 
 fn check_row(c: &Check, key: String) -> Html {
     let entry = catalog::lookup(&c.id);
-    let fix = c.fix.clone().or_else(|| {
-        entry
-            .map(|e| e.fix.to_string())
-            .filter(|f| !f.is_empty() && matches!(c.status, Status::Fail | Status::Warn))
-    });
+    let fix = c.fix_to_show();
     html! {
         <li {key} class="check" id={check_anchor(c)} data-check-id={c.id.clone()}>
             <details>

@@ -4,19 +4,14 @@
 //! CLI produce. Files are built in the browser (Blob + object URL): nothing
 //! is sent anywhere.
 
-use mxlens_shared::report::{Report, ReportKind};
+use mxlens_shared::report::Report;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// `mxlens-<kind>-<date>.<extension>`, the date taken from `generated_at`.
 pub fn file_name(report: &Report, extension: &str) -> String {
-    let kind = match report.kind {
-        ReportKind::Message => "message",
-        ReportKind::Domain => "domain",
-        ReportKind::Combined => "combined",
-        ReportKind::Delivery => "delivery",
-    };
+    let kind = report.kind.as_str();
     let date: String = report
         .generated_at
         .chars()

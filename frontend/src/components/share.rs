@@ -51,7 +51,7 @@ fn redacted_message(message: &str, redact: bool, network: bool) -> String {
     if network {
         // The same host names the server would redact: those of the hops.
         if let Ok(report) =
-            mxlens_shared::headers::analyze_message(message.as_bytes(), "1970-01-01T00:00:00Z")
+            mxlens_shared::message::analyze_message(message.as_bytes(), "1970-01-01T00:00:00Z")
         {
             for hop in report.message.iter().flat_map(|m| m.hops.iter()) {
                 for name in [&hop.from, &hop.by, &hop.iprev, &hop.helo]

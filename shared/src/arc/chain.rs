@@ -10,8 +10,8 @@
 //! ```
 
 use crate::dkim::signature::{parse_tag_list, tag, Tag};
-use crate::headers::authres::{parse_authentication_results, AuthResults};
-use crate::headers::input::ParsedInput;
+use crate::message::authres::{parse_authentication_results, AuthResults};
+use crate::message::input::ParsedInput;
 
 /// The most ARC sets a chain may hold (RFC 8617 §4.2.1).
 pub const MAX_ARC_SETS: u32 = 50;
@@ -196,7 +196,7 @@ pub fn parse_arc_chain(input: &ParsedInput<'_>) -> ArcChain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::headers::input::parse_input;
+    use crate::message::input::parse_input;
 
     fn chain(raw: &str) -> ArcChain {
         parse_arc_chain(&parse_input(raw.as_bytes()))

@@ -16,7 +16,7 @@ use crate::dkim::verify::{
     is_valid_domain, is_valid_selector, resolve_key, signed_message, verify_signature, BodyCache,
     KeyResolution, KeySet, Outcome, SignatureKind,
 };
-use crate::headers::input::ParsedInput;
+use crate::message::input::ParsedInput;
 
 /// The verdict on the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 use super::mx::{audit_mx, MxAudit};
 use super::probes::{Probes, SmtpAudit, MAX_PROBE_TARGETS};
 use super::{check_dnssec, check_resolves, dnsbl, ptr};
+use crate::dane::tlsa;
 use crate::dns::{DnsLookup, DnsOutcome, DnssecStatus};
 use crate::report::{Check, DomainSection, MxHost, Report, ReportKind, Status};
-use crate::{bimi, dkim, dmarc, mta_sts, spf, tls_rpt, tlsa};
+use crate::{bimi, dkim, dmarc, mta_sts, spf, tls_rpt};
 
 /// What to audit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -325,7 +325,7 @@ fn dkim_key_length(i: &ChecklistInputs) -> ChecklistItem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::headers::unsubscribe::UnsubscribeState;
+    use crate::message::unsubscribe::UnsubscribeState;
 
     fn status(items: &[ChecklistItem], id: &str) -> ChecklistStatus {
         items.iter().find(|i| i.id == id).unwrap().status

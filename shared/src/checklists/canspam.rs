@@ -4,7 +4,7 @@
 
 use super::postal::find_postal_address;
 use super::{is_pass, item, ChecklistInputs};
-use crate::headers::hygiene::{is_forward_prefix, reply_prefix};
+use crate::message::hygiene::{is_forward_prefix, reply_prefix};
 use crate::report::{ChecklistItem, ChecklistStatus};
 
 /// Body phrases that offer an opt-out (English, German, French, Spanish,
@@ -337,7 +337,7 @@ fn opt_out(i: &ChecklistInputs) -> ChecklistItem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::headers::unsubscribe::UnsubscribeState;
+    use crate::message::unsubscribe::UnsubscribeState;
 
     fn status(items: &[ChecklistItem], id: &str) -> ChecklistStatus {
         items.iter().find(|i| i.id == id).unwrap().status

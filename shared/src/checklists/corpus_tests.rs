@@ -4,8 +4,8 @@
 use mail_parser::{Message, MessageParser};
 
 use super::{bulk_sender, can_spam, ChecklistInputs};
-use crate::headers::hygiene::raw_values;
-use crate::headers::{hygiene, spam, unsubscribe};
+use crate::message::hygiene::raw_values;
+use crate::message::{hygiene, spam, unsubscribe};
 use crate::report::{Check, ChecklistItem, ChecklistStatus, Status};
 use crate::smtp::bounce;
 

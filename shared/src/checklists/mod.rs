@@ -40,7 +40,7 @@ pub use canspam::can_spam;
 
 use mail_parser::Message;
 
-use crate::headers::unsubscribe::UnsubscribeState;
+use crate::message::unsubscribe::UnsubscribeState;
 use crate::report::{Check, ChecklistItem, ChecklistStatus, Checklists, Status};
 
 /// Everything the checklists look at. Fill it with
@@ -105,19 +105,19 @@ pub struct ChecklistInputs {
 impl ChecklistInputs {
     /// Fills the message-derived fields: From, Subject, body text and the
     /// unsubscribe state. `dkim_signed_headers` is one lower-case `h=` list
-    /// per DKIM-Signature (see [`crate::headers::unsubscribe::state`]).
+    /// per DKIM-Signature (see [`crate::message::unsubscribe::state`]).
     /// Parse with `MessageParser::parse` so the body is available.
     pub fn from_message(msg: &Message<'_>, dkim_signed_headers: &[Vec<String>]) -> Self {
         let mut body = String::new();
         for i in 0..msg.text_body_count() {
-            if let Some(text) = crate::headers::html_text::body_text(msg, i) {
+            if let Some(text) = crate::message::html_text::body_text(msg, i) {
                 body.push_str(&text);
                 body.push('\n');
             }
         }
         if msg.text_body_count() == 0 {
             // An HTML-only message: the HTML part rendered as text (html_text).
-            if let Some(text) = crate::headers::html_text::body_text(msg, 0) {
+            if let Some(text) = crate::message::html_text::body_text(msg, 0) {
                 body.push_str(&text);
             }
         }
@@ -131,7 +131,7 @@ impl ChecklistInputs {
             from_address: from.and_then(|a| a.address.as_deref().map(str::to_string)),
             from_name: from.and_then(|a| a.name.as_deref().map(str::to_string)),
             subject: msg.subject().map(str::to_string),
-            unsubscribe: Some(crate::headers::unsubscribe::state(msg, dkim_signed_headers)),
+            unsubscribe: Some(crate::message::unsubscribe::state(msg, dkim_signed_headers)),
             ..ChecklistInputs::default()
         }
     }
@@ -264,7 +264,7 @@ mod tests {
         let mut inputs = ChecklistInputs::from_message(&msg, &[]);
         assert!(inputs.has_body, "input: {raw:?}");
         assert_eq!(inputs.from_address.as_deref(), Some("news@example.com"));
-        let hygiene = crate::headers::hygiene::checks(&msg, 0);
+        let hygiene = crate::message::hygiene::checks(&msg, 0);
         inputs.apply_checks(&hygiene);
         assert_eq!(inputs.from_valid, Some(true));
         assert_eq!(inputs.fake_reply, Some(true));

@@ -28,7 +28,7 @@ use std::hash::BuildHasherDefault;
 
 use mail_parser::{Message, PartType};
 
-use crate::headers::spam::SpamVerdict;
+use crate::message::spam::SpamVerdict;
 use crate::report::{AttachmentSummary, Check, ContentSection, LinkSummary};
 
 use self::attachments::{list_attachments, Attachment, AttachmentRisk};

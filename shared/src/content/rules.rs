@@ -4,7 +4,7 @@
 //! fire ("URIBL_BLACK fired because links go to x.example"), and the
 //! matching content check names the rule.
 
-use crate::headers::spam::SpamVerdict;
+use crate::message::spam::SpamVerdict;
 use crate::report::{Check, Status};
 
 use super::Findings;

@@ -3,7 +3,7 @@
 use mail_parser::MessageParser;
 
 use super::analyze_content;
-use crate::headers::spam;
+use crate::message::spam;
 use crate::report::{Check, ContentSection, Status};
 
 fn analyze(raw: &str) -> (ContentSection, Vec<Check>) {
@@ -274,7 +274,7 @@ fn spamassassin_corpus() {
         let path = entry.unwrap().path();
         let raw = std::fs::read(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        match crate::headers::analyze_message(&raw, "2026-12-05T00:00:00Z") {
+        match crate::message::analyze_message(&raw, "2026-12-05T00:00:00Z") {
             Ok(report) => assert!(
                 report.checks.iter().any(|c| c.id.starts_with("content.")),
                 "{name}: no content check"
@@ -391,7 +391,7 @@ fn spamassassin_corpus() {
     ];
     for (name, id, expected) in table {
         let raw = std::fs::read(dir.join(name)).unwrap();
-        let report = crate::headers::analyze_message(&raw, "2026-12-05T00:00:00Z").unwrap();
+        let report = crate::message::analyze_message(&raw, "2026-12-05T00:00:00Z").unwrap();
         let check = report
             .checks
             .iter()
@@ -415,7 +415,7 @@ fn print_spamassassin_corpus() {
     paths.sort();
     for path in paths {
         let raw = std::fs::read(&path).unwrap();
-        let report = crate::headers::analyze_message(&raw, "2026-12-05T00:00:00Z");
+        let report = crate::message::analyze_message(&raw, "2026-12-05T00:00:00Z");
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         match report {
             Ok(r) => {

@@ -140,7 +140,7 @@ pub fn decode_references(value: &[u8]) -> String {
                     .ok()
                     .map(|n| char::from_u32(n).unwrap_or(char::REPLACEMENT_CHARACTER))
             } else {
-                crate::headers::html_text::lookup_entity(name.as_bytes())
+                crate::message::html_text::lookup_entity(name.as_bytes())
             };
             c.map(|c| (c, end + 1))
         });

@@ -5,9 +5,9 @@
 //! from its raw message and facts.
 
 use crate::dkim::verify::{Failure, Outcome};
-use crate::headers::alignment::domain_of;
-use crate::headers::verified::{apply_verification, MessageVerification};
-use crate::headers::{analyze_message, InputError, MAX_INPUT_BYTES};
+use crate::dmarc::alignment::domain_of;
+use crate::message::verified::{apply_verification, MessageVerification};
+use crate::message::{analyze_message, InputError, MAX_INPUT_BYTES};
 use crate::org_domain::{aligned_relaxed, aligned_strict};
 use crate::report::combine::combine;
 use crate::report::{
@@ -74,7 +74,7 @@ pub fn audit_domain(raw: &[u8], facts: &ConnectionFacts) -> Option<String> {
 /// The DKIM selectors that signed `raw` for `domain` (for the audit).
 pub fn signing_selectors(raw: &[u8], domain: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (d, s) in crate::headers::dkim_selectors(raw) {
+    for (d, s) in crate::message::dkim_selectors(raw) {
         if d.trim_end_matches('.').eq_ignore_ascii_case(domain) && !out.contains(&s) {
             out.push(s);
         }
@@ -83,7 +83,7 @@ pub fn signing_selectors(raw: &[u8], domain: &str) -> Vec<String> {
 }
 
 fn from_domain(raw: &[u8]) -> Option<String> {
-    let parsed = crate::headers::input::parse_input(raw);
+    let parsed = crate::message::input::parse_input(raw);
     let (_, address) = parsed.from_mailbox()?;
     address.contains('@').then(|| domain_of(&address)).flatten()
 }
@@ -154,7 +154,7 @@ pub fn assemble(input: DeliveryInput<'_>) -> Result<Report, InputError> {
     let facts = input.facts;
     let message = strip_forged_auth_results(input.raw, &facts.received_by);
     let from = from_domain(&message);
-    let unsigned = crate::headers::dkim_selectors(&message).is_empty();
+    let unsigned = crate::message::dkim_selectors(&message).is_empty();
     let spf = input.evaluation.spf_mail_from.as_ref().map(|o| o.result);
     let dkim: DkimVerdicts = input.verification.map(dkim_verdicts);
     let (dmarc, dmarc_policy) =

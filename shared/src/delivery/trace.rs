@@ -178,9 +178,9 @@ fn clean(text: &str) -> String {
 /// RFC 3339 UTC to the RFC 5322 §3.3 date-time, e.g. `Sat, 05 Dec 2026
 /// 12:00:00 +0000`; the Unix epoch when the time does not parse.
 pub fn rfc5322_date(rfc3339: &str) -> String {
-    let seconds = crate::headers::datetime::parse_rfc3339(rfc3339).unwrap_or(0);
+    let seconds = crate::message::datetime::parse_rfc3339(rfc3339).unwrap_or(0);
     let days = seconds.div_euclid(86_400);
-    let text = crate::headers::datetime::format_unix_rfc3339(seconds);
+    let text = crate::message::datetime::format_unix_rfc3339(seconds);
     // 1970-01-01 was a Thursday.
     let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
     let month_names = [
@@ -228,7 +228,7 @@ mod tests {
         let fields = trace_fields(&facts(), Some("out.sender.test"), "abc", &verdicts);
         let message = format!("{fields}From: a@sender.test\r\nSubject: x\r\n\r\nhello\r\n");
         let report =
-            crate::headers::analyze_message(message.as_bytes(), "2026-12-05T10:11:13Z").unwrap();
+            crate::message::analyze_message(message.as_bytes(), "2026-12-05T10:11:13Z").unwrap();
         let m = report.message.unwrap();
         assert_eq!(m.sending_ip.as_deref(), Some("192.0.2.25"), "{fields}");
         assert_eq!(m.envelope_from.as_deref(), Some("bounce@sender.test"));

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use crate::headers::input::{HeaderField, ParsedInput};
+use crate::message::input::{HeaderField, ParsedInput};
 
 /// One canonicalization algorithm (RFC 6376 §3.4.1–§3.4.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

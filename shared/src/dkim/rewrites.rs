@@ -12,7 +12,7 @@
 //!   have tolerated them, RFC 6376 §3.4.2).
 
 use super::canon::{raw_field, Canon};
-use crate::headers::input::ParsedInput;
+use crate::message::input::ParsedInput;
 
 /// One candidate original: fields replaced and, optionally, another header
 /// canonicalization.

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use crate::headers::input::{Diagnostic, ParsedInput, Severity, Span};
+use crate::message::input::{Diagnostic, ParsedInput, Severity, Span};
 use crate::report::Status;
 
 /// One `name=value` of a tag list.
@@ -450,7 +450,7 @@ pub fn selectors(input: &ParsedInput<'_>) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::headers::input::parse_input;
+    use crate::message::input::parse_input;
 
     const SIG: &str = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=Example.com; s=s1;\r\n t=1751364000; x=1751968800; h=from:to:subject:date:message-id:from:list-unsubscribe:list-unsubscribe-post;\r\n bh=abc\r\n def=; b=xyz\r\n ==";
 

@@ -21,7 +21,7 @@ use super::key::{lookup_key, DkimKeyLookup, KeyLookupOutcome, KeyStatus};
 use super::rewrites::{candidates, hints};
 use super::signature::{parse_dkim_signature, DkimSignature};
 use crate::dns::DnsLookup;
-use crate::headers::input::{ParsedInput, Severity};
+use crate::message::input::{ParsedInput, Severity};
 
 /// The most DKIM-Signature fields verified per message; the rest read
 /// "not verified".
@@ -425,7 +425,7 @@ pub enum SignatureKind {
 /// The RFC 6376 §6.1.1 rules; the first problem, when any.
 fn syntax_problem(sig: &DkimSignature, kind: SignatureKind) -> Option<String> {
     // An ARC-Message-Signature has no v= (RFC 8617 §4.1.2).
-    let arc_version = |d: &&crate::headers::input::Diagnostic| {
+    let arc_version = |d: &&crate::message::input::Diagnostic| {
         kind == SignatureKind::ArcMessage
             && d.code == "dkim.missing-tag"
             && d.message.contains(" v= ")
@@ -646,7 +646,7 @@ pub async fn verify_signature<V: SignatureVerifier>(
                     if !explained {
                         let date = input
                             .first("date")
-                            .and_then(|d| crate::headers::datetime::parse_rfc5322_date(&d.value))
+                            .and_then(|d| crate::message::datetime::parse_rfc5322_date(&d.value))
                             .map(|d| d.unix_seconds());
                         result
                             .notes

@@ -2,6 +2,7 @@
 //! discovery (organizational-domain fallback and the RFC 9989 tree walk),
 //! external report authorization and the report checks.
 
+pub mod alignment;
 pub mod audit;
 pub mod discover;
 pub mod lint;

@@ -9,7 +9,7 @@
 //! backticks inside them (CommonMark 0.31 §4.5), so they stay literal.
 
 use super::catalog::{self, Area};
-use super::{Check, ChecklistItem, ChecklistStatus, Report, ReportKind, Status};
+use super::{Check, ChecklistItem, ChecklistStatus, Report, Status};
 
 /// How many problems the "Top problems" list shows (ui-reference.md).
 pub const TOP_PROBLEMS: usize = 3;
@@ -23,7 +23,7 @@ pub fn render(report: &Report) -> String {
     let subject = report_subject(report);
     out.push_str(&format!(
         "# mxlens {} report{}\n\n",
-        kind_word(report.kind),
+        report.kind.as_str(),
         if subject.is_empty() {
             String::new()
         } else {
@@ -50,13 +50,13 @@ pub fn render(report: &Report) -> String {
             out.push_str(&format!(
                 "{}. **{}** {}{}: {}\n",
                 n + 1,
-                status_word(check.status),
+                check.status.label(),
                 escape_inline(&check.title),
                 subject_suffix(check),
                 escape_inline(&check.detail)
             ));
-            if let Some(fix) = fix_text(check) {
-                out.push_str(&format!("   - Fix: {}\n", escape_inline(&fix)));
+            if let Some(fix) = check.fix_to_show() {
+                out.push_str(&format!("   - Fix: {}\n", escape_inline(fix)));
             }
         }
         out.push('\n');
@@ -233,14 +233,10 @@ pub fn render(report: &Report) -> String {
             push_row(
                 &mut out,
                 &[
-                    &format!(
-                        "{} {}",
-                        status_icon(check.status),
-                        status_word(check.status)
-                    ),
+                    &format!("{} {}", check.status.icon(), check.status.label()),
                     &escape_cell(&title),
                     &escape_cell(&check.detail),
-                    &escape_cell(&fix_text(check).unwrap_or_default()),
+                    &escape_cell(check.fix_to_show().unwrap_or_default()),
                 ],
             );
         }
@@ -351,19 +347,6 @@ pub fn area_title(area: Area) -> &'static str {
     }
 }
 
-/// The status word as a person reads it (`not tested`, not `not_tested`).
-pub fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "pass",
-        Status::Warn => "warn",
-        Status::Fail => "fail",
-        Status::Info => "info",
-        Status::Error => "error",
-        Status::NotTested => "not tested",
-        Status::NotApplicable => "n/a",
-    }
-}
-
 /// "Transport security": MTA-STS and DANE, the message's hops, and the
 /// plain-language verdict last (see [`super::transport`]).
 fn transport_section(out: &mut String, t: &super::transport::TransportSecurity, domain: bool) {
@@ -389,26 +372,6 @@ fn transport_section(out: &mut String, t: &super::transport::TransportSecurity, 
         }
     }
     out.push_str(&format!("**Verdict:** {}\n\n", escape_inline(&t.summary)));
-}
-
-fn status_icon(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✔",
-        Status::Warn => "▲",
-        Status::Fail => "✘",
-        Status::Info => "ℹ",
-        Status::Error => "!",
-        Status::NotTested | Status::NotApplicable => "–",
-    }
-}
-
-fn kind_word(kind: ReportKind) -> &'static str {
-    match kind {
-        ReportKind::Message => "message",
-        ReportKind::Domain => "domain",
-        ReportKind::Combined => "combined",
-        ReportKind::Delivery => "delivery",
-    }
 }
 
 /// The domain, or the From address and Subject.
@@ -445,18 +408,6 @@ fn subject_suffix(check: &Check) -> String {
         .as_deref()
         .map(|s| format!(" ({})", escape_inline(s)))
         .unwrap_or_default()
-}
-
-/// The check's own fix, else the catalogue's, for checks that need one.
-fn fix_text(check: &Check) -> Option<String> {
-    if !matches!(check.status, Status::Fail | Status::Warn) {
-        return None;
-    }
-    check.fix.clone().or_else(|| {
-        catalog::lookup(&check.id)
-            .map(|e| e.fix.to_string())
-            .filter(|f| !f.is_empty())
-    })
 }
 
 /// Checks grouped by catalogue area, areas in catalogue order, checks in
@@ -573,7 +524,11 @@ mod tests {
                 "[click](javascript:alert(1))",
             ),
         ];
-        let mut report = Report::new(ReportKind::Combined, "2026-11-28T12:00:00Z", checks);
+        let mut report = Report::new(
+            crate::report::ReportKind::Combined,
+            "2026-11-28T12:00:00Z",
+            checks,
+        );
         report.message = Some(MessageSection {
             from: Some(FromAddress {
                 name: None,
@@ -715,7 +670,7 @@ mod tests {
 
     #[test]
     fn a_real_message_report_renders() {
-        let report = crate::headers::analyze_message(
+        let report = crate::message::analyze_message(
             b"From: a@example.com\r\nSubject: hi | there\r\n\r\n",
             "2026-11-28T12:00:00Z",
         )
@@ -728,7 +683,7 @@ mod tests {
         assert!(md.contains("| Subject | hi \\| there |"), "{md}");
 
         // A message with hops gets the section, about its own path.
-        let report = crate::headers::analyze_message(
+        let report = crate::message::analyze_message(
             b"Received: from a.example.com (a.example.com [192.0.2.1]) by mx.example.net with ESMTPS id 1; Tue, 1 Jul 2025 10:00:03 -0700\r\nFrom: a@example.com\r\n\r\n",
             "2026-11-28T12:00:00Z",
         )

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::headers::spam::{SpamDecision, SpamField};
+pub use crate::message::spam::{SpamDecision, SpamField};
 
 /// What the message section holds; every field is optional so a header-only
 /// paste with missing pieces still yields a section.

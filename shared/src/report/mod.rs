@@ -97,6 +97,29 @@ impl Status {
             Status::Error => "error",
         }
     }
+
+    /// The symbol every renderer shows beside the status word (never colour
+    /// alone): the CLI text, the Markdown export and the UI agree.
+    pub fn icon(self) -> &'static str {
+        match self {
+            Status::Pass => "✔",
+            Status::Warn => "▲",
+            Status::Fail => "✘",
+            Status::Info => "ℹ",
+            Status::Error => "!",
+            Status::NotTested | Status::NotApplicable => "–",
+        }
+    }
+
+    /// The status word for people ("not tested", "n/a"); `as_str` is the
+    /// JSON word.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::NotTested => "not tested",
+            Status::NotApplicable => "n/a",
+            other => other.as_str(),
+        }
+    }
 }
 
 impl std::fmt::Display for Status {
@@ -132,6 +155,22 @@ pub struct Check {
 }
 
 impl Check {
+    /// The fix a renderer shows for this check, the same in the CLI text,
+    /// the Markdown export and the UI: the check's own fix (written for the
+    /// case found) whatever its status, else the catalogue's general fix
+    /// for a `fail` or `warn`.
+    pub fn fix_to_show(&self) -> Option<&str> {
+        if let Some(fix) = &self.fix {
+            return Some(fix);
+        }
+        if !matches!(self.status, Status::Fail | Status::Warn) {
+            return None;
+        }
+        catalog::lookup(&self.id)
+            .map(|e| e.fix)
+            .filter(|f| !f.is_empty())
+    }
+
     /// Builds a check whose title and refs come from the catalogue entry for `id`.
     /// An id missing from the catalogue is a programming error caught by tests;
     /// here it falls back to the id as title.

@@ -2,29 +2,13 @@
 
 use super::{Report, Status};
 
-fn icon(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✔",
-        Status::Warn => "▲",
-        Status::Fail => "✘",
-        Status::Info => "ℹ",
-        Status::Error => "!",
-        Status::NotTested | Status::NotApplicable => "–",
-    }
-}
-
 /// Renders a report for a terminal: grade, then one line per check with its
 /// icon and status word (never colour alone), then fixes.
 pub fn render_text(report: &Report) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "mxlens {} report: grade {:?}, score {}/100 (generated {} by mxlens {})\n",
-        match report.kind {
-            super::ReportKind::Message => "message",
-            super::ReportKind::Domain => "domain",
-            super::ReportKind::Combined => "combined",
-            super::ReportKind::Delivery => "delivery",
-        },
+        report.kind.as_str(),
         report.grade,
         report.score,
         report.generated_at,
@@ -53,7 +37,9 @@ pub fn render_text(report: &Report) -> String {
         }
         out.push_str(&format!("hops: {}\n", message.hops.len()));
     }
-    if let Some(t) = &report.transport {
+    // The section the UI and the export show: a message analysed on its own
+    // gets one built from its hops.
+    if let Some(t) = &super::transport::section(report) {
         out.push_str(&format!("transport security: {}\n", t.summary));
         for mx in &t.mx {
             let tls = if mx.starttls {
@@ -71,7 +57,8 @@ pub fn render_text(report: &Report) -> String {
             };
             out.push_str(&format!("  {} ({}): {tls}\n", mx.host, mx.ip));
         }
-        if let Some(m) = &t.message_summary {
+        // A message on its own: the verdict above is already about its hops.
+        if let (Some(m), Some(_)) = (&t.message_summary, &report.domain) {
             out.push_str(&format!("  {m}\n"));
         }
     }
@@ -84,16 +71,16 @@ pub fn render_text(report: &Report) -> String {
             .unwrap_or_default();
         out.push_str(&format!(
             "{} {:<14} {}{}: {}\n",
-            icon(check.status),
+            check.status.icon(),
             check.status.as_str(),
             check.title,
             subject,
             check.detail
         ));
+        if let Some(fix) = check.fix_to_show() {
+            out.push_str(&format!("    fix: {fix}\n"));
+        }
         if matches!(check.status, Status::Fail | Status::Warn) {
-            if let Some(fix) = &check.fix {
-                out.push_str(&format!("    fix: {fix}\n"));
-            }
             if let Some(s) = &check.suggestion {
                 out.push_str(&format!("    suggested: {s}\n"));
             }

@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn a_bounce_is_read_for_its_failed_delivery() {
-        let bounce = crate::headers::analyze_message(
+        let bounce = crate::message::analyze_message(
             include_bytes!("../../../tests/fixtures/messages/17-bounce-dsn-550-5.1.1.eml"),
             "2025-07-01T00:00:00Z",
         )
@@ -149,7 +149,7 @@ mod tests {
         assert!(!top.is_empty());
         assert!(top.iter().all(|id| id.starts_with("bounce.")), "{top:?}");
         // A message that is not a bounce is unaffected.
-        let plain = crate::headers::analyze_message(
+        let plain = crate::message::analyze_message(
             include_bytes!("../../../tests/fixtures/messages/30-broken-hygiene.eml"),
             "2025-07-01T00:00:00Z",
         )

@@ -348,7 +348,7 @@ fn retry_hint(result: &RcptProbeResult, reply: &RcptReply) -> String {
         .map(|t| {
             format!(
                 " (after {})",
-                crate::headers::datetime::format_unix_rfc3339(t.saturating_add(i64::from(wait)))
+                crate::message::datetime::format_unix_rfc3339(t.saturating_add(i64::from(wait)))
             )
         })
         .unwrap_or_default();

@@ -547,13 +547,16 @@ async fn smtp_ehlo_rejected_fails_and_banner_ptr_mismatch_warns() {
         smtp: true,
         policy: Arc::new(ConnectPolicy {
             allow: vec!["192.0.2.0/24".parse().unwrap()],
-            connect_to: vec![format!(
-                "mx1.good.audit.test:25:{}:{}",
-                fake.addr.ip(),
-                fake.addr.port()
-            )
-            .parse()
-            .unwrap()],
+            connect_to: vec![
+                format!(
+                    "mx1.good.audit.test:25:{}:{}",
+                    fake.addr.ip(),
+                    fake.addr.port()
+                )
+                .parse()
+                .unwrap(),
+                mta_sts_refused(),
+            ],
         }),
         ..dns_only_config()
     };
@@ -568,6 +571,23 @@ async fn smtp_ehlo_rejected_fails_and_banner_ptr_mismatch_warns() {
             ("smtp.banner-ptr", Warn),
         ],
     );
+}
+
+/// Sends the MTA-STS policy fetch of good.audit.test (its A record is
+/// 192.0.2.10, which the SMTP tests' allow-list opens) to a closed loopback
+/// port, so that the fetch fails on loopback instead of leaving it.
+fn mta_sts_refused() -> mxlens_backend::ssrf::ConnectTo {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    format!(
+        "mta-sts.good.audit.test:443:{}:{}",
+        closed.ip(),
+        closed.port()
+    )
+    .parse()
+    .unwrap()
 }
 
 /// A closed port: the TCP connection is refused. That is an `error` (the
@@ -587,6 +607,7 @@ async fn smtp_connect_refused_is_not_a_pass() {
                 format!("mx1.good.audit.test:25:{}:{}", closed.ip(), closed.port())
                     .parse()
                     .unwrap(),
+                mta_sts_refused(),
             ],
         }),
         ..dns_only_config()

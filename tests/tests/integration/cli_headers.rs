@@ -123,6 +123,54 @@ fn headers_cli_prints_markdown() {
     );
 }
 
+/// The terminal text and the Markdown export of one message agree on what
+/// they show (#18 step 4): the transport-security verdict built from the
+/// hops, each check's icon, and the same fix for a failing check (the
+/// catalogue's, when the check has none of its own).
+#[test]
+fn headers_text_and_markdown_show_the_same_transport_and_fixes() {
+    let message = "Received: from a.shop.test (a.shop.test [192.0.2.1]) by mx.example.test with ESMTPS id 1; Tue, 1 Jul 2025 10:00:00 +0000\r\nFrom: a@shop.test\r\nSubject: hello\r\nDate: Tue, 1 Jul 2025 10:00:00 +0000\r\n\r\nhi\r\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.eml");
+    std::fs::write(&file, message).unwrap();
+    let run = |format: &[&str]| {
+        let mut args = vec!["headers", file.to_str().unwrap()];
+        args.extend_from_slice(format);
+        let out = mxlens(&args).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(&[]);
+    // Markdown escapes its inline text; compare the words.
+    let md = run(&["--markdown"])
+        .replace('\\', "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    // The verdict sentence, whatever its words, is in both.
+    let verdict = md
+        .lines()
+        .find_map(|l| l.strip_prefix("**Verdict:** "))
+        .unwrap_or_else(|| panic!("no transport verdict in the Markdown: {md}"));
+    assert!(
+        text.contains(&format!("transport security: {verdict}")),
+        "text lacks the transport line {verdict:?}:\n{text}"
+    );
+    // No Message-ID: a fail whose fix comes from the catalogue.
+    let fix = mxlens_shared::report::catalog::lookup("msg.message-id")
+        .unwrap()
+        .fix;
+    assert!(!fix.is_empty());
+    assert!(text.contains("✘ fail"), "{text}");
+    assert!(
+        text.contains(&format!("fix: {fix}")),
+        "text lacks the fix:\n{text}"
+    );
+    assert!(
+        md.contains(&format!("Fix: {fix}")),
+        "markdown lacks the fix:\n{md}"
+    );
+}
+
 /// `mxlens audit --markdown` against the loopback test zones: the SPF
 /// include tree with each term's cost and the running total, the term that
 /// crosses the limit of 10 marked.

@@ -700,7 +700,13 @@ fn mxlens_binary() -> std::path::PathBuf {
     target.join("debug").join("mxlens")
 }
 
-async fn start_child(bin: &std::path::Path, db: &str) -> (tokio::process::Child, String) {
+/// `mxlens serve` as a child process on `db`, asking only the loopback DNS
+/// server at `dns`.
+async fn start_child(
+    bin: &std::path::Path,
+    db: &str,
+    dns: &str,
+) -> (tokio::process::Child, String) {
     use tokio::io::AsyncBufReadExt;
     let mut child = tokio::process::Command::new(bin)
         .args([
@@ -713,6 +719,8 @@ async fn start_child(bin: &std::path::Path, db: &str) -> (tokio::process::Child,
             "/nonexistent",
             "--rate-limit-per-minute",
             "0",
+            "--nameserver",
+            dns,
         ])
         .env("MXLENS_LOG", "error")
         .stdout(std::process::Stdio::piped())
@@ -756,12 +764,15 @@ async fn stored_reports_survive_kill_9_on_postgres() {
 /// every report whose id was returned is intact.
 async fn survive_kill_9_cycles(db: &str, cycles: u64) {
     let bin = mxlens_binary();
+    // No zones: every name is NXDOMAIN, answered on loopback.
+    let test_dns = TestDns::start(&[]).await.unwrap();
+    let dns = test_dns.addr.to_string();
     // Every id the server returned, with the subject it must carry.
     let mut acknowledged: Vec<(String, String)> = Vec::new();
     let mut verified = 0;
     let started = Instant::now();
     for cycle in 0..cycles {
-        let (mut child, url) = start_child(&bin, db).await;
+        let (mut child, url) = start_child(&bin, db, &dns).await;
         // What the previous cycle acknowledged is intact (all of it is
         // checked again at the end).
         for (id, subject) in &acknowledged[verified..] {
@@ -815,7 +826,7 @@ async fn survive_kill_9_cycles(db: &str, cycles: u64) {
         }
     }
     // Final check after the last kill.
-    let (_child, url) = start_child(&bin, db).await;
+    let (_child, url) = start_child(&bin, db, &dns).await;
     for (id, subject) in &acknowledged {
         let reply = request("GET", &format!("{url}/api/reports/{id}"), None, &[]).await;
         assert_eq!(reply.status, 200, "{id} lost");

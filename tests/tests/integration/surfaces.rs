@@ -8,8 +8,8 @@
 
 use mxlens_backend::dkim::verify_into;
 use mxlens_backend::resolver::{HickoryLookup, ResolverSettings};
-use mxlens_shared::headers::analyze_message;
-use mxlens_shared::headers::datetime::parse_rfc3339;
+use mxlens_shared::message::analyze_message;
+use mxlens_shared::message::datetime::parse_rfc3339;
 use mxlens_tests::audit::{audit_with, dns_only_config, mask_timings};
 use mxlens_tests::cli::mxlens;
 use mxlens_tests::dns::TestDns;

@@ -9,8 +9,8 @@ use mail_parser::{Message, MimeHeaders, PartType};
 
 use super::dsn::{parse_delivery_status, DeliveryStatus};
 use super::text::original_start;
-use crate::headers::html_text::html_to_text;
-use crate::headers::hygiene::unfold;
+use crate::message::html_text::html_to_text;
+use crate::message::hygiene::unfold;
 
 /// Largest text, in bytes, that the readers look at: a bounce's own words
 /// fit in a few kilobytes; anything beyond is a quoted original or noise.

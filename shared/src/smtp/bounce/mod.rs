@@ -98,7 +98,7 @@ fn read_at(raw: &[u8], depth: u8) -> Option<BounceReport> {
     if looks_like_bare_reply(&text) {
         return read_input(&Input::from_text(&text), depth);
     }
-    let parsed = crate::headers::input::message_parser().parse(raw);
+    let parsed = crate::message::input::message_parser().parse(raw);
     match parsed {
         Some(msg) if has_message_headers(&msg) => read_message_at(&msg, depth),
         _ => read_input(&Input::from_text(&text), depth),

@@ -5,9 +5,9 @@
 
 use super::input::Input;
 use super::text::clean_address;
-use crate::headers::chain::is_internal_ip;
-use crate::headers::input::parse_input;
-use crate::headers::received::parse_received;
+use crate::message::chain::is_internal_ip;
+use crate::message::input::parse_input;
+use crate::message::received::parse_received;
 use crate::report::{Check, OriginalMessage, Status};
 
 /// The quoted original's identity, when the bounce quotes its headers.

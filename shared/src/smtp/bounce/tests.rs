@@ -346,7 +346,7 @@ Remote host said: 550 5.1.1 <bob@example.net>: User unknown\r\n\r\n\
 --- Below this line is a copy of the message.\r\n\r\n\
 Return-Path: <alice@example.com>\r\nFrom: alice@example.com\r\nTo: bob@example.net\r\n\
 Subject: hello\r\n\r\nhi\r\n";
-    let report = crate::headers::analyze_message(paste, "2026-01-01T00:00:00Z").unwrap();
+    let report = crate::message::analyze_message(paste, "2026-01-01T00:00:00Z").unwrap();
     let m = report.message.unwrap();
     let b = m.bounce.expect("read as a bounce");
     assert_eq!(

@@ -157,7 +157,7 @@ fn parse_time(token: &str) -> Option<(u8, u8, u8)> {
 /// day, month, year and time can be found or a field is out of range.
 ///
 /// ```
-/// use mxlens_shared::headers::datetime::parse_rfc5322_date;
+/// use mxlens_shared::message::datetime::parse_rfc5322_date;
 /// let d = parse_rfc5322_date("Tue, 1 Jul 2025 10:00:00 +0200").unwrap();
 /// assert_eq!(d.unix_seconds(), 1_751_356_800);
 /// assert_eq!(d.to_rfc3339(), "2025-07-01T10:00:00+02:00");

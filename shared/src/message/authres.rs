@@ -178,7 +178,7 @@ fn looks_like_resinfo(segment: &str) -> bool {
 /// Parses one Authentication-Results value. Total.
 ///
 /// ```
-/// use mxlens_shared::headers::authres::parse_authentication_results;
+/// use mxlens_shared::message::authres::parse_authentication_results;
 /// let ar = parse_authentication_results("mx.google.com; dkim=pass header.i=@example.com header.s=s1; spf=pass (google.com: domain of a@example.com designates 192.0.2.1 as permitted sender) smtp.mailfrom=a@example.com; dmarc=pass (p=REJECT) header.from=example.com");
 /// assert_eq!(ar.authserv_id, "mx.google.com");
 /// assert_eq!(ar.results.len(), 3);

@@ -186,7 +186,7 @@ pub fn build_chain(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::headers::input::parse_input;
+    use crate::message::input::parse_input;
 
     const RAW: &str = "Received: by 2002:a05:6a10:1234 with SMTP id z1csp1; Tue, 1 Jul 2025 10:00:04 -0700 (PDT)\nReceived: from mail.example.com (mail.example.com [203.0.113.5]) by mx.google.com with ESMTPS id a1 (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256); Tue, 01 Jul 2025 10:00:02 -0700 (PDT)\nReceived: from [192.168.1.20] (unknown [198.51.100.7]) by mail.example.com (Postfix) with ESMTPSA id 4B; Tue,  1 Jul 2025 17:00:01 +0000 (UTC)\nReceived: from app (localhost [127.0.0.1]) by mail.example.com (Postfix) with ESMTP id 4A; Tue,  1 Jul 2025 17:10:00 +0000 (UTC)\n\n";
 

@@ -154,8 +154,8 @@ pub fn smime_check(finding: &SmimeFinding, from: Option<&str>, now_unix: Option<
             cert.subject, cert.issuer, cert.not_before, cert.not_after
         ));
         if let Some(now) = now_unix {
-            let start = crate::headers::datetime::parse_rfc3339(&cert.not_before);
-            let end = crate::headers::datetime::parse_rfc3339(&cert.not_after);
+            let start = crate::message::datetime::parse_rfc3339(&cert.not_before);
+            let end = crate::message::datetime::parse_rfc3339(&cert.not_after);
             if end.is_some_and(|e| now > e) {
                 detail.push_str(" (expired at the report time)");
             } else if start.is_some_and(|s| now < s) {

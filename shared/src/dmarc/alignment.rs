@@ -8,7 +8,7 @@
 //! policy: the message's result is what the receiver recorded, and a policy
 //! is never a result.
 
-use super::authres::AuthResults;
+use crate::message::authres::AuthResults;
 use crate::org_domain::{aligned_relaxed, aligned_strict, organizational_domain};
 
 /// One authenticated identity compared with the From domain.
@@ -145,7 +145,7 @@ pub fn passed_identities(trusted: &[AuthResults], return_path: Option<&str>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::headers::authres::parse_authentication_results;
+    use crate::message::authres::parse_authentication_results;
 
     #[test]
     fn relaxed_and_strict() {
