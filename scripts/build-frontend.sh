@@ -81,8 +81,11 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # containers and 1,000 boundaries before mail-parser, so a hostile paste
 # cannot freeze the tab either) is in the browser too (+2,741 bytes:
 # 444,474 -> 447,215).
+# 455,500 since the "Send a test message" card (#16: address with Copy,
+# live progress from its event stream, then the delivery report with its
+# connection facts; +8,502 bytes: 446,843 -> 455,345).
 # bench/bundle-size.sh shows where the bytes go.
-budget=447500
+budget=455500
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then
