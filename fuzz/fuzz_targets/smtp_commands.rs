@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mxlens_backend::receiver::session::{read_line, Line};
+use mxlens_backend::receiver::line::{read_line, Line};
 use mxlens_shared::delivery::command::{parse_command, MAX_COMMAND_LINE};
 
 fuzz_target!(|data: &[u8]| {

@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod deliver;
+pub mod line;
 pub mod session;
 pub mod tokens;
 
