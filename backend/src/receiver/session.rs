@@ -48,6 +48,9 @@ struct Session {
     tls: bool,
     mail: Option<String>,
     rcpts: Vec<Arc<TestAddress>>,
+    /// RCPT named the postmaster (RFC 5321 §4.5.1): accepted, and the
+    /// message is logged and discarded, as the test domain has no mailbox.
+    postmaster: bool,
     commands: u32,
     errors: u32,
     line: Vec<u8>,
@@ -70,6 +73,7 @@ pub async fn run(stream: TcpStream, peer: SocketAddr, receiver: Arc<Receiver>, s
         tls: false,
         mail: None,
         rcpts: Vec::new(),
+        postmaster: false,
         commands: 0,
         errors: 0,
         line: Vec::with_capacity(MAX_COMMAND_LINE),
@@ -156,6 +160,7 @@ impl Session {
     fn reset(&mut self) {
         self.mail = None;
         self.rcpts.clear();
+        self.postmaster = false;
         self.facts.mail_from.clear();
         self.facts.rcpt_to.clear();
         self.facts.body_8bitmime = false;
@@ -338,7 +343,7 @@ impl Session {
                     .await
             }
             Command::Rcpt { path, params } => self.rcpt(path, &params, reader).await,
-            Command::Data if self.rcpts.is_empty() => {
+            Command::Data if self.rcpts.is_empty() && !self.postmaster => {
                 self.refuse(reader, 503, "5.5.1", "Need RCPT before DATA")
                     .await
             }
@@ -442,6 +447,15 @@ impl Session {
             return self
                 .refuse(reader, 452, "4.5.3", "Too many recipients")
                 .await;
+        }
+        // RFC 5321 §4.5.1: "Postmaster" (bare, or at the domain) must be
+        // accepted (the recipient cap above applies to it too).
+        if is_postmaster(&path, &self.receiver.config.test_domain) {
+            self.postmaster = true;
+            if self.facts.rcpt_to.is_empty() {
+                self.facts.rcpt_to = path;
+            }
+            return self.ok(reader, "Recipient OK").await;
         }
         // Never a relay: only a live test address at the test domain.
         let address = path.rsplit_once('@').and_then(|(local, domain)| {
@@ -595,6 +609,23 @@ impl Session {
         let now = Instant::now();
         let claimed: Vec<Arc<TestAddress>> =
             self.rcpts.drain(..).filter(|a| a.claim(now)).collect();
+        if claimed.is_empty() && self.postmaster {
+            // Nobody reads a mailbox here: the operator sees it in the log.
+            tracing::info!(
+                client_ip = %self.facts.client_ip,
+                mail_from = %self.facts.mail_from,
+                size = message.len(),
+                "a message for the test domain's postmaster was accepted and discarded"
+            );
+            self.reset();
+            let sent = self
+                .send(
+                    reader,
+                    &Reply::new(250, "2.0.0", "Ok: delivered to postmaster"),
+                )
+                .await;
+            return self.continue_if(sent);
+        }
         if claimed.is_empty() {
             self.reset();
             return self.no_such_address(reader).await;
@@ -615,5 +646,19 @@ impl Session {
             )
             .await;
         self.continue_if(sent)
+    }
+}
+
+/// Whether a RCPT path names the postmaster: `Postmaster` alone, or
+/// `postmaster@` the test domain, in any case (RFC 5321 §4.5.1).
+fn is_postmaster(path: &str, test_domain: &str) -> bool {
+    match path.rsplit_once('@') {
+        None => path.eq_ignore_ascii_case("postmaster"),
+        Some((local, domain)) => {
+            local.eq_ignore_ascii_case("postmaster")
+                && domain
+                    .trim_end_matches('.')
+                    .eq_ignore_ascii_case(test_domain)
+        }
     }
 }

@@ -368,3 +368,33 @@ async fn receiver_holds_message_memory_within_its_budget() {
     b.send(b"Subject: b\r\n\r\nhello\r\n.\r\n").await.unwrap();
     assert!(b.reply().await.unwrap().starts_with("250 "));
 }
+
+/// RFC 5321 §4.5.1: mail to the postmaster, bare or at the test domain, is
+/// accepted (and discarded: the receiver keeps no mailbox), while other
+/// local parts and the postmaster of another domain stay refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn receiver_accepts_mail_for_the_postmaster() {
+    let dns = TestDns::start(&[]).await.unwrap();
+    let server = hostile_server(&dns, &[]).await;
+    for to in [
+        "postmaster@test.example",
+        "Postmaster",
+        "POSTMASTER@Test.Example",
+    ] {
+        let mut c = in_transaction(&server, to).await;
+        c.expect("DATA", "354").await;
+        c.send(b"From: a@client.test\r\nSubject: abuse report\r\n\r\nhello\r\n.\r\n")
+            .await
+            .unwrap();
+        let done = c.reply().await.unwrap();
+        assert!(done.starts_with("250 "), "{to}: {done}");
+        c.expect("QUIT", "221").await;
+    }
+    let (mut c, _) = RawSmtp::connect(server.smtp_addr.unwrap()).await.unwrap();
+    c.expect("EHLO client.test", "250-").await;
+    c.expect("MAIL FROM:<a@client.test>", "250 ").await;
+    c.expect("RCPT TO:<postmaster@elsewhere.test>", "550 5.1.1")
+        .await;
+    c.expect("RCPT TO:<abuse@test.example>", "550 5.1.1").await;
+    c.expect("DATA", "503").await;
+}
