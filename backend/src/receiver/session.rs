@@ -655,10 +655,8 @@ fn is_postmaster(path: &str, test_domain: &str) -> bool {
     match path.rsplit_once('@') {
         None => path.eq_ignore_ascii_case("postmaster"),
         Some((local, domain)) => {
-            local.eq_ignore_ascii_case("postmaster")
-                && domain
-                    .trim_end_matches('.')
-                    .eq_ignore_ascii_case(test_domain)
+            // The command parser refuses a trailing dot (501 5.1.3).
+            local.eq_ignore_ascii_case("postmaster") && domain.eq_ignore_ascii_case(test_domain)
         }
     }
 }
