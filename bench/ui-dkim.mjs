@@ -96,7 +96,16 @@ try {
   console.log(`DKIM, 1 MiB message (rsa-sha256 2048, relaxed), ${RUNS} runs:`);
   console.log(`  click → report in DOM:       ${stats(runs.map((r) => r.report))}`);
   console.log(`  click → "verified" shown:    ${stats(runs.map((r) => r.verified))}`);
-  console.log(`  verification (the difference): ${stats(runs.map((r) => r.verified - r.report))}`);
+  console.log(`  report in DOM → "verified" shown: ${stats(runs.map((r) => r.verified - r.report))}`);
+  // The verification itself (#15 goal ≤ 60 ms in WASM, WebCrypto included):
+  // from the end of the analysis (mark "analysed") to the verdicts
+  // ("verified"): the key requests and answers, canonicalization, hashes
+  // and the WebCrypto checks, plus whatever else ran on the page's one
+  // thread meanwhile.
+  const at = (r, name) => (r.marks.find(([n]) => n === name) || [])[1];
+  if (runs.every((r) => at(r, 'analysed') !== undefined && at(r, 'verified') !== undefined)) {
+    console.log(`  verification (analysed → verified): ${stats(runs.map((r) => at(r, 'verified') - at(r, 'analysed')))}`);
+  }
   // The breakdown: from the click, each step's time since the previous one
   // (the marks, "report in DOM" and "verified" shown, in time order);
   // WebCrypto calls (crypto-start … crypto-end pairs) are summed apart.

@@ -86,8 +86,13 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # connection facts; +8,502 bytes: 446,843 -> 455,345).
 # 456,000 since the performance marks the UI benches read (#15/#17:
 # bench/ui-dkim.mjs breaks the DKIM time down by step; +200 bytes).
+# 457,000 since the DKIM verdicts no longer wait behind a frame of the
+# unverified report (#15: key requests sent before the analysis, the body
+# hash by WebCrypto's digest, the blocklist lookup alongside, the report
+# shown once with its verdicts when they come within 150 ms; +1,284 bytes:
+# 455,545 -> 456,829; a verified 1 MiB paste 459 -> 214 ms from the click).
 # bench/bundle-size.sh shows where the bytes go.
-budget=456000
+budget=457000
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

@@ -95,41 +95,76 @@ impl SignatureVerifier for WebCryptoVerifier {
     ) -> impl Future<Output = Result<bool, CryptoUnavailable>> {
         webcrypto_verify(algorithm, key, message, signature)
     }
-}
 
-/// The key of `selector._domainkey.domain` from `GET /api/dkim-key`. The
-/// record is parsed here, by the same parser the server uses; a server that
-/// cannot be reached, or that refuses, gives a lookup failure ("not
-/// verified"), never a missing key.
-async fn fetch_key(domain: &str, selector: &str) -> KeyLookupOutcome {
-    let request = gloo_net::http::Request::get("/api/dkim-key")
-        .query([("domain", domain), ("selector", selector)]);
-    let answer = match request.send().await {
-        Ok(response) if response.status() == 200 => {
-            match response
-                .text()
-                .await
-                .map(|t| mxlens_shared::report::decode::parse(&t))
-            {
-                Ok(Ok(value)) => value,
-                _ => {
-                    return KeyLookupOutcome::DnsFailure(
-                        "the mxlens server's key answer could not be read".into(),
-                    )
+    /// `SubtleCrypto.digest`; `sha2` when WebCrypto cannot answer.
+    async fn sha256(&self, data: &[u8]) -> [u8; 32] {
+        let subtle = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .map(|c| c.subtle());
+        if let Some(Ok(digest)) = subtle.map(|s| s.digest_with_str_and_u8_array("SHA-256", data)) {
+            if let Ok(buffer) = JsFuture::from(digest).await {
+                let mut out = [0u8; 32];
+                let bytes = Uint8Array::new(&buffer);
+                if bytes.length() == 32 {
+                    bytes.copy_to(&mut out);
+                    return out;
                 }
             }
         }
-        Ok(response) => {
-            return KeyLookupOutcome::DnsFailure(format!(
-                "the mxlens server answered HTTP {} to the key lookup",
-                response.status()
-            ))
-        }
-        Err(_) => {
-            return KeyLookupOutcome::DnsFailure(
-                "the mxlens server could not be reached to fetch the key".into(),
-            )
-        }
+        mxlens_shared::dkim::crypto::sha256(data)
+    }
+}
+
+/// The key requests for a message's signatures (at most 16,
+/// `shared::dkim::verify::MAX_KEYS`), each `GET /api/dkim-key` sent when
+/// this is made: `fetch` starts at once, so the answers arrive while the
+/// page analyses the message, not after (#15, bench/ui-dkim.mjs).
+pub struct KeyRequests(Vec<(String, String, Option<js_sys::Promise>)>);
+
+/// Sends the key requests of `input`'s signatures.
+pub fn request_keys(input: &[u8]) -> KeyRequests {
+    let window = web_sys::window();
+    KeyRequests(
+        keys_for_message(input)
+            .into_iter()
+            .map(|(domain, selector)| {
+                let url = format!(
+                    "/api/dkim-key?domain={}&selector={}",
+                    js_sys::encode_uri_component(&domain),
+                    js_sys::encode_uri_component(&selector)
+                );
+                let sent = window.as_ref().map(|w| w.fetch_with_str(&url));
+                (domain, selector, sent)
+            })
+            .collect(),
+    )
+}
+
+/// The key of one request of [`request_keys`]. The record is parsed here,
+/// by the same parser the server uses; a server that cannot be reached, or
+/// that refuses, gives a lookup failure ("not verified"), never a missing
+/// key.
+async fn read_key(sent: Option<js_sys::Promise>) -> KeyLookupOutcome {
+    let failure = |why: &str| KeyLookupOutcome::DnsFailure(why.into());
+    let response = match sent {
+        Some(sent) => JsFuture::from(sent).await.ok(),
+        None => None,
+    };
+    let Some(response) = response.map(JsCast::unchecked_into::<web_sys::Response>) else {
+        return failure("the mxlens server could not be reached to fetch the key");
+    };
+    if response.status() != 200 {
+        return KeyLookupOutcome::DnsFailure(format!(
+            "the mxlens server answered HTTP {} to the key lookup",
+            response.status()
+        ));
+    }
+    let text = match response.text() {
+        Ok(text) => JsFuture::from(text).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    };
+    let Some(Ok(answer)) = text.map(|t| mxlens_shared::report::decode::parse(&t)) else {
+        return failure("the mxlens server's key answer could not be read");
     };
     let text = |key: &str| answer.get(key).and_then(Value::as_str).map(str::to_string);
     match text("status").as_deref() {
@@ -151,13 +186,13 @@ async fn fetch_key(domain: &str, selector: &str) -> KeyLookupOutcome {
     }
 }
 
-/// mxlens's own DKIM and ARC verdicts for `input`: the keys fetched (at
-/// most 16, `shared::dkim::verify::MAX_KEYS`), then every signature checked
-/// by WebCrypto. `now` is unix seconds (for `x=`).
-pub async fn verify_input(input: &str, now: i64) -> MessageVerification {
+/// mxlens's own DKIM and ARC verdicts for `input`: the keys of `requests`
+/// (made by [`request_keys`] from the same input), then every signature
+/// checked by WebCrypto. `now` is unix seconds (for `x=`).
+pub async fn verify_input(input: &str, requests: KeyRequests, now: i64) -> MessageVerification {
     let mut keys = KeySet::default();
-    for (domain, selector) in keys_for_message(input.as_bytes()) {
-        let outcome = fetch_key(&domain, &selector).await;
+    for (domain, selector, sent) in requests.0 {
+        let outcome = read_key(sent).await;
         keys.insert(&domain, &selector, outcome);
     }
     mark("mxlens:keys-fetched");

@@ -7,7 +7,8 @@
 // 3. the same kind of message with a mailing-list footer appended:
 //    "failed: body changed", and the appended footer shown diff-style;
 // 4. with the key lookup cut off (a private link opened offline): "not
-//    verified", never a pass.
+//    verified", never a pass;
+// 5. a key answer that comes after a newer analysis is dropped.
 import { readFileSync } from 'node:fs';
 import { launch, watchErrors, assert, BASE_URL, SCREENSHOTS } from './lib.mjs';
 
@@ -83,7 +84,34 @@ try {
   assert(await panel2.locator('.badge.s-not_tested', { hasText: 'not verified' }).count() === 1, `offline: not verified: ${text2}`);
   assert(await panel2.locator('.badge.s-pass').count() === 0, `offline: no pass: ${text2}`);
   await offline.close();
-  console.log('dkim: verified (rsa 2048, ed25519), failed: body changed with the footer shown, offline not verified; only d= and s= sent');
+
+  // 5. A late key answer belongs to the analysis it was asked for: a newer
+  // analysis (here an empty paste, an error) is never replaced by the
+  // older message's verified report when that answer finally comes.
+  const slow = await browser.newContext();
+  const page3 = await slow.newPage();
+  let answered = null;
+  const late = new Promise((resolve) => { answered = resolve; });
+  await page3.route('**/api/dkim-key*', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+    answered();
+  });
+  await page3.goto(BASE_URL + '/');
+  const textarea3 = page3.getByLabel('Raw headers or message');
+  await textarea3.fill(SIGNED);
+  await page3.getByRole('button', { name: 'Analyze' }).click();
+  // Shown without its verdict at the deadline, while the key is awaited.
+  await page3.getByLabel('Signatures verified by mxlens').waitFor({ timeout: 10000 });
+  await textarea3.fill('');
+  await page3.getByRole('button', { name: 'Analyze' }).click();
+  await page3.getByRole('alert').filter({ hasText: /input is empty/ }).waitFor({ timeout: 10000 });
+  await late;
+  await page3.waitForTimeout(500);
+  assert(await page3.getByRole('alert').filter({ hasText: /input is empty/ }).count() === 1, 'late answer: the error stays');
+  assert(await page3.locator('.own-verification').count() === 0, 'late answer: the older report did not come back');
+  await slow.close();
+  console.log('dkim: verified (rsa 2048, ed25519), failed: body changed with the footer shown, offline not verified; only d= and s= sent; a late key answer does not replace a newer result');
 } finally {
   await browser.close();
 }

@@ -579,7 +579,7 @@ pub async fn verify_signature<V: SignatureVerifier>(
             None => canonical,
         };
         let ok = sig.body_length.is_none_or(|l| l <= canonical.len() as u64)
-            && Sha256::digest(signed)[..] == expected_bh[..];
+            && verifier.sha256(signed).await[..] == expected_bh[..];
         if ok {
             if let Some(l) = sig.body_length {
                 result.body_change = unsigned_tail(&body.lines, body_canon, l);
