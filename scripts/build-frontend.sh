@@ -91,8 +91,12 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # hash by WebCrypto's digest, the blocklist lookup alongside, the report
 # shown once with its verdicts when they come within 150 ms; +1,284 bytes:
 # 455,545 -> 456,829; a verified 1 MiB paste 459 -> 214 ms from the click).
+# 457,500 since the page's state is in hooks with one reducer for the
+# audit (#18 step 6: hooks/use_audit.rs, hooks/use_message.rs, App layout
+# only; +230 bytes: 456,829 -> 457,059; the domain form as a component of
+# its own cost +1,298 more, so it is a hook that returns its view).
 # bench/bundle-size.sh shows where the bytes go.
-budget=457000
+budget=457500
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

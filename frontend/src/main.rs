@@ -4,6 +4,7 @@
 mod api;
 mod app;
 mod components;
+mod hooks;
 mod private_link;
 mod reputation;
 mod verify;

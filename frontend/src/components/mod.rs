@@ -2,6 +2,7 @@
 
 pub mod check_list;
 pub mod domain;
+pub mod domain_form;
 pub mod export;
 pub mod message;
 pub mod report_view;
