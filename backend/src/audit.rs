@@ -15,19 +15,24 @@ use tokio::sync::Notify;
 
 pub use mxlens_shared::audit::{AuditEvent, AuditRequest, COMMON_SELECTORS};
 
-/// Checks an address for the mailbox probe: a valid address (lettre's
-/// check) whose domain is the audited domain. Returns it trimmed.
+/// Checks an address for the mailbox probe: a mailbox at the audited
+/// domain (`shared::smtp::mailbox::probe_address`, the rule the browser
+/// applies too), which lettre, which sends it, also takes. An
+/// internationalized domain is compared as its A-label. Returns it trimmed.
 pub fn validate_rcpt(domain: &str, address: &str) -> Result<String, String> {
-    let parsed = crate::probe::rcpt::parse_address(address).map_err(|e| e.to_string())?;
-    let at = mxlens_shared::domain_name::normalize_domain(parsed.domain())
-        .map_err(|e| format!("the address's domain: {e}"))?;
-    if !at.eq_ignore_ascii_case(domain) {
-        return Err(format!(
-            "the address {} is not at the audited domain {domain}",
-            parsed
-        ));
-    }
-    Ok(parsed.to_string())
+    let trimmed = address.trim();
+    let ascii = match trimmed.rsplit_once('@') {
+        Some((local, at)) if !at.is_ascii() => {
+            match mxlens_shared::domain_name::normalize_domain(at) {
+                Ok(a_label) => format!("{local}@{a_label}"),
+                Err(e) => return Err(format!("the address's domain: {e}")),
+            }
+        }
+        _ => trimmed.to_string(),
+    };
+    let address = mxlens_shared::smtp::mailbox::probe_address(domain, &ascii)?;
+    crate::probe::rcpt::parse_address(&address).map_err(|e| e.to_string())?;
+    Ok(address)
 }
 
 /// Server-side audit settings (not part of a request).
@@ -502,5 +507,24 @@ mod tests {
                 report: Box::new(big_report(100))
             }
         );
+    }
+
+    #[test]
+    fn rcpt_is_a_mailbox_at_the_audited_domain_idn_as_its_a_label() {
+        assert_eq!(
+            validate_rcpt("shop.test", " bob@Shop.Test ").unwrap(),
+            "bob@Shop.Test"
+        );
+        assert_eq!(
+            validate_rcpt("xn--bcher-kva.example", "bob@bücher.example").unwrap(),
+            "bob@xn--bcher-kva.example"
+        );
+        let other = validate_rcpt("shop.test", "bob@other.test").unwrap_err();
+        assert!(
+            other.contains("is not an address at the audited domain shop.test"),
+            "{other}"
+        );
+        let bad = validate_rcpt("shop.test", "bob smith@shop.test").unwrap_err();
+        assert!(bad.contains("before the @"), "{bad}");
     }
 }

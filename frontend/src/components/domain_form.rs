@@ -2,24 +2,10 @@
 //! address and DKIM selectors, each checked here the way the server does
 //! before an audit is asked for.
 
+use mxlens_shared::smtp::mailbox::probe_address;
 use yew::prelude::*;
 
 use crate::hooks::use_audit::AuditRequest;
-
-/// Checks the "Address" field the way the server does (an address at the
-/// audited domain itself, `validate_rcpt` in the backend), so the user
-/// hears about a typo before a request is made. `None` when it is fine.
-fn rcpt_problem(domain: &str, address: &str) -> Option<String> {
-    let audited = domain.trim().trim_end_matches('.');
-    let fine = address.rsplit_once('@').is_some_and(|(local, at)| {
-        !local.is_empty()
-            && !local.contains(' ')
-            && at.trim_end_matches('.').eq_ignore_ascii_case(audited)
-    });
-    (!fine).then(|| format!(
-        "\"{address}\" is not an address at the audited domain {audited}: write it as name@{audited}. The probe only asks {audited}'s own mail server about its own addresses."
-    ))
-}
 
 /// The most selectors one audit takes (the server refuses more).
 const MAX_SELECTORS: usize = 16;
@@ -101,7 +87,7 @@ pub fn use_domain_form(domain: UseStateHandle<String>, on_launch: Callback<Audit
             };
             let address = rcpt.trim().to_string();
             if !address.is_empty() {
-                if let Some(problem) = rcpt_problem(&name, &address) {
+                if let Err(problem) = probe_address(&name, &address) {
                     rcpt_error.set(Some(problem));
                     return;
                 }

@@ -11,6 +11,7 @@
 pub mod bounce;
 pub mod codes;
 pub mod eval;
+pub mod mailbox;
 pub mod model;
 pub mod parse;
 pub mod rcpt;
