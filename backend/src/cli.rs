@@ -589,6 +589,7 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         crate::reports::SWEEP_INTERVAL,
     ));
     let lookup = HickoryLookup::new(&args.dns.settings())?;
+    let live = crate::live::LiveBus::start(&store).await?;
     Ok(crate::AppState {
         store,
         lookup: Arc::new(lookup),
@@ -617,7 +618,11 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         metrics: Arc::default(),
         cpu: Arc::new(crate::cpu::CpuPool::for_this_machine(args.cpu_queue)),
         dkim_keys: Arc::default(),
-        receiver: args.receiver.receiver()?.map(Arc::new),
+        receiver: args
+            .receiver
+            .receiver()?
+            .map(|r| Arc::new(r.with_live(live.clone()))),
+        live,
     })
 }
 

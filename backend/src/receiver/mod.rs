@@ -9,6 +9,7 @@
 //!   STARTTLS, RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 2920 PIPELINING,
 //!   RFC 6531 SMTPUTF8), with its limits;
 //! - [`tokens`]: the test addresses and their progress events;
+//! - [`shared`]: the same across instances, through the store (PostgreSQL);
 //! - [`deliver`]: the report, its storage and its recomputation;
 //! - [`api`]: `POST /api/test-addresses`, `GET /api/test-addresses/{id}/events`.
 //!
@@ -21,6 +22,7 @@ pub mod api;
 pub mod deliver;
 pub mod line;
 pub mod session;
+pub mod shared;
 pub mod tokens;
 
 use std::collections::HashMap;
@@ -145,6 +147,8 @@ pub struct Receiver {
     open: AtomicU32,
     per_ip: Mutex<HashMap<IpAddr, u32>>,
     buffered: AtomicU64,
+    /// With PostgreSQL: test addresses live in the store (see [`shared`]).
+    live: Option<Arc<crate::live::LiveBus>>,
 }
 
 impl Receiver {
@@ -156,7 +160,15 @@ impl Receiver {
             open: AtomicU32::new(0),
             per_ip: Mutex::default(),
             buffered: AtomicU64::new(0),
+            live: None,
         }
+    }
+
+    /// The same receiver with its test addresses shared through `live`
+    /// (PostgreSQL; `None` keeps them in this process).
+    pub fn with_live(mut self, live: Option<Arc<crate::live::LiveBus>>) -> Self {
+        self.live = live;
+        self
     }
 
     /// An empty hold on the message-memory budget.

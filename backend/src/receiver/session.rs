@@ -458,16 +458,16 @@ impl Session {
             return self.ok(reader, "Recipient OK").await;
         }
         // Never a relay: only a live test address at the test domain.
-        let address = path.rsplit_once('@').and_then(|(local, domain)| {
+        let local = path.rsplit_once('@').and_then(|(local, domain)| {
             let domain = domain.trim_end_matches('.');
-            if !domain.eq_ignore_ascii_case(&self.receiver.config.test_domain) {
-                return None;
-            }
-            self.receiver
-                .addresses
-                .by_token(local)
-                .filter(|a| a.is_live(Instant::now()))
+            domain
+                .eq_ignore_ascii_case(&self.receiver.config.test_domain)
+                .then_some(local)
         });
+        let address = match local {
+            Some(local) => self.receiver.live_address(local).await,
+            None => None,
+        };
         let Some(address) = address else {
             return self.no_such_address(reader).await;
         };
@@ -606,9 +606,12 @@ impl Session {
         held: super::Held,
         reader: &mut BufReader<S>,
     ) -> Next {
-        let now = Instant::now();
-        let claimed: Vec<Arc<TestAddress>> =
-            self.rcpts.drain(..).filter(|a| a.claim(now)).collect();
+        let mut claimed: Vec<Arc<TestAddress>> = Vec::new();
+        for address in std::mem::take(&mut self.rcpts) {
+            if self.receiver.claim(&address).await {
+                claimed.push(address);
+            }
+        }
         if claimed.is_empty() && self.postmaster {
             // Nobody reads a mailbox here: the operator sees it in the log.
             tracing::info!(

@@ -21,6 +21,7 @@ mod overload;
 mod rcpt_probe;
 mod receiver;
 mod receiver_hostile;
+mod receiver_instances;
 mod reports;
 mod reputation;
 mod security;

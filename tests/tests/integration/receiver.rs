@@ -16,7 +16,7 @@ use serde_json::Value;
 
 /// The signed corpus's zone plus the sender's SPF (the loopback sender is
 /// 127.0.0.1) and a DMARC record.
-fn sender_zone() -> String {
+pub(crate) fn sender_zone() -> String {
     let fixture =
         std::fs::read_to_string(mxlens_tests::fixtures_dir().join("zones/dkim.test.zone")).unwrap();
     format!(
@@ -25,7 +25,7 @@ fn sender_zone() -> String {
 }
 
 /// A message signed by dkimpy for dkim.test (selector s2048).
-fn signed_message() -> Vec<u8> {
+pub(crate) fn signed_message() -> Vec<u8> {
     std::fs::read(mxlens_tests::fixtures_dir().join("dkim/relaxed-2048.eml")).unwrap()
 }
 
@@ -55,7 +55,7 @@ async fn sender_and_receiver() -> (TestDns, TestCa, tempfile::TempDir, TestServe
     (dns, ca, dir, server)
 }
 
-fn transport(server: &TestServer, tls: Tls) -> AsyncSmtpTransport<Tokio1Executor> {
+pub(crate) fn transport(server: &TestServer, tls: Tls) -> AsyncSmtpTransport<Tokio1Executor> {
     let smtp = server.smtp_addr.expect("the receiver listens");
     AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.ip().to_string())
         .port(smtp.port())
@@ -65,7 +65,7 @@ fn transport(server: &TestServer, tls: Tls) -> AsyncSmtpTransport<Tokio1Executor
         .build()
 }
 
-fn envelope(to: &str) -> Envelope {
+pub(crate) fn envelope(to: &str) -> Envelope {
     Envelope::new(
         Some("bounce@dkim.test".parse().unwrap()),
         vec![to.parse().unwrap()],
