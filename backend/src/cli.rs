@@ -329,7 +329,10 @@ pub struct ReceiverArgs {
     /// 0.0.0.0:25); needs --test-domain. Off by default.
     #[arg(long, env = "MXLENS_SMTP_LISTEN", requires = "test_domain")]
     pub smtp_listen: Option<SocketAddr>,
-    /// The domain test addresses live at; its MX must point at this host.
+    /// The domain test addresses live at; its MX must point at the host
+    /// of --smtp-listen. With a PostgreSQL store, an instance with
+    /// --test-domain and no --smtp-listen hands out addresses that the
+    /// receivers of other instances on that store take.
     #[arg(long, env = "MXLENS_TEST_DOMAIN")]
     pub test_domain: Option<String>,
     /// Certificate chain (PEM) for STARTTLS on the receiver; needs --smtp-tls-key.
@@ -367,9 +370,12 @@ pub struct ReceiverArgs {
 }
 
 impl ReceiverArgs {
-    /// The receiver these flags ask for, `None` without --smtp-listen.
-    pub fn receiver(&self) -> anyhow::Result<Option<crate::receiver::Receiver>> {
-        if self.smtp_listen.is_none() {
+    /// The receiver these flags ask for: `None` without --smtp-listen,
+    /// unless the test addresses are `shared` through a PostgreSQL store
+    /// and --test-domain is set (a web instance: it hands out addresses,
+    /// other instances' receivers take their messages).
+    pub fn receiver(&self, shared: bool) -> anyhow::Result<Option<crate::receiver::Receiver>> {
+        if self.smtp_listen.is_none() && !(shared && self.test_domain.is_some()) {
             return Ok(None);
         }
         let Some(domain) = self.test_domain.as_deref() else {
@@ -620,7 +626,7 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         dkim_keys: Arc::default(),
         receiver: args
             .receiver
-            .receiver()?
+            .receiver(live.is_some())?
             .map(|r| Arc::new(r.with_live(live.clone()))),
         live,
     })

@@ -19,7 +19,7 @@ use super::receiver::{envelope, sender_zone, signed_message, transport};
 
 /// Two instances with receivers on one PostgreSQL database (extra `args`
 /// for both), and the sender's DNS (with shop.test for audits).
-async fn two_instances(args: &[&str]) -> (TestPostgres, TestDns, TestServer, TestServer) {
+async fn two_instances(args: &[&str]) -> (TestPostgres, TestDns, TestServer, TestServer, String) {
     let mut zones = vec![("dkim.test".to_string(), sender_zone())];
     let shop =
         std::fs::read_to_string(mxlens_tests::fixtures_dir().join("zones/shop.test.zone")).unwrap();
@@ -45,7 +45,7 @@ async fn two_instances(args: &[&str]) -> (TestPostgres, TestDns, TestServer, Tes
         TestServer::start_on(Some(&url), &argv),
         TestServer::start_on(Some(&url), &argv)
     );
-    (postgres, dns, a.unwrap(), b.unwrap())
+    (postgres, dns, a.unwrap(), b.unwrap(), url)
 }
 
 fn names(seen: &[(String, Value)]) -> Vec<&str> {
@@ -54,7 +54,7 @@ fn names(seen: &[(String, Value)]) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn receiver_across_instances_address_on_b_message_on_a_events_on_b() {
-    let (_pg, _dns, a, b) = two_instances(&[]).await;
+    let (_pg, dns, a, b, url) = two_instances(&[]).await;
     let (address, id, _) = new_address(&b).await;
     // The stream is open on B before the message reaches A.
     let (seen, sent) = tokio::join!(events(&b, &id), async {
@@ -124,11 +124,36 @@ async fn receiver_across_instances_address_on_b_message_on_a_events_on_b() {
     let seen = events(&b, &id).await;
     assert_eq!(seen.last().unwrap().0, "report", "{seen:?}");
     assert_eq!(seen.iter().filter(|(n, _)| n == "report").count(), 1);
+
+    // A web instance without a receiver (--test-domain, no --smtp-listen)
+    // hands out addresses that A's receiver takes.
+    let ns = dns.addr.to_string();
+    let web = TestServer::start_on(
+        Some(&url),
+        &["--nameserver", &ns, "--test-domain", "test.example"],
+    )
+    .await
+    .unwrap();
+    assert!(web.smtp_addr.is_none());
+    let (address, id, _) = new_address(&web).await;
+    let (seen, sent) = tokio::join!(events(&web, &id), async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        transport(&a, Tls::None)
+            .send_raw(&envelope(&address), &signed_message())
+            .await
+    });
+    sent.unwrap();
+    assert_eq!(
+        names(&seen),
+        ["waiting", "connected", "receiving", "report"],
+        "{seen:?}"
+    );
+    assert_eq!(stored_report(&web, &id).await["kind"], "delivery");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn receiver_across_instances_an_address_expires_once_everywhere() {
-    let (_pg, _dns, a, b) = two_instances(&["--test-address-ttl-secs", "2"]).await;
+    let (_pg, _dns, a, b, _) = two_instances(&["--test-address-ttl-secs", "2"]).await;
     let (address, id, _) = new_address(&a).await;
     // Both follow it; one closes it in the store and says `expired`.
     let (on_a, on_b) = tokio::join!(events(&a, &id), events(&b, &id));
@@ -152,7 +177,7 @@ fn sse_data(body: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_started_on_one_instance_is_read_from_another() {
-    let (_pg, _dns, a, b) = two_instances(&[]).await;
+    let (_pg, _dns, a, b, _) = two_instances(&[]).await;
     let (status, body) = http(
         "POST",
         &format!("{}/api/audits", a.url),
