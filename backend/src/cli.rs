@@ -367,6 +367,18 @@ pub struct ReceiverArgs {
     /// Seconds a test address lives (it also takes only one message).
     #[arg(long, env = "MXLENS_TEST_ADDRESS_TTL_SECS", default_value_t = crate::receiver::DEFAULT_ADDRESS_TTL_SECS, value_parser = clap::value_parser!(u64).range(1..=604_800))]
     pub test_address_ttl_secs: u64,
+    /// Peers (CIDR; repeat or separate with commas) whose SMTP connections
+    /// open with a PROXY protocol header, v1 or v2, naming the real client:
+    /// a load balancer or HAProxy in front of port 25. The report then
+    /// grades the client's IP and names the proxy. From any other peer a
+    /// PROXY header is an unknown command (500); from these, a connection
+    /// without a valid header is dropped.
+    #[arg(
+        long = "smtp-proxy-protocol-from",
+        env = "MXLENS_SMTP_PROXY_PROTOCOL_FROM",
+        value_delimiter = ','
+    )]
+    pub smtp_proxy_protocol_from: Vec<IpNet>,
 }
 
 impl ReceiverArgs {
@@ -395,6 +407,7 @@ impl ReceiverArgs {
         config.max_connections_per_ip = self.smtp_max_connections_per_ip;
         config.address_ttl = std::time::Duration::from_secs(self.test_address_ttl_secs);
         config.max_buffered_bytes = self.smtp_max_buffered_mib * 1024 * 1024;
+        config.proxy_from = self.smtp_proxy_protocol_from.clone();
         Ok(Some(crate::receiver::Receiver::new(config)))
     }
 }

@@ -32,6 +32,22 @@ impl RawSmtp {
         Ok((client, greeting))
     }
 
+    /// Connects, writes `preface` (a PROXY protocol header) before
+    /// anything is read, and returns the client with the greeting (or
+    /// refusal, or `""` when the server closed) read.
+    pub async fn connect_with_preface(
+        addr: SocketAddr,
+        preface: &[u8],
+    ) -> anyhow::Result<(Self, String)> {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.write_all(preface).await?;
+        let mut client = RawSmtp {
+            reader: BufReader::new(stream),
+        };
+        let greeting = client.reply().await?;
+        Ok((client, greeting))
+    }
+
     /// Reads one reply, all its lines joined with `\n`; an empty string
     /// when the server closed the connection.
     pub async fn reply(&mut self) -> anyhow::Result<String> {

@@ -57,10 +57,17 @@ struct Session {
 }
 
 /// Runs one connection to its end.
-pub async fn run(stream: TcpStream, peer: SocketAddr, receiver: Arc<Receiver>, state: AppState) {
+pub async fn run(
+    stream: TcpStream,
+    peer: SocketAddr,
+    proxied_by: Option<std::net::IpAddr>,
+    receiver: Arc<Receiver>,
+    state: AppState,
+) {
     let facts = ConnectionFacts {
         client_ip: peer.ip().to_string(),
         client_port: peer.port(),
+        proxied_by: proxied_by.map(|ip| ip.to_string()),
         received_by: receiver.config.hostname.clone(),
         starttls_offered: receiver.config.tls.is_some(),
         ..ConnectionFacts::default()

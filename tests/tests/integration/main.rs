@@ -22,6 +22,7 @@ mod rcpt_probe;
 mod receiver;
 mod receiver_hostile;
 mod receiver_instances;
+mod receiver_proxy;
 mod reports;
 mod reputation;
 mod security;
