@@ -156,42 +156,51 @@ async fn write_task(store: Store, mut rx: mpsc::UnboundedReceiver<Outgoing>) {
     }
 }
 
-async fn listen_task(bus: Weak<LiveBus>, mut listener: sqlx::postgres::PgListener) {
-    let mut lost = false;
+/// A fresh listening connection, retried every second until it works.
+async fn relisten(pool: &sqlx::PgPool) -> sqlx::postgres::PgListener {
     loop {
-        if lost {
-            // Reconnect and listen again, then catch every mirror up: what
-            // was notified while the connection was down is gone.
-            if let Err(e) = listener.listen(LIVE_CHANNEL).await {
+        let listener = async {
+            let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+            listener.listen(LIVE_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        match listener.await {
+            Ok(listener) => return listener,
+            Err(e) => {
                 tracing::warn!(error = %e, "listening for shared events failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-            lost = false;
-            let Some(bus) = bus.upgrade() else {
-                return;
-            };
-            for (owner, mirror) in bus.all_watched() {
-                catch_up(&bus.store, &owner, &*mirror).await;
             }
         }
+    }
+}
+
+async fn listen_task(bus: Weak<LiveBus>, mut listener: sqlx::postgres::PgListener) {
+    loop {
         let received = listener.try_recv().await;
         let Some(bus) = bus.upgrade() else {
             return;
         };
-        match received {
-            Ok(Some(note)) => {
-                if let Some(mirror) = bus.watched(note.payload()) {
-                    catch_up(&bus.store, note.payload(), &*mirror).await;
+        let note = match received {
+            Ok(Some(note)) => note,
+            // The connection was lost (sqlx has reconnected and listens
+            // again) or failed (a new one is made): what was notified
+            // meanwhile is gone, so every mirror catches up.
+            Ok(None) | Err(_) => {
+                if let Err(e) = received {
+                    tracing::warn!(error = %e, "the shared-events listener failed; reconnecting");
+                    let Some(pool) = bus.store.pg_pool() else {
+                        return;
+                    };
+                    listener = relisten(pool).await;
                 }
+                for (owner, mirror) in bus.all_watched() {
+                    catch_up(&bus.store, &owner, &*mirror).await;
+                }
+                continue;
             }
-            Ok(None) => lost = true,
-            Err(e) => {
-                tracing::warn!(error = %e, "listening for shared events failed; retrying");
-                lost = true;
-                drop(bus);
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+        };
+        if let Some(mirror) = bus.watched(note.payload()) {
+            catch_up(&bus.store, note.payload(), &*mirror).await;
         }
     }
 }

@@ -218,3 +218,44 @@ async fn audit_started_on_one_instance_is_read_from_another() {
         assert_eq!(status, 404);
     }
 }
+
+/// Ends every instance's listening connection (as a database restart or a
+/// proxy's idle cut would); returns how many were ended.
+async fn kill_listeners(server: &TestServer) -> i64 {
+    let pool = server.state.store.pg_pool().expect("PostgreSQL");
+    sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn receiver_across_instances_events_survive_a_lost_listen_connection() {
+    let (_pg, _dns, a, b, _) = two_instances(&[]).await;
+    let (address, id, _) = new_address(&b).await;
+    assert_eq!(kill_listeners(&a).await, 2, "one listener per instance");
+    let (seen, sent) = tokio::join!(events(&b, &id), async {
+        transport(&a, Tls::None)
+            .send_raw(&envelope(&address), &signed_message())
+            .await
+    });
+    sent.unwrap();
+    assert_eq!(
+        names(&seen),
+        ["waiting", "connected", "receiving", "report"],
+        "{seen:?}"
+    );
+    // And again, once the listeners are back.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(kill_listeners(&b).await, 2, "both listen again");
+    let (address, id, _) = new_address(&a).await;
+    let (seen, sent) = tokio::join!(events(&a, &id), async {
+        transport(&b, Tls::None)
+            .send_raw(&envelope(&address), &signed_message())
+            .await
+    });
+    sent.unwrap();
+    assert_eq!(names(&seen).last(), Some(&"report"), "{seen:?}");
+}
