@@ -14,7 +14,11 @@
 //!    dribble a line a second: the process's RSS before and at the peak,
 //!    and how long a fresh client waits for its greeting meanwhile.
 //!
-//! Usage: receiver_bench [--messages N] [--concurrency C] [--slow S]
+//! With `--postgres 1` the store is a private PostgreSQL with two
+//! instances on it: addresses are made and their events read on a second
+//! instance, so (2) includes the trip through the store (LISTEN/NOTIFY).
+//!
+//! Usage: receiver_bench [--messages N] [--concurrency C] [--slow S] [--postgres 1]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -26,8 +30,9 @@ use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use mxlens_tests::dns::TestDns;
 use mxlens_tests::pki::TestCa;
-use mxlens_tests::receiver::{events, new_address, tls_files, RawSmtp};
-use mxlens_tests::server::TestServer;
+use mxlens_tests::receiver::{
+    events, new_address, sender_zone, start_receiver, tls_files, RawSmtp,
+};
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -76,23 +81,17 @@ async fn main() -> anyhow::Result<()> {
     let messages = arg("--messages", 300);
     let concurrency = arg("--concurrency", 8);
     let slow = arg("--slow", 200);
-    let fixture =
-        std::fs::read_to_string(mxlens_tests::fixtures_dir().join("zones/dkim.test.zone"))?;
-    let zone = format!(
-        "{fixture}\n@ IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n"
-    );
+    let zone = sender_zone("ip4:127.0.0.1", "");
     let dns = TestDns::start(&[("dkim.test", &zone)]).await?;
     let ca = TestCa::new()?;
     let (_dir, cert, key) = tls_files(&ca, "mx.test.example");
-    let ns = dns.addr.to_string();
     let cap = (slow + concurrency + 50).to_string();
-    let server = TestServer::start(&[
-        "--nameserver",
-        &ns,
-        "--smtp-listen",
-        "127.0.0.1:0",
-        "--test-domain",
-        "test.example",
+    let postgres = match arg("--postgres", 0) {
+        0 => None,
+        _ => Some(mxlens_tests::postgres::TestPostgres::start().await?),
+    };
+    let url = postgres.as_ref().map(|pg| pg.url());
+    let flags = [
         "--smtp-tls-cert",
         cert.to_str().unwrap(),
         "--smtp-tls-key",
@@ -111,10 +110,17 @@ async fn main() -> anyhow::Result<()> {
         "",
         "--dnswl",
         "",
-    ])
-    .await?;
-    let smtp = server.smtp_addr.unwrap();
-    let server = Arc::new(server);
+    ];
+    let receiver = start_receiver(&dns, url.as_deref(), &flags).await?;
+    let smtp = receiver.smtp_addr.unwrap();
+    // The instance that makes addresses and streams their events.
+    let server = Arc::new(match &url {
+        Some(url) => start_receiver(&dns, Some(url), &flags).await?,
+        None => receiver,
+    });
+    if url.is_some() {
+        println!("PostgreSQL: addresses and events on a second instance");
+    }
     let body = Arc::new(message_50k());
     println!(
         "receiver bench: {messages} messages of {} bytes, STARTTLS, {concurrency} senders",

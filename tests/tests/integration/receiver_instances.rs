@@ -11,7 +11,7 @@ use lettre::AsyncTransport;
 use mxlens_tests::dns::TestDns;
 use mxlens_tests::http::http;
 use mxlens_tests::postgres::TestPostgres;
-use mxlens_tests::receiver::{events, new_address, stored_report};
+use mxlens_tests::receiver::{events, new_address, start_receiver, stored_report, TEST_DOMAIN};
 use mxlens_tests::server::TestServer;
 use serde_json::Value;
 
@@ -20,30 +20,16 @@ use super::receiver::{envelope, sender_zone, signed_message, transport};
 /// Two instances with receivers on one PostgreSQL database (extra `args`
 /// for both), and the sender's DNS (with shop.test for audits).
 async fn two_instances(args: &[&str]) -> (TestPostgres, TestDns, TestServer, TestServer, String) {
-    let mut zones = vec![("dkim.test".to_string(), sender_zone())];
     let shop =
         std::fs::read_to_string(mxlens_tests::fixtures_dir().join("zones/shop.test.zone")).unwrap();
-    zones.push(("shop.test".to_string(), shop));
-    let zones: Vec<(&str, &str)> = zones
-        .iter()
-        .map(|(n, z)| (n.as_str(), z.as_str()))
-        .collect();
-    let dns = TestDns::start(&zones).await.unwrap();
+    let dns = TestDns::start(&[("dkim.test", &sender_zone()), ("shop.test", &shop)])
+        .await
+        .unwrap();
     let postgres = TestPostgres::start().await.unwrap();
     let url = postgres.create_database("instances").await.unwrap();
-    let ns = dns.addr.to_string();
-    let mut argv = vec![
-        "--nameserver",
-        &ns,
-        "--smtp-listen",
-        "127.0.0.1:0",
-        "--test-domain",
-        "test.example",
-    ];
-    argv.extend_from_slice(args);
     let (a, b) = tokio::join!(
-        TestServer::start_on(Some(&url), &argv),
-        TestServer::start_on(Some(&url), &argv)
+        start_receiver(&dns, Some(&url), args),
+        start_receiver(&dns, Some(&url), args)
     );
     (postgres, dns, a.unwrap(), b.unwrap(), url)
 }
@@ -130,7 +116,7 @@ async fn receiver_across_instances_address_on_b_message_on_a_events_on_b() {
     let ns = dns.addr.to_string();
     let web = TestServer::start_on(
         Some(&url),
-        &["--nameserver", &ns, "--test-domain", "test.example"],
+        &["--nameserver", &ns, "--test-domain", TEST_DOMAIN],
     )
     .await
     .unwrap();

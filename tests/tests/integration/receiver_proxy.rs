@@ -10,18 +10,16 @@
 use std::time::{Duration, Instant};
 
 use mxlens_tests::dns::TestDns;
-use mxlens_tests::receiver::{events, new_address, stored_report, RawSmtp};
+use mxlens_tests::receiver::{
+    events, new_address, sender_zone, start_receiver, stored_report, RawSmtp,
+};
 use mxlens_tests::server::TestServer;
 use serde_json::Value;
 
 /// dkim.test with SPF and an A record for the relay at 192.0.2.25, and the
 /// reverse zone naming it.
 async fn dns() -> TestDns {
-    let fixture =
-        std::fs::read_to_string(mxlens_tests::fixtures_dir().join("zones/dkim.test.zone")).unwrap();
-    let forward = format!(
-        "{fixture}\n@ IN TXT \"v=spf1 ip4:192.0.2.25 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\nrelay IN A 192.0.2.25\n"
-    );
+    let forward = sender_zone("ip4:192.0.2.25", "relay IN A 192.0.2.25");
     let reverse = "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.dkim.test. hostmaster.dkim.test. ( 1 3600 600 86400 300 )\n@ IN NS ns1.dkim.test.\n25 IN PTR relay.dkim.test.\n";
     TestDns::start(&[("dkim.test", &forward), ("2.0.192.in-addr.arpa", reverse)])
         .await
@@ -29,21 +27,13 @@ async fn dns() -> TestDns {
 }
 
 async fn server(dns: &TestDns, proxy_from: &str) -> TestServer {
-    let ns = dns.addr.to_string();
-    TestServer::start(&[
-        "--nameserver",
-        &ns,
-        "--smtp-listen",
-        "127.0.0.1:0",
-        "--test-domain",
-        "test.example",
+    let extra = [
         "--smtp-command-timeout-secs",
         "1",
         "--smtp-proxy-protocol-from",
         proxy_from,
-    ])
-    .await
-    .unwrap()
+    ];
+    start_receiver(dns, None, &extra).await.unwrap()
 }
 
 /// A version 2 PROXY header for a TCP client at `[src]:40002` (IPv6).
