@@ -146,16 +146,6 @@ impl TestAddress {
     }
 }
 
-/// The event names a stored event may carry (others are ignored).
-const EVENT_NAMES: [&str; 6] = [
-    "waiting",
-    "connected",
-    "receiving",
-    "report",
-    "failed",
-    "expired",
-];
-
 impl crate::live::Mirror for TestAddress {
     fn applied(&self) -> i64 {
         self.lock().applied
@@ -168,7 +158,11 @@ impl crate::live::Mirror for TestAddress {
                 return;
             }
             state.applied = event.seq;
-            let Some(name) = EVENT_NAMES.iter().find(|n| **n == event.name) else {
+            // A name this version does not know is skipped.
+            let Some(name) = mxlens_shared::delivery::ADDRESS_EVENTS
+                .iter()
+                .find(|n| **n == event.name)
+            else {
                 return;
             };
             // Each instance publishes at most MAX_EVENTS; the store's log

@@ -66,7 +66,7 @@ pub(crate) fn envelope(to: &str) -> Envelope {
     .unwrap()
 }
 
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["checks"]
         .as_array()
         .unwrap()

@@ -34,6 +34,30 @@ async fn two_instances(args: &[&str]) -> (TestPostgres, TestDns, TestServer, Tes
     (postgres, dns, a.unwrap(), b.unwrap(), url)
 }
 
+/// The signed corpus message to `address`, through `via`'s receiver.
+async fn send(
+    via: &TestServer,
+    address: &str,
+) -> Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
+    transport(via, Tls::None)
+        .send_raw(&envelope(address), &signed_message())
+        .await
+}
+
+/// The events of address `id` as `reader` streams them while the message
+/// goes to `via`'s receiver at the same time, and the send.
+async fn streaming_while_sent(
+    reader: &TestServer,
+    via: &TestServer,
+    address: &str,
+    id: &str,
+) -> (
+    Vec<(String, Value)>,
+    Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error>,
+) {
+    tokio::join!(events(reader, id), send(via, address))
+}
+
 fn names(seen: &[(String, Value)]) -> Vec<&str> {
     seen.iter().map(|(n, _)| n.as_str()).collect()
 }
@@ -42,13 +66,8 @@ fn names(seen: &[(String, Value)]) -> Vec<&str> {
 async fn receiver_across_instances_address_on_b_message_on_a_events_on_b() {
     let (_pg, dns, a, b, url) = two_instances(&[]).await;
     let (address, id, _) = new_address(&b).await;
-    // The stream is open on B before the message reaches A.
-    let (seen, sent) = tokio::join!(events(&b, &id), async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        transport(&a, Tls::None)
-            .send_raw(&envelope(&address), &signed_message())
-            .await
-    });
+    // B streams while A receives.
+    let (seen, sent) = streaming_while_sent(&b, &a, &address, &id).await;
     assert_eq!(
         sent.expect("A's receiver takes B's address")
             .code()
@@ -77,9 +96,7 @@ async fn receiver_across_instances_address_on_b_message_on_a_events_on_b() {
 
     // Single use across instances: refused by both receivers.
     for server in [&a, &b] {
-        let again = transport(server, Tls::None)
-            .send_raw(&envelope(&address), &signed_message())
-            .await;
+        let again = send(server, &address).await;
         let err = again.expect_err("a used address refuses");
         assert!(
             err.is_permanent() && err.to_string().contains("5.1.1"),
@@ -90,18 +107,7 @@ async fn receiver_across_instances_address_on_b_message_on_a_events_on_b() {
     // The same fresh address sent to both receivers at once: exactly one
     // takes it (the claim is one UPDATE in the store); the other says 550.
     let (address, id, _) = new_address(&a).await;
-    let (to_a, to_b) = tokio::join!(
-        async {
-            transport(&a, Tls::None)
-                .send_raw(&envelope(&address), &signed_message())
-                .await
-        },
-        async {
-            transport(&b, Tls::None)
-                .send_raw(&envelope(&address), &signed_message())
-                .await
-        }
-    );
+    let (to_a, to_b) = tokio::join!(send(&a, &address), send(&b, &address));
     let taken = [&to_a, &to_b].iter().filter(|r| r.is_ok()).count();
     assert_eq!(taken, 1, "{to_a:?} {to_b:?}");
     for refused in [to_a, to_b].into_iter().filter_map(Result::err) {
@@ -122,12 +128,7 @@ async fn receiver_across_instances_address_on_b_message_on_a_events_on_b() {
     .unwrap();
     assert!(web.smtp_addr.is_none());
     let (address, id, _) = new_address(&web).await;
-    let (seen, sent) = tokio::join!(events(&web, &id), async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        transport(&a, Tls::None)
-            .send_raw(&envelope(&address), &signed_message())
-            .await
-    });
+    let (seen, sent) = streaming_while_sent(&web, &a, &address, &id).await;
     sent.unwrap();
     assert_eq!(
         names(&seen),
@@ -146,9 +147,7 @@ async fn receiver_across_instances_an_address_expires_once_everywhere() {
     assert_eq!(names(&on_a), ["waiting", "expired"], "{on_a:?}");
     assert_eq!(names(&on_b), ["waiting", "expired"], "{on_b:?}");
     for server in [&a, &b] {
-        let late = transport(server, Tls::None)
-            .send_raw(&envelope(&address), &signed_message())
-            .await;
+        let late = send(server, &address).await;
         assert!(late.expect_err("expired").is_permanent());
     }
 }
@@ -222,11 +221,7 @@ async fn receiver_across_instances_events_survive_a_lost_listen_connection() {
     let (_pg, _dns, a, b, _) = two_instances(&[]).await;
     let (address, id, _) = new_address(&b).await;
     assert_eq!(kill_listeners(&a).await, 2, "one listener per instance");
-    let (seen, sent) = tokio::join!(events(&b, &id), async {
-        transport(&a, Tls::None)
-            .send_raw(&envelope(&address), &signed_message())
-            .await
-    });
+    let (seen, sent) = streaming_while_sent(&b, &a, &address, &id).await;
     sent.unwrap();
     assert_eq!(
         names(&seen),
@@ -237,11 +232,7 @@ async fn receiver_across_instances_events_survive_a_lost_listen_connection() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(kill_listeners(&b).await, 2, "both listen again");
     let (address, id, _) = new_address(&a).await;
-    let (seen, sent) = tokio::join!(events(&a, &id), async {
-        transport(&b, Tls::None)
-            .send_raw(&envelope(&address), &signed_message())
-            .await
-    });
+    let (seen, sent) = streaming_while_sent(&a, &b, &address, &id).await;
     sent.unwrap();
     assert_eq!(names(&seen).last(), Some(&"report"), "{seen:?}");
 }

@@ -16,6 +16,8 @@ use mxlens_tests::receiver::{
 use mxlens_tests::server::TestServer;
 use serde_json::Value;
 
+use super::receiver::check;
+
 /// dkim.test with SPF and an A record for the relay at 192.0.2.25, and the
 /// reverse zone naming it.
 async fn dns() -> TestDns {
@@ -78,15 +80,6 @@ async fn deliver(server: &TestServer, preface: &[u8], to: &str, id: &str) -> Val
     let seen = events(server, id).await;
     assert_eq!(seen.last().unwrap().0, "report", "{seen:?}");
     stored_report(server, id).await
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no {id} in {report}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
