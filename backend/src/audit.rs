@@ -522,6 +522,28 @@ mod tests {
         drop(running);
     }
 
+    /// What a mirror rebuilds from the store is what the origin stored.
+    #[test]
+    fn stored_events_round_trip_through_the_shared_log() {
+        for event in [
+            AuditEvent::Check {
+                check: Check::new("mx.exists", Status::Pass, "ok"),
+            },
+            AuditEvent::Report {
+                report: Box::new(big_report(3)),
+            },
+        ] {
+            let stored = StoredEvent::new(&event);
+            let back = StoredEvent::from_stored(stored.name, &stored.json).unwrap();
+            assert_eq!(
+                (back.name, &back.json, &back.report),
+                (stored.name, &stored.json, &stored.report)
+            );
+        }
+        assert!(StoredEvent::from_stored("report", "{}").is_none());
+        assert!(StoredEvent::from_stored("other", "{}").is_none());
+    }
+
     /// A report with `n` checks of 1 KB details.
     fn big_report(n: usize) -> Report {
         let checks = (0..n)

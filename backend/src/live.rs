@@ -36,11 +36,13 @@ pub trait Mirror: Send + Sync + 'static {
     fn apply(&self, event: &LiveEvent);
 }
 
-struct Outgoing {
-    owner: Arc<str>,
-    name: &'static str,
-    data: Arc<str>,
-    last: bool,
+/// An event on its way to the store.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    pub(crate) owner: Arc<str>,
+    pub(crate) name: &'static str,
+    pub(crate) data: Arc<str>,
+    pub(crate) last: bool,
 }
 
 /// The instance's link to the shared event logs.
@@ -74,6 +76,19 @@ impl LiveBus {
         tokio::spawn(write_task(store.clone(), rx));
         tokio::spawn(listen_task(Arc::downgrade(&bus), listener));
         Ok(Some(bus))
+    }
+
+    /// A bus whose published events stay in the returned queue (no
+    /// writer, no listener), for unit tests of what writers publish.
+    #[cfg(test)]
+    pub(crate) fn detached(store: Store) -> (Arc<Self>, mpsc::UnboundedReceiver<Outgoing>) {
+        let (out, rx) = mpsc::unbounded_channel();
+        let bus = Arc::new(LiveBus {
+            store,
+            out,
+            watched: Mutex::default(),
+        });
+        (bus, rx)
     }
 
     /// The store.
@@ -229,16 +244,23 @@ pub async fn share_audit(
         used: false,
     };
     bus.store.put_live_log(&log, &kept_until).await?;
-    let bus = bus.clone();
-    let owner: Arc<str> = id.into();
+    Ok(audit_publisher(bus.clone(), id.into()))
+}
+
+/// Publishes audit `owner`'s events: the report always, the others while
+/// they total at most [`crate::audit::MAX_SHARED_BYTES`].
+fn audit_publisher(
+    bus: Arc<LiveBus>,
+    owner: Arc<str>,
+) -> impl FnMut(&crate::audit::StoredEvent) + Send + 'static {
     let mut bytes = 0usize;
-    Ok(move |event: &crate::audit::StoredEvent| {
+    move |event: &crate::audit::StoredEvent| {
         let last = event.report.is_some();
-        bytes += event.json.len();
+        bytes = bytes.saturating_add(event.json.len());
         if last || bytes <= crate::audit::MAX_SHARED_BYTES {
             bus.publish(&owner, event.name, event.json.clone(), last);
         }
-    })
+    }
 }
 
 /// Audit `id`: kept here, or with PostgreSQL a mirror of the one another
@@ -263,5 +285,83 @@ pub async fn find_audit(
             Ok(Some(entry))
         }
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{AuditEvent, StoredEvent, MAX_SHARED_BYTES};
+    use mxlens_shared::report::{Check, Report, ReportKind, Status};
+
+    fn drain(rx: &mut mpsc::UnboundedReceiver<Outgoing>) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        while let Ok(event) = rx.try_recv() {
+            out.push(event);
+        }
+        out
+    }
+
+    /// An audit of huge check events (12,000 selectors' worth) puts at
+    /// most MAX_SHARED_BYTES of them in the store, and its report always.
+    #[tokio::test]
+    async fn a_huge_audit_shares_a_bounded_log_and_its_report() {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        let (bus, mut rx) = LiveBus::detached(store);
+        let mut publish = audit_publisher(bus, "a1".into());
+        let check = StoredEvent::new(&AuditEvent::Check {
+            check: Check::new("dkim.key", Status::Pass, "x".repeat(1000)),
+        });
+        for _ in 0..12_000 {
+            publish(&check);
+        }
+        publish(&StoredEvent::new(&AuditEvent::Report {
+            report: Box::new(Report::new(ReportKind::Domain, String::new(), vec![])),
+        }));
+        let sent = drain(&mut rx);
+        let bytes: usize = sent.iter().filter(|e| !e.last).map(|e| e.data.len()).sum();
+        assert!(bytes <= MAX_SHARED_BYTES, "{bytes}");
+        assert!(bytes > MAX_SHARED_BYTES - 2 * check.json.len(), "{bytes}");
+        let last = sent.last().unwrap();
+        assert!(last.last && last.name == "report" && &*last.owner == "a1");
+    }
+
+    /// A client looping RCPT/RSET on a shared address publishes at most
+    /// MAX_EVENTS events and its last one, and nothing after the last.
+    #[tokio::test]
+    async fn a_shared_address_publishes_a_bounded_log() {
+        use crate::receiver::tokens::{Addresses, NewAddress, MAX_EVENTS};
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        let (bus, mut rx) = LiveBus::detached(store);
+        let address = Addresses::default()
+            .insert(
+                NewAddress {
+                    id: "id1".into(),
+                    token: "tok".into(),
+                    domain: "test.example".into(),
+                    expires_at: "2026-12-05T23:00:00Z".into(),
+                    delete_token_sha256: "h".into(),
+                    ttl: Duration::from_secs(60),
+                    shared: Some(bus),
+                },
+                std::time::Instant::now(),
+            )
+            .unwrap();
+        for _ in 0..1000 {
+            address.push("connected", serde_json::json!({}), false);
+        }
+        address.push("report", serde_json::json!({"id": "id1"}), true);
+        address.push("failed", serde_json::json!({}), true);
+        let sent = drain(&mut rx);
+        assert_eq!(sent.len(), MAX_EVENTS + 1);
+        assert_eq!(
+            (sent[MAX_EVENTS].name, sent[MAX_EVENTS].last),
+            ("report", true)
+        );
+        // Published, not appended here: the store's log feeds the mirror.
+        assert!(address
+            .events_since(0, std::time::Instant::now())
+            .0
+            .is_empty());
     }
 }

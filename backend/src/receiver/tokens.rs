@@ -16,8 +16,9 @@ use tokio::sync::Notify;
 /// The most test addresses alive at once; past it the oldest expired ones
 /// are dropped first and then creation is refused.
 pub const MAX_LIVE_ADDRESSES: usize = 10_000;
-/// The most events one address keeps.
-const MAX_EVENTS: usize = 32;
+/// The most events one address keeps (and, shared, one instance
+/// publishes for it).
+pub const MAX_EVENTS: usize = 32;
 
 /// One progress event: its SSE name and JSON data.
 #[derive(Debug, Clone, PartialEq, Eq)]
