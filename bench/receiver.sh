@@ -12,15 +12,19 @@
 #   bench/receiver.sh                       # release build
 #   PROFILE=debug bench/receiver.sh         # no release build (slow analysis)
 #   MESSAGES=300 CONCURRENCY=8 SLOW=200 bench/receiver.sh
+#   POSTGRES=1 bench/receiver.sh            # two instances on a private
+#                                           # PostgreSQL: events cross them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROFILE="${PROFILE:-release}"
 MESSAGES="${MESSAGES:-300}"
 CONCURRENCY="${CONCURRENCY:-8}"
 SLOW="${SLOW:-200}"
+POSTGRES="${POSTGRES:-0}"
 ulimit -n 8192 2>/dev/null || true
 flag=()
 [ "$PROFILE" = release ] && flag=(--release)
 nice -n 10 cargo build -q "${flag[@]}" -p mxlens-tests --example receiver_bench
 exec "target/$PROFILE/examples/receiver_bench" \
-    --messages "$MESSAGES" --concurrency "$CONCURRENCY" --slow "$SLOW"
+    --messages "$MESSAGES" --concurrency "$CONCURRENCY" --slow "$SLOW" \
+    --postgres "$POSTGRES"

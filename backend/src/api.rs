@@ -236,6 +236,11 @@ async fn create_audit(
     };
     let permit = state.limits.audit_permit(client)?;
     let id = random_id();
+    // With PostgreSQL its events also go to the store, for the others.
+    let mut share = match &state.live {
+        Some(bus) => Some(crate::live::share_audit(bus, &id).await?),
+        None => None,
+    };
     let entry = state.audits.insert(id.clone());
     let lookup = crate::dns_budget::audit_lookup((*state.lookup).clone(), &state.audit_config);
     let config = state.audit_config.clone();
@@ -249,7 +254,12 @@ async fn create_audit(
             &request,
             &config,
             crate::now_rfc3339(),
-            move |event| sink.push(event),
+            move |event| {
+                let stored = sink.push(event);
+                if let Some(share) = share.as_mut() {
+                    share(&stored);
+                }
+            },
         )
         .await;
         metrics.audit(started.elapsed());
@@ -261,9 +271,8 @@ async fn get_audit(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let entry = state
-        .audits
-        .get(&id)
+    let entry = crate::live::find_audit(&state.audits, state.live.as_ref(), &id)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("no audit with id {id}")))?;
     match entry.report() {
         Some(report) => Ok((
@@ -295,9 +304,8 @@ async fn audit_events(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let entry = state
-        .audits
-        .get(&id)
+    let entry = crate::live::find_audit(&state.audits, state.live.as_ref(), &id)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("no audit with id {id}")))?;
     Ok(event_stream(entry))
 }

@@ -284,6 +284,27 @@ impl StoredEvent {
         }
     }
 
+    /// An event as stored in the shared log (`crate::live`): the `report`
+    /// event's report is the `report` member of its JSON, as
+    /// [`StoredEvent::new`] wrote it. Unknown names give `None`.
+    pub fn from_stored(name: &str, json: &str) -> Option<Self> {
+        const REPORT_PREFIX: &str = r#"{"type":"report","report":"#;
+        let (name, report) = match name {
+            "started" => ("started", None),
+            "check" => ("check", None),
+            "report" => {
+                let body = json.strip_prefix(REPORT_PREFIX)?.strip_suffix('}')?;
+                ("report", Some(Arc::from(body)))
+            }
+            _ => return None,
+        };
+        Some(StoredEvent {
+            name,
+            json: json.into(),
+            report,
+        })
+    }
+
     /// Bytes held for this event.
     fn bytes(&self) -> usize {
         self.json.len() + self.report.as_ref().map_or(0, |r| r.len())
@@ -295,6 +316,8 @@ struct EntryState {
     events: Vec<StoredEvent>,
     done: bool,
     bytes: usize,
+    /// A mirror of another instance's audit: the last stored event applied.
+    applied: i64,
 }
 
 /// One audit's state, shared between its task and its readers.
@@ -309,9 +332,15 @@ impl AuditEntry {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Appends an event (serialized here, once) and wakes readers.
-    pub fn push(&self, event: AuditEvent) {
+    /// Appends an event (serialized here, once), wakes readers and
+    /// returns it as stored.
+    pub fn push(&self, event: AuditEvent) -> StoredEvent {
         let stored = StoredEvent::new(&event);
+        self.append(stored.clone());
+        stored
+    }
+
+    fn append(&self, stored: StoredEvent) {
         let mut guard = self.lock();
         guard.done |= stored.report.is_some();
         guard.bytes += stored.bytes();
@@ -352,6 +381,32 @@ impl AuditEntry {
     }
 }
 
+/// A mirror of an audit running on another instance (PostgreSQL): its
+/// events come from the store.
+impl crate::live::Mirror for AuditEntry {
+    fn applied(&self) -> i64 {
+        self.lock().applied
+    }
+
+    fn apply(&self, event: &crate::store::live::LiveEvent) {
+        {
+            let mut guard = self.lock();
+            if event.seq != guard.applied + 1 || guard.done {
+                return;
+            }
+            guard.applied = event.seq;
+        }
+        if let Some(stored) = StoredEvent::from_stored(&event.name, &event.data) {
+            self.append(stored);
+        }
+    }
+}
+
+/// Bytes of one audit's events written to the shared log (PostgreSQL);
+/// past it only the report goes, so a huge audit (12,000 selectors) does
+/// not fill the store with check events the report repeats.
+pub const MAX_SHARED_BYTES: usize = 4 << 20;
+
 /// Finished audits kept in memory for `GET /api/audits/{id}`.
 pub const MAX_KEPT_AUDITS: usize = 1000;
 
@@ -389,8 +444,17 @@ impl AuditRegistry {
     /// (running audits are bounded by the concurrent-audit cap and the
     /// per-audit DNS budget), so memory stays flat under load.
     pub fn insert(&self, id: String) -> Arc<AuditEntry> {
+        self.insert_or_get(id).0
+    }
+
+    /// Like [`AuditRegistry::insert`], but an audit already kept with that
+    /// id is returned as it is (with `false`: not new).
+    pub fn insert_or_get(&self, id: String) -> (Arc<AuditEntry>, bool) {
         let entry = Arc::new(AuditEntry::default());
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, known)) = map.get(&id) {
+            return (known.clone(), false);
+        }
         let now = std::time::Instant::now();
         map.retain(|_, (t, _)| now.duration_since(*t) < Duration::from_secs(3600));
         let mut finished: Vec<(std::time::Instant, String, usize)> = map
@@ -410,7 +474,7 @@ impl AuditRegistry {
             bytes -= size;
         }
         map.insert(id, (now, entry.clone()));
-        entry
+        (entry, true)
     }
 
     /// Audits kept in memory.
@@ -461,6 +525,28 @@ mod tests {
             .get(&format!("a{}", MAX_KEPT_AUDITS + 49))
             .is_some());
         drop(running);
+    }
+
+    /// What a mirror rebuilds from the store is what the origin stored.
+    #[test]
+    fn stored_events_round_trip_through_the_shared_log() {
+        for event in [
+            AuditEvent::Check {
+                check: Check::new("mx.exists", Status::Pass, "ok"),
+            },
+            AuditEvent::Report {
+                report: Box::new(big_report(3)),
+            },
+        ] {
+            let stored = StoredEvent::new(&event);
+            let back = StoredEvent::from_stored(stored.name, &stored.json).unwrap();
+            assert_eq!(
+                (back.name, &back.json, &back.report),
+                (stored.name, &stored.json, &stored.report)
+            );
+        }
+        assert!(StoredEvent::from_stored("report", "{}").is_none());
+        assert!(StoredEvent::from_stored("other", "{}").is_none());
     }
 
     /// A report with `n` checks of 1 KB details.

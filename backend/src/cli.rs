@@ -329,7 +329,10 @@ pub struct ReceiverArgs {
     /// 0.0.0.0:25); needs --test-domain. Off by default.
     #[arg(long, env = "MXLENS_SMTP_LISTEN", requires = "test_domain")]
     pub smtp_listen: Option<SocketAddr>,
-    /// The domain test addresses live at; its MX must point at this host.
+    /// The domain test addresses live at; its MX must point at the host
+    /// of --smtp-listen. With a PostgreSQL store, an instance with
+    /// --test-domain and no --smtp-listen hands out addresses that the
+    /// receivers of other instances on that store take.
     #[arg(long, env = "MXLENS_TEST_DOMAIN")]
     pub test_domain: Option<String>,
     /// Certificate chain (PEM) for STARTTLS on the receiver; needs --smtp-tls-key.
@@ -364,12 +367,27 @@ pub struct ReceiverArgs {
     /// Seconds a test address lives (it also takes only one message).
     #[arg(long, env = "MXLENS_TEST_ADDRESS_TTL_SECS", default_value_t = crate::receiver::DEFAULT_ADDRESS_TTL_SECS, value_parser = clap::value_parser!(u64).range(1..=604_800))]
     pub test_address_ttl_secs: u64,
+    /// Peers (CIDR; repeat or separate with commas) whose SMTP connections
+    /// open with a PROXY protocol header, v1 or v2, naming the real client:
+    /// a load balancer or HAProxy in front of port 25. The report then
+    /// grades the client's IP and names the proxy. From any other peer a
+    /// PROXY header is an unknown command (500); from these, a connection
+    /// without a valid header is dropped.
+    #[arg(
+        long = "smtp-proxy-protocol-from",
+        env = "MXLENS_SMTP_PROXY_PROTOCOL_FROM",
+        value_delimiter = ','
+    )]
+    pub smtp_proxy_protocol_from: Vec<IpNet>,
 }
 
 impl ReceiverArgs {
-    /// The receiver these flags ask for, `None` without --smtp-listen.
-    pub fn receiver(&self) -> anyhow::Result<Option<crate::receiver::Receiver>> {
-        if self.smtp_listen.is_none() {
+    /// The receiver these flags ask for: `None` without --smtp-listen,
+    /// unless the test addresses are `shared` through a PostgreSQL store
+    /// and --test-domain is set (a web instance: it hands out addresses,
+    /// other instances' receivers take their messages).
+    pub fn receiver(&self, shared: bool) -> anyhow::Result<Option<crate::receiver::Receiver>> {
+        if self.smtp_listen.is_none() && !(shared && self.test_domain.is_some()) {
             return Ok(None);
         }
         let Some(domain) = self.test_domain.as_deref() else {
@@ -389,6 +407,7 @@ impl ReceiverArgs {
         config.max_connections_per_ip = self.smtp_max_connections_per_ip;
         config.address_ttl = std::time::Duration::from_secs(self.test_address_ttl_secs);
         config.max_buffered_bytes = self.smtp_max_buffered_mib * 1024 * 1024;
+        config.proxy_from = self.smtp_proxy_protocol_from.clone();
         Ok(Some(crate::receiver::Receiver::new(config)))
     }
 }
@@ -589,6 +608,7 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         crate::reports::SWEEP_INTERVAL,
     ));
     let lookup = HickoryLookup::new(&args.dns.settings())?;
+    let live = crate::live::LiveBus::start(&store).await?;
     Ok(crate::AppState {
         store,
         lookup: Arc::new(lookup),
@@ -617,7 +637,11 @@ pub async fn build_state(args: &ServeArgs) -> anyhow::Result<crate::AppState> {
         metrics: Arc::default(),
         cpu: Arc::new(crate::cpu::CpuPool::for_this_machine(args.cpu_queue)),
         dkim_keys: Arc::default(),
-        receiver: args.receiver.receiver()?.map(Arc::new),
+        receiver: args
+            .receiver
+            .receiver(live.is_some())?
+            .map(|r| Arc::new(r.with_live(live.clone()))),
+        live,
     })
 }
 

@@ -11,6 +11,7 @@ pub mod dkim;
 pub mod dns_budget;
 pub mod error;
 pub mod http;
+pub mod live;
 pub mod metrics;
 pub mod openapi;
 pub mod probe;
@@ -72,6 +73,9 @@ pub struct AppState {
     pub dkim_keys: Arc<dkim::KeyService>,
     /// The SMTP receiver of test addresses, when `--smtp-listen` is set.
     pub receiver: Option<Arc<receiver::Receiver>>,
+    /// With PostgreSQL: test addresses' and audits' events shared with
+    /// the other instances (`None` on SQLite: one process).
+    pub live: Option<Arc<live::LiveBus>>,
 }
 
 /// A running server, for tests: its address and a handle to stop it.

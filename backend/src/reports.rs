@@ -395,6 +395,10 @@ pub async fn retention_task(store: crate::store::Store, interval: Duration) {
             Ok(n) => tracing::info!(deleted = n, "retention: deleted expired reports"),
             Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
         }
+        // Test addresses and audits shared across instances (PostgreSQL).
+        if let Err(e) = store.delete_gone_live_logs(&crate::now_rfc3339()).await {
+            tracing::warn!(error = %e, "retention sweep of live logs failed");
+        }
     }
 }
 

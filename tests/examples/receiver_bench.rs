@@ -10,15 +10,24 @@
 //!    DATA) and reports/s stored;
 //! 2. the time from the 250 after DATA to the `report` event of the
 //!    address (p50, p99, max): the report is built after the reply;
-//! 3. memory under SLOW clients that each hold a connection in DATA and
+//! 3. the trip of one event: RCPT sent -> `connected` read on the
+//!    address's event stream (p50, p99, max of 30, one at a time);
+//! 4. memory under SLOW clients that each hold a connection in DATA and
 //!    dribble a line a second: the process's RSS before and at the peak,
 //!    and how long a fresh client waits for its greeting meanwhile.
 //!
-//! Usage: receiver_bench [--messages N] [--concurrency C] [--slow S]
+//! With `--postgres 1` the store is a private PostgreSQL with two
+//! instances on it: addresses are made and their events read on a second
+//! instance, so (2) includes the trip through the store (LISTEN/NOTIFY).
+//!
+//! Usage: receiver_bench [--messages N] [--concurrency C] [--slow S] [--postgres 1]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -26,8 +35,9 @@ use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use mxlens_tests::dns::TestDns;
 use mxlens_tests::pki::TestCa;
-use mxlens_tests::receiver::{events, new_address, tls_files, RawSmtp};
-use mxlens_tests::server::TestServer;
+use mxlens_tests::receiver::{
+    events, new_address, sender_zone, start_receiver, tls_files, RawSmtp,
+};
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -71,28 +81,53 @@ fn message_50k() -> Vec<u8> {
     out
 }
 
+/// `GET /api/test-addresses/{id}/events` on `server`, read up to its
+/// `waiting` event (HTTP/1.0: the body is the bare stream).
+async fn open_events(
+    server: &mxlens_tests::server::TestServer,
+    id: &str,
+) -> anyhow::Result<BufReader<TcpStream>> {
+    let mut stream = TcpStream::connect(server.addr).await?;
+    let request = format!(
+        "GET /api/test-addresses/{id}/events HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut reader = BufReader::new(stream);
+    wait_event(&mut reader, "waiting").await?;
+    Ok(reader)
+}
+
+/// Reads the stream up to the event `name`.
+async fn wait_event(reader: &mut BufReader<TcpStream>, name: &str) -> anyhow::Result<()> {
+    let want = format!("event: {name}");
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await? == 0 {
+            anyhow::bail!("the event stream ended before {name}");
+        }
+        if line.trim_end() == want {
+            return Ok(());
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let messages = arg("--messages", 300);
     let concurrency = arg("--concurrency", 8);
     let slow = arg("--slow", 200);
-    let fixture =
-        std::fs::read_to_string(mxlens_tests::fixtures_dir().join("zones/dkim.test.zone"))?;
-    let zone = format!(
-        "{fixture}\n@ IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n"
-    );
+    let zone = sender_zone("ip4:127.0.0.1", "");
     let dns = TestDns::start(&[("dkim.test", &zone)]).await?;
     let ca = TestCa::new()?;
     let (_dir, cert, key) = tls_files(&ca, "mx.test.example");
-    let ns = dns.addr.to_string();
     let cap = (slow + concurrency + 50).to_string();
-    let server = TestServer::start(&[
-        "--nameserver",
-        &ns,
-        "--smtp-listen",
-        "127.0.0.1:0",
-        "--test-domain",
-        "test.example",
+    let postgres = match arg("--postgres", 0) {
+        0 => None,
+        _ => Some(mxlens_tests::postgres::TestPostgres::start().await?),
+    };
+    let url = postgres.as_ref().map(|pg| pg.url());
+    let flags = [
         "--smtp-tls-cert",
         cert.to_str().unwrap(),
         "--smtp-tls-key",
@@ -111,10 +146,17 @@ async fn main() -> anyhow::Result<()> {
         "",
         "--dnswl",
         "",
-    ])
-    .await?;
-    let smtp = server.smtp_addr.unwrap();
-    let server = Arc::new(server);
+    ];
+    let receiver = start_receiver(&dns, url.as_deref(), &flags).await?;
+    let smtp = receiver.smtp_addr.unwrap();
+    // The instance that makes addresses and streams their events.
+    let server = Arc::new(match &url {
+        Some(url) => start_receiver(&dns, Some(url), &flags).await?,
+        None => receiver,
+    });
+    if url.is_some() {
+        println!("PostgreSQL: addresses and events on a second instance");
+    }
     let body = Arc::new(message_50k());
     println!(
         "receiver bench: {messages} messages of {} bytes, STARTTLS, {concurrency} senders",
@@ -211,6 +253,30 @@ async fn main() -> anyhow::Result<()> {
         percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
         percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+    );
+
+    // One event's trip: RCPT sent to the receiver -> `connected` read on
+    // the stream of the instance that made the address (with PostgreSQL,
+    // through the store and NOTIFY).
+    let mut trips = Vec::new();
+    for _ in 0..30 {
+        let (address, id, _) = new_address(&server).await;
+        let mut stream = open_events(&server, &id).await?;
+        let (mut c, _) = RawSmtp::connect(smtp).await?;
+        c.expect("EHLO trip.test", "250").await;
+        c.expect("MAIL FROM:<a@trip.test>", "250").await;
+        let sent = Instant::now();
+        c.expect(&format!("RCPT TO:<{address}>"), "250").await;
+        wait_event(&mut stream, "connected").await?;
+        trips.push(sent.elapsed());
+        c.expect("QUIT", "221").await;
+    }
+    trips.sort();
+    println!(
+        "RCPT -> `connected` on the address's event stream: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (30 addresses, one at a time)",
+        percentile(&trips, 0.50).as_secs_f64() * 1000.0,
+        percentile(&trips, 0.99).as_secs_f64() * 1000.0,
+        trips.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
     );
 
     // Slow clients: each in DATA, a line a second.

@@ -9,8 +9,44 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+use crate::dns::TestDns;
 use crate::http::{http, request};
 use crate::server::TestServer;
+
+/// The domain the receiver tests' addresses live at.
+pub const TEST_DOMAIN: &str = "test.example";
+
+/// The zone of the signed corpus's sender (dkim.test: its DKIM keys) with
+/// an SPF record allowing `spf` (for example `ip4:127.0.0.1`), DMARC
+/// `p=reject`, and the `extra` records.
+pub fn sender_zone(spf: &str, extra: &str) -> String {
+    let fixture = std::fs::read_to_string(crate::fixtures_dir().join("zones/dkim.test.zone"))
+        .expect("the dkim.test zone");
+    format!(
+        "{fixture}\n@ IN TXT \"v=spf1 {spf} -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n{extra}\n"
+    )
+}
+
+/// Starts `mxlens serve` with its SMTP receiver on a loopback port for
+/// [`TEST_DOMAIN`], asking `dns`, on the store at `database_url` (`None`:
+/// a fresh SQLite file), with the `extra` flags.
+pub async fn start_receiver(
+    dns: &TestDns,
+    database_url: Option<&str>,
+    extra: &[&str],
+) -> anyhow::Result<TestServer> {
+    let ns = dns.addr.to_string();
+    let mut args = vec![
+        "--nameserver",
+        &ns,
+        "--smtp-listen",
+        "127.0.0.1:0",
+        "--test-domain",
+        TEST_DOMAIN,
+    ];
+    args.extend_from_slice(extra);
+    TestServer::start_on(database_url, &args).await
+}
 
 /// A raw SMTP client on a loopback socket.
 #[derive(Debug)]
@@ -25,6 +61,22 @@ impl RawSmtp {
     /// Connects and returns the client with the greeting (or refusal) read.
     pub async fn connect(addr: SocketAddr) -> anyhow::Result<(Self, String)> {
         let stream = TcpStream::connect(addr).await?;
+        let mut client = RawSmtp {
+            reader: BufReader::new(stream),
+        };
+        let greeting = client.reply().await?;
+        Ok((client, greeting))
+    }
+
+    /// Connects, writes `preface` (a PROXY protocol header) before
+    /// anything is read, and returns the client with the greeting (or
+    /// refusal, or `""` when the server closed) read.
+    pub async fn connect_with_preface(
+        addr: SocketAddr,
+        preface: &[u8],
+    ) -> anyhow::Result<(Self, String)> {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.write_all(preface).await?;
         let mut client = RawSmtp {
             reader: BufReader::new(stream),
         };

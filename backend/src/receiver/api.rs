@@ -53,7 +53,7 @@ fn receiver(state: &AppState) -> Result<&super::Receiver, AppError> {
 }
 
 /// RFC 3339 (UTC, seconds) `secs` from now.
-fn rfc3339_after(secs: u64) -> String {
+pub(crate) fn rfc3339_after(secs: u64) -> String {
     let at = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
@@ -78,21 +78,16 @@ async fn create(
     let ttl = receiver.config.address_ttl;
     let expires_at = rfc3339_after(ttl.as_secs());
     let address = receiver
-        .addresses
-        .insert(
-            NewAddress {
-                id: id.clone(),
-                token,
-                domain: receiver.config.test_domain.clone(),
-                expires_at: expires_at.clone(),
-                delete_token_sha256: crate::reports::token_hash(&delete_token),
-                ttl,
-            },
-            Instant::now(),
-        )
-        .ok_or_else(|| {
-            AppError::Busy("too many test addresses are waiting; try again later".into())
-        })?;
+        .create_address(NewAddress {
+            id: id.clone(),
+            token,
+            domain: receiver.config.test_domain.clone(),
+            expires_at: expires_at.clone(),
+            delete_token_sha256: crate::reports::token_hash(&delete_token),
+            ttl,
+            shared: None,
+        })
+        .await?;
     address.push(
         "waiting",
         serde_json::json!({"address": address.address, "expires_at": expires_at}),
@@ -116,8 +111,8 @@ async fn status(
 ) -> Result<Response, AppError> {
     let receiver = receiver(&state)?;
     let address = receiver
-        .addresses
-        .get(&id)
+        .address(&id)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("no test address with id {id}")))?;
     let (events, done) = address.events_since(0, Instant::now());
     let last = events.last().map(|e| e.name).unwrap_or("waiting");
@@ -137,8 +132,8 @@ async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let receiver = receiver(&state)?;
     let address = receiver
-        .addresses
-        .get(&id)
+        .address(&id)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("no test address with id {id}")))?;
     Ok(crate::api::event_stream(address))
 }

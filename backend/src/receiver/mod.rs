@@ -9,8 +9,10 @@
 //!   STARTTLS, RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 2920 PIPELINING,
 //!   RFC 6531 SMTPUTF8), with its limits;
 //! - [`tokens`]: the test addresses and their progress events;
+//! - [`shared`]: the same across instances, through the store (PostgreSQL);
 //! - [`deliver`]: the report, its storage and its recomputation;
-//! - [`api`]: `POST /api/test-addresses`, `GET /api/test-addresses/{id}/events`.
+//! - [`api`]: `POST /api/test-addresses`, `GET /api/test-addresses/{id}/events`;
+//! - [`proxy`]: the PROXY protocol header of a trusted load balancer.
 //!
 //! No SMTP-server crate is used: the maintained Rust ones are either
 //! synchronous (mailin-embedded) or unmaintained (samotop), and none gives
@@ -20,7 +22,9 @@
 pub mod api;
 pub mod deliver;
 pub mod line;
+pub mod proxy;
 pub mod session;
+pub mod shared;
 pub mod tokens;
 
 use std::collections::HashMap;
@@ -80,6 +84,9 @@ pub struct ReceiverConfig {
     /// Most message octets held in memory at once; past it a DATA gets
     /// `452 4.3.1` (RFC 3463 §3.4: mail system full) and is not kept.
     pub max_buffered_bytes: u64,
+    /// Peers whose connections open with a PROXY protocol header (v1 or
+    /// v2) naming the real client; nobody else's header is believed.
+    pub proxy_from: Vec<ipnet::IpNet>,
 }
 
 impl std::fmt::Debug for ReceiverConfig {
@@ -107,6 +114,7 @@ impl ReceiverConfig {
             max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
             address_ttl: Duration::from_secs(DEFAULT_ADDRESS_TTL_SECS),
             max_buffered_bytes: DEFAULT_MAX_BUFFERED_MIB * 1024 * 1024,
+            proxy_from: Vec::new(),
         }
     }
 }
@@ -145,6 +153,8 @@ pub struct Receiver {
     open: AtomicU32,
     per_ip: Mutex<HashMap<IpAddr, u32>>,
     buffered: AtomicU64,
+    /// With PostgreSQL: test addresses live in the store (see [`shared`]).
+    live: Option<Arc<crate::live::LiveBus>>,
 }
 
 impl Receiver {
@@ -156,7 +166,15 @@ impl Receiver {
             open: AtomicU32::new(0),
             per_ip: Mutex::default(),
             buffered: AtomicU64::new(0),
+            live: None,
         }
+    }
+
+    /// The same receiver with its test addresses shared through `live`
+    /// (PostgreSQL; `None` keeps them in this process).
+    pub fn with_live(mut self, live: Option<Arc<crate::live::LiveBus>>) -> Self {
+        self.live = live;
+        self
     }
 
     /// An empty hold on the message-memory budget.
@@ -270,22 +288,60 @@ pub async fn serve(listener: TcpListener, state: AppState) {
         };
         let _ = stream.set_nodelay(true);
         let ip = canonical_ip(peer.ip());
-        match receiver.admit(ip) {
-            Ok(slot) => {
-                let state = state.clone();
-                let receiver = receiver.clone();
-                tokio::spawn(async move {
-                    session::run(stream, SocketAddr::new(ip, peer.port()), receiver, state).await;
-                    drop(slot);
-                });
-            }
-            Err(why) => {
-                // One non-blocking write into the empty socket buffer, then
-                // close: a refused client costs no task and no wait.
-                let reply = format!("421 4.7.0 {why}\r\n");
-                let _ = stream.try_write(reply.as_bytes());
-                drop(stream);
-            }
+        let peer = SocketAddr::new(ip, peer.port());
+        if receiver
+            .config
+            .proxy_from
+            .iter()
+            .any(|net| net.contains(&ip))
+        {
+            // A trusted proxy: the header first (bounded in size and
+            // time), then the caps apply to the client it names.
+            let (state, receiver) = (state.clone(), receiver.clone());
+            tokio::spawn(async move {
+                let mut stream = stream;
+                let wait = receiver.config.command_timeout.min(proxy::MAX_WAIT);
+                match proxy::read_header(&mut stream, wait).await {
+                    Ok(proxy::Proxied::Client(client)) => {
+                        let client = SocketAddr::new(canonical_ip(client.ip()), client.port());
+                        start_session(stream, client, Some(ip), receiver, state).await;
+                    }
+                    Ok(proxy::Proxied::Local) => {
+                        start_session(stream, peer, None, receiver, state).await;
+                    }
+                    Err(e) => {
+                        tracing::info!(proxy = %ip, error = %e, "dropped a connection from a trusted proxy")
+                    }
+                }
+            });
+            continue;
+        }
+        start_session(stream, peer, None, receiver.clone(), state.clone()).await;
+    }
+}
+
+/// Runs a [`session`] for `client` on its own task, or refuses it with
+/// `421` when a connection cap is reached.
+async fn start_session(
+    stream: tokio::net::TcpStream,
+    client: SocketAddr,
+    proxied_by: Option<IpAddr>,
+    receiver: Arc<Receiver>,
+    state: AppState,
+) {
+    match receiver.admit(client.ip()) {
+        Ok(slot) => {
+            tokio::spawn(async move {
+                session::run(stream, client, proxied_by, receiver, state).await;
+                drop(slot);
+            });
+        }
+        Err(why) => {
+            // One non-blocking write into the empty socket buffer, then
+            // close: a refused client costs no task and no wait.
+            let reply = format!("421 4.7.0 {why}\r\n");
+            let _ = stream.try_write(reply.as_bytes());
+            drop(stream);
         }
     }
 }

@@ -13,14 +13,13 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
-use mxlens_shared::delivery::command::{
-    parse_command, Command, Param, Reply, MAX_COMMAND_LINE, MAX_TEXT_LINE,
-};
+use mxlens_shared::delivery::command::{parse_command, Command, Param, Reply, MAX_COMMAND_LINE};
 use mxlens_shared::report::ConnectionFacts;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+mod data;
 
 pub use super::line::{read_line, Line};
 use super::tokens::TestAddress;
@@ -57,10 +56,17 @@ struct Session {
 }
 
 /// Runs one connection to its end.
-pub async fn run(stream: TcpStream, peer: SocketAddr, receiver: Arc<Receiver>, state: AppState) {
+pub async fn run(
+    stream: TcpStream,
+    peer: SocketAddr,
+    proxied_by: Option<std::net::IpAddr>,
+    receiver: Arc<Receiver>,
+    state: AppState,
+) {
     let facts = ConnectionFacts {
         client_ip: peer.ip().to_string(),
         client_port: peer.port(),
+        proxied_by: proxied_by.map(|ip| ip.to_string()),
         received_by: receiver.config.hostname.clone(),
         starttls_offered: receiver.config.tls.is_some(),
         ..ConnectionFacts::default()
@@ -458,16 +464,16 @@ impl Session {
             return self.ok(reader, "Recipient OK").await;
         }
         // Never a relay: only a live test address at the test domain.
-        let address = path.rsplit_once('@').and_then(|(local, domain)| {
+        let local = path.rsplit_once('@').and_then(|(local, domain)| {
             let domain = domain.trim_end_matches('.');
-            if !domain.eq_ignore_ascii_case(&self.receiver.config.test_domain) {
-                return None;
-            }
-            self.receiver
-                .addresses
-                .by_token(local)
-                .filter(|a| a.is_live(Instant::now()))
+            domain
+                .eq_ignore_ascii_case(&self.receiver.config.test_domain)
+                .then_some(local)
         });
+        let address = match local {
+            Some(local) => self.receiver.live_address(local).await,
+            None => None,
+        };
         let Some(address) = address else {
             return self.no_such_address(reader).await;
         };
@@ -489,163 +495,6 @@ impl Session {
             self.facts.rcpt_to = path;
         }
         self.ok(reader, "Recipient OK").await
-    }
-
-    async fn data<S: AsyncRead + AsyncWrite + Unpin>(&mut self, reader: &mut BufReader<S>) -> Next {
-        if !self
-            .send(
-                reader,
-                &Reply::new(354, "", "End data with <CR><LF>.<CR><LF>"),
-            )
-            .await
-        {
-            return Next::Close;
-        }
-        for address in &self.rcpts {
-            address.push(
-                "receiving",
-                serde_json::json!({"client_ip": self.facts.client_ip, "mail_from": self.facts.mail_from}),
-                false,
-            );
-        }
-        let config = self.receiver.config.clone();
-        let deadline = Instant::now() + config.data_timeout;
-        let max = config.max_message_bytes;
-        let mut message: Vec<u8> = Vec::new();
-        let mut held = self.receiver.hold();
-        let mut over_budget = false;
-        let mut size: u64 = 0;
-        let mut long_line = false;
-        let mut line = Vec::with_capacity(MAX_TEXT_LINE);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let wait = left.min(config.command_timeout);
-            let read = if wait.is_zero() {
-                Err(())
-            } else {
-                tokio::time::timeout(wait, read_line(reader, MAX_TEXT_LINE, &mut line))
-                    .await
-                    .map_err(|_| ())
-            };
-            match read {
-                Err(()) => {
-                    self.fail_rcpts("the sender was too slow: the DATA timed out");
-                    let reply = Reply::new(
-                        421,
-                        "4.4.2",
-                        format!("{} DATA timeout, closing", config.hostname),
-                    );
-                    self.send(reader, &reply).await;
-                    return Next::Close;
-                }
-                Ok(Err(_)) | Ok(Ok(Line::Eof)) => {
-                    self.fail_rcpts("the connection closed before the end of DATA");
-                    return Next::Close;
-                }
-                Ok(Ok(Line::TooLong)) => long_line = true,
-                Ok(Ok(Line::Ok)) => {
-                    if line == b"." {
-                        break;
-                    }
-                    // RFC 5321 §4.5.2: a leading dot is removed.
-                    let text = line.strip_prefix(b".").unwrap_or(&line);
-                    let n = text.len() as u64 + 2;
-                    size += n;
-                    if size <= max && !over_budget && held.grow(n) {
-                        message.extend_from_slice(text);
-                        message.extend_from_slice(b"\r\n");
-                    } else if !message.is_empty() || !over_budget {
-                        // Over the cap or the memory budget: drop what
-                        // was kept, keep reading and counting.
-                        over_budget |= size <= max;
-                        message = Vec::new();
-                        held.release();
-                    }
-                }
-            }
-        }
-        let next = if long_line {
-            self.errors += 1;
-            self.reset();
-            let reply = Reply::new(
-                500,
-                "5.5.2",
-                "Line too long (RFC 5321 §4.5.3.1.6: 1000 octets)",
-            );
-            self.continue_if(self.send(reader, &reply).await)
-        } else if size > max {
-            self.errors += 1;
-            self.reset();
-            let reply = Reply::new(
-                552,
-                "5.3.4",
-                "Message size exceeds fixed maximum message size",
-            );
-            self.continue_if(self.send(reader, &reply).await)
-        } else if over_budget {
-            self.reset();
-            let reply = Reply::new(452, "4.3.1", "Insufficient system storage, try again later");
-            self.continue_if(self.send(reader, &reply).await)
-        } else {
-            self.accept(message, held, reader).await
-        };
-        next
-    }
-
-    fn fail_rcpts(&mut self, why: &str) {
-        for address in &self.rcpts {
-            address.push("waiting", serde_json::json!({"after": why}), false);
-        }
-    }
-
-    /// End of an accepted DATA: claims the addresses (single use), answers
-    /// 250 with the queue id, and builds the report in the background.
-    async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
-        &mut self,
-        message: Vec<u8>,
-        held: super::Held,
-        reader: &mut BufReader<S>,
-    ) -> Next {
-        let now = Instant::now();
-        let claimed: Vec<Arc<TestAddress>> =
-            self.rcpts.drain(..).filter(|a| a.claim(now)).collect();
-        if claimed.is_empty() && self.postmaster {
-            // Nobody reads a mailbox here: the operator sees it in the log.
-            tracing::info!(
-                client_ip = %self.facts.client_ip,
-                mail_from = %self.facts.mail_from,
-                size = message.len(),
-                "a message for the test domain's postmaster was accepted and discarded"
-            );
-            self.reset();
-            let sent = self
-                .send(
-                    reader,
-                    &Reply::new(250, "2.0.0", "Ok: delivered to postmaster"),
-                )
-                .await;
-            return self.continue_if(sent);
-        }
-        if claimed.is_empty() {
-            self.reset();
-            return self.no_such_address(reader).await;
-        }
-        let mut facts = self.facts.clone();
-        facts.size = message.len() as u64;
-        facts.received_at = crate::now_rfc3339();
-        let queue_id = claimed[0].id.clone();
-        self.reset();
-        let state = self.state.clone();
-        tokio::spawn(super::deliver::deliver(
-            state, facts, message, claimed, held,
-        ));
-        let sent = self
-            .send(
-                reader,
-                &Reply::new(250, "2.0.0", format!("Ok: queued as {queue_id}")),
-            )
-            .await;
-        self.continue_if(sent)
     }
 }
 

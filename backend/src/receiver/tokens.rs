@@ -1,9 +1,11 @@
 //! Test addresses: `POST /api/test-addresses` makes one, a random local part
 //! at the test domain that lives for `--test-address-ttl-secs` (an hour)
 //! and accepts one message. Each keeps a small log of progress events for
-//! `GET /api/test-addresses/{id}/events`. In memory: with SQLite the
-//! receiver and the web server are one process; serving the events from
-//! another instance needs the store's notifications (not built).
+//! `GET /api/test-addresses/{id}/events`. With SQLite they live in
+//! memory: the receiver and the web server are one process. With
+//! PostgreSQL the store holds them (see [`super::shared`]): each instance
+//! keeps a mirror, its events come from the store (`crate::live`), and a
+//! push is published there instead of appended here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,8 +16,9 @@ use tokio::sync::Notify;
 /// The most test addresses alive at once; past it the oldest expired ones
 /// are dropped first and then creation is refused.
 pub const MAX_LIVE_ADDRESSES: usize = 10_000;
-/// The most events one address keeps.
-const MAX_EVENTS: usize = 32;
+/// The most events one address keeps (and, shared, one instance
+/// publishes for it).
+pub const MAX_EVENTS: usize = 32;
 
 /// One progress event: its SSE name and JSON data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,13 +29,18 @@ pub struct AddressEvent {
     pub json: Arc<str>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct State {
     events: Vec<AddressEvent>,
     /// A message was accepted for it: it takes no other.
     used: bool,
     /// The last event has been sent: the stream ends after it.
     done: bool,
+    /// Shared: the last stored event applied.
+    applied: i64,
+    /// Shared: events this instance published, and whether the last.
+    published: usize,
+    published_last: bool,
 }
 
 /// One test address.
@@ -51,6 +59,8 @@ pub struct TestAddress {
     deadline: Instant,
     state: Mutex<State>,
     notify: Notify,
+    /// Set with PostgreSQL: events go through the store.
+    shared: Option<Arc<crate::live::LiveBus>>,
 }
 
 impl TestAddress {
@@ -75,6 +85,18 @@ impl TestAddress {
 
     /// Appends an event (the last one when `last`) and wakes the streams.
     pub fn push(&self, name: &'static str, json: serde_json::Value, last: bool) {
+        if let Some(bus) = &self.shared {
+            {
+                let mut state = self.lock();
+                if state.published_last || (state.published >= MAX_EVENTS && !last) {
+                    return;
+                }
+                state.published += 1;
+                state.published_last = last;
+            }
+            bus.publish(&self.id, name, json.to_string().into(), last);
+            return;
+        }
         {
             let mut state = self.lock();
             if state.done {
@@ -95,7 +117,8 @@ impl TestAddress {
     /// Past its deadline without a message, an `expired` event ends it.
     pub fn events_since(&self, from: usize, now: Instant) -> (Vec<AddressEvent>, bool) {
         let mut state = self.lock();
-        if !state.done && !state.used && now >= self.deadline {
+        // Shared, the store says `expired` (super::shared::expire_at_deadline).
+        if self.shared.is_none() && !state.done && !state.used && now >= self.deadline {
             state.events.push(AddressEvent {
                 name: "expired",
                 json: serde_json::json!({"expires_at": self.expires_at})
@@ -113,9 +136,48 @@ impl TestAddress {
         self.notify.notified()
     }
 
+    /// Whether its events go through the store.
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
     /// Time left before expiry.
     pub fn remaining(&self, now: Instant) -> Duration {
         self.deadline.saturating_duration_since(now)
+    }
+}
+
+impl crate::live::Mirror for TestAddress {
+    fn applied(&self) -> i64 {
+        self.lock().applied
+    }
+
+    fn apply(&self, event: &crate::store::live::LiveEvent) {
+        {
+            let mut state = self.lock();
+            if event.seq != state.applied + 1 || state.done {
+                return;
+            }
+            state.applied = event.seq;
+            // A name this version does not know is skipped.
+            let Some(name) = mxlens_shared::delivery::ADDRESS_EVENTS
+                .iter()
+                .find(|n| **n == event.name)
+            else {
+                return;
+            };
+            // Each instance publishes at most MAX_EVENTS; the store's log
+            // is bounded again here.
+            if state.events.len() < 2 * MAX_EVENTS || event.last {
+                state.events.push(AddressEvent {
+                    name,
+                    json: event.data.as_str().into(),
+                });
+            }
+            state.done = event.last;
+            state.used |= matches!(*name, "report" | "failed" | "expired");
+        }
+        self.notify.notify_waiters();
     }
 }
 
@@ -141,6 +203,8 @@ pub struct NewAddress {
     pub delete_token_sha256: String,
     /// Lifetime.
     pub ttl: Duration,
+    /// Set with PostgreSQL: its events go through the store.
+    pub shared: Option<Arc<crate::live::LiveBus>>,
 }
 
 impl Addresses {
@@ -148,8 +212,17 @@ impl Addresses {
     /// alive. Addresses that finished their life are forgotten first (an
     /// address whose report exists stays readable from the store).
     pub fn insert(&self, new: NewAddress, now: Instant) -> Option<Arc<TestAddress>> {
+        self.insert_or_get(new, now).map(|(a, _)| a)
+    }
+
+    /// Like [`Addresses::insert`], but an address already here with that
+    /// id is returned as it is (with `false`: not new).
+    pub fn insert_or_get(&self, new: NewAddress, now: Instant) -> Option<(Arc<TestAddress>, bool)> {
         let mut by_id = self.by_id.lock().unwrap_or_else(|e| e.into_inner());
         let mut by_token = self.by_token.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = by_id.get(&new.id) {
+            return Some((known.clone(), false));
+        }
         if by_id.len() >= MAX_LIVE_ADDRESSES {
             // Keep an hour of grace after expiry for event streams.
             by_id.retain(|_, a| now < a.deadline + Duration::from_secs(3600));
@@ -165,16 +238,13 @@ impl Addresses {
             expires_at: new.expires_at,
             delete_token_sha256: new.delete_token_sha256,
             deadline: now + new.ttl,
-            state: Mutex::new(State {
-                events: Vec::new(),
-                used: false,
-                done: false,
-            }),
+            state: Mutex::default(),
             notify: Notify::new(),
+            shared: new.shared,
         });
         by_id.insert(new.id, address.clone());
         by_token.insert(new.token.to_ascii_lowercase(), address.clone());
-        Some(address)
+        Some((address, true))
     }
 
     /// The address with public id `id`.
@@ -208,6 +278,7 @@ mod tests {
             expires_at: "2026-12-05T23:00:00Z".into(),
             delete_token_sha256: "h".into(),
             ttl,
+            shared: None,
         }
     }
 

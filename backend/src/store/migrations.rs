@@ -97,4 +97,52 @@ pub(super) const MIGRATIONS: &[Migration] = &[
             raw_base64 TEXT NOT NULL
         );"#,
     },
+    Migration {
+        version: 5,
+        // Live state shared by instances on PostgreSQL (issue #16, see
+        // live.rs): a test address or a running audit (`live_logs`) and its
+        // progress events (`live_events`, numbered from 1 per owner, the
+        // last one marked). A test address is claimed once (`used_at`);
+        // rows are swept at `gone_at`, their events with them. SQLite gets
+        // the same tables (unused: one process) so both schemas stay one
+        // version.
+        sqlite: "CREATE TABLE live_logs (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            token TEXT UNIQUE,
+            address TEXT,
+            expires_at TEXT NOT NULL,
+            delete_token_sha256 TEXT,
+            used_at TEXT,
+            gone_at TEXT NOT NULL
+        );
+        CREATE INDEX live_logs_gone_at ON live_logs (gone_at);
+        CREATE TABLE live_events (
+            owner TEXT NOT NULL REFERENCES live_logs (id) ON DELETE CASCADE,
+            seq BIGINT NOT NULL,
+            name TEXT NOT NULL,
+            data TEXT NOT NULL,
+            last BOOLEAN NOT NULL,
+            PRIMARY KEY (owner, seq)
+        );",
+        postgres: r#"CREATE TABLE live_logs (
+            id TEXT COLLATE "C" PRIMARY KEY,
+            kind TEXT NOT NULL,
+            token TEXT COLLATE "C" UNIQUE,
+            address TEXT,
+            expires_at TEXT COLLATE "C" NOT NULL,
+            delete_token_sha256 TEXT,
+            used_at TEXT,
+            gone_at TEXT COLLATE "C" NOT NULL
+        );
+        CREATE INDEX live_logs_gone_at ON live_logs (gone_at);
+        CREATE TABLE live_events (
+            owner TEXT COLLATE "C" NOT NULL REFERENCES live_logs (id) ON DELETE CASCADE,
+            seq BIGINT NOT NULL,
+            name TEXT NOT NULL,
+            data TEXT NOT NULL,
+            last BOOLEAN NOT NULL,
+            PRIMARY KEY (owner, seq)
+        );"#,
+    },
 ];

@@ -69,6 +69,7 @@ macro_rules! with_pool {
 }
 
 mod delivery;
+pub mod live;
 
 /// A handle to the store; cheap to clone.
 #[derive(Debug, Clone)]
@@ -495,7 +496,7 @@ mod tests {
         }
         let store = Store::open(&url).await.unwrap();
         assert_eq!(store.backend(), Backend::Sqlite);
-        assert_eq!(store.schema_versions().await.unwrap(), [1, 2, 3, 4]);
+        assert_eq!(store.schema_versions().await.unwrap(), [1, 2, 3, 4, 5]);
         store
             .put_report(
                 "x",

@@ -15,5 +15,18 @@ pub use assemble::{
 };
 pub use evaluate::{evaluate, Evaluation};
 
+/// The Server-Sent Event names of `GET /api/test-addresses/{id}/events`
+/// (docs/report-schema.md), in the order they can come: `waiting`, then
+/// `connected` and `receiving` as a message arrives, and one last event,
+/// `report`, `failed` or `expired`.
+pub const ADDRESS_EVENTS: [&str; 6] = [
+    "waiting",
+    "connected",
+    "receiving",
+    "report",
+    "failed",
+    "expired",
+];
+
 #[cfg(test)]
 mod tests;

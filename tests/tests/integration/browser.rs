@@ -414,17 +414,9 @@ async fn content_findings_and_blocklists_in_the_browser() {
 #[tokio::test]
 async fn test_address_card_to_delivery_report() {
     let dns = TestDns::start(&[]).await.unwrap();
-    let ns = dns.addr.to_string();
-    let server = TestServer::start(&[
-        "--nameserver",
-        &ns,
-        "--smtp-listen",
-        "127.0.0.1:0",
-        "--test-domain",
-        "test.example",
-    ])
-    .await
-    .unwrap();
+    let server = mxlens_tests::receiver::start_receiver(&dns, None, &[])
+        .await
+        .unwrap();
     let smtp = server.smtp_addr.unwrap().to_string();
     let out = run_script("test-address.mjs", &server.url, &[("SMTP_ADDR", &smtp)])
         .await

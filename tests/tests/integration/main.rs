@@ -21,6 +21,8 @@ mod overload;
 mod rcpt_probe;
 mod receiver;
 mod receiver_hostile;
+mod receiver_instances;
+mod receiver_proxy;
 mod reports;
 mod reputation;
 mod security;

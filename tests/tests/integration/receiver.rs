@@ -10,22 +10,18 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use mxlens_tests::dns::TestDns;
 use mxlens_tests::http::request;
 use mxlens_tests::pki::TestCa;
-use mxlens_tests::receiver::{events, new_address, stored_report, tls_files};
+use mxlens_tests::receiver::{events, new_address, start_receiver, stored_report, tls_files};
 use mxlens_tests::server::TestServer;
 use serde_json::Value;
 
 /// The signed corpus's zone plus the sender's SPF (the loopback sender is
 /// 127.0.0.1) and a DMARC record.
-fn sender_zone() -> String {
-    let fixture =
-        std::fs::read_to_string(mxlens_tests::fixtures_dir().join("zones/dkim.test.zone")).unwrap();
-    format!(
-        "{fixture}\n@ IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\nmail IN A 127.0.0.1\n"
-    )
+pub(crate) fn sender_zone() -> String {
+    mxlens_tests::receiver::sender_zone("ip4:127.0.0.1", "mail IN A 127.0.0.1")
 }
 
 /// A message signed by dkimpy for dkim.test (selector s2048).
-fn signed_message() -> Vec<u8> {
+pub(crate) fn signed_message() -> Vec<u8> {
     std::fs::read(mxlens_tests::fixtures_dir().join("dkim/relaxed-2048.eml")).unwrap()
 }
 
@@ -37,25 +33,22 @@ async fn sender_and_receiver() -> (TestDns, TestCa, tempfile::TempDir, TestServe
         .unwrap();
     let ca = TestCa::new().unwrap();
     let (dir, cert, key) = tls_files(&ca, "mx.test.example");
-    let ns = dns.addr.to_string();
-    let server = TestServer::start(&[
-        "--nameserver",
-        &ns,
-        "--smtp-listen",
-        "127.0.0.1:0",
-        "--test-domain",
-        "test.example",
-        "--smtp-tls-cert",
-        cert.to_str().unwrap(),
-        "--smtp-tls-key",
-        key.to_str().unwrap(),
-    ])
+    let server = start_receiver(
+        &dns,
+        None,
+        &[
+            "--smtp-tls-cert",
+            cert.to_str().unwrap(),
+            "--smtp-tls-key",
+            key.to_str().unwrap(),
+        ],
+    )
     .await
     .unwrap();
     (dns, ca, dir, server)
 }
 
-fn transport(server: &TestServer, tls: Tls) -> AsyncSmtpTransport<Tokio1Executor> {
+pub(crate) fn transport(server: &TestServer, tls: Tls) -> AsyncSmtpTransport<Tokio1Executor> {
     let smtp = server.smtp_addr.expect("the receiver listens");
     AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.ip().to_string())
         .port(smtp.port())
@@ -65,7 +58,7 @@ fn transport(server: &TestServer, tls: Tls) -> AsyncSmtpTransport<Tokio1Executor
         .build()
 }
 
-fn envelope(to: &str) -> Envelope {
+pub(crate) fn envelope(to: &str) -> Envelope {
     Envelope::new(
         Some("bounce@dkim.test".parse().unwrap()),
         vec![to.parse().unwrap()],
@@ -73,7 +66,7 @@ fn envelope(to: &str) -> Envelope {
     .unwrap()
 }
 
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["checks"]
         .as_array()
         .unwrap()

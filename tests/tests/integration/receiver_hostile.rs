@@ -11,19 +11,12 @@ use std::time::{Duration, Instant};
 
 use mxlens_tests::dns::TestDns;
 use mxlens_tests::pki::TestCa;
-use mxlens_tests::receiver::{new_address, tls_files, RawSmtp};
+use mxlens_tests::receiver::{new_address, start_receiver, tls_files, RawSmtp};
 use mxlens_tests::server::TestServer;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 async fn hostile_server(dns: &TestDns, extra: &[&str]) -> TestServer {
-    let ns = dns.addr.to_string();
     let mut args = vec![
-        "--nameserver",
-        &ns,
-        "--smtp-listen",
-        "127.0.0.1:0",
-        "--test-domain",
-        "test.example",
         "--smtp-command-timeout-secs",
         "1",
         "--smtp-data-timeout-secs",
@@ -37,7 +30,7 @@ async fn hostile_server(dns: &TestDns, extra: &[&str]) -> TestServer {
         args.extend_from_slice(&["--smtp-max-message-bytes", "65536"]);
     }
     args.extend_from_slice(extra);
-    TestServer::start(&args).await.unwrap()
+    start_receiver(dns, None, &args).await.unwrap()
 }
 
 /// A client that greets, says MAIL FROM and RCPT TO `to`.

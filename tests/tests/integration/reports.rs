@@ -554,7 +554,7 @@ async fn several_handles_migrate_and_sweep_at_once(store: StoreKind) {
         .map(|s| s.unwrap())
         .collect();
     for s in &stores {
-        assert_eq!(s.schema_versions().await.unwrap(), [1, 2, 3, 4]);
+        assert_eq!(s.schema_versions().await.unwrap(), [1, 2, 3, 4, 5]);
     }
     let expired = 1234;
     futures::future::join_all((0..expired).map(|n| {
