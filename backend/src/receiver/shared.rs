@@ -130,7 +130,11 @@ impl Receiver {
             .await
         {
             Ok(claimed) => {
-                address.claim(Instant::now());
+                if claimed {
+                    // Mirrors the store here (the local flag is unused
+                    // in shared mode, but stays true to what happened).
+                    address.claim(Instant::now());
+                }
                 claimed
             }
             Err(e) => {
