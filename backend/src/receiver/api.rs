@@ -88,11 +88,6 @@ async fn create(
             shared: None,
         })
         .await?;
-    address.push(
-        "waiting",
-        serde_json::json!({"address": address.address, "expires_at": expires_at}),
-        false,
-    );
     Ok((
         StatusCode::CREATED,
         Json(CreatedAddress {

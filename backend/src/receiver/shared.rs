@@ -47,12 +47,17 @@ fn until(at: &str) -> Duration {
 }
 
 impl Receiver {
-    /// Registers a new address: in memory, and with PostgreSQL in the
-    /// store too.
+    /// Registers a new address, with its first event, `waiting`: in
+    /// memory, and with PostgreSQL in the store too. The event is stored
+    /// before this returns, so it comes before anything a receiver (here
+    /// or elsewhere) says about the address.
     pub async fn create_address(&self, mut new: NewAddress) -> Result<Arc<TestAddress>, AppError> {
         let now = Instant::now();
+        let waiting = |address: &TestAddress| serde_json::json!({"address": address.address, "expires_at": address.expires_at});
         let Some(bus) = self.live.clone() else {
-            return self.addresses.insert(new, now).ok_or_else(busy);
+            let address = self.addresses.insert(new, now).ok_or_else(busy)?;
+            address.push("waiting", waiting(&address), false);
+            return Ok(address);
         };
         let log = LiveLog {
             id: new.id.clone(),
@@ -67,6 +72,10 @@ impl Receiver {
         new.shared = Some(bus.clone());
         let (address, _) = self.addresses.insert_or_get(new, now).ok_or_else(busy)?;
         bus.store().put_live_log(&log, &gone_at).await?;
+        let data = waiting(&address).to_string();
+        bus.store()
+            .append_live_event(&address.id, "waiting", &data, false)
+            .await?;
         follow(&bus, &address).await;
         Ok(address)
     }
@@ -121,7 +130,11 @@ impl Receiver {
             .await
         {
             Ok(claimed) => {
-                address.claim(Instant::now());
+                if claimed {
+                    // Mirrors the store here (the local flag is unused
+                    // in shared mode, but stays true to what happened).
+                    address.claim(Instant::now());
+                }
                 claimed
             }
             Err(e) => {

@@ -65,7 +65,7 @@ fn names(seen: &[(String, Value)]) -> Vec<&str> {
 #[tokio::test(flavor = "multi_thread")]
 async fn receiver_across_instances_address_on_b_message_on_a_events_on_b() {
     let (_pg, dns, a, b, url) = two_instances(&[]).await;
-    let (address, id, _) = new_address(&b).await;
+    let (address, id, delete_token) = new_address(&b).await;
     // B streams while A receives.
     let (seen, sent) = streaming_while_sent(&b, &a, &address, &id).await;
     assert_eq!(
@@ -103,6 +103,23 @@ async fn receiver_across_instances_address_on_b_message_on_a_events_on_b() {
             "{err}"
         );
     }
+
+    // The delete token B handed out deletes, on A, the report A stored
+    // (the token's hash went through the store with the address).
+    let deleted = mxlens_tests::http::request(
+        "DELETE",
+        &format!("{}/api/reports/{id}", a.url),
+        None,
+        &[("Authorization", &format!("Bearer {delete_token}"))],
+    )
+    .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_eq!(
+        http("GET", &format!("{}/api/reports/{id}", b.url), None)
+            .await
+            .0,
+        404
+    );
 
     // The same fresh address sent to both receivers at once: exactly one
     // takes it (the claim is one UPDATE in the store); the other says 550.
