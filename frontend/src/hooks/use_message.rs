@@ -116,9 +116,10 @@ pub type LastVerification = Rc<std::cell::RefCell<Option<(Rc<str>, Rc<Report>)>>
 /// when `blocklists`, and shows `analysed` with the answers in, unless
 /// another analysis started meanwhile (`turn`).
 ///
-/// The report is shown once, complete, when the answers come within
-/// [`VERDICT_WAIT_MS`]; otherwise it is shown without them at that
-/// deadline and swapped for the complete one when they come. Showing it
+/// The report of a [`LARGE_PASTE`] is shown once, complete, when the
+/// answers come within [`VERDICT_WAIT_MS`]; otherwise (and for a shorter
+/// paste, at once) it is shown without them and swapped for the complete
+/// one when they come. Showing it
 /// at once and again with the verdicts cost a frame of the unverified
 /// report in between: about 100 ms with a 1 MiB paste on the page, which
 /// the verification had to wait behind (#15, bench/ui-dkim.mjs).
@@ -137,7 +138,13 @@ fn verify_later(
         *t += 1;
         *t
     };
-    // Set by whichever comes first: the deadline or the answers.
+    // Set by whichever comes first: the deadline or the answers. Only a
+    // large paste waits: its unverified report's frame is what costs.
+    let wait = if text.len() >= LARGE_PASTE {
+        VERDICT_WAIT_MS
+    } else {
+        0
+    };
     let shown = Rc::new(std::cell::Cell::new(false));
     {
         let (analysed, report, turn, shown) = (
@@ -147,7 +154,7 @@ fn verify_later(
             shown.clone(),
         );
         wasm_bindgen_futures::spawn_local(async move {
-            sleep(VERDICT_WAIT_MS).await;
+            sleep(wait).await;
             if *turn.borrow() == mine && !shown.replace(true) {
                 report.set(Some(Ok(analysed)));
             }
@@ -217,9 +224,16 @@ impl Sink {
     }
 }
 
-/// How long a new message report waits for the server's answers (DKIM
-/// keys, blocklists) before it is shown without them.
+/// How long a new message report of a [`LARGE_PASTE`] waits for the
+/// server's answers (DKIM keys, blocklists) before it is shown without
+/// them.
 const VERDICT_WAIT_MS: i32 = 150;
+
+/// A paste at least this long (bytes) waits [`VERDICT_WAIT_MS`] for the
+/// verdicts; a shorter one is shown at once and completed when they come,
+/// so a header block (the 64 KB budget of #7) is not held back by a slow
+/// DNS answer.
+const LARGE_PASTE: usize = 128 * 1024;
 
 /// The message part of the page.
 pub struct MessageHandle {
