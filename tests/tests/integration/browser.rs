@@ -423,3 +423,23 @@ async fn test_address_card_to_delivery_report() {
         .unwrap();
     assert!(out.contains("test-address: card, reopen"), "{out}");
 }
+
+/// The same flow across instances (#16): one PostgreSQL, the browser on
+/// instance B (address, live progress, report, reopened link), the message
+/// delivered to instance A's receiver.
+#[tokio::test(flavor = "multi_thread")]
+async fn test_address_card_across_instances_on_postgres() {
+    let dns = TestDns::start(&[]).await.unwrap();
+    let postgres = mxlens_tests::postgres::TestPostgres::start().await.unwrap();
+    let url = postgres.create_database("browser_instances").await.unwrap();
+    let (a, b) = tokio::join!(
+        mxlens_tests::receiver::start_receiver(&dns, Some(&url), &[]),
+        mxlens_tests::receiver::start_receiver(&dns, Some(&url), &[])
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let smtp = a.smtp_addr.unwrap().to_string();
+    let out = run_script("test-address.mjs", &b.url, &[("SMTP_ADDR", &smtp)])
+        .await
+        .unwrap();
+    assert!(out.contains("test-address: card, reopen"), "{out}");
+}

@@ -3,7 +3,8 @@
 //! real flags: over-long lines (RFC 5321 §4.5.3.1), a DATA that ignores
 //! SIZE (RFC 1870), too many recipients, a relay attempt, slowloris and a
 //! dribbling DATA (§4.5.3.2), connection caps, STARTTLS command injection
-//! (RFC 3207 §4.2), expired and used addresses, garbage. Meanwhile a
+//! (RFC 3207 §4.2), a TLS session cut mid-DATA, a client that pipelines
+//! without reading, expired and used addresses, garbage. Meanwhile a
 //! second client still gets its greeting.
 
 use std::sync::Arc;
@@ -252,6 +253,20 @@ async fn receiver_discards_commands_pipelined_after_starttls() {
         .await
         .unwrap();
     assert!(c.reply().await.unwrap().starts_with("220 "));
+    let mut tls = BufReader::new(start_tls(&ca, c.into_inner()).await);
+    // A transaction needs a new EHLO after TLS (RFC 3207 §4.2), and the
+    // injected MAIL FROM was never answered: the first reply is RCPT's 503.
+    let line = tls_command(&mut tls, "RCPT TO:<x@test.example>").await;
+    assert!(line.starts_with("503 5.5.1 Need MAIL"), "{line}");
+    let ehlo = tls_command(&mut tls, "EHLO client.test").await;
+    assert!(!ehlo.contains("STARTTLS"), "not offered twice: {ehlo}");
+}
+
+/// The TLS handshake of a client that trusts `ca`, after STARTTLS's 220.
+async fn start_tls(
+    ca: &TestCa,
+    tcp: tokio::net::TcpStream,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
     let mut roots = tokio_rustls::rustls::RootCertStore::empty();
     roots.add(ca.cert_der().into()).unwrap();
     let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -263,37 +278,140 @@ async fn receiver_discards_commands_pipelined_after_starttls() {
     .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let name = tokio_rustls::rustls::pki_types::ServerName::try_from("mx.test.example").unwrap();
-    let tls = connector.connect(name, c.into_inner()).await.unwrap();
-    let mut tls = BufReader::new(tls);
-    // A transaction needs a new EHLO after TLS (RFC 3207 §4.2), and the
-    // injected MAIL FROM was never answered: the first reply is RCPT's 503.
+    connector.connect(name, tcp).await.unwrap()
+}
+
+/// Writes `line` to `tls` and reads one reply line (bounded in time).
+async fn tls_command(
+    tls: &mut BufReader<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>,
+    line: &str,
+) -> String {
     tls.get_mut()
-        .write_all(b"RCPT TO:<x@test.example>\r\n")
+        .write_all(format!("{line}\r\n").as_bytes())
         .await
         .unwrap();
-    let mut line = String::new();
-    tokio::time::timeout(Duration::from_secs(5), tls.read_line(&mut line))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(line.starts_with("503 5.5.1 Need MAIL"), "{line}");
-    tls.get_mut()
-        .write_all(b"EHLO client.test\r\n")
-        .await
-        .unwrap();
-    let mut ehlo = String::new();
+    let mut reply = String::new();
     loop {
         let mut l = String::new();
         tokio::time::timeout(Duration::from_secs(5), tls.read_line(&mut l))
             .await
             .unwrap()
             .unwrap();
-        ehlo.push_str(&l);
-        if l.as_bytes().get(3) == Some(&b' ') {
-            break;
+        reply.push_str(&l);
+        if l.len() < 4 || l.as_bytes()[3] == b' ' {
+            return reply;
         }
     }
-    assert!(!ehlo.contains("STARTTLS"), "not offered twice: {ehlo}");
+}
+
+/// A TLS session cut mid-DATA (the TCP connection dropped, no
+/// close_notify): the server stays responsive, the address is not used up
+/// (its stream says why it is waiting again), and the next complete
+/// delivery to it is graded.
+#[tokio::test(flavor = "multi_thread")]
+async fn receiver_survives_a_tls_session_cut_mid_data() {
+    let dns = TestDns::start(&[]).await.unwrap();
+    let ca = TestCa::new().unwrap();
+    let (_dir, cert, key) = tls_files(&ca, "mx.test.example");
+    let tls_args = [
+        "--smtp-tls-cert",
+        cert.to_str().unwrap(),
+        "--smtp-tls-key",
+        key.to_str().unwrap(),
+    ];
+    let server = hostile_server(&dns, &tls_args).await;
+    let (address, id, _) = new_address(&server).await;
+    let (mut c, _) = RawSmtp::connect(server.smtp_addr.unwrap()).await.unwrap();
+    c.expect("EHLO client.test", "250-").await;
+    c.expect("STARTTLS", "220 ").await;
+    let mut tls = BufReader::new(start_tls(&ca, c.into_inner()).await);
+    assert!(tls_command(&mut tls, "EHLO client.test")
+        .await
+        .starts_with("250"));
+    assert!(tls_command(&mut tls, "MAIL FROM:<a@client.test>")
+        .await
+        .starts_with("250 "));
+    let rcpt = tls_command(&mut tls, &format!("RCPT TO:<{address}>")).await;
+    assert!(rcpt.starts_with("250 "), "{rcpt}");
+    assert!(tls_command(&mut tls, "DATA").await.starts_with("354 "));
+    tls.get_mut()
+        .write_all(b"From: a@client.test\r\nSubject: cut\r\n\r\n")
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        tls.get_mut().write_all(&[b'x'; 98]).await.unwrap();
+        tls.get_mut().write_all(b"\r\n").await.unwrap();
+    }
+    tls.get_mut().flush().await.unwrap();
+    // Dropped: the TCP connection closes without a TLS close_notify.
+    drop(tls);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_responsive(&server).await;
+
+    // The address still takes one message.
+    let mut c = in_transaction(&server, &address).await;
+    c.expect("DATA", "354 ").await;
+    c.send(b"From: a@client.test\r\nSubject: whole\r\n\r\nhello\r\n.\r\n")
+        .await
+        .unwrap();
+    let accepted = c.reply().await.unwrap();
+    assert!(accepted.starts_with("250 "), "{accepted}");
+    let seen = mxlens_tests::receiver::events(&server, &id).await;
+    let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.last(), Some(&"report"), "{seen:?}");
+    let cut = seen
+        .iter()
+        .find(|(n, data)| n == "waiting" && data.get("after").is_some())
+        .unwrap_or_else(|| panic!("the cut DATA is said: {seen:?}"));
+    assert!(
+        cut.1["after"]
+            .as_str()
+            .unwrap()
+            .contains("closed before the end of DATA"),
+        "{seen:?}"
+    );
+}
+
+/// Pipelining abuse: a client that floods commands without ever reading a
+/// reply. The session's command cap (200, then 421) closes it, so neither
+/// the flood nor the replies it never reads can grow without bound (a
+/// reply the socket will not take is dropped after the command timeout
+/// anyway); meanwhile another client is served.
+#[tokio::test(flavor = "multi_thread")]
+async fn receiver_closes_a_client_that_pipelines_without_reading() {
+    let dns = TestDns::start(&[]).await.unwrap();
+    let server = hostile_server(&dns, &[]).await;
+    let (c, greeting) = RawSmtp::connect(server.smtp_addr.unwrap()).await.unwrap();
+    assert!(greeting.starts_with("220 "), "{greeting}");
+    let mut tcp = c.into_inner();
+    let started = Instant::now();
+    let flood = tokio::spawn(async move {
+        let chunk = b"NOOP\r\n".repeat(10_000);
+        let mut sent = 0usize;
+        loop {
+            match tokio::time::timeout(Duration::from_secs(30), tcp.write_all(&chunk)).await {
+                Ok(Ok(())) => sent += chunk.len(),
+                Ok(Err(_)) => return (sent, true),
+                Err(_) => return (sent, false),
+            }
+            if sent > 512 * 1024 * 1024 {
+                return (sent, false);
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_responsive(&server).await;
+    let (sent, cut) = flood.await.unwrap();
+    assert!(
+        cut,
+        "the server closed the flooding connection (sent {sent} bytes)"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_responsive(&server).await;
 }
 
 /// The memory budget (--smtp-max-buffered-mib 1): while one client holds
