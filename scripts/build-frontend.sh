@@ -97,8 +97,12 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # its own cost +1,298 more, so it is a hook that returns its view).
 # The Address field checked by the rule the server applies
 # (shared::smtp::mailbox, RFC 5321 §4.1.2), +402 bytes: 457,461.
+# 457,600 since a paste under 128 KiB is analysed and shown at once, only
+# a larger one waiting for its verdicts (#15 without slowing #7's 64 KB
+# header block: its key requests follow the shown report, as before;
+# +106 bytes: 457,567).
 # bench/bundle-size.sh shows where the bytes go.
-budget=457500
+budget=457600
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

@@ -125,7 +125,7 @@ pub type LastVerification = Rc<std::cell::RefCell<Option<(Rc<str>, Rc<Report>)>>
 /// the verification had to wait behind (#15, bench/ui-dkim.mjs).
 fn verify_later(
     text: Rc<str>,
-    requests: verify::KeyRequests,
+    requests: Option<verify::KeyRequests>,
     analysed: Rc<Report>,
     sink: Sink,
     blocklists: bool,
@@ -139,14 +139,13 @@ fn verify_later(
         *t
     };
     // Set by whichever comes first: the deadline or the answers. Only a
-    // large paste waits: its unverified report's frame is what costs.
-    let wait = if text.len() >= LARGE_PASTE {
-        VERDICT_WAIT_MS
-    } else {
-        0
-    };
+    // large paste waits: its unverified report's frame is what costs; a
+    // short one is shown at once.
     let shown = Rc::new(std::cell::Cell::new(false));
-    {
+    if text.len() < LARGE_PASTE {
+        shown.set(true);
+        report.set(Some(Ok(analysed.clone())));
+    } else {
         let (analysed, report, turn, shown) = (
             analysed.clone(),
             report.clone(),
@@ -154,7 +153,7 @@ fn verify_later(
             shown.clone(),
         );
         wasm_bindgen_futures::spawn_local(async move {
-            sleep(wait).await;
+            sleep(VERDICT_WAIT_MS).await;
             if *turn.borrow() == mine && !shown.replace(true) {
                 report.set(Some(Ok(analysed)));
             }
@@ -166,7 +165,11 @@ fn verify_later(
         // blocklist lookups: opening one makes no API call for a message
         // without signatures.
         let (verification, reputation) = futures::future::join(
-            verify::verify_input(&text, requests, verify::unix_now()),
+            verify::verify_input(
+                &text,
+                requests.unwrap_or_else(|| verify::request_keys(text.as_bytes())),
+                verify::unix_now(),
+            ),
             async {
                 match blocklists {
                     true => crate::reputation::fetch(&analysed).await,
@@ -204,10 +207,11 @@ struct Sink {
 }
 
 impl Sink {
-    /// Analyses `text` (whose key requests, `requests`, are already sent)
+    /// Analyses `text` (whose key requests, `requests`, are already sent
+    /// for a large paste; made after the report is shown otherwise)
     /// and shows the result: an error at once, a report through
     /// [`verify_later`].
-    fn analyse(self, text: String, requests: verify::KeyRequests, blocklists: bool) {
+    fn analyse(self, text: String, requests: Option<verify::KeyRequests>, blocklists: bool) {
         let result = analyze_message(text.as_bytes(), &now_iso());
         verify::mark("mxlens:analysed");
         self.input.set(Some(text.clone()));
@@ -280,9 +284,8 @@ pub fn use_message() -> MessageHandle {
                 wasm_bindgen_futures::spawn_local(async move {
                     match private_link::decode(&fragment).await {
                         Ok(text) => {
-                            let requests = verify::request_keys(text.as_bytes());
                             set_textarea_value(&textarea, &text);
-                            sink.analyse(text, requests, false);
+                            sink.analyse(text, None, false);
                             private.set(Some(Ok(())));
                         }
                         Err(e) => private.set(Some(Err(e))),
@@ -297,15 +300,20 @@ pub fn use_message() -> MessageHandle {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let text = textarea_value(&textarea);
-            // The key requests go first, and the analysis waits a task so
-            // that the browser sends them: their answers come while the
-            // message is analysed.
-            let requests = verify::request_keys(text.as_bytes());
+            // A short paste is analysed and shown at once, and its key
+            // requests follow. For a large one the key requests go first
+            // and the analysis waits a task, so that the browser sends them
+            // and their answers come while it runs.
             let sink = sink.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                sleep(0).await;
-                sink.analyse(text, requests, true);
-            });
+            if text.len() < LARGE_PASTE {
+                sink.analyse(text, None, true);
+            } else {
+                let requests = verify::request_keys(text.as_bytes());
+                wasm_bindgen_futures::spawn_local(async move {
+                    sleep(0).await;
+                    sink.analyse(text, Some(requests), true);
+                });
+            }
         })
     };
     let on_example = {
