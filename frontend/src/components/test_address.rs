@@ -72,14 +72,7 @@ fn follow(id: &str, card: UseStateHandle<Card>, address: String) -> Option<Follo
     });
     let source = EventSource::new(&format!("/api/test-addresses/{id}/events")).ok()?;
     let mut closures = Vec::new();
-    for name in [
-        "waiting",
-        "connected",
-        "receiving",
-        "report",
-        "failed",
-        "expired",
-    ] {
+    for name in mxlens_shared::delivery::ADDRESS_EVENTS {
         let (card, address, src) = (card.clone(), address.clone(), source.clone());
         let id = id.to_string();
         let closure = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
