@@ -223,7 +223,7 @@ pub fn render(report: &Report) -> String {
 
     out.push_str("## Checks\n\n");
     for (area, checks) in checks_by_area(&report.checks) {
-        out.push_str(&format!("### {}\n\n", area_title(area)));
+        out.push_str(&format!("### {}\n\n", area.title()));
         out.push_str("| Status | Check | Detail | Fix |\n|---|---|---|---|\n");
         for check in checks {
             let title = match &check.subject {
@@ -322,28 +322,6 @@ fn spf_tree(out: &mut String, node: &serde_json::Value, depth: usize, total: &mu
         for child in children {
             spf_tree(out, child, depth + 1, total);
         }
-    }
-}
-
-/// A section title for a catalogue area.
-pub fn area_title(area: Area) -> &'static str {
-    match area {
-        Area::Delivery => "Delivery",
-        Area::Message => "Message",
-        Area::Authentication => "Authentication",
-        Area::Unsubscribe => "Unsubscribe",
-        Area::SpamFilters => "Spam filters",
-        Area::Content => "Content",
-        Area::Bounce => "Bounce",
-        Area::Dns => "DNS",
-        Area::MailServers => "Mail servers",
-        Area::Spf => "SPF",
-        Area::Dmarc => "DMARC",
-        Area::Dkim => "DKIM",
-        Area::TransportSecurity => "Transport security",
-        Area::Brand => "Brand (BIMI)",
-        Area::Reputation => "Reputation",
-        Area::Checklist => "Checklist",
     }
 }
 

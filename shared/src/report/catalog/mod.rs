@@ -45,6 +45,30 @@ pub enum Area {
     Checklist,
 }
 
+impl Area {
+    /// The area's section title (the Markdown export's headings).
+    pub fn title(self) -> &'static str {
+        match self {
+            Area::Delivery => "Delivery",
+            Area::Message => "Message",
+            Area::Authentication => "Authentication",
+            Area::Unsubscribe => "Unsubscribe",
+            Area::SpamFilters => "Spam filters",
+            Area::Content => "Content",
+            Area::Bounce => "Bounce",
+            Area::Dns => "DNS",
+            Area::MailServers => "Mail servers",
+            Area::Spf => "SPF",
+            Area::Dmarc => "DMARC",
+            Area::Dkim => "DKIM",
+            Area::TransportSecurity => "Transport security",
+            Area::Brand => "Brand (BIMI)",
+            Area::Reputation => "Reputation",
+            Area::Checklist => "Checklist",
+        }
+    }
+}
+
 /// One catalogue entry.
 #[derive(Debug, Clone, Copy)]
 pub struct CatalogEntry {
