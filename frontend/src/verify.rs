@@ -39,6 +39,13 @@ fn set(object: &Object, key: &str, value: &str) {
     let _ = Reflect::set(object, &key.into(), &value.into());
 }
 
+/// The page's `SubtleCrypto`, when it has one (a secure context).
+fn subtle() -> Option<web_sys::SubtleCrypto> {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.subtle())
+}
+
 async fn webcrypto_verify(
     algorithm: SignatureAlgorithm,
     key: &VerifyingKey,
@@ -47,14 +54,9 @@ async fn webcrypto_verify(
 ) -> Result<bool, CryptoUnavailable> {
     mark("mxlens:crypto-start");
     let unavailable = |e: JsValue| CryptoUnavailable(format!("WebCrypto: {}", words(e)));
-    let subtle = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.subtle())
-        .ok_or_else(|| {
-            CryptoUnavailable(
-                "this browser offers no WebCrypto (a secure context is needed)".into(),
-            )
-        })?;
+    let subtle = subtle().ok_or_else(|| {
+        CryptoUnavailable("this browser offers no WebCrypto (a secure context is needed)".into())
+    })?;
     let params = Object::new();
     let (format, bytes) = match (algorithm, key) {
         (SignatureAlgorithm::RsaSha256, VerifyingKey::Rsa { spki, .. }) => {
@@ -98,10 +100,8 @@ impl SignatureVerifier for WebCryptoVerifier {
 
     /// `SubtleCrypto.digest`; `sha2` when WebCrypto cannot answer.
     async fn sha256(&self, data: &[u8]) -> [u8; 32] {
-        let subtle = web_sys::window()
-            .and_then(|w| w.crypto().ok())
-            .map(|c| c.subtle());
-        if let Some(Ok(digest)) = subtle.map(|s| s.digest_with_str_and_u8_array("SHA-256", data)) {
+        if let Some(Ok(digest)) = subtle().map(|s| s.digest_with_str_and_u8_array("SHA-256", data))
+        {
             if let Ok(buffer) = JsFuture::from(digest).await {
                 let mut out = [0u8; 32];
                 let bytes = Uint8Array::new(&buffer);
