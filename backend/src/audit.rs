@@ -391,10 +391,10 @@ impl crate::live::Mirror for AuditEntry {
     fn apply(&self, event: &crate::store::live::LiveEvent) {
         {
             let mut guard = self.lock();
-            if event.seq != guard.applied + 1 || guard.done {
+            let done = guard.done;
+            if !crate::live::advance(&mut guard.applied, done, event.seq) {
                 return;
             }
-            guard.applied = event.seq;
         }
         if let Some(stored) = StoredEvent::from_stored(&event.name, &event.data) {
             self.append(stored);

@@ -288,6 +288,17 @@ pub async fn find_audit(
     }
 }
 
+/// A mirror's in-order rule: `applied` moves to `seq` when `seq` is the
+/// next event and the stream has not ended. A duplicate, a gap or an ended
+/// stream changes nothing (the mirror catches up from the store instead).
+pub fn advance(applied: &mut i64, done: bool, seq: i64) -> bool {
+    if done || seq != *applied + 1 {
+        return false;
+    }
+    *applied = seq;
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
