@@ -101,8 +101,13 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # a larger one waiting for its verdicts (#15 without slowing #7's 64 KB
 # header block: its key requests follow the shown report, as before;
 # +106 bytes: 457,567).
+# 458,500 since the analysis of a long body is faster (#17 G4: a byte-level
+# postal tokenizer, table lookups on a stack-lowered word, the rarest
+# byte as the anchor of the bounce readers' phrase search, the opt-out
+# phrases found without a lower-cased copy of the body; the 1 MB message
+# 42 -> 59 MiB/s natively; +885 bytes: 457,509 -> 458,394).
 # bench/bundle-size.sh shows where the bytes go.
-budget=457600
+budget=458500
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

@@ -50,6 +50,56 @@ pub fn lower(s: &str) -> String {
     s.chars().map(lower_char).collect()
 }
 
+/// ASCII case-insensitive substring test; `needle` must be lower case.
+/// For an ASCII `needle` this is `lower(haystack).contains(needle)`
+/// without the copy: [`lower`] keeps every character's length and folds
+/// ASCII by ASCII rules, and no other character folds to ASCII.
+pub fn contains_ci(haystack: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(last) = h.len().checked_sub(n.len()) else {
+        return false;
+    };
+    // Candidates are where the needle's rarest byte (in English text)
+    // matches in either case (memchr2, vectorised); only those are compared
+    // in full. The readers call this for many markers over the same body,
+    // so a window-by-window compare was most of the reader's time, and
+    // anchoring on the first byte (often a common letter) still stopped
+    // at most words of a long body (#17 G4).
+    let anchor = (0..n.len()).max_by_key(|&k| rarity(n[k])).unwrap_or(0);
+    let (lower, upper) = (
+        n[anchor].to_ascii_lowercase(),
+        n[anchor].to_ascii_uppercase(),
+    );
+    // The anchor of a window starting at `start` is at `start + anchor`.
+    let mut from = anchor;
+    while from <= last + anchor {
+        let Some(at) = memchr::memchr2(lower, upper, &h[from..=last + anchor]) else {
+            return false;
+        };
+        let start = from + at - anchor;
+        if h[start..start + n.len()].eq_ignore_ascii_case(n) {
+            return true;
+        }
+        from += at + 1;
+    }
+    false
+}
+
+/// How rare a byte is in English text, for [`contains_ci`]'s anchor:
+/// letters by their frequency ("etaoin…"), the space commonest, others
+/// (digits, punctuation, non-ASCII) rare. Of equals, the last is taken.
+fn rarity(b: u8) -> u8 {
+    const BY_FREQUENCY: &[u8; 26] = b"etaoinshrdlcumwfgypbvkjxqz";
+    match b.to_ascii_lowercase() {
+        b' ' => 0,
+        l @ b'a'..=b'z' => 1 + BY_FREQUENCY.iter().position(|&f| f == l).unwrap_or(0) as u8,
+        _ => 20,
+    }
+}
+
 /// `s` with its first character in ASCII upper case (for messages built
 /// from a lower-case phrase).
 pub fn capitalise(s: &str) -> String {
@@ -132,6 +182,70 @@ pub fn strip_comments(value: &str) -> Cleaned {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contains_ci_table() {
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "Final-Recipient: rfc822; a@b.example",
+                "final-recipient:",
+                true,
+            ),
+            ("FINAL-RECIPIENT:", "final-recipient:", true),
+            ("final-recipient", "final-recipient:", false),
+            ("xx>>> RCPT TO", ">>> rcpt", true),
+            ("fffinal", "final", true),
+            ("aaaaab", "aab", true),
+            ("aaaaaa", "aab", false),
+            ("", "a", false),
+            ("abc", "", true),
+            ("ab", "abc", false),
+            ("caf\u{e9} FAILED", "failed", true),
+            ("\u{e9}\u{e9}", "\u{e9}", true),
+        ];
+        for (haystack, needle, want) in cases {
+            assert_eq!(
+                contains_ci(haystack, needle),
+                *want,
+                "{haystack:?} {needle:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Anchoring on the rarest byte finds what a window-by-window
+        /// compare finds.
+        #[test]
+        fn contains_ci_is_the_windowed_compare(
+            haystack in "[aAbB :\\-é]{0,40}",
+            needle in "[ab :\\-é]{1,5}",
+        ) {
+            let naive = haystack
+                .as_bytes()
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()));
+            proptest::prop_assert_eq!(contains_ci(&haystack, &needle), naive);
+        }
+    }
+
+    /// The opt-out phrase test (`lower(body).contains(p)` before, #17 G4)
+    /// agrees with [`contains_ci`] on text with folding capitals.
+    #[test]
+    fn contains_ci_is_lower_then_contains_for_ascii_needles() {
+        for (haystack, needle) in [
+            ("ÀÉ UNSUBSCRIBE", "unsubscribe"),
+            ("ΣΣ Opt-Out ŸŸ", "opt-out"),
+            ("Ωunsubscribeω", "unsubscribe"),
+            ("unsubscrib\u{212a}e", "unsubscribe"),
+            ("KELVIN \u{212a}", "k"),
+        ] {
+            assert_eq!(
+                contains_ci(haystack, needle),
+                lower(haystack).contains(needle),
+                "{haystack:?}"
+            );
+        }
+    }
 
     #[test]
     fn agrees_with_std_where_it_folds() {

@@ -289,9 +289,22 @@ fn opt_out(i: &ChecklistInputs) -> ChecklistItem {
         .unsubscribe
         .as_ref()
         .filter(|u| u.has_list_unsubscribe && !u.uris.is_empty());
+    // `lower(b).contains(p)`, without lower-casing a whole body (#17 G4):
+    // an ASCII phrase is found by `contains_ci`, and a phrase with an
+    // accent cannot be in an ASCII body; only a non-ASCII body is copied,
+    // once, for the accented phrases.
     let body_phrase = i.body_text.as_deref().and_then(|b| {
-        let lower = crate::text::lower(b);
-        OPT_OUT_PHRASES.iter().find(|p| lower.contains(*p)).copied()
+        let (ascii, mut lowered) = (b.is_ascii(), None::<String>);
+        OPT_OUT_PHRASES
+            .iter()
+            .find(|p| match (p.is_ascii(), ascii) {
+                (true, _) => crate::text::contains_ci(b, p),
+                (false, true) => false,
+                (false, false) => lowered
+                    .get_or_insert_with(|| crate::text::lower(b))
+                    .contains(*p),
+            })
+            .copied()
     });
     match (body_phrase, header) {
         (Some(p), Some(_)) => item(
@@ -338,6 +351,34 @@ fn opt_out(i: &ChecklistInputs) -> ChecklistItem {
 mod tests {
     use super::*;
     use crate::message::unsubscribe::UnsubscribeState;
+
+    /// `opt_out` searches the body as lower-cased, so every phrase must be
+    /// lower case already.
+    #[test]
+    fn opt_out_phrases_are_lower_case() {
+        for p in OPT_OUT_PHRASES {
+            assert_eq!(crate::text::lower(p), *p);
+        }
+    }
+
+    /// An accented phrase in an accented, capitalised body is found; an
+    /// ASCII phrase in any case too.
+    #[test]
+    fn opt_out_phrases_in_any_case() {
+        let found = |body: &str| {
+            let mut inputs = ChecklistInputs {
+                body_text: Some(body.to_string()),
+                has_body: true,
+                ..ChecklistInputs::default()
+            };
+            inputs.unsubscribe = None;
+            opt_out(&inputs).detail
+        };
+        assert!(found("Pour vous DÉSINSCRIRE, répondez.").contains("désinscrire"));
+        assert!(found("Click to UNSUBSCRIBE.").contains("unsubscribe"));
+        assert!(found("To DESABONNER reply.").contains("desabonner"));
+        assert!(!found("Nothing here, café.").contains("The body offers"));
+    }
 
     fn status(items: &[ChecklistItem], id: &str) -> ChecklistStatus {
         items.iter().find(|i| i.id == id).unwrap().status

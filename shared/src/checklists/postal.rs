@@ -124,7 +124,8 @@ struct Token<'a> {
 }
 
 fn tokenize<'a>(text: &'a str) -> Vec<Token<'a>> {
-    let mut tokens = Vec::new();
+    // About one token per six bytes of prose.
+    let mut tokens = Vec::with_capacity(text.len() / 6);
     let mut start: Option<usize> = None;
     let push = |tokens: &mut Vec<Token<'a>>, s: usize, e: usize| {
         let raw = &text[s..e];
@@ -143,14 +144,29 @@ fn tokenize<'a>(text: &'a str) -> Vec<Token<'a>> {
             });
         }
     };
-    for (i, c) in text.char_indices() {
-        if c.is_whitespace() || c == '|' || c == '•' || c == '·' {
+    // Byte by byte: an ASCII byte is its own character, and only the bytes
+    // that start a multi-byte character are decoded (was `char_indices`
+    // over the whole body, #17 G4). The separators are the same:
+    // `char::is_whitespace` (U+000B included, unlike
+    // `u8::is_ascii_whitespace`), `|`, `•` and `·`.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (separator, width) = if b < 0x80 {
+            (matches!(b, b'\t'..=b'\r' | b' ' | b'|'), 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (c.is_whitespace() || c == '•' || c == '·', c.len_utf8())
+        };
+        if separator {
             if let Some(s) = start.take() {
                 push(&mut tokens, s, i);
             }
         } else if start.is_none() {
             start = Some(i);
         }
+        i += width;
     }
     if let Some(s) = start {
         push(&mut tokens, s, text.len());
@@ -198,9 +214,29 @@ fn lower_ends_with(w: &str, ending: &str) -> bool {
     w.is_char_boundary(at) && lower_is(&w[at..], ending)
 }
 
-/// `list.contains(&lower(w).as_str())`, without the copy.
+/// `list.contains(&lower(w).as_str())`, without the copy. An ASCII word
+/// (nearly all) is lower-cased once onto the stack and compared byte for
+/// byte: the 1 MB bench body has a house-number-like word on every line,
+/// and folding it again for each of the 56 street suffixes was a fifth of
+/// the whole analysis (#17 G4).
 fn lower_in(w: &str, list: &[&str]) -> bool {
-    list.iter().any(|t| lower_is(w, t))
+    let mut buf = [0u8; 16];
+    match w.as_bytes() {
+        // Longer than every entry of the tables (at most 10 octets).
+        b if b.len() > buf.len() => false,
+        b if b.is_ascii() => {
+            let lowered = &mut buf[..b.len()];
+            lowered.copy_from_slice(b);
+            lowered.make_ascii_lowercase();
+            // First byte, then the rest: most words share a length with
+            // some entry, and a `memcmp` call per entry was the cost.
+            list.iter().any(|t| {
+                let t = t.as_bytes();
+                t.len() == lowered.len() && t.first() == lowered.first() && t == &*lowered
+            })
+        }
+        _ => list.iter().any(|t| lower_is(w, t)),
+    }
 }
 
 /// A street line ending at the returned token index, starting at `i`.
@@ -546,6 +582,110 @@ mod tests {
                 *want,
                 "input: {input:?}"
             );
+        }
+    }
+
+    /// The tokenizer as it was (`char_indices`), kept as the reference the
+    /// byte-level one must agree with.
+    fn tokenize_by_chars(text: &str) -> Vec<(&str, usize, usize)> {
+        let mut out = Vec::new();
+        let mut start: Option<usize> = None;
+        let mut push = |s: usize, e: usize| {
+            let word = text[s..e]
+                .trim_matches(|c: char| {
+                    matches!(
+                        c,
+                        ',' | ';' | ':' | '(' | ')' | '"' | '|' | '·' | '•' | '*' | '[' | ']'
+                    )
+                })
+                .trim_end_matches('.');
+            if !word.is_empty() {
+                out.push((word, s, e));
+            }
+        };
+        for (i, c) in text.char_indices() {
+            if c.is_whitespace() || c == '|' || c == '•' || c == '·' {
+                if let Some(s) = start.take() {
+                    push(s, i);
+                }
+            } else if start.is_none() {
+                start = Some(i);
+            }
+        }
+        if let Some(s) = start {
+            push(s, text.len());
+        }
+        out
+    }
+
+    fn same_tokens(text: &str) {
+        let fast: Vec<_> = tokenize(text)
+            .into_iter()
+            .map(|t| (t.word, t.start, t.end))
+            .collect();
+        assert_eq!(fast, tokenize_by_chars(text), "text: {text:?}");
+    }
+
+    #[test]
+    fn byte_tokenizer_matches_the_char_tokenizer() {
+        for text in [
+            "",
+            " ",
+            "a",
+            "12 Main St.,\u{b}Springfield\u{c}IL\u{1c}62701",
+            "Example · 350 Fifth Avenue•Suite 4100 | New York,\u{a0}NY\u{2003}10118\u{3000}USA",
+            "\u{85}x\u{2028}y\u{2029}z\u{202f}w\u{205f}v\u{1680}u\u{180e}t",
+            "Musterstraße 12, 10115 Berlin — café «x» ☃",
+            "(\"[*a*]\"): ... ; . ,",
+        ] {
+            same_tokens(text);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_tokenizer_matches_on_any_text(text in "(?s).{0,200}") {
+            same_tokens(&text);
+        }
+
+        #[test]
+        fn byte_tokenizer_matches_on_separator_soup(
+            text in "[ \t\n\u{b}\u{c}\r|•·\u{a0}\u{85}\u{2000}\u{3000}a1.,;:()\"*é€-]{0,80}"
+        ) {
+            same_tokens(&text);
+        }
+    }
+
+    #[test]
+    fn lower_in_is_the_lower_cased_lookup() {
+        for w in [
+            "ST",
+            "St",
+            "street",
+            "STRASSE",
+            "Straße",
+            "ALLÉE",
+            "Allee",
+            "expressway",
+            "expresswayx",
+            "",
+            "é",
+            "Rue",
+            "RUE",
+            "0123456789abcdefg",
+        ] {
+            for list in [
+                STREET_SUFFIXES,
+                STREET_PREFIX_WORDS,
+                STREET_ENDINGS,
+                UNIT_WORDS,
+            ] {
+                assert_eq!(
+                    lower_in(w, list),
+                    list.contains(&lower(w).as_str()),
+                    "{w:?}"
+                );
+            }
         }
     }
 

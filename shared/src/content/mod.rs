@@ -174,6 +174,21 @@ enum Body<'a> {
     Text(&'a str),
 }
 
+/// The characters of `text` that are not white space (`char::is_whitespace`),
+/// counted by byte where the text is ASCII (#17 G4: decoding every
+/// character of a 1 MB body was a tenth of its analysis).
+fn non_whitespace_chars(text: &str) -> u32 {
+    let count = match text.is_ascii() {
+        // U+0009..U+000D and U+0020 are the ASCII white space of `char`.
+        true => text
+            .bytes()
+            .filter(|b| !matches!(b, b'\t'..=b'\r' | b' '))
+            .count(),
+        false => text.chars().filter(|c| !c.is_whitespace()).count(),
+    };
+    u32::try_from(count).unwrap_or(u32::MAX)
+}
+
 /// Gathers the findings of `msg`. `from_domain` is the RFC5322.From domain.
 pub fn gather(msg: &Message<'_>, from_domain: Option<&str>) -> Findings {
     let mut findings = Findings {
@@ -224,7 +239,7 @@ pub fn gather(msg: &Message<'_>, from_domain: Option<&str>) -> Findings {
                 findings.section.text_part = true;
                 findings.text_chars = findings
                     .text_chars
-                    .saturating_add(text.chars().filter(|c| !c.is_whitespace()).count() as u32);
+                    .saturating_add(non_whitespace_chars(text));
                 let mut words = WordSet::default();
                 words.feed(text.as_bytes());
                 words.finish();

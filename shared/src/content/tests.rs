@@ -465,3 +465,17 @@ fn links_of_a_part_that_does_not_decode_strictly() {
     let hrefs: Vec<&str> = section.links.iter().map(|l| l.href.as_str()).collect();
     assert_eq!(hrefs, ["https://shop.example/unsubscribe?u=3f4e&id=1a2b"]);
 }
+
+/// The byte count of an ASCII text is the character count it replaced.
+#[test]
+fn non_whitespace_chars_counts_as_chars_did() {
+    for text in [
+        "",
+        " a\tb\nc\u{b}d\u{c}e\rf ",
+        "\u{1c}\u{1f}\u{7f}x",
+        "café\u{a0}\u{2003}crème\u{3000}",
+    ] {
+        let by_chars = text.chars().filter(|c| !c.is_whitespace()).count() as u32;
+        assert_eq!(super::non_whitespace_chars(text), by_chars, "{text:?}");
+    }
+}
