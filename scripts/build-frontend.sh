@@ -106,8 +106,11 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # byte as the anchor of the bounce readers' phrase search, the opt-out
 # phrases found without a lower-cased copy of the body; the 1 MB message
 # 42 -> 59 MiB/s natively; +885 bytes: 457,509 -> 458,394).
+# 458,600 since the browser sends the request bodies the server reads,
+# defined once in shared::api (#18 step 6: CreateAudit and CreateReport
+# instead of the app's own copies; +169 bytes: 458,394 -> 458,563).
 # bench/bundle-size.sh shows where the bytes go.
-budget=458500
+budget=458600
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

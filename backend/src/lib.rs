@@ -1,7 +1,6 @@
 //! mxlens backend: the HTTP API, the live domain audit, the report store and
 //! the command line. `app(state)` builds the router; `main.rs` stays thin.
 
-pub mod api;
 pub mod audit;
 pub mod batch;
 pub mod cli;
@@ -21,6 +20,7 @@ pub mod receiver;
 pub mod reports;
 pub mod reputation;
 pub mod resolver;
+pub mod routes;
 pub mod security;
 pub mod serve;
 pub mod ssrf;
@@ -34,7 +34,7 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 
-pub use api::app;
+pub use routes::app;
 
 /// The current time as RFC 3339 (UTC, seconds precision): the clock lives
 /// here, never in `shared`.

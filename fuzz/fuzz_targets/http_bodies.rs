@@ -5,9 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mxlens_backend::api::{AnalyzeBody, CreateAudit};
 use mxlens_backend::http::{admit_selectors, envelope_fields};
-use mxlens_backend::reports::CreateReport;
+use mxlens_shared::api::{AnalyzeBody, CreateAudit, CreateReport};
 use mxlens_shared::domain_name::normalize_domain;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,6 +5,7 @@
 //! same code runs natively (CLI, server) and in the browser (wasm32).
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod arc;
 pub mod audit;
 pub mod bimi;

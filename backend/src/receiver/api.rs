@@ -130,10 +130,10 @@ async fn events(
         .address(&id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no test address with id {id}")))?;
-    Ok(crate::api::event_stream(address))
+    Ok(crate::routes::events::event_stream(address))
 }
 
-impl crate::api::EventLog for super::tokens::TestAddress {
+impl crate::routes::events::EventLog for super::tokens::TestAddress {
     fn changed(&self) -> tokio::sync::futures::Notified<'_> {
         super::tokens::TestAddress::changed(self)
     }

@@ -1,7 +1,7 @@
 //! `/api/audits`: start an audit, then follow its Server-Sent Events.
 
+use mxlens_shared::api::CreateAudit;
 use mxlens_shared::report::{Check, Report};
-use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{EventSource, MessageEvent};
@@ -31,13 +31,11 @@ pub async fn start(
     selectors: &[String],
     rcpt: Option<&str>,
 ) -> Result<String, ApiError> {
-    let body = CreateMessageAudit {
-        domain,
-        selectors,
-        sending_ip: None,
-        rcpt,
-        mail_from: None,
-        helo: None,
+    let body = CreateAudit {
+        domain: domain.to_string(),
+        selectors: selectors.to_vec(),
+        rcpt: rcpt.map(str::to_string),
+        ..CreateAudit::default()
     };
     member(&post_json("/api/audits", &body).await?, "id")
 }
@@ -117,25 +115,6 @@ pub fn follow(
     })
 }
 
-/// The audit request for a message's From domain: the message's DKIM
-/// selectors and sending IP go with it, so the audit checks the keys that
-/// signed it and the IP that sent it (the same inputs a combined report
-/// takes, see the HTTP API in the report contract).
-#[derive(Serialize)]
-struct CreateMessageAudit<'a> {
-    domain: &'a str,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    selectors: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sending_ip: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rcpt: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mail_from: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    helo: Option<&'a str>,
-}
-
 /// Starts an audit of a message's From domain with what the message gives
 /// for it (read from its report, no second parse of the paste): the
 /// selectors that signed for the domain, the sending IP, and the envelope
@@ -145,17 +124,21 @@ pub async fn start_for_message(
     message: Option<&mxlens_shared::report::MessageSection>,
 ) -> Result<String, ApiError> {
     let selectors = message.map(|m| m.selectors_for(domain)).unwrap_or_default();
-    let body = CreateMessageAudit {
-        domain,
-        selectors: &selectors,
-        sending_ip: message.and_then(|m| m.sending_ip.as_deref()),
+    // The audit request for a message's From domain: the message's DKIM
+    // selectors and sending IP go with it, so the audit checks the keys
+    // that signed it and the IP that sent it (the same inputs a combined
+    // report takes, see the HTTP API in the report contract).
+    let body = CreateAudit {
+        domain: domain.to_string(),
+        selectors,
+        sending_ip: message.and_then(|m| m.sending_ip.clone()),
         rcpt: None,
         // Only the envelope's domain leaves the browser: a VERP bounce
         // address's local part can encode the recipient's own address.
         mail_from: message
             .and_then(|m| m.envelope_from.as_deref())
-            .map(|from| from.rsplit('@').next().unwrap_or(from)),
-        helo: message.and_then(|m| m.envelope_helo.as_deref()),
+            .map(|from| from.rsplit('@').next().unwrap_or(from).to_string()),
+        helo: message.and_then(|m| m.envelope_helo.clone()),
     };
     member(&post_json("/api/audits", &body).await?, "id")
 }

@@ -2,36 +2,12 @@
 //! from the raw input; the client never uploads a report.
 
 use mxlens_shared::report::{decode, Report};
-use serde::Serialize;
 
 use super::{member, post_json, read_json, ApiError};
 
-/// What a stored link is made from: the raw input, never a report.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct ShareInput {
-    /// The pasted headers or message.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// The audited domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
-    /// DKIM selectors the audit was asked for (none: the server takes the
-    /// message's, or tries common ones).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub selectors: Vec<String>,
-    /// Replace local parts of addresses before storing.
-    pub redact: bool,
-    /// Also replace IPs and host names.
-    pub redact_network: bool,
-    /// The address of the mailbox probe, re-run by the server for the
-    /// stored report.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rcpt: Option<String>,
-    /// Keep the probed address in the stored report (opt-in); otherwise the
-    /// server stores `redacted@<domain>`.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub keep_rcpt: bool,
-}
+/// What a stored link is made from: the raw input, never a report (the
+/// body of `POST /api/reports`, defined once in `shared`).
+pub use mxlens_shared::api::CreateReport as ShareInput;
 
 /// The created link.
 #[derive(Debug, Clone, PartialEq)]
