@@ -109,8 +109,11 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # 458,600 since the browser sends the request bodies the server reads,
 # defined once in shared::api (#18 step 6: CreateAudit and CreateReport
 # instead of the app's own copies; +169 bytes: 458,394 -> 458,563).
+# 458,700 since `domain.mta_sts` is a typed section (#18 step 4:
+# MtaStsFacts, read by the transport card instead of a JSON value; +41
+# bytes: 458,563 -> 458,604).
 # bench/bundle-size.sh shows where the bytes go.
-budget=458600
+budget=458700
 goal=250000
 echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
 if [ "$gz" -gt "$budget" ]; then

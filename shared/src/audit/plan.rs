@@ -143,7 +143,7 @@ enum SectionUpdate {
     Dmarc(serde_json::Value),
     Smtp(Vec<serde_json::Value>),
     Rcpt(serde_json::Value),
-    MtaSts(serde_json::Value),
+    MtaSts(crate::report::MtaStsFacts),
 }
 
 impl SectionUpdate {

@@ -285,14 +285,13 @@ pub fn lint_mta_sts(
     checks
 }
 
-/// The policy as structured facts for `domain.mta_sts` of the report:
-/// `{"mode": "enforce" | "testing" | "none", "max_age": u32, "mx": [..]}`,
+/// The policy as structured facts for `domain.mta_sts` of the report,
 /// when `fetch` gave a policy that parses without errors (the same
 /// condition under which [`lint_sts_policy`] passes or warns). `None` for a
 /// failed, skipped or invalid fetch: senders then have no policy to apply
 /// (RFC 8461 §3.3, §5). Consumers read the mode from here, never from the
 /// `mta-sts.policy` check's text.
-pub fn policy_facts(fetch: &PolicyFetch) -> Option<serde_json::Value> {
+pub fn policy_facts(fetch: &PolicyFetch) -> Option<crate::report::MtaStsFacts> {
     let PolicyFetch::Body(body) = fetch else {
         return None;
     };
@@ -301,11 +300,11 @@ pub fn policy_facts(fetch: &PolicyFetch) -> Option<serde_json::Value> {
         return None;
     }
     let policy = parsed.policy;
-    Some(serde_json::json!({
-        "mode": policy.mode.map(StsMode::as_str),
-        "max_age": policy.max_age,
-        "mx": policy.mx,
-    }))
+    Some(crate::report::MtaStsFacts {
+        max_age: policy.max_age,
+        mode: policy.mode.map(|m| m.as_str().to_string()),
+        mx: policy.mx,
+    })
 }
 
 #[cfg(test)]
@@ -357,9 +356,21 @@ mod tests {
     fn policy_facts_only_for_a_valid_policy() {
         let body = "version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmax_age: 604800\r\n";
         let facts = policy_facts(&PolicyFetch::Body(body.into())).unwrap();
-        assert_eq!(facts["mode"], "testing");
-        assert_eq!(facts["max_age"], 604800);
-        assert_eq!(facts["mx"][0], "mx1.example.com");
+        assert_eq!(facts.mode.as_deref(), Some("testing"));
+        assert_eq!(facts.max_age, Some(604800));
+        assert_eq!(facts.mx, ["mx1.example.com"]);
+        // The JSON is what the untyped object was: alphabetical members.
+        assert_eq!(
+            serde_json::to_string(&facts).unwrap(),
+            r#"{"max_age":604800,"mode":"testing","mx":["mx1.example.com"]}"#
+        );
+        let no_mode = "version: STSv1\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n";
+        if let Some(facts) = policy_facts(&PolicyFetch::Body(no_mode.into())) {
+            assert_eq!(
+                serde_json::to_string(&facts).unwrap(),
+                r#"{"max_age":86400,"mode":null,"mx":["mx1.example.com"]}"#
+            );
+        }
         assert!(policy_facts(&PolicyFetch::Body("mode: bogus\r\n".into())).is_none());
         assert!(policy_facts(&PolicyFetch::Failed("tls".into())).is_none());
         assert!(policy_facts(&PolicyFetch::NotAttempted).is_none());

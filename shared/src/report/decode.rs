@@ -38,8 +38,8 @@ use super::{
 };
 use super::{
     Check, ChecklistItem, ChecklistStatus, Checklists, DkimSignatureSummary, DomainSection,
-    FromAddress, Grade, Hop, MessageSection, MxHost, Report, ReportKind, SpamDecision, SpamField,
-    SpamVerdictSummary, Status, Tool,
+    FromAddress, Grade, Hop, MessageSection, MtaStsFacts, MxHost, Report, ReportKind, SpamDecision,
+    SpamField, SpamVerdictSummary, Status, Tool,
 };
 
 /// What is wrong with a value, naming the member (`checks[3].status: …`).
@@ -490,7 +490,14 @@ fn domain(value: &Value) -> Result<DomainSection> {
         dmarc: o.opt("dmarc", any)?,
         smtp: o.list("smtp", any_item)?,
         rcpt: o.opt("rcpt", any)?,
-        mta_sts: o.opt("mta_sts", any)?,
+        mta_sts: o.nested("mta_sts", |v| {
+            let o = object(v, "mta_sts")?;
+            Ok(MtaStsFacts {
+                max_age: o.opt("max_age", u32_of)?,
+                mode: o.opt_string("mode")?,
+                mx: o.list("mx", strings)?,
+            })
+        })?,
     })
 }
 
@@ -744,7 +751,11 @@ mod tests {
                 dmarc: Some(serde_json::json!({"record": "v=DMARC1; p=none"})),
                 smtp: vec![serde_json::json!({"ip": "192.0.2.25", "starttls": true})],
                 rcpt: Some(serde_json::json!({"address": "a@example.com"})),
-                mta_sts: Some(serde_json::json!({"mode": "enforce", "max_age": 86400})),
+                mta_sts: Some(MtaStsFacts {
+                    max_age: Some(86400),
+                    mode: Some("enforce".into()),
+                    mx: vec!["mx.example.com".into()],
+                }),
             }),
             checklists: Checklists {
                 bulk_sender: vec![ChecklistItem {

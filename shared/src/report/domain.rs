@@ -23,12 +23,25 @@ pub struct DomainSection {
     /// for; shape in `docs/report-schema.md`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcpt: Option<serde_json::Value>,
-    /// The MTA-STS policy that was fetched and parsed without errors:
-    /// `{"mode", "max_age", "mx"}` (see
+    /// The MTA-STS policy that was fetched and parsed without errors (see
     /// [`crate::mta_sts::lint::policy_facts`]); absent when there is no
     /// valid policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mta_sts: Option<serde_json::Value>,
+    pub mta_sts: Option<MtaStsFacts>,
+}
+
+/// `domain.mta_sts`: the facts of a valid MTA-STS policy (RFC 8461 §3.2).
+/// Members in the order they have always been written (alphabetical, as
+/// `serde_json` wrote the untyped object), and written even when empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MtaStsFacts {
+    /// `max_age:` in seconds.
+    pub max_age: Option<u32>,
+    /// `mode:`: `enforce`, `testing` or `none`.
+    pub mode: Option<String>,
+    /// `mx:` patterns, in order (`mx1.example.com` or `*.example.com`).
+    #[serde(default)]
+    pub mx: Vec<String>,
 }
 
 /// One MX host.

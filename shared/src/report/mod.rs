@@ -23,7 +23,7 @@ pub use bounce::{
 };
 pub use content::{AttachmentSummary, ContentSection, LinkSummary};
 pub use delivery::{ConnectionFacts, DeliverySection};
-pub use domain::{DomainSection, MxHost};
+pub use domain::{DomainSection, MtaStsFacts, MxHost};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
     FromAddress, Hop, MessageSection, SpamDecision, SpamField, SpamVerdictSummary,

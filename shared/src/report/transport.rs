@@ -84,13 +84,7 @@ pub struct TransportSecurity {
 /// for a policy fetched over HTTPS that parsed without errors, RFC 8461
 /// §3.3), never from the wording of the `mta-sts.policy` check.
 fn mta_sts_mode(report: &Report) -> Option<String> {
-    let mode = report
-        .domain
-        .as_ref()?
-        .mta_sts
-        .as_ref()?
-        .get("mode")?
-        .as_str()?;
+    let mode = report.domain.as_ref()?.mta_sts.as_ref()?.mode.as_deref()?;
     matches!(mode, "enforce" | "testing" | "none").then(|| mode.to_string())
 }
 
