@@ -158,9 +158,9 @@ async fn good_domain_passes_every_check() {
     // The fetched policy as structured data, and the transport section
     // reading its mode from there (not from the policy check's wording).
     let sts = domain.mta_sts.as_ref().expect("domain.mta_sts");
-    assert_eq!(sts["mode"], "enforce", "{sts}");
-    assert_eq!(sts["max_age"], 604800, "{sts}");
-    assert_eq!(sts["mx"][0], "mx1.good.audit.test", "{sts}");
+    assert_eq!(sts.mode.as_deref(), Some("enforce"), "{sts:?}");
+    assert_eq!(sts.max_age, Some(604800), "{sts:?}");
+    assert_eq!(sts.mx[0], "mx1.good.audit.test", "{sts:?}");
     let transport = r.transport.as_ref().expect("transport section");
     assert_eq!(transport.mta_sts_mode.as_deref(), Some("enforce"));
     assert_eq!(
