@@ -1,5 +1,6 @@
 //! Small text helpers every parser shares: lower-casing without core's
-//! Unicode case table ([`lower`]), RFC 5322 comment stripping
+//! Unicode case table ([`lower`]), a case-insensitive search that needs no
+//! lower-cased copy ([`contains_ci`]), RFC 5322 comment stripping
 //! ([`strip_comments`]) and [`capitalise`].
 //!
 //! `str::to_lowercase` links core's full lower-case conversion table (about
