@@ -6,6 +6,7 @@
 #   BUILD=1 bench/bundle-size.sh  # rebuild the frontend first
 #   TOP=60 bench/bundle-size.sh   # longer lists (default 40)
 #   FUNC_METRICS=1 bench/bundle-size.sh  # add wasm-opt --func-metrics (minutes)
+#   BIN=engine bench/bundle-size.sh       # the engine worker's bytes (default: the page's)
 #
 # Recipe:
 # 1. dist/*.wasm is what ships: raw and gzip -9 size, the figure the build's
@@ -27,10 +28,14 @@ TOP="${TOP:-40}"
 if [ "${BUILD:-0}" = 1 ] || ! ls dist/*.wasm >/dev/null 2>&1; then
   scripts/build-frontend.sh
 fi
-wasm=$(ls dist/*.wasm)
-named="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/frontend.wasm"
-echo "== shipped: $wasm"
-echo "raw $(stat -c %s "$wasm") bytes, gzip -9 $(gzip -9 -c "$wasm" | wc -c) bytes"
+# Two files ship since #17 G3: the page (frontend) and the engine worker
+# (engine). BIN=engine bench/bundle-size.sh ranks the engine's bytes.
+BIN="${BIN:-frontend}"
+for wasm in dist/*.wasm; do
+  echo "== shipped: $wasm"
+  echo "raw $(stat -c %s "$wasm") bytes, gzip -9 $(gzip -9 -c "$wasm" | wc -c) bytes"
+done
+named="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/$BIN.wasm"
 echo "== before wasm-bindgen/wasm-opt (named): $named"
 echo "raw $(stat -c %s "$named") bytes, gzip -9 $(gzip -9 -c "$named" | wc -c) bytes"
 echo "== twiggy top -n $TOP"

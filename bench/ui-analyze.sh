@@ -37,7 +37,8 @@ for _ in $(seq 100); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
-wasm=$(ls "$DIST"/*.wasm)
-echo "ui-analyze: $(basename "$wasm") $(($(gzip -9 -c "$wasm" | wc -c) / 1024)) KiB gzip; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# Since #17 G3 two files ship: the page's and the engine worker's.
+sizes=$(for wasm in "$DIST"/*.wasm; do printf '%s %s KiB gzip; ' "$(basename "$wasm")" $(($(gzip -9 -c "$wasm" | wc -c) / 1024)); done)
+echo "ui-analyze: ${sizes}$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 case "${ONLY:-both}" in both | analyze) BASE_URL="http://127.0.0.1:$port" node bench/ui-analyze.mjs ;; esac
 case "${ONLY:-both}" in both | dkim) BASE_URL="http://127.0.0.1:$port" node bench/ui-dkim.mjs ;; esac

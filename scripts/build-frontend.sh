@@ -39,9 +39,18 @@ else
   rm -f "$log"
   echo "$stamp" > "$stamp_file"
 fi
-wasm=$(ls dist/*.wasm)
-raw=$(stat -c %s "$wasm")
-gz=$(gzip -9 -c "$wasm" | wc -c)
+# Two WebAssembly files ship (#17 G3): the page (`frontend-<hash>_bg.wasm`,
+# the views, loaded before the first render) and the analysis engine
+# (`engine_bg.wasm`, run in a Web Worker that the page starts at once and
+# that compiles off the page's main thread; frontend/src/protocol.rs).
+gzip_size() { gzip -9 -c "$1" | wc -c; }
+page_wasm=$(ls dist/frontend-*_bg.wasm)
+engine_wasm=dist/engine_bg.wasm
+[ -f "$engine_wasm" ] || { echo "frontend: $engine_wasm was not built" >&2; exit 1; }
+raw=$(stat -c %s "$page_wasm")
+gz=$(gzip_size "$page_wasm")
+engine_raw=$(stat -c %s "$engine_wasm")
+engine_gz=$(gzip_size "$engine_wasm")
 # Budget (issue 7): 350 KB gzip, held as 350,000 bytes of gzip -9, goal
 # 250 KB. The build fails above the budget. What brought it under (from
 # 382,715 bytes): the HTML-entity table and the Unicode upper- and
@@ -112,11 +121,26 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 # 458,700 since `domain.mta_sts` is a typed section (#18 step 4:
 # MtaStsFacts, read by the transport card instead of a JSON value; +41
 # bytes: 458,563 -> 458,604).
+# Until 458,700 the budget held the one bundle of the whole app. Since
+# the engine runs in a Web Worker (#17 G3: 458,604 bytes became a page of
+# 222,725 and an engine of 303,730) it holds the page, whose bytes come
+# before the first render, at the issue's 300,000; the engine has its own.
+# The two together are larger than the one bundle was (the standard
+# library, serde_json and shared's common code are in both).
+# The engine's budget: 304,000 (303,730 at the split). It holds the
+# message analysis, DKIM/ARC verification, the bounce reader and the SMTP
+# reply explainer, and serialises their reports for the page.
 # bench/bundle-size.sh shows where the bytes go.
-budget=458700
+budget=300000
+engine_budget=304000
 goal=250000
-echo "frontend: $(basename "$wasm") $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($((gz - goal)) bytes to the goal)"
+echo "frontend: the page, $(basename "$page_wasm"): $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($( [ "$gz" -le "$goal" ] && echo met || echo "$((gz - goal)) bytes to go"))"
+echo "frontend: the engine worker, $(basename "$engine_wasm"): $engine_raw bytes ($((engine_raw / 1024)) KiB) raw, $engine_gz bytes ($((engine_gz / 1024)) KiB) gzip -9; budget $engine_budget ($((engine_budget - engine_gz)) bytes to spare)"
 if [ "$gz" -gt "$budget" ]; then
-  echo "frontend: the wasm bundle is over the $budget-byte gzip budget by $((gz - budget)) bytes" >&2
+  echo "frontend: the page's wasm is over the $budget-byte gzip budget by $((gz - budget)) bytes" >&2
+  exit 1
+fi
+if [ "$engine_gz" -gt "$engine_budget" ]; then
+  echo "frontend: the engine's wasm is over the $engine_budget-byte gzip budget by $((engine_gz - engine_budget)) bytes" >&2
   exit 1
 fi

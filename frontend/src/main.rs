@@ -1,13 +1,16 @@
 //! The mxlens browser app. Header analysis runs here, in WASM, with the same
 //! `shared` code the server and the CLI use: a paste never leaves the machine.
+//! This binary is the page (the views); the analysis runs in the `engine`
+//! binary, a Web Worker of the same page ([`worker`], `protocol.rs`).
 
 mod api;
 mod app;
 mod components;
 mod hooks;
 mod private_link;
+mod protocol;
 mod reputation;
-mod verify;
+mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -15,9 +18,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub static PSL_MISSING: AtomicBool = AtomicBool::new(false);
 
 /// Fetches the Public Suffix List that Trunk copies beside the bundle
-/// (`index.html`, `rel="copy-file"`) and hands it to `shared`. It is kept
-/// out of the WASM to hold the bundle's size budget; it is a static file of
-/// the app, so no user data goes anywhere.
+/// (`index.html`, `rel="copy-file"`) and hands it to the engine worker,
+/// which finds organizational domains with it (the page does not). It is
+/// kept out of the WASM to hold the bundle's size budget; it is a static
+/// file of the app, so no user data goes anywhere.
 async fn load_public_suffix_list() -> Result<(), String> {
     let reply = gloo_net::http::Request::get("/public_suffix_list.dat")
         .send()
@@ -27,12 +31,14 @@ async fn load_public_suffix_list() -> Result<(), String> {
         return Err(format!("HTTP {}", reply.status()));
     }
     let text = reply.text().await.map_err(|e| e.to_string())?;
-    // Lives as long as the page; the trie borrows from it.
-    mxlens_shared::org_domain::supply_public_suffix_list(Box::leak(text.into_boxed_str()));
+    worker::supply_public_suffix_list(&text);
     Ok(())
 }
 
 fn main() {
+    // The engine downloads and compiles in its worker while the page
+    // renders and the user pastes.
+    worker::start();
     wasm_bindgen_futures::spawn_local(async {
         if let Err(e) = load_public_suffix_list().await {
             web_sys::console::error_1(&format!("public suffix list: {e}").into());

@@ -10,7 +10,10 @@
 //    said beside the export buttons;
 // 5. an unknown report id /r/{bad};
 // 6. the rate limit: the server runs with a low POST limit, and the
-//    message says when to try again (from Retry-After).
+//    message says when to try again (from Retry-After);
+// 7. the analysis engine cannot start: its WebAssembly (the Web Worker's,
+//    frontend/src/worker.rs) cannot be fetched, and Analyze and "Explain
+//    an SMTP error" say so instead of waiting forever.
 import { launch, watchErrors, assert, BASE_URL, SCREENSHOTS } from './lib.mjs';
 
 const HEADERS = `Received: from mail.shop.test (mail.shop.test [198.51.100.7])
@@ -127,6 +130,29 @@ try {
   seen.push(limited);
   await page.screenshot({ path: `${SCREENSHOTS}/errors-rate-limit-desktop.png`, fullPage: false });
   await context.close();
+
+  // 7. The engine worker's WebAssembly cannot be fetched.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    let blocked = 0;
+    await context.route('**/engine_bg.wasm', (route) => { blocked += 1; return route.abort('connectionrefused'); });
+    const page = await context.newPage();
+    page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
+    await page.goto(BASE_URL + '/');
+    const textarea = page.getByLabel('Raw headers or message');
+    await textarea.waitFor({ timeout: 15000 });
+    await textarea.fill(HEADERS);
+    await page.getByRole('button', { name: 'Analyze' }).click();
+    const engine = await alertText(page, /analysis engine of this page could not be started/, 'engine unavailable');
+    assert(/Reload the page/.test(engine), `the message says what to do: ${engine}`);
+    assert(blocked >= 1, `the engine's WebAssembly was requested (${blocked})`);
+    seen.push(engine);
+    await page.getByLabel('SMTP error or bounce').fill('550 5.1.1 <bob@example.com>: User unknown');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await alertText(page.locator('.smtp-card'), /analysis engine of this page could not be started/, 'engine unavailable, explainer');
+    await page.screenshot({ path: `${SCREENSHOTS}/errors-engine-desktop.png`, fullPage: false });
+    await context.close();
+  }
   assert(dialogs === 0, `${dialogs} dialog(s) opened: errors must be inline`);
   console.log(`errors: ${seen.length} inline messages, no dialogs: ${seen.map((s) => JSON.stringify(s.slice(0, 70))).join(' | ')}`);
 } finally {

@@ -38,8 +38,9 @@ enum Panel {
 }
 
 /// The message with local parts (and, with `network`, IPs and the
-/// Received-chain host names) replaced, for a private link.
-fn redacted_message(message: &str, redact: bool, network: bool) -> String {
+/// Received-chain host names, read by the engine worker) replaced, for a
+/// private link.
+async fn redacted_message(message: &str, redact: bool, network: bool) -> String {
     if !redact && !network {
         return message.to_string();
     }
@@ -50,9 +51,7 @@ fn redacted_message(message: &str, redact: bool, network: bool) -> String {
     let mut hosts: Vec<String> = Vec::new();
     if network {
         // The same host names the server would redact: those of the hops.
-        if let Ok(report) =
-            mxlens_shared::message::analyze_message(message.as_bytes(), "1970-01-01T00:00:00Z")
-        {
+        if let Ok(report) = crate::worker::report(message, "1970-01-01T00:00:00Z").await {
             for hop in report.message.iter().flat_map(|m| m.hops.iter()) {
                 for name in [&hop.from, &hop.by, &hop.iprev, &hop.helo]
                     .into_iter()
@@ -132,11 +131,12 @@ pub fn share_button(props: &ShareProps) -> Html {
             let Some(message) = message.clone() else {
                 return;
             };
-            let text = redacted_message(&message, *redact, *redact_network);
+            let (redact, network) = (*redact, *redact_network);
             let panel = panel.clone();
             let origin = origin.clone();
             panel.set(Panel::Busy(LinkKind::Private));
             wasm_bindgen_futures::spawn_local(async move {
+                let text = redacted_message(&message, redact, network).await;
                 match private_link::encode(&text).await {
                     Ok(fragment) => panel.set(Panel::Made {
                         kind: LinkKind::Private,

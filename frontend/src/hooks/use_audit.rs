@@ -7,7 +7,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use mxlens_shared::message::analyze_message;
 use mxlens_shared::report::combine::combine;
 use mxlens_shared::report::{Check, Report};
 use yew::prelude::*;
@@ -228,19 +227,26 @@ pub fn use_audit(last_verification: LastVerification) -> AuditHandle {
                 let sub = audits::follow(&id, move |update| match update {
                     AuditUpdate::Check(c) => view.dispatch(AuditAction::Check(this, c)),
                     AuditUpdate::Done(r) => {
-                        let combined = from_message.as_ref().and_then(|(_, text)| {
-                            let message =
-                                completed_message(&last_verification, text, &r.generated_at)?;
-                            Some((message, text.clone()))
+                        let (view, from_message) = (view.clone(), from_message.clone());
+                        let last_verification = last_verification.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let message = match &from_message {
+                                Some((_, text)) => {
+                                    completed_message(&last_verification, text, &r.generated_at)
+                                        .await
+                                        .map(|message| (message, text.clone()))
+                                }
+                                None => None,
+                            };
+                            let (report, source) = match message {
+                                Some((message, text)) => {
+                                    let at = r.generated_at.clone();
+                                    (combine(message, *r, at), Some(text))
+                                }
+                                None => (*r, None),
+                            };
+                            view.dispatch(AuditAction::Done(this, Rc::new(report), source));
                         });
-                        let (report, source) = match combined {
-                            Some((message, text)) => {
-                                let at = r.generated_at.clone();
-                                (combine(message, *r, at), Some(text))
-                            }
-                            None => (*r, None),
-                        };
-                        view.dispatch(AuditAction::Done(this, Rc::new(report), source));
                     }
                     AuditUpdate::Failed(e) => view.dispatch(AuditAction::Failed(this, e.message)),
                 });
@@ -259,15 +265,19 @@ pub fn use_audit(last_verification: LastVerification) -> AuditHandle {
 }
 
 /// The message report of `text` completed by the server's answers when
-/// they are in, else a fresh analysis.
-fn completed_message(
+/// they are in, else a fresh analysis by the engine worker.
+async fn completed_message(
     last: &RefCell<Option<(Rc<str>, Rc<Report>)>>,
     text: &Rc<str>,
     at: &str,
 ) -> Option<Report> {
-    match last.borrow().as_ref() {
+    let done = match last.borrow().as_ref() {
         Some((of, done)) if **of == **text => Some((**done).clone()),
-        _ => analyze_message(text.as_bytes(), at).ok(),
+        _ => None,
+    };
+    match done {
+        Some(done) => Some(done),
+        None => crate::worker::report(text, at).await.ok(),
     }
 }
 

@@ -5,14 +5,13 @@
 
 use std::rc::Rc;
 
-use mxlens_shared::message::analyze_message;
 use mxlens_shared::report::Report;
 use mxlens_shared::reputation::apply_reputation;
 use yew::prelude::*;
 
 use crate::components::report_view::ReportView;
 use crate::private_link;
-use crate::verify;
+use crate::worker;
 
 /// "Load an example": a real Gmail "Show original" of a newsletter (four
 /// Received hops, ARC, two DKIM signatures, Authentication-Results,
@@ -47,9 +46,9 @@ fn textarea_value(node: &NodeRef) -> String {
 /// Warms the code a first analysis runs, while the user is still copying
 /// headers: the browser compiles WebAssembly functions lazily, on their
 /// first call, which made the first Analyze click several times slower than
-/// the next ones. This analyses the example (a static file of the app, so
-/// no user data) and renders its report into a detached element, never
-/// shown, then drops it.
+/// the next ones. This has the engine worker analyse the example (a static
+/// file of the app, so no user data), decodes its report and renders it
+/// into a detached element, never shown, then drops it.
 async fn warm_up() {
     let Ok(text) = fetch_example().await else {
         return;
@@ -57,7 +56,7 @@ async fn warm_up() {
     // A few rounds, so that the browser also optimises the hot functions
     // (V8 tiers up WebAssembly by how much each function has run).
     for _ in 0..WARM_UP_ROUNDS {
-        let Ok(report) = analyze_message(text.as_bytes(), &now_iso()) else {
+        let Ok(report) = worker::report(&text, &now_iso()).await else {
             return;
         };
         let Some(root) = web_sys::window()
@@ -110,11 +109,12 @@ pub type MessageReport = UseStateHandle<Option<Result<Rc<Report>, String>>>;
 /// signatures, blocklists) and the text it is of, for the combined report.
 pub type LastVerification = Rc<std::cell::RefCell<Option<(Rc<str>, Rc<Report>)>>>;
 
-/// Verifies the DKIM signatures and ARC chain of `text` in the background
-/// (keys from the server, checks by WebCrypto: [`crate::verify`]), looks
-/// the message's host names up on the blocklists ([`crate::reputation`]),
-/// when `blocklists`, and shows `analysed` with the answers in, unless
-/// another analysis started meanwhile (`turn`).
+/// The message report, as the engine worker first sends it, is shown; the
+/// report it then sends with its DKIM and ARC verdicts (keys from the
+/// server, checks by WebCrypto: `engine/verify.rs`) and the blocklist
+/// answers for the message's host names ([`crate::reputation`], when
+/// `blocklists`) replace it, unless another analysis started meanwhile
+/// (`mine` is no longer the `turn`).
 ///
 /// The report of a [`LARGE_PASTE`] is shown once, complete, when the
 /// answers come within [`VERDICT_WAIT_MS`]; otherwise (and for a shorter
@@ -125,19 +125,15 @@ pub type LastVerification = Rc<std::cell::RefCell<Option<(Rc<str>, Rc<Report>)>>
 /// the verification had to wait behind (#15, bench/ui-dkim.mjs).
 fn verify_later(
     text: Rc<str>,
-    requests: Option<verify::KeyRequests>,
+    mut replies: worker::Analysis,
     analysed: Rc<Report>,
     sink: Sink,
     blocklists: bool,
+    mine: u64,
 ) {
     let Sink {
         report, turn, last, ..
     } = sink;
-    let mine = {
-        let mut t = turn.borrow_mut();
-        *t += 1;
-        *t
-    };
     // Set by whichever comes first: the deadline or the answers. Only a
     // large paste waits: its unverified report's frame is what costs; a
     // short one is shown at once.
@@ -160,42 +156,35 @@ fn verify_later(
         });
     }
     wasm_bindgen_futures::spawn_local(async move {
-        // Both at once: the blocklist request goes out while the
-        // signatures are checked. A private link is opened without
+        // Both at once: the blocklist request goes out while the worker
+        // checks the signatures. A private link is opened without
         // blocklist lookups: opening one makes no API call for a message
         // without signatures.
-        let (verification, reputation) = futures::future::join(
-            verify::verify_input(
-                &text,
-                requests.unwrap_or_else(|| verify::request_keys(text.as_bytes())),
-                verify::unix_now(),
-            ),
-            async {
-                match blocklists {
-                    true => crate::reputation::fetch(&analysed).await,
-                    false => None,
-                }
-            },
-        )
+        let (verified, reputation) = futures::future::join(replies.verified(), async {
+            match blocklists {
+                true => crate::reputation::fetch(&analysed).await,
+                false => None,
+            }
+        })
         .await;
-        verify::mark("mxlens:reputation");
+        worker::mark("mxlens:reputation");
         if *turn.borrow() != mine {
             return;
         }
         shown.set(true);
-        let mut completed = verify::with_verification(&analysed, &verification);
+        // Without the worker's verdicts (it stopped meanwhile), the report
+        // as first analysed, which has none.
+        let mut completed = verified.unwrap_or_else(|| (*analysed).clone());
         if let Some(section) = reputation {
             apply_reputation(&mut completed, section);
         }
         let completed = Rc::new(completed);
-        verify::mark("mxlens:copied");
+        worker::mark("mxlens:copied");
         report.set(Some(Ok(completed.clone())));
         *last.borrow_mut() = Some((text, completed));
     });
 }
 
-/// Shows a new analysis of `text`: an error at once, a report through
-/// [`verify_later`].
 /// The state a new analysis writes.
 #[derive(Clone)]
 struct Sink {
@@ -207,24 +196,35 @@ struct Sink {
 }
 
 impl Sink {
-    /// Analyses `text` (whose key requests, `requests`, are already sent
-    /// for a large paste; made after the report is shown otherwise)
-    /// and shows the result: an error at once, a report through
-    /// [`verify_later`].
-    fn analyse(self, text: String, requests: Option<verify::KeyRequests>, blocklists: bool) {
-        let result = analyze_message(text.as_bytes(), &now_iso());
-        verify::mark("mxlens:analysed");
+    /// Has the engine worker analyse `text` (and verify its signatures)
+    /// and shows the result: an error as soon as it comes, a report
+    /// through [`verify_later`].
+    fn analyse(self, text: String, blocklists: bool) {
+        let mine = {
+            let mut t = self.turn.borrow_mut();
+            *t += 1;
+            *t
+        };
+        let mut replies = worker::analyze(&text, &now_iso(), true);
         self.input.set(Some(text.clone()));
-        match result {
-            Ok(analysed) => {
-                verify_later(text.into(), requests, Rc::new(analysed), self, blocklists)
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = replies.report().await;
+            worker::mark("mxlens:analysed");
+            if *self.turn.borrow() != mine {
+                return;
             }
-            Err(e) => {
-                // The answers for an earlier report must not replace the error.
-                *self.turn.borrow_mut() += 1;
-                self.report.set(Some(Err(e.to_string())));
+            match result {
+                Ok(analysed) => verify_later(
+                    text.into(),
+                    replies,
+                    Rc::new(analysed),
+                    self,
+                    blocklists,
+                    mine,
+                ),
+                Err(e) => self.report.set(Some(Err(e))),
             }
-        }
+        });
     }
 }
 
@@ -285,7 +285,7 @@ pub fn use_message() -> MessageHandle {
                     match private_link::decode(&fragment).await {
                         Ok(text) => {
                             set_textarea_value(&textarea, &text);
-                            sink.analyse(text, None, false);
+                            sink.analyse(text, false);
                             private.set(Some(Ok(())));
                         }
                         Err(e) => private.set(Some(Err(e))),
@@ -300,20 +300,9 @@ pub fn use_message() -> MessageHandle {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let text = textarea_value(&textarea);
-            // A short paste is analysed and shown at once, and its key
-            // requests follow. For a large one the key requests go first
-            // and the analysis waits a task, so that the browser sends them
-            // and their answers come while it runs.
-            let sink = sink.clone();
-            if text.len() < LARGE_PASTE {
-                sink.analyse(text, None, true);
-            } else {
-                let requests = verify::request_keys(text.as_bytes());
-                wasm_bindgen_futures::spawn_local(async move {
-                    sleep(0).await;
-                    sink.analyse(text, Some(requests), true);
-                });
-            }
+            // The worker sends the key requests before it analyses, so
+            // their answers come while it runs.
+            sink.clone().analyse(text, true);
         })
     };
     let on_example = {

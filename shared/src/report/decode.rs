@@ -27,6 +27,9 @@
 //! compile until it is decoded here as well.
 
 mod content;
+mod explain;
+
+pub use explain::explained;
 
 use serde_json::{Map, Value};
 

@@ -3,12 +3,11 @@
 //! the message report, `mxlens headers` and the API use) gives the bounce
 //! card: per failed recipient the verdict, who must act and the next step;
 //! under it the shared explainer (RFC 5321 reply codes, RFC 3463 enhanced
-//! codes, provider codes) explains each reply line. Runs in WASM: nothing
-//! is sent anywhere.
+//! codes, provider codes) explains each reply line. Both run in WASM, in the
+//! page's engine worker: nothing is sent anywhere.
 
 use mxlens_shared::report::BounceReport;
-use mxlens_shared::smtp::bounce;
-use mxlens_shared::smtp::codes::{find_replies, ReplyClass, ReplyExplanation};
+use mxlens_shared::smtp::codes::{ReplyClass, ReplyExplanation};
 use yew::prelude::*;
 
 fn class_badge(class: ReplyClass) -> Html {
@@ -64,7 +63,9 @@ fn explanation(e: &ReplyExplanation) -> Html {
 #[function_component(SmtpExplainer)]
 pub fn smtp_explainer() -> Html {
     let text = use_state(String::new);
-    let result = use_state(|| None::<(Option<BounceReport>, Vec<ReplyExplanation>)>);
+    // The engine's answer, or why there is none.
+    type Explained = Result<(Option<BounceReport>, Vec<ReplyExplanation>), String>;
+    let result = use_state(|| None::<Explained>);
     let oninput = {
         let text = text.clone();
         Callback::from(move |e: InputEvent| {
@@ -77,7 +78,12 @@ pub fn smtp_explainer() -> Html {
         let result = result.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            result.set(Some((bounce::read(text.as_bytes()), find_replies(&text))));
+            let (text, result) = ((*text).clone(), result.clone());
+            // The bounce reader and the reply explainer are the engine
+            // worker's (frontend/src/protocol.rs).
+            wasm_bindgen_futures::spawn_local(async move {
+                result.set(Some(crate::worker::explain(&text).await));
+            });
         })
     };
     html! {
@@ -91,10 +97,11 @@ pub fn smtp_explainer() -> Html {
             </form>
             { match &*result {
                 None => html! {},
-                Some((None, found)) if found.is_empty() => html! {
+                Some(Err(e)) => html! { <p class="error" role="alert">{ e.clone() }</p> },
+                Some(Ok((None, found))) if found.is_empty() => html! {
                     <p class="error" role="alert">{"No SMTP reply code found. Paste a line that starts with a code, such as “550 5.1.1 User unknown”, or the whole bounce message."}</p>
                 },
-                Some((read, found)) => html! {
+                Some(Ok((read, found))) => html! {
                     <div class="smtp-results" role="region" aria-label="Explanation">
                         if let Some(b) = read { { super::bounce::bounce_body(b, None) } }
                         { for found.iter().map(explanation) }

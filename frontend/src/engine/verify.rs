@@ -1,4 +1,5 @@
-//! DKIM and ARC verification in the browser (issue #15): the same
+//! DKIM and ARC verification in the browser (issue #15), run by the engine
+//! worker (`super`) after its analysis of the paste: the same
 //! canonicalization, hashing and verdicts as the server and the CLI
 //! (`shared::message::verified`), with the signature checks done by the
 //! browser's WebCrypto (`SubtleCrypto.verify`), so no bignum code ships in
@@ -23,6 +24,8 @@ use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::mark;
+
 /// Signature checks by WebCrypto: RSASSA-PKCS1-v1_5 with SHA-256 over the
 /// header data (RFC 6376 §3.3.1) and Ed25519 over its SHA-256 (RFC 8463 §3).
 #[derive(Debug, Clone, Copy, Default)]
@@ -39,11 +42,15 @@ fn set(object: &Object, key: &str, value: &str) {
     let _ = Reflect::set(object, &key.into(), &value.into());
 }
 
-/// The page's `SubtleCrypto`, when it has one (a secure context).
+/// The worker's global scope (this code runs in the engine's Web Worker).
+fn scope() -> web_sys::WorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// The worker's `SubtleCrypto`, when it has one (a secure context: a
+/// worker started by a page served over HTTPS or from loopback).
 fn subtle() -> Option<web_sys::SubtleCrypto> {
-    web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.subtle())
+    scope().crypto().ok().map(|c| c.subtle())
 }
 
 async fn webcrypto_verify(
@@ -123,7 +130,7 @@ pub struct KeyRequests(Vec<(String, String, Option<js_sys::Promise>)>);
 
 /// Sends the key requests of `input`'s signatures.
 pub fn request_keys(input: &[u8]) -> KeyRequests {
-    let window = web_sys::window();
+    let scope = scope();
     KeyRequests(
         keys_for_message(input)
             .into_iter()
@@ -133,7 +140,7 @@ pub fn request_keys(input: &[u8]) -> KeyRequests {
                     js_sys::encode_uri_component(&domain),
                     js_sys::encode_uri_component(&selector)
                 );
-                let sent = window.as_ref().map(|w| w.fetch_with_str(&url));
+                let sent = Some(scope.fetch_with_str(&url));
                 (domain, selector, sent)
             })
             .collect(),
@@ -201,20 +208,10 @@ pub async fn verify_input(input: &str, requests: KeyRequests, now: i64) -> Messa
     verification
 }
 
-/// A `performance.mark`, named "mxlens:…": bench/ui-dkim.mjs and
-/// bench/ui-analyze.mjs read them to say where the browser's time goes.
-/// Nothing else reads them.
-pub fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.mark(name);
-    }
-}
-
-/// `report` (the analysis just shown) with `verification` in it: a copy
-/// of the report, not a second analysis of the message, which costs
-/// hundreds of milliseconds in WASM for a 1 MiB paste (bench/ui-dkim.mjs).
-pub fn with_verification(report: &Report, verification: &MessageVerification) -> Report {
-    let mut report = report.clone();
+/// `report` (the analysis just sent to the page) with `verification` in
+/// it: not a second analysis of the message, which costs hundreds of
+/// milliseconds in WASM for a 1 MiB paste (bench/ui-dkim.mjs).
+pub fn with_verification(mut report: Report, verification: &MessageVerification) -> Report {
     apply_verification(&mut report, verification);
     report
 }
