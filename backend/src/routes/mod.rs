@@ -28,7 +28,9 @@ use crate::AppState;
 /// Builds the router: `/api/*`, `/healthz`, and the frontend for every other path.
 pub fn app(state: AppState) -> Router {
     let index = state.dist_dir.join("index.html");
-    let frontend = ServeDir::new(&state.dist_dir).fallback(ServeFile::new(index));
+    let frontend = Router::new()
+        .fallback_service(ServeDir::new(&state.dist_dir).fallback(ServeFile::new(index)))
+        .layer(axum::middleware::map_response(frontend_cache_policy));
     let api = Router::new()
         .route("/analyze", post(analyze::analyze))
         .route("/dkim-key", get(crate::dkim::dkim_key))
@@ -88,6 +90,42 @@ pub fn app(state: AppState) -> Router {
             panic_response,
         ))
         .with_state(state)
+}
+
+/// How long a browser may keep a file of the frontend (RFC 9111 §5.2.2).
+/// Trunk names the page's own files by their content
+/// (`frontend-<16 hex>_bg.wasm`), so those never change: a year,
+/// `immutable`. Every other file keeps its name across versions:
+/// `index.html`, the engine worker's files (`engine-loader.js`,
+/// `engine.js`, `engine_bg.wasm`: a worker's name is fixed in the page),
+/// the Public Suffix List. Those are `no-cache`: reused only after the
+/// server says they did not change (ETag / Last-Modified, a 304), so a new
+/// page never runs beside an engine cached from an older version.
+async fn frontend_cache_policy(uri: axum::http::Uri, mut response: Response) -> Response {
+    use axum::http::{header::CACHE_CONTROL, HeaderValue};
+    let ok = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+    if ok && !response.headers().contains_key(CACHE_CONTROL) {
+        let policy = match is_content_named(uri.path()) {
+            true => "public, max-age=31536000, immutable",
+            false => "no-cache",
+        };
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
+/// A file name of the form Trunk gives a file it names by content:
+/// `<name>-<16 lowercase hex>` then `.` or `_` (`style-5f40631802c2cfd6.css`,
+/// `frontend-1c76109356647147_bg.wasm`).
+pub fn is_content_named(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    name.match_indices('-').any(|(i, _)| {
+        let hash = name.as_bytes().get(i + 1..i + 18);
+        matches!(hash, Some(h) if h[..16].iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && matches!(h[16], b'.' | b'_'))
+    })
 }
 
 /// A client's `x-request-id` is kept only when it is 1–64 characters of
@@ -175,6 +213,34 @@ async fn healthz(State(state): State<AppState>) -> Response {
 mod tests {
     use super::*;
     use tower::ServiceExt;
+
+    #[test]
+    fn trunks_content_names_are_told_apart_from_fixed_names() {
+        for named in [
+            "/frontend-1c76109356647147_bg.wasm",
+            "/frontend-1c76109356647147.js",
+            "/style-5f40631802c2cfd6.css",
+            "/a/b/x-y-0123456789abcdef.css",
+        ] {
+            assert!(is_content_named(named), "{named}");
+        }
+        for fixed in [
+            "/",
+            "/index.html",
+            "/engine_bg.wasm",
+            "/engine.js",
+            "/engine-loader.js",
+            "/public_suffix_list.dat",
+            "/10-sendgrid-newsletter-complete.eml",
+            "/frontend-1C76109356647147.js",
+            "/frontend-1c7610935664714.js",
+            "/frontend-1c76109356647147",
+            "/x-1c76109356647147z",
+            "/-",
+        ] {
+            assert!(!is_content_named(fixed), "{fixed}");
+        }
+    }
 
     /// #19 L5: a handler panic answers the JSON 500 `internal`, not an empty
     /// reply.

@@ -295,3 +295,42 @@ async fn odd_requests_get_json_errors() {
     let reply = request("DELETE", &url, None, &[("Authorization", &auth)]).await;
     assert_eq!(reply.status, 204, "{}", reply.body);
 }
+
+/// The page's files, named by their content, are cached for a year; every
+/// file whose name stays across versions (the page, the engine worker's
+/// files, the Public Suffix List) is revalidated first (`no-cache`), so an
+/// upgraded page never runs with an engine worker cached from before.
+#[tokio::test(flavor = "multi_thread")]
+async fn frontend_files_say_how_long_they_may_be_cached() {
+    let server = TestServer::start(&[]).await.unwrap();
+    let dist = mxlens_tests::repo_root().join("dist");
+    let hashed: Vec<String> = std::fs::read_dir(&dist)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("frontend-") && n.ends_with("_bg.wasm"))
+        .collect();
+    assert_eq!(hashed.len(), 1, "the page's wasm in dist/: {hashed:?}");
+    let cases = [
+        (
+            format!("/{}", hashed[0]),
+            "public, max-age=31536000, immutable",
+        ),
+        ("/".to_string(), "no-cache"),
+        ("/engine-loader.js".to_string(), "no-cache"),
+        ("/engine.js".to_string(), "no-cache"),
+        ("/engine_bg.wasm".to_string(), "no-cache"),
+        ("/public_suffix_list.dat".to_string(), "no-cache"),
+        // The app's own paths are index.html.
+        ("/r/0123".to_string(), "no-cache"),
+    ];
+    for (path, policy) in cases {
+        let reply = request("GET", &format!("{}{path}", server.url), None, &[]).await;
+        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(reply.header("cache-control"), Some(policy), "{path}");
+    }
+    // An answer from the API is not a file: no policy is added to it.
+    let reply = request("GET", &format!("{}/api/nope", server.url), None, &[]).await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.header("cache-control"), None);
+}
