@@ -2,10 +2,10 @@
 //! and the pasted input): a byte span into the input, a stable code, a
 //! severity and the RFC section the finding comes from.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The record (or this part of it) is invalid: receivers ignore it or

@@ -6,7 +6,10 @@ use serde::Serialize;
 
 use crate::diagnostic::{describe_errors, join_descriptions, Severity};
 use crate::org_domain::organizational_domain;
-use crate::report::{Check, Status};
+use crate::report::{
+    Check, DmarcFacts, DmarcReportSize, DmarcReportUri, DmarcTagFacts, DmarcTags, RecordFinding,
+    Status,
+};
 
 use super::discover::{
     DiscoveryResult, DmarcDiscovery, ExternalDestination, FoundPolicy, ReportAuthorization,
@@ -76,6 +79,59 @@ impl DmarcSummary {
     /// As a JSON value for [`crate::report::DomainSection::dmarc`].
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The summary as [`crate::report::DomainSection::dmarc`]. Its JSON is
+    /// what this struct's own `Serialize` gives once read into a
+    /// `serde_json::Value` (members in alphabetical order), the form the
+    /// section had before it was typed.
+    pub fn facts(&self) -> DmarcFacts {
+        let t = &self.tags;
+        let uris = |uris: &[ReportUri]| {
+            uris.iter()
+                .map(|u| DmarcReportUri {
+                    max_size: u.max_size.map(|size| DmarcReportSize {
+                        unit: size.unit,
+                        value: size.value,
+                    }),
+                    uri: u.uri.clone(),
+                })
+                .collect()
+        };
+        DmarcFacts {
+            policy: self.policy,
+            record: self.record.clone(),
+            source: self.source.clone(),
+            tag_table: self
+                .tag_table
+                .iter()
+                .map(|row| DmarcTagFacts {
+                    default: row.default.clone(),
+                    findings: row.findings.iter().map(RecordFinding::from).collect(),
+                    meaning: row.meaning.clone(),
+                    rfc: row.rfc.clone(),
+                    tag: row.tag.clone(),
+                    value: row.value.clone(),
+                })
+                .collect(),
+            tags: DmarcTags {
+                adkim: t.adkim,
+                aspf: t.aspf,
+                failure_options: t.failure_options.clone(),
+                nonexistent_policy: t.nonexistent_policy,
+                percent: t.percent,
+                policy: t.policy,
+                psd: t.psd,
+                report_formats: t.report_formats.clone(),
+                report_interval: t.report_interval,
+                rua: uris(&t.rua),
+                ruf: uris(&t.ruf),
+                subdomain_policy: t.subdomain_policy,
+                testing: t.testing,
+                unknown: t.unknown.clone(),
+                version: t.version.clone(),
+            },
+        }
     }
 }
 
@@ -387,4 +443,101 @@ pub fn lint_report_authorization(
         ));
     }
     checks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dmarc::parse_dmarc;
+
+    fn summary(txt: &str, inherited: bool, existence: DomainExistence) -> DmarcSummary {
+        let found = FoundPolicy {
+            source: "example.com".into(),
+            txt: txt.into(),
+            parsed: parse_dmarc(txt),
+            inherited,
+        };
+        DmarcSummary::new(&found, existence)
+    }
+
+    /// `domain.dmarc` was `serde_json::to_value(&summary)`: the typed
+    /// section must write the same bytes (members in the alphabetical
+    /// order the untyped object had, the same nulls and omissions).
+    #[test]
+    fn facts_serialise_as_the_untyped_summary_did() {
+        let records = [
+            "v=DMARC1; p=reject",
+            "v=DMARC1; p=maybe",
+            "v=DMARC1; p=none; rua=mailto:a@example.com",
+            "v=DMARC1; rua=mailto:a@example.com",
+            "v=DMARC1; p=reject; sp=quarantine; np=reject; psd=n; t=y; adkim=s; aspf=r; \
+             fo=0:1:d:s; rua=mailto:a@example.com!10m,mailto:b@example.net!500; \
+             ruf=mailto:f@example.com!7; rf=afrf; ri=3600; pct=50; x-new=1; p=none",
+            "v=DMARC1; p=quarantine; psd=y; adkim=r; aspf=s; t=n; pct=abc; rua=https://x",
+            "v=DMARC1; p=none; psd=u; fo=x; ri=-1; ruf=mailto:f@example.com!5k",
+        ];
+        for txt in records {
+            for (inherited, existence) in [
+                (false, DomainExistence::Exists),
+                (true, DomainExistence::Exists),
+                (true, DomainExistence::NonExistent),
+            ] {
+                let summary = summary(txt, inherited, existence);
+                let untyped = serde_json::to_value(&summary).unwrap();
+                let facts = summary.facts();
+                assert_eq!(
+                    serde_json::to_string(&facts).unwrap(),
+                    serde_json::to_string(&untyped).unwrap(),
+                    "{txt}"
+                );
+                assert_eq!(
+                    serde_json::to_string_pretty(&facts).unwrap(),
+                    serde_json::to_string_pretty(&untyped).unwrap(),
+                    "{txt}"
+                );
+                // Read back by the derive, the same section.
+                let read: DmarcFacts = serde_json::from_value(untyped).unwrap();
+                assert_eq!(read, facts, "{txt}");
+            }
+        }
+    }
+
+    /// The wire form, pinned: `policy` is kept as `null`, `tags.version`
+    /// too; absent tags are omitted from `tags`, and from each row `value`
+    /// (unset) or `default` (set); a size limit writes a `null` unit.
+    #[test]
+    fn facts_wire_form() {
+        let facts = summary(
+            "v=DMARC1; p=maybe; rua=mailto:a@example.com!10",
+            false,
+            DomainExistence::Exists,
+        )
+        .facts();
+        let mut json = serde_json::to_value(&facts).unwrap();
+        json["tag_table"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|row| ["p", "sp"].contains(&row["tag"].as_str().unwrap()));
+        let facts: DmarcFacts = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            serde_json::to_string(&facts).unwrap(),
+            concat!(
+                r#"{"policy":"none","record":"v=DMARC1; p=maybe; rua=mailto:a@example.com!10","#,
+                r#""source":"example.com","tag_table":["#,
+                r#"{"findings":[{"code":"dmarc.invalid-policy","#,
+                r#""message":"p=`maybe` must be none, quarantine or reject; because rua= is valid, receivers act as if p=none","#,
+                r#""rfc":"RFC 7489 §6.6.3","severity":"warning","span":{"end":17,"start":12}}],"#,
+                r#""meaning":"Policy for mail from this domain that fails DMARC: none (monitor), quarantine (spam folder) or reject.","#,
+                r#""rfc":"RFC 7489 §6.3","tag":"p","value":"maybe"},"#,
+                r#"{"default":"subdomains get p","#,
+                r#""meaning":"Policy for subdomains that publish no record of their own.","#,
+                r#""rfc":"RFC 7489 §6.3","tag":"sp"}],"#,
+                r#""tags":{"rua":[{"max_size":{"unit":null,"value":10},"uri":"mailto:a@example.com"}],"#,
+                r#""version":"DMARC1"}}"#
+            )
+        );
+        let no_policy = summary("v=DMARC1; p=maybe", false, DomainExistence::Exists).facts();
+        let json = serde_json::to_string(&no_policy).unwrap();
+        assert!(json.starts_with(r#"{"policy":null,"record":"#), "{json}");
+    }
 }

@@ -3,14 +3,14 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `p=`, `sp=`, `np=` values (RFC 7489 §6.3, RFC 9989 §4.7).
 ///
 /// ```text
 /// dmarc-request = "p" *WSP "=" *WSP ( "none" / "quarantine" / "reject" )
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Policy {
     /// Monitor only.
@@ -50,7 +50,7 @@ impl fmt::Display for Policy {
 }
 
 /// `adkim=` / `aspf=` (RFC 7489 §3.1, §6.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Alignment {
     /// `r`: same organizational domain.
@@ -70,7 +70,7 @@ impl Alignment {
 }
 
 /// One `fo=` option (RFC 7489 §6.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureOption {
     /// `0`: report when all mechanisms fail to produce an aligned pass.
@@ -96,7 +96,7 @@ impl FailureOption {
 }
 
 /// `psd=` (RFC 9989 §4.7): whether the domain is a public suffix domain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PsdFlag {
     /// `y`: a public suffix domain.

@@ -9,6 +9,7 @@ pub mod combine;
 mod content;
 pub mod decode;
 mod delivery;
+mod dmarc;
 mod domain;
 pub mod markdown;
 mod message;
@@ -23,6 +24,9 @@ pub use bounce::{
 };
 pub use content::{AttachmentSummary, ContentSection, LinkSummary};
 pub use delivery::{ConnectionFacts, DeliverySection};
+pub use dmarc::{
+    ByteSpan, DmarcFacts, DmarcReportSize, DmarcReportUri, DmarcTagFacts, DmarcTags, RecordFinding,
+};
 pub use domain::{DomainSection, MtaStsFacts, MxHost};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
