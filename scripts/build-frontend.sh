@@ -130,9 +130,13 @@ engine_gz=$(gzip_size "$engine_wasm")
 # The engine's budget: 304,000 (303,730 at the split). It holds the
 # message analysis, DKIM/ARC verification, the bounce reader and the SMTP
 # reply explainer, and serialises their reports for the page.
+# 306,500 since `domain.dmarc` is a typed section (#18 step 4: DmarcFacts;
+# the engine serialises the whole Report type, domain section included,
+# though a message report has none: +2,330 bytes, 303,730 -> 306,060; the
+# page's decoder for it +6,199 bytes, 223,273 -> 229,472).
 # bench/bundle-size.sh shows where the bytes go.
 budget=300000
-engine_budget=304000
+engine_budget=306500
 goal=250000
 echo "frontend: the page, $(basename "$page_wasm"): $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($( [ "$gz" -le "$goal" ] && echo met || echo "$((gz - goal)) bytes to go"))"
 echo "frontend: the engine worker, $(basename "$engine_wasm"): $engine_raw bytes ($((engine_raw / 1024)) KiB) raw, $engine_gz bytes ($((engine_gz / 1024)) KiB) gzip -9; budget $engine_budget ($((engine_budget - engine_gz)) bytes to spare)"

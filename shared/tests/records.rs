@@ -3,7 +3,7 @@
 
 use mxlens_shared::dane::tlsa;
 use mxlens_shared::dkim::{audit_dkim_selector, SelectorOrigin};
-use mxlens_shared::dmarc::{audit_dmarc, DmarcAuditOptions, DomainExistence};
+use mxlens_shared::dmarc::{audit_dmarc, DmarcAuditOptions, DomainExistence, Policy};
 use mxlens_shared::dns::{block_on_ready, DnsOutcome, QueryType, TlsaRecord, ZoneData, ZoneRecord};
 use mxlens_shared::mta_sts::{lint_mta_sts, lookup_sts_record, PolicyFetch};
 use mxlens_shared::report::{catalog, Check, Status};
@@ -73,7 +73,7 @@ fn a_well_configured_domain() {
     let dmarc = block_on_ready(audit_dmarc(&z, "example.com", DmarcAuditOptions::default()));
     checks.extend(dmarc.checks.clone());
     let summary = dmarc.summary.clone().expect("summary");
-    assert_eq!(summary.to_json()["policy"], "reject");
+    assert_eq!(summary.facts().policy, Some(Policy::Reject));
 
     let (_, dkim) = block_on_ready(audit_dkim_selector(
         &z,

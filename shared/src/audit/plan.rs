@@ -140,7 +140,7 @@ enum SectionUpdate {
     None,
     Mx(Vec<MxHost>),
     Spf(serde_json::Value),
-    Dmarc(serde_json::Value),
+    Dmarc(crate::report::DmarcFacts),
     Smtp(Vec<serde_json::Value>),
     Rcpt(serde_json::Value),
     MtaSts(crate::report::MtaStsFacts),
@@ -538,7 +538,7 @@ async fn dmarc_group(dmarc_audit: SharedDmarc<'_>) -> Part {
         update: audit
             .summary
             .as_ref()
-            .map_or(SectionUpdate::None, |s| SectionUpdate::Dmarc(s.to_json())),
+            .map_or(SectionUpdate::None, |s| SectionUpdate::Dmarc(s.facts())),
     }
 }
 

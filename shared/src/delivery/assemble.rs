@@ -6,6 +6,7 @@
 
 use crate::dkim::verify::{Failure, Outcome};
 use crate::dmarc::alignment::domain_of;
+use crate::dmarc::Alignment;
 use crate::message::verified::{apply_verification, MessageVerification};
 use crate::message::{analyze_message, InputError, MAX_INPUT_BYTES};
 use crate::org_domain::{aligned_relaxed, aligned_strict};
@@ -107,9 +108,8 @@ fn dmarc_result(
     };
     let record = audit.domain.as_ref().and_then(|d| d.dmarc.as_ref());
     let policy = record
-        .and_then(|r| r.get("policy"))
-        .and_then(|p| p.as_str())
-        .map(str::to_string);
+        .and_then(|r| r.policy)
+        .map(|p| p.as_str().to_string());
     let Some(record) = record else {
         // A DMARC lookup that failed is not "no record".
         let present = audit.checks_with_id("dmarc.present").next();
@@ -118,26 +118,21 @@ fn dmarc_result(
             _ => (Some("temperror".into()), None),
         };
     };
-    let strict = |tag: &str| {
-        record
-            .get("tags")
-            .and_then(|t| t.get(tag))
-            .and_then(|v| v.as_str())
-            == Some("strict")
-    };
-    let aligned = |identity: &str, strict_mode: bool| {
-        if strict_mode {
+    // The record's `adkim=` / `aspf=` (RFC 7489 §3.1.1, §3.1.2): relaxed
+    // unless it says strict.
+    let aligned = |identity: &str, mode: Option<Alignment>| {
+        if mode == Some(Alignment::Strict) {
             aligned_strict(identity, from)
         } else {
             aligned_relaxed(identity, from)
         }
     };
     let spf_aligned = spf == Some(SpfResult::Pass)
-        && domain_of(&facts.mail_from).is_some_and(|d| aligned(&d, strict("aspf")));
+        && domain_of(&facts.mail_from).is_some_and(|d| aligned(&d, record.tags.aspf));
     let dkim_aligned = dkim.as_ref().is_some_and(|verdicts| {
         verdicts
             .iter()
-            .any(|(d, _, result)| result == "pass" && aligned(d, strict("adkim")))
+            .any(|(d, _, result)| result == "pass" && aligned(d, record.tags.adkim))
     });
     let result = if spf_aligned || dkim_aligned {
         Some("pass")

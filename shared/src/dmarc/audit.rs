@@ -195,10 +195,10 @@ mod tests {
         let summary = audit.summary.unwrap();
         assert_eq!(summary.source, "strict.example");
         assert_eq!(summary.policy, Some(super::super::Policy::None));
-        let json = summary.to_json();
-        assert_eq!(json["policy"], "none");
-        assert_eq!(json["source"], "strict.example");
-        assert_eq!(json["tags"]["policy"], "reject");
+        let facts = summary.facts();
+        assert_eq!(facts.policy, Some(super::super::Policy::None));
+        assert_eq!(facts.source, "strict.example");
+        assert_eq!(facts.tags.policy, Some(super::super::Policy::Reject));
         // Suggestions are offered where the fix is mechanical.
         let audit = block_on_ready(audit_dmarc(
             &z,

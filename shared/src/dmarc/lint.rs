@@ -76,11 +76,6 @@ impl DmarcSummary {
         }
     }
 
-    /// As a JSON value for [`crate::report::DomainSection::dmarc`].
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-    }
-
     /// The summary as [`crate::report::DomainSection::dmarc`]. Its JSON is
     /// what this struct's own `Serialize` gives once read into a
     /// `serde_json::Value` (members in alphabetical order), the form the

@@ -36,14 +36,17 @@ use serde_json::{Map, Value};
 use super::transport::{MxTransport, TransportSecurity, TransportVerdict};
 use super::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, BounceAction, BounceKind,
-    BounceReport, BouncedRecipient, ConnectionFacts, DeliverySection, OriginalMessage, Reason,
-    WhoMustAct,
+    BounceReport, BouncedRecipient, ByteSpan, ConnectionFacts, DeliverySection, DmarcFacts,
+    DmarcReportSize, DmarcReportUri, DmarcTagFacts, DmarcTags, OriginalMessage, Reason,
+    RecordFinding, WhoMustAct,
 };
 use super::{
     Check, ChecklistItem, ChecklistStatus, Checklists, DkimSignatureSummary, DomainSection,
     FromAddress, Grade, Hop, MessageSection, MtaStsFacts, MxHost, Report, ReportKind, SpamDecision,
     SpamField, SpamVerdictSummary, Status, Tool,
 };
+use crate::diagnostic::Severity;
+use crate::dmarc::{Alignment, FailureOption, Policy, PsdFlag};
 
 /// What is wrong with a value, naming the member (`checks[3].status: …`).
 pub type DecodeError = String;
@@ -351,6 +354,121 @@ fn message(value: &Value) -> Result<MessageSection> {
     })
 }
 
+/// `domain.dmarc` (report/dmarc.rs).
+fn dmarc(value: &Value) -> Result<DmarcFacts> {
+    let o = object(value, "dmarc")?;
+    Ok(DmarcFacts {
+        policy: o.opt("policy", policy)?,
+        record: o.string("record")?,
+        source: o.string("source")?,
+        tag_table: o.list("tag_table", |v| {
+            let o = object(v, "tag")?;
+            Ok(DmarcTagFacts {
+                default: o.opt_string("default")?,
+                findings: o.list("findings", |v| {
+                    let o = object(v, "finding")?;
+                    Ok(RecordFinding {
+                        code: o.string("code")?,
+                        message: o.string("message")?,
+                        rfc: o.string("rfc")?,
+                        severity: o.req("severity", |v| match v.as_str()? {
+                            "error" => Some(Severity::Error),
+                            "warning" => Some(Severity::Warning),
+                            "info" => Some(Severity::Info),
+                            _ => None,
+                        })?,
+                        span: o
+                            .nested("span", |v| {
+                                let o = object(v, "span")?;
+                                Ok(ByteSpan {
+                                    end: o.req("end", u32_of)?,
+                                    start: o.req("start", u32_of)?,
+                                })
+                            })?
+                            .ok_or("missing member `span`")?,
+                    })
+                })?,
+                meaning: o.string("meaning")?,
+                rfc: o.string("rfc")?,
+                tag: o.string("tag")?,
+                value: o.opt_string("value")?,
+            })
+        })?,
+        tags: o.nested("tags", dmarc_tags)?.unwrap_or_default(),
+    })
+}
+
+/// `domain.dmarc.tags`: the parsed record.
+fn dmarc_tags(value: &Value) -> Result<DmarcTags> {
+    fn alignment(v: &Value) -> Option<Alignment> {
+        match v.as_str()? {
+            "relaxed" => Some(Alignment::Relaxed),
+            "strict" => Some(Alignment::Strict),
+            _ => None,
+        }
+    }
+    fn uri(v: &Value) -> Result<DmarcReportUri> {
+        let o = object(v, "uri")?;
+        Ok(DmarcReportUri {
+            max_size: o.nested("max_size", |v| {
+                let o = object(v, "max_size")?;
+                Ok(DmarcReportSize {
+                    unit: o.opt("unit", |v| {
+                        let mut chars = v.as_str()?.chars();
+                        let unit = chars.next()?;
+                        chars.next().is_none().then_some(unit)
+                    })?,
+                    value: o.req("value", Value::as_u64)?,
+                })
+            })?,
+            uri: o.string("uri")?,
+        })
+    }
+    let o = object(value, "tags")?;
+    Ok(DmarcTags {
+        adkim: o.opt("adkim", alignment)?,
+        aspf: o.opt("aspf", alignment)?,
+        failure_options: o.list("failure_options", |v| {
+            let option = match v.as_str() {
+                Some("all") => FailureOption::All,
+                Some("any") => FailureOption::Any,
+                Some("dkim") => FailureOption::Dkim,
+                Some("spf") => FailureOption::Spf,
+                _ => return Err(format!("unexpected value ({})", json_type(v))),
+            };
+            Ok(option)
+        })?,
+        nonexistent_policy: o.opt("nonexistent_policy", policy)?,
+        percent: o.opt("percent", u8_of)?,
+        policy: o.opt("policy", policy)?,
+        psd: o.opt("psd", |v| match v.as_str()? {
+            "yes" => Some(PsdFlag::Yes),
+            "no" => Some(PsdFlag::No),
+            "unknown" => Some(PsdFlag::Unknown),
+            _ => None,
+        })?,
+        report_formats: o.list("report_formats", strings)?,
+        report_interval: o.opt("report_interval", u32_of)?,
+        rua: o.list("rua", uri)?,
+        ruf: o.list("ruf", uri)?,
+        subdomain_policy: o.opt("subdomain_policy", policy)?,
+        testing: o.opt("testing", Value::as_bool)?,
+        unknown: o.list("unknown", |v| match v.as_array().map(Vec::as_slice) {
+            Some([name, value]) => Ok((strings(name)?, strings(value)?)),
+            _ => Err(format!("unexpected value ({})", json_type(v))),
+        })?,
+        version: o.opt_string("version")?,
+    })
+}
+
+/// A DMARC policy word (`p=`, `sp=`, `np=`; RFC 7489 §6.3, RFC 9989 §4.7).
+fn policy(v: &Value) -> Option<Policy> {
+    let word = v.as_str()?;
+    [Policy::None, Policy::Quarantine, Policy::Reject]
+        .into_iter()
+        .find(|p| p.as_str() == word)
+}
+
 /// `message.bounce` (report/bounce.rs).
 fn bounce(value: &Value) -> Result<BounceReport> {
     fn word<T>(o: &Obj<'_>, key: &str, read: fn(&str) -> Option<T>) -> Result<T> {
@@ -490,7 +608,7 @@ fn domain(value: &Value) -> Result<DomainSection> {
             })
         })?,
         spf: o.opt("spf", any)?,
-        dmarc: o.opt("dmarc", any)?,
+        dmarc: o.nested("dmarc", dmarc)?,
         smtp: o.list("smtp", any_item)?,
         rcpt: o.opt("rcpt", any)?,
         mta_sts: o.nested("mta_sts", |v| {
@@ -751,7 +869,69 @@ mod tests {
                     addresses: vec!["192.0.2.25".into()],
                 }],
                 spf: Some(serde_json::json!({"record": "v=spf1 -all", "tree": {"n": 1.5}})),
-                dmarc: Some(serde_json::json!({"record": "v=DMARC1; p=none"})),
+                dmarc: Some(DmarcFacts {
+                    policy: Some(Policy::Quarantine),
+                    record: "v=DMARC1; p=reject; sp=quarantine".into(),
+                    source: "example.com".into(),
+                    tag_table: vec![
+                        DmarcTagFacts {
+                            default: None,
+                            findings: vec![RecordFinding {
+                                code: "dmarc.tag-removed-rfc9989".into(),
+                                message: "m".into(),
+                                rfc: "RFC 9989 §4.7".into(),
+                                severity: Severity::Info,
+                                span: ByteSpan { end: 17, start: 12 },
+                            }],
+                            meaning: "m".into(),
+                            rfc: "RFC 7489 §6.3".into(),
+                            tag: "pct".into(),
+                            value: Some("50".into()),
+                        },
+                        DmarcTagFacts {
+                            default: Some("subdomains get p".into()),
+                            findings: vec![],
+                            meaning: "m".into(),
+                            rfc: "RFC 7489 §6.3".into(),
+                            tag: "sp".into(),
+                            value: None,
+                        },
+                    ],
+                    tags: DmarcTags {
+                        adkim: Some(Alignment::Strict),
+                        aspf: Some(Alignment::Relaxed),
+                        failure_options: vec![
+                            FailureOption::All,
+                            FailureOption::Any,
+                            FailureOption::Dkim,
+                            FailureOption::Spf,
+                        ],
+                        nonexistent_policy: Some(Policy::Reject),
+                        percent: Some(50),
+                        policy: Some(Policy::None),
+                        psd: Some(PsdFlag::Yes),
+                        report_formats: vec!["afrf".into()],
+                        report_interval: Some(3600),
+                        rua: vec![DmarcReportUri {
+                            max_size: Some(DmarcReportSize {
+                                unit: Some('m'),
+                                value: 10,
+                            }),
+                            uri: "mailto:a@example.com".into(),
+                        }],
+                        ruf: vec![DmarcReportUri {
+                            max_size: Some(DmarcReportSize {
+                                unit: None,
+                                value: u64::MAX,
+                            }),
+                            uri: "mailto:f@example.com".into(),
+                        }],
+                        subdomain_policy: Some(Policy::Quarantine),
+                        testing: Some(true),
+                        unknown: vec![("x".into(), "y".into())],
+                        version: Some("DMARC1".into()),
+                    },
+                }),
                 smtp: vec![serde_json::json!({"ip": "192.0.2.25", "starttls": true})],
                 rcpt: Some(serde_json::json!({"address": "a@example.com"})),
                 mta_sts: Some(MtaStsFacts {
@@ -904,6 +1084,22 @@ mod tests {
                 assert_eq!(report(&value).as_ref(), Ok(&r));
             }
         }
+        // The DMARC words (full_report has each fo option and alignment).
+        for (policy, psd, severity) in [
+            (Policy::None, PsdFlag::No, Severity::Error),
+            (Policy::Quarantine, PsdFlag::Unknown, Severity::Warning),
+            (Policy::Reject, PsdFlag::Yes, Severity::Info),
+        ] {
+            let dmarc = r.domain.as_mut().unwrap().dmarc.as_mut().unwrap();
+            dmarc.policy = Some(policy);
+            dmarc.tags.subdomain_policy = Some(policy);
+            dmarc.tags.psd = Some(psd);
+            dmarc.tag_table[0].findings[0].severity = severity;
+            let value = serde_json::to_value(&r).unwrap();
+            let (derived, ours) = both(&value);
+            assert_eq!(derived.as_ref(), Ok(&r));
+            assert_eq!(ours.as_ref(), Ok(&r));
+        }
     }
 
     #[test]
@@ -940,6 +1136,25 @@ mod tests {
             ("/delivery/connection/client_port", serde_json::json!(70000)),
             ("/delivery/connection", Value::Null),
             ("/delivery/fcrdns", serde_json::json!("yes")),
+            ("/domain/dmarc/policy", serde_json::json!("None")),
+            ("/domain/dmarc/record", Value::Null),
+            ("/domain/dmarc/tags/adkim", serde_json::json!("s")),
+            (
+                "/domain/dmarc/tags/failure_options/1",
+                serde_json::json!("1"),
+            ),
+            ("/domain/dmarc/tags/psd", serde_json::json!("y")),
+            (
+                "/domain/dmarc/tags/rua/0/max_size/unit",
+                serde_json::json!("mb"),
+            ),
+            ("/domain/dmarc/tags/unknown/0", serde_json::json!(["x"])),
+            (
+                "/domain/dmarc/tag_table/0/findings/0/severity",
+                serde_json::json!("warn"),
+            ),
+            ("/domain/dmarc/tag_table/0/findings/0/span", Value::Null),
+            ("/domain/dmarc/tag_table/1/tag", serde_json::json!(1)),
         ];
         for (pointer, bad) in cases {
             let mut value = good.clone();

@@ -13,9 +13,11 @@ pub struct DomainSection {
     /// SPF summary; the shape is documented in `docs/report-schema.md`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spf: Option<serde_json::Value>,
-    /// DMARC summary.
+    /// The DMARC record that applies to the domain (its own or, on the
+    /// RFC 9989 §4.10 tree walk, an ancestor's), parsed; absent when none
+    /// was found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dmarc: Option<serde_json::Value>,
+    pub dmarc: Option<super::DmarcFacts>,
     /// SMTP probe results, one per MX IP.
     #[serde(default)]
     pub smtp: Vec<serde_json::Value>,

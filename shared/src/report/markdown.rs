@@ -170,12 +170,7 @@ pub fn render(report: &Report) -> String {
                 out.push('\n');
             }
         }
-        if let Some(record) = domain
-            .dmarc
-            .as_ref()
-            .and_then(|d| d.get("record"))
-            .and_then(|v| v.as_str())
-        {
+        if let Some(record) = domain.dmarc.as_ref().map(|d| d.record.as_str()) {
             out.push_str("DMARC:\n\n");
             out.push_str(&fenced(record));
         }

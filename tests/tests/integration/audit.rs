@@ -154,7 +154,10 @@ async fn good_domain_passes_every_check() {
     assert_eq!(domain.mx[0].host, "mx1.good.audit.test");
     let spf = domain.spf.as_ref().unwrap();
     assert_eq!(spf["lookup_count"], 1, "{spf}");
-    assert_eq!(domain.dmarc.as_ref().unwrap()["policy"], "reject");
+    assert_eq!(
+        domain.dmarc.as_ref().unwrap().policy,
+        Some(mxlens_shared::dmarc::Policy::Reject)
+    );
     // The fetched policy as structured data, and the transport section
     // reading its mode from there (not from the policy check's wording).
     let sts = domain.mta_sts.as_ref().expect("domain.mta_sts");

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use mxlens_backend::audit::AuditConfig;
 use mxlens_backend::ssrf::ConnectPolicy;
+use mxlens_shared::dmarc::Policy;
 use mxlens_shared::report::{Report, Status};
 use mxlens_tests::audit::{audit_with, dns_only_config};
 use mxlens_tests::dns::TestDns;
@@ -328,7 +329,7 @@ async fn dmarc_org_domain_fallback_uses_sp() {
         .unwrap();
     assert!(present.detail.contains("org.test"), "{present:?}");
     let dmarc = report.domain.as_ref().unwrap().dmarc.as_ref().unwrap();
-    assert_eq!(dmarc["policy"], "quarantine", "{dmarc}");
+    assert_eq!(dmarc.policy, Some(Policy::Quarantine), "{dmarc:?}");
     assert!(dns.queries_for("_dmarc.org.test") >= 1);
 }
 

@@ -10,7 +10,7 @@ mod smtp_table;
 mod spf_tree;
 
 use mxlens_shared::report::catalog::{self, Area};
-use mxlens_shared::report::{Check, DomainSection, Status};
+use mxlens_shared::report::{Check, DmarcTagFacts, DomainSection, Status};
 use yew::prelude::*;
 
 use super::check_list::{check_list, status_badge};
@@ -187,17 +187,16 @@ fn facts(card: &str, domain: Option<&DomainSection>, checks: &[Check]) -> Option
             </>
         }),
         "spf" => domain.spf.as_ref().map(spf_tree),
-        "dmarc" => domain.dmarc.as_ref().and_then(|d| {
-            let record = d.get("record")?.as_str()?;
-            Some(html! {
+        "dmarc" => domain.dmarc.as_ref().map(|d| {
+            html! {
                 <>
                     <div class="record-block">
                         <p class="record-label">{"DMARC record:"}</p>
-                        <pre class="record">{ record }</pre>
+                        <pre class="record">{ d.record.clone() }</pre>
                     </div>
-                    { dmarc_tag_table(d) }
+                    { dmarc_tag_table(&d.tag_table) }
                 </>
-            })
+            }
         }),
         _ => None,
     }
@@ -205,49 +204,40 @@ fn facts(card: &str, domain: Option<&DomainSection>, checks: &[Check]) -> Option
 
 /// The DMARC tag / value / meaning table, from the report's
 /// `domain.dmarc.tag_table` (the text is `shared`'s, written once there).
-fn dmarc_tag_table(dmarc: &serde_json::Value) -> Html {
+fn dmarc_tag_table(rows: &[DmarcTagFacts]) -> Html {
     use super::message::{badge, table, text};
-    let Some(rows) = dmarc.get("tag_table").and_then(|t| t.as_array()) else {
+    use mxlens_shared::diagnostic::Severity;
+    if rows.is_empty() {
         return Html::default();
-    };
-    let field = |row: &serde_json::Value, name: &str| {
-        row.get(name)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string()
-    };
+    }
     let rows = rows
         .iter()
         .map(|row| {
-            let value = match row.get("value").and_then(|v| v.as_str()) {
-                Some(v) => html! { <code>{ v.to_string() }</code> },
-                None => html! { <span class="muted">{ format!("not set: {}", field(row, "default")) }</span> },
+            let value = match &row.value {
+                Some(v) => html! { <code>{ v.clone() }</code> },
+                None => html! { <span class="muted">{ format!("not set: {}", row.default.as_deref().unwrap_or_default()) }</span> },
             };
             let findings = row
-                .get("findings")
-                .and_then(|f| f.as_array())
-                .map(|all| {
-                    all.iter()
-                        .map(|f| {
-                            let (icon, word, class) = match f.get("severity").and_then(|s| s.as_str()) {
-                                Some("error") => ("✘", "error", "s-fail"),
-                                Some("warning") => ("▲", "warn", "s-warn"),
-                                _ => ("ℹ", "info", "s-info"),
-                            };
-                            html! {
-                                <p class="finding">
-                                    { badge(icon, word, class) }{" "}
-                                    { format!("{} ({})", field(f, "message"), field(f, "rfc")) }
-                                </p>
-                            }
-                        })
-                        .collect::<Html>()
+                .findings
+                .iter()
+                .map(|f| {
+                    let (icon, word, class) = match f.severity {
+                        Severity::Error => ("✘", "error", "s-fail"),
+                        Severity::Warning => ("▲", "warn", "s-warn"),
+                        Severity::Info => ("ℹ", "info", "s-info"),
+                    };
+                    html! {
+                        <p class="finding">
+                            { badge(icon, word, class) }{" "}
+                            { format!("{} ({})", f.message, f.rfc) }
+                        </p>
+                    }
                 })
-                .unwrap_or_default();
+                .collect::<Html>();
             vec![
-                html! { <code>{ field(row, "tag") }</code> },
+                html! { <code>{ row.tag.clone() }</code> },
                 value,
-                text(format!("{} ({})", field(row, "meaning"), field(row, "rfc"))),
+                text(format!("{} ({})", row.meaning, row.rfc)),
                 findings,
             ]
         })
