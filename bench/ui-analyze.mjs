@@ -108,10 +108,12 @@ async function measureInPage(text) {
   // done, before the report is serialised and sent (frontend/src/engine/).
   const mark = performance.getEntriesByName('mxlens:analysed')[0];
   const engine = performance.getEntriesByName('mxlens:engine-analysed')[0];
+  const received = performance.getEntriesByName('mxlens:engine-received').find((m) => m.startTime >= t0);
   return {
     paste, dom: dom - t0, painted,
     analysed: mark ? mark.startTime - t0 : null,
     engine: engine ? engine.startTime - t0 : null,
+    received: received ? received.startTime - t0 : null,
     nodes: document.querySelectorAll('.report *').length,
   };
 }
@@ -162,6 +164,9 @@ try {
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await page.evaluate(measureInPage, text));
     console.log(`${name} (${text.length} bytes, ${runs[0].nodes} report elements), ${RUNS} runs:`);
+    if (runs.every((r) => r.received !== null)) {
+      console.log(`  click → worker has it:      ${stats(runs.map((r) => r.received))}`);
+    }
     if (runs.every((r) => r.engine !== null)) {
       console.log(`  click → worker analysed:    ${stats(runs.map((r) => r.engine))}`);
     }

@@ -134,9 +134,13 @@ engine_gz=$(gzip_size "$engine_wasm")
 # the engine serialises the whole Report type, domain section included,
 # though a message report has none: +2,330 bytes, 303,730 -> 306,060; the
 # page's decoder for it +6,199 bytes, 223,273 -> 229,472).
+# 307,000 since a short paste's key requests follow its report in the
+# worker too, and a verification superseded by a later analysis is
+# skipped (+616 bytes: 306,060 -> 306,676; the 64 KB newsletter block
+# click -> analysed 10.7 -> 5.4 ms median, bench/ui-analyze.sh).
 # bench/bundle-size.sh shows where the bytes go.
 budget=300000
-engine_budget=306500
+engine_budget=307000
 goal=250000
 echo "frontend: the page, $(basename "$page_wasm"): $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($( [ "$gz" -le "$goal" ] && echo met || echo "$((gz - goal)) bytes to go"))"
 echo "frontend: the engine worker, $(basename "$engine_wasm"): $engine_raw bytes ($((engine_raw / 1024)) KiB) raw, $engine_gz bytes ($((engine_gz / 1024)) KiB) gzip -9; budget $engine_budget ($((engine_budget - engine_gz)) bytes to spare)"

@@ -22,11 +22,21 @@
 #[allow(dead_code)] // Not used by the worker itself.
 pub const WORKER_URL: &str = "/engine-loader.js";
 
+/// A paste at least this long (bytes) is large (#15, bench/ui-dkim.mjs):
+/// the worker sends its DKIM key requests before it analyses it, so that
+/// the answers come while it runs, and the page waits a little for the
+/// verdicts before it shows the report. A shorter one is analysed first
+/// and its key requests follow: sending them costs a few milliseconds,
+/// which a header block (the 64 KB budget of #7) must not wait for.
+pub const LARGE_PASTE: usize = 128 * 1024;
+
 /// The Public Suffix List's text, sent once by the page after it loaded it
 /// (`text`), before any analysis.
 pub const OP_PSL: &str = "psl";
 /// Analyse the message `text` as of `now` (RFC 3339); with `verify`, also
-/// check its DKIM signatures and ARC chain.
+/// check its DKIM signatures and ARC chain. A request with `verify`
+/// supersedes the earlier ones: their verification, if it has not started,
+/// is skipped (their report is no longer shown).
 pub const OP_ANALYZE: &str = "analyze";
 /// Read `text` as a bounce or SMTP error ("Explain an SMTP error").
 pub const OP_EXPLAIN: &str = "explain";

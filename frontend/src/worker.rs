@@ -202,10 +202,12 @@ impl Analysis {
     }
 
     /// The verified report, after [`Analysis::report`]; `None` when the
-    /// worker stopped first.
-    pub async fn verified(&mut self) -> Option<Report> {
+    /// worker stopped first, or when `wanted()` says, as it arrives, that
+    /// it is no longer wanted (another analysis started): it is not
+    /// decoded then.
+    pub async fn verified(&mut self, wanted: impl Fn() -> bool) -> Option<Report> {
         match self.0.next().await {
-            Some((kind, body)) if kind == REPLY_VERIFIED => decode_report(&body).ok(),
+            Some((kind, body)) if kind == REPLY_VERIFIED && wanted() => decode_report(&body).ok(),
             _ => None,
         }
     }

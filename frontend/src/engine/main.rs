@@ -71,6 +71,7 @@ fn member(request: &JsValue, key: &str) -> String {
 }
 
 fn handle(request: JsValue) {
+    mark("mxlens:engine-received");
     let id = Reflect::get(&request, &"id".into())
         .ok()
         .and_then(|v| v.as_f64())
@@ -87,21 +88,22 @@ fn handle(request: JsValue) {
                 .ok()
                 .and_then(|v| v.as_bool())
                 .unwrap_or(false);
-            // The key requests go out first, so that their answers come
-            // while the message is analysed (#15, bench/ui-dkim.mjs).
-            let requests = verify.then(|| verify::request_keys(text.as_bytes()));
+            if verify {
+                LATEST_VERIFY.with(|latest| latest.set(id));
+            }
+            // A large paste's key requests go out first, so that their
+            // answers come while it is analysed (#15, bench/ui-dkim.mjs);
+            // a short one's follow its report.
+            let early = (verify && text.len() >= LARGE_PASTE)
+                .then(|| verify::request_keys(text.as_bytes()));
             match analysis(&text, &member(&request, "now")) {
                 Ok((report, json)) => {
                     mark("mxlens:engine-analysed");
                     post(id, REPLY_REPORT, &json);
-                    if let Some(requests) = requests {
-                        wasm_bindgen_futures::spawn_local(async move {
-                            let verification =
-                                verify::verify_input(&text, requests, verify::unix_now()).await;
-                            let verified = verify::with_verification(report, &verification);
-                            post(id, REPLY_VERIFIED, &report_json(&verified));
-                            post(id, REPLY_DONE, "");
-                        });
+                    if verify {
+                        let requests =
+                            early.unwrap_or_else(|| verify::request_keys(text.as_bytes()));
+                        wasm_bindgen_futures::spawn_local(verify_later(id, text, report, requests));
                         return;
                     }
                 }
@@ -114,6 +116,25 @@ fn handle(request: JsValue) {
     if op != OP_PSL {
         post(id, REPLY_DONE, "");
     }
+}
+
+thread_local! {
+    /// The id of the last request that asked for verification.
+    static LATEST_VERIFY: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Verifies the signatures of request `id`'s message and sends its report
+/// again with the verdicts, unless a later request asked for verification
+/// meanwhile: the page shows only the last one, so the work (and the
+/// report's serialisation and decoding) would be for nothing.
+async fn verify_later(id: f64, text: String, report: Report, requests: verify::KeyRequests) {
+    let wanted = || LATEST_VERIFY.with(|latest| latest.get()) == id;
+    let verification = verify::verify_input(&text, requests, verify::unix_now(), wanted).await;
+    if let Some(verification) = verification.filter(|_| wanted()) {
+        let verified = verify::with_verification(report, &verification);
+        post(id, REPLY_VERIFIED, &report_json(&verified));
+    }
+    post(id, REPLY_DONE, "");
 }
 
 fn main() {

@@ -195,17 +195,26 @@ async fn read_key(sent: Option<js_sys::Promise>) -> KeyLookupOutcome {
 
 /// mxlens's own DKIM and ARC verdicts for `input`: the keys of `requests`
 /// (made by [`request_keys`] from the same input), then every signature
-/// checked by WebCrypto. `now` is unix seconds (for `x=`).
-pub async fn verify_input(input: &str, requests: KeyRequests, now: i64) -> MessageVerification {
+/// checked by WebCrypto. `now` is unix seconds (for `x=`). `None` when,
+/// with the keys in, `wanted()` says the verdicts are no longer wanted.
+pub async fn verify_input(
+    input: &str,
+    requests: KeyRequests,
+    now: i64,
+    wanted: impl Fn() -> bool,
+) -> Option<MessageVerification> {
     let mut keys = KeySet::default();
     for (domain, selector, sent) in requests.0 {
         let outcome = read_key(sent).await;
         keys.insert(&domain, &selector, outcome);
     }
     mark("mxlens:keys-fetched");
+    if !wanted() {
+        return None;
+    }
     let verification = verify_message(input.as_bytes(), &keys, &WebCryptoVerifier, now).await;
     mark("mxlens:verified");
-    verification
+    Some(verification)
 }
 
 /// `report` (the analysis just sent to the page) with `verification` in

@@ -160,7 +160,11 @@ fn verify_later(
         // checks the signatures. A private link is opened without
         // blocklist lookups: opening one makes no API call for a message
         // without signatures.
-        let (verified, reputation) = futures::future::join(replies.verified(), async {
+        let still_mine = {
+            let turn = turn.clone();
+            move || *turn.borrow() == mine
+        };
+        let (verified, reputation) = futures::future::join(replies.verified(still_mine), async {
             match blocklists {
                 true => crate::reputation::fetch(&analysed).await,
                 false => None,
@@ -236,8 +240,9 @@ const VERDICT_WAIT_MS: i32 = 150;
 /// A paste at least this long (bytes) waits [`VERDICT_WAIT_MS`] for the
 /// verdicts; a shorter one is shown at once and completed when they come,
 /// so a header block (the 64 KB budget of #7) is not held back by a slow
-/// DNS answer.
-const LARGE_PASTE: usize = 128 * 1024;
+/// DNS answer. The worker uses the same bound for when it sends the key
+/// requests (`protocol.rs`).
+use crate::protocol::LARGE_PASTE;
 
 /// The message part of the page.
 pub struct MessageHandle {
