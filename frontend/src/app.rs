@@ -138,6 +138,7 @@ pub fn app() -> Html {
                 match &*message.report {
                     // The combined report below contains it.
                     _ if matches!(&audit.state.view, AuditView::Done(_, Some(_))) => html! {},
+                    None if *message.busy => html! { <p class="muted" role="status">{"Analysing…"}</p> },
                     None => html! {},
                     Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
                     Some(Ok(r)) => html! {

@@ -27,6 +27,9 @@ export function watchErrors(page) {
     // cancels it, which Chromium also reports as ERR_ABORTED. A failed
     // example fetch that the user asked for is tested in errors.mjs.
     if (why === 'net::ERR_ABORTED' && r.url().endsWith('/10-sendgrid-newsletter-complete.eml')) return;
+    // Likewise the engine worker's files (frontend/src/worker.rs), which
+    // the page starts loading once it is drawn.
+    if (why === 'net::ERR_ABORTED' && /\/(engine-loader\.js|engine\.js|engine_bg\.wasm)$/.test(r.url())) return;
     errors.push(`requestfailed: ${r.url()} ${why}`);
   });
   return errors;

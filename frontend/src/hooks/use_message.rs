@@ -197,6 +197,8 @@ struct Sink {
     /// Bumped by every analysis: the answers for an older one are dropped.
     turn: Rc<std::cell::RefCell<u64>>,
     last: LastVerification,
+    /// True from a click until its report (or error) is shown.
+    busy: UseStateHandle<bool>,
 }
 
 impl Sink {
@@ -211,12 +213,17 @@ impl Sink {
         };
         let mut replies = worker::analyze(&text, &now_iso(), true);
         self.input.set(Some(text.clone()));
+        // The report of the previous paste goes at once: it must never
+        // stand for this one while the worker analyses it.
+        self.report.set(None);
+        self.busy.set(true);
         wasm_bindgen_futures::spawn_local(async move {
             let result = replies.report().await;
             worker::mark("mxlens:analysed");
             if *self.turn.borrow() != mine {
                 return;
             }
+            self.busy.set(false);
             match result {
                 Ok(analysed) => verify_later(
                     text.into(),
@@ -249,6 +256,8 @@ pub struct MessageHandle {
     /// The textarea (uncontrolled: see [`textarea_value`]).
     pub textarea: NodeRef,
     pub report: MessageReport,
+    /// An analysis is under way (its report is not in yet).
+    pub busy: UseStateHandle<bool>,
     /// The raw input behind the current report, for stored share links.
     pub input: UseStateHandle<Option<String>>,
     /// The browser's own DKIM/ARC verification of the current message.
@@ -269,11 +278,13 @@ pub fn use_message() -> MessageHandle {
     let example_error = use_state(|| None::<String>);
     let analyzed_input = use_state(|| None::<String>);
     let last_verification: LastVerification = use_mut_ref(|| None);
+    let busy = use_state(|| false);
     let sink = Sink {
         report: message_report.clone(),
         input: analyzed_input.clone(),
         turn: use_mut_ref(|| 0u64),
         last: last_verification.clone(),
+        busy: busy.clone(),
     };
 
     use_effect_with((), |_| wasm_bindgen_futures::spawn_local(warm_up()));
@@ -330,6 +341,7 @@ pub fn use_message() -> MessageHandle {
     MessageHandle {
         textarea,
         report: message_report,
+        busy,
         input: analyzed_input,
         last_verification,
         private,
