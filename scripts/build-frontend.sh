@@ -138,9 +138,14 @@ engine_gz=$(gzip_size "$engine_wasm")
 # worker too, and a verification superseded by a later analysis is
 # skipped (+616 bytes: 306,060 -> 306,676; the 64 KB newsletter block
 # click -> analysed 10.7 -> 5.4 ms median, bench/ui-analyze.sh).
+# 304,000 again since the engine writes a message report without the
+# serialisers of the domain and delivery sections, which a message report
+# never has (the typed rcpt, smtp and spf sections of #18 step 4 had
+# brought it to 309,282; now 303,834). The page's decoders for those
+# three sections: +6,821 bytes, 229,892 -> 236,713.
 # bench/bundle-size.sh shows where the bytes go.
 budget=300000
-engine_budget=307000
+engine_budget=304000
 goal=250000
 echo "frontend: the page, $(basename "$page_wasm"): $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($( [ "$gz" -le "$goal" ] && echo met || echo "$((gz - goal)) bytes to go"))"
 echo "frontend: the engine worker, $(basename "$engine_wasm"): $engine_raw bytes ($((engine_raw / 1024)) KiB) raw, $engine_gz bytes ($((engine_gz / 1024)) KiB) gzip -9; budget $engine_budget ($((engine_budget - engine_gz)) bytes to spare)"

@@ -12,7 +12,10 @@ mod verify;
 
 use js_sys::{Array, Reflect};
 use mxlens_shared::message::analyze_message;
-use mxlens_shared::report::Report;
+use mxlens_shared::report::transport::TransportSecurity;
+use mxlens_shared::report::{
+    Check, Checklists, Grade, MessageSection, Report, ReportKind, ReputationSection, Tool,
+};
 use mxlens_shared::smtp::{bounce, codes::find_replies};
 use protocol::*;
 use wasm_bindgen::prelude::*;
@@ -28,10 +31,51 @@ fn analysis(text: &str, now: &str) -> Result<(Report, String), String> {
     Ok((report, json))
 }
 
+/// A message report as JSON, written as `Report`'s derive writes it but
+/// without the sections a message report never has (`domain`,
+/// `delivery`: the analysis of a paste makes neither, and both are
+/// skipped when absent): the engine would otherwise carry the serialisers
+/// of every audit section it never writes (#17 G3: 5,448 bytes of gzip
+/// when the rcpt, smtp and spf sections were typed).
+/// The tests below hold it to `serde_json::to_string(&report)` for the
+/// golden corpus.
+#[derive(serde::Serialize)]
+struct MessageReportJson<'a> {
+    schema_version: u32,
+    kind: &'a ReportKind,
+    generated_at: &'a str,
+    tool: &'a Tool,
+    score: u8,
+    grade: &'a Grade,
+    coverage: u8,
+    checks: &'a [Check],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a MessageSection>,
+    checklists: &'a Checklists,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transport: Option<&'a TransportSecurity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reputation: Option<&'a ReputationSection>,
+}
+
 fn report_json(report: &Report) -> String {
+    let wire = MessageReportJson {
+        schema_version: report.schema_version,
+        kind: &report.kind,
+        generated_at: &report.generated_at,
+        tool: &report.tool,
+        score: report.score,
+        grade: &report.grade,
+        coverage: report.coverage,
+        checks: &report.checks,
+        message: report.message.as_ref(),
+        checklists: &report.checklists,
+        transport: report.transport.as_ref(),
+        reputation: report.reputation.as_ref(),
+    };
     // A report always serialises (no maps with non-string keys, no
     // non-finite floats); an empty body would read as a decode error.
-    serde_json::to_string(report).unwrap_or_default()
+    serde_json::to_string(&wire).unwrap_or_default()
 }
 
 /// "Explain an SMTP error": the bounce as the bounce reader reads it, and
@@ -181,8 +225,10 @@ mod tests {
 
     #[test]
     fn the_page_decodes_the_workers_reports_exactly() {
-        let corpus = files(Path::new(MESSAGES), "eml");
+        let mut corpus = files(Path::new(MESSAGES), "eml");
         assert!(corpus.len() >= 30, "only {} messages", corpus.len());
+        // And every sisimai bounce (message.bounce).
+        corpus.extend(files(Path::new(SISIMAI), "eml"));
         let mut checked = 0;
         for path in &corpus {
             let raw = std::fs::read(path).unwrap();
@@ -190,11 +236,18 @@ mod tests {
             let Ok((report, json)) = analysis(&text, "2026-01-01T00:00:00Z") else {
                 continue;
             };
+            assert!(report.domain.is_none() && report.delivery.is_none());
+            assert_eq!(
+                json,
+                serde_json::to_string(&report).unwrap(),
+                "{}",
+                path.display()
+            );
             let decoded = decode::parse(&json).and_then(|v| decode::report(&v));
             assert_eq!(decoded.as_ref(), Ok(&report), "{}", path.display());
             checked += 1;
         }
-        assert!(checked >= 30, "only {checked} reports decoded");
+        assert!(checked >= 500, "only {checked} reports decoded");
     }
 
     #[test]
