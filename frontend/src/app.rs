@@ -161,7 +161,7 @@ pub fn app() -> Html {
                         // recomputes it from the message it was made from
                         // and the domain.
                         let message = source.as_deref().map(str::to_string);
-                        let rcpt = r.domain.as_ref().and_then(|d| d.rcpt.as_ref()).and_then(|e| e.get("address")).and_then(|a| a.as_str()).map(str::to_string);
+                        let rcpt = r.domain.as_ref().and_then(|d| d.rcpt.as_ref()).map(|e| e.address.clone());
                         html! {
                             <ReportView report={Rc::clone(r)} share={audit.state.domain.as_ref().map(|d| ShareInput { domain: Some(d.clone()), message, rcpt, selectors: audit.state.selectors.clone(), ..Default::default() })} />
                         }

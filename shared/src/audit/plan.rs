@@ -142,7 +142,8 @@ enum SectionUpdate {
     Spf(serde_json::Value),
     Dmarc(crate::report::DmarcFacts),
     Smtp(Vec<serde_json::Value>),
-    Rcpt(serde_json::Value),
+    /// Boxed: the probe's entry is by far the largest variant.
+    Rcpt(Box<crate::report::RcptFacts>),
     MtaSts(crate::report::MtaStsFacts),
 }
 
@@ -154,7 +155,7 @@ impl SectionUpdate {
             SectionUpdate::Spf(v) => section.spf = Some(v),
             SectionUpdate::Dmarc(v) => section.dmarc = Some(v),
             SectionUpdate::Smtp(v) => section.smtp = v,
-            SectionUpdate::Rcpt(v) => section.rcpt = Some(v),
+            SectionUpdate::Rcpt(v) => section.rcpt = Some(*v),
             SectionUpdate::MtaSts(v) => section.mta_sts = Some(v),
         }
     }
@@ -642,6 +643,8 @@ async fn rcpt_group<P: Probes>(probes: &P, domain: &str, address: &str, mx: Shar
     Part {
         group: "rcpt",
         checks: audit.checks,
-        update: audit.entry.map_or(SectionUpdate::None, SectionUpdate::Rcpt),
+        update: audit
+            .entry
+            .map_or(SectionUpdate::None, |e| SectionUpdate::Rcpt(Box::new(e))),
     }
 }

@@ -46,7 +46,7 @@ pub struct RcptAudit {
     /// The `smtp.rcpt` check.
     pub checks: Vec<Check>,
     /// The `domain.rcpt` entry, when the probe ran.
-    pub entry: Option<serde_json::Value>,
+    pub entry: Option<crate::report::RcptFacts>,
 }
 
 /// The network probes of a domain audit.

@@ -29,6 +29,7 @@
 mod content;
 mod dmarc;
 mod explain;
+mod rcpt;
 
 pub use explain::explained;
 
@@ -493,7 +494,7 @@ fn domain(value: &Value) -> Result<DomainSection> {
         spf: o.opt("spf", any)?,
         dmarc: o.nested("dmarc", dmarc::dmarc)?,
         smtp: o.list("smtp", any_item)?,
-        rcpt: o.opt("rcpt", any)?,
+        rcpt: o.nested("rcpt", rcpt::rcpt)?,
         mta_sts: o.nested("mta_sts", |v| {
             let o = object(v, "mta_sts")?;
             Ok(MtaStsFacts {
@@ -583,9 +584,29 @@ mod tests {
     use crate::diagnostic::Severity;
     use crate::dmarc::{Alignment, FailureOption, Policy, PsdFlag};
     use crate::report::{
-        ByteSpan, DmarcFacts, DmarcReportSize, DmarcReportUri, DmarcTagFacts, DmarcTags,
+        ByteSpan, DmarcFacts, DmarcReportSize, DmarcReportUri, DmarcTagFacts, DmarcTags, RcptFacts,
         RecordFinding, SCHEMA_VERSION,
     };
+    use crate::smtp::codes::{ReplyClass, ReplyExplanation};
+    use crate::smtp::rcpt::{RcptFailure, RcptReply, RcptStep, RcptVerdict};
+
+    /// An explanation with every member set.
+    fn explanation(code: u16) -> ReplyExplanation {
+        ReplyExplanation {
+            basic_code: Some(code),
+            basic_meaning: "b".into(),
+            class: ReplyClass::TransientFailure,
+            enhanced_code: Some("4.3.2".into()),
+            enhanced_meaning: "e".into(),
+            likely_cause: "c".into(),
+            provider: Some("Gmail".into()),
+            recipient: Some("a@example.com".into()),
+            refs: vec!["RFC 3463".into()],
+            reply: "421 4.3.2 bye".into(),
+            text: "bye".into(),
+            what_to_do: "w".into(),
+        }
+    }
 
     /// The derive's answer and ours, for the same JSON.
     fn both(value: &Value) -> (Result<Report>, Result<Report>) {
@@ -821,7 +842,30 @@ mod tests {
                     },
                 }),
                 smtp: vec![serde_json::json!({"ip": "192.0.2.25", "starttls": true})],
-                rcpt: Some(serde_json::json!({"address": "a@example.com"})),
+                rcpt: Some(RcptFacts {
+                    address: "a@example.com".into(),
+                    catch_all: Some(RcptReply::new(550, "550 5.1.1 no")),
+                    catch_all_address: Some("x@example.com".into()),
+                    catch_all_text: "refused".into(),
+                    failure: Some(RcptFailure {
+                        message: "closed".into(),
+                        reply: Some(RcptReply::new(421, "421 4.3.2 bye")),
+                        step: RcptStep::CatchAll,
+                        timeout: true,
+                    }),
+                    failure_explained: Some(explanation(421)),
+                    host: "mx.example.com".into(),
+                    ip: "192.0.2.25".into(),
+                    mail_from: Some(RcptReply::new(250, "250 2.1.0 Ok")),
+                    rcpt: Some(RcptReply::new(451, "451 4.7.1 later")),
+                    rcpt_explained: Some(explanation(451)),
+                    retry_hint: Some("Retry in 60 s".into()),
+                    sender: "probe@example.org".into(),
+                    tls: true,
+                    total_ms: Some(u32::MAX),
+                    verdict: RcptVerdict::Greylisted,
+                    verdict_text: "Greylisting".into(),
+                }),
                 mta_sts: Some(MtaStsFacts {
                     max_age: Some(86400),
                     mode: Some("enforce".into()),
@@ -988,6 +1032,29 @@ mod tests {
             assert_eq!(derived.as_ref(), Ok(&r));
             assert_eq!(ours.as_ref(), Ok(&r));
         }
+        // The mailbox probe's words: every verdict and every step.
+        let steps = RcptStep::ALL;
+        let verdicts = [
+            RcptVerdict::Accepted,
+            RcptVerdict::CatchAll,
+            RcptVerdict::AcceptedUnverified,
+            RcptVerdict::UnknownUser,
+            RcptVerdict::MailboxFull,
+            RcptVerdict::Greylisted,
+            RcptVerdict::TemporaryFailure,
+            RcptVerdict::PolicyRejected,
+            RcptVerdict::Rejected,
+            RcptVerdict::Inconclusive,
+        ];
+        for (i, verdict) in verdicts.into_iter().enumerate() {
+            let rcpt = r.domain.as_mut().unwrap().rcpt.as_mut().unwrap();
+            rcpt.verdict = verdict;
+            rcpt.failure.as_mut().unwrap().step = steps[i % steps.len()];
+            let value = serde_json::to_value(&r).unwrap();
+            let (derived, ours) = both(&value);
+            assert_eq!(derived.as_ref(), Ok(&r));
+            assert_eq!(ours.as_ref(), Ok(&r));
+        }
     }
 
     #[test]
@@ -1043,6 +1110,18 @@ mod tests {
             ),
             ("/domain/dmarc/tag_table/0/findings/0/span", Value::Null),
             ("/domain/dmarc/tag_table/1/tag", serde_json::json!(1)),
+            ("/domain/rcpt/address", Value::Null),
+            ("/domain/rcpt/verdict", serde_json::json!("Accepted")),
+            ("/domain/rcpt/rcpt/code", serde_json::json!(70000)),
+            ("/domain/rcpt/catch_all/raw", serde_json::json!(1)),
+            ("/domain/rcpt/failure/step", serde_json::json!("data")),
+            ("/domain/rcpt/failure/message", Value::Null),
+            (
+                "/domain/rcpt/rcpt_explained/class",
+                serde_json::json!("fail"),
+            ),
+            ("/domain/rcpt/total_ms", serde_json::json!(-1)),
+            ("/domain/rcpt/tls", serde_json::json!("yes")),
         ];
         for (pointer, bad) in cases {
             let mut value = good.clone();

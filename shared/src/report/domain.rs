@@ -21,10 +21,11 @@ pub struct DomainSection {
     /// SMTP probe results, one per MX IP.
     #[serde(default)]
     pub smtp: Vec<serde_json::Value>,
-    /// The mailbox reachability probe (`smtp.rcpt`), when one was asked
-    /// for; shape in `docs/report-schema.md`.
+    /// The mailbox reachability probe (`smtp.rcpt`: `MAIL FROM:<>` and
+    /// `RCPT TO:` without DATA, RFC 5321 §4.1.1.2, §4.1.1.3), when one was
+    /// asked for (see [`crate::smtp::rcpt::report_entry`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rcpt: Option<serde_json::Value>,
+    pub rcpt: Option<super::RcptFacts>,
     /// The MTA-STS policy that was fetched and parsed without errors (see
     /// [`crate::mta_sts::lint::policy_facts`]); absent when there is no
     /// valid policy.

@@ -13,6 +13,7 @@ mod dmarc;
 mod domain;
 pub mod markdown;
 mod message;
+mod rcpt;
 pub mod redact;
 mod reputation;
 pub mod text;
@@ -32,6 +33,7 @@ pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
     FromAddress, Hop, MessageSection, SpamDecision, SpamField, SpamVerdictSummary,
 };
+pub use rcpt::RcptFacts;
 pub use reputation::{Listing, ReputationSection};
 
 use serde::{Deserialize, Serialize};

@@ -19,11 +19,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{Check, Status};
+use crate::report::{Check, RcptFacts, Status};
 use crate::smtp::codes::{explain, ReplyExplanation};
 
 /// One SMTP reply as received: its code and its text (lines joined with
-/// CRLF, codes included).
+/// CRLF, codes included). The report carries it in `domain.rcpt` with its
+/// members in this (alphabetical) order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RcptReply {
     /// The basic reply code (RFC 5321 §4.2).
@@ -83,6 +84,30 @@ pub enum RcptStep {
 }
 
 impl RcptStep {
+    /// Every step, in dialogue order.
+    pub const ALL: [RcptStep; 7] = [
+        RcptStep::Guard,
+        RcptStep::Connect,
+        RcptStep::Greeting,
+        RcptStep::Starttls,
+        RcptStep::MailFrom,
+        RcptStep::Rcpt,
+        RcptStep::CatchAll,
+    ];
+
+    /// The word used in the report (`domain.rcpt.failure.step`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RcptStep::Guard => "guard",
+            RcptStep::Connect => "connect",
+            RcptStep::Greeting => "greeting",
+            RcptStep::Starttls => "starttls",
+            RcptStep::MailFrom => "mail_from",
+            RcptStep::Rcpt => "rcpt",
+            RcptStep::CatchAll => "catch_all",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             RcptStep::Guard => "before connecting (refused by the connection policy)",
@@ -96,19 +121,23 @@ impl RcptStep {
     }
 }
 
-/// Why the dialogue stopped early.
+/// Why the dialogue stopped early. The fields are declared in alphabetical
+/// order: `domain.rcpt.failure` of the report carries this struct, and its
+/// members have always been written in that order (report/rcpt.rs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RcptFailure {
-    /// Where it stopped.
-    pub step: RcptStep,
-    /// True when it stopped because the server did not answer in time.
-    #[serde(default)]
-    pub timeout: bool,
     /// What happened, in words.
     pub message: String,
-    /// The negative reply that ended the dialogue (e.g. `421`), if any.
+    /// The negative reply that ended the dialogue (e.g. `421`), if any
+    /// (RFC 5321 §4.2.1, §4.2.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<RcptReply>,
+    /// Where it stopped.
+    pub step: RcptStep,
+    /// True when it stopped because the server did not answer in time
+    /// (RFC 5321 §4.5.3.2).
+    #[serde(default)]
+    pub timeout: bool,
 }
 
 /// What the probe saw. Filled by the backend; evaluated by [`classify`]
@@ -550,7 +579,7 @@ pub fn describe_catch_all(result: &RcptProbeResult) -> String {
 
 /// The `domain.rcpt` entry of the report: the raw replies, the explained
 /// codes and the verdict (shape in `docs/report-schema.md`).
-pub fn report_entry(result: &RcptProbeResult) -> serde_json::Value {
+pub fn report_entry(result: &RcptProbeResult) -> RcptFacts {
     let explained = |r: &Option<RcptReply>| r.as_ref().and_then(RcptReply::explain);
     let verdict = classify(result);
     // The greylisting / temporary-failure hint: when to try again.
@@ -559,25 +588,29 @@ pub fn report_entry(result: &RcptProbeResult) -> serde_json::Value {
         .as_ref()
         .or_else(|| result.failure.as_ref().and_then(|f| f.reply.as_ref()))
         .filter(|r| r.is_transient());
-    serde_json::json!({
-        "address": result.address,
-        "host": result.host,
-        "ip": result.ip,
-        "sender": result.sender,
-        "tls": result.tls,
-        "verdict": verdict.as_str(),
-        "verdict_text": verdict.describe(),
-        "retry_hint": transient.map(|r| retry_hint(result, r)),
-        "mail_from": result.mail_from,
-        "rcpt": result.rcpt,
-        "rcpt_explained": explained(&result.rcpt),
-        "catch_all_address": result.catch_all_address,
-        "catch_all": result.catch_all,
-        "catch_all_text": describe_catch_all(result),
-        "failure": result.failure,
-        "failure_explained": result.failure.as_ref().and_then(|f| f.reply.as_ref()).and_then(RcptReply::explain),
-        "total_ms": result.total_ms,
-    })
+    RcptFacts {
+        address: result.address.clone(),
+        catch_all: result.catch_all.clone(),
+        catch_all_address: result.catch_all_address.clone(),
+        catch_all_text: describe_catch_all(result),
+        failure: result.failure.clone(),
+        failure_explained: result
+            .failure
+            .as_ref()
+            .and_then(|f| f.reply.as_ref())
+            .and_then(RcptReply::explain),
+        host: result.host.clone(),
+        ip: result.ip.clone(),
+        mail_from: result.mail_from.clone(),
+        rcpt: result.rcpt.clone(),
+        rcpt_explained: explained(&result.rcpt),
+        retry_hint: transient.map(|r| retry_hint(result, r)),
+        sender: result.sender.clone(),
+        tls: result.tls,
+        total_ms: result.total_ms,
+        verdict,
+        verdict_text: verdict.describe().to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -646,31 +679,126 @@ mod tests {
         assert!(check.detail.contains("User unknown"), "{}", check.detail);
         assert!(check.refs.iter().any(|r| r.contains("3463")), "{check:#?}");
         let entry = report_entry(&r);
-        assert_eq!(entry["verdict"], "unknown_user");
-        assert_eq!(entry["rcpt_explained"]["enhanced_code"], "5.1.1");
-        assert_eq!(entry["rcpt"]["code"], 550);
-        assert_eq!(entry["verdict_text"], RcptVerdict::UnknownUser.describe());
-        assert!(entry["retry_hint"].is_null());
+        assert_eq!(entry.verdict, RcptVerdict::UnknownUser);
+        let explained = entry.rcpt_explained.as_ref().unwrap();
+        assert_eq!(explained.enhanced_code.as_deref(), Some("5.1.1"));
+        assert_eq!(entry.rcpt.as_ref().map(|r| r.code), Some(550));
+        assert_eq!(entry.verdict_text, RcptVerdict::UnknownUser.describe());
+        assert!(entry.retry_hint.is_none());
         assert!(check.detail.ends_with(RcptVerdict::UnknownUser.describe()));
         let r = probe(
             Some((451, "451 4.7.1 Greylisted, try again in 60 seconds")),
             None,
         );
-        let hint = report_entry(&r)["retry_hint"].as_str().unwrap().to_string();
+        let hint = report_entry(&r).retry_hint.unwrap();
         assert!(hint.contains("Retry in 60 s"), "{hint}");
         let r = probe(Some((250, "250 2.1.5 Ok")), Some((250, "250 2.1.5 Ok")));
-        assert!(report_entry(&r)["catch_all_text"]
-            .as_str()
-            .unwrap()
-            .contains("(catch-all)"));
+        assert!(report_entry(&r).catch_all_text.contains("(catch-all)"));
         let r = probe(
             Some((250, "250 2.1.5 Ok")),
             Some((550, "550 5.1.1 unknown")),
         );
-        assert!(report_entry(&r)["catch_all_text"]
-            .as_str()
-            .unwrap()
+        assert!(report_entry(&r)
+            .catch_all_text
             .contains("was refused (550 5.1.1)"));
+    }
+
+    /// The `domain.rcpt` entry as it was written before it was typed: a
+    /// `json!` object (members sorted by `serde_json`'s `Map`, `null` for
+    /// every `None`).
+    fn untyped_entry(result: &RcptProbeResult) -> serde_json::Value {
+        let explained = |r: &Option<RcptReply>| r.as_ref().and_then(RcptReply::explain);
+        let verdict = classify(result);
+        let transient = result
+            .rcpt
+            .as_ref()
+            .or_else(|| result.failure.as_ref().and_then(|f| f.reply.as_ref()))
+            .filter(|r| r.is_transient());
+        serde_json::json!({
+            "address": result.address,
+            "host": result.host,
+            "ip": result.ip,
+            "sender": result.sender,
+            "tls": result.tls,
+            "verdict": verdict.as_str(),
+            "verdict_text": verdict.describe(),
+            "retry_hint": transient.map(|r| retry_hint(result, r)),
+            "mail_from": result.mail_from,
+            "rcpt": result.rcpt,
+            "rcpt_explained": explained(&result.rcpt),
+            "catch_all_address": result.catch_all_address,
+            "catch_all": result.catch_all,
+            "catch_all_text": describe_catch_all(result),
+            "failure": result.failure,
+            "failure_explained": result.failure.as_ref().and_then(|f| f.reply.as_ref()).and_then(RcptReply::explain),
+            "total_ms": result.total_ms,
+        })
+    }
+
+    /// The typed entry writes the same bytes the untyped one did, for every
+    /// verdict, an early stop with and without a reply, a sender, TLS and
+    /// timings; and it reads back as itself.
+    #[test]
+    fn the_entry_is_byte_identical_to_the_untyped_object() {
+        let mut results: Vec<RcptProbeResult> = [
+            (Some((250, "250 2.1.5 Ok")), Some((550, "550 5.1.1 <x@shop.test>: Recipient address rejected: User unknown"))),
+            (Some((250, "250 2.1.5 Ok")), Some((250, "250 2.1.5 Ok"))),
+            (Some((250, "250 2.1.5 Ok")), None),
+            (Some((550, "550 5.1.1 <bob@shop.test>: Recipient address rejected: User unknown")), None),
+            (Some((451, "451 4.7.1 Greylisted, try again in 60 seconds")), None),
+            (Some((452, "452 4.2.2 Mailbox full")), None),
+            (Some((554, "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org")), None),
+            (Some((553, "553 mailbox name not allowed")), None),
+            (None, None),
+        ]
+        .into_iter()
+        .map(|(rcpt, catch_all)| probe(rcpt, catch_all))
+        .collect();
+        let mut stopped = probe(None, None);
+        stopped.failure = Some(RcptFailure {
+            message: "the server closed the connection".into(),
+            reply: Some(RcptReply::new(
+                421,
+                "421-4.3.2 Service not available\r\n421 4.3.2 closing transmission channel",
+            )),
+            step: RcptStep::MailFrom,
+            timeout: false,
+        });
+        stopped.tls = true;
+        stopped.sender = "probe@mxlens.test".into();
+        stopped.total_ms = Some(1234);
+        results.push(stopped);
+        let mut timed_out = probe(None, None);
+        timed_out.mail_from = None;
+        timed_out.probed_at = None;
+        timed_out.failure = Some(RcptFailure {
+            message: "no reply within 2000 ms".into(),
+            reply: None,
+            step: RcptStep::Connect,
+            timeout: true,
+        });
+        results.push(timed_out);
+        for result in &results {
+            let typed = report_entry(result);
+            let json = serde_json::to_string(&typed).unwrap();
+            assert_eq!(json, untyped_entry(result).to_string(), "{result:#?}");
+            let back: RcptFacts = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, typed);
+        }
+        // The wire form, pinned: every member, `null` for what the probe
+        // did not get, the failure's members sorted, its absent reply left out.
+        assert_eq!(
+            serde_json::to_string(&report_entry(results.last().unwrap())).unwrap(),
+            concat!(
+                r#"{"address":"bob@shop.test","catch_all":null,"catch_all_address":null,"#,
+                r#""catch_all_text":"Could not be made: nothing is known about a catch-all.","#,
+                r#""failure":{"message":"no reply within 2000 ms","step":"connect","timeout":true},"#,
+                r#""failure_explained":null,"host":"mx1.shop.test","ip":"192.0.2.10","#,
+                r#""mail_from":null,"rcpt":null,"rcpt_explained":null,"retry_hint":null,"#,
+                r#""sender":"","tls":false,"total_ms":null,"verdict":"inconclusive","#,
+                r#""verdict_text":"The reply is not a final answer about the address."}"#,
+            )
+        );
     }
 
     #[test]
@@ -703,17 +831,42 @@ mod tests {
         }
     }
 
+    /// The words the report and its readers use are serde's.
+    #[test]
+    fn step_and_verdict_words_are_serdes() {
+        for step in RcptStep::ALL {
+            assert_eq!(serde_json::to_value(step).unwrap(), step.as_str());
+        }
+        for (rcpt, catch_all, verdict, _) in [
+            (
+                Some((250, "250 Ok")),
+                Some((250, "250 Ok")),
+                RcptVerdict::CatchAll,
+                (),
+            ),
+            (
+                Some((451, "451 4.7.1 later")),
+                None,
+                RcptVerdict::Greylisted,
+                (),
+            ),
+        ] {
+            assert_eq!(classify(&probe(rcpt, catch_all)), verdict);
+            assert_eq!(serde_json::to_value(verdict).unwrap(), verdict.as_str());
+        }
+    }
+
     #[test]
     fn early_stop_is_not_tested() {
         let mut r = probe(None, None);
         r.failure = Some(RcptFailure {
-            step: RcptStep::MailFrom,
-            timeout: false,
             message: "the server closed the connection".into(),
             reply: Some(RcptReply::new(
                 421,
                 "421 4.3.2 Service not available, closing transmission channel",
             )),
+            step: RcptStep::MailFrom,
+            timeout: false,
         });
         let check = rcpt_check(&r);
         assert_eq!(check.status, Status::NotTested);
@@ -721,10 +874,10 @@ mod tests {
         assert!(check.detail.contains("421 4.3.2"), "{}", check.detail);
         assert!(check.fix.is_some());
         r.failure = Some(RcptFailure {
-            step: RcptStep::Rcpt,
-            timeout: true,
             message: "no reply within 2000 ms".into(),
             reply: None,
+            step: RcptStep::Rcpt,
+            timeout: true,
         });
         let check = rcpt_check(&r);
         assert_eq!(check.status, Status::NotTested);

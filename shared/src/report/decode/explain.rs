@@ -26,7 +26,7 @@ fn class(v: &Value) -> Option<ReplyClass> {
 }
 
 /// One [`ReplyExplanation`], with serde's rules (module docs of `decode`).
-fn reply(value: &Value) -> Result<ReplyExplanation> {
+pub(super) fn reply(value: &Value) -> Result<ReplyExplanation> {
     let o: Obj<'_> = object(value, "reply")?;
     Ok(ReplyExplanation {
         reply: o.string("reply")?,

@@ -33,39 +33,43 @@ pub enum ReplyClass {
     PermanentFailure,
 }
 
-/// One explained SMTP reply.
+/// One explained SMTP reply. The fields are declared in alphabetical
+/// order: the report carries explanations in `domain.rcpt`
+/// (`rcpt_explained`, `failure_explained`), where their members have always
+/// been written in that order (they were written through `serde_json`'s
+/// sorted `Map`), and so does the engine's answer to "Explain an SMTP error".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplyExplanation {
-    /// The reply as found, multi-line replies joined with spaces.
-    pub reply: String,
     /// The basic three-digit code (RFC 5321 §4.2), when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic_code: Option<u16>,
-    /// The enhanced status code `class.subject.detail` (RFC 3463), when present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enhanced_code: Option<String>,
-    /// The server's text after the codes.
-    pub text: String,
-    /// Success, intermediate, transient or permanent.
-    pub class: ReplyClass,
     /// What the basic code means.
     #[serde(default)]
     pub basic_meaning: String,
+    /// Success, intermediate, transient or permanent.
+    pub class: ReplyClass,
+    /// The enhanced status code `class.subject.detail` (RFC 3463), when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enhanced_code: Option<String>,
     /// What the enhanced code means.
     #[serde(default)]
     pub enhanced_meaning: String,
     /// The likely cause, in plain words.
     pub likely_cause: String,
-    /// What to do about it.
-    pub what_to_do: String,
-    /// RFC and provider references.
-    pub refs: Vec<String>,
     /// The provider whose documented code this is (`Gmail`, `Microsoft`, `Yahoo`), when recognised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// The first e-mail address in the text (usually the rejected recipient).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
+    /// RFC and provider references.
+    pub refs: Vec<String>,
+    /// The reply as found, multi-line replies joined with spaces.
+    pub reply: String,
+    /// The server's text after the codes.
+    pub text: String,
+    /// What to do about it.
+    pub what_to_do: String,
 }
 
 fn subject_meaning(subject: u16) -> &'static str {
