@@ -22,7 +22,7 @@ use std::time::Instant;
 use mxlens_shared::audit::{SmtpAudit, MAX_PROBE_TARGETS};
 use mxlens_shared::dns::DnsLookup;
 use mxlens_shared::report::{Check, MxHost, Status};
-use mxlens_shared::smtp::{smtp_checks, SmtpReportEntry};
+use mxlens_shared::smtp::{report_entry, smtp_checks};
 
 use crate::ssrf::ConnectPolicy;
 
@@ -81,9 +81,7 @@ pub async fn audit_smtp<L: DnsLookup>(
     }
     for (result, ptr_names) in futures::future::join_all(probes).await {
         audit.checks.extend(smtp_checks(&result, &ptr_names));
-        audit
-            .entries
-            .push(SmtpReportEntry::from_probe(&result).to_value());
+        audit.entries.push(report_entry(&result));
         audit.results.push(result);
     }
     audit

@@ -141,7 +141,7 @@ enum SectionUpdate {
     Mx(Vec<MxHost>),
     Spf(serde_json::Value),
     Dmarc(crate::report::DmarcFacts),
-    Smtp(Vec<serde_json::Value>),
+    Smtp(Vec<crate::report::SmtpFacts>),
     /// Boxed: the probe's entry is by far the largest variant.
     Rcpt(Box<crate::report::RcptFacts>),
     MtaSts(crate::report::MtaStsFacts),

@@ -24,7 +24,7 @@ pub struct SmtpAudit {
     /// The checks, seven per probed (host, IP), with `subject` "host (ip)".
     pub checks: Vec<Check>,
     /// One entry per probed (host, IP), for `DomainSection::smtp`.
-    pub entries: Vec<serde_json::Value>,
+    pub entries: Vec<crate::report::SmtpFacts>,
     /// The raw results (DER chains included, for DANE matching).
     pub results: Vec<SmtpProbeResult>,
 }

@@ -30,6 +30,7 @@ mod content;
 mod dmarc;
 mod explain;
 mod rcpt;
+mod smtp;
 
 pub use explain::explained;
 
@@ -182,10 +183,6 @@ fn strings(v: &Value) -> Result<String> {
 /// Any JSON value, kept as it is (the free-form domain facts).
 fn any(v: &Value) -> Option<Value> {
     Some(v.clone())
-}
-
-fn any_item(v: &Value) -> Result<Value> {
-    Ok(v.clone())
 }
 
 /// Decodes the answer of `POST /api/reputation` (`{reputation, checks}`):
@@ -493,7 +490,7 @@ fn domain(value: &Value) -> Result<DomainSection> {
         })?,
         spf: o.opt("spf", any)?,
         dmarc: o.nested("dmarc", dmarc::dmarc)?,
-        smtp: o.list("smtp", any_item)?,
+        smtp: o.list("smtp", smtp::smtp)?,
         rcpt: o.nested("rcpt", rcpt::rcpt)?,
         mta_sts: o.nested("mta_sts", |v| {
             let o = object(v, "mta_sts")?;
@@ -587,8 +584,13 @@ mod tests {
         ByteSpan, DmarcFacts, DmarcReportSize, DmarcReportUri, DmarcTagFacts, DmarcTags, RcptFacts,
         RecordFinding, SCHEMA_VERSION,
     };
+    use crate::report::{
+        CertFacts, ChainFacts, ChainResult, SmtpFacts, SmtpProbeFacts, SmtpTimings, StarttlsFacts,
+        StarttlsResult,
+    };
     use crate::smtp::codes::{ReplyClass, ReplyExplanation};
     use crate::smtp::rcpt::{RcptFailure, RcptReply, RcptStep, RcptVerdict};
+    use crate::smtp::Outcome;
 
     /// An explanation with every member set.
     fn explanation(code: u16) -> ReplyExplanation {
@@ -841,7 +843,67 @@ mod tests {
                         version: Some("DMARC1".into()),
                     },
                 }),
-                smtp: vec![serde_json::json!({"ip": "192.0.2.25", "starttls": true})],
+                smtp: vec![SmtpFacts {
+                    banner: Some("220 mx.example.com ESMTP".into()),
+                    cert_days_left: Some(-1),
+                    cert_valid: Some(false),
+                    cipher: Some("TLS13_AES_256_GCM_SHA384".into()),
+                    extensions: vec!["STARTTLS".into()],
+                    host: "mx.example.com".into(),
+                    ip: "192.0.2.25".into(),
+                    port: 25,
+                    probe: SmtpProbeFacts {
+                        banner: Some("220 mx.example.com ESMTP".into()),
+                        banner_code: Some(220),
+                        banner_outcome: Outcome::Ok,
+                        cert_chain: vec![CertFacts {
+                            days_left: -1,
+                            issuer: "CN=CA".into(),
+                            not_after: "2026-11-27T00:00:00Z".into(),
+                            not_before: "2026-01-01T00:00:00Z".into(),
+                            sans: vec!["mx.example.com".into()],
+                            subject: "CN=mx.example.com".into(),
+                        }],
+                        cipher: Some("TLS13_AES_256_GCM_SHA384".into()),
+                        connect: Outcome::Refused,
+                        connected_to: Some("127.0.0.1:2525".into()),
+                        ehlo: Outcome::Timeout,
+                        ehlo_code: Some(250),
+                        ehlo_extensions: vec!["STARTTLS".into()],
+                        ehlo_tls_extensions: vec!["SIZE".into()],
+                        error: Some("e".into()),
+                        host: "mx.example.com".into(),
+                        ip: "192.0.2.25".into(),
+                        name_matches: Some(true),
+                        port: 25,
+                        refused_by_guard: Some("g".into()),
+                        starttls: Some(StarttlsFacts {
+                            code: Some(454),
+                            reason: Some("r".into()),
+                            reply: Some("454 no".into()),
+                            result: StarttlsResult::Rejected,
+                            step: Some("handshake".into()),
+                        }),
+                        starttls_injection: true,
+                        starttls_offered: true,
+                        timings: SmtpTimings {
+                            banner_ms: Some(1),
+                            connect_ms: Some(2),
+                            ehlo_ms: Some(3),
+                            ehlo_tls_ms: Some(4),
+                            starttls_ms: Some(5),
+                            tls_handshake_ms: Some(6),
+                            total_ms: Some(u32::MAX),
+                        },
+                        tls_version: Some("TLSv1.3".into()),
+                        webpki_verdict: Some(ChainFacts {
+                            reason: Some("UnknownIssuer".into()),
+                            result: ChainResult::Untrusted,
+                        }),
+                    },
+                    starttls: true,
+                    tls_version: Some("TLSv1.3".into()),
+                }],
                 rcpt: Some(RcptFacts {
                     address: "a@example.com".into(),
                     catch_all: Some(RcptReply::new(550, "550 5.1.1 no")),
@@ -1046,6 +1108,31 @@ mod tests {
             RcptVerdict::Rejected,
             RcptVerdict::Inconclusive,
         ];
+        // The SMTP probe's words.
+        let outcomes = [
+            Outcome::NotAttempted,
+            Outcome::Ok,
+            Outcome::Timeout,
+            Outcome::Refused,
+            Outcome::Rejected,
+            Outcome::Failed,
+        ];
+        for (i, result) in StarttlsResult::ALL.into_iter().enumerate() {
+            let probe = &mut r.domain.as_mut().unwrap().smtp[0].probe;
+            probe.starttls.as_mut().unwrap().result = result;
+            probe.connect = outcomes[i % outcomes.len()];
+            probe.banner_outcome = outcomes[(i + 1) % outcomes.len()];
+            probe.ehlo = outcomes[(i + 2) % outcomes.len()];
+            probe.webpki_verdict.as_mut().unwrap().result = if i % 2 == 0 {
+                ChainResult::Trusted
+            } else {
+                ChainResult::Untrusted
+            };
+            let value = serde_json::to_value(&r).unwrap();
+            let (derived, ours) = both(&value);
+            assert_eq!(derived.as_ref(), Ok(&r));
+            assert_eq!(ours.as_ref(), Ok(&r));
+        }
         for (i, verdict) in verdicts.into_iter().enumerate() {
             let rcpt = r.domain.as_mut().unwrap().rcpt.as_mut().unwrap();
             rcpt.verdict = verdict;
@@ -1122,6 +1209,26 @@ mod tests {
             ),
             ("/domain/rcpt/total_ms", serde_json::json!(-1)),
             ("/domain/rcpt/tls", serde_json::json!("yes")),
+            ("/domain/smtp/0/host", Value::Null),
+            ("/domain/smtp/0/port", serde_json::json!(70000)),
+            ("/domain/smtp/0/starttls", Value::Null),
+            ("/domain/smtp/0/probe", Value::Null),
+            ("/domain/smtp/0/probe/connect", serde_json::json!("OK")),
+            ("/domain/smtp/0/probe/ehlo", serde_json::json!(1)),
+            ("/domain/smtp/0/probe/cert_chain/0/days_left", Value::Null),
+            (
+                "/domain/smtp/0/probe/starttls/result",
+                serde_json::json!("ok"),
+            ),
+            (
+                "/domain/smtp/0/probe/webpki_verdict/result",
+                serde_json::json!("valid"),
+            ),
+            (
+                "/domain/smtp/0/probe/timings/total_ms",
+                serde_json::json!(-1),
+            ),
+            ("/domain/smtp/0/probe/ip", serde_json::json!([])),
         ];
         for (pointer, bad) in cases {
             let mut value = good.clone();

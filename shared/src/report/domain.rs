@@ -18,9 +18,11 @@ pub struct DomainSection {
     /// was found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dmarc: Option<super::DmarcFacts>,
-    /// SMTP probe results, one per MX IP.
+    /// The SMTP probe of each MX address (greeting and EHLO, RFC 5321
+    /// §4.3.1, §4.1.1.1; STARTTLS, RFC 3207; the certificate), in MX
+    /// preference order (see [`crate::smtp::report_entry`]).
     #[serde(default)]
-    pub smtp: Vec<serde_json::Value>,
+    pub smtp: Vec<super::SmtpFacts>,
     /// The mailbox reachability probe (`smtp.rcpt`: `MAIL FROM:<>` and
     /// `RCPT TO:` without DATA, RFC 5321 §4.1.1.2, §4.1.1.3), when one was
     /// asked for (see [`crate::smtp::rcpt::report_entry`]).

@@ -177,17 +177,7 @@ pub fn render(report: &Report) -> String {
         if !domain.smtp.is_empty() {
             out.push_str("| MX host | IP | Banner | STARTTLS | TLS version | Certificate |\n|---|---|---|---|---|---|\n");
             for entry in &domain.smtp {
-                let text = |key: &str| {
-                    entry
-                        .get(key)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_string()
-                };
-                let cert = match (
-                    entry.get("cert_valid").and_then(|v| v.as_bool()),
-                    entry.get("cert_days_left").and_then(|v| v.as_i64()),
-                ) {
+                let cert = match (entry.cert_valid, entry.cert_days_left) {
                     (Some(true), Some(days)) => format!("valid, {days} days left"),
                     (Some(false), Some(days)) => format!("not valid ({days} days left)"),
                     (Some(valid), None) => if valid { "valid" } else { "not valid" }.to_string(),
@@ -196,14 +186,11 @@ pub fn render(report: &Report) -> String {
                 push_row(
                     &mut out,
                     &[
-                        &escape_cell(&text("host")),
-                        &escape_cell(&text("ip")),
-                        &escape_cell(&text("banner")),
-                        match entry.get("starttls").and_then(|v| v.as_bool()) {
-                            Some(true) => "yes",
-                            _ => "no",
-                        },
-                        &escape_cell(&text("tls_version")),
+                        &escape_cell(&entry.host),
+                        &escape_cell(&entry.ip),
+                        &escape_cell(entry.banner.as_deref().unwrap_or("")),
+                        if entry.starttls { "yes" } else { "no" },
+                        &escape_cell(entry.tls_version.as_deref().unwrap_or("")),
                         &cert,
                     ],
                 );
@@ -526,9 +513,16 @@ mod tests {
                 ]}}),
             ),
             dmarc: None,
-            smtp: vec![
-                serde_json::json!({"host": "mx1.shop.test", "ip": "192.0.2.10", "banner": "220 `evil` | <b>", "starttls": true, "tls_version": "TLSv1.3", "cert_valid": true, "cert_days_left": 80}),
-            ],
+            smtp: vec![crate::report::SmtpFacts {
+                banner: Some("220 `evil` | <b>".into()),
+                cert_days_left: Some(80),
+                cert_valid: Some(true),
+                host: "mx1.shop.test".into(),
+                ip: "192.0.2.10".into(),
+                starttls: true,
+                tls_version: Some("TLSv1.3".into()),
+                ..Default::default()
+            }],
             ..Default::default()
         });
         report.checklists.can_spam.push(ChecklistItem {

@@ -16,6 +16,7 @@ mod message;
 mod rcpt;
 pub mod redact;
 mod reputation;
+mod smtp;
 pub mod text;
 mod top;
 pub mod transport;
@@ -35,6 +36,10 @@ pub use message::{
 };
 pub use rcpt::RcptFacts;
 pub use reputation::{Listing, ReputationSection};
+pub use smtp::{
+    CertFacts, ChainFacts, ChainResult, SmtpFacts, SmtpProbeFacts, SmtpTimings, StarttlsFacts,
+    StarttlsResult,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -103,21 +103,14 @@ fn mx_of(report: &Report) -> Vec<MxTransport> {
         .filter(|e| {
             // Only addresses we actually talked to: a refused or failed
             // connection says nothing about TLS.
-            e.pointer("/probe/connect").and_then(|v| v.as_str()) == Some("ok")
-                || e.get("banner").is_some_and(|b| !b.is_null())
+            e.probe.connect == crate::smtp::Outcome::Ok || e.banner.is_some()
         })
-        .map(|e| {
-            // `get`, not indexing: one less serde_json code path in the
-            // WASM bundle, which builds this section for messages.
-            let text = |k| e.get(k).and_then(|v| v.as_str());
-            let flag = |k| e.get(k).and_then(|v| v.as_bool());
-            MxTransport {
-                host: text("host").unwrap_or_default().to_string(),
-                ip: text("ip").unwrap_or_default().to_string(),
-                starttls: flag("starttls").unwrap_or(false),
-                tls_version: text("tls_version").map(str::to_string),
-                certificate_valid: flag("cert_valid"),
-            }
+        .map(|e| MxTransport {
+            host: e.host.clone(),
+            ip: e.ip.clone(),
+            starttls: e.starttls,
+            tls_version: e.tls_version.clone(),
+            certificate_valid: e.cert_valid,
         })
         .collect()
 }
@@ -259,18 +252,22 @@ pub fn transport_security(report: &Report) -> Option<TransportSecurity> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Check, DomainSection, Hop, MessageSection, ReportKind};
+    use crate::report::{Check, DomainSection, Hop, MessageSection, ReportKind, SmtpFacts};
 
-    fn entry(host: &str, ip: &str, starttls: bool) -> serde_json::Value {
-        serde_json::json!({
-            "host": host, "ip": ip, "port": 25, "banner": "220 mx ESMTP",
-            "extensions": [], "starttls": starttls,
-            "tls_version": if starttls { Some("TLSv1.3") } else { None },
-            "cert_valid": starttls,
-        })
+    fn entry(host: &str, ip: &str, starttls: bool) -> SmtpFacts {
+        SmtpFacts {
+            banner: Some("220 mx ESMTP".into()),
+            cert_valid: Some(starttls),
+            host: host.into(),
+            ip: ip.into(),
+            port: 25,
+            starttls,
+            tls_version: starttls.then(|| "TLSv1.3".into()),
+            ..Default::default()
+        }
     }
 
-    fn combined(mode: Option<&str>, dane: Status, smtp: Vec<serde_json::Value>) -> Report {
+    fn combined(mode: Option<&str>, dane: Status, smtp: Vec<SmtpFacts>) -> Report {
         let checks = vec![Check::new("dane.tlsa", dane, "TLSA")];
         let mut report = Report::new(ReportKind::Combined, "2026-01-01T00:00:00Z", checks);
         report.domain = Some(DomainSection {

@@ -480,7 +480,7 @@ fn eval_banner_ptr(r: &SmtpProbeResult, ptr_names: &[String]) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smtp::model::CertSummary;
+    use crate::smtp::model::{CertSummary, StepTimings};
 
     fn status_of(checks: &[Check], id: &str) -> Status {
         checks
@@ -766,7 +766,7 @@ mod tests {
     #[test]
     fn report_entry_has_the_contract_fields() {
         let mut r = good();
-        let v = crate::smtp::SmtpReportEntry::from_probe(&r).to_value();
+        let v = serde_json::to_value(crate::smtp::report_entry(&r)).unwrap();
         for field in [
             "host",
             "ip",
@@ -779,14 +779,153 @@ mod tests {
         ] {
             assert!(v.get(field).is_some(), "{field} missing in {v}");
         }
-        assert_eq!(v["starttls"], serde_json::json!(true));
-        assert_eq!(v["cert_valid"], serde_json::json!(true));
-        assert_eq!(v["cert_days_left"], serde_json::json!(80));
+        let entry = crate::smtp::report_entry(&r);
+        assert!(entry.starttls);
+        assert_eq!(entry.cert_valid, Some(true));
+        assert_eq!(entry.cert_days_left, Some(80));
         r.name_matches = Some(false);
+        assert_eq!(crate::smtp::report_entry(&r).cert_valid, Some(false));
+    }
+
+    /// The `domain.smtp` entry as it was written before it was typed:
+    /// `serde_json::to_value` of this struct (the probe model inside), whose
+    /// `Map` sorted the members of every object.
+    #[derive(serde::Serialize)]
+    struct UntypedEntry {
+        host: String,
+        ip: String,
+        port: u16,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        banner: Option<String>,
+        extensions: Vec<String>,
+        starttls: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tls_version: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cipher: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cert_valid: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cert_days_left: Option<i64>,
+        probe: SmtpProbeResult,
+    }
+
+    fn untyped_entry(r: &SmtpProbeResult) -> serde_json::Value {
+        let leaf = r.cert_chain.first();
+        serde_json::to_value(UntypedEntry {
+            host: r.host.clone(),
+            ip: r.ip.to_string(),
+            port: r.port,
+            banner: r.banner.clone(),
+            extensions: r.ehlo_extensions.clone(),
+            starttls: matches!(r.starttls, Some(StarttlsOutcome::Negotiated)),
+            tls_version: r.tls_version.clone(),
+            cipher: r.cipher.clone(),
+            cert_valid: leaf.map(|leaf| {
+                r.webpki_verdict == Some(ChainVerdict::Trusted)
+                    && r.name_matches == Some(true)
+                    && leaf.days_left >= 0
+            }),
+            cert_days_left: leaf.map(|l| l.days_left),
+            probe: r.clone(),
+        })
+        .unwrap()
+    }
+
+    /// The typed entry writes the bytes the untyped one did, for every
+    /// STARTTLS outcome and chain verdict, a guard refusal, a redirected
+    /// connection, every timing and an IPv6 address; and reads back as
+    /// itself.
+    #[test]
+    fn the_entry_is_byte_identical_to_the_untyped_value() {
+        let mut results = vec![
+            good(),
+            SmtpProbeResult::new("mx.", "2001:db8::25".parse().unwrap(), 25),
+        ];
+        for starttls in [
+            StarttlsOutcome::Rejected {
+                code: 454,
+                reply: "454 4.7.0 TLS not available".into(),
+            },
+            StarttlsOutcome::Timeout {
+                step: "handshake".into(),
+            },
+            StarttlsOutcome::HandshakeFailed {
+                reason: "received fatal alert: ProtocolVersion".into(),
+            },
+            StarttlsOutcome::Failed {
+                reason: "connection reset".into(),
+            },
+        ] {
+            let mut r = good();
+            r.starttls = Some(starttls);
+            r.tls_version = None;
+            r.cipher = None;
+            r.cert_chain.clear();
+            r.webpki_verdict = None;
+            r.name_matches = None;
+            r.error = Some("STARTTLS failed".into());
+            results.push(r);
+        }
+        let mut r = good();
+        r.webpki_verdict = Some(ChainVerdict::Untrusted {
+            reason: "UnknownIssuer".into(),
+        });
+        r.cert_chain[0].days_left = -3;
+        r.cert_chain.push(CertSummary::default());
+        r.cert_der_chain = vec![vec![0x30, 0x82]];
+        r.connected_to = Some("127.0.0.1:2525".into());
+        r.starttls_injection = true;
+        r.ehlo_tls_extensions = vec!["PIPELINING".into(), "SIZE 10240000".into()];
+        r.timings = StepTimings {
+            connect_ms: Some(1),
+            banner_ms: Some(2),
+            ehlo_ms: Some(3),
+            starttls_ms: Some(4),
+            tls_handshake_ms: Some(5),
+            ehlo_tls_ms: Some(6),
+            total_ms: Some(u32::MAX),
+        };
+        results.push(r);
+        let mut r = SmtpProbeResult::new("mx1.shop.test", "127.0.0.1".parse().unwrap(), 25);
+        r.refused_by_guard = Some("loopback address".into());
+        r.connect = Outcome::Refused;
+        results.push(r);
+        let mut r = SmtpProbeResult::new("mx1.shop.test", "192.0.2.1".parse().unwrap(), 2525);
+        r.connect = Outcome::Ok;
+        r.banner_outcome = Outcome::Rejected;
+        r.banner = Some("554-mx1 no\r\n554 go away".into());
+        r.banner_code = Some(554);
+        r.ehlo = Outcome::Timeout;
+        results.push(r);
+        for r in &results {
+            let typed = crate::smtp::report_entry(r);
+            let json = serde_json::to_string(&typed).unwrap();
+            assert_eq!(json, untyped_entry(r).to_string(), "{r:#?}");
+            let back: crate::report::SmtpFacts = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, typed);
+        }
+        // The wire form of a guard refusal, pinned.
         assert_eq!(
-            crate::smtp::SmtpReportEntry::from_probe(&r).cert_valid,
-            Some(false)
+            serde_json::to_string(&crate::smtp::report_entry(&results[results.len() - 2])).unwrap(),
+            concat!(
+                r#"{"extensions":[],"host":"mx1.shop.test","ip":"127.0.0.1","port":25,"#,
+                r#""probe":{"banner_outcome":"not_attempted","cert_chain":[],"connect":"refused","#,
+                r#""ehlo":"not_attempted","ehlo_extensions":[],"ehlo_tls_extensions":[],"#,
+                r#""host":"mx1.shop.test","ip":"127.0.0.1","port":25,"#,
+                r#""refused_by_guard":"loopback address","starttls_injection":false,"#,
+                r#""starttls_offered":false,"timings":{}},"starttls":false}"#,
+            )
         );
+    }
+
+    /// The words the report's readers compare with are serde's.
+    #[test]
+    fn result_words_are_serdes() {
+        use crate::report::StarttlsResult;
+        for result in StarttlsResult::ALL {
+            assert_eq!(serde_json::to_value(result).unwrap(), result.as_str());
+        }
     }
 
     #[test]

@@ -18,6 +18,5 @@ pub mod rcpt;
 
 pub use eval::smtp_checks;
 pub use model::{
-    CertSummary, ChainVerdict, Outcome, SmtpProbeResult, SmtpReportEntry, StarttlsOutcome,
-    StepTimings,
+    report_entry, CertSummary, ChainVerdict, Outcome, SmtpProbeResult, StarttlsOutcome, StepTimings,
 };

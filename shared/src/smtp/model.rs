@@ -6,6 +6,11 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::{
+    CertFacts, ChainFacts, ChainResult, SmtpFacts, SmtpProbeFacts, SmtpTimings, StarttlsFacts,
+    StarttlsResult,
+};
+
 /// How one step of the dialogue ended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -233,68 +238,115 @@ impl SmtpProbeResult {
     }
 }
 
-/// One entry of the report's `domain.smtp` list, in the shape the report
+/// The report's `domain.smtp` entry for one probe: the summary the report
 /// contract fixes (`host`, `ip`, `banner`, `extensions`, `starttls`,
-/// `tls_version`, `cert_valid`, `cert_days_left`) plus further fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SmtpReportEntry {
-    /// The MX host.
-    pub host: String,
-    /// The probed IP.
-    pub ip: String,
-    /// The port.
-    pub port: u16,
-    /// The whole greeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub banner: Option<String>,
-    /// The EHLO extensions (plaintext EHLO).
-    #[serde(default)]
-    pub extensions: Vec<String>,
-    /// STARTTLS was negotiated.
-    pub starttls: bool,
-    /// Negotiated protocol, e.g. "TLSv1.3".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls_version: Option<String>,
-    /// Negotiated cipher suite.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cipher: Option<String>,
-    /// The chain validates, the name matches and the leaf has not expired;
-    /// `None` when no certificate was seen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cert_valid: Option<bool>,
-    /// Days until the leaf expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cert_days_left: Option<i64>,
-    /// The full probe result.
-    pub probe: SmtpProbeResult,
+/// `tls_version`, `cert_valid`, `cert_days_left`) and the whole result in
+/// `probe`, without the DER chain.
+pub fn report_entry(r: &SmtpProbeResult) -> SmtpFacts {
+    let leaf = r.cert_chain.first();
+    let cert_valid = leaf.map(|leaf| {
+        r.webpki_verdict == Some(ChainVerdict::Trusted)
+            && r.name_matches == Some(true)
+            && leaf.days_left >= 0
+    });
+    SmtpFacts {
+        banner: r.banner.clone(),
+        cert_days_left: leaf.map(|l| l.days_left),
+        cert_valid,
+        cipher: r.cipher.clone(),
+        extensions: r.ehlo_extensions.clone(),
+        host: r.host.clone(),
+        ip: r.ip.to_string(),
+        port: r.port,
+        probe: probe_facts(r),
+        starttls: matches!(r.starttls, Some(StarttlsOutcome::Negotiated)),
+        tls_version: r.tls_version.clone(),
+    }
 }
 
-impl SmtpReportEntry {
-    /// Summarises `r` for `domain.smtp`.
-    pub fn from_probe(r: &SmtpProbeResult) -> Self {
-        let leaf = r.cert_chain.first();
-        let cert_valid = leaf.map(|leaf| {
-            r.webpki_verdict == Some(ChainVerdict::Trusted)
-                && r.name_matches == Some(true)
-                && leaf.days_left >= 0
-        });
-        SmtpReportEntry {
-            host: r.host.clone(),
-            ip: r.ip.to_string(),
-            port: r.port,
-            banner: r.banner.clone(),
-            extensions: r.ehlo_extensions.clone(),
-            starttls: matches!(r.starttls, Some(StarttlsOutcome::Negotiated)),
-            tls_version: r.tls_version.clone(),
-            cipher: r.cipher.clone(),
-            cert_valid,
-            cert_days_left: leaf.map(|l| l.days_left),
-            probe: r.clone(),
-        }
-    }
-
-    /// As a JSON value for [`crate::report::DomainSection::smtp`].
-    pub fn to_value(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+/// `domain.smtp[].probe`: `r` as the report carries it.
+fn probe_facts(r: &SmtpProbeResult) -> SmtpProbeFacts {
+    let t = &r.timings;
+    SmtpProbeFacts {
+        banner: r.banner.clone(),
+        banner_code: r.banner_code,
+        banner_outcome: r.banner_outcome,
+        cert_chain: r
+            .cert_chain
+            .iter()
+            .map(|c| CertFacts {
+                days_left: c.days_left,
+                issuer: c.issuer.clone(),
+                not_after: c.not_after.clone(),
+                not_before: c.not_before.clone(),
+                sans: c.sans.clone(),
+                subject: c.subject.clone(),
+            })
+            .collect(),
+        cipher: r.cipher.clone(),
+        connect: r.connect,
+        connected_to: r.connected_to.clone(),
+        ehlo: r.ehlo,
+        ehlo_code: r.ehlo_code,
+        ehlo_extensions: r.ehlo_extensions.clone(),
+        ehlo_tls_extensions: r.ehlo_tls_extensions.clone(),
+        error: r.error.clone(),
+        host: r.host.clone(),
+        ip: r.ip.to_string(),
+        name_matches: r.name_matches,
+        port: r.port,
+        refused_by_guard: r.refused_by_guard.clone(),
+        starttls: r.starttls.as_ref().map(|s| {
+            let mut facts = StarttlsFacts {
+                code: None,
+                reason: None,
+                reply: None,
+                result: StarttlsResult::Negotiated,
+                step: None,
+            };
+            match s {
+                StarttlsOutcome::Negotiated => {}
+                StarttlsOutcome::Rejected { code, reply } => {
+                    facts.result = StarttlsResult::Rejected;
+                    facts.code = Some(*code);
+                    facts.reply = Some(reply.clone());
+                }
+                StarttlsOutcome::Timeout { step } => {
+                    facts.result = StarttlsResult::Timeout;
+                    facts.step = Some(step.clone());
+                }
+                StarttlsOutcome::HandshakeFailed { reason } => {
+                    facts.result = StarttlsResult::HandshakeFailed;
+                    facts.reason = Some(reason.clone());
+                }
+                StarttlsOutcome::Failed { reason } => {
+                    facts.result = StarttlsResult::Failed;
+                    facts.reason = Some(reason.clone());
+                }
+            }
+            facts
+        }),
+        starttls_injection: r.starttls_injection,
+        starttls_offered: r.starttls_offered,
+        timings: SmtpTimings {
+            banner_ms: t.banner_ms,
+            connect_ms: t.connect_ms,
+            ehlo_ms: t.ehlo_ms,
+            ehlo_tls_ms: t.ehlo_tls_ms,
+            starttls_ms: t.starttls_ms,
+            tls_handshake_ms: t.tls_handshake_ms,
+            total_ms: t.total_ms,
+        },
+        tls_version: r.tls_version.clone(),
+        webpki_verdict: r.webpki_verdict.as_ref().map(|v| match v {
+            ChainVerdict::Trusted => ChainFacts {
+                reason: None,
+                result: ChainResult::Trusted,
+            },
+            ChainVerdict::Untrusted { reason } => ChainFacts {
+                reason: Some(reason.clone()),
+                result: ChainResult::Untrusted,
+            },
+        }),
     }
 }

@@ -123,7 +123,7 @@ async fn good_domain_passes_every_check() {
     }
     let smtp = &r.domain.as_ref().unwrap().smtp;
     assert_eq!(smtp.len(), 1, "{smtp:?}");
-    assert_eq!(smtp[0]["starttls"], true);
+    assert!(smtp[0].starttls);
     for id in [
         "dns.resolves",
         "mx.present",

@@ -1,17 +1,13 @@
 //! The MX and SMTP/TLS tables. The SMTP table has one row per probed MX
-//! IP, from `domain.smtp` (`SmtpReportEntry` values: banner, STARTTLS, TLS
-//! version, and the leaf certificate in `probe.cert_chain[0]`), read as
-//! JSON values so the bundle carries no deserializer for the probe result.
+//! IP, from `domain.smtp` (the typed `report::SmtpFacts`: banner, STARTTLS,
+//! TLS version, and the leaf certificate in `probe.cert_chain[0]`), read by
+//! `shared`'s hand-written decoder, so the bundle carries no derived
+//! deserializer for the probe result.
 //! Cells are computed as text and rendered by one generic table function:
 //! every extra `html!` element costs bundle size.
 
-use mxlens_shared::report::MxHost;
-use serde_json::Value;
+use mxlens_shared::report::{ChainResult, MxHost, SmtpFacts};
 use yew::prelude::*;
-
-fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
-}
 
 /// An icon and a word, never colour alone.
 fn yes_no(ok: Option<bool>, yes: &str, no: &str) -> String {
@@ -23,23 +19,24 @@ fn yes_no(ok: Option<bool>, yes: &str, no: &str) -> String {
 }
 
 /// The certificate cell: subject, issuer, expiry and verdict, one per line.
-fn certificate(entry: &Value) -> String {
-    if entry.pointer("/probe/cert_chain/0").is_none() {
+fn certificate(entry: &SmtpFacts) -> String {
+    let Some(leaf) = entry.probe.cert_chain.first() else {
         return "No certificate seen".to_string();
-    }
-    let days = entry.get("cert_days_left").and_then(Value::as_i64);
+    };
+    let days = entry.cert_days_left;
     let mut problems = Vec::new();
-    if text(entry, "/probe/webpki_verdict/result") == "untrusted" {
+    if let Some(verdict) = entry
+        .probe
+        .webpki_verdict
+        .as_ref()
+        .filter(|v| v.result == ChainResult::Untrusted)
+    {
         problems.push(format!(
             "chain not trusted ({})",
-            text(entry, "/probe/webpki_verdict/reason")
+            verdict.reason.as_deref().unwrap_or("")
         ));
     }
-    if entry
-        .pointer("/probe/name_matches")
-        .and_then(Value::as_bool)
-        == Some(false)
-    {
+    if entry.probe.name_matches == Some(false) {
         problems.push("name does not match the MX host".to_string());
     }
     if days.is_some_and(|d| d < 0) {
@@ -47,16 +44,12 @@ fn certificate(entry: &Value) -> String {
     }
     format!(
         "Subject: {}\nIssuer: {}\nExpires: {}{}\n{}{}",
-        text(entry, "/probe/cert_chain/0/subject"),
-        text(entry, "/probe/cert_chain/0/issuer"),
-        text(entry, "/probe/cert_chain/0/not_after"),
+        leaf.subject,
+        leaf.issuer,
+        leaf.not_after,
         days.map(|d| format!(" ({d} days left)"))
             .unwrap_or_default(),
-        yes_no(
-            entry.get("cert_valid").and_then(Value::as_bool),
-            "valid",
-            "not valid"
-        ),
+        yes_no(entry.cert_valid, "valid", "not valid"),
         if problems.is_empty() {
             String::new()
         } else {
@@ -109,7 +102,7 @@ pub fn mx_table(domain: &str, hosts: &[MxHost]) -> Html {
 }
 
 /// SMTP and TLS per MX address.
-pub fn smtp_table(entries: &[Value]) -> Html {
+pub fn smtp_table(entries: &[SmtpFacts]) -> Html {
     table(
         "smtp",
         "SMTP and TLS, per MX address".to_string(),
@@ -125,14 +118,10 @@ pub fn smtp_table(entries: &[Value]) -> Html {
             .iter()
             .map(|e| {
                 vec![
-                    format!("{}\n{}", text(e, "/host"), text(e, "/ip")),
-                    text(e, "/banner").to_string(),
-                    yes_no(
-                        Some(e.get("starttls").and_then(Value::as_bool) == Some(true)),
-                        "yes",
-                        "no",
-                    ),
-                    text(e, "/tls_version").to_string(),
+                    format!("{}\n{}", e.host, e.ip),
+                    e.banner.clone().unwrap_or_default(),
+                    yes_no(Some(e.starttls), "yes", "no"),
+                    e.tls_version.clone().unwrap_or_default(),
                     certificate(e),
                 ]
             })
