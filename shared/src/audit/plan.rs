@@ -139,7 +139,7 @@ struct Part {
 enum SectionUpdate {
     None,
     Mx(Vec<MxHost>),
-    Spf(serde_json::Value),
+    Spf(crate::report::SpfFacts),
     Dmarc(crate::report::DmarcFacts),
     Smtp(Vec<crate::report::SmtpFacts>),
     /// Boxed: the probe's entry is by far the largest variant.

@@ -31,6 +31,7 @@ mod dmarc;
 mod explain;
 mod rcpt;
 mod smtp;
+mod spf;
 
 pub use explain::explained;
 
@@ -178,11 +179,6 @@ fn u32_of(v: &Value) -> Option<u32> {
 
 fn strings(v: &Value) -> Result<String> {
     string(v).ok_or_else(|| format!("unexpected value ({})", json_type(v)))
-}
-
-/// Any JSON value, kept as it is (the free-form domain facts).
-fn any(v: &Value) -> Option<Value> {
-    Some(v.clone())
 }
 
 /// Decodes the answer of `POST /api/reputation` (`{reputation, checks}`):
@@ -488,7 +484,7 @@ fn domain(value: &Value) -> Result<DomainSection> {
                 addresses: o.list("addresses", strings)?,
             })
         })?,
-        spf: o.opt("spf", any)?,
+        spf: o.nested("spf", spf::spf)?,
         dmarc: o.nested("dmarc", dmarc::dmarc)?,
         smtp: o.list("smtp", smtp::smtp)?,
         rcpt: o.nested("rcpt", rcpt::rcpt)?,
@@ -585,12 +581,14 @@ mod tests {
         RecordFinding, SCHEMA_VERSION,
     };
     use crate::report::{
-        CertFacts, ChainFacts, ChainResult, SmtpFacts, SmtpProbeFacts, SmtpTimings, StarttlsFacts,
-        StarttlsResult,
+        CertFacts, ChainFacts, ChainResult, SmtpFacts, SmtpProbeFacts, SmtpTimings, SpfFacts,
+        SpfNodeFacts, SpfTermFacts, StarttlsFacts, StarttlsResult,
     };
     use crate::smtp::codes::{ReplyClass, ReplyExplanation};
     use crate::smtp::rcpt::{RcptFailure, RcptReply, RcptStep, RcptVerdict};
     use crate::smtp::Outcome;
+    use crate::spf::eval::{NodeKind, SpfResult};
+    use crate::spf::Qualifier;
 
     /// An explanation with every member set.
     fn explanation(code: u16) -> ReplyExplanation {
@@ -779,7 +777,41 @@ mod tests {
                     host: "mx.example.com".into(),
                     addresses: vec!["192.0.2.25".into()],
                 }],
-                spf: Some(serde_json::json!({"record": "v=spf1 -all", "tree": {"n": 1.5}})),
+                spf: Some(SpfFacts {
+                    lookup_count: 11,
+                    record: Some("v=spf1 include:_spf.example.com ~all".into()),
+                    terms: vec![SpfTermFacts {
+                        meaning: "m".into(),
+                        rfc: "RFC 7208 §5.2".into(),
+                        term: "include".into(),
+                    }],
+                    tree: SpfNodeFacts {
+                        children: vec![SpfNodeFacts {
+                            children: vec![],
+                            dns_cost: 1,
+                            domain: Some("_spf.example.com".into()),
+                            kind: NodeKind::Include,
+                            matched: Some(false),
+                            notes: vec!["NXDOMAIN".into()],
+                            qualifier: Some(Qualifier::SoftFail),
+                            record: None,
+                            result: Some(SpfResult::PermError),
+                            term: "include:_spf.example.com".into(),
+                            void_lookups: 1,
+                        }],
+                        dns_cost: 0,
+                        domain: Some("example.com".into()),
+                        kind: NodeKind::Record,
+                        matched: None,
+                        notes: vec![],
+                        qualifier: None,
+                        record: Some("v=spf1 include:_spf.example.com ~all".into()),
+                        result: Some(SpfResult::TempError),
+                        term: "example.com".into(),
+                        void_lookups: 0,
+                    },
+                    void_lookup_count: u32::MAX,
+                }),
                 dmarc: Some(DmarcFacts {
                     policy: Some(Policy::Quarantine),
                     record: "v=DMARC1; p=reject; sp=quarantine".into(),
@@ -1133,6 +1165,41 @@ mod tests {
             assert_eq!(derived.as_ref(), Ok(&r));
             assert_eq!(ours.as_ref(), Ok(&r));
         }
+        // The SPF tree's words.
+        let kinds = NodeKind::ALL;
+        let qualifiers = [
+            Qualifier::Pass,
+            Qualifier::Fail,
+            Qualifier::SoftFail,
+            Qualifier::Neutral,
+        ];
+        let results = [
+            SpfResult::Pass,
+            SpfResult::Fail,
+            SpfResult::SoftFail,
+            SpfResult::Neutral,
+            SpfResult::None,
+            SpfResult::PermError,
+            SpfResult::TempError,
+        ];
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let node = &mut r
+                .domain
+                .as_mut()
+                .unwrap()
+                .spf
+                .as_mut()
+                .unwrap()
+                .tree
+                .children[0];
+            node.kind = kind;
+            node.qualifier = Some(qualifiers[i % qualifiers.len()]);
+            node.result = Some(results[i % results.len()]);
+            let value = serde_json::to_value(&r).unwrap();
+            let (derived, ours) = both(&value);
+            assert_eq!(derived.as_ref(), Ok(&r));
+            assert_eq!(ours.as_ref(), Ok(&r));
+        }
         for (i, verdict) in verdicts.into_iter().enumerate() {
             let rcpt = r.domain.as_mut().unwrap().rcpt.as_mut().unwrap();
             rcpt.verdict = verdict;
@@ -1229,6 +1296,23 @@ mod tests {
                 serde_json::json!(-1),
             ),
             ("/domain/smtp/0/probe/ip", serde_json::json!([])),
+            ("/domain/spf/lookup_count", Value::Null),
+            ("/domain/spf/tree", Value::Null),
+            ("/domain/spf/terms/0/rfc", serde_json::json!(7208)),
+            ("/domain/spf/tree/kind", serde_json::json!("Record")),
+            (
+                "/domain/spf/tree/children/0/qualifier",
+                serde_json::json!("~"),
+            ),
+            (
+                "/domain/spf/tree/children/0/result",
+                serde_json::json!("soft_fail"),
+            ),
+            (
+                "/domain/spf/tree/children/0/dns_cost",
+                serde_json::json!(1.5),
+            ),
+            ("/domain/spf/tree/children/0/term", Value::Null),
         ];
         for (pointer, bad) in cases {
             let mut value = good.clone();

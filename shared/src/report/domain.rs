@@ -10,9 +10,10 @@ pub struct DomainSection {
     /// MX hosts in preference order.
     #[serde(default)]
     pub mx: Vec<MxHost>,
-    /// SPF summary; the shape is documented in `docs/report-schema.md`.
+    /// The domain's SPF record, its DNS lookup counts and its lookup tree
+    /// (RFC 7208 §4.6.4; see [`crate::spf::lint::SpfLint::report_section`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spf: Option<serde_json::Value>,
+    pub spf: Option<super::SpfFacts>,
     /// The DMARC record that applies to the domain (its own or, on the
     /// RFC 9989 §4.10 tree walk, an ancestor's), parsed; absent when none
     /// was found.

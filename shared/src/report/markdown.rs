@@ -151,24 +151,19 @@ pub fn render(report: &Report) -> String {
             out.push('\n');
         }
         if let Some(spf) = &domain.spf {
-            let lookups = spf.get("lookup_count").and_then(|v| v.as_u64());
-            let voids = spf.get("void_lookup_count").and_then(|v| v.as_u64());
             out.push_str(&format!(
                 "SPF: {} DNS lookups of 10 allowed, {} void lookups of 2 allowed (RFC 7208 §4.6.4).\n\n",
-                lookups.map_or("?".to_string(), |n| n.to_string()),
-                voids.map_or("?".to_string(), |n| n.to_string())
+                spf.lookup_count, spf.void_lookup_count
             ));
-            if let Some(record) = spf.get("record").and_then(|v| v.as_str()) {
+            if let Some(record) = &spf.record {
                 out.push_str(&fenced(record));
             }
-            if let Some(tree) = spf.get("tree").filter(|t| t.is_object()) {
-                out.push_str(
-                    "SPF include tree (the DNS lookups each term costs, and the running total):\n\n",
-                );
-                let mut total = 0;
-                spf_tree(&mut out, tree, 0, &mut total);
-                out.push('\n');
-            }
+            out.push_str(
+                "SPF include tree (the DNS lookups each term costs, and the running total):\n\n",
+            );
+            let mut total = 0;
+            spf_tree(&mut out, &spf.tree, 0, &mut total);
+            out.push('\n');
         }
         if let Some(record) = domain.dmarc.as_ref().map(|d| d.record.as_str()) {
             out.push_str("DMARC:\n\n");
@@ -272,23 +267,20 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-/// One node of `domain.spf.tree` (an `spf::eval::LookupNode` as JSON) and
-/// its children as a nested list, adding each term's DNS cost to `total`
-/// in document order against the limit of 10 (RFC 7208 §4.6.4).
-fn spf_tree(out: &mut String, node: &serde_json::Value, depth: usize, total: &mut u64) {
-    let text = |key: &str| node.get(key).and_then(|v| v.as_str()).unwrap_or("");
-    let number = |key: &str| node.get(key).and_then(|v| v.as_u64()).unwrap_or(0);
-    let (cost, voids) = (number("dns_cost"), number("void_lookups"));
+/// One node of `domain.spf.tree` and its children as a nested list, adding
+/// each term's DNS cost to `total` in document order against the limit of
+/// 10 (RFC 7208 §4.6.4).
+fn spf_tree(out: &mut String, node: &super::SpfNodeFacts, depth: usize, total: &mut u64) {
+    let (cost, voids) = (u64::from(node.dns_cost), node.void_lookups);
     let before = *total;
     *total += cost;
     out.push_str(&"  ".repeat(depth));
     out.push_str("- ");
-    if text("kind") == "record" {
+    if node.kind == crate::spf::eval::NodeKind::Record {
         out.push_str("record of ");
-        let domain = node.get("domain").and_then(|v| v.as_str());
-        out.push_str(&escape_inline(domain.unwrap_or(text("term"))));
+        out.push_str(&escape_inline(node.domain.as_deref().unwrap_or(&node.term)));
     } else {
-        out.push_str(&escape_inline(text("term")));
+        out.push_str(&escape_inline(&node.term));
     }
     if cost > 0 {
         out.push_str(&format!(": +{cost} lookup, total {total}/10"));
@@ -300,10 +292,8 @@ fn spf_tree(out: &mut String, node: &serde_json::Value, depth: usize, total: &mu
         out.push_str(&format!(", {voids} void"));
     }
     out.push('\n');
-    if let Some(children) = node.get("children").and_then(|v| v.as_array()) {
-        for child in children {
-            spf_tree(out, child, depth + 1, total);
-        }
+    for child in &node.children {
+        spf_tree(out, child, depth + 1, total);
     }
 }
 
@@ -505,13 +495,13 @@ mod tests {
                 host: "mx1.shop.test".into(),
                 addresses: vec!["192.0.2.10".into()],
             }],
-            spf: Some(
+            spf: Some(serde_json::from_value(
                 serde_json::json!({"record": "v=spf1 -all", "lookup_count": 11, "void_lookup_count": 0,
                 "tree": {"kind": "record", "term": "shop.test", "domain": "shop.test", "dns_cost": 0, "void_lookups": 0, "children": [
                     {"kind": "include", "term": "include:a_b.test", "dns_cost": 10, "void_lookups": 0, "children": []},
                     {"kind": "a", "term": "a:x|y`z", "dns_cost": 1, "void_lookups": 1}
                 ]}}),
-            ),
+            ).unwrap()),
             dmarc: None,
             smtp: vec![crate::report::SmtpFacts {
                 banner: Some("220 `evil` | <b>".into()),

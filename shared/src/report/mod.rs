@@ -17,6 +17,7 @@ mod rcpt;
 pub mod redact;
 mod reputation;
 mod smtp;
+mod spf;
 pub mod text;
 mod top;
 pub mod transport;
@@ -40,6 +41,7 @@ pub use smtp::{
     CertFacts, ChainFacts, ChainResult, SmtpFacts, SmtpProbeFacts, SmtpTimings, StarttlsFacts,
     StarttlsResult,
 };
+pub use spf::{SpfFacts, SpfNodeFacts, SpfTermFacts};
 
 use serde::{Deserialize, Serialize};
 

@@ -125,6 +125,38 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// Every kind.
+    pub const ALL: [NodeKind; 11] = [
+        NodeKind::Record,
+        NodeKind::All,
+        NodeKind::Include,
+        NodeKind::A,
+        NodeKind::Mx,
+        NodeKind::Ptr,
+        NodeKind::Ip4,
+        NodeKind::Ip6,
+        NodeKind::Exists,
+        NodeKind::Redirect,
+        NodeKind::Explanation,
+    ];
+
+    /// The word used in the report (`domain.spf.tree[..].kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Record => "record",
+            NodeKind::All => "all",
+            NodeKind::Include => "include",
+            NodeKind::A => "a",
+            NodeKind::Mx => "mx",
+            NodeKind::Ptr => "ptr",
+            NodeKind::Ip4 => "ip4",
+            NodeKind::Ip6 => "ip6",
+            NodeKind::Exists => "exists",
+            NodeKind::Redirect => "redirect",
+            NodeKind::Explanation => "explanation",
+        }
+    }
+
     fn of(m: &Mechanism) -> Self {
         match m {
             Mechanism::All => NodeKind::All,

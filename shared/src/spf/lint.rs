@@ -16,7 +16,7 @@ use super::model::{
 };
 use super::parse::{is_spf_record, parse_record, ParsedRecord};
 use crate::dns::{DnsLookup, DnsOutcome};
-use crate::report::{Check, Status};
+use crate::report::{Check, SpfFacts, SpfNodeFacts, SpfTermFacts, Status};
 
 /// RFC 7208 §3.4: keep SPF answers under 512 bytes; records over 450 bytes
 /// risk exceeding it.
@@ -230,18 +230,41 @@ pub struct SpfLint {
 pub const MAX_WALK_LOOKUPS: u32 = 100;
 
 impl SpfLint {
-    /// The `domain.spf` section of the report:
-    /// `{record, lookup_count, void_lookup_count, tree, terms}`; `terms` is
-    /// the legend of the terms the record uses
+    /// The `domain.spf` section of the report: the record, the lookup
+    /// counts, the tree and the legend of the terms the record uses
     /// ([`super::terms::spf_term_legend`]).
-    pub fn report_section(&self) -> serde_json::Value {
-        serde_json::json!({
-            "record": self.record,
-            "lookup_count": self.lookup_count,
-            "void_lookup_count": self.void_lookup_count,
-            "tree": self.tree,
-            "terms": super::terms::spf_term_legend(self.record.as_deref().unwrap_or_default()),
-        })
+    pub fn report_section(&self) -> SpfFacts {
+        SpfFacts {
+            lookup_count: self.lookup_count,
+            record: self.record.clone(),
+            terms: super::terms::spf_term_legend(self.record.as_deref().unwrap_or_default())
+                .into_iter()
+                .map(|row| SpfTermFacts {
+                    meaning: row.meaning.to_string(),
+                    rfc: row.rfc.to_string(),
+                    term: row.term.to_string(),
+                })
+                .collect(),
+            tree: node_facts(&self.tree),
+            void_lookup_count: self.void_lookup_count,
+        }
+    }
+}
+
+/// One node of the lookup tree as the report carries it.
+fn node_facts(node: &LookupNode) -> SpfNodeFacts {
+    SpfNodeFacts {
+        children: node.children.iter().map(node_facts).collect(),
+        dns_cost: node.dns_cost,
+        domain: node.domain.clone(),
+        kind: node.kind,
+        matched: node.matched,
+        notes: node.notes.clone(),
+        qualifier: node.qualifier,
+        record: node.record.clone(),
+        result: node.result,
+        term: node.term.clone(),
+        void_lookups: node.void_lookups,
     }
 }
 
@@ -1150,6 +1173,72 @@ pub fn sender_ip_check(ip: IpAddr, outcome: &SpfOutcome) -> Check {
 mod tests {
     use super::*;
     use crate::dns::{block_on_ready, QueryType, ZoneData, ZoneRecord};
+
+    /// `domain.spf` as it was written before it was typed: a `json!` object
+    /// (members sorted by `serde_json`'s `Map` at every depth).
+    fn untyped_section(lint: &SpfLint) -> serde_json::Value {
+        serde_json::json!({
+            "record": lint.record,
+            "lookup_count": lint.lookup_count,
+            "void_lookup_count": lint.void_lookup_count,
+            "tree": lint.tree,
+            "terms": super::super::terms::spf_term_legend(lint.record.as_deref().unwrap_or_default()),
+        })
+    }
+
+    /// The typed section writes the bytes the untyped one did: no record,
+    /// a flat record, includes, a redirect, void lookups, macros and every
+    /// qualifier; and it reads back as itself. The wire form of a small
+    /// tree is pinned.
+    #[test]
+    fn the_section_is_byte_identical_to_the_untyped_object() {
+        let z = zone(&[
+            ("none.test", "not spf"),
+            ("flat.test", "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all"),
+            (
+                "tree.test",
+                "v=spf1 +a mx ?ptr include:inc.test include:void.test exists:%{i}.x.test ~all exp=why.tree.test",
+            ),
+            ("inc.test", "v=spf1 include:inc2.test -all"),
+            ("inc2.test", "v=spf1 a:mail.inc2.test -all"),
+            ("redir.test", "v=spf1 redirect=flat.test"),
+            ("two.test", "v=spf1 -all"),
+            ("two.test", "v=spf1 ~all"),
+        ]);
+        for domain in [
+            "none.test",
+            "flat.test",
+            "tree.test",
+            "redir.test",
+            "two.test",
+            "absent.test",
+        ] {
+            let lint = block_on_ready(lint_domain(&z, domain));
+            let typed = lint.report_section();
+            let json = serde_json::to_string(&typed).unwrap();
+            assert_eq!(json, untyped_section(&lint).to_string(), "{domain}");
+            let back: SpfFacts = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, typed, "{domain}");
+        }
+        let lint = block_on_ready(lint_domain(&z, "inc2.test"));
+        let json = serde_json::to_string(&lint.report_section()).unwrap();
+        assert!(
+            json.starts_with(
+                r#"{"lookup_count":1,"record":"v=spf1 a:mail.inc2.test -all","terms":[{"meaning":"#
+            ),
+            "{json}"
+        );
+        assert!(
+            json.contains(
+                r#""tree":{"children":[{"dns_cost":1,"domain":"mail.inc2.test","kind":"a","#
+            ),
+            "{json}"
+        );
+        assert!(
+            json.ends_with(r#""term":"inc2.test","void_lookups":0},"void_lookup_count":1}"#),
+            "{json}"
+        );
+    }
 
     fn zone(entries: &[(&str, &str)]) -> ZoneData {
         let mut z = ZoneData::new();

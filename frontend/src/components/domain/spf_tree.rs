@@ -1,9 +1,11 @@
-//! The SPF include tree (`domain.spf.tree`, an `spf::eval::LookupNode`):
+//! The SPF include tree (`domain.spf.tree`, a `report::SpfNodeFacts`):
 //! an indented tree of terms, each with its qualifier, the DNS lookups it
 //! costs and its void lookups, and a running total against the limit of 10
 //! (RFC 7208 §4.6.4) with the term that crosses the limit highlighted.
 
-use serde_json::Value;
+use mxlens_shared::report::{SpfFacts, SpfNodeFacts};
+use mxlens_shared::spf::eval::NodeKind;
+use mxlens_shared::spf::Qualifier;
 use yew::prelude::*;
 
 /// RFC 7208 §4.6.4: at most 10 DNS-querying terms.
@@ -11,25 +13,22 @@ pub const LOOKUP_LIMIT: u64 = 10;
 /// RFC 7208 §4.6.4: at most 2 void lookups.
 pub const VOID_LIMIT: u64 = 2;
 
-fn qualifier_word(q: &str) -> &'static str {
+fn qualifier_word(q: Qualifier) -> &'static str {
     match q {
-        "fail" => "fail (-)",
-        "soft_fail" => "softfail (~)",
-        "neutral" => "neutral (?)",
-        _ => "pass (+)",
+        Qualifier::Fail => "fail (-)",
+        Qualifier::SoftFail => "softfail (~)",
+        Qualifier::Neutral => "neutral (?)",
+        Qualifier::Pass => "pass (+)",
     }
 }
 
 /// Renders `node` and its children, adding each node's cost to `total` in
 /// document order (the order an evaluator would spend them).
-fn node_view(node: &Value, total: &mut u64) -> Html {
-    let kind = node.get("kind").and_then(Value::as_str).unwrap_or("");
-    let term = node.get("term").and_then(Value::as_str).unwrap_or("");
-    let cost = node.get("dns_cost").and_then(Value::as_u64).unwrap_or(0);
-    let voids = node
-        .get("void_lookups")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+fn node_view(node: &SpfNodeFacts, total: &mut u64) -> Html {
+    let kind = node.kind.as_str();
+    let term = node.term.as_str();
+    let cost = u64::from(node.dns_cost);
+    let voids = node.void_lookups;
     let before = *total;
     *total += cost;
     let crosses = before <= LOOKUP_LIMIT && *total > LOOKUP_LIMIT;
@@ -39,26 +38,12 @@ fn node_view(node: &Value, total: &mut u64) -> Html {
         if over { " over-limit" } else { "" },
         if crosses { " crosses-limit" } else { "" }
     );
-    let children = node
-        .get("children")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let notes: Vec<String> = node
-        .get("notes")
-        .and_then(Value::as_array)
-        .map(|n| {
-            n.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    let head = if kind == "record" {
-        let domain = node.get("domain").and_then(Value::as_str).unwrap_or(term);
+    let head = if node.kind == NodeKind::Record {
+        let domain = node.domain.as_deref().unwrap_or(term);
         html! {
             <>
                 <span class="spf-kind">{"record of "}</span><span class="mono">{ domain }</span>
-                if let Some(record) = node.get("record").and_then(Value::as_str) {
+                if let Some(record) = &node.record {
                     <code class="spf-record">{ record }</code>
                 }
             </>
@@ -67,7 +52,7 @@ fn node_view(node: &Value, total: &mut u64) -> Html {
         html! {
             <>
                 <code class="spf-term">{ term }</code>
-                if let Some(q) = node.get("qualifier").and_then(Value::as_str) {
+                if let Some(q) = node.qualifier {
                     <span class="spf-qualifier">{ qualifier_word(q) }</span>
                 }
             </>
@@ -80,7 +65,7 @@ fn node_view(node: &Value, total: &mut u64) -> Html {
                 <span class="spf-cost">
                     if cost > 0 {
                         { format!("+{cost} lookup · total {total}/{LOOKUP_LIMIT}") }
-                    } else if kind != "record" {
+                    } else if node.kind != NodeKind::Record {
                         {"no lookup"}
                     }
                     if voids > 0 { { format!(" · {voids} void") } }
@@ -89,33 +74,23 @@ fn node_view(node: &Value, total: &mut u64) -> Html {
                     <span class="badge s-fail"><span aria-hidden="true">{"✘"}</span>{ format!(" crosses the limit of {LOOKUP_LIMIT}") }</span>
                 }
             </div>
-            if !notes.is_empty() {
-                <p class="spf-notes">{ notes.join("; ") }</p>
+            if !node.notes.is_empty() {
+                <p class="spf-notes">{ node.notes.join("; ") }</p>
             }
-            if !children.is_empty() {
-                <ul>{ for children.iter().map(|c| node_view(c, total)) }</ul>
+            if !node.children.is_empty() {
+                <ul>{ for node.children.iter().map(|c| node_view(c, total)) }</ul>
             }
         </li>
     }
 }
 
-/// The tree with its totals, for `domain.spf` (`{record, lookup_count,
-/// void_lookup_count, tree}`); a plain function, not a component, to keep
-/// the bundle small.
-pub fn spf_tree(spf: &Value) -> Html {
+/// The tree with its totals, for `domain.spf`; a plain function, not a
+/// component, to keep the bundle small.
+pub fn spf_tree(spf: &SpfFacts) -> Html {
     let mut total = 0;
-    let tree = spf
-        .get("tree")
-        .filter(|t| t.is_object())
-        .map(|t| node_view(t, &mut total));
-    let lookups = spf
-        .get("lookup_count")
-        .and_then(Value::as_u64)
-        .unwrap_or(total);
-    let voids = spf
-        .get("void_lookup_count")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let tree = node_view(&spf.tree, &mut total);
+    let lookups = u64::from(spf.lookup_count);
+    let voids = u64::from(spf.void_lookup_count);
     let status = |n: u64, limit: u64| {
         if n > limit {
             ("s-fail", "✘", "over the limit")
@@ -125,28 +100,18 @@ pub fn spf_tree(spf: &Value) -> Html {
     };
     // The legend of the terms the record uses (`domain.spf.terms`, text
     // from shared).
-    let text = |row: &Value, key: &str| {
-        row.get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
     let terms: Vec<Html> = spf
-        .get("terms")
-        .and_then(Value::as_array)
-        .map(|rows| {
-            rows.iter()
-                .map(|row| {
-                    html! {
-                        <>
-                            <dt><code>{ text(row, "term") }</code></dt>
-                            <dd>{ format!("{} ({})", text(row, "meaning"), text(row, "rfc")) }</dd>
-                        </>
-                    }
-                })
-                .collect()
+        .terms
+        .iter()
+        .map(|row| {
+            html! {
+                <>
+                    <dt><code>{ row.term.clone() }</code></dt>
+                    <dd>{ format!("{} ({})", row.meaning, row.rfc) }</dd>
+                </>
+            }
         })
-        .unwrap_or_default();
+        .collect();
     let (lookup_class, lookup_icon, lookup_word) = status(lookups, LOOKUP_LIMIT);
     let (void_class, void_icon, void_word) = status(voids, VOID_LIMIT);
     html! {
@@ -158,9 +123,7 @@ pub fn spf_tree(spf: &Value) -> Html {
                 <span>{ format!("Void lookups: {voids} of {VOID_LIMIT}") }</span>{" "}
                 <span class={classes!("badge", void_class)}><span aria-hidden="true">{void_icon}</span>{" "}{void_word}</span>
             </p>
-            if let Some(tree) = tree {
-                <ul class="spf-tree" aria-label="SPF include tree">{ tree }</ul>
-            }
+            <ul class="spf-tree" aria-label="SPF include tree">{ tree }</ul>
             if !terms.is_empty() {
                 <details class="spf-terms">
                     <summary>{"What the terms mean"}</summary>
