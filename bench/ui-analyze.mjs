@@ -159,6 +159,9 @@ try {
   page.on('pageerror', (e) => console.error(`pageerror: ${e.message}`));
   await page.goto(BASE_URL + '/');
   await page.getByLabel('Raw headers or message').waitFor({ timeout: 15000 });
+  // The page's own warm-up done (its "mxlens:warmed-up" mark; a build
+  // without the mark waits the 5 s out).
+  await page.waitForFunction(() => performance.getEntriesByName('mxlens:warmed-up').length > 0, null, { timeout: 5000 }).catch(() => {});
   for (const [name, text] of CASES) {
     await page.evaluate(measureInPage, text); // warm-up
     const runs = [];

@@ -143,9 +143,12 @@ engine_gz=$(gzip_size "$engine_wasm")
 # never has (the typed rcpt, smtp and spf sections of #18 step 4 had
 # brought it to 309,282; now 303,834). The page's decoders for those
 # three sections: +6,821 bytes, 229,892 -> 236,713.
+# 304,500 since the worker's performance marks carry the worker's own
+# time, so the UI benches see when the worker did what, not when the page
+# got round to reading it (+194 bytes: 303,834 -> 304,028; the page +537).
 # bench/bundle-size.sh shows where the bytes go.
 budget=300000
-engine_budget=304000
+engine_budget=304500
 goal=250000
 echo "frontend: the page, $(basename "$page_wasm"): $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($( [ "$gz" -le "$goal" ] && echo met || echo "$((gz - goal)) bytes to go"))"
 echo "frontend: the engine worker, $(basename "$engine_wasm"): $engine_raw bytes ($((engine_raw / 1024)) KiB) raw, $engine_gz bytes ($((engine_gz / 1024)) KiB) gzip -9; budget $engine_budget ($((engine_budget - engine_gz)) bytes to spare)"

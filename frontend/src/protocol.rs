@@ -56,7 +56,9 @@ pub const REPLY_EXPLAINED: &str = "explained";
 /// by `engine-loader.js`).
 #[allow(dead_code)] // Sent by the loader script, not by Rust.
 pub const REPLY_FAILED: &str = "failed";
-/// A `performance.mark` name for the page's timeline (the UI benches).
+/// A `performance.mark` name for the page's timeline (the UI benches); the
+/// reply has a fourth element, when the worker made it (ms since the
+/// epoch).
 pub const REPLY_MARK: &str = "mark";
 /// The last reply of a request.
 pub const REPLY_DONE: &str = "done";

@@ -106,7 +106,7 @@ fn on_reply(data: JsValue) {
                 }
             }
         }),
-        REPLY_MARK => mark(&body),
+        REPLY_MARK => mark_at(&body, reply.get(3).as_f64()),
         REPLY_FAILED => fail_all(format!(
             "{UNAVAILABLE} ({body}). Reload the page to try again."
         )),
@@ -233,6 +233,29 @@ pub async fn explain(text: &str) -> Result<(Option<BounceReport>, Vec<ReplyExpla
             .map_err(|e| format!("The analysis engine's answer could not be read: {e}")),
         Some((_, why)) => Err(why),
         None => Err(format!("{UNAVAILABLE}.")),
+    }
+}
+
+/// A mark of the worker's, put on the page's timeline at the moment the
+/// worker made it, `at` (milliseconds since the epoch); when there is no
+/// time, at its arrival.
+fn mark_at(name: &str, at: Option<f64>) {
+    let Some(performance) = web_sys::window().and_then(|w| w.performance()) else {
+        return;
+    };
+    match at.filter(|t| t.is_finite()) {
+        Some(at) => {
+            // `performance.mark(name, {startTime})` (User Timing 3 §3.1.1;
+            // web-sys has it only as an unstable API).
+            let options = Object::new();
+            let start = (at - performance.time_origin()).max(0.0);
+            let _ = Reflect::set(&options, &"startTime".into(), &start.into());
+            if let Ok(mark) = Reflect::get(&performance, &"mark".into()) {
+                let mark: js_sys::Function = mark.unchecked_into();
+                let _ = mark.call2(&performance, &name.into(), &options);
+            }
+        }
+        None => mark(name),
     }
 }
 
