@@ -11,6 +11,7 @@ pub mod decode;
 mod delivery;
 mod dmarc;
 mod domain;
+pub mod ids;
 pub mod markdown;
 mod message;
 mod rcpt;
