@@ -626,7 +626,10 @@ async fn mta_sts_group<L: DnsLookup, P: Probes>(
     let facts = mta_sts::lint::policy_facts(&fetch);
     if let Some(check) = inconclusive {
         // We could not look (guard, timeout): say so, never fail.
-        for c in checks.iter_mut().filter(|c| c.id == "mta-sts.policy") {
+        for c in checks
+            .iter_mut()
+            .filter(|c| c.id == crate::report::ids::MTA_STS_POLICY)
+        {
             *c = check.clone();
         }
     }

@@ -41,7 +41,8 @@ pub use canspam::can_spam;
 use mail_parser::Message;
 
 use crate::message::unsubscribe::UnsubscribeState;
-use crate::report::{Check, ChecklistItem, ChecklistStatus, Checklists, Status};
+use crate::report::catalog::{self, Area};
+use crate::report::{ids, Check, ChecklistItem, ChecklistStatus, Checklists, Status};
 
 /// Everything the checklists look at. Fill it with
 /// [`ChecklistInputs::from_message`], then [`ChecklistInputs::apply_checks`],
@@ -141,16 +142,18 @@ impl ChecklistInputs {
     pub fn apply_checks(&mut self, checks: &[Check]) {
         for check in checks {
             match check.id.as_str() {
-                "msg.from" => self.from_valid = Some(check.status == Status::Pass),
-                "msg.display-name-spoof" if check.status != Status::NotApplicable => {
+                ids::MSG_FROM => self.from_valid = Some(check.status == Status::Pass),
+                ids::MSG_DISPLAY_NAME_SPOOF if check.status != Status::NotApplicable => {
                     self.display_name_spoof =
                         Some(matches!(check.status, Status::Fail | Status::Warn));
                 }
-                "msg.fake-reply" if check.status != Status::NotApplicable => {
+                ids::MSG_FAKE_REPLY if check.status != Status::NotApplicable => {
                     self.fake_reply = Some(check.status == Status::Warn);
                 }
-                "content.body" | "content.limits" | "content.filter-rules" => {}
-                id if id.starts_with("content.") => {
+                ids::CONTENT_BODY | ids::CONTENT_LIMITS | ids::CONTENT_FILTER_RULES => {}
+                // The catalogue's Content area is exactly the `content.*`
+                // ids; an id it does not know is not a content problem.
+                id if catalog::lookup(id).is_some_and(|e| e.area == Area::Content) => {
                     let problems = self.content_problems.get_or_insert_with(Vec::new);
                     if matches!(check.status, Status::Fail | Status::Warn) {
                         problems.push(format!("{}: {}", check.title, check.detail));

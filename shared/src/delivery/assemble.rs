@@ -12,7 +12,8 @@ use crate::message::{analyze_message, InputError, MAX_INPUT_BYTES};
 use crate::org_domain::{aligned_relaxed, aligned_strict};
 use crate::report::combine::combine;
 use crate::report::{
-    catalog, Check, ChecklistStatus, ConnectionFacts, DeliverySection, Report, ReportKind, Status,
+    catalog, ids, Check, ChecklistStatus, ConnectionFacts, DeliverySection, Report, ReportKind,
+    Status,
 };
 use crate::spf::eval::SpfResult;
 
@@ -112,7 +113,7 @@ fn dmarc_result(
         .map(|p| p.as_str().to_string());
     let Some(record) = record else {
         // A DMARC lookup that failed is not "no record".
-        let present = audit.checks_with_id("dmarc.present").next();
+        let present = audit.checks_with_id(ids::DMARC_PRESENT).next();
         return match present.map(|c| c.status) {
             Some(Status::Fail | Status::Warn) => (Some("none".into()), None),
             _ => (Some("temperror".into()), None),
@@ -278,9 +279,9 @@ fn mark_dkim_unverified(report: &mut Report, dmarc_unknown: bool) {
     const WHY: &str = "mxlens did not verify the DKIM signatures of this delivery, so there is no DKIM result of its own; the signatures are listed, and their keys are checked by the domain audit";
     for check in &mut report.checks {
         let affected = match check.id.as_str() {
-            "msg.auth.dkim" => true,
-            "msg.auth.dmarc" => dmarc_unknown,
-            "msg.dmarc-alignment" => check.status == Status::Fail,
+            ids::MSG_AUTH_DKIM => true,
+            ids::MSG_AUTH_DMARC => dmarc_unknown,
+            ids::MSG_DMARC_ALIGNMENT => check.status == Status::Fail,
             _ => false,
         };
         if affected {
@@ -290,8 +291,10 @@ fn mark_dkim_unverified(report: &mut Report, dmarc_unknown: bool) {
         }
     }
     for item in &mut report.checklists.bulk_sender {
-        if matches!(item.id.as_str(), "bulk.spf-and-dkim" | "bulk.alignment")
-            && item.status == ChecklistStatus::Fail
+        if matches!(
+            item.id.as_str(),
+            ids::BULK_SPF_AND_DKIM | ids::BULK_ALIGNMENT
+        ) && item.status == ChecklistStatus::Fail
         {
             item.status = ChecklistStatus::Manual;
             item.detail = format!("{} ({WHY})", item.detail);

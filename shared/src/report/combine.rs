@@ -3,6 +3,7 @@
 //! report of kind `combined`. Pure logic, so the server (stored links) and
 //! the browser (the "Audit <from-domain>" button) combine the same way.
 
+use super::ids;
 use super::{Check, ChecklistStatus, Checklists, Report, ReportKind, Status};
 
 /// One report of kind `combined`: the message section, the domain section,
@@ -28,7 +29,7 @@ pub fn combine(message: Report, domain: Report, generated_at: String) -> Report 
     // The sending IP's blocklist checks: the audit's and the message's
     // reputation lookups word them alike (`<ip> on <zone>`); each counts once.
     checks.retain(|c| {
-        c.id != "dnsbl.listed"
+        c.id != ids::DNSBL_LISTED
             || !domain
                 .checks
                 .iter()
@@ -66,23 +67,23 @@ pub fn resolve_backend_items(
             continue;
         }
         let relevant: Vec<&Check> = match item.id.as_str() {
-            "bulk.dmarc" => domain_checks
+            ids::BULK_DMARC => domain_checks
                 .iter()
-                .filter(|c| c.id == "dmarc.present")
+                .filter(|c| c.id == ids::DMARC_PRESENT)
                 .filter(decided)
                 .collect(),
-            "bulk.ptr" => match sending_ip {
+            ids::BULK_PTR => match sending_ip {
                 Some(ip) => domain_checks
                     .iter()
                     .filter(|c| {
-                        matches!(c.id.as_str(), "sender.ptr" | "mx.ptr")
+                        matches!(c.id.as_str(), ids::SENDER_PTR | ids::MX_PTR)
                             && c.subject.as_deref().is_some_and(|s| names_ip(s, ip))
                     })
                     .filter(decided)
                     .collect(),
                 None => Vec::new(),
             },
-            "bulk.dkim-key-length" if signing_selectors.is_empty() => {
+            ids::BULK_DKIM_KEY_LENGTH if signing_selectors.is_empty() => {
                 *item = crate::checklists::item(
                     &item.id,
                     ChecklistStatus::NotApplicable,
@@ -90,9 +91,9 @@ pub fn resolve_backend_items(
                 );
                 continue;
             }
-            "bulk.dkim-key-length" => domain_checks
+            ids::BULK_DKIM_KEY_LENGTH => domain_checks
                 .iter()
-                .filter(|c| c.id == "dkim.key-length")
+                .filter(|c| c.id == ids::DKIM_KEY_LENGTH)
                 .filter(|c| {
                     c.subject.as_deref().is_some_and(|s| {
                         signing_selectors

@@ -89,7 +89,7 @@ fn mta_sts_mode(report: &Report) -> Option<String> {
 }
 
 fn dane_everywhere(report: &Report) -> bool {
-    let checks: Vec<_> = report.checks_with_id("dane.tlsa").collect();
+    let checks: Vec<_> = report.checks_with_id(super::ids::DANE_TLSA).collect();
     !checks.is_empty() && checks.iter().all(|c| c.status == Status::Pass)
 }
 

@@ -6,7 +6,7 @@
 //! `docs/report-schema.md`); this file only lays them out. The entry is the
 //! typed `report::RcptFacts`, read by `shared`'s hand-written decoder.
 
-use mxlens_shared::report::{Check, RcptFacts, Status};
+use mxlens_shared::report::{ids, Check, RcptFacts, Status};
 use yew::prelude::*;
 
 /// The probe block, or nothing when the audit asked about no address.
@@ -14,9 +14,9 @@ pub fn rcpt_probe(entry: &RcptFacts, checks: &[Check]) -> Html {
     let address = entry.address.as_str();
     let check = checks
         .iter()
-        .filter(|c| c.id == "smtp.rcpt")
+        .filter(|c| c.id == ids::SMTP_RCPT)
         .find(|c| c.subject.as_deref() == Some(address))
-        .or_else(|| checks.iter().find(|c| c.id == "smtp.rcpt"));
+        .or_else(|| checks.iter().find(|c| c.id == ids::SMTP_RCPT));
     let explained = entry
         .rcpt_explained
         .as_ref()
