@@ -41,7 +41,7 @@ pub use canspam::can_spam;
 use mail_parser::Message;
 
 use crate::message::unsubscribe::UnsubscribeState;
-use crate::report::catalog::{self, Area};
+use crate::report::catalog;
 use crate::report::{ids, Check, ChecklistItem, ChecklistStatus, Checklists, Status};
 
 /// Everything the checklists look at. Fill it with
@@ -153,7 +153,7 @@ impl ChecklistInputs {
                 ids::CONTENT_BODY | ids::CONTENT_LIMITS | ids::CONTENT_FILTER_RULES => {}
                 // The catalogue's Content area is exactly the `content.*`
                 // ids; an id it does not know is not a content problem.
-                id if catalog::lookup(id).is_some_and(|e| e.area == Area::Content) => {
+                id if catalog::is_content(id) => {
                     let problems = self.content_problems.get_or_insert_with(Vec::new);
                     if matches!(check.status, Status::Fail | Status::Warn) {
                         problems.push(format!("{}: {}", check.title, check.detail));

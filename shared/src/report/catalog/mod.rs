@@ -103,6 +103,16 @@ pub fn lookup(id: &str) -> Option<&'static CatalogEntry> {
     entries().find(|e| e.id == id)
 }
 
+/// Whether `id` is a check of the Content area: a scan of the content
+/// table (which also holds the Reputation checks), not of the whole
+/// catalogue, since every analysis asks it of every check
+/// (`checklists::ChecklistInputs::apply_checks`).
+pub fn is_content(id: &str) -> bool {
+    content::ENTRIES
+        .iter()
+        .any(|e| e.id == id && e.area == Area::Content)
+}
+
 /// Where a reference can be read, for the UI to link it: an RFC (and its
 /// section) on rfc-editor.org, an Internet-Draft on the IETF datatracker,
 /// the CAN-SPAM Act's sections, and the providers' and the FTC's guides.
@@ -166,6 +176,16 @@ pub fn ref_url(reference: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`is_content`] reads the content table alone: every check of the
+    /// Content area is in it.
+    #[test]
+    fn the_content_table_is_the_content_area() {
+        for e in entries() {
+            assert_eq!(is_content(e.id), e.area == Area::Content, "{}", e.id);
+        }
+        assert!(!is_content("content.unknown") && !is_content("msg.from"));
+    }
     use std::collections::HashSet;
 
     #[test]
