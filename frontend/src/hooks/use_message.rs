@@ -11,6 +11,7 @@ use yew::prelude::*;
 
 use crate::components::report_view::ReportView;
 use crate::private_link;
+use crate::protocol::LARGE_PASTE;
 use crate::worker;
 
 /// "Load an example": a real Gmail "Show original" of a newsletter (four
@@ -247,13 +248,6 @@ impl Sink {
 /// server's answers (DKIM keys, blocklists) before it is shown without
 /// them.
 const VERDICT_WAIT_MS: i32 = 150;
-
-/// A paste at least this long (bytes) waits [`VERDICT_WAIT_MS`] for the
-/// verdicts; a shorter one is shown at once and completed when they come,
-/// so a header block (the 64 KB budget of #7) is not held back by a slow
-/// DNS answer. The worker uses the same bound for when it sends the key
-/// requests (`protocol.rs`).
-use crate::protocol::LARGE_PASTE;
 
 /// The message part of the page.
 pub struct MessageHandle {
