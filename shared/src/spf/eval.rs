@@ -37,6 +37,17 @@ pub enum SpfResult {
 }
 
 impl SpfResult {
+    /// Every result, in the order of RFC 7208 §2.6.
+    pub const ALL: [SpfResult; 7] = [
+        SpfResult::Pass,
+        SpfResult::Fail,
+        SpfResult::SoftFail,
+        SpfResult::Neutral,
+        SpfResult::None,
+        SpfResult::PermError,
+        SpfResult::TempError,
+    ];
+
     /// The result word: `pass`, `fail`, `softfail`, `neutral`, `none`,
     /// `permerror`, `temperror`.
     pub fn as_str(self) -> &'static str {

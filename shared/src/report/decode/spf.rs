@@ -67,17 +67,7 @@ fn qualifier(v: &Value) -> Option<Qualifier> {
 /// The check_host() results' words (RFC 7208 §2.6, [`SpfResult::as_str`]).
 fn result(v: &Value) -> Option<SpfResult> {
     let word = v.as_str()?;
-    [
-        SpfResult::Pass,
-        SpfResult::Fail,
-        SpfResult::SoftFail,
-        SpfResult::Neutral,
-        SpfResult::None,
-        SpfResult::PermError,
-        SpfResult::TempError,
-    ]
-    .into_iter()
-    .find(|r| r.as_str() == word)
+    SpfResult::ALL.into_iter().find(|r| r.as_str() == word)
 }
 
 #[cfg(test)]
@@ -98,15 +88,7 @@ mod tests {
         ] {
             assert_eq!(qualifier(&serde_json::to_value(q).unwrap()), Some(q));
         }
-        for r in [
-            SpfResult::Pass,
-            SpfResult::Fail,
-            SpfResult::SoftFail,
-            SpfResult::Neutral,
-            SpfResult::None,
-            SpfResult::PermError,
-            SpfResult::TempError,
-        ] {
+        for r in SpfResult::ALL {
             assert_eq!(result(&serde_json::to_value(r).unwrap()), Some(r));
         }
         assert_eq!(kind(&Value::from("Record")), None);
