@@ -441,9 +441,14 @@ pub struct AuditArgs {
     /// Print the report as Markdown (the UI's "Export Markdown").
     #[arg(long, conflicts_with_all = ["json", "batch", "queue"])]
     pub markdown: bool,
-    /// DKIM selector to check; repeat for several.
+    /// DKIM selector to check; repeat for several. With none, the common
+    /// selectors are guessed.
     #[arg(long = "selector")]
     pub selectors: Vec<String>,
+    /// Also guess the common DKIM selectors when --selector is given (20
+    /// more TXT queries per domain).
+    #[arg(long)]
+    pub guess_selectors: bool,
     /// The IP that sends the domain's mail (evaluates SPF, PTR and DNSBL for it).
     #[arg(long)]
     pub sending_ip: Option<IpAddr>,
@@ -762,6 +767,7 @@ async fn audit(args: AuditArgs) -> ExitCode {
     let request = AuditRequest {
         domain,
         selectors: args.selectors.clone(),
+        guess_selectors: args.guess_selectors,
         sending_ip: args.sending_ip,
         rcpt,
         mail_from: args.mail_from.clone(),
@@ -793,6 +799,7 @@ async fn audit_batch(lookup: HickoryLookup, args: &AuditArgs) -> ExitCode {
         lookup,
         config,
         selectors: args.selectors.clone(),
+        guess_selectors: args.guess_selectors,
         sending_ip: args.sending_ip,
         mail_from: args.mail_from.clone(),
         helo: args.helo.clone(),

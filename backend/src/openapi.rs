@@ -277,7 +277,8 @@ fn schemas() -> Value {
         }},
         "AuditRequest": {"type": "object", "required": ["domain"], "properties": {
             "domain": {"type": "string"},
-            "selectors": {"type": "array", "items": {"type": "string"}},
+            "selectors": {"type": "array", "items": {"type": "string"}, "description": "DKIM selectors to check (at most 16); with none, the common selectors are guessed"},
+            "guess_selectors": {"type": "boolean", "description": "also guess the common selectors when selectors is not empty"},
             "sending_ip": {"type": "string"},
             "mail_from": {"type": "string", "maxLength": 256, "description": "the envelope sender (MAIL FROM) the sending IP used; spf.sender-ip is evaluated for it (RFC 7208 §2.4), and when its domain differs from domain both results are shown, the From domain's as info. Needs sending_ip"},
             "helo": {"type": "string", "maxLength": 255, "description": "the HELO name the sending IP gave (SPF %{h})"},

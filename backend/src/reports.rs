@@ -135,6 +135,8 @@ pub async fn build_report(
     let request = AuditRequest {
         domain,
         selectors,
+        // The message's signing selectors are the ones that matter.
+        guess_selectors: false,
         sending_ip,
         rcpt,
         mail_from,

@@ -19,9 +19,12 @@ pub struct AnalyzeBody {
 pub struct CreateAudit {
     /// The domain to audit.
     pub domain: String,
-    /// DKIM selectors to look up.
+    /// DKIM selectors to look up. With none, the common ones are guessed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub selectors: Vec<String>,
+    /// Guess the common selectors even though `selectors` names some.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guess_selectors: bool,
     /// The IP the domain sends from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sending_ip: Option<String>,

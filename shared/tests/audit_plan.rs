@@ -381,3 +381,58 @@ fn dmarc_uses_the_tree_walk_and_np_for_a_non_existent_subdomain() {
         ("none".into(), "dept.corp.example".into())
     );
 }
+
+/// The DKIM checks' subjects (the selectors reported) of an audit of
+/// example.com, with a second key at the common selector `google`.
+fn dkim_subjects(request: &AuditRequest) -> Vec<String> {
+    let mut z = zone();
+    z.add(
+        "google._domainkey.example.com",
+        ZoneRecord::Txt(
+            "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=".into(),
+        ),
+    );
+    let report = block_on_ready(run_audit(
+        &z,
+        &RecordingProbes::default(),
+        request,
+        &options(),
+        "2026-01-01T00:00:00Z".into(),
+        futures::future::pending(),
+        |_| {},
+    ));
+    let mut subjects: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| c.id == "dkim.key")
+        .filter_map(|c| c.subject.clone())
+        .collect();
+    subjects.dedup();
+    subjects
+}
+
+/// Issue #17: the common selectors are guessed only when the caller named
+/// none, or asked for them with `guess_selectors`.
+#[test]
+fn common_selectors_are_guessed_only_when_none_is_given_or_asked_for() {
+    let named = |selectors: &[&str], guess_selectors| AuditRequest {
+        domain: "example.com".into(),
+        selectors: selectors.iter().map(|s| s.to_string()).collect(),
+        guess_selectors,
+        ..Default::default()
+    };
+    // None given: both keys are found by guessing.
+    assert_eq!(dkim_subjects(&named(&[], false)), ["google", "s1"]);
+    // One given: only it is looked up, even though `google` has a key.
+    assert_eq!(dkim_subjects(&named(&["s1"], false)), ["s1"]);
+    // A given selector without a key is a failure, and nothing is guessed.
+    assert_eq!(dkim_subjects(&named(&["missing"], false)), ["missing"]);
+    // Asked for: the given one first, then the keys found by guessing, in
+    // the order of the common list.
+    assert_eq!(
+        dkim_subjects(&named(&["missing"], true)),
+        ["missing", "google", "s1"]
+    );
+    // A given selector that is also a common one is not asked twice.
+    assert_eq!(dkim_subjects(&named(&["s1"], true)), ["s1", "google"]);
+}

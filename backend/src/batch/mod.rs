@@ -38,6 +38,8 @@ pub struct BatchAudit {
     pub config: AuditConfig,
     /// DKIM selectors given for every domain.
     pub selectors: Vec<String>,
+    /// Guess the common selectors too (`--guess-selectors`).
+    pub guess_selectors: bool,
     /// The sending IP, for every domain.
     pub sending_ip: Option<IpAddr>,
     /// The envelope sender, for every domain.
@@ -53,6 +55,7 @@ impl BatchAudit {
         let request = AuditRequest {
             domain,
             selectors: self.selectors.clone(),
+            guess_selectors: self.guess_selectors,
             sending_ip: self.sending_ip,
             rcpt: None,
             mail_from: self.mail_from.clone(),

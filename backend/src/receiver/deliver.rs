@@ -73,6 +73,8 @@ pub async fn build_report(
             let request = AuditRequest {
                 domain,
                 selectors,
+                // The delivery's signing selectors are the ones that matter.
+                guess_selectors: false,
                 sending_ip: evaluation.ip,
                 rcpt: None,
                 mail_from: Some(facts.mail_from.clone()).filter(|m| !m.is_empty()),

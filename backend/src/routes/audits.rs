@@ -42,6 +42,7 @@ pub(super) async fn create_audit(
     let request = AuditRequest {
         domain,
         selectors,
+        guess_selectors: body.guess_selectors,
         sending_ip,
         rcpt,
         mail_from,

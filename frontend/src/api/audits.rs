@@ -131,6 +131,9 @@ pub async fn start_for_message(
     let body = CreateAudit {
         domain: domain.to_string(),
         selectors,
+        // The signing selectors are the ones that matter; with none, the
+        // server guesses the common ones.
+        guess_selectors: false,
         sending_ip: message.and_then(|m| m.sending_ip.clone()),
         rcpt: None,
         // Only the envelope's domain leaves the browser: a VERP bounce

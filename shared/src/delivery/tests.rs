@@ -79,6 +79,7 @@ fn report_for(raw: &[u8], facts: &ConnectionFacts) -> Report {
     let request = AuditRequest {
         domain: domain.clone(),
         selectors: signing_selectors(raw, &domain),
+        guess_selectors: false,
         sending_ip: facts.client_ip.parse().ok(),
         rcpt: None,
         mail_from: Some(facts.mail_from.clone()),

@@ -177,3 +177,50 @@ async fn selectors_are_validated_and_capped() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a DKIM selector"));
     dns.stop().await;
 }
+
+/// Issue #17 G1: `POST /api/audits` guesses the common DKIM selectors only
+/// without `selectors`, or with `guess_selectors`. bad.audit.test has keys
+/// at `s1` (common) and `old` (not).
+#[tokio::test]
+async fn audit_guesses_common_selectors_only_without_selectors_or_when_asked() {
+    let dns = TestDns::start_fixtures(&["audit.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let server = TestServer::start(&["--nameserver", &ns]).await.unwrap();
+    for (body, subjects) in [
+        (r#"{"domain":"bad.audit.test"}"#, &["s1"][..]),
+        (
+            r#"{"domain":"bad.audit.test","selectors":["old"]}"#,
+            &["old"][..],
+        ),
+        (
+            r#"{"domain":"bad.audit.test","selectors":["old"],"guess_selectors":true}"#,
+            &["old", "s1"][..],
+        ),
+    ] {
+        let (status, reply) = http("POST", &format!("{}/api/audits", server.url), Some(body)).await;
+        assert_eq!(status, 201, "{reply}");
+        let id = serde_json::from_str::<Value>(&reply).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // The event stream ends with the report.
+        let (_, _) = http(
+            "GET",
+            &format!("{}/api/audits/{id}/events", server.url),
+            None,
+        )
+        .await;
+        let (status, reply) = http("GET", &format!("{}/api/audits/{id}", server.url), None).await;
+        assert_eq!(status, 200, "{reply}");
+        let report: Value = serde_json::from_str(&reply).unwrap();
+        let mut found: Vec<&str> = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"] == "dkim.key")
+            .map(|c| c["subject"].as_str().unwrap())
+            .collect();
+        found.dedup();
+        assert_eq!(found, subjects, "{body}");
+    }
+}

@@ -94,3 +94,62 @@ async fn batch_gives_one_line_per_domain_equal_to_single_audits() {
         assert_eq!(by_domain[domain], single, "{domain}");
     }
 }
+
+/// The selectors of the `dkim.key` checks in a JSON report.
+fn dkim_subjects(report: &Value) -> Vec<String> {
+    let mut subjects: Vec<String> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == "dkim.key")
+        .map(|c| c["subject"].as_str().unwrap().to_string())
+        .collect();
+    subjects.dedup();
+    subjects
+}
+
+/// Issue #17 G1: the common DKIM selectors are guessed only when no
+/// --selector is given, or with --guess-selectors; single and batch audits
+/// alike. bad.audit.test publishes a key at `s1` (a common selector) and a
+/// revoked one at `old` (not common).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn common_selectors_are_guessed_only_without_selectors_or_when_asked() {
+    let dns = TestDns::start_fixtures(&["audit.test"]).await.unwrap();
+    let ns = dns.addr.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("domains.txt");
+    std::fs::write(&file, "bad.audit.test\n").unwrap();
+    let guessed = "google._domainkey.bad.audit.test";
+    for (flags, subjects, guesses) in [
+        (&[][..], &["s1"][..], 1),
+        (&["--selector", "old"][..], &["old"][..], 0),
+        (
+            &["--selector", "old", "--guess-selectors"][..],
+            &["old", "s1"][..],
+            1,
+        ),
+    ] {
+        for batch in [false, true] {
+            let mut args = vec!["audit".to_string()];
+            if batch {
+                args.extend(["--batch".into(), file.to_str().unwrap().into()]);
+            } else {
+                args.push("bad.audit.test".into());
+            }
+            args.extend(flags.iter().map(|f| f.to_string()));
+            args.extend(common_args(&ns));
+            let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+            let before = dns.queries_for(guessed);
+            let out = mxlens(&argv).output().unwrap();
+            let report: Value = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|e| panic!("{e}: {flags:?} batch={batch} {out:?}"));
+            assert_eq!(dkim_subjects(&report), subjects, "{flags:?} batch={batch}");
+            assert_eq!(
+                dns.queries_for(guessed) - before,
+                guesses,
+                "{flags:?} batch={batch}"
+            );
+        }
+    }
+    dns.stop().await;
+}
