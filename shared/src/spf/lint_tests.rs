@@ -2,8 +2,11 @@
 //! a module): the record linter, the tree walk, the report checks and the
 //! `domain.spf` section.
 
+use std::net::IpAddr;
+
 use super::*;
 use crate::dns::{block_on_ready, QueryType, ZoneData, ZoneRecord};
+use crate::report::{Check, SpfFacts, Status};
 
 /// `domain.spf` as it was written before it was typed: a `json!` object
 /// (members sorted by `serde_json`'s `Map` at every depth).
