@@ -67,7 +67,8 @@ impl NodeKind {
         }
     }
 
-    pub(super) fn of(m: &Mechanism) -> Self {
+    /// The kind of the node for a directive with mechanism `m`.
+    pub(crate) fn of(m: &Mechanism) -> Self {
         match m {
             Mechanism::All => NodeKind::All,
             Mechanism::Include(_) => NodeKind::Include,

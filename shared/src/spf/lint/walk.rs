@@ -290,17 +290,7 @@ impl<L: DnsLookup> Walker<'_, L> {
         stack: &mut Vec<String>,
     ) -> LookupNode {
         let mechanism = &directive.mechanism;
-        let kind = match mechanism {
-            Mechanism::All => NodeKind::All,
-            Mechanism::Include(_) => NodeKind::Include,
-            Mechanism::A { .. } => NodeKind::A,
-            Mechanism::Mx { .. } => NodeKind::Mx,
-            Mechanism::Ptr(_) => NodeKind::Ptr,
-            Mechanism::Ip4 { .. } => NodeKind::Ip4,
-            Mechanism::Ip6 { .. } => NodeKind::Ip6,
-            Mechanism::Exists(_) => NodeKind::Exists,
-        };
-        let mut node = LookupNode::new(kind, mechanism.to_string());
+        let mut node = LookupNode::new(NodeKind::of(mechanism), mechanism.to_string());
         node.qualifier = Some(directive.qualifier);
         if mechanism.queries_dns() {
             self.lookups += 1;
