@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::dns::{block_on_ready, QueryType, ZoneData, ZoneRecord};
+use crate::report::Status;
 
 fn data(name: &str) -> String {
     let path = format!(
