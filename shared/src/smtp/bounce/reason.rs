@@ -132,12 +132,8 @@ pub(crate) fn classify(f: &Finding) -> (Reason, Option<String>) {
         && f.hint != Some(Reason::UserUnknown)
         && from_code != Some(Reason::UserUnknown)
     {
-        let confirmed = DIRECTORY_WORDS.iter().any(|w| lower.contains(w))
-            || match f.command {
-                Some(Command::Rcpt) => true,
-                Some(Command::Data) => false,
-                _ => false,
-            };
+        let confirmed =
+            DIRECTORY_WORDS.iter().any(|w| lower.contains(w)) || f.command == Some(Command::Rcpt);
         if !confirmed {
             reason = Reason::Filtered;
         }

@@ -93,3 +93,19 @@ fn words_and_codes_table() {
     let (_, note) = classify(&finding("550 5.1.1 Mailbox full", Some("5.1.1"), None));
     assert!(note.is_some_and(|n| n.contains("mailboxfull") && n.contains("5.1.1")));
 }
+
+/// A phrase listed twice is dead weight, and under two reasons only the
+/// first could ever match: each phrase is listed once, lower case (the
+/// diagnostic is lower-cased before the search).
+#[test]
+fn each_phrase_is_listed_once_in_lower_case() {
+    let mut seen = std::collections::HashMap::new();
+    for (reason, phrases) in PHRASES.iter().chain(WEAK_PHRASES) {
+        for phrase in *phrases {
+            assert_eq!(*phrase, phrase.to_lowercase(), "{phrase}");
+            if let Some(first) = seen.insert(*phrase, *reason) {
+                panic!("{phrase:?} is listed under {first:?} and again under {reason:?}");
+            }
+        }
+    }
+}
