@@ -1010,5 +1010,4 @@ pub fn check_fake_reply(msg: &Message<'_>) -> Check {
 }
 
 #[cfg(test)]
-#[path = "hygiene_tests.rs"]
 mod tests;
