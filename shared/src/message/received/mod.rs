@@ -948,5 +948,4 @@ pub fn lint_received(value: &str) -> (Received, Vec<Diagnostic>) {
 }
 
 #[cfg(test)]
-#[path = "received_tests.rs"]
 mod tests;

@@ -1,5 +1,5 @@
-//! Tests of `received.rs` (a file of their own, so that the module stays
-//! under the 600-line guard rail of #18).
+//! Tests of the received module (a file of their own, so that the module
+//! stays under the 600-line guard rail of #18).
 
 use super::*;
 
