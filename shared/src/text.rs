@@ -56,13 +56,18 @@ pub fn lower(s: &str) -> String {
 /// without the copy: [`lower`] keeps every character's length and folds
 /// ASCII by ASCII rules, and no other character folds to ASCII.
 pub fn contains_ci(haystack: &str, needle: &str) -> bool {
+    find_ci(haystack, needle).is_some()
+}
+
+/// Where [`contains_ci`] finds `needle` first: the byte offset of the
+/// leftmost match, `haystack.to_ascii_lowercase().find(needle)` without
+/// the copy (for a lower-case `needle`).
+pub fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
     if needle.is_empty() {
-        return true;
+        return Some(0);
     }
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    let Some(last) = h.len().checked_sub(n.len()) else {
-        return false;
-    };
+    let last = h.len().checked_sub(n.len())?;
     // Candidates are where the needle's rarest byte (in English text)
     // matches in either case (memchr2, vectorised); only those are compared
     // in full. The readers call this for many markers over the same body,
@@ -74,19 +79,18 @@ pub fn contains_ci(haystack: &str, needle: &str) -> bool {
         n[anchor].to_ascii_lowercase(),
         n[anchor].to_ascii_uppercase(),
     );
-    // The anchor of a window starting at `start` is at `start + anchor`.
+    // The anchor of a window starting at `start` is at `start + anchor`;
+    // windows are tried left to right, so the first match is the leftmost.
     let mut from = anchor;
     while from <= last + anchor {
-        let Some(at) = memchr::memchr2(lower, upper, &h[from..=last + anchor]) else {
-            return false;
-        };
+        let at = memchr::memchr2(lower, upper, &h[from..=last + anchor])?;
         let start = from + at - anchor;
         if h[start..start + n.len()].eq_ignore_ascii_case(n) {
-            return true;
+            return Some(start);
         }
         from += at + 1;
     }
-    false
+    None
 }
 
 /// How rare a byte is in English text, for [`contains_ci`]'s anchor:
@@ -226,6 +230,20 @@ mod tests {
                 .windows(needle.len())
                 .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()));
             proptest::prop_assert_eq!(contains_ci(&haystack, &needle), naive);
+        }
+    }
+
+    proptest::proptest! {
+        /// The leftmost match, as lower-casing and `find` give it.
+        #[test]
+        fn find_ci_is_lower_then_find(
+            haystack in "[aAbB :\\-é\n]{0,40}",
+            needle in "[ab :\\-é\n]{1,5}",
+        ) {
+            proptest::prop_assert_eq!(
+                find_ci(&haystack, &needle),
+                haystack.to_ascii_lowercase().find(needle.as_str())
+            );
         }
     }
 

@@ -19,8 +19,11 @@ pub(crate) const MAX_TEXT: usize = 256 * 1024;
 /// The pieces of a bounce.
 #[derive(Debug, Default)]
 pub(crate) struct Input {
-    /// Top-level headers, names in lower case, values unfolded.
+    /// The top-level headers the readers ask about ([`HEADERS_READ`]),
+    /// names in lower case, values unfolded.
     pub headers: Vec<(String, String)>,
+    /// True when the message had a header block at all.
+    pub has_headers: bool,
     /// The text the bounce writes (all its text parts, in order).
     pub body: String,
     /// The delivery-status part, parsed (RFC 3464 §2).
@@ -42,9 +45,16 @@ impl Input {
     pub(crate) fn from_message(msg: &Message<'_>) -> Input {
         let raw: &[u8] = msg.raw_message.as_ref();
         let mut input = Input {
+            // Only the fields a reader asks about are copied: a message's
+            // other fields (hundreds of Received, say) cost a lower-cased
+            // name and an unfolded value each for nothing (issue #17 G4).
             headers: msg
                 .headers()
                 .iter()
+                .filter(|h| {
+                    let name = h.name.as_str();
+                    HEADERS_READ.iter().any(|r| r.eq_ignore_ascii_case(name))
+                })
                 .map(|h| {
                     let start = h.offset_start as usize;
                     let end = (h.offset_end as usize).max(start);
@@ -55,6 +65,7 @@ impl Input {
                     )
                 })
                 .collect(),
+            has_headers: !msg.headers().is_empty(),
             ..Input::default()
         };
         if let Some(subject) = msg.subject() {
@@ -143,8 +154,13 @@ impl Input {
         &self.body[..self.original_start().unwrap_or(self.body.len())]
     }
 
-    /// The first value of a header (`name` in lower case), or "".
+    /// The first value of a header (`name` in lower case, one of
+    /// [`HEADERS_READ`]), or "".
     pub(crate) fn header(&self, name: &str) -> &str {
+        debug_assert!(
+            HEADERS_READ.contains(&name),
+            "{name}: add it to HEADERS_READ, or it is never copied"
+        );
         self.headers
             .iter()
             .find(|(n, _)| n == name)
@@ -174,6 +190,20 @@ impl Input {
             || BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s))
     }
 }
+
+/// The header fields the readers look at ([`Input::header`]), in lower
+/// case: the only ones [`Input::from_message`] copies.
+const HEADERS_READ: &[&str] = &[
+    "from",
+    "subject",
+    "x-failed-recipients",
+    "x-ahmailid",
+    "auto-submitted",
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoresponder",
+    "x-autoreply-from",
+];
 
 /// Words in a bounce's From (lower case).
 const BOUNCE_FROM: &[&str] = &[

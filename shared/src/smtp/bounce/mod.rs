@@ -174,7 +174,7 @@ fn read_input(input: &Input, depth: u8) -> Option<BounceReport> {
         (BounceKind::Text, from_text, format.unwrap_or("text"))
     } else {
         if recognise::autoreply::is_auto_reply(input)
-            || !(input.looks_like_bounce() || input.headers.is_empty())
+            || (input.has_headers && !input.looks_like_bounce())
         {
             return None;
         }

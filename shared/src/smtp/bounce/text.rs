@@ -5,6 +5,7 @@
 pub(crate) use crate::text::contains_ci;
 
 use super::Command;
+use crate::text::find_ci;
 
 /// The codes found in a diagnostic text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -274,13 +275,14 @@ const ORIGINAL_MARKERS: &[&str] = &[
 /// the marker line), or `None`. The session transcript is not the original:
 /// its marker is not used here. `Input::report` keeps the text before it.
 pub(crate) fn original_start(body: &str) -> Option<usize> {
-    let lower = body.to_ascii_lowercase();
+    // `find_ci` is `body.to_ascii_lowercase().find(m)` without the copy of
+    // every body (#17 G4); the markers and field names are lower case.
     let marker = ORIGINAL_MARKERS
         .iter()
         .filter(|m| !m.contains("transcript"))
-        .filter_map(|m| lower.find(m))
+        .filter_map(|m| find_ci(body, m))
         .min()
-        .map(|pos| lower[..pos].rfind('\n').map_or(0, |nl| nl + 1));
+        .map(|pos| body[..pos].rfind('\n').map_or(0, |nl| nl + 1));
     // Or, with no marker, where quoted trace headers start at a line's
     // beginning (the original pasted right after the report).
     let headers = [
@@ -290,7 +292,7 @@ pub(crate) fn original_start(body: &str) -> Option<usize> {
         "\nmessage-id:",
     ]
     .iter()
-    .filter_map(|h| lower.find(h))
+    .filter_map(|h| find_ci(body, h))
     .min()
     .map(|pos| pos + 1);
     match (marker, headers) {
@@ -337,6 +339,24 @@ pub(crate) fn command_in(text: &str) -> Option<Command> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `original_start` searches for the markers case-insensitively with
+    /// `find_ci`, which wants a lower-case needle.
+    #[test]
+    fn original_markers_are_lower_case() {
+        for m in ORIGINAL_MARKERS {
+            assert_eq!(*m, m.to_ascii_lowercase(), "{m}");
+        }
+    }
+
+    #[test]
+    fn original_start_finds_the_earliest_marker_or_quoted_header() {
+        let body = "The mail failed.\nReceived: from x\n----- Original Message -----\nhi";
+        assert_eq!(original_start(body), Some(17));
+        let body = "Sorry.\r\n----- ORIGINAL message -----\r\nReceived: from x";
+        assert_eq!(original_start(body), Some(8));
+        assert_eq!(original_start("nothing quoted here"), None);
+    }
 
     #[test]
     fn codes_table() {

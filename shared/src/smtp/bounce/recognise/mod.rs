@@ -137,7 +137,7 @@ pub(crate) fn generic(input: &Input) -> Vec<Finding> {
                     ),
                     command: command_in(report),
                     // A bare 4xx reply: the sending server will retry.
-                    action: (input.headers.is_empty()
+                    action: (!input.has_headers
                         && r.class == crate::smtp::codes::ReplyClass::TransientFailure)
                         .then_some(crate::report::BounceAction::Delayed),
                     ..Finding::default()
