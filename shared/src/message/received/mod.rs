@@ -257,6 +257,12 @@ impl Received {
 
 /// Parses one Received value. Total: never fails, never panics.
 pub fn parse_received(value: &str) -> Received {
+    parse_with_date(value).0
+}
+
+/// [`parse_received`], and the date-time text it read (`date_part`), so
+/// that [`lint_received`] need not look for it again.
+fn parse_with_date(value: &str) -> (Received, Option<&str>) {
     let mut r = Received::default();
     let mut tokens = Tokenizer::new(value).peekable();
     let mut in_from = false;
@@ -442,14 +448,15 @@ pub fn parse_received(value: &str) -> Received {
             _ => {}
         }
     }
-    r.date = date_part(value).and_then(parse_rfc5322_date);
-    r
+    let date = date_part(value);
+    r.date = date.and_then(parse_rfc5322_date);
+    (r, date)
 }
 
 /// Parses a Received value and lists what is missing or odd. Spans are
 /// relative to `value`.
 pub fn lint_received(value: &str) -> (Received, Vec<Diagnostic>) {
-    let parsed = parse_received(value);
+    let (parsed, date) = parse_with_date(value);
     let mut diagnostics = Vec::new();
     let whole = Span::new(0, value.len());
     if parsed.by.is_none() {
@@ -461,7 +468,7 @@ pub fn lint_received(value: &str) -> (Received, Vec<Diagnostic>) {
             "RFC 5321 §4.4",
         ));
     }
-    match date_part(value) {
+    match date {
         None => diagnostics.push(Diagnostic::new(
             "received.no-date",
             Severity::Warning,
