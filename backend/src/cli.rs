@@ -2,7 +2,6 @@
 //! audit | headers | spf`). Exit codes: 0 no fail, 1 a fail, 2 usage or
 //! input error with a one-line message on stderr.
 
-use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,8 +18,10 @@ use crate::audit::{run_audit, AuditRequest};
 use crate::resolver::{HickoryLookup, ResolverSettings};
 use crate::ssrf::{ConnectPolicy, ConnectTo};
 
+mod headers;
 mod spf;
 
+pub use headers::HeadersArgs;
 pub use spf::SpfArgs;
 
 /// mxlens: will my mail reach the inbox, and if not, why?
@@ -493,44 +494,6 @@ pub struct AuditArgs {
     pub audit: AuditSettingsArgs,
 }
 
-/// `mxlens headers`.
-#[derive(Debug, Clone, Args)]
-pub struct HeadersArgs {
-    /// File with raw headers or a whole message; `-` or absent reads stdin.
-    pub file: Option<PathBuf>,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// Print the report as Markdown (the UI's "Export Markdown").
-    #[arg(long, conflicts_with = "json")]
-    pub markdown: bool,
-    /// Evaluate as of this RFC 3339 time instead of now (reproducible
-    /// reports: DKIM x= expiry and Date checks depend on the time).
-    #[arg(long)]
-    pub at: Option<String>,
-    /// Verify the DKIM signatures and the ARC chain: keys from DNS (see the
-    /// DNS options), one `dkim.verify` check per signature. Without it,
-    /// `dkim.verify` is not_tested.
-    #[arg(long)]
-    pub verify: bool,
-    /// Look up the message's domains (From, DKIM d=, Return-Path, links)
-    /// and sending IP on the blocklists and allow-lists (the Reputation
-    /// section). Without it, the section is absent and
-    /// bulk.link-reputation needs the backend.
-    #[arg(long)]
-    pub reputation: bool,
-    /// DNS blocklist zone to query for the sending IP (`--reputation`);
-    /// repeat for several.
-    #[arg(long = "dnsbl", env = "MXLENS_DNSBL", value_delimiter = ',', default_values_t = mxlens_shared::audit::dnsbl::DEFAULT_LISTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
-    pub dnsbl: Vec<String>,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub lists: ReputationListArgs,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub dns: DnsArgs,
-}
-
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("mxlens: {message}");
     ExitCode::from(2)
@@ -570,7 +533,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Audit(args) => audit(args).await,
-            Command::Headers(args) => headers(args).await,
+            Command::Headers(args) => headers::headers(args).await,
             Command::Spf(args) => spf::spf(args).await,
             Command::Queue(args) => crate::batch::queue::queue_command(args).await,
         }
@@ -795,55 +758,4 @@ async fn audit_batch(lookup: HickoryLookup, args: &AuditArgs) -> ExitCode {
         (None, Some(file)) => crate::batch::run_file(batch, file, window).await,
         (None, None) => usage_error("give --batch FILE or --queue URL"),
     }
-}
-
-async fn headers(args: HeadersArgs) -> ExitCode {
-    let mut input = Vec::new();
-    let read = match args.file.as_deref() {
-        None => std::io::stdin().read_to_end(&mut input).map(|_| ()),
-        Some(p) if p.as_os_str() == "-" => std::io::stdin().read_to_end(&mut input).map(|_| ()),
-        Some(p) => std::fs::read(p).map(|bytes| input = bytes),
-    };
-    if let Err(e) = read {
-        return usage_error(format!("cannot read input: {e}"));
-    }
-    let at = match args.at.as_deref() {
-        Some(t) => {
-            match time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
-                Ok(_) => t.to_string(),
-                Err(e) => {
-                    return usage_error(format!(
-                        "--at wants an RFC 3339 time like 2026-01-01T00:00:00Z: {e}"
-                    ))
-                }
-            }
-        }
-        None => crate::now_rfc3339(),
-    };
-    let mut report = match mxlens_shared::message::analyze_message(&input, &at) {
-        Ok(report) => report,
-        Err(e) => return usage_error(e),
-    };
-    if args.verify || args.reputation {
-        init_tracing(LogFormat::Text);
-        let lookup = match HickoryLookup::new(&args.dns.settings()) {
-            Ok(lookup) => lookup,
-            Err(e) => return usage_error(format!("cannot set up DNS: {e}")),
-        };
-        if args.verify {
-            let now = mxlens_shared::message::datetime::parse_rfc3339(&at).unwrap_or(0);
-            crate::dkim::verify_into(&lookup, &input, &mut report, now).await;
-        }
-        if args.reputation {
-            let config = crate::audit::AuditConfig {
-                dnsbl_lists: args.dnsbl.clone(),
-                dnsbl_domain_lists: args.lists.dnsbl_domain.clone(),
-                dnswl_lists: args.lists.dnswl.clone(),
-                ..Default::default()
-            };
-            crate::reputation::reputation_into(&lookup, &config.reputation_lists(), &mut report)
-                .await;
-        }
-    }
-    print_report(&report, args.json, args.markdown)
 }
