@@ -96,7 +96,7 @@ async fn batch_gives_one_line_per_domain_equal_to_single_audits() {
 }
 
 /// The selectors of the `dkim.key` checks in a JSON report.
-fn dkim_subjects(report: &Value) -> Vec<String> {
+pub(crate) fn dkim_subjects(report: &Value) -> Vec<String> {
     let mut subjects: Vec<String> = report["checks"]
         .as_array()
         .unwrap()

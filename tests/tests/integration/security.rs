@@ -11,7 +11,7 @@ use serde_json::Value;
 
 /// Starts an audit with `body`, waits for its event stream to end and
 /// returns the report.
-async fn audit(server: &TestServer, body: &str) -> Value {
+pub(crate) async fn audit(server: &TestServer, body: &str) -> Value {
     let (status, reply) = http("POST", &format!("{}/api/audits", server.url), Some(body)).await;
     assert_eq!(status, 201, "{reply}");
     let id = serde_json::from_str::<Value>(&reply).unwrap()["id"]
