@@ -151,7 +151,15 @@ enum SectionUpdate {
     None,
     Mx(Vec<MxHost>),
     Spf(crate::report::SpfFacts),
-    Dmarc(crate::report::DmarcFacts),
+    /// The record that applies, if any, and how discovery ended.
+    Dmarc(
+        Option<crate::report::DmarcFacts>,
+        crate::report::DmarcDiscoveryFacts,
+    ),
+    Dkim(Vec<crate::report::DkimKeyFacts>),
+    /// Added to: the MX addresses' group and the sending IP's each give
+    /// theirs.
+    Ptr(Vec<crate::report::PtrFacts>),
     Smtp(Vec<crate::report::SmtpFacts>),
     /// Boxed: the probe's entry is by far the largest variant.
     Rcpt(Box<crate::report::RcptFacts>),
@@ -164,7 +172,12 @@ impl SectionUpdate {
             SectionUpdate::None => {}
             SectionUpdate::Mx(hosts) => section.mx = hosts,
             SectionUpdate::Spf(v) => section.spf = Some(v),
-            SectionUpdate::Dmarc(v) => section.dmarc = Some(v),
+            SectionUpdate::Dmarc(record, discovery) => {
+                section.dmarc = record;
+                section.dmarc_discovery = Some(discovery);
+            }
+            SectionUpdate::Dkim(v) => section.dkim = v,
+            SectionUpdate::Ptr(v) => section.ptr.extend(v),
             SectionUpdate::Smtp(v) => section.smtp = v,
             SectionUpdate::Rcpt(v) => section.rcpt = Some(*v),
             SectionUpdate::MtaSts(v) => section.mta_sts = Some(v),
@@ -304,6 +317,9 @@ pub async fn run_audit<L: DnsLookup, P: Probes>(
             .position(|e| e.id == c.id)
             .unwrap_or(usize::MAX)
     });
+    // The MX addresses first, then the sending IP, however the two groups
+    // finished (a stable sort keeps each group's own order).
+    section.ptr.sort_by_key(|p| p.role != "mx");
     let mut report = Report::new(ReportKind::Domain, generated_at, checks);
     report.domain = Some(section);
     report.transport = crate::report::transport::transport_security(&report);

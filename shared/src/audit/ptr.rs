@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use crate::dns::{DnsLookup, DnsOutcome};
-use crate::report::{Check, Status};
+use crate::report::{ids, Check, PtrFacts, Status};
 
 /// What the PTR lookup found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -53,34 +53,57 @@ pub async fn lookup_ptr<L: DnsLookup>(lookup: &L, ip: IpAddr) -> PtrResult {
     result
 }
 
-/// Builds the check `id` (`mx.ptr`, or another id reusing the same logic)
-/// for `ip` from a [`PtrResult`].
-pub fn ptr_check(id: &str, ip: IpAddr, subject: &str, r: &PtrResult) -> Check {
-    let (status, detail) = if !r.confirmed.is_empty() {
+impl PtrResult {
+    /// The `domain.ptr` entry of this lookup: `role` is `mx` (with the MX
+    /// `host`) or `sender`.
+    pub fn facts(&self, ip: IpAddr, role: &str, host: Option<&str>) -> PtrFacts {
+        PtrFacts {
+            ip: ip.to_string(),
+            role: role.to_string(),
+            host: host.map(str::to_string),
+            names: self.names.clone(),
+            confirmed: self.confirmed.clone(),
+            error: self.failed.clone(),
+        }
+    }
+}
+
+/// The check of one `domain.ptr` entry: `mx.ptr` about "<host> (<ip>)" for
+/// an MX address, `sender.ptr` about "sending IP <ip>" for the sending IP.
+/// Pass when a PTR name resolves back to the address (forward-confirmed
+/// reverse DNS), error when a lookup failed, fail otherwise. The audit and
+/// the combined report's `bulk.ptr` both call it, so they agree.
+pub fn ptr_check(facts: &PtrFacts) -> Check {
+    let (id, subject) = match (facts.role.as_str(), facts.host.as_deref()) {
+        ("mx", Some(host)) => (ids::MX_PTR, format!("{host} ({})", facts.ip)),
+        _ => (ids::SENDER_PTR, format!("sending IP {}", facts.ip)),
+    };
+    let ip = facts.ip.as_str();
+    let (status, detail) = if !facts.confirmed.is_empty() {
         (
             Status::Pass,
             format!(
                 "{ip} → {} → {ip} (forward-confirmed)",
-                r.confirmed.join(", ")
+                facts.confirmed.join(", ")
             ),
         )
-    } else if let Some(err) = &r.failed {
+    } else if let Some(err) = &facts.error {
         (
             Status::Error,
             format!("reverse DNS for {ip} could not be checked: {err}"),
         )
-    } else if r.names.is_empty() {
+    } else if facts.names.is_empty() {
         (Status::Fail, format!("{ip} has no PTR record"))
     } else {
         (
             Status::Fail,
             format!(
                 "{ip} has PTR {}, but that name does not resolve back to {ip}",
-                r.names.join(", ")
+                facts.names.join(", ")
             ),
         )
     };
-    let mut check = Check::new(id, status, detail).with_subject(subject.to_string());
+    let mut check = Check::new(id, status, detail).with_subject(subject);
     if status == Status::Fail {
         check = check.with_fix(format!(
             "Ask the owner of {ip} to set its PTR to the server's host name, and give that name an A/AAAA record pointing to {ip}."
@@ -113,7 +136,10 @@ mod tests {
             ZoneRecord::Ptr("bank.test".into()),
         )
         .add("bank.test", ZoneRecord::A("198.51.100.1".parse().unwrap()));
-        let s = |ip| ptr_check("mx.ptr", ip, "x", &block_on_ready(lookup_ptr(&z, ip))).status;
+        let s = |ip| {
+            let facts = block_on_ready(lookup_ptr(&z, ip)).facts(ip, "mx", Some("x"));
+            ptr_check(&facts).status
+        };
         assert_eq!(s(good), Status::Pass);
         assert_eq!(s(lying), Status::Fail);
         assert_eq!(s(none), Status::Fail);

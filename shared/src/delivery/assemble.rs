@@ -12,8 +12,8 @@ use crate::message::{analyze_message, InputError, MAX_INPUT_BYTES};
 use crate::org_domain::{aligned_relaxed, aligned_strict};
 use crate::report::combine::combine;
 use crate::report::{
-    catalog, ids, Check, ChecklistStatus, ConnectionFacts, DeliverySection, Report, ReportKind,
-    Status,
+    catalog, ids, Check, ChecklistStatus, ConnectionFacts, DeliverySection, LookupOutcome, Report,
+    ReportKind, Status,
 };
 use crate::spf::eval::SpfResult;
 
@@ -112,10 +112,15 @@ fn dmarc_result(
         .and_then(|r| r.policy)
         .map(|p| p.as_str().to_string());
     let Some(record) = record else {
-        // A DMARC lookup that failed is not "no record".
-        let present = audit.checks_with_id(ids::DMARC_PRESENT).next();
-        return match present.map(|c| c.status) {
-            Some(Status::Fail | Status::Warn) => (Some("none".into()), None),
+        // No record, or several (RFC 7489 §6.6.3: then none applies), is
+        // "none"; a DMARC lookup that failed (or did not finish) is not
+        // "no record".
+        let discovery = audit
+            .domain
+            .as_ref()
+            .and_then(|d| d.dmarc_discovery.as_ref());
+        return match discovery.map(|d| d.result) {
+            Some(LookupOutcome::NotFound | LookupOutcome::Multiple) => (Some("none".into()), None),
             _ => (Some("temperror".into()), None),
         };
     };
@@ -194,12 +199,8 @@ pub fn assemble(input: DeliveryInput<'_>) -> Result<Report, InputError> {
     ];
     if input.audit.is_none() {
         if let Some(ip) = input.evaluation.ip {
-            checks.push(crate::audit::ptr::ptr_check(
-                "sender.ptr",
-                ip,
-                &format!("sending IP {ip}"),
-                &input.evaluation.ptr,
-            ));
+            let facts = input.evaluation.ptr.facts(ip, "sender", None);
+            checks.push(crate::audit::ptr::ptr_check(&facts));
         }
     }
     report.checks.extend(checks);

@@ -74,7 +74,10 @@ fn facts(mail_from: &str) -> ConnectionFacts {
 const MESSAGE: &[u8] = b"From: News <news@sender.test>\r\nTo: t1@inbox.test\r\nSubject: Hello\r\nDate: Sat, 05 Dec 2026 09:59:59 +0000\r\nMessage-ID: <1@sender.test>\r\nDKIM-Signature: v=1; a=rsa-sha256; d=sender.test; s=s1; h=from:to:subject; bh=x; b=y\r\nAuthentication-Results: inbox.test; dkim=pass header.d=sender.test; dmarc=pass\r\n\r\nHello there.\r\n";
 
 fn report_for(raw: &[u8], facts: &ConnectionFacts) -> Report {
-    let zone = zone();
+    report_on(&zone(), raw, facts)
+}
+
+fn report_on(zone: &ZoneData, raw: &[u8], facts: &ConnectionFacts) -> Report {
     let domain = audit_domain(raw, facts).expect("a domain to audit");
     let request = AuditRequest {
         domain: domain.clone(),
@@ -90,7 +93,7 @@ fn report_for(raw: &[u8], facts: &ConnectionFacts) -> Report {
         deadline: std::time::Duration::from_secs(5),
     };
     let audit = block_on_ready(crate::audit::run_audit(
-        &zone,
+        zone,
         &NoProbes,
         &request,
         &options,
@@ -98,7 +101,7 @@ fn report_for(raw: &[u8], facts: &ConnectionFacts) -> Report {
         futures::future::pending::<()>(),
         |_| {},
     ));
-    let evaluation = block_on_ready(evaluate(&zone, facts, 0));
+    let evaluation = block_on_ready(evaluate(zone, facts, 0));
     assemble(DeliveryInput {
         raw,
         facts,
@@ -175,6 +178,28 @@ fn an_esp_bounce_domain_leaves_dmarc_undecided_without_dkim() {
     assert_eq!(status(&report, "msg.auth.dmarc"), Status::NotTested);
     assert_eq!(status(&report, "delivery.tls"), Status::Fail);
     assert_eq!(report.delivery.as_ref().unwrap().dmarc, "unknown");
+}
+
+/// Several DMARC records at one name: none applies (RFC 7489 §6.6.3), so
+/// the DMARC result is `none`, read from `domain.dmarc_discovery`; it is
+/// not an unknown (`temperror`) as it was when read from `dmarc.present`,
+/// which passes a present record however many there are.
+#[test]
+fn several_dmarc_records_are_no_dmarc() {
+    let mut zone = zone();
+    zone.add(
+        "_dmarc.sender.test",
+        ZoneRecord::Txt("v=DMARC1; p=none".into()),
+    );
+    let raw = b"From: a@sender.test\r\nSubject: x\r\n\r\nbody\r\n";
+    let report = report_on(&zone, raw, &facts("a@sender.test"));
+    let d = report.delivery.as_ref().unwrap();
+    assert_eq!(d.dmarc, "none", "{d:#?}");
+    let discovery = report.domain.as_ref().unwrap().dmarc_discovery.as_ref();
+    assert_eq!(
+        discovery.map(|d| (d.result, d.records)),
+        Some((crate::report::LookupOutcome::Multiple, Some(2)))
+    );
 }
 
 #[test]

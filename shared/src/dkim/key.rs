@@ -23,7 +23,8 @@ use crate::tag_list::{is_wsp, split_list, split_tags, Segment};
 mod audit;
 
 pub use audit::{
-    audit_dkim_selector, lint_dkim_key, lookup_key, DkimKeyLookup, KeyLookupOutcome, SelectorOrigin,
+    audit_dkim_selector, key_facts, key_length_check, lint_dkim_key, lookup_key, DkimKeyLookup,
+    KeyLookupOutcome, SelectorOrigin,
 };
 
 const R6376_32: &str = "RFC 6376 §3.2";

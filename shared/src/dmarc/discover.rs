@@ -80,6 +80,33 @@ impl DmarcDiscovery {
             _ => None,
         }
     }
+
+    /// `domain.dmarc_discovery`: how discovery ended, with the names
+    /// queried.
+    pub fn facts(&self) -> crate::report::DmarcDiscoveryFacts {
+        use crate::report::LookupOutcome;
+        let mut facts = crate::report::DmarcDiscoveryFacts {
+            queried: self.queries.iter().map(|q| q.name.clone()).collect(),
+            ..Default::default()
+        };
+        match &self.result {
+            DiscoveryResult::Found(found) => {
+                facts.result = LookupOutcome::Found;
+                facts.source = Some(found.source.clone());
+            }
+            DiscoveryResult::NotFound => facts.result = LookupOutcome::NotFound,
+            DiscoveryResult::Multiple { source, records } => {
+                facts.result = LookupOutcome::Multiple;
+                facts.source = Some(source.clone());
+                facts.records = Some(records.len() as u32);
+            }
+            DiscoveryResult::DnsFailure { name, description } => {
+                facts.result = LookupOutcome::DnsFailure;
+                facts.error = Some(format!("{name}: {description}"));
+            }
+        }
+        facts
+    }
 }
 
 /// True for a TXT string that claims to be a DMARC record: first tag `v`

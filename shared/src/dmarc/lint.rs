@@ -153,6 +153,23 @@ fn suggested_record(
     record.to_string()
 }
 
+/// `dmarc.present`'s text when one record applies: the domain's own, or
+/// the ancestor's `source` found on the walk (RFC 9989 §4.10). The
+/// combined report's `bulk.dmarc` words it the same way.
+pub fn found_detail(domain: &str, source: &str, txt: &str) -> String {
+    if source.eq_ignore_ascii_case(domain) {
+        format!("_dmarc.{domain}: \"{txt}\"")
+    } else {
+        format!("no record at _dmarc.{domain}; the record of _dmarc.{source} applies: \"{txt}\"")
+    }
+}
+
+/// `dmarc.present`'s text when no record was found at any of `queried`.
+pub fn not_found_detail<S: AsRef<str>>(queried: &[S]) -> String {
+    let names: Vec<&str> = queried.iter().map(AsRef::as_ref).collect();
+    format!("no DMARC record at {}", names.join(" or "))
+}
+
 /// The checks that need no further DNS: everything except
 /// `dmarc.external-report-auth` (see [`lint_report_authorization`]).
 pub fn lint_dmarc(discovery: &DmarcDiscovery, existence: DomainExistence) -> Vec<Check> {
@@ -187,13 +204,9 @@ pub fn lint_dmarc(discovery: &DmarcDiscovery, existence: DomainExistence) -> Vec
         DiscoveryResult::NotFound => {
             let names: Vec<&str> = discovery.queries.iter().map(|q| q.name.as_str()).collect();
             checks.push(
-                Check::new(
-                    "dmarc.present",
-                    Status::Fail,
-                    format!("no DMARC record at {}", names.join(" or ")),
-                )
-                .with_fix(format!("Publish a TXT record at _dmarc.{domain}."))
-                .with_suggestion(suggested_record(domain, None, None, true)),
+                Check::new("dmarc.present", Status::Fail, not_found_detail(&names))
+                    .with_fix(format!("Publish a TXT record at _dmarc.{domain}."))
+                    .with_suggestion(suggested_record(domain, None, None, true)),
             );
             checks.push(Check::new(
                 "dmarc.single-record",
@@ -231,14 +244,7 @@ pub fn lint_dmarc(discovery: &DmarcDiscovery, existence: DomainExistence) -> Vec
             }
         }
         DiscoveryResult::Found(found) => {
-            let location = if found.inherited {
-                format!(
-                    "no record at _dmarc.{domain}; the record of _dmarc.{} applies: \"{}\"",
-                    found.source, found.txt
-                )
-            } else {
-                format!("_dmarc.{domain}: \"{}\"", found.txt)
-            };
+            let location = found_detail(domain, &found.source, &found.txt);
             checks.push(Check::new("dmarc.present", Status::Pass, location));
             checks.push(Check::new(
                 "dmarc.single-record",

@@ -44,9 +44,10 @@ use super::{
     WhoMustAct,
 };
 use super::{
-    Check, ChecklistItem, ChecklistStatus, Checklists, DkimSignatureSummary, DomainSection,
-    FromAddress, Grade, Hop, MessageSection, MtaStsFacts, MxHost, Report, ReportKind, SpamDecision,
-    SpamField, SpamVerdictSummary, Status, Tool,
+    Check, ChecklistItem, ChecklistStatus, Checklists, DkimKeyFacts, DkimSignatureSummary,
+    DmarcDiscoveryFacts, DomainSection, FromAddress, Grade, Hop, LookupOutcome, MessageSection,
+    MtaStsFacts, MxHost, PtrFacts, Report, ReportKind, SpamDecision, SpamField, SpamVerdictSummary,
+    Status, Tool,
 };
 
 /// What is wrong with a value, naming the member (`checks[3].status: …`).
@@ -496,7 +497,46 @@ fn domain(value: &Value) -> Result<DomainSection> {
                 mx: o.list("mx", strings)?,
             })
         })?,
+        dmarc_discovery: o.nested("dmarc_discovery", |v| {
+            let o = object(v, "dmarc_discovery")?;
+            Ok(DmarcDiscoveryFacts {
+                result: o.req("result", lookup_outcome)?,
+                queried: o.list("queried", strings)?,
+                source: o.opt_string("source")?,
+                records: o.opt("records", u32_of)?,
+                error: o.opt_string("error")?,
+            })
+        })?,
+        dkim: o.list("dkim", |v| {
+            let o = object(v, "dkim")?;
+            Ok(DkimKeyFacts {
+                selector: o.string("selector")?,
+                name: o.string("name")?,
+                guessed: o.flag("guessed")?,
+                result: o.req("result", lookup_outcome)?,
+                record: o.opt_string("record")?,
+                records: o.opt("records", u32_of)?,
+                key: o.opt_string("key")?,
+                bits: o.opt("bits", u32_of)?,
+                error: o.opt_string("error")?,
+            })
+        })?,
+        ptr: o.list("ptr", |v| {
+            let o = object(v, "ptr")?;
+            Ok(PtrFacts {
+                ip: o.string("ip")?,
+                role: o.string("role")?,
+                host: o.opt_string("host")?,
+                names: o.list("names", strings)?,
+                confirmed: o.list("confirmed", strings)?,
+                error: o.opt_string("error")?,
+            })
+        })?,
     })
+}
+
+fn lookup_outcome(value: &Value) -> Option<LookupOutcome> {
+    LookupOutcome::parse(value.as_str()?)
 }
 
 fn delivery(value: &Value) -> Result<DeliverySection> {

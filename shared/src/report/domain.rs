@@ -34,6 +34,149 @@ pub struct DomainSection {
     /// valid policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mta_sts: Option<MtaStsFacts>,
+    /// How DMARC policy discovery ended (RFC 7489 §6.6.3, RFC 9989 §4.10):
+    /// `domain.dmarc` holds the record only when one applies, and this
+    /// tells "no record" from "several records" and from "the lookup
+    /// failed". Absent in reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dmarc_discovery: Option<DmarcDiscoveryFacts>,
+    /// The DKIM key query of each selector the audit reports (RFC 6376
+    /// §3.6.2.1): every given selector, and the guessed ones where a key
+    /// was found (see [`crate::dkim::key::key_facts`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dkim: Vec<DkimKeyFacts>,
+    /// Reverse DNS with forward confirmation of each address checked: the
+    /// MX addresses, then the sending IP (see [`crate::audit::ptr`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ptr: Vec<PtrFacts>,
+}
+
+/// `domain.dmarc_discovery`: the outcome of DMARC policy discovery.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DmarcDiscoveryFacts {
+    /// `found`, `not_found`, `multiple` or `dns_failure`.
+    pub result: LookupOutcome,
+    /// Every name queried, in order (`_dmarc.<domain>`, then the tree walk).
+    #[serde(default)]
+    pub queried: Vec<String>,
+    /// Where the record was found, or where several were (`found`,
+    /// `multiple`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// How many `v=DMARC1` records were at `source` (`multiple`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<u32>,
+    /// What failed (`dns_failure`): the name and the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// How DMARC policy discovery ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LookupOutcome {
+    /// Exactly one record applies.
+    Found,
+    /// No record at the domain nor on the walk.
+    #[default]
+    NotFound,
+    /// Several `v=DMARC1` records at one name: none applies (RFC 7489
+    /// §6.6.3).
+    Multiple,
+    /// A query failed: the answer is unknown.
+    DnsFailure,
+}
+
+impl LookupOutcome {
+    /// The JSON word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Found => "found",
+            Self::NotFound => "not_found",
+            Self::Multiple => "multiple",
+            Self::DnsFailure => "dns_failure",
+        }
+    }
+
+    /// The outcome a JSON word names.
+    pub fn parse(word: &str) -> Option<Self> {
+        [
+            Self::Found,
+            Self::NotFound,
+            Self::Multiple,
+            Self::DnsFailure,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == word)
+    }
+}
+
+/// `domain.dkim[]`: one selector's key query and what the key is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DkimKeyFacts {
+    /// The selector.
+    pub selector: String,
+    /// The name queried: `<selector>._domainkey.<domain>`.
+    pub name: String,
+    /// Whether the selector was given (named by the caller or seen in a
+    /// signature) or guessed from the common ones.
+    pub guessed: bool,
+    /// `found`, `not_found` or `dns_failure` (the words of
+    /// [`LookupOutcome`]; a key name has no `multiple`: the first
+    /// record that looks like a key is read, RFC 6376 §3.6.2.2).
+    pub result: LookupOutcome,
+    /// The TXT record read (`found`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// How many TXT records the name had (`found`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<u32>,
+    /// The key (`found`): `rsa`, `ed25519`, `revoked` (empty `p=`),
+    /// `missing` (no `p=`) or `invalid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The RSA modulus size (`rsa`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits: Option<u32>,
+    /// What failed (`dns_failure`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `domain.ptr[]`: the reverse DNS of one address (FCrDNS).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PtrFacts {
+    /// The address, as the audit wrote it.
+    pub ip: String,
+    /// `mx` for an MX host's address, `sender` for the sending IP.
+    pub role: String,
+    /// The MX host whose address it is (`mx`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The PTR names (no trailing dot).
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// The PTR names whose A/AAAA records include the address.
+    #[serde(default)]
+    pub confirmed: Vec<String>,
+    /// A lookup failed, so the answer is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl PtrFacts {
+    /// Whether this is the reverse DNS of `ip`: the addresses compared as
+    /// addresses, so 192.0.2.1 is not 192.0.2.10 and `2001:DB8::1` is
+    /// `2001:db8:0::1`.
+    pub fn is_of(&self, ip: &str) -> bool {
+        match (
+            self.ip.parse::<std::net::IpAddr>(),
+            ip.trim().parse::<std::net::IpAddr>(),
+        ) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// `domain.mta_sts`: the facts of a valid MTA-STS policy (RFC 8461 §3.2).

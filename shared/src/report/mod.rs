@@ -31,7 +31,9 @@ pub use delivery::{ConnectionFacts, DeliverySection};
 pub use dmarc::{
     ByteSpan, DmarcFacts, DmarcReportSize, DmarcReportUri, DmarcTagFacts, DmarcTags, RecordFinding,
 };
-pub use domain::{DomainSection, MtaStsFacts, MxHost};
+pub use domain::{
+    DkimKeyFacts, DmarcDiscoveryFacts, DomainSection, LookupOutcome, MtaStsFacts, MxHost, PtrFacts,
+};
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,
     FromAddress, Hop, MessageSection, SpamDecision, SpamField, SpamVerdictSummary,

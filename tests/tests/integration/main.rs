@@ -11,6 +11,7 @@ mod cli_headers;
 mod cli_queue;
 mod cli_spf;
 mod cli_spf_suite;
+mod combined;
 mod config_docs;
 mod dkim_verify;
 mod dns_harness;

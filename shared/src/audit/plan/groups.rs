@@ -71,23 +71,21 @@ pub(super) async fn mx_ips_group<L: DnsLookup>(
                     .map(|list| dnsbl::check_listed(lookup, *ip, list))
             )
         );
-        let mut checks = vec![ptr::ptr_check(
-            "mx.ptr",
-            *ip,
-            &format!("{host} ({ip})"),
-            &ptr_result,
-        )];
-        checks.extend(listed);
-        checks
+        (ptr_result.facts(*ip, "mx", Some(host)), listed)
     }))
     .await;
-    part(
-        "mx-ips",
-        capped
-            .into_iter()
-            .chain(per_ip.into_iter().flatten())
-            .collect(),
-    )
+    let mut checks: Vec<Check> = capped.into_iter().collect();
+    let mut facts = Vec::with_capacity(per_ip.len());
+    for (ptr_facts, listed) in per_ip {
+        checks.push(ptr::ptr_check(&ptr_facts));
+        checks.extend(listed);
+        facts.push(ptr_facts);
+    }
+    Part {
+        group: "mx-ips",
+        checks,
+        update: SectionUpdate::Ptr(facts),
+    }
 }
 
 /// The `smtp.*` checks and `domain.smtp`.
@@ -236,14 +234,14 @@ pub(super) async fn sender_group<L: DnsLookup>(
         }
         _ => checks.push(spf::lint::sender_ip_check(ip, &from_outcome)),
     }
-    checks.push(ptr::ptr_check(
-        "sender.ptr",
-        ip,
-        &format!("sending IP {ip}"),
-        &ptr_result,
-    ));
+    let ptr_facts = ptr_result.facts(ip, "sender", None);
+    checks.push(ptr::ptr_check(&ptr_facts));
     checks.extend(listed);
-    part("sender", checks)
+    Part {
+        group: "sender",
+        checks,
+        update: SectionUpdate::Ptr(vec![ptr_facts]),
+    }
 }
 
 /// Two domain names are the same, case and a trailing dot aside.
@@ -258,10 +256,10 @@ pub(super) async fn dmarc_group(dmarc_audit: SharedDmarc<'_>) -> Part {
     Part {
         group: "dmarc",
         checks: audit.checks.clone(),
-        update: audit
-            .summary
-            .as_ref()
-            .map_or(SectionUpdate::None, |s| SectionUpdate::Dmarc(s.facts())),
+        update: SectionUpdate::Dmarc(
+            audit.summary.as_ref().map(|s| s.facts()),
+            audit.discovery.facts(),
+        ),
     }
 }
 
@@ -295,13 +293,18 @@ pub(super) async fn dkim_group<L: DnsLookup>(
     guess: bool,
 ) -> Part {
     let mut checks = Vec::new();
+    let mut facts = Vec::new();
     let given_results = futures::future::join_all(
         given
             .iter()
             .map(|s| dkim::audit_dkim_selector(lookup, s, domain, dkim::SelectorOrigin::Given)),
     )
     .await;
-    for (_, c) in given_results {
+    for (lookup_result, c) in given_results {
+        facts.push(dkim::key::key_facts(
+            &lookup_result,
+            dkim::SelectorOrigin::Given,
+        ));
         checks.extend(c);
     }
     let guessed: Vec<&str> = COMMON_SELECTORS
@@ -322,6 +325,10 @@ pub(super) async fn dkim_group<L: DnsLookup>(
             dkim::key::KeyLookupOutcome::Found { .. }
         ) {
             found += 1;
+            facts.push(dkim::key::key_facts(
+                &lookup_result,
+                dkim::SelectorOrigin::Guessed,
+            ));
             checks.extend(c);
         }
     }
@@ -336,7 +343,11 @@ pub(super) async fn dkim_group<L: DnsLookup>(
             ),
         ));
     }
-    part("dkim", checks)
+    Part {
+        group: "dkim",
+        checks,
+        update: SectionUpdate::Dkim(facts),
+    }
 }
 
 /// The MTA-STS record, the policy over HTTPS (only when a record exists)

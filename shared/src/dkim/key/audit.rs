@@ -5,7 +5,7 @@
 use super::{parse_dkim_key, DkimKeyParse, KeyStatus};
 use crate::diagnostic::{describe_errors, join_descriptions, Severity};
 use crate::dns::{DnsLookup, DnsOutcome};
-use crate::report::{Check, Status};
+use crate::report::{ids, Check, DkimKeyFacts, LookupOutcome, Status};
 
 /// What the key query returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,39 +135,7 @@ pub fn lint_dkim_key(found: &DkimKeyLookup, origin: SelectorOrigin) -> Vec<Check
                 detail.push_str(&format!("; warnings: {warnings}"));
             }
             checks.push(Check::new("dkim.key", status, detail));
-            checks.push(match parsed.key {
-                KeyStatus::Rsa { bits } if bits < 1024 => Check::new(
-                    "dkim.key-length",
-                    Status::Fail,
-                    format!("RSA {bits} bits: verifiers must not accept keys under 1024 bits"),
-                )
-                .with_fix("Generate a 2048-bit RSA key and publish it under a new selector."),
-                KeyStatus::Rsa { bits } if bits < 2048 => Check::new(
-                    "dkim.key-length",
-                    Status::Warn,
-                    format!("RSA {bits} bits: weak; use 2048 bits"),
-                )
-                .with_fix("Generate a 2048-bit RSA key and publish it under a new selector."),
-                KeyStatus::Rsa { bits } if bits > 4096 => Check::new(
-                    "dkim.key-length",
-                    Status::Warn,
-                    format!("RSA {bits} bits: verifiers need only support keys up to 4096 bits (RFC 8301 §3.2)"),
-                ),
-                KeyStatus::Rsa { bits } => {
-                    Check::new("dkim.key-length", Status::Pass, format!("RSA {bits} bits"))
-                }
-                KeyStatus::Ed25519 => {
-                    Check::new("dkim.key-length", Status::Pass, "Ed25519 (RFC 8463)")
-                }
-                KeyStatus::Revoked => Check::new(
-                    "dkim.key-length",
-                    Status::NotApplicable,
-                    "the key is revoked",
-                ),
-                KeyStatus::Missing | KeyStatus::Invalid => {
-                    Check::new("dkim.key-length", Status::NotApplicable, "no usable key")
-                }
-            });
+            checks.push(key_length_check(&parsed.key));
             let record = &parsed.record;
             checks.push(if record.is_testing() {
                 let mut fixed = record.clone();
@@ -206,6 +174,114 @@ pub fn lint_dkim_key(found: &DkimKeyLookup, origin: SelectorOrigin) -> Vec<Check
         .into_iter()
         .map(|c| c.with_subject(subject))
         .collect()
+}
+
+/// `dkim.key-length` of a key (RFC 8301 §3.2: at least 1024 bits, and
+/// verifiers need support only up to 4096; RFC 8463 for Ed25519), without
+/// its subject. The audit and the combined report's `bulk.dkim-key-length`
+/// both call it, so they agree.
+pub fn key_length_check(key: &KeyStatus) -> Check {
+    match *key {
+        KeyStatus::Rsa { bits } if bits < 1024 => Check::new(
+            ids::DKIM_KEY_LENGTH,
+            Status::Fail,
+            format!("RSA {bits} bits: verifiers must not accept keys under 1024 bits"),
+        )
+        .with_fix("Generate a 2048-bit RSA key and publish it under a new selector."),
+        KeyStatus::Rsa { bits } if bits < 2048 => Check::new(
+            ids::DKIM_KEY_LENGTH,
+            Status::Warn,
+            format!("RSA {bits} bits: weak; use 2048 bits"),
+        )
+        .with_fix("Generate a 2048-bit RSA key and publish it under a new selector."),
+        KeyStatus::Rsa { bits } if bits > 4096 => Check::new(
+            ids::DKIM_KEY_LENGTH,
+            Status::Warn,
+            format!(
+                "RSA {bits} bits: verifiers need only support keys up to 4096 bits (RFC 8301 §3.2)"
+            ),
+        ),
+        KeyStatus::Rsa { bits } => Check::new(
+            ids::DKIM_KEY_LENGTH,
+            Status::Pass,
+            format!("RSA {bits} bits"),
+        ),
+        KeyStatus::Ed25519 => Check::new(ids::DKIM_KEY_LENGTH, Status::Pass, "Ed25519 (RFC 8463)"),
+        KeyStatus::Revoked => Check::new(
+            ids::DKIM_KEY_LENGTH,
+            Status::NotApplicable,
+            "the key is revoked",
+        ),
+        KeyStatus::Missing | KeyStatus::Invalid => {
+            Check::new(ids::DKIM_KEY_LENGTH, Status::NotApplicable, "no usable key")
+        }
+    }
+}
+
+/// The `domain.dkim` entry of one selector's key query.
+pub fn key_facts(found: &DkimKeyLookup, origin: SelectorOrigin) -> DkimKeyFacts {
+    let mut facts = DkimKeyFacts {
+        selector: found.selector.clone(),
+        name: found.name.clone(),
+        guessed: origin == SelectorOrigin::Guessed,
+        ..Default::default()
+    };
+    match &found.outcome {
+        KeyLookupOutcome::Found {
+            txt,
+            parsed,
+            record_count,
+        } => {
+            facts.result = LookupOutcome::Found;
+            facts.record = Some(txt.clone());
+            facts.records = Some(*record_count);
+            facts.key = Some(parsed.key.as_str().to_string());
+            facts.bits = parsed.key.bits();
+        }
+        KeyLookupOutcome::NotFound => facts.result = LookupOutcome::NotFound,
+        KeyLookupOutcome::DnsFailure(description) => {
+            facts.result = LookupOutcome::DnsFailure;
+            facts.error = Some(description.clone());
+        }
+    }
+    facts
+}
+
+impl KeyStatus {
+    /// The word `domain.dkim[].key` uses.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            KeyStatus::Missing => "missing",
+            KeyStatus::Revoked => "revoked",
+            KeyStatus::Rsa { .. } => "rsa",
+            KeyStatus::Ed25519 => "ed25519",
+            KeyStatus::Invalid => "invalid",
+        }
+    }
+
+    /// The RSA modulus size.
+    pub fn bits(&self) -> Option<u32> {
+        match self {
+            KeyStatus::Rsa { bits } => Some(*bits),
+            _ => None,
+        }
+    }
+
+    /// The key a `domain.dkim` entry describes; `None` when no key was
+    /// found or the words are not ours.
+    pub fn of_facts(facts: &DkimKeyFacts) -> Option<KeyStatus> {
+        if facts.result != LookupOutcome::Found {
+            return None;
+        }
+        Some(match (facts.key.as_deref()?, facts.bits) {
+            ("rsa", Some(bits)) => KeyStatus::Rsa { bits },
+            ("ed25519", _) => KeyStatus::Ed25519,
+            ("revoked", _) => KeyStatus::Revoked,
+            ("missing", _) => KeyStatus::Missing,
+            ("invalid", _) => KeyStatus::Invalid,
+            _ => return None,
+        })
+    }
 }
 
 /// Looks up and lints one selector: [`lookup_key`] then [`lint_dkim_key`].

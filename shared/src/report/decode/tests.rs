@@ -4,8 +4,8 @@ use super::*;
 use crate::diagnostic::Severity;
 use crate::dmarc::{Alignment, FailureOption, Policy, PsdFlag};
 use crate::report::{
-    ByteSpan, DmarcFacts, DmarcReportSize, DmarcReportUri, DmarcTagFacts, DmarcTags, RcptFacts,
-    RecordFinding, SCHEMA_VERSION,
+    ByteSpan, DkimKeyFacts, DmarcDiscoveryFacts, DmarcFacts, DmarcReportSize, DmarcReportUri,
+    DmarcTagFacts, DmarcTags, LookupOutcome, PtrFacts, RcptFacts, RecordFinding, SCHEMA_VERSION,
 };
 use crate::report::{
     CertFacts, ChainFacts, ChainResult, SmtpFacts, SmtpProbeFacts, SmtpTimings, SpfFacts,
@@ -392,6 +392,42 @@ fn full_report() -> Report {
                 mode: Some("enforce".into()),
                 mx: vec!["mx.example.com".into()],
             }),
+            dmarc_discovery: Some(DmarcDiscoveryFacts {
+                result: LookupOutcome::Multiple,
+                queried: vec!["_dmarc.a.example.com".into(), "_dmarc.example.com".into()],
+                source: Some("example.com".into()),
+                records: Some(u32::MAX),
+                error: Some("e".into()),
+            }),
+            dkim: vec![
+                DkimKeyFacts {
+                    selector: "s1".into(),
+                    name: "s1._domainkey.example.com".into(),
+                    guessed: true,
+                    result: LookupOutcome::Found,
+                    record: Some("v=DKIM1; p=MII".into()),
+                    records: Some(2),
+                    key: Some("rsa".into()),
+                    bits: Some(1024),
+                    error: None,
+                },
+                DkimKeyFacts {
+                    selector: "s2".into(),
+                    name: "s2._domainkey.example.com".into(),
+                    guessed: false,
+                    result: LookupOutcome::DnsFailure,
+                    error: Some("timed out".into()),
+                    ..Default::default()
+                },
+            ],
+            ptr: vec![PtrFacts {
+                ip: "2001:db8::25".into(),
+                role: "mx".into(),
+                host: Some("mx.example.com".into()),
+                names: vec!["a.example.com".into(), "b.example.com".into()],
+                confirmed: vec!["b.example.com".into()],
+                error: Some("forward lookup of a.example.com failed".into()),
+            }],
         }),
         checklists: Checklists {
             bulk_sender: vec![ChecklistItem {
