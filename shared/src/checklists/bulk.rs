@@ -133,21 +133,6 @@ fn spf_and_dkim(i: &ChecklistInputs) -> ChecklistItem {
 
 fn dmarc(i: &ChecklistInputs) -> ChecklistItem {
     let id = "bulk.dmarc";
-    if let Some(published) = i.dmarc_record_published {
-        return if published {
-            item(
-                id,
-                ChecklistStatus::Pass,
-                "The domain audit found a DMARC record.",
-            )
-        } else {
-            item(
-                id,
-                ChecklistStatus::Fail,
-                "The domain audit found no DMARC record. Publish at least `v=DMARC1; p=none; rua=mailto:...` at _dmarc.<domain>.",
-            )
-        };
-    }
     let Some(result) = i.dmarc_result.as_deref().map(str::to_ascii_lowercase) else {
         return item(
             id,
@@ -250,25 +235,14 @@ fn one_click(i: &ChecklistInputs) -> ChecklistItem {
     )
 }
 
-fn ptr(i: &ChecklistInputs) -> ChecklistItem {
-    let id = "bulk.ptr";
-    match i.ptr_ok {
-        Some(true) => item(
-            id,
-            ChecklistStatus::Pass,
-            "The sending IP has a PTR whose name resolves back to it.",
-        ),
-        Some(false) => item(
-            id,
-            ChecklistStatus::Fail,
-            "The sending IP lacks forward-confirmed reverse DNS. Ask the IP's owner for a PTR record whose name resolves back to the IP.",
-        ),
-        None => item(
-            id,
-            ChecklistStatus::NeedsBackend,
-            "Needs a live DNS lookup of the sending IP's PTR record (domain audit).",
-        ),
-    }
+/// Needs the sending IP's reverse DNS: the combined report answers it from
+/// the audit's `domain.ptr` (see [`crate::report::combine`]).
+fn ptr(_: &ChecklistInputs) -> ChecklistItem {
+    item(
+        "bulk.ptr",
+        ChecklistStatus::NeedsBackend,
+        "Needs a live DNS lookup of the sending IP's PTR record (domain audit).",
+    )
 }
 
 fn tls(i: &ChecklistInputs) -> ChecklistItem {
@@ -296,30 +270,14 @@ fn tls(i: &ChecklistInputs) -> ChecklistItem {
     }
 }
 
-fn dkim_key_length(i: &ChecklistInputs) -> ChecklistItem {
-    let id = "bulk.dkim-key-length";
-    match i.dkim_key_bits {
-        Some(bits) if bits >= 2048 => item(
-            id,
-            ChecklistStatus::Pass,
-            format!("The DKIM key has {bits} bits."),
-        ),
-        Some(bits) if bits >= 1024 => item(
-            id,
-            ChecklistStatus::Pass,
-            format!("The DKIM key has {bits} bits: accepted, but 2048 is recommended."),
-        ),
-        Some(bits) => item(
-            id,
-            ChecklistStatus::Fail,
-            format!("The DKIM key has only {bits} bits; Gmail requires at least 1024 (RFC 8301 §3.2)."),
-        ),
-        None => item(
-            id,
-            ChecklistStatus::NeedsBackend,
-            "Needs the DKIM public key from DNS (domain audit with the selectors found in the headers).",
-        ),
-    }
+/// Needs the signing key from DNS: the combined report answers it from
+/// the audit's `domain.dkim` (see [`crate::report::combine`]).
+fn dkim_key_length(_: &ChecklistInputs) -> ChecklistItem {
+    item(
+        "bulk.dkim-key-length",
+        ChecklistStatus::NeedsBackend,
+        "Needs the DKIM public key from DNS (domain audit with the selectors found in the headers).",
+    )
 }
 
 #[cfg(test)]
@@ -406,16 +364,6 @@ mod tests {
                 ChecklistStatus::NeedsBackend,
             ),
             (
-                "dmarc backend",
-                ChecklistInputs {
-                    dmarc_record_published: Some(false),
-                    dmarc_result: pass("pass"),
-                    ..Default::default()
-                },
-                "bulk.dmarc",
-                ChecklistStatus::Fail,
-            ),
-            (
                 "aligned dkim",
                 ChecklistInputs {
                     spf_aligned: Some(false),
@@ -481,15 +429,6 @@ mod tests {
                 ChecklistStatus::NeedsBackend,
             ),
             (
-                "ptr ok",
-                ChecklistInputs {
-                    ptr_ok: Some(true),
-                    ..Default::default()
-                },
-                "bulk.ptr",
-                ChecklistStatus::Pass,
-            ),
-            (
                 "tls ok",
                 ChecklistInputs {
                     hop_tls: vec![Some(true), None],
@@ -518,24 +457,6 @@ mod tests {
                 ChecklistInputs::default(),
                 "bulk.dkim-key-length",
                 ChecklistStatus::NeedsBackend,
-            ),
-            (
-                "key 1024",
-                ChecklistInputs {
-                    dkim_key_bits: Some(1024),
-                    ..Default::default()
-                },
-                "bulk.dkim-key-length",
-                ChecklistStatus::Pass,
-            ),
-            (
-                "key 512",
-                ChecklistInputs {
-                    dkim_key_bits: Some(512),
-                    ..Default::default()
-                },
-                "bulk.dkim-key-length",
-                ChecklistStatus::Fail,
             ),
             (
                 "spam rate",

@@ -59,8 +59,6 @@ pub struct ChecklistInputs {
     pub spf_aligned: Option<bool>,
     /// A passing DKIM signature is aligned with From (computed by mxlens); `None` when unknown.
     pub dkim_aligned: Option<bool>,
-    /// Backend fact: the From domain (or its organizational domain) publishes a DMARC record.
-    pub dmarc_record_published: Option<bool>,
     /// TLS per hop after the sender, oldest first (`None` when the hop does not say).
     pub hop_tls: Vec<Option<bool>>,
     /// The paste contained a body.
@@ -81,10 +79,6 @@ pub struct ChecklistInputs {
     pub display_name_spoof: Option<bool>,
     /// `msg.fake-reply` warned (Re:/Fwd: without a thread).
     pub fake_reply: Option<bool>,
-    /// Backend fact: the sending IP has forward-confirmed reverse DNS.
-    pub ptr_ok: Option<bool>,
-    /// Backend fact: the smallest DKIM key size in bits among the signing selectors.
-    pub dkim_key_bits: Option<u32>,
     /// The content findings that filters weigh (the `content.*` checks that
     /// warned or failed, in words); `None` when the body was not analysed.
     pub content_problems: Option<Vec<String>>,
