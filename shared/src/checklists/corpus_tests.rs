@@ -75,12 +75,14 @@ fn corpus_has_at_least_30_samples_and_nothing_panics() {
         let raw = std::fs::read(&path).unwrap();
         if let Some(msg) = MessageParser::default().parse(&raw) {
             let dkim = signed_headers(&msg);
-            let mut all = hygiene::checks(&msg, NOW);
+            let hygiene = hygiene::analyse(&msg, NOW);
+            let mut all = hygiene.checks;
             all.extend(unsubscribe::checks(&msg, &dkim));
             all.extend(spam::checks(&spam::decode(&msg)));
             all.extend(bounce_checks(&msg));
             let mut inputs = ChecklistInputs::from_message(&msg, &dkim);
-            inputs.apply_checks(&all);
+            inputs.apply_hygiene(&hygiene.facts);
+            inputs.apply_content_checks(&all);
             assert_eq!(bulk_sender(&inputs).len(), 11, "{path:?}");
             assert_eq!(can_spam(&inputs).len(), 7, "{path:?}");
         }
@@ -425,7 +427,7 @@ fn checklists_on_corpus() {
         let msg = MessageParser::default().parse(&raw).unwrap();
         let dkim = signed_headers(&msg);
         let mut inputs = ChecklistInputs::from_message(&msg, &dkim);
-        inputs.apply_checks(&hygiene::checks(&msg, NOW));
+        inputs.apply_hygiene(&hygiene::analyse(&msg, NOW).facts);
         let items: Vec<ChecklistItem> = bulk_sender(&inputs)
             .into_iter()
             .chain(can_spam(&inputs))
@@ -475,7 +477,8 @@ fn print_corpus() {
             continue;
         };
         let dkim = signed_headers(&msg);
-        let mut all = hygiene::checks(&msg, NOW);
+        let hygiene = hygiene::analyse(&msg, NOW);
+        let mut all = hygiene.checks;
         all.extend(unsubscribe::checks(&msg, &dkim));
         all.extend(spam::checks(&spam::decode(&msg)));
         let b = bounce::read(&raw)
@@ -494,7 +497,8 @@ fn print_corpus() {
             );
         }
         let mut inputs = ChecklistInputs::from_message(&msg, &dkim);
-        inputs.apply_checks(&all);
+        inputs.apply_hygiene(&hygiene.facts);
+        inputs.apply_content_checks(&all);
         for i in bulk_sender(&inputs).iter().chain(can_spam(&inputs).iter()) {
             println!("  {:<26} {:<14?} {}", i.id, i.status, i.detail);
         }
@@ -558,12 +562,14 @@ fn mutated_corpus_never_panics() {
         let parsed = MessageParser::default().parse(&data);
         if let Some(msg) = parsed.as_ref() {
             let dkim = signed_headers(msg);
-            let mut all = hygiene::checks(msg, NOW);
+            let hygiene = hygiene::analyse(msg, NOW);
+            let mut all = hygiene.checks;
             all.extend(unsubscribe::checks(msg, &dkim));
             all.extend(spam::checks(&spam::decode(msg)));
             all.extend(bounce_checks(msg));
             let mut inputs = ChecklistInputs::from_message(msg, &dkim);
-            inputs.apply_checks(&all);
+            inputs.apply_hygiene(&hygiene.facts);
+            inputs.apply_content_checks(&all);
             let _ = bulk_sender(&inputs);
             let _ = can_spam(&inputs);
         }

@@ -1,8 +1,10 @@
 //! The two checklists of a message report: the Gmail/Yahoo/Microsoft
 //! bulk-sender requirements and CAN-SPAM (after the FTC's compliance guide).
 //!
-//! The analysis gathers what it knows into [`ChecklistInputs`]; the
-//! backend may add facts from the live domain audit (PTR, DKIM key size).
+//! The analysis gathers what it knows into [`ChecklistInputs`]. The items
+//! a message alone cannot answer (the DMARC record, the sending IP's PTR,
+//! the DKIM key size) stay `needs_backend`; a combined report answers them
+//! from the domain audit's facts (`crate::report::combine`).
 //! `None` always means "not known yet", never a pass.
 //!
 //! # Wiring in `analyze_message`
@@ -14,12 +16,14 @@
 //! } else {
 //!     let m = msg.as_ref().unwrap();
 //!     let dkim_h: Vec<Vec<String>> = /* one lower-case h= list per DKIM-Signature (core parser) */;
-//!     checks.extend(hygiene::checks(m, generated_at_unix));
+//!     let hygiene = hygiene::analyse(m, generated_at_unix);
+//!     checks.extend(hygiene.checks);
 //!     checks.extend(unsubscribe::checks(m, &dkim_h));
 //!     checks.extend(spam::checks(&spam::decode(m)));
 //!     checks.extend(bounce::checks(m));                          // empty unless the message is a bounce/DSN
 //!     let mut inputs = ChecklistInputs::from_message(m, &dkim_h);
-//!     inputs.apply_checks(&checks);
+//!     inputs.apply_hygiene(&hygiene.facts);             // typed verdicts, not checks looked up by id
+//!     inputs.apply_content_checks(&checks);             // the Content checks that warned or failed
 //!     inputs.spf_result = /* trusted A-R spf */; inputs.dkim_result = /* "pass" if any */;
 //!     inputs.dmarc_result = /* trusted A-R dmarc */;
 //!     inputs.spf_aligned = /* core alignment */; inputs.dkim_aligned = /* core alignment */;
@@ -40,12 +44,14 @@ pub use canspam::can_spam;
 
 use mail_parser::Message;
 
+use crate::message::hygiene::HygieneFacts;
 use crate::message::unsubscribe::UnsubscribeState;
 use crate::report::catalog;
 use crate::report::{ids, Check, ChecklistItem, ChecklistStatus, Checklists, Status};
 
 /// Everything the checklists look at. Fill it with
-/// [`ChecklistInputs::from_message`], then [`ChecklistInputs::apply_checks`],
+/// [`ChecklistInputs::from_message`], then [`ChecklistInputs::apply_hygiene`]
+/// and [`ChecklistInputs::apply_content_checks`],
 /// then set the authentication fields from the trusted Authentication-Results.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChecklistInputs {
@@ -131,19 +137,20 @@ impl ChecklistInputs {
         }
     }
 
-    /// Reads the hygiene verdicts (`msg.from`, `msg.display-name-spoof`,
-    /// `msg.fake-reply`) from already computed checks.
-    pub fn apply_checks(&mut self, checks: &[Check]) {
+    /// Takes the header hygiene verdicts (CAN-SPAM's header accuracy and
+    /// subject items).
+    pub fn apply_hygiene(&mut self, facts: &HygieneFacts) {
+        self.from_valid = Some(facts.from_valid);
+        self.display_name_spoof = facts.display_name_spoof;
+        self.fake_reply = facts.fake_reply;
+    }
+
+    /// Gathers the content findings filters weigh: the Content area's
+    /// checks that warned or failed, in words (the item lists them, so it
+    /// reads the checks themselves). Other checks are passed over.
+    pub fn apply_content_checks(&mut self, checks: &[Check]) {
         for check in checks {
             match check.id.as_str() {
-                ids::MSG_FROM => self.from_valid = Some(check.status == Status::Pass),
-                ids::MSG_DISPLAY_NAME_SPOOF if check.status != Status::NotApplicable => {
-                    self.display_name_spoof =
-                        Some(matches!(check.status, Status::Fail | Status::Warn));
-                }
-                ids::MSG_FAKE_REPLY if check.status != Status::NotApplicable => {
-                    self.fake_reply = Some(check.status == Status::Warn);
-                }
                 ids::CONTENT_BODY | ids::CONTENT_LIMITS | ids::CONTENT_FILTER_RULES => {}
                 // The catalogue's Content area is exactly the `content.*`
                 // ids; an id it does not know is not a content problem.
@@ -261,8 +268,7 @@ mod tests {
         let mut inputs = ChecklistInputs::from_message(&msg, &[]);
         assert!(inputs.has_body, "input: {raw:?}");
         assert_eq!(inputs.from_address.as_deref(), Some("news@example.com"));
-        let hygiene = crate::message::hygiene::checks(&msg, 0);
-        inputs.apply_checks(&hygiene);
+        inputs.apply_hygiene(&crate::message::hygiene::analyse(&msg, 0).facts);
         assert_eq!(inputs.from_valid, Some(true));
         assert_eq!(inputs.fake_reply, Some(true));
         assert_eq!(inputs.display_name_spoof, Some(false));

@@ -62,35 +62,18 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     };
     let mut checks = Vec::new();
 
-    // msg.from. Integration note: when hygiene emits msg.from, drop this
-    // block but keep filling `section.from` (alignment needs it).
+    // The From address of the section (alignment needs it). `msg.from`
+    // itself is hygiene's (RFC 5322 §3.6.2); only when mail-parser cannot
+    // read the paste does `from_fallback` stand in for it.
     let from_count = parsed.count("from");
-    match (from_count, decoded.from.as_slice()) {
-        (1, [(name, address)]) if address.contains('@') => {
-            let (name, address) = (name.clone(), address.clone());
-            let domain = domain_of(&address).unwrap_or_default();
-            checks.push(Check::new(
-                "msg.from",
-                Status::Pass,
-                format!("From: {address}"),
-            ));
+    if let (1, [(name, address)]) = (from_count, decoded.from.as_slice()) {
+        if address.contains('@') {
             section.from = Some(FromAddress {
-                name,
-                address,
-                domain,
+                name: name.clone(),
+                address: address.clone(),
+                domain: domain_of(address).unwrap_or_default(),
             });
         }
-        (0, _) if parsed.headers.is_empty() => checks.push(Check::new(
-            "msg.from",
-            Status::NotTested,
-            "no header block found: paste the raw headers (\"Show original\", \"View source\")",
-        )),
-        (0, _) => checks.push(Check::new("msg.from", Status::Fail, "no From header")),
-        (n, _) => checks.push(Check::new(
-            "msg.from",
-            Status::Fail,
-            format!("{n} From header(s) without exactly one valid address"),
-        )),
     }
 
     let trusted = trusted_auth_results(&parsed);
@@ -187,12 +170,8 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     let mut inputs = match &mail {
         Some(m) => {
             let now_unix = report_time.unwrap_or(0);
-            let hygiene_checks = hygiene::checks(m, now_unix);
-            if hygiene_checks.iter().any(|c| c.id == "msg.from") {
-                // hygiene's msg.from is the precise one; section.from stays.
-                checks.retain(|c| c.id != "msg.from");
-            }
-            checks.extend(hygiene_checks);
+            let hygiene = hygiene::analyse(m, now_unix);
+            checks.extend(hygiene.checks);
             checks.extend(unsubscribe::checks(m, &dkim_h));
             let verdicts = spam::decode(m);
             checks.extend(spam::checks(&verdicts));
@@ -215,11 +194,21 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
                 let from = section.from.as_ref().map(|f| f.address.as_str());
                 checks.push(smime::smime_check(&finding, from, report_time));
             }
-            crate::checklists::ChecklistInputs::from_message(m, &dkim_h)
+            let mut inputs = crate::checklists::ChecklistInputs::from_message(m, &dkim_h);
+            inputs.apply_hygiene(&hygiene.facts);
+            inputs
         }
-        None => crate::checklists::ChecklistInputs::default(),
+        None => {
+            let from = from_fallback(&parsed, from_count, section.from.as_ref());
+            let inputs = crate::checklists::ChecklistInputs {
+                from_valid: Some(from.status == Status::Pass),
+                ..Default::default()
+            };
+            checks.push(from);
+            inputs
+        }
     };
-    inputs.apply_checks(&checks);
+    inputs.apply_content_checks(&checks);
     let result_of = |method: &str| {
         section
             .auth_results
@@ -258,6 +247,25 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     report.message = Some(section);
     report.checklists = checklists;
     Ok(report)
+}
+
+/// `msg.from` when mail-parser could not read the paste, so hygiene did
+/// not run: from the header count and the address the core parser read.
+fn from_fallback(parsed: &ParsedInput, from_count: u32, from: Option<&FromAddress>) -> Check {
+    match (from_count, from) {
+        (1, Some(from)) => Check::new("msg.from", Status::Pass, format!("From: {}", from.address)),
+        (0, _) if parsed.headers.is_empty() => Check::new(
+            "msg.from",
+            Status::NotTested,
+            "no header block found: paste the raw headers (\"Show original\", \"View source\")",
+        ),
+        (0, _) => Check::new("msg.from", Status::Fail, "no From header"),
+        (n, _) => Check::new(
+            "msg.from",
+            Status::Fail,
+            format!("{n} From header(s) without exactly one valid address"),
+        ),
+    }
 }
 
 /// Position of a check id in the catalogue (unknown ids last), so checks come

@@ -39,18 +39,62 @@ pub const SINGLE_INSTANCE_HEADERS: &[&str] = &[
     "Subject",
 ];
 
+/// The header hygiene of one message: its checks, and the verdicts the
+/// checklists read from it (CAN-SPAM's header accuracy and subject items).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hygiene {
+    /// `msg.from`, `msg.date`, `msg.message-id`, `msg.single-headers`,
+    /// `msg.reply-to`, `msg.display-name-spoof`, `msg.fake-reply`.
+    pub checks: Vec<Check>,
+    /// What those checks found, for [`crate::checklists::ChecklistInputs`].
+    pub facts: HygieneFacts,
+}
+
+/// The verdicts of three hygiene checks, typed, so the checklists never
+/// look a check up by its id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HygieneFacts {
+    /// Exactly one From header with one valid address (`msg.from` passed).
+    pub from_valid: bool,
+    /// The display name names another address or domain
+    /// (`msg.display-name-spoof` failed or warned); `None` without a From
+    /// address to compare.
+    pub display_name_spoof: Option<bool>,
+    /// A "Re:"/"Fwd:" subject without a thread (`msg.fake-reply` warned);
+    /// `None` without a Subject.
+    pub fake_reply: Option<bool>,
+}
+
 /// Runs every hygiene check on a parsed message (headers only is enough).
 /// `generated_at_unix` is "now" in Unix seconds, used for the future-date test.
+pub fn analyse(msg: &Message<'_>, generated_at_unix: i64) -> Hygiene {
+    let from = check_from(msg);
+    let spoof = check_display_name_spoof(msg);
+    let fake = check_fake_reply(msg);
+    let decided = |c: &Check| c.status != Status::NotApplicable;
+    let facts = HygieneFacts {
+        from_valid: from.status == Status::Pass,
+        display_name_spoof: decided(&spoof)
+            .then_some(matches!(spoof.status, Status::Fail | Status::Warn)),
+        fake_reply: decided(&fake).then_some(fake.status == Status::Warn),
+    };
+    Hygiene {
+        checks: vec![
+            from,
+            check_date(msg, generated_at_unix),
+            check_message_id(msg),
+            check_single_headers(msg),
+            check_reply_to(msg),
+            spoof,
+            fake,
+        ],
+        facts,
+    }
+}
+
+/// The checks of [`analyse`] alone.
 pub fn checks(msg: &Message<'_>, generated_at_unix: i64) -> Vec<Check> {
-    vec![
-        check_from(msg),
-        check_date(msg, generated_at_unix),
-        check_message_id(msg),
-        check_single_headers(msg),
-        check_reply_to(msg),
-        check_display_name_spoof(msg),
-        check_fake_reply(msg),
-    ]
+    analyse(msg, generated_at_unix).checks
 }
 
 // ---------------------------------------------------------------------------

@@ -104,7 +104,7 @@ pub fn lookup(id: &str) -> Option<&'static CatalogEntry> {
 }
 
 /// Whether `id` is a check of the Content area. Every analysis asks it of
-/// every check (`checklists::ChecklistInputs::apply_checks`), so the
+/// every check (`checklists::ChecklistInputs::apply_content_checks`), so the
 /// `content.` prefix, which every Content id has (a test holds it), turns
 /// the other checks away at once; the answer is the content table's
 /// (which also holds the Reputation checks). Scanning the table for every
