@@ -105,7 +105,7 @@ fn a_well_configured_domain() {
     // that is not tested, never a pass (the match against a presented
     // certificate is tested in tests/tests/integration/checks.rs).
     let tlsa_found = block_on_ready(tlsa::lookup_tlsa(&z, "mx.example.com"));
-    let tlsa_check = tlsa::lint_tlsa("mx.example.com", &tlsa_found, None, Some(true));
+    let (tlsa_check, _) = tlsa::lint_tlsa("mx.example.com", &tlsa_found, None, Some(true));
     assert_eq!(tlsa_check.status, Status::NotTested, "{tlsa_check:#?}");
 
     assert_catalogued(&checks);
@@ -153,13 +153,17 @@ fn dns_failures_are_errors_never_pass_or_fail() {
             "{check:?}"
         );
     }
-    let check = tlsa::lint_tlsa(
+    let (check, facts) = tlsa::lint_tlsa(
         "mx.example.com",
         &DnsOutcome::ServerFailure("SERVFAIL".into()),
         None,
         None,
     );
     assert_eq!(check.status, Status::Error);
+    assert_eq!(
+        facts.result,
+        mxlens_shared::report::LookupOutcome::DnsFailure
+    );
 }
 
 #[test]

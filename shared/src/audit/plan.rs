@@ -160,6 +160,7 @@ enum SectionUpdate {
     /// Added to: the MX addresses' group and the sending IP's each give
     /// theirs.
     Ptr(Vec<crate::report::PtrFacts>),
+    Dane(Vec<crate::report::DaneFacts>),
     Smtp(Vec<crate::report::SmtpFacts>),
     /// Boxed: the probe's entry is by far the largest variant.
     Rcpt(Box<crate::report::RcptFacts>),
@@ -178,6 +179,7 @@ impl SectionUpdate {
             }
             SectionUpdate::Dkim(v) => section.dkim = v,
             SectionUpdate::Ptr(v) => section.ptr.extend(v),
+            SectionUpdate::Dane(v) => section.dane = v,
             SectionUpdate::Smtp(v) => section.smtp = v,
             SectionUpdate::Rcpt(v) => section.rcpt = Some(*v),
             SectionUpdate::MtaSts(v) => section.mta_sts = Some(v),

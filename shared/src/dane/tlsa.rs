@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256, Sha512};
 use crate::der::certificate_spki;
 use crate::diagnostic::{has_errors, Diagnostic, Severity, Span};
 use crate::dns::{DnsLookup, DnsOutcome, TlsaRecord};
-use crate::report::{Check, Status};
+use crate::report::{Check, DaneFacts, LookupOutcome, Status};
 
 const R6698_21: &str = "RFC 6698 §2.1";
 const R7672_313: &str = "RFC 7672 §3.1.3";
@@ -334,7 +334,50 @@ pub async fn lookup_tlsa<L: DnsLookup>(lookup: &L, mx_host: &str) -> DnsOutcome<
     lookup.tlsa(&format!("_25._tcp.{host}")).await
 }
 
-/// The `dane.tlsa` check for one MX host (subject = host).
+/// The `domain.dane` entry for one MX host: its TLSA records, how many
+/// are usable for SMTP (well formed, not a PKIX usage, RFC 7672 §3.1.3),
+/// whether the answer was DNSSEC-validated and whether a record matches the
+/// presented chain (DER, server first).
+pub fn tlsa_facts(
+    mx_host: &str,
+    outcome: &DnsOutcome<TlsaRecord>,
+    chain: Option<&[Vec<u8>]>,
+    dnssec_validated: Option<bool>,
+) -> DaneFacts {
+    let mut facts = DaneFacts {
+        host: mx_host.trim_end_matches('.').to_string(),
+        dnssec_validated,
+        ..Default::default()
+    };
+    match outcome {
+        DnsOutcome::Records(records) if !records.is_empty() => {
+            facts.result = LookupOutcome::Found;
+            facts.records = records
+                .iter()
+                .map(|r| TlsaText(r.clone()).to_string())
+                .collect();
+            facts.usable = records
+                .iter()
+                .filter(|record| {
+                    let diags = lint_tlsa_record(record);
+                    !has_errors(&diags) && !diags.iter().any(|d| d.code == "tlsa.pkix-usage")
+                })
+                .count() as u32;
+            facts.matched = chain.map(|chain| records.iter().any(|r| tlsa_matches(r, chain)));
+        }
+        DnsOutcome::Records(_) | DnsOutcome::NoData | DnsOutcome::NxDomain => {
+            facts.result = LookupOutcome::NotFound;
+        }
+        other => {
+            facts.result = LookupOutcome::DnsFailure;
+            facts.error = Some(other.describe());
+        }
+    }
+    facts
+}
+
+/// The `dane.tlsa` check for one MX host (subject = host), from its
+/// [`tlsa_facts`]; `outcome` gives the records' findings for the detail.
 ///
 /// `chain` is the certificate chain the MX presented (DER, server first),
 /// when the SMTP probe got one. `dnssec_validated` says whether the TLSA
@@ -345,22 +388,15 @@ pub fn lint_tlsa(
     outcome: &DnsOutcome<TlsaRecord>,
     chain: Option<&[Vec<u8>]>,
     dnssec_validated: Option<bool>,
-) -> Check {
-    let host = mx_host.trim_end_matches('.');
+) -> (Check, DaneFacts) {
+    let facts = tlsa_facts(mx_host, outcome, chain, dnssec_validated);
+    let host = facts.host.as_str();
     let check = match outcome {
         DnsOutcome::Records(records) if !records.is_empty() => {
-            let texts: Vec<String> = records
-                .iter()
-                .map(|r| TlsaText(r.clone()).to_string())
-                .collect();
             let mut notes = Vec::new();
-            let mut usable = 0u32;
             let mut warned = false;
             for record in records {
                 let diags = lint_tlsa_record(record);
-                if !has_errors(&diags) && !diags.iter().any(|d| d.code == "tlsa.pkix-usage") {
-                    usable += 1;
-                }
                 warned |= diags.iter().any(|d| d.severity == Severity::Warning);
                 for d in diags {
                     if d.severity != Severity::Info || notes.len() < 8 {
@@ -368,11 +404,11 @@ pub fn lint_tlsa(
                     }
                 }
             }
-            let mut detail = format!("_25._tcp.{host}: {}", texts.join(", "));
+            let mut detail = format!("_25._tcp.{host}: {}", facts.records.join(", "));
             if !notes.is_empty() {
                 detail.push_str(&format!("; {}", notes.join("; ")));
             }
-            if usable == 0 {
+            if facts.usable == 0 {
                 Check::new(
                     "dane.tlsa",
                     Status::Fail,
@@ -381,23 +417,21 @@ pub fn lint_tlsa(
                     ),
                 )
                 .with_fix("Publish a 3 1 1 record with the SHA-256 of the server's public key.")
-            } else if dnssec_validated == Some(false) {
+            } else if facts.dnssec_validated == Some(false) {
                 Check::new("dane.tlsa", Status::Warn, format!("{detail}; the answer was not DNSSEC-validated (AD=0: the zone is unsigned, or the resolver does not validate), and DANE senders ignore TLSA records without DNSSEC (RFC 7672 §2.2)"))
-            } else if let Some(chain) = chain {
-                if records.iter().any(|r| tlsa_matches(r, chain)) {
-                    Check::new(
-                        "dane.tlsa",
-                        Status::Pass,
-                        format!("{detail}; the presented certificate matches"),
-                    )
-                } else {
-                    Check::new(
-                        "dane.tlsa",
-                        Status::Fail,
-                        format!("{detail}; no record matches the presented certificate chain: DANE senders will defer mail"),
-                    )
-                    .with_fix("Update the TLSA records to the current key (publish the new record before rotating).")
-                }
+            } else if facts.matched == Some(true) {
+                Check::new(
+                    "dane.tlsa",
+                    Status::Pass,
+                    format!("{detail}; the presented certificate matches"),
+                )
+            } else if facts.matched == Some(false) {
+                Check::new(
+                    "dane.tlsa",
+                    Status::Fail,
+                    format!("{detail}; no record matches the presented certificate chain: DANE senders will defer mail"),
+                )
+                .with_fix("Update the TLSA records to the current key (publish the new record before rotating).")
             } else if warned {
                 Check::new(
                     "dane.tlsa",
@@ -428,7 +462,7 @@ pub fn lint_tlsa(
             ),
         ),
     };
-    check.with_subject(host)
+    (check.with_subject(host), facts)
 }
 
 #[cfg(test)]

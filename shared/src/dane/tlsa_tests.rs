@@ -109,41 +109,54 @@ fn matching() {
             TlsaText(record.clone())
         );
     }
-    let ok = lint_tlsa(
-        "mx.example.com",
+    let (ok, facts) = lint_tlsa(
+        "mx.example.com.",
         &DnsOutcome::Records(vec![r311.clone()]),
         Some(&chain),
         Some(true),
     );
     assert_eq!(ok.status, Status::Pass);
     assert_eq!(ok.subject.as_deref(), Some("mx.example.com"));
-    let unchecked = lint_tlsa(
+    assert_eq!(
+        (facts.host.as_str(), facts.usable, facts.matched),
+        ("mx.example.com", 1, Some(true))
+    );
+    assert!(facts.protects());
+    let (unchecked, facts) = lint_tlsa(
         "mx.example.com",
         &DnsOutcome::Records(vec![r311.clone()]),
         None,
         Some(true),
     );
     assert_eq!(unchecked.status, Status::NotTested);
-    let unsigned = lint_tlsa(
+    assert_eq!(facts.matched, None);
+    assert!(!facts.protects());
+    let (unsigned, facts) = lint_tlsa(
         "mx.example.com",
         &DnsOutcome::Records(vec![r311.clone()]),
         Some(&chain),
         Some(false),
     );
     assert_eq!(unsigned.status, Status::Warn);
-    let bad = lint_tlsa(
+    assert!(!facts.protects(), "matched, but not DNSSEC-validated");
+    let (bad, facts) = lint_tlsa(
         "mx.example.com",
         &DnsOutcome::Records(vec![wrong]),
         Some(&chain),
         None,
     );
     assert_eq!(bad.status, Status::Fail);
+    assert!(!facts.protects());
     assert_eq!(
-        lint_tlsa("mx.example.com", &DnsOutcome::NoData, None, None).status,
+        lint_tlsa("mx.example.com", &DnsOutcome::NoData, None, None)
+            .0
+            .status,
         Status::Info
     );
     assert_eq!(
-        lint_tlsa("mx.example.com", &DnsOutcome::Timeout, None, None).status,
+        lint_tlsa("mx.example.com", &DnsOutcome::Timeout, None, None)
+            .0
+            .status,
         Status::Error
     );
 }

@@ -44,10 +44,10 @@ use super::{
     WhoMustAct,
 };
 use super::{
-    Check, ChecklistItem, ChecklistStatus, Checklists, DkimKeyFacts, DkimSignatureSummary,
-    DmarcDiscoveryFacts, DomainSection, FromAddress, Grade, Hop, LookupOutcome, MessageSection,
-    MtaStsFacts, MxHost, PtrFacts, Report, ReportKind, SpamDecision, SpamField, SpamVerdictSummary,
-    Status, Tool,
+    Check, ChecklistItem, ChecklistStatus, Checklists, DaneFacts, DkimKeyFacts,
+    DkimSignatureSummary, DmarcDiscoveryFacts, DomainSection, FromAddress, Grade, Hop,
+    LookupOutcome, MessageSection, MtaStsFacts, MxHost, PtrFacts, Report, ReportKind, SpamDecision,
+    SpamField, SpamVerdictSummary, Status, Tool,
 };
 
 /// What is wrong with a value, naming the member (`checks[3].status: …`).
@@ -529,6 +529,18 @@ fn domain(value: &Value) -> Result<DomainSection> {
                 host: o.opt_string("host")?,
                 names: o.list("names", strings)?,
                 confirmed: o.list("confirmed", strings)?,
+                error: o.opt_string("error")?,
+            })
+        })?,
+        dane: o.list("dane", |v| {
+            let o = object(v, "dane")?;
+            Ok(DaneFacts {
+                host: o.string("host")?,
+                result: o.req("result", lookup_outcome)?,
+                records: o.list("records", strings)?,
+                usable: o.req("usable", u32_of)?,
+                dnssec_validated: o.opt("dnssec_validated", Value::as_bool)?,
+                matched: o.opt("matched", Value::as_bool)?,
                 error: o.opt_string("error")?,
             })
         })?,

@@ -49,6 +49,43 @@ pub struct DomainSection {
     /// MX addresses, then the sending IP (see [`crate::audit::ptr`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ptr: Vec<PtrFacts>,
+    /// The TLSA records of each MX host and what they protect (RFC 7672),
+    /// in MX preference order (see [`crate::dane::tlsa::tlsa_facts`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dane: Vec<DaneFacts>,
+}
+
+/// `domain.dane[]`: one MX host's TLSA records at `_25._tcp.<host>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaneFacts {
+    /// The MX host.
+    pub host: String,
+    /// `found`, `not_found` or `dns_failure`.
+    pub result: LookupOutcome,
+    /// The records, in presentation form (`3 1 1 <hex>`).
+    #[serde(default)]
+    pub records: Vec<String>,
+    /// How many are usable for SMTP: well formed and not a PKIX usage
+    /// (RFC 7672 §3.1.3).
+    pub usable: u32,
+    /// Whether the answer was DNSSEC-validated (the AD bit); `None` when
+    /// unknown. Without DNSSEC, senders ignore the records (RFC 7672 §2.2).
+    pub dnssec_validated: Option<bool>,
+    /// Whether a record matches the certificate chain the MX presented;
+    /// `None` when no chain was seen (no TLS handshake).
+    pub matched: Option<bool>,
+    /// What failed (`dns_failure`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl DaneFacts {
+    /// DANE protects mail to this host: usable records, not known to lack
+    /// DNSSEC, and one matches the certificate presented (`dane.tlsa`
+    /// passes exactly then).
+    pub fn protects(&self) -> bool {
+        self.usable > 0 && self.dnssec_validated != Some(false) && self.matched == Some(true)
+    }
 }
 
 /// `domain.dmarc_discovery`: the outcome of DMARC policy discovery.

@@ -32,7 +32,8 @@ pub use dmarc::{
     ByteSpan, DmarcFacts, DmarcReportSize, DmarcReportUri, DmarcTagFacts, DmarcTags, RecordFinding,
 };
 pub use domain::{
-    DkimKeyFacts, DmarcDiscoveryFacts, DomainSection, LookupOutcome, MtaStsFacts, MxHost, PtrFacts,
+    DaneFacts, DkimKeyFacts, DmarcDiscoveryFacts, DomainSection, LookupOutcome, MtaStsFacts,
+    MxHost, PtrFacts,
 };
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Report, Status};
+use super::Report;
 
 /// The overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,9 +88,13 @@ fn mta_sts_mode(report: &Report) -> Option<String> {
     matches!(mode, "enforce" | "testing" | "none").then(|| mode.to_string())
 }
 
+/// DANE protects mail to every MX host (`domain.dane`, RFC 7672): never
+/// read from the `dane.tlsa` checks' statuses.
 fn dane_everywhere(report: &Report) -> bool {
-    let checks: Vec<_> = report.checks_with_id(super::ids::DANE_TLSA).collect();
-    !checks.is_empty() && checks.iter().all(|c| c.status == Status::Pass)
+    let Some(domain) = &report.domain else {
+        return false;
+    };
+    !domain.dane.is_empty() && domain.dane.iter().all(super::DaneFacts::protects)
 }
 
 fn mx_of(report: &Report) -> Vec<MxTransport> {
@@ -252,7 +256,10 @@ pub fn transport_security(report: &Report) -> Option<TransportSecurity> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Check, DomainSection, Hop, MessageSection, ReportKind, SmtpFacts};
+    use crate::report::{
+        Check, DaneFacts, DomainSection, Hop, LookupOutcome, MessageSection, ReportKind, SmtpFacts,
+        Status,
+    };
 
     fn entry(host: &str, ip: &str, starttls: bool) -> SmtpFacts {
         SmtpFacts {
@@ -267,11 +274,21 @@ mod tests {
         }
     }
 
-    fn combined(mode: Option<&str>, dane: Status, smtp: Vec<SmtpFacts>) -> Report {
-        let checks = vec![Check::new("dane.tlsa", dane, "TLSA")];
-        let mut report = Report::new(ReportKind::Combined, "2026-01-01T00:00:00Z", checks);
+    /// `dane`: whether every MX host's TLSA records match, validated.
+    fn combined(mode: Option<&str>, dane: bool, smtp: Vec<SmtpFacts>) -> Report {
+        let mut report = Report::new(ReportKind::Combined, "2026-01-01T00:00:00Z", vec![]);
+        let tlsa = |host: &str| DaneFacts {
+            host: host.into(),
+            result: LookupOutcome::Found,
+            records: vec!["3 1 1 ab".into()],
+            usable: 1,
+            dnssec_validated: Some(true),
+            matched: Some(dane),
+            error: None,
+        };
         report.domain = Some(DomainSection {
             name: "shop.test".into(),
+            dane: smtp.iter().map(|e| tlsa(&e.host)).collect(),
             smtp,
             mta_sts: mode.and_then(|m| {
                 crate::mta_sts::lint::policy_facts(&crate::mta_sts::lint::PolicyFetch::Body(
@@ -299,7 +316,7 @@ mod tests {
             entry("mx1.shop.test", "192.0.2.10", true),
             entry("mx2.shop.test", "192.0.2.11", true),
         ];
-        let t = transport_security(&combined(Some("enforce"), Status::Info, both.clone())).unwrap();
+        let t = transport_security(&combined(Some("enforce"), false, both.clone())).unwrap();
         assert_eq!(t.verdict, TransportVerdict::EncryptedAndProtected);
         assert_eq!(
             t.summary,
@@ -309,11 +326,11 @@ mod tests {
         assert_eq!((t.hops_total, t.hops_tls, t.hops_clear), (3, 2, 0));
         assert!(t.message_summary.unwrap().contains("2 of its 3"));
 
-        let t = transport_security(&combined(None, Status::Pass, both.clone())).unwrap();
+        let t = transport_security(&combined(None, true, both.clone())).unwrap();
         assert_eq!(t.verdict, TransportVerdict::EncryptedAndProtected);
         assert!(t.summary.contains("(DANE)"), "{}", t.summary);
 
-        let t = transport_security(&combined(Some("testing"), Status::Info, both)).unwrap();
+        let t = transport_security(&combined(Some("testing"), false, both)).unwrap();
         assert_eq!(t.verdict, TransportVerdict::EncryptedOpportunistic);
         assert!(t.summary.contains("testing mode"), "{}", t.summary);
 
@@ -321,22 +338,22 @@ mod tests {
             entry("mx1.shop.test", "192.0.2.10", true),
             entry("mx2.shop.test", "192.0.2.11", false),
         ];
-        let t = transport_security(&combined(Some("enforce"), Status::Info, mixed)).unwrap();
+        let t = transport_security(&combined(Some("enforce"), false, mixed)).unwrap();
         assert_eq!(t.verdict, TransportVerdict::PartlyEncrypted);
         assert!(t.summary.contains("Only 1 of 2"), "{}", t.summary);
 
         let none = vec![entry("mx1.shop.test", "192.0.2.10", false)];
-        let t = transport_security(&combined(None, Status::Info, none)).unwrap();
+        let t = transport_security(&combined(None, false, none)).unwrap();
         assert_eq!(t.verdict, TransportVerdict::NotEncrypted);
 
-        let t = transport_security(&combined(None, Status::Info, vec![])).unwrap();
+        let t = transport_security(&combined(None, false, vec![])).unwrap();
         assert_eq!(t.verdict, TransportVerdict::Unknown);
 
         let empty = Report::new(ReportKind::Message, "2026-01-01T00:00:00Z", vec![]);
         assert!(transport_security(&empty).is_none());
 
         // A message alone: the summary is about its path.
-        let mut message = combined(None, Status::Info, vec![]);
+        let mut message = combined(None, false, vec![]);
         message.kind = ReportKind::Message;
         message.domain = None;
         let t = section(&message).unwrap();
@@ -354,7 +371,7 @@ mod tests {
     fn rendered_in_text() {
         let mut report = combined(
             Some("enforce"),
-            Status::Info,
+            false,
             vec![entry("mx1.shop.test", "192.0.2.10", true)],
         );
         report.transport = transport_security(&report);
@@ -376,7 +393,7 @@ mod tests {
     #[test]
     fn mode_is_read_from_structured_facts_not_check_text() {
         let both = vec![entry("mx1.shop.test", "192.0.2.10", true)];
-        let mut report = combined(None, Status::Info, both.clone());
+        let mut report = combined(None, false, both.clone());
         report.checks.push(Check::new(
             "mta-sts.policy",
             Status::Pass,
@@ -389,7 +406,7 @@ mod tests {
         );
         assert_eq!(t.verdict, TransportVerdict::EncryptedOpportunistic);
 
-        let mut report = combined(Some("enforce"), Status::Info, both);
+        let mut report = combined(Some("enforce"), false, both);
         report.checks.push(Check::new(
             "mta-sts.policy",
             Status::Pass,
@@ -405,5 +422,29 @@ mod tests {
         old["domain"].as_object_mut().unwrap().remove("mta_sts");
         let back: Report = serde_json::from_value(old).unwrap();
         assert!(back.domain.unwrap().mta_sts.is_none());
+    }
+
+    /// DANE is read from `domain.dane`: a `dane.tlsa` check that says pass
+    /// does not make it, and one host of two without a match unmakes it.
+    #[test]
+    fn dane_is_read_from_structured_facts_not_checks() {
+        let both = vec![
+            entry("mx1.shop.test", "192.0.2.10", true),
+            entry("mx2.shop.test", "192.0.2.11", true),
+        ];
+        let mut report = combined(None, false, both.clone());
+        report
+            .checks
+            .push(Check::new("dane.tlsa", Status::Pass, "matches").with_subject("mx1.shop.test"));
+        let t = transport_security(&report).unwrap();
+        assert!(!t.dane);
+        assert_eq!(t.verdict, TransportVerdict::EncryptedOpportunistic);
+
+        let mut report = combined(None, true, both);
+        assert!(transport_security(&report).unwrap().dane);
+        if let Some(domain) = report.domain.as_mut() {
+            domain.dane[1].dnssec_validated = Some(false);
+        }
+        assert!(!transport_security(&report).unwrap().dane);
     }
 }

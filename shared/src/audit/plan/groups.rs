@@ -130,7 +130,7 @@ pub(super) async fn dane_group<L: DnsLookup>(
     }));
     let (lookups, smtp) = futures::join!(lookups, smtp);
     // TLSA records are matched against the chain the MX presented.
-    let checks = hosts
+    let (checks, facts) = hosts
         .iter()
         .zip(lookups)
         .map(|(h, (outcome, validated))| {
@@ -142,8 +142,12 @@ pub(super) async fn dane_group<L: DnsLookup>(
             });
             tlsa::lint_tlsa(h, &outcome, chain.as_deref(), validated)
         })
-        .collect();
-    part("dane", checks)
+        .unzip();
+    Part {
+        group: "dane",
+        checks,
+        update: SectionUpdate::Dane(facts),
+    }
 }
 
 /// The SPF lint of the domain's record tree and `domain.spf`.

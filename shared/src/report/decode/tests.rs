@@ -428,6 +428,15 @@ fn full_report() -> Report {
                 confirmed: vec!["b.example.com".into()],
                 error: Some("forward lookup of a.example.com failed".into()),
             }],
+            dane: vec![DaneFacts {
+                host: "mx.example.com".into(),
+                result: LookupOutcome::Found,
+                records: vec!["3 1 1 abcd".into()],
+                usable: 1,
+                dnssec_validated: Some(false),
+                matched: Some(true),
+                error: Some("e".into()),
+            }],
         }),
         checklists: Checklists {
             bulk_sender: vec![ChecklistItem {
