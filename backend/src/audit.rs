@@ -8,8 +8,9 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mxlens_shared::audit::{AuditOptions, Probes, RcptAudit, SmtpAudit, StsPolicyFetch};
+use mxlens_shared::audit::{AuditOptions, Probes, RcptAudit, SmtpAudit};
 use mxlens_shared::dns::DnsLookup;
+use mxlens_shared::mta_sts::lint::PolicyFetch;
 use mxlens_shared::report::{Check, MxHost, Report, Status};
 use tokio::sync::Notify;
 
@@ -138,30 +139,17 @@ impl<L: DnsLookup> Probes for BackendProbes<'_, L> {
         )
     }
 
-    async fn sts_policy(&self, domain: &str) -> StsPolicyFetch {
-        use mxlens_shared::mta_sts::lint::PolicyFetch;
+    async fn sts_policy(&self, domain: &str) -> PolicyFetch {
         // RFC 8461 §3.3: HTTPS to mta-sts.<domain>, no redirects.
-        match crate::probe::https::fetch_mta_sts_policy(
-            &self.config.policy,
-            self.lookup,
-            domain,
-            &self.config.https,
+        crate::probe::https::policy_fetch(
+            crate::probe::https::fetch_mta_sts_policy(
+                &self.config.policy,
+                self.lookup,
+                domain,
+                &self.config.https,
+            )
+            .await,
         )
-        .await
-        {
-            Ok(fetched) => StsPolicyFetch {
-                fetch: PolicyFetch::Body(fetched.body),
-                inconclusive: None,
-            },
-            Err(e) if e.is_inconclusive() => StsPolicyFetch {
-                fetch: PolicyFetch::NotAttempted,
-                inconclusive: Some(crate::probe::https::fetch_failure_check(&e)),
-            },
-            Err(e) => StsPolicyFetch {
-                fetch: PolicyFetch::Failed(e.to_string()),
-                inconclusive: None,
-            },
-        }
     }
 
     async fn rcpt(&self, domain: &str, address: &str, hosts: &[MxHost]) -> RcptAudit {

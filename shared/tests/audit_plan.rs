@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use mxlens_shared::audit::{
-    run_audit, AuditEvent, AuditOptions, AuditRequest, Probes, RcptAudit, SmtpAudit, StsPolicyFetch,
+    run_audit, AuditEvent, AuditOptions, AuditRequest, Probes, RcptAudit, SmtpAudit,
 };
 use mxlens_shared::dns::{block_on_ready, MxRecord, ZoneData, ZoneRecord};
 use mxlens_shared::mta_sts::PolicyFetch;
@@ -74,15 +74,11 @@ impl Probes for RecordingProbes {
         None
     }
 
-    async fn sts_policy(&self, domain: &str) -> StsPolicyFetch {
+    async fn sts_policy(&self, domain: &str) -> PolicyFetch {
         self.sts_domains.lock().unwrap().push(domain.into());
-        StsPolicyFetch {
-            fetch: PolicyFetch::Body(
-                "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 604800\r\n"
-                    .into(),
-            ),
-            inconclusive: None,
-        }
+        PolicyFetch::Body(
+            "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 604800\r\n".into(),
+        )
     }
 
     async fn rcpt(&self, _domain: &str, address: &str, _hosts: &[MxHost]) -> RcptAudit {

@@ -134,33 +134,19 @@ impl FetchError {
     }
 }
 
-/// The `mta-sts.policy` check for a fetch that failed: `fail` for what the
-/// domain got wrong (no policy host, TLS, redirect, status, size, garbage;
-/// RFC 8461 §3.3), `not_tested` for what kept us from looking (guard,
-/// connect, timeout) and `error` for DNS failure. A successful fetch has no
-/// check here: parse and lint its body with `shared`'s MTA-STS code.
-pub fn fetch_failure_check(err: &FetchError) -> mxlens_shared::report::Check {
-    use mxlens_shared::report::{Check, Status};
-    let status = match err {
-        FetchError::Dns { .. } => Status::Error,
-        FetchError::Refused(_) | FetchError::Connect(_) | FetchError::Timeout(_) => {
-            Status::NotTested
-        }
-        FetchError::NoAddress { .. }
-        | FetchError::Tls(_)
-        | FetchError::Redirect { .. }
-        | FetchError::Status(_)
-        | FetchError::TooLarge(_)
-        | FetchError::Malformed(_) => Status::Fail,
-    };
-    let detail = format!("fetching the policy failed: {err}");
-    let check = Check::new("mta-sts.policy", status, detail);
-    if status == Status::Fail {
-        check.with_fix(
-            "Serve the policy at https://mta-sts.<domain>/.well-known/mta-sts.txt with a valid certificate for that name, status 200, no redirect.",
-        )
-    } else {
-        check
+/// What a policy fetch gave, for `shared`'s MTA-STS linter, which makes
+/// `mta-sts.policy` from it: the body; `Failed` for what the domain got
+/// wrong (no policy host, TLS, redirect, status, size, garbage; RFC 8461
+/// §3.3: `fail`); `NotChecked` for what kept us from looking (guard,
+/// connect, timeout: `not_tested`); `DnsFailure` for a failed address
+/// lookup (`error`).
+pub fn policy_fetch(outcome: PolicyFetchOutcome) -> mxlens_shared::mta_sts::lint::PolicyFetch {
+    use mxlens_shared::mta_sts::lint::PolicyFetch;
+    match outcome {
+        Ok(fetched) => PolicyFetch::Body(fetched.body),
+        Err(e @ FetchError::Dns { .. }) => PolicyFetch::DnsFailure(e.to_string()),
+        Err(e) if e.is_inconclusive() => PolicyFetch::NotChecked(e.to_string()),
+        Err(e) => PolicyFetch::Failed(e.to_string()),
     }
 }
 
@@ -544,7 +530,7 @@ mod tests {
     }
 
     #[test]
-    fn failure_checks() {
+    fn failed_fetches_give_the_policy_check_its_status() {
         use mxlens_shared::report::Status;
         let cases = [
             (FetchError::Timeout(10), Status::NotTested),
@@ -569,10 +555,15 @@ mod tests {
             (FetchError::Tls("UnknownIssuer".into()), Status::Fail),
         ];
         for (err, status) in cases {
-            let check = fetch_failure_check(&err);
+            let inconclusive = err.is_inconclusive();
+            let text = err.to_string();
+            let fetch = policy_fetch(Err(err));
+            let (check, policy) = mxlens_shared::mta_sts::lint::lint_sts_policy(&fetch);
             assert_eq!(check.id, "mta-sts.policy");
-            assert_eq!(check.status, status, "{err:?}");
-            assert_eq!(err.is_inconclusive(), status != Status::Fail, "{err:?}");
+            assert_eq!(check.status, status, "{text}");
+            assert!(check.detail.ends_with(&text), "{}", check.detail);
+            assert!(policy.is_none());
+            assert_eq!(inconclusive, status != Status::Fail, "{text}");
         }
     }
 

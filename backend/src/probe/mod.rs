@@ -11,8 +11,8 @@ pub mod smtp;
 pub mod tls;
 
 pub use https::{
-    fetch_failure_check, fetch_https, fetch_https_host, fetch_mta_sts_policy, FetchError,
-    FetchedPolicy, HttpsOptions, PolicyFetchOutcome,
+    fetch_https, fetch_https_host, fetch_mta_sts_policy, policy_fetch, FetchError, FetchedPolicy,
+    HttpsOptions, PolicyFetchOutcome,
 };
 pub use smtp::{probe_mx, ProbeOptions};
 

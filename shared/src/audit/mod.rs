@@ -11,7 +11,7 @@ pub mod probes;
 pub mod ptr;
 
 pub use plan::{run_audit, AuditEvent, AuditOptions, AuditRequest, COMMON_SELECTORS};
-pub use probes::{Probes, RcptAudit, SmtpAudit, StsPolicyFetch, MAX_PROBE_TARGETS};
+pub use probes::{Probes, RcptAudit, SmtpAudit, MAX_PROBE_TARGETS};
 
 use crate::dns::{DnsLookup, DnsOutcome, DnssecStatus};
 use crate::report::{Check, Status};

@@ -29,17 +29,6 @@ pub struct SmtpAudit {
     pub results: Vec<SmtpProbeResult>,
 }
 
-/// The MTA-STS policy fetch (RFC 8461 §3.3).
-#[derive(Debug, Clone)]
-pub struct StsPolicyFetch {
-    /// What the fetch gave, for [`crate::mta_sts::lint::lint_mta_sts`].
-    pub fetch: PolicyFetch,
-    /// When we could not look (the SSRF guard refused, a timeout): the
-    /// `mta-sts.policy` check that says so, which replaces the linter's.
-    /// It is never a fail: the domain is not at fault.
-    pub inconclusive: Option<Check>,
-}
-
 /// The mailbox probe (`smtp.rcpt`).
 #[derive(Debug, Clone, Default)]
 pub struct RcptAudit {
@@ -55,8 +44,11 @@ pub trait Probes: Sync {
     /// are off (`--no-smtp`): the audit then says `not_tested`.
     fn smtp(&self, hosts: &[MxHost]) -> impl Future<Output = Option<SmtpAudit>> + Send;
 
-    /// Fetches `https://mta-sts.<domain>/.well-known/mta-sts.txt`.
-    fn sts_policy(&self, domain: &str) -> impl Future<Output = StsPolicyFetch> + Send;
+    /// Fetches `https://mta-sts.<domain>/.well-known/mta-sts.txt` (RFC 8461
+    /// §3.3): the body, or why there is none ([`PolicyFetch`]; whether we
+    /// could not look is the fetch's to say, and `mta-sts.policy` is made
+    /// from it alone).
+    fn sts_policy(&self, domain: &str) -> impl Future<Output = PolicyFetch> + Send;
 
     /// Asks the best of `hosts` whether `address` at `domain` is a mailbox
     /// (RCPT TO without DATA), when the operator allows it.

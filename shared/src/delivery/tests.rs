@@ -2,7 +2,7 @@
 //! evaluation and the assembly, end to end without a network.
 
 use super::*;
-use crate::audit::{AuditOptions, AuditRequest, Probes, RcptAudit, SmtpAudit, StsPolicyFetch};
+use crate::audit::{AuditOptions, AuditRequest, Probes, RcptAudit, SmtpAudit};
 use crate::dns::{block_on_ready, ZoneData, ZoneRecord};
 use crate::mta_sts::lint::PolicyFetch;
 use crate::report::{ChecklistStatus, ConnectionFacts, MxHost, Report, ReportKind, Status};
@@ -13,11 +13,8 @@ impl Probes for NoProbes {
     async fn smtp(&self, _hosts: &[MxHost]) -> Option<SmtpAudit> {
         None
     }
-    async fn sts_policy(&self, _domain: &str) -> StsPolicyFetch {
-        StsPolicyFetch {
-            fetch: PolicyFetch::NotAttempted,
-            inconclusive: None,
-        }
+    async fn sts_policy(&self, _domain: &str) -> PolicyFetch {
+        PolicyFetch::NotAttempted
     }
     async fn rcpt(&self, _d: &str, _a: &str, _h: &[MxHost]) -> RcptAudit {
         RcptAudit {

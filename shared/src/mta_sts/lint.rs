@@ -82,6 +82,12 @@ pub enum PolicyFetch {
     /// The fetch failed (TLS error, bad certificate, non-200, redirect,
     /// wrong content type): senders cannot use the policy (RFC 8461 §3.3).
     Failed(String),
+    /// We could not look: the address guard refused the policy host, or
+    /// the connection failed or timed out. The domain is not at fault, so
+    /// this is never a fail (`not_tested`).
+    NotChecked(String),
+    /// The policy host's address lookup failed (`error`).
+    DnsFailure(String),
     /// Not attempted (no record, or the fetch was skipped).
     NotAttempted,
 }
@@ -104,6 +110,22 @@ pub fn lint_sts_policy(fetch: &PolicyFetch) -> (Check, Option<StsPolicyParse>) {
                 "mta-sts.policy",
                 Status::Fail,
                 format!("the policy could not be fetched: {why}"),
+            ),
+            None,
+        ),
+        PolicyFetch::NotChecked(why) => (
+            Check::new(
+                "mta-sts.policy",
+                Status::NotTested,
+                format!("fetching the policy failed: {why}"),
+            ),
+            None,
+        ),
+        PolicyFetch::DnsFailure(why) => (
+            Check::new(
+                "mta-sts.policy",
+                Status::Error,
+                format!("fetching the policy failed: {why}"),
             ),
             None,
         ),
@@ -374,5 +396,6 @@ mod tests {
         assert!(policy_facts(&PolicyFetch::Body("mode: bogus\r\n".into())).is_none());
         assert!(policy_facts(&PolicyFetch::Failed("tls".into())).is_none());
         assert!(policy_facts(&PolicyFetch::NotAttempted).is_none());
+        assert!(policy_facts(&PolicyFetch::NotChecked("timeout".into())).is_none());
     }
 }

@@ -77,9 +77,9 @@ pub const SENDER_PTR: &str = "sender.ptr";
 /// RFC 5782. Read by the combined report (one per IP and list).
 pub const DNSBL_LISTED: &str = "dnsbl.listed";
 
-/// The MTA-STS policy fetched over HTTPS. Produced by `mta_sts::lint` and
-/// the backend's HTTPS probe; RFC 8461 §3.2, §3.3. Read by the audit plan
-/// (an inconclusive fetch replaces it).
+/// The MTA-STS policy fetched over HTTPS (RFC 8461 §3.2, §3.3). Produced
+/// by `mta_sts::lint` alone, from what the backend's fetch gave
+/// (`mta_sts::lint::PolicyFetch`, which says when we could not look).
 pub const MTA_STS_POLICY: &str = "mta-sts.policy";
 
 /// DANE TLSA records of an MX host. Produced by `dane::tlsa`; RFC 7672 §3.

@@ -364,23 +364,13 @@ pub(super) async fn mta_sts_group<L: DnsLookup, P: Probes>(
 ) -> Part {
     let (record, mx) = futures::join!(mta_sts::lint::lookup_sts_record(lookup, domain), mx);
     let hosts: Vec<String> = mx.hosts.iter().map(|h| h.host.clone()).collect();
-    let (fetch, inconclusive) = if matches!(record, mta_sts::lint::StsRecordLookup::Found { .. }) {
-        let fetched = probes.sts_policy(domain).await;
-        (fetched.fetch, fetched.inconclusive)
+    let fetch = if matches!(record, mta_sts::lint::StsRecordLookup::Found { .. }) {
+        probes.sts_policy(domain).await
     } else {
-        (mta_sts::lint::PolicyFetch::NotAttempted, None)
+        mta_sts::lint::PolicyFetch::NotAttempted
     };
-    let mut checks = mta_sts::lint::lint_mta_sts(domain, &record, &fetch, &hosts);
+    let checks = mta_sts::lint::lint_mta_sts(domain, &record, &fetch, &hosts);
     let facts = mta_sts::lint::policy_facts(&fetch);
-    if let Some(check) = inconclusive {
-        // We could not look (guard, timeout): say so, never fail.
-        for c in checks
-            .iter_mut()
-            .filter(|c| c.id == crate::report::ids::MTA_STS_POLICY)
-        {
-            *c = check.clone();
-        }
-    }
     Part {
         group: "mta-sts",
         checks,
