@@ -93,7 +93,7 @@ fn eval_connect(r: &SmtpProbeResult, stop: &mut Option<String>) -> Check {
                 Status::Error,
                 format!("could not connect to {target}: {err}"),
             )
-            .with_fix("Make sure the server listens on port 25 and the firewall allows it.")
+            .with_catalogue_fix()
         }
     }
 }
@@ -120,7 +120,7 @@ fn eval_banner(r: &SmtpProbeResult, stop: &mut Option<String>) -> Check {
                     excerpt(banner)
                 ),
             )
-            .with_fix("Configure the greeting to start with the server's fully qualified host name."),
+            .with_catalogue_fix(),
         },
         Outcome::Rejected => {
             *stop = Some(format!("the server greeted with {code}"));
@@ -211,7 +211,7 @@ fn eval_ehlo(r: &SmtpProbeResult, stop: &mut Option<String>) -> Check {
                     r.ehlo_code.unwrap_or(0)
                 ),
             )
-            .with_fix("Make the server answer EHLO (ESMTP).")
+            .with_catalogue_fix()
         }
         Outcome::Timeout => {
             *stop = Some("EHLO got no answer in time".into());
@@ -250,9 +250,7 @@ fn eval_starttls(r: &SmtpProbeResult, stop: &Option<String>) -> Check {
             Status::Fail,
             "the EHLO reply does not offer STARTTLS: mail to this server travels unencrypted",
         )
-        .with_fix(
-            "Enable STARTTLS with a valid certificate (Postfix: `smtpd_tls_security_level = may`).",
-        );
+        .with_catalogue_fix();
     }
     if r.starttls_injection {
         // RFC 3207 §6: the server must discard anything buffered before TLS;
@@ -329,7 +327,7 @@ fn eval_tls_version(r: &SmtpProbeResult, stop: &Option<String>) -> Check {
                 Status::Fail,
                 format!("negotiated {version}, below TLS 1.2 (RFC 8996)"),
             )
-            .with_fix("Disable TLS 1.0/1.1 on the server.")
+            .with_catalogue_fix()
         };
     }
     match &r.starttls {
@@ -428,9 +426,7 @@ fn eval_certificate(r: &SmtpProbeResult, stop: &Option<String>) -> Check {
     if check.status == Status::Pass {
         check
     } else {
-        check.with_fix(
-            "Install a certificate from a public CA for the MX host name and renew it automatically.",
-        )
+        check.with_catalogue_fix()
     }
 }
 
@@ -473,7 +469,7 @@ fn eval_banner_ptr(r: &SmtpProbeResult, ptr_names: &[String]) -> Check {
                 ptrs.join(", ")
             ),
         )
-        .with_fix("Make the banner, the PTR record and the EHLO name agree.")
+        .with_catalogue_fix()
     }
 }
 

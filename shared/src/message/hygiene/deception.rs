@@ -263,7 +263,5 @@ pub fn check_fake_reply(msg: &Message<'_>) -> Check {
             ""
         }
     );
-    Check::new("msg.fake-reply", Status::Warn, detail).with_fix(
-        "Do not prefix subjects with Re:/Fwd: unless the message really is a reply or forward.",
-    )
+    Check::new("msg.fake-reply", Status::Warn, detail).with_catalogue_fix()
 }
