@@ -1,6 +1,6 @@
 //! The domain report: one card per area (mail servers, SPF, DMARC, DKIM,
-//! MTA-STS, TLS-RPT, DANE, BIMI, DNSBL), each with its checks grouped by
-//! check-id prefix, the facts that belong there (the MX and SMTP/TLS
+//! MTA-STS, TLS-RPT, DANE, BIMI, DNSBL), each with the checks of the
+//! catalogue's domain areas that its id prefixes name (see [`card_for`]), the facts that belong there (the MX and SMTP/TLS
 //! tables, the SPF include tree, the DMARC record) and the suggested
 //! corrected record where a check has one. While an audit runs, the cards
 //! fill in as the check events stream in.
@@ -9,7 +9,7 @@ mod rcpt;
 mod smtp_table;
 mod spf_tree;
 
-use mxlens_shared::report::catalog::{self, Area};
+use mxlens_shared::report::catalog;
 use mxlens_shared::report::{Check, DmarcTagFacts, DomainSection, Status};
 use yew::prelude::*;
 
@@ -82,9 +82,14 @@ fn prefix(id: &str) -> &str {
     id.split('.').next().unwrap_or(id)
 }
 
+/// The card of a check of the domain's areas, by id prefix (the cards are
+/// finer than the areas: Transport security is three). A check of another
+/// area is the message's, whatever its prefix, as in the Markdown export:
+/// `smtp.reply-code` explains a bounce, and `dkim.verify` and
+/// `dmarc.verify` are mxlens's own verdicts on the message
+/// (Authentication).
 fn card_for(check: &Check) -> Option<&'static Card> {
-    // `smtp.reply-code` explains a bounce; it belongs to the message.
-    if catalog::lookup(&check.id).is_some_and(|e| e.area == Area::Bounce) {
+    if catalog::lookup(&check.id).is_some_and(|e| !e.area.is_domain()) {
         return None;
     }
     let p = prefix(&check.id);
@@ -272,5 +277,40 @@ fn suggestion(check: &Check) -> Html {
             <pre class="record">{ text }</pre>
             <button type="button" onclick={copy} aria-label={format!("Copy the suggested record for {}", check.title)}>{"Copy"}</button>
         </div>
+    }
+}
+
+/// The cards follow ui-reference.md ("For a domain"), finer than the
+/// catalogue's areas (its Transport security area is three cards:
+/// MTA-STS, TLS-RPT and DANE). These hold the two together: every check
+/// of a domain area has exactly one card, no card mixes areas, and no
+/// other check lands on one.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mxlens_shared::report::catalog::Area;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn every_domain_check_has_one_card_and_cards_keep_to_one_area() {
+        let mut area_of_card: Vec<(&str, Area)> = Vec::new();
+        for entry in catalog::entries() {
+            let check = Check::new(entry.id, Status::Pass, "");
+            let card = card_for(&check);
+            assert_eq!(
+                card.is_some(),
+                entry.area.is_domain(),
+                "{} ({:?})",
+                entry.id,
+                entry.area
+            );
+            if let Some(card) = card {
+                match area_of_card.iter().find(|(id, _)| *id == card.id) {
+                    Some((_, area)) => assert_eq!(*area, entry.area, "{} on {}", entry.id, card.id),
+                    None => area_of_card.push((card.id, entry.area)),
+                }
+            }
+        }
+        assert_eq!(area_of_card.len(), CARDS.len(), "a card no check reaches");
     }
 }

@@ -46,6 +46,22 @@ pub enum Area {
 }
 
 impl Area {
+    /// An area of the domain audit (DNS to Reputation), as opposed to the
+    /// message's, a bounce's, a delivery's or the checklists'.
+    pub fn is_domain(self) -> bool {
+        matches!(
+            self,
+            Area::Dns
+                | Area::MailServers
+                | Area::Spf
+                | Area::Dmarc
+                | Area::Dkim
+                | Area::TransportSecurity
+                | Area::Brand
+                | Area::Reputation
+        )
+    }
+
     /// The area's section title (the Markdown export's headings).
     pub fn title(self) -> &'static str {
         match self {
