@@ -321,7 +321,7 @@ pub async fn run_audit<L: DnsLookup, P: Probes>(
     });
     // The MX addresses first, then the sending IP, however the two groups
     // finished (a stable sort keeps each group's own order).
-    section.ptr.sort_by_key(|p| p.role != "mx");
+    section.ptr.sort_by_key(|p| p.role);
     let mut report = Report::new(ReportKind::Domain, generated_at, checks);
     report.domain = Some(section);
     report.transport = crate::report::transport::transport_security(&report);

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use crate::dns::{DnsLookup, DnsOutcome};
-use crate::report::{ids, Check, PtrFacts, Status};
+use crate::report::{ids, Check, PtrFacts, PtrRole, Status};
 
 /// What the PTR lookup found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -54,12 +54,12 @@ pub async fn lookup_ptr<L: DnsLookup>(lookup: &L, ip: IpAddr) -> PtrResult {
 }
 
 impl PtrResult {
-    /// The `domain.ptr` entry of this lookup: `role` is `mx` (with the MX
-    /// `host`) or `sender`.
-    pub fn facts(&self, ip: IpAddr, role: &str, host: Option<&str>) -> PtrFacts {
+    /// The `domain.ptr` entry of this lookup: an MX address (with the MX
+    /// `host`) or the sending IP.
+    pub fn facts(&self, ip: IpAddr, role: PtrRole, host: Option<&str>) -> PtrFacts {
         PtrFacts {
             ip: ip.to_string(),
-            role: role.to_string(),
+            role,
             host: host.map(str::to_string),
             names: self.names.clone(),
             confirmed: self.confirmed.clone(),
@@ -74,8 +74,8 @@ impl PtrResult {
 /// reverse DNS), error when a lookup failed, fail otherwise. The audit and
 /// the combined report's `bulk.ptr` both call it, so they agree.
 pub fn ptr_check(facts: &PtrFacts) -> Check {
-    let (id, subject) = match (facts.role.as_str(), facts.host.as_deref()) {
-        ("mx", Some(host)) => (ids::MX_PTR, format!("{host} ({})", facts.ip)),
+    let (id, subject) = match (facts.role, facts.host.as_deref()) {
+        (PtrRole::Mx, Some(host)) => (ids::MX_PTR, format!("{host} ({})", facts.ip)),
         _ => (ids::SENDER_PTR, format!("sending IP {}", facts.ip)),
     };
     let ip = facts.ip.as_str();
@@ -137,7 +137,7 @@ mod tests {
         )
         .add("bank.test", ZoneRecord::A("198.51.100.1".parse().unwrap()));
         let s = |ip| {
-            let facts = block_on_ready(lookup_ptr(&z, ip)).facts(ip, "mx", Some("x"));
+            let facts = block_on_ready(lookup_ptr(&z, ip)).facts(ip, PtrRole::Mx, Some("x"));
             ptr_check(&facts).status
         };
         assert_eq!(s(good), Status::Pass);

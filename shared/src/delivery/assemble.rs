@@ -199,7 +199,10 @@ pub fn assemble(input: DeliveryInput<'_>) -> Result<Report, InputError> {
     ];
     if input.audit.is_none() {
         if let Some(ip) = input.evaluation.ip {
-            let facts = input.evaluation.ptr.facts(ip, "sender", None);
+            let facts = input
+                .evaluation
+                .ptr
+                .facts(ip, crate::report::PtrRole::Sender, None);
             checks.push(crate::audit::ptr::ptr_check(&facts));
         }
     }

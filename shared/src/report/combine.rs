@@ -179,7 +179,7 @@ fn dmarc_item(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{DkimKeyFacts, PtrFacts};
+    use crate::report::{DkimKeyFacts, PtrFacts, PtrRole};
 
     fn lists(ids: &[&str]) -> Checklists {
         Checklists {
@@ -196,7 +196,11 @@ mod tests {
     fn ptr(ip: &str, host: Option<&str>, confirmed: &[&str]) -> PtrFacts {
         PtrFacts {
             ip: ip.into(),
-            role: if host.is_some() { "mx" } else { "sender" }.into(),
+            role: if host.is_some() {
+                PtrRole::Mx
+            } else {
+                PtrRole::Sender
+            },
             host: host.map(Into::into),
             names: confirmed.iter().map(|s| s.to_string()).collect(),
             confirmed: confirmed.iter().map(|s| s.to_string()).collect(),

@@ -46,8 +46,8 @@ use super::{
 use super::{
     Check, ChecklistItem, ChecklistStatus, Checklists, DaneFacts, DkimKeyFacts,
     DkimSignatureSummary, DmarcDiscoveryFacts, DomainSection, FromAddress, Grade, Hop,
-    LookupOutcome, MessageSection, MtaStsFacts, MxHost, PtrFacts, Report, ReportKind, SpamDecision,
-    SpamField, SpamVerdictSummary, Status, Tool,
+    LookupOutcome, MessageSection, MtaStsFacts, MxHost, PtrFacts, PtrRole, Report, ReportKind,
+    SpamDecision, SpamField, SpamVerdictSummary, Status, Tool,
 };
 
 /// What is wrong with a value, naming the member (`checks[3].status: …`).
@@ -525,7 +525,7 @@ fn domain(value: &Value) -> Result<DomainSection> {
             let o = object(v, "ptr")?;
             Ok(PtrFacts {
                 ip: o.string("ip")?,
-                role: o.string("role")?,
+                role: o.req("role", |v| PtrRole::parse(v.as_str()?))?,
                 host: o.opt_string("host")?,
                 names: o.list("names", strings)?,
                 confirmed: o.list("confirmed", strings)?,

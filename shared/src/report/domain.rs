@@ -186,7 +186,7 @@ pub struct PtrFacts {
     /// The address, as the audit wrote it.
     pub ip: String,
     /// `mx` for an MX host's address, `sender` for the sending IP.
-    pub role: String,
+    pub role: PtrRole,
     /// The MX host whose address it is (`mx`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
@@ -199,6 +199,34 @@ pub struct PtrFacts {
     /// A lookup failed, so the answer is unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// Whose address a `domain.ptr` entry is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PtrRole {
+    /// An MX host's address (`mx.ptr`).
+    #[default]
+    Mx,
+    /// The IP that sent the message (`sender.ptr`).
+    Sender,
+}
+
+impl PtrRole {
+    /// The JSON word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mx => "mx",
+            Self::Sender => "sender",
+        }
+    }
+
+    /// The role a JSON word names.
+    pub fn parse(word: &str) -> Option<Self> {
+        [Self::Mx, Self::Sender]
+            .into_iter()
+            .find(|r| r.as_str() == word)
+    }
 }
 
 impl PtrFacts {

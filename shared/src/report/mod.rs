@@ -33,7 +33,7 @@ pub use dmarc::{
 };
 pub use domain::{
     DaneFacts, DkimKeyFacts, DmarcDiscoveryFacts, DomainSection, LookupOutcome, MtaStsFacts,
-    MxHost, PtrFacts,
+    MxHost, PtrFacts, PtrRole,
 };
 pub use message::{
     AlignedIdentity, AlignmentSummary, ArcSummary, AuthResultSummary, DkimSignatureSummary,

@@ -12,7 +12,7 @@ use crate::audit::probes::{Probes, MAX_PROBE_TARGETS};
 use crate::audit::{check_dnssec, check_resolves, dnsbl, ptr};
 use crate::dane::tlsa;
 use crate::dns::{DnsLookup, DnsOutcome, DnssecStatus};
-use crate::report::{Check, Status};
+use crate::report::{Check, PtrRole, Status};
 use crate::{bimi, dkim, mta_sts, spf};
 
 /// `dns.resolves` and `dns.dnssec`.
@@ -71,7 +71,7 @@ pub(super) async fn mx_ips_group<L: DnsLookup>(
                     .map(|list| dnsbl::check_listed(lookup, *ip, list))
             )
         );
-        (ptr_result.facts(*ip, "mx", Some(host)), listed)
+        (ptr_result.facts(*ip, PtrRole::Mx, Some(host)), listed)
     }))
     .await;
     let mut checks: Vec<Check> = capped.into_iter().collect();
@@ -238,7 +238,7 @@ pub(super) async fn sender_group<L: DnsLookup>(
         }
         _ => checks.push(spf::lint::sender_ip_check(ip, &from_outcome)),
     }
-    let ptr_facts = ptr_result.facts(ip, "sender", None);
+    let ptr_facts = ptr_result.facts(ip, PtrRole::Sender, None);
     checks.push(ptr::ptr_check(&ptr_facts));
     checks.extend(listed);
     Part {

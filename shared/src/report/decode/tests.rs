@@ -5,7 +5,8 @@ use crate::diagnostic::Severity;
 use crate::dmarc::{Alignment, FailureOption, Policy, PsdFlag};
 use crate::report::{
     ByteSpan, DkimKeyFacts, DmarcDiscoveryFacts, DmarcFacts, DmarcReportSize, DmarcReportUri,
-    DmarcTagFacts, DmarcTags, LookupOutcome, PtrFacts, RcptFacts, RecordFinding, SCHEMA_VERSION,
+    DmarcTagFacts, DmarcTags, LookupOutcome, PtrFacts, PtrRole, RcptFacts, RecordFinding,
+    SCHEMA_VERSION,
 };
 use crate::report::{
     CertFacts, ChainFacts, ChainResult, SmtpFacts, SmtpProbeFacts, SmtpTimings, SpfFacts,
@@ -422,7 +423,7 @@ fn full_report() -> Report {
             ],
             ptr: vec![PtrFacts {
                 ip: "2001:db8::25".into(),
-                role: "mx".into(),
+                role: PtrRole::Sender,
                 host: Some("mx.example.com".into()),
                 names: vec!["a.example.com".into(), "b.example.com".into()],
                 confirmed: vec!["b.example.com".into()],
