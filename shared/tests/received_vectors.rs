@@ -47,9 +47,9 @@ fn mapped(r: &Received) -> Value {
     };
     put("from", our_host(&r.from));
     put("from_ip", r.from_ip.map(|ip| ip.to_string()));
-    put("from_iprev", r.from_iprev.clone());
+    put("from_iprev", r.from_iprev.map(str::to_string));
     put("by", our_host(&r.by));
-    put("for_", r.for_.clone());
+    put("for_", r.for_.map(str::to_string));
     put("with", r.with.map(|p| p.as_str().to_string()));
     put(
         "tls_version",
@@ -65,9 +65,9 @@ fn mapped(r: &Received) -> Value {
             .to_string()
         }),
     );
-    put("tls_cipher", r.tls_cipher.clone());
-    put("id", r.id.clone());
-    put("ident", r.ident.clone());
+    put("tls_cipher", r.tls_cipher.map(str::to_string));
+    put("id", r.id.map(str::to_string));
+    put("ident", r.ident.map(str::to_string));
     put("helo", our_host(&r.helo));
     put(
         "helo_cmd",
@@ -80,7 +80,7 @@ fn mapped(r: &Received) -> Value {
             .to_string()
         }),
     );
-    put("via", r.via.clone());
+    put("via", r.via.map(str::to_string));
     put(
         "date",
         r.date.map(|d| {

@@ -54,7 +54,48 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     }
     let report_time = datetime::parse_rfc3339(generated_at);
     let parsed = parse_input(input);
-    let decoded = parsed.decoded();
+    // Valid UTF-8 (nearly every paste) is borrowed after one fast check;
+    // `from_utf8_lossy` walked it chunk by chunk (#17 G4).
+    let text = match std::str::from_utf8(input) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(input),
+    };
+    // A bare SMTP reply, or a bounce's text pasted without its headers
+    // (whose first header block is then the quoted original's, after the
+    // bounce's words): read the bounce from the whole text.
+    if parsed.headers.is_empty() || parsed.header_start > 0 || bounce::looks_like_bare_reply(&text)
+    {
+        if let Some(found) = bounce::read_text(&text) {
+            let checks = bounce::checks(&found);
+            // Only the bounce: headers found after its words are the
+            // quoted original's, which `bounce.original` describes.
+            let section = MessageSection {
+                has_body: parsed.has_body,
+                bounce: Some(found),
+                ..MessageSection::default()
+            };
+            let mut report = Report::new(ReportKind::Message, generated_at, checks);
+            report.message = Some(section);
+            return Ok(report);
+        }
+    }
+    // Received is parsed by our own `received` module (the chain below);
+    // keeping mail-parser's copy raw spares a second tokenisation of every
+    // stamp, which was a fifth of the analysis time on long chains.
+    // Past the MIME limits (#19 H3) mail-parser gets the header block only:
+    // its boundary search is quadratic in the nesting depth.
+    let mail = if parsed.mime_limit.is_some() {
+        input::message_parser().parse_headers(parsed.header_bytes())
+    } else {
+        input::message_parser().parse(parsed.message_bytes())
+    };
+    // Subject and From from that parse (the header block's fields are the
+    // same ones either way); a second parse of the header block only when
+    // mail-parser gave no message.
+    let decoded = match &mail {
+        Some(m) => input::DecodedHeaders::of(m),
+        None => parsed.decoded(),
+    };
     let mut section = MessageSection {
         has_body: parsed.has_body,
         subject: decoded.subject.clone(),
@@ -84,7 +125,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     let received_spf = parsed
         .first("received-spf")
         .map(|h| parse_received_spf(&h.value));
-    let chain = build_chain(
+    let mut chain = build_chain(
         &parsed,
         receiver_id.as_deref(),
         received_spf
@@ -92,7 +133,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
             .and_then(|s| s.get("client-ip"))
             .and_then(|ip| ip.parse().ok()),
     );
-    chain_checks(&chain, &mut section, &mut checks);
+    chain_checks(&mut chain, &mut section, &mut checks);
 
     auth_checks(
         &parsed,
@@ -131,41 +172,6 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         .into_iter()
         .map(|l| l.headers)
         .collect();
-    // Valid UTF-8 (nearly every paste) is borrowed after one fast check;
-    // `from_utf8_lossy` walked it chunk by chunk (#17 G4).
-    let text = match std::str::from_utf8(input) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(input),
-    };
-    // A bare SMTP reply, or a bounce's text pasted without its headers
-    // (whose first header block is then the quoted original's, after the
-    // bounce's words): read the bounce from the whole text.
-    if parsed.headers.is_empty() || parsed.header_start > 0 || bounce::looks_like_bare_reply(&text)
-    {
-        if let Some(found) = bounce::read_text(&text) {
-            let checks = bounce::checks(&found);
-            // Only the bounce: headers found after its words are the
-            // quoted original's, which `bounce.original` describes.
-            let section = MessageSection {
-                has_body: section.has_body,
-                bounce: Some(found),
-                ..MessageSection::default()
-            };
-            let mut report = Report::new(ReportKind::Message, generated_at, checks);
-            report.message = Some(section);
-            return Ok(report);
-        }
-    }
-    // Received is parsed by our own `received` module (the chain above);
-    // keeping mail-parser's copy raw spares a second tokenisation of every
-    // stamp, which was a fifth of the analysis time on long chains.
-    // Past the MIME limits (#19 H3) mail-parser gets the header block only:
-    // its boundary search is quadratic in the nesting depth.
-    let mail = if parsed.mime_limit.is_some() {
-        input::message_parser().parse_headers(parsed.header_bytes())
-    } else {
-        input::message_parser().parse(parsed.message_bytes())
-    };
     checks.extend(mime_limits::check(&parsed));
     let mut inputs = match &mail {
         Some(m) => {

@@ -193,7 +193,13 @@ pub(super) fn dkim_checks(
         ));
         return;
     }
-    let delivery_time = chain.hops.last().and_then(|h| h.hop.unix_seconds);
+    // From the parse: `chain_checks` moved the hops' report view into the
+    // section.
+    let delivery_time = chain
+        .hops
+        .last()
+        .and_then(|h| h.received.date)
+        .map(|d| d.unix_seconds());
     let counts = HeaderCounts::of(parsed);
     // The receiver's DKIM results by (d=, s=) and by d= alone, built once so
     // that many signatures and many results stay linear.

@@ -14,11 +14,11 @@ use crate::report::Hop;
 
 /// One hop, with its parse and where its field sits.
 #[derive(Debug, Clone)]
-pub struct ChainHop {
+pub struct ChainHop<'a> {
     /// The report view of the hop.
     pub hop: Hop,
     /// The full parse.
-    pub received: Received,
+    pub received: Received<'a>,
     /// The Received field in the input.
     pub span: Span,
     /// What the Received parser found missing or odd (spans relative to the
@@ -28,9 +28,9 @@ pub struct ChainHop {
 
 /// The ordered chain.
 #[derive(Debug, Clone, Default)]
-pub struct Chain {
+pub struct Chain<'a> {
     /// Hops, oldest first.
-    pub hops: Vec<ChainHop>,
+    pub hops: Vec<ChainHop<'a>>,
     /// Newest timestamp minus oldest, when two hops carry one.
     pub total_delay_seconds: Option<i64>,
     /// The IP the receiving side judged: the first hop outside the sender's
@@ -68,18 +68,23 @@ pub fn is_internal_ip(ip: IpAddr) -> bool {
     }
 }
 
+/// The host as the report shows it: a name as written (copied, without a
+/// trip through `Display`), an address in its canonical text.
 fn host_text(host: &Option<Host>) -> Option<String> {
-    host.as_ref().map(ToString::to_string)
+    host.as_ref().map(|host| match host {
+        Host::Name(name) => (*name).to_string(),
+        Host::Ip(ip) => ip.to_string(),
+    })
 }
 
 /// Builds the chain from the Received fields. `receiver_id` is the trusted
 /// Authentication-Results authserv-id (it names the receiving ADMD);
 /// `spf_client_ip` the `client-ip` of the topmost Received-SPF.
-pub fn build_chain(
-    input: &ParsedInput<'_>,
+pub fn build_chain<'a>(
+    input: &'a ParsedInput<'_>,
     receiver_id: Option<&str>,
     spf_client_ip: Option<IpAddr>,
-) -> Chain {
+) -> Chain<'a> {
     let fields: Vec<_> = input.all("received").collect();
     let mut hops: Vec<ChainHop> = fields
         .iter()
@@ -95,11 +100,11 @@ pub fn build_chain(
                 tls: received.tls(),
                 timestamp: received.date.map(|d| d.to_rfc3339()),
                 delay_seconds: None,
-                iprev: received.from_iprev.clone(),
+                iprev: received.from_iprev.map(str::to_string),
                 helo: host_text(&received.helo),
-                id: received.id.clone(),
+                id: received.id.map(str::to_string),
                 tls_version: received.tls_version.map(|v| v.as_str().to_string()),
-                tls_cipher: received.tls_cipher.clone(),
+                tls_cipher: received.tls_cipher.map(str::to_string),
                 unix_seconds: received.date.map(|d| d.unix_seconds()),
                 internal: ip.is_some_and(is_internal_ip),
             };

@@ -51,20 +51,24 @@ impl MailDate {
 
     /// RFC 3339 text in the zone as written; an unknown zone is rendered
     /// `-00:00` (RFC 3339 §4.3).
+    ///
+    /// The zone is written into the same string: this runs for every
+    /// Received hop, and a separate zone string was one allocation more
+    /// per hop (#17 G4).
     pub fn to_rfc3339(&self) -> String {
-        let zone = if !self.zone_known && self.offset_minutes == 0 {
-            "-00:00".to_string()
-        } else if self.offset_minutes == 0 {
-            "Z".to_string()
+        use std::fmt::Write;
+        let mut out = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        );
+        if self.offset_minutes == 0 {
+            out.push_str(if self.zone_known { "Z" } else { "-00:00" });
         } else {
             let sign = if self.offset_minutes < 0 { '-' } else { '+' };
             let abs = self.offset_minutes.unsigned_abs();
-            format!("{sign}{:02}:{:02}", abs / 60, abs % 60)
-        };
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{zone}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )
+            let _ = write!(out, "{sign}{:02}:{:02}", abs / 60, abs % 60);
+        }
+        out
     }
 }
 
@@ -110,10 +114,11 @@ fn month_number(token: &str) -> Option<u8> {
     if token.len() < 3 || token.len() > 9 || !token.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }
-    let prefix = token[..3].to_ascii_lowercase();
+    // All ASCII letters: byte 3 is a character boundary.
+    let prefix = &token[..3];
     MONTHS
         .iter()
-        .position(|m| *m == prefix)
+        .position(|m| m.eq_ignore_ascii_case(prefix))
         .map(|i| i as u8 + 1)
 }
 
@@ -121,19 +126,28 @@ fn is_day_name(token: &str) -> bool {
     const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     token.len() >= 3
         && token.bytes().all(|b| b.is_ascii_alphabetic())
-        && DAYS.contains(&token[..3].to_ascii_lowercase().as_str())
+        && DAYS.iter().any(|d| d.eq_ignore_ascii_case(&token[..3]))
 }
 
 /// RFC 5322 §4.3 obsolete zones. Military zones are treated as `-0000`,
 /// as that section recommends, so they map to `None` like unknown names.
 fn named_zone(token: &str) -> Option<i32> {
-    match token.to_ascii_uppercase().as_str() {
-        "UT" | "UTC" | "GMT" | "Z" => Some(0),
-        "EDT" => Some(-4 * 60),
-        "EST" | "CDT" => Some(-5 * 60),
-        "CST" | "MDT" => Some(-6 * 60),
-        "MST" | "PDT" => Some(-7 * 60),
-        "PST" => Some(-8 * 60),
+    // Upper case on the stack: every name here has at most 3 letters.
+    let mut upper = [0u8; 3];
+    let bytes = token.as_bytes();
+    if bytes.len() > upper.len() {
+        return None;
+    }
+    for (u, b) in upper.iter_mut().zip(bytes) {
+        *u = b.to_ascii_uppercase();
+    }
+    match &upper[..bytes.len()] {
+        b"UT" | b"UTC" | b"GMT" | b"Z" => Some(0),
+        b"EDT" => Some(-4 * 60),
+        b"EST" | b"CDT" => Some(-5 * 60),
+        b"CST" | b"MDT" => Some(-6 * 60),
+        b"MST" | b"PDT" => Some(-7 * 60),
+        b"PST" => Some(-8 * 60),
         _ => None,
     }
 }
@@ -153,6 +167,34 @@ fn parse_time(token: &str) -> Option<(u8, u8, u8)> {
     Some((hour, minute, second))
 }
 
+/// The text the date tokens are read from: `text` with its comments
+/// (RFC 5322 §3.2.2) blanked out, as [`crate::text::strip_comments`] does.
+/// A stamp's date usually ends in one comment, `(UTC)`: when no quote or
+/// backslash occurs and nothing but comments and whitespace follows the
+/// first `(`, the text before it has the same tokens, and is borrowed.
+fn without_comments(text: &str) -> std::borrow::Cow<'_, str> {
+    let open = text.find('(').unwrap_or(text.len());
+    let mut depth = 0u32;
+    // Bytes: anything but ASCII space, a comma or a comment at depth 0
+    // takes the general path.
+    let plain = !text.contains(['"', '\\'])
+        && text.as_bytes()[open..].iter().all(|&b| {
+            match b {
+                b'(' => depth += 1,
+                b')' if depth > 0 => depth -= 1,
+                _ if depth > 0 => {}
+                b' ' | b'\t' | b'\r' | b'\n' | b',' => {}
+                _ => return false,
+            }
+            true
+        });
+    if plain {
+        std::borrow::Cow::Borrowed(&text[..open])
+    } else {
+        std::borrow::Cow::Owned(crate::text::strip_comments(text).text)
+    }
+}
+
 /// Parses an RFC 5322 date-time, leniently. Returns `None` when no
 /// day, month, year and time can be found or a field is out of range.
 ///
@@ -163,10 +205,12 @@ fn parse_time(token: &str) -> Option<(u8, u8, u8)> {
 /// assert_eq!(d.to_rfc3339(), "2025-07-01T10:00:00+02:00");
 /// ```
 pub fn parse_rfc5322_date(text: &str) -> Option<MailDate> {
-    let cleaned = crate::text::strip_comments(text).text;
+    let cleaned = without_comments(text);
     let mut month: Option<u8> = None;
-    let mut numbers_before_month: Vec<&str> = Vec::new();
-    let mut numbers_after_month: Vec<&str> = Vec::new();
+    // The day and year are the last number before the month and the first
+    // number after it, or (asctime) the first two numbers after it.
+    let mut last_before_month: Option<&str> = None;
+    let mut after_month: [Option<&str>; 2] = [None, None];
     let mut time: Option<(u8, u8, u8)> = None;
     let mut numeric_zone: Option<(i32, bool)> = None;
     let mut named: Option<Option<i32>> = None;
@@ -201,9 +245,9 @@ pub fn parse_rfc5322_date(text: &str) -> Option<MailDate> {
                 continue;
             }
             if month.is_none() {
-                numbers_before_month.push(token);
-            } else {
-                numbers_after_month.push(token);
+                last_before_month = Some(token);
+            } else if let Some(slot) = after_month.iter_mut().find(|s| s.is_none()) {
+                *slot = Some(token);
             }
             continue;
         }
@@ -229,9 +273,9 @@ pub fn parse_rfc5322_date(text: &str) -> Option<MailDate> {
     let month = month?;
     let (hour, minute, second) = time?;
     // "1 Jul 2025" (RFC 5322) or "Jul 1 ... 2025" (asctime).
-    let (day_text, year_text) = match numbers_before_month.last() {
-        Some(day) => (*day, *numbers_after_month.first()?),
-        None => (*numbers_after_month.first()?, *numbers_after_month.get(1)?),
+    let (day_text, year_text) = match last_before_month {
+        Some(day) => (day, after_month[0]?),
+        None => (after_month[0]?, after_month[1]?),
     };
     let day: u8 = day_text.parse().ok()?;
     let raw_year: i32 = year_text.parse().ok()?;
@@ -370,6 +414,77 @@ mod tests {
         for (input, expected) in cases {
             let got = parse_rfc5322_date(input).map(|d| d.to_rfc3339());
             assert_eq!(got.as_deref(), *expected, "input {input:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The hand-written digits are `format!`'s, whatever the fields hold.
+        #[test]
+        fn to_rfc3339_is_the_formatted_text(
+            year in proptest::prop_oneof![0i32..10_000, proptest::num::i32::ANY],
+            fields in proptest::array::uniform5(proptest::prop_oneof![0u8..61, proptest::num::u8::ANY]),
+            offset_minutes in proptest::prop_oneof![-1440i32..1440, proptest::num::i32::ANY, proptest::strategy::Just(0)],
+            zone_known in proptest::bool::ANY,
+        ) {
+            let [month, day, hour, minute, second] = fields;
+            let d = MailDate { year, month, day, hour, minute, second, offset_minutes, zone_known };
+            let zone = if !zone_known && offset_minutes == 0 {
+                "-00:00".to_string()
+            } else if offset_minutes == 0 {
+                "Z".to_string()
+            } else {
+                let sign = if offset_minutes < 0 { '-' } else { '+' };
+                let abs = offset_minutes.unsigned_abs();
+                format!("{sign}{:02}:{:02}", abs / 60, abs % 60)
+            };
+            let expected = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{zone}");
+            proptest::prop_assert_eq!(d.to_rfc3339(), expected);
+        }
+    }
+
+    /// The words of `text` once its comments are blanked out.
+    fn words(text: &str) -> Vec<&str> {
+        text.split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Borrowing the text before a trailing comment gives the words
+        /// that `strip_comments` gives.
+        #[test]
+        fn without_comments_has_the_stripped_words(
+            text in "[1J:+\\-a ,\t()\"\\\\é\u{2003}]{0,24}",
+        ) {
+            let stripped = crate::text::strip_comments(&text).text;
+            let borrowed = without_comments(&text);
+            proptest::prop_assert_eq!(words(&borrowed), words(&stripped));
+        }
+
+        /// The zone, month and day names compare as the upper- and
+        /// lower-cased copies they replaced did.
+        #[test]
+        fn names_match_case_insensitively(token in "[a-zA-Z]{0,5}") {
+            let upper = token.to_ascii_uppercase();
+            let zone = match upper.as_str() {
+                "UT" | "UTC" | "GMT" | "Z" => Some(0),
+                "EDT" => Some(-4 * 60),
+                "EST" | "CDT" => Some(-5 * 60),
+                "CST" | "MDT" => Some(-6 * 60),
+                "MST" | "PDT" => Some(-7 * 60),
+                "PST" => Some(-8 * 60),
+                _ => None,
+            };
+            proptest::prop_assert_eq!(named_zone(&token), zone);
+            let lower = token.to_ascii_lowercase();
+            let month = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+                .iter()
+                .position(|m| lower.len() >= 3 && *m == &lower[..3])
+                .map(|i| i as u8 + 1);
+            proptest::prop_assert_eq!(month_number(&token), month);
+            let day = lower.len() >= 3
+                && ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].contains(&&lower[..3]);
+            proptest::prop_assert_eq!(is_day_name(&token), day);
         }
     }
 

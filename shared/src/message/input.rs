@@ -176,24 +176,11 @@ impl<'a> ParsedInput<'a> {
             .header_text(HeaderName::Subject)
             .header_address(HeaderName::From)
             .default_header_ignore();
-        let Some(message) = parser.parse_headers(self.header_bytes()) else {
-            return DecodedHeaders::default();
-        };
-        let from = message
-            .from()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|a| {
-                        let address = a.address.as_ref()?.to_string();
-                        Some((a.name.as_ref().map(|n| n.to_string()), address))
-                    })
-                    .collect()
+        parser
+            .parse_headers(self.header_bytes())
+            .map_or_else(DecodedHeaders::default, |message| {
+                DecodedHeaders::of(&message)
             })
-            .unwrap_or_default();
-        DecodedHeaders {
-            subject: message.subject().map(str::to_string),
-            from,
-        }
     }
 
     /// The Subject with RFC 2047 encoded words decoded (by mail-parser).
@@ -233,6 +220,30 @@ pub struct DecodedHeaders {
     pub subject: Option<String>,
     /// Every mailbox of the first From field: (display name, addr-spec).
     pub from: Vec<(Option<String>, String)>,
+}
+
+impl DecodedHeaders {
+    /// Subject and From of a message mail-parser parsed with Subject as
+    /// text and From as addresses, as [`message_parser`] and
+    /// [`ParsedInput::decoded`] both do: the analysis reads them from its
+    /// one parse of the message instead of parsing the header block again.
+    pub fn of(message: &mail_parser::Message<'_>) -> DecodedHeaders {
+        let from = message
+            .from()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|a| {
+                        let address = a.address.as_ref()?.to_string();
+                        Some((a.name.as_ref().map(|n| n.to_string()), address))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        DecodedHeaders {
+            subject: message.subject().map(str::to_string),
+            from,
+        }
+    }
 }
 
 /// One physical line: content range (without its line break) and the offset
@@ -362,6 +373,15 @@ fn run_has_message_header(input: &[u8], lines: &[Line], run: &[usize]) -> bool {
     })
 }
 
+/// `String::from_utf8_lossy`, borrowing valid UTF-8 (nearly every line)
+/// after `from_utf8`'s fast check instead of walking it chunk by chunk.
+fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// Splits a paste into header fields. Total: any bytes give a result.
 pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
     let mut diagnostics = Vec::new();
@@ -484,16 +504,16 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
                 .take_while(|b| matches!(b, b' ' | b'\t'))
                 .count();
             let mut value = String::with_capacity(raw_value.len() - skip + 64);
-            value.push_str(&String::from_utf8_lossy(&raw_value[skip..]));
+            value.push_str(&utf8_lossy(&raw_value[skip..]));
             headers.push(HeaderField {
-                name: String::from_utf8_lossy(&text[..name_len]).into_owned(),
+                name: utf8_lossy(&text[..name_len]).into_owned(),
                 value,
                 span: Span::new(line.start, line.end),
                 value_span: Span::new(value_start, line.end),
             });
         } else if let Some(field) = headers.last_mut() {
             // Unfold: the line break goes, the whitespace stays (§2.2.3).
-            let cont = String::from_utf8_lossy(text);
+            let cont = utf8_lossy(text);
             if field.value.is_empty() {
                 field.value = cont.trim_start().to_string();
             } else {

@@ -6,11 +6,24 @@ use super::chain::Chain;
 
 use super::SLOW_HOP_SECONDS;
 
-pub(super) fn chain_checks(chain: &Chain, section: &mut MessageSection, checks: &mut Vec<Check>) {
-    section.hops = chain.hops.iter().map(|h| h.hop.clone()).collect();
+/// The route's checks, and the section's hops: each hop's report view is
+/// moved out of `chain` (left at its default there) rather than copied.
+pub(super) fn chain_checks(
+    chain: &mut Chain,
+    section: &mut MessageSection,
+    checks: &mut Vec<Check>,
+) {
+    route_checks(chain, checks);
+    section.hops = chain
+        .hops
+        .iter_mut()
+        .map(|h| std::mem::take(&mut h.hop))
+        .collect();
     section.total_delay_seconds = chain.total_delay_seconds;
     section.sending_ip = chain.sending_ip.map(|ip| ip.to_string());
+}
 
+fn route_checks(chain: &Chain, checks: &mut Vec<Check>) {
     if chain.hops.is_empty() {
         checks.push(Check::new(
             "msg.received-chain",
@@ -19,16 +32,10 @@ pub(super) fn chain_checks(chain: &Chain, section: &mut MessageSection, checks: 
         ));
         return;
     }
-    let path: Vec<String> = chain
+    let path: Vec<&str> = chain
         .hops
         .iter()
-        .map(|h| {
-            h.hop
-                .by
-                .clone()
-                .or_else(|| h.hop.from.clone())
-                .unwrap_or_else(|| "?".into())
-        })
+        .map(|h| h.hop.by.as_deref().or(h.hop.from.as_deref()).unwrap_or("?"))
         .collect();
     let total = chain
         .total_delay_seconds
@@ -78,13 +85,16 @@ pub(super) fn chain_checks(chain: &Chain, section: &mut MessageSection, checks: 
         let mut slow = false;
         let mut skew = false;
         for (index, h) in chain.hops.iter().enumerate() {
-            let by = h
-                .hop
-                .by
-                .clone()
-                .unwrap_or_else(|| format!("hop {}", index + 1));
+            // Named only for the hops that give a check.
+            let by = || {
+                h.hop
+                    .by
+                    .clone()
+                    .unwrap_or_else(|| format!("hop {}", index + 1))
+            };
             match h.hop.delay_seconds {
                 Some(d) if d > SLOW_HOP_SECONDS => {
+                    let by = by();
                     slow = true;
                     checks.push(
                         Check::new(
@@ -96,6 +106,7 @@ pub(super) fn chain_checks(chain: &Chain, section: &mut MessageSection, checks: 
                     );
                 }
                 Some(d) if d < 0 => {
+                    let by = by();
                     skew = true;
                     checks.push(
                         Check::new(

@@ -26,18 +26,19 @@ use super::input::{Diagnostic, Severity, Span};
 
 mod token;
 
-use token::{date_part, Keyword, Kind, Tokenizer};
+use token::{Keyword, Kind, Tokenizer};
 
 /// A host named in a clause: a name or an address literal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Host {
-    /// A host name (or whatever word the MTA wrote).
-    Name(String),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host<'a> {
+    /// A host name (or whatever word the MTA wrote), borrowed from the
+    /// Received value.
+    Name(&'a str),
     /// An IP address.
     Ip(IpAddr),
 }
 
-impl std::fmt::Display for Host {
+impl std::fmt::Display for Host<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Host::Name(name) => f.write_str(name),
@@ -196,40 +197,42 @@ impl TlsVersion {
     }
 }
 
-/// One parsed Received field.
+/// One parsed Received field. Its text fields borrow from the value parsed
+/// (one `String` per field and hop was most of the chain's allocations,
+/// issue #17 G4).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Received {
+pub struct Received<'a> {
     /// The `from` clause: the name the client gave or the sender's address.
-    pub from: Option<Host>,
+    pub from: Option<Host<'a>>,
     /// The client's IP as the receiving server saw it (TCP-info).
     pub from_ip: Option<IpAddr>,
     /// The client's reverse-DNS name (TCP-info).
-    pub from_iprev: Option<String>,
+    pub from_iprev: Option<&'a str>,
     /// The HELO/EHLO argument, when recorded separately.
-    pub helo: Option<Host>,
+    pub helo: Option<Host<'a>>,
     /// The greeting command.
     pub helo_cmd: Option<Greeting>,
     /// The `by` clause: the receiving server.
-    pub by: Option<Host>,
+    pub by: Option<Host<'a>>,
     /// The `with` protocol.
     pub with: Option<Protocol>,
     /// The `via` link.
-    pub via: Option<String>,
+    pub via: Option<&'a str>,
     /// The queue id.
-    pub id: Option<String>,
+    pub id: Option<&'a str>,
     /// The `for` recipient.
-    pub for_: Option<String>,
+    pub for_: Option<&'a str>,
     /// An ident or authenticated user.
-    pub ident: Option<String>,
+    pub ident: Option<&'a str>,
     /// A TLS version named in a comment.
     pub tls_version: Option<TlsVersion>,
     /// A cipher suite.
-    pub tls_cipher: Option<String>,
+    pub tls_cipher: Option<&'a str>,
     /// The date-time after the last top-level `;`.
     pub date: Option<MailDate>,
 }
 
-impl Received {
+impl Received<'_> {
     /// Whether this hop used TLS: `Some(true)` when the protocol or a comment
     /// says so, `Some(false)` for plain SMTP/ESMTP/LMTP, `None` otherwise.
     pub fn tls(&self) -> Option<bool> {
@@ -256,15 +259,17 @@ impl Received {
 }
 
 /// Parses one Received value. Total: never fails, never panics.
-pub fn parse_received(value: &str) -> Received {
+pub fn parse_received(value: &str) -> Received<'_> {
     parse_with_date(value).0
 }
 
-/// [`parse_received`], and the date-time text it read (`date_part`), so
+/// [`parse_received`], and the date-time text it read (after the last
+/// top-level `;`), so
 /// that [`lint_received`] need not look for it again.
-fn parse_with_date(value: &str) -> (Received, Option<&str>) {
+fn parse_with_date(value: &str) -> (Received<'_>, Option<&str>) {
     let mut r = Received::default();
-    let mut tokens = Tokenizer::new(value).peekable();
+    let mut tokenizer = Tokenizer::new(value);
+    let mut tokens = (&mut tokenizer).peekable();
     let mut in_from = false;
 
     while let Some(token) = tokens.next() {
@@ -283,7 +288,7 @@ fn parse_with_date(value: &str) -> (Received, Option<&str>) {
                         kind => {
                             if !kind.is_separator() {
                                 tokens.next();
-                                r.from = Some(Host::Name(next.text.to_string()));
+                                r.from = Some(Host::Name(next.text));
                             }
                             break;
                         }
@@ -305,7 +310,7 @@ fn parse_with_date(value: &str) -> (Received, Option<&str>) {
                         kind => {
                             if !kind.is_separator() {
                                 tokens.next();
-                                r.by = Some(Host::Name(next.text.to_string()));
+                                r.by = Some(Host::Name(next.text));
                             }
                             break;
                         }
@@ -321,7 +326,7 @@ fn parse_with_date(value: &str) -> (Received, Option<&str>) {
                         }
                         Kind::Email => {
                             tokens.next();
-                            r.for_ = Some(next.text.to_string());
+                            r.for_ = Some(next.text);
                             break;
                         }
                         _ => break,
@@ -339,7 +344,7 @@ fn parse_with_date(value: &str) -> (Received, Option<&str>) {
                         kind => {
                             if !kind.is_separator() {
                                 tokens.next();
-                                r.id = Some(next.text.to_string());
+                                r.id = Some(next.text);
                             }
                             break;
                         }
@@ -374,7 +379,7 @@ fn parse_with_date(value: &str) -> (Received, Option<&str>) {
                         kind => {
                             if !kind.is_separator() {
                                 tokens.next();
-                                r.via = Some(next.text.to_string());
+                                r.via = Some(next.text);
                             }
                             break;
                         }
@@ -391,7 +396,7 @@ fn parse_with_date(value: &str) -> (Received, Option<&str>) {
                         kind => {
                             if !kind.is_separator() {
                                 tokens.next();
-                                r.ident = Some(next.text.to_string());
+                                r.ident = Some(next.text);
                             }
                             break;
                         }
@@ -413,7 +418,7 @@ fn parse_with_date(value: &str) -> (Received, Option<&str>) {
                         kind => {
                             if !kind.is_separator() {
                                 tokens.next();
-                                r.helo = Some(Host::Name(next.text.to_string()));
+                                r.helo = Some(Host::Name(next.text));
                             }
                             break;
                         }
@@ -428,19 +433,13 @@ fn parse_with_date(value: &str) -> (Received, Option<&str>) {
                 r.from_ip = Some(ip);
             }
             Kind::Domain if in_from && token.comment > 0 => {
-                r.from_iprev = Some(token.text.to_string());
+                r.from_iprev = Some(token.text);
             }
             Kind::Email if in_from => {
-                r.ident = Some(
-                    token
-                        .text
-                        .strip_suffix('@')
-                        .unwrap_or(token.text)
-                        .to_string(),
-                );
+                r.ident = Some(token.text.strip_suffix('@').unwrap_or(token.text));
             }
             Kind::Cipher if token.comment > 0 || r.tls_cipher.is_none() => {
-                r.tls_cipher = Some(token.text.to_string());
+                r.tls_cipher = Some(token.text);
             }
             Kind::Tls(version) if token.comment > 0 && r.tls_version.is_none() => {
                 r.tls_version = Some(version);
@@ -448,14 +447,15 @@ fn parse_with_date(value: &str) -> (Received, Option<&str>) {
             _ => {}
         }
     }
-    let date = date_part(value);
+    // The loop ran the tokenizer to its end: it has seen every `;`.
+    let date = tokenizer.last_semicolon.map(|i| &value[i + 1..]);
     r.date = date.and_then(parse_rfc5322_date);
     (r, date)
 }
 
 /// Parses a Received value and lists what is missing or odd. Spans are
 /// relative to `value`.
-pub fn lint_received(value: &str) -> (Received, Vec<Diagnostic>) {
+pub fn lint_received(value: &str) -> (Received<'_>, Vec<Diagnostic>) {
     let (parsed, date) = parse_with_date(value);
     let mut diagnostics = Vec::new();
     let whole = Span::new(0, value.len());

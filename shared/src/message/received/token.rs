@@ -324,6 +324,11 @@ pub(super) struct Tokenizer<'a> {
     /// The previous word ended at a `:` that could not join it: that colon
     /// is a separator, not the start of an IPv6 word.
     colon_ends_word: bool,
+    /// Where the last `;` outside comments and quotes is: the date-time
+    /// follows it (RFC 5321 §4.4). Every `;`, `(`, `)` and `"` passes
+    /// through [`Tokenizer::separator`], so this is what a scan of the
+    /// value's bytes for it finds.
+    pub(super) last_semicolon: Option<usize>,
 }
 
 impl<'a> Tokenizer<'a> {
@@ -336,6 +341,7 @@ impl<'a> Tokenizer<'a> {
             bracket: 0,
             in_quote: false,
             in_date: false,
+            last_semicolon: None,
         }
     }
 
@@ -378,6 +384,9 @@ impl<'a> Tokenizer<'a> {
             b';' => {
                 if self.comment == 0 {
                     self.in_date = true;
+                    if !self.in_quote {
+                        self.last_semicolon = Some(self.pos);
+                    }
                 }
                 Kind::Semicolon
             }
@@ -454,22 +463,4 @@ impl<'a> Iterator for Tokenizer<'a> {
             bracket,
         })
     }
-}
-
-/// The text after the last top-level `;` (RFC 5321 §4.4: the date-time
-/// ends the stamp), ignoring `;` inside comments and quotes.
-pub(super) fn date_part(value: &str) -> Option<&str> {
-    let mut depth = 0u32;
-    let mut quoted = false;
-    let mut last = None;
-    for (i, b) in value.bytes().enumerate() {
-        match b {
-            b'"' => quoted = !quoted,
-            b'(' if !quoted => depth = depth.saturating_add(1),
-            b')' if !quoted => depth = depth.saturating_sub(1),
-            b';' if !quoted && depth == 0 => last = Some(i),
-            _ => {}
-        }
-    }
-    last.map(|i| &value[i + 1..])
 }
