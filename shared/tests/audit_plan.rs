@@ -13,7 +13,9 @@ use std::time::Duration;
 use mxlens_shared::audit::{
     run_audit, AuditEvent, AuditOptions, AuditRequest, Probes, RcptAudit, SmtpAudit,
 };
-use mxlens_shared::dns::{block_on_ready, MxRecord, ZoneData, ZoneRecord};
+use mxlens_shared::dns::{
+    block_on_ready, DnsOutcome, DnssecStatus, MxRecord, TlsaRecord, ZoneData, ZoneRecord,
+};
 use mxlens_shared::mta_sts::PolicyFetch;
 use mxlens_shared::report::{Check, MxHost, Report, Status};
 
@@ -431,4 +433,122 @@ fn common_selectors_are_guessed_only_when_none_is_given_or_asked_for() {
     );
     // A given selector that is also a common one is not asked twice.
     assert_eq!(dkim_subjects(&named(&["s1"], true)), ["s1", "google"]);
+}
+
+/// Pending for `n` polls, asking to be polled again each time (inside the
+/// planner's FuturesUnordered, a future that does not wake is not polled
+/// again).
+struct YieldPolls(usize);
+
+impl Future for YieldPolls {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 == 0 {
+            Poll::Ready(())
+        } else {
+            self.0 -= 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// Zone data whose PTR answer for one address comes only after `polls`
+/// polls: that address's group finishes after the others.
+struct SlowPtr {
+    zone: ZoneData,
+    ip: std::net::IpAddr,
+    polls: usize,
+}
+
+impl mxlens_shared::dns::DnsLookup for SlowPtr {
+    async fn txt(&self, name: &str) -> DnsOutcome<String> {
+        self.zone.txt(name).await
+    }
+    async fn a(&self, name: &str) -> DnsOutcome<std::net::Ipv4Addr> {
+        self.zone.a(name).await
+    }
+    async fn aaaa(&self, name: &str) -> DnsOutcome<std::net::Ipv6Addr> {
+        self.zone.aaaa(name).await
+    }
+    async fn mx(&self, name: &str) -> DnsOutcome<MxRecord> {
+        self.zone.mx(name).await
+    }
+    async fn ptr(&self, ip: std::net::IpAddr) -> DnsOutcome<String> {
+        if ip == self.ip {
+            YieldPolls(self.polls).await;
+        }
+        self.zone.ptr(ip).await
+    }
+    async fn cname(&self, name: &str) -> DnsOutcome<String> {
+        self.zone.cname(name).await
+    }
+    async fn tlsa(&self, name: &str) -> DnsOutcome<TlsaRecord> {
+        self.zone.tlsa(name).await
+    }
+    async fn dnssec_status(&self, name: &str) -> DnsOutcome<DnssecStatus> {
+        self.zone.dnssec_status(name).await
+    }
+}
+
+/// `dnsbl.listed` comes from two groups (the MX addresses and the sending
+/// IP): the report lists the MX address's first however the groups
+/// finish, so one audit always gives the same report (the order used to
+/// follow completion, and an integration golden flipped under load).
+#[test]
+fn checks_two_groups_give_keep_the_groups_order_whichever_finishes_first() {
+    let mut zone = zone();
+    for listed in ["10.2.0.192.bl.test", "5.113.0.203.bl.test"] {
+        zone.add(listed, ZoneRecord::A("127.0.0.2".parse().unwrap()));
+    }
+    let request = AuditRequest {
+        domain: "example.com".into(),
+        selectors: vec!["s1".into()],
+        sending_ip: Some("203.0.113.5".parse().unwrap()),
+        ..Default::default()
+    };
+    let options = AuditOptions {
+        dnsbl_lists: vec!["bl.test".into()],
+        deadline: Duration::from_secs(30),
+    };
+    let listed = |slow: &str| {
+        let lookup = SlowPtr {
+            zone: zone.clone(),
+            ip: slow.parse().unwrap(),
+            polls: 500,
+        };
+        let mut finished = Vec::new();
+        let report = block_on_ready(run_audit(
+            &lookup,
+            &RecordingProbes::default(),
+            &request,
+            &options,
+            "2026-01-01T00:00:00Z".into(),
+            std::future::pending::<()>(),
+            |e| {
+                if let AuditEvent::Check { check } = e {
+                    if check.id == "dnsbl.listed" {
+                        finished.push(check.subject.unwrap_or_default());
+                    }
+                }
+            },
+        ));
+        let in_report: Vec<String> = report
+            .checks_with_id("dnsbl.listed")
+            .map(|c| c.subject.clone().unwrap_or_default())
+            .collect();
+        (finished, in_report)
+    };
+    let want = ["192.0.2.10 on bl.test", "203.0.113.5 on bl.test"];
+    // The MX address's PTR is slow: its group finishes last...
+    let (finished, in_report) = listed("192.0.2.10");
+    assert_eq!(
+        finished,
+        ["203.0.113.5 on bl.test", "192.0.2.10 on bl.test"]
+    );
+    // ...and the report keeps the groups' order all the same.
+    assert_eq!(in_report, want);
+    let (finished, in_report) = listed("203.0.113.5");
+    assert_eq!(finished, want);
+    assert_eq!(in_report, want);
 }

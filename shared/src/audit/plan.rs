@@ -187,6 +187,14 @@ impl SectionUpdate {
     }
 }
 
+/// A group's place in [`GROUPS`].
+fn group_rank(group: &str) -> usize {
+    GROUPS
+        .iter()
+        .position(|(g, _)| *g == group)
+        .unwrap_or(usize::MAX)
+}
+
 fn part(group: &'static str, checks: Vec<Check>) -> Part {
     Part {
         group,
@@ -288,7 +296,8 @@ pub async fn run_audit<L: DnsLookup, P: Probes>(
                         check: check.clone(),
                     });
                 }
-                checks.extend(part.checks);
+                let rank = group_rank(part.group);
+                checks.extend(part.checks.into_iter().map(|c| (rank, c)));
                 part.update.apply(&mut section);
             }
             Either::Left((None, _)) => break,
@@ -306,19 +315,24 @@ pub async fn run_audit<L: DnsLookup, P: Probes>(
                         emit(AuditEvent::Check {
                             check: check.clone(),
                         });
-                        checks.push(check);
+                        checks.push((group_rank(group), check));
                     }
                 }
                 break;
             }
         }
     }
-    // Catalogue order, so every surface lists checks the same way.
-    checks.sort_by_cached_key(|c| {
-        crate::report::catalog::entries()
+    // Catalogue order, so every surface lists checks the same way; an id
+    // two groups give (`dnsbl.listed` for the MX addresses and for the
+    // sending IP) in the groups' order, not in the order they finished, so
+    // one audit always gives the same report.
+    checks.sort_by_cached_key(|(rank, c)| {
+        let position = crate::report::catalog::entries()
             .position(|e| e.id == c.id)
-            .unwrap_or(usize::MAX)
+            .unwrap_or(usize::MAX);
+        (position, *rank)
     });
+    let checks: Vec<Check> = checks.into_iter().map(|(_, c)| c).collect();
     // The MX addresses first, then the sending IP, however the two groups
     // finished (a stable sort keeps each group's own order).
     section.ptr.sort_by_key(|p| p.role);
