@@ -28,6 +28,7 @@
 
 mod content;
 mod dmarc;
+mod domain;
 mod explain;
 mod rcpt;
 mod smtp;
@@ -44,10 +45,9 @@ use super::{
     WhoMustAct,
 };
 use super::{
-    Check, ChecklistItem, ChecklistStatus, Checklists, DaneFacts, DkimKeyFacts,
-    DkimSignatureSummary, DmarcDiscoveryFacts, DomainSection, FromAddress, Grade, Hop,
-    LookupOutcome, MessageSection, MtaStsFacts, MxHost, PtrFacts, PtrRole, Report, ReportKind,
-    SpamDecision, SpamField, SpamVerdictSummary, Status, Tool,
+    Check, ChecklistItem, ChecklistStatus, Checklists, DkimSignatureSummary, FromAddress, Grade,
+    Hop, MessageSection, Report, ReportKind, SpamDecision, SpamField, SpamVerdictSummary, Status,
+    Tool,
 };
 
 /// What is wrong with a value, naming the member (`checks[3].status: …`).
@@ -228,7 +228,7 @@ pub fn report(value: &Value) -> Result<Report> {
             None => return Err("missing member `checks`".into()),
         },
         message: o.nested("message", message)?,
-        domain: o.nested("domain", domain)?,
+        domain: o.nested("domain", domain::domain)?,
         checklists: o
             .nested("checklists", |v| {
                 let o = object(v, "checklists")?;
@@ -471,84 +471,6 @@ pub(crate) fn spam_verdict(value: &Value) -> SpamVerdictSummary {
         summary: text(value, "summary").unwrap_or_default(),
         fields,
     }
-}
-
-fn domain(value: &Value) -> Result<DomainSection> {
-    let o = object(value, "domain")?;
-    Ok(DomainSection {
-        name: o.string("name")?,
-        mx: o.list("mx", |v| {
-            let o = object(v, "mx")?;
-            Ok(MxHost {
-                preference: o.req("preference", u16_of)?,
-                host: o.string("host")?,
-                addresses: o.list("addresses", strings)?,
-            })
-        })?,
-        spf: o.nested("spf", spf::spf)?,
-        dmarc: o.nested("dmarc", dmarc::dmarc)?,
-        smtp: o.list("smtp", smtp::smtp)?,
-        rcpt: o.nested("rcpt", rcpt::rcpt)?,
-        mta_sts: o.nested("mta_sts", |v| {
-            let o = object(v, "mta_sts")?;
-            Ok(MtaStsFacts {
-                max_age: o.opt("max_age", u32_of)?,
-                mode: o.opt_string("mode")?,
-                mx: o.list("mx", strings)?,
-            })
-        })?,
-        dmarc_discovery: o.nested("dmarc_discovery", |v| {
-            let o = object(v, "dmarc_discovery")?;
-            Ok(DmarcDiscoveryFacts {
-                result: o.req("result", lookup_outcome)?,
-                queried: o.list("queried", strings)?,
-                source: o.opt_string("source")?,
-                records: o.opt("records", u32_of)?,
-                error: o.opt_string("error")?,
-            })
-        })?,
-        dkim: o.list("dkim", |v| {
-            let o = object(v, "dkim")?;
-            Ok(DkimKeyFacts {
-                selector: o.string("selector")?,
-                name: o.string("name")?,
-                guessed: o.flag("guessed")?,
-                result: o.req("result", lookup_outcome)?,
-                record: o.opt_string("record")?,
-                records: o.opt("records", u32_of)?,
-                key: o.opt_string("key")?,
-                bits: o.opt("bits", u32_of)?,
-                error: o.opt_string("error")?,
-            })
-        })?,
-        ptr: o.list("ptr", |v| {
-            let o = object(v, "ptr")?;
-            Ok(PtrFacts {
-                ip: o.string("ip")?,
-                role: o.req("role", |v| PtrRole::parse(v.as_str()?))?,
-                host: o.opt_string("host")?,
-                names: o.list("names", strings)?,
-                confirmed: o.list("confirmed", strings)?,
-                error: o.opt_string("error")?,
-            })
-        })?,
-        dane: o.list("dane", |v| {
-            let o = object(v, "dane")?;
-            Ok(DaneFacts {
-                host: o.string("host")?,
-                result: o.req("result", lookup_outcome)?,
-                records: o.list("records", strings)?,
-                usable: o.req("usable", u32_of)?,
-                dnssec_validated: o.opt("dnssec_validated", Value::as_bool)?,
-                matched: o.opt("matched", Value::as_bool)?,
-                error: o.opt_string("error")?,
-            })
-        })?,
-    })
-}
-
-fn lookup_outcome(value: &Value) -> Option<LookupOutcome> {
-    LookupOutcome::parse(value.as_str()?)
 }
 
 fn delivery(value: &Value) -> Result<DeliverySection> {

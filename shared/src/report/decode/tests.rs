@@ -12,6 +12,7 @@ use crate::report::{
     CertFacts, ChainFacts, ChainResult, SmtpFacts, SmtpProbeFacts, SmtpTimings, SpfFacts,
     SpfNodeFacts, SpfTermFacts, StarttlsFacts, StarttlsResult,
 };
+use crate::report::{DaneFacts, DomainSection, MtaStsFacts, MxHost};
 use crate::smtp::codes::{ReplyClass, ReplyExplanation};
 use crate::smtp::rcpt::{RcptFailure, RcptReply, RcptStep, RcptVerdict};
 use crate::smtp::Outcome;
