@@ -92,18 +92,21 @@ impl Probes for RecordingProbes {
     }
 }
 
-/// A deadline that passes after it has been polled `polls` times: the
-/// planner polls it once per turn, so zone lookups (always ready) finish
-/// first and only a hanging probe is cut short.
+/// Ready after it has been polled `n` times, asking to be polled again
+/// each time (inside the planner's FuturesUnordered, a future that does not
+/// wake is not polled again). As a deadline: the planner polls it once per
+/// turn, so zone lookups (always ready) finish first and only a hanging
+/// probe is cut short.
 struct AfterPolls(usize);
 
 impl Future for AfterPolls {
     type Output = ();
-    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.0 == 0 {
             Poll::Ready(())
         } else {
             self.0 -= 1;
+            cx.waker().wake_by_ref();
             Poll::Pending
         }
     }
@@ -435,24 +438,6 @@ fn common_selectors_are_guessed_only_when_none_is_given_or_asked_for() {
     assert_eq!(dkim_subjects(&named(&["s1"], true)), ["s1", "google"]);
 }
 
-/// Pending for `n` polls, asking to be polled again each time (inside the
-/// planner's FuturesUnordered, a future that does not wake is not polled
-/// again).
-struct YieldPolls(usize);
-
-impl Future for YieldPolls {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 == 0 {
-            Poll::Ready(())
-        } else {
-            self.0 -= 1;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
 /// Zone data whose PTR answer for one address comes only after `polls`
 /// polls: that address's group finishes after the others.
 struct SlowPtr {
@@ -476,7 +461,7 @@ impl mxlens_shared::dns::DnsLookup for SlowPtr {
     }
     async fn ptr(&self, ip: std::net::IpAddr) -> DnsOutcome<String> {
         if ip == self.ip {
-            YieldPolls(self.polls).await;
+            AfterPolls(self.polls).await;
         }
         self.zone.ptr(ip).await
     }
