@@ -344,6 +344,29 @@ pub fn tlsa_facts(
     chain: Option<&[Vec<u8>]>,
     dnssec_validated: Option<bool>,
 ) -> DaneFacts {
+    facts_with(
+        mx_host,
+        outcome,
+        chain,
+        dnssec_validated,
+        &record_findings(outcome),
+    )
+}
+
+/// Each record's findings ([`lint_tlsa_record`]), in record order; empty
+/// without records.
+fn record_findings(outcome: &DnsOutcome<TlsaRecord>) -> Vec<Vec<Diagnostic>> {
+    outcome.records().iter().map(lint_tlsa_record).collect()
+}
+
+/// [`tlsa_facts`] with the records' findings already made.
+fn facts_with(
+    mx_host: &str,
+    outcome: &DnsOutcome<TlsaRecord>,
+    chain: Option<&[Vec<u8>]>,
+    dnssec_validated: Option<bool>,
+    findings: &[Vec<Diagnostic>],
+) -> DaneFacts {
     let mut facts = DaneFacts {
         host: mx_host.trim_end_matches('.').to_string(),
         dnssec_validated,
@@ -356,11 +379,10 @@ pub fn tlsa_facts(
                 .iter()
                 .map(|r| TlsaText(r.clone()).to_string())
                 .collect();
-            facts.usable = records
+            facts.usable = findings
                 .iter()
-                .filter(|record| {
-                    let diags = lint_tlsa_record(record);
-                    !has_errors(&diags) && !diags.iter().any(|d| d.code == "tlsa.pkix-usage")
+                .filter(|diags| {
+                    !has_errors(diags) && !diags.iter().any(|d| d.code == "tlsa.pkix-usage")
                 })
                 .count() as u32;
             facts.matched = chain.map(|chain| records.iter().any(|r| tlsa_matches(r, chain)));
@@ -389,18 +411,18 @@ pub fn lint_tlsa(
     chain: Option<&[Vec<u8>]>,
     dnssec_validated: Option<bool>,
 ) -> (Check, DaneFacts) {
-    let facts = tlsa_facts(mx_host, outcome, chain, dnssec_validated);
+    let findings = record_findings(outcome);
+    let facts = facts_with(mx_host, outcome, chain, dnssec_validated, &findings);
     let host = facts.host.as_str();
     let check = match outcome {
         DnsOutcome::Records(records) if !records.is_empty() => {
             let mut notes = Vec::new();
             let mut warned = false;
-            for record in records {
-                let diags = lint_tlsa_record(record);
+            for (text, diags) in facts.records.iter().zip(&findings) {
                 warned |= diags.iter().any(|d| d.severity == Severity::Warning);
                 for d in diags {
                     if d.severity != Severity::Info || notes.len() < 8 {
-                        notes.push(format!("{}: {}", TlsaText(record.clone()), d.describe()));
+                        notes.push(format!("{text}: {}", d.describe()));
                     }
                 }
             }
