@@ -35,7 +35,10 @@ for wasm in dist/*.wasm; do
   echo "== shipped: $wasm"
   echo "raw $(stat -c %s "$wasm") bytes, gzip -9 $(gzip -9 -c "$wasm" | wc -c) bytes"
 done
-named="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/$BIN.wasm"
+# The engine has a cargo profile of its own (wasm-engine, Cargo.toml).
+profile=wasm-release
+[ "$BIN" = engine ] && profile=wasm-engine
+named="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/$BIN.wasm"
 echo "== before wasm-bindgen/wasm-opt (named): $named"
 echo "raw $(stat -c %s "$named") bytes, gzip -9 $(gzip -9 -c "$named" | wc -c) bytes"
 echo "== twiggy top -n $TOP"

@@ -146,9 +146,17 @@ engine_gz=$(gzip_size "$engine_wasm")
 # 304,500 since the worker's performance marks carry the worker's own
 # time, so the UI benches see when the worker did what, not when the page
 # got round to reading it (+194 bytes: 303,834 -> 304,028; the page +537).
+# 373,000 since the engine is built for speed (#17 G4: its own cargo
+# profile, wasm-engine, at opt-level "s" with wasm-opt -Os, instead of "z"
+# and -Oz after --flatten --rereloop; +68 KB: 304,028 -> 372,007). The
+# page, whose bytes come before the first render, keeps "z" and its
+# budget; the engine is fetched after it, and its speed is what a click
+# waits for (the 64 KB block of 450 Received hops: 5.2-7.3 ms -> 2.9-3.2
+# ms at the minimum in Chromium's worker; the 1 MiB DKIM message analysed
+# in 254 -> 140 ms median; bench/README.md).
 # bench/bundle-size.sh shows where the bytes go.
 budget=300000
-engine_budget=304500
+engine_budget=373000
 goal=250000
 echo "frontend: the page, $(basename "$page_wasm"): $raw bytes ($((raw / 1024)) KiB) raw, $gz bytes ($((gz / 1024)) KiB) gzip -9; budget $budget ($((budget - gz)) bytes to spare), goal $goal ($( [ "$gz" -le "$goal" ] && echo met || echo "$((gz - goal)) bytes to go"))"
 echo "frontend: the engine worker, $(basename "$engine_wasm"): $engine_raw bytes ($((engine_raw / 1024)) KiB) raw, $engine_gz bytes ($((engine_gz / 1024)) KiB) gzip -9; budget $engine_budget ($((engine_budget - engine_gz)) bytes to spare)"
