@@ -326,12 +326,7 @@ pub async fn run_audit<L: DnsLookup, P: Probes>(
     // two groups give (`dnsbl.listed` for the MX addresses and for the
     // sending IP) in the groups' order, not in the order they finished, so
     // one audit always gives the same report.
-    checks.sort_by_cached_key(|(rank, c)| {
-        let position = crate::report::catalog::entries()
-            .position(|e| e.id == c.id)
-            .unwrap_or(usize::MAX);
-        (position, *rank)
-    });
+    checks.sort_by_cached_key(|(rank, c)| (crate::report::catalog::order(&c.id), *rank));
     let checks: Vec<Check> = checks.into_iter().map(|(_, c)| c).collect();
     // The MX addresses first, then the sending IP, however the two groups
     // finished (a stable sort keeps each group's own order).

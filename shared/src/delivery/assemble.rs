@@ -207,11 +207,7 @@ pub fn assemble(input: DeliveryInput<'_>) -> Result<Report, InputError> {
         }
     }
     report.checks.extend(checks);
-    report.checks.sort_by_cached_key(|c| {
-        catalog::entries()
-            .position(|e| e.id == c.id)
-            .unwrap_or(usize::MAX)
-    });
+    report.checks.sort_by_cached_key(|c| catalog::order(&c.id));
     report.rescore();
     report.delivery = Some(DeliverySection {
         connection: facts.clone(),

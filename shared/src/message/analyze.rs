@@ -248,7 +248,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     inputs.apply_content(section.content.as_ref());
     let checklists = crate::checklists::build(&inputs);
 
-    checks.sort_by_cached_key(|c| catalog_position(&c.id));
+    checks.sort_by_cached_key(|c| catalog::order(&c.id));
     let mut report = Report::new(ReportKind::Message, generated_at, checks);
     report.message = Some(section);
     report.checklists = checklists;
@@ -272,14 +272,6 @@ fn from_fallback(parsed: &ParsedInput, from_count: u32, from: Option<&FromAddres
             format!("{n} From header(s) without exactly one valid address"),
         ),
     }
-}
-
-/// Position of a check id in the catalogue (unknown ids last), so checks come
-/// out in catalogue order.
-pub(super) fn catalog_position(id: &str) -> usize {
-    catalog::entries()
-        .position(|e| e.id == id)
-        .unwrap_or(usize::MAX)
 }
 
 /// The envelope the sending IP used, as the receiver recorded it: MAIL FROM

@@ -1,5 +1,5 @@
-use super::analyze::catalog_position;
 use super::*;
+use crate::report::catalog::order as catalog_position;
 use crate::report::{catalog, Status};
 
 #[test]

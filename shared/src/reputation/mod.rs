@@ -306,12 +306,9 @@ pub fn resolve_checklist(checklists: &mut Checklists, section: &ReputationSectio
 /// checks in catalogue order, the `bulk.link-reputation` item, the score.
 pub fn apply_reputation(report: &mut Report, section: ReputationSection) {
     report.checks.extend(reputation_checks(&section));
-    let position = |id: &str| {
-        crate::report::catalog::entries()
-            .position(|e| e.id == id)
-            .unwrap_or(usize::MAX)
-    };
-    report.checks.sort_by_cached_key(|c| position(&c.id));
+    report
+        .checks
+        .sort_by_cached_key(|c| crate::report::catalog::order(&c.id));
     resolve_checklist(&mut report.checklists, &section);
     report.reputation = Some(section);
     report.rescore();
