@@ -68,7 +68,7 @@ pub fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
     }
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
     let last = h.len().checked_sub(n.len())?;
-    // Candidates are where the needle's rarest byte (in English text)
+    // Candidates are where the needle's rarest byte (in mail: [`rarity`])
     // matches in either case (memchr2, vectorised); only those are compared
     // in full. The readers call this for many markers over the same body,
     // so a window-by-window compare was most of the reader's time, and
@@ -93,17 +93,24 @@ pub fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
     None
 }
 
-/// How rare a byte is in English text, for [`contains_ci`]'s anchor:
-/// letters by their frequency ("etaoin…"), the space commonest, others
-/// (digits, punctuation, non-ASCII) rare. Of equals, the last is taken.
+/// How rare a byte is in mail, for [`find_ci`]'s anchor: its rank in
+/// [`BY_FREQUENCY`] (higher is rarer), bytes not listed rarest of all. Of
+/// equals, the last is taken.
 fn rarity(b: u8) -> u8 {
-    const BY_FREQUENCY: &[u8; 26] = b"etaoinshrdlcumwfgypbvkjxqz";
-    match b.to_ascii_lowercase() {
-        b' ' => 0,
-        l @ b'a'..=b'z' => 1 + BY_FREQUENCY.iter().position(|&f| f == l).unwrap_or(0) as u8,
-        _ => 20,
-    }
+    let lower = b.to_ascii_lowercase();
+    BY_FREQUENCY
+        .iter()
+        .position(|&f| f == lower)
+        .map_or(u8::MAX, |p| p as u8)
 }
+
+/// Bytes by how often they occur in mail, commonest first, case folded:
+/// counted over the 39 messages of `tests/fixtures/messages` and the 480
+/// real bounces of the sisimai corpus (2 MB). Digits, `.`, `-` and `:` are
+/// as common as most letters there (headers, addresses, codes, dates): an
+/// anchor on the `:` of `final-recipient:` stopped at every header line
+/// (#17 G4).
+const BY_FREQUENCY: &[u8] = b" eatoirnsm0lpdc.\n-2:f1ughxby3j5vk4=w986;7qz/<>\"\r@+(),\t_";
 
 /// `s` with its first character in ASCII upper case (for messages built
 /// from a lower-case phrase).
