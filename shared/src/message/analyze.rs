@@ -54,12 +54,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     }
     let report_time = datetime::parse_rfc3339(generated_at);
     let parsed = parse_input(input);
-    // Valid UTF-8 (nearly every paste) is borrowed after one fast check;
-    // `from_utf8_lossy` walked it chunk by chunk (#17 G4).
-    let text = match std::str::from_utf8(input) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(input),
-    };
+    let text = input::utf8_lossy(input);
     // A bare SMTP reply, or a bounce's text pasted without its headers
     // (whose first header block is then the quoted original's, after the
     // bounce's words): read the bounce from the whole text.

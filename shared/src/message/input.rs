@@ -381,9 +381,10 @@ fn run_has_message_header(input: &[u8], lines: &[Line], run: &[usize]) -> bool {
     })
 }
 
-/// `String::from_utf8_lossy`, borrowing valid UTF-8 (nearly every line)
-/// after `from_utf8`'s fast check instead of walking it chunk by chunk.
-fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+/// `String::from_utf8_lossy`, borrowing valid UTF-8 (nearly every line,
+/// nearly every paste) after `from_utf8`'s fast check instead of walking it
+/// chunk by chunk (#17 G4).
+pub(crate) fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(bytes),
