@@ -137,8 +137,12 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
         &mut section,
         &mut checks,
     );
+    // Every DKIM-Signature parsed once: its checks, alignment when no
+    // receiver's results are trusted, and the `h=` lists below read it.
+    let signatures = dkim_signature::dkim_signatures(&parsed);
     dkim_checks(
         &parsed,
+        &signatures,
         &trusted,
         &chain,
         report_time,
@@ -147,6 +151,7 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     );
     alignment_check(
         &parsed,
+        &signatures,
         &trusted,
         received_spf.as_ref(),
         &mut section,
@@ -163,10 +168,16 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
 
     // Hygiene, unsubscribe, spam verdicts and bounces work on mail-parser's
     // view of the (normalised) message; the checklists read everything.
-    let dkim_h: Vec<Vec<String>> = dkim_signature::signed_header_lists(&parsed)
-        .into_iter()
-        .map(|l| l.headers)
+    let dkim_h: Vec<Vec<String>> = signatures
+        .iter()
+        .map(|s| {
+            s.signed_headers
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect()
+        })
         .collect();
+    drop(signatures);
     checks.extend(mime_limits::check(&parsed));
     let mut inputs = match &mail {
         Some(m) => {

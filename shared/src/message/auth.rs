@@ -13,25 +13,32 @@ use super::authres::{AuthResults, ReceivedSpf};
 use super::chain::Chain;
 use super::input::ParsedInput;
 use crate::arc::{parse_arc_chain, ArcChainStatus};
-use crate::dkim::signature::{dkim_signatures, lint_dkim_signature_with_counts, HeaderCounts};
+use crate::dkim::signature::{lint_dkim_signature_with_counts, DkimSignature, HeaderCounts};
 use crate::dmarc::alignment::{compute_alignment, domain_of, passed_identities, IdentityAlignment};
 
 fn summarise_properties(r: &authres::MethodResult) -> Option<String> {
-    let mut parts: Vec<String> = r
-        .properties
-        .iter()
-        .map(|p| {
-            if p.ptype.is_empty() {
-                format!("{}={}", p.name, p.value)
-            } else {
-                format!("{}.{}={}", p.ptype, p.name, p.value)
-            }
-        })
-        .collect();
-    if let Some(reason) = &r.reason {
-        parts.push(format!("reason={reason}"));
+    use std::fmt::Write as _;
+    // One string written in place: this runs for every result of every
+    // trusted field, twice (#17 G4).
+    let mut out = String::new();
+    for p in &r.properties {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if !p.ptype.is_empty() {
+            out.push_str(&p.ptype);
+            out.push('.');
+        }
+        let _ = write!(out, "{}={}", p.name, p.value);
     }
-    (!parts.is_empty()).then(|| parts.join(" "))
+    if let Some(reason) = &r.reason {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str("reason=");
+        out.push_str(reason);
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 fn auth_status(result: &str) -> Status {
@@ -178,13 +185,13 @@ pub(super) fn auth_checks(
 
 pub(super) fn dkim_checks(
     parsed: &ParsedInput<'_>,
+    signatures: &[DkimSignature],
     trusted: &[AuthResults],
     chain: &Chain,
     report_time: Option<i64>,
     section: &mut MessageSection,
     checks: &mut Vec<Check>,
 ) {
-    let signatures = dkim_signatures(parsed);
     if signatures.is_empty() {
         checks.push(Check::new(
             "msg.dkim-signature",
@@ -224,7 +231,7 @@ pub(super) fn dkim_checks(
             }
         }
     }
-    for sig in &signatures {
+    for sig in signatures {
         let domain = sig.domain.clone().unwrap_or_default();
         let selector = sig.selector.clone().unwrap_or_default();
         let result = by_selector
@@ -292,6 +299,7 @@ fn aligned_summary(identity: &IdentityAlignment) -> AlignedIdentity {
 
 pub(super) fn alignment_check(
     parsed: &ParsedInput<'_>,
+    signatures: &[DkimSignature],
     trusted: &[AuthResults],
     received_spf: Option<&ReceivedSpf>,
     section: &mut MessageSection,
@@ -340,10 +348,7 @@ pub(super) fn alignment_check(
     }
     if trusted.is_empty() {
         // We cannot tell what passed; show which identities would align.
-        let dkim: Vec<String> = dkim_signatures(parsed)
-            .into_iter()
-            .filter_map(|s| s.domain)
-            .collect();
+        let dkim: Vec<String> = signatures.iter().filter_map(|s| s.domain.clone()).collect();
         let rp = return_path.as_deref().and_then(domain_of);
         let a = compute_alignment(&from.domain, &dkim, rp.as_deref());
         let mut parts: Vec<String> = a
