@@ -110,13 +110,20 @@ pub fn parse_arc_chain(input: &ParsedInput<'_>) -> ArcChain {
         }
     };
     for field in &input.headers {
-        let name = field.name.to_ascii_lowercase();
-        let tags = match name.as_str() {
-            "arc-seal" | "arc-message-signature" => parse_tag_list(&field.value).0,
-            "arc-authentication-results" => Vec::new(),
-            _ => continue,
+        // Every field is asked; the name compared in place, not lowered
+        // into a new string (#17 G4).
+        let name = field.name.as_str();
+        let is_aar = name.eq_ignore_ascii_case("arc-authentication-results");
+        let tags = if name.eq_ignore_ascii_case("arc-seal")
+            || name.eq_ignore_ascii_case("arc-message-signature")
+        {
+            parse_tag_list(&field.value).0
+        } else if is_aar {
+            Vec::new()
+        } else {
+            continue;
         };
-        let instance = if name == "arc-authentication-results" {
+        let instance = if is_aar {
             split_aar(&field.value).0
         } else {
             instance_of_tags(&tags)
@@ -127,23 +134,21 @@ pub fn parse_arc_chain(input: &ParsedInput<'_>) -> ArcChain {
             continue;
         };
         let index = set_for(&mut sets, i);
-        match name.as_str() {
-            "arc-seal" => {
-                sets[index].seals.push(ArcSeal {
-                    instance: Some(i),
-                    chain_validation: tag(&tags, "cv").map(|v| v.to_ascii_lowercase()),
-                    domain: tag(&tags, "d").map(|v| v.to_ascii_lowercase()),
-                    selector: tag(&tags, "s").map(str::to_string),
-                    algorithm: tag(&tags, "a").map(str::to_string),
-                });
-            }
-            "arc-message-signature" => sets[index].message_signatures += 1,
-            _ => {
-                let payload = split_aar(&field.value).1;
-                sets[index]
-                    .auth_results
-                    .push(parse_authentication_results(payload));
-            }
+        if is_aar {
+            let payload = split_aar(&field.value).1;
+            sets[index]
+                .auth_results
+                .push(parse_authentication_results(payload));
+        } else if name.eq_ignore_ascii_case("arc-seal") {
+            sets[index].seals.push(ArcSeal {
+                instance: Some(i),
+                chain_validation: tag(&tags, "cv").map(|v| v.to_ascii_lowercase()),
+                domain: tag(&tags, "d").map(|v| v.to_ascii_lowercase()),
+                selector: tag(&tags, "s").map(str::to_string),
+                algorithm: tag(&tags, "a").map(str::to_string),
+            });
+        } else {
+            sets[index].message_signatures += 1;
         }
     }
     sets.sort_by_key(|s| s.instance);

@@ -247,24 +247,53 @@ pub fn lint_dkim_signature(
     lint_dkim_signature_with_counts(sig, &HeaderCounts::of(input), report_time, delivery_time)
 }
 
-/// How many times each header field name (lower case) occurs in a message.
-/// Build it once when linting many signatures.
+/// How many times each header field name occurs in a message, names
+/// compared case-insensitively (RFC 5322 §1.2.2). Build it once when
+/// linting many signatures: a map, so that many signatures over many
+/// fields stay linear.
 #[derive(Debug, Clone, Default)]
-pub struct HeaderCounts(HashMap<String, u32>);
+pub struct HeaderCounts<'a>(HashMap<Caseless<'a>, u32>);
 
-impl HeaderCounts {
+/// A field name hashed and compared without regard to ASCII case, so the
+/// counts borrow the parsed names instead of lowering each into a new
+/// string (#17 G4).
+#[derive(Debug, Clone, Copy)]
+struct Caseless<'a>(&'a str);
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Caseless<'_> {}
+
+impl std::hash::Hash for Caseless<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut buf = [0u8; 32];
+        for chunk in self.0.as_bytes().chunks(buf.len()) {
+            let lower = &mut buf[..chunk.len()];
+            lower.copy_from_slice(chunk);
+            lower.make_ascii_lowercase();
+            state.write(lower);
+        }
+        state.write_u8(0xff);
+    }
+}
+
+impl<'a> HeaderCounts<'a> {
     /// Counts the fields of `input`.
-    pub fn of(input: &ParsedInput<'_>) -> Self {
-        let mut map: HashMap<String, u32> = HashMap::new();
+    pub fn of(input: &'a ParsedInput<'_>) -> Self {
+        let mut map: HashMap<Caseless<'a>, u32> = HashMap::with_capacity(input.headers.len());
         for field in &input.headers {
-            *map.entry(field.name.to_ascii_lowercase()).or_default() += 1;
+            *map.entry(Caseless(&field.name)).or_default() += 1;
         }
         HeaderCounts(map)
     }
 
-    /// Occurrences of `name` (lower case).
+    /// Occurrences of `name` (any case).
     pub fn get(&self, name: &str) -> u32 {
-        self.0.get(name).copied().unwrap_or(0)
+        self.0.get(&Caseless(name)).copied().unwrap_or(0)
     }
 }
 

@@ -38,9 +38,17 @@ const HEADERS: &[&str] = &[
 /// True when `input` is an automatic reply, not a bounce.
 pub(crate) fn is_auto_reply(input: &Input) -> bool {
     let subject = input.subject().trim().to_lowercase();
+    // A phrase at the start, or after a tag's ": " ("Re: Out of office").
+    // Asked of every message read for a bounce, so without a string built
+    // per phrase (#17 G4).
+    let after_tag = |s: &str| {
+        subject
+            .match_indices(s)
+            .any(|(at, _)| subject[..at].ends_with(": "))
+    };
     if SUBJECTS
         .iter()
-        .any(|s| subject.starts_with(s) || subject.contains(&format!(": {s}")))
+        .any(|s| subject.starts_with(s) || after_tag(s))
     {
         return true;
     }
