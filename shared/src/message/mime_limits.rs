@@ -91,7 +91,7 @@ pub fn prescan(message: &[u8]) -> MimeShape {
 
 fn scan(message: &[u8], levels: usize, shape: &mut MimeShape) {
     let mut boundaries: Vec<Vec<u8>> = Vec::new();
-    let mut lines = message.split(|&b| b == b'\n').peekable();
+    let mut lines = lines(message).peekable();
     while let Some(line) = lines.next() {
         let Some(value) = content_type_value(line) else {
             continue;
@@ -196,12 +196,14 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Adds the delimiter occurrences of every boundary to `shape`; true when
 /// the part limit was passed. The text is compared as (lossy) UTF-8 so the
-/// standard library's two-way search keeps it linear per boundary.
+/// standard library's two-way search keeps it linear per boundary; valid
+/// UTF-8, nearly every message, is borrowed after a fast check instead of
+/// copied (#17 G4).
 fn count_delimiters(message: &[u8], boundaries: &[Vec<u8>], shape: &mut MimeShape) -> bool {
     if boundaries.is_empty() {
         return false;
     }
-    let text = String::from_utf8_lossy(message);
+    let text = super::input::utf8_lossy(message);
     for b in boundaries {
         let needle = format!("--{}", String::from_utf8_lossy(b));
         for _ in text.match_indices(needle.as_str()) {
@@ -213,6 +215,28 @@ fn count_delimiters(message: &[u8], boundaries: &[Vec<u8>], shape: &mut MimeShap
         }
     }
     false
+}
+
+/// The lines of `message` split at LF, as `split(|&b| b == b'\n')` gives
+/// them (a last, possibly empty, line after the final LF), found with
+/// `memchr` instead of a test per byte: both passes of the scan run over
+/// every message analysed.
+fn lines(message: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut ends = memchr::memchr_iter(b'\n', message);
+    let mut start = Some(0);
+    std::iter::from_fn(move || {
+        let from = start?;
+        match ends.next() {
+            Some(end) => {
+                start = Some(end + 1);
+                Some(&message[from..end])
+            }
+            None => {
+                start = None;
+                Some(&message[from..])
+            }
+        }
+    })
 }
 
 /// Every run of two or more consecutive base64 lines (RFC 2045 §6.8
@@ -240,7 +264,7 @@ fn base64_runs(message: &[u8]) -> Vec<Vec<u8>> {
         current.clear();
         *count = 0;
     };
-    for line in message.split(|&b| b == b'\n') {
+    for line in lines(message) {
         if is_b64_line(line) {
             current.extend(line.iter().filter(|b| !matches!(b, b'\r')));
             count += 1;
@@ -266,6 +290,23 @@ mod tests {
             );
         }
         m
+    }
+
+    #[test]
+    fn lines_split_as_slice_split_does() {
+        for text in [
+            &b""[..],
+            b"\n",
+            b"a",
+            b"a\n",
+            b"a\nb",
+            b"\n\na\r\n\nbc\n",
+            b"no line end at all, a long one",
+        ] {
+            let ours: Vec<&[u8]> = lines(text).collect();
+            let std: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+            assert_eq!(ours, std, "{:?}", String::from_utf8_lossy(text));
+        }
     }
 
     #[test]
