@@ -518,6 +518,27 @@ mod tests {
         assert!(statuses.contains(&(Status::Fail, "RFC 6376 §5.4")));
     }
 
+    /// The counts compare names case-insensitively in place of a
+    /// lower-cased copy: any case asked, any case written, and names longer
+    /// than the hash's 32-byte chunk.
+    #[test]
+    fn header_counts_ignore_case() {
+        let long = "X-A-Very-Long-Vendor-Header-Name-Past-32-Bytes";
+        let raw = format!(
+            "From: a@example.com\r\nFROM: b@example.com\r\nsubject: x\r\n{long}: 1\r\n{}: 2\r\n\r\n",
+            long.to_ascii_uppercase()
+        );
+        let input = parse_input(raw.as_bytes());
+        let counts = HeaderCounts::of(&input);
+        assert_eq!(counts.get("from"), 2);
+        assert_eq!(counts.get("From"), 2);
+        assert_eq!(counts.get("Subject"), 1);
+        assert_eq!(counts.get(&long.to_ascii_lowercase()), 2);
+        assert_eq!(counts.get("to"), 0);
+        assert_eq!(counts.get("fro"), 0);
+        assert_eq!(counts.get(&long[..long.len() - 1]), 0);
+    }
+
     #[test]
     fn exposes_lists_and_selectors() {
         let raw = format!("DKIM-Signature: {SIG}\r\nDKIM-Signature: v=1; d=esp.example; s=k1; a=rsa-sha256; h=from; bh=a; b=b\r\n\r\n");
