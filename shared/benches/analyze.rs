@@ -20,17 +20,13 @@ const ONE_MIB: &str = concat!(
 );
 const REPORT_TIME: &str = "2026-01-01T00:00:00Z";
 
+#[path = "support/eml.rs"]
+mod support;
+
 fn corpus() -> Vec<Vec<u8>> {
-    let mut files: Vec<_> = std::fs::read_dir(FIXTURES)
-        .expect("fixtures directory")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|p| std::fs::read(p).expect("readable"))
+    support::eml_files(FIXTURES)
+        .into_iter()
+        .map(|(_, bytes)| bytes)
         .collect()
 }
 

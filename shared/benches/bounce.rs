@@ -23,21 +23,11 @@ const CORPUS: &str = concat!(
 /// Runs per file in the per-sample pass.
 const RUNS: usize = 21;
 
+#[path = "support/eml.rs"]
+mod support;
+
 fn corpus() -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(CORPUS)
-        .expect("the sisimai corpus (../shared/conformance/sisimai/eml)")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(p).expect("readable"))
-        })
-        .collect()
+    support::eml_files(CORPUS)
 }
 
 /// The median time of `RUNS` reads of each file, sorted fastest first.

@@ -12,6 +12,9 @@ use std::time::Instant;
 
 use mxlens_shared::message::analyze_message;
 
+#[path = "../benches/support/eml.rs"]
+mod support;
+
 // The library reads no clock (it runs on wasm32, where `Instant::now`
 // panics); this native example times its own loop.
 #[allow(clippy::disallowed_methods)]
@@ -22,20 +25,13 @@ fn main() {
         .map_or(300, |n| n.parse().expect("PASSES is a number"));
     let corpus: Vec<Vec<u8>> = match args.next() {
         Some(file) => vec![std::fs::read(&file).expect("FILE is readable")],
-        None => {
-            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/messages");
-            let mut files: Vec<_> = std::fs::read_dir(dir)
-                .expect("the fixtures directory")
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .collect();
-            files.sort();
-            files
-                .iter()
-                .map(|p| std::fs::read(p).expect("readable"))
-                .collect()
-        }
+        None => support::eml_files(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/messages"
+        ))
+        .into_iter()
+        .map(|(_, bytes)| bytes)
+        .collect(),
     };
     let bytes: usize = corpus.iter().map(Vec::len).sum();
     let start = Instant::now();
