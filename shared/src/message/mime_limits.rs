@@ -196,9 +196,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Adds the delimiter occurrences of every boundary to `shape`; true when
 /// the part limit was passed. The text is compared as (lossy) UTF-8 so the
-/// standard library's two-way search keeps it linear per boundary; valid
-/// UTF-8, nearly every message, is borrowed after a fast check instead of
-/// copied (#17 G4).
+/// standard library's two-way search keeps it linear per boundary. Valid
+/// UTF-8, nearly every message, is recognised by `from_utf8`'s fast check
+/// first: `String::from_utf8_lossy` walks `Utf8Chunks` byte by byte even
+/// when it replaces nothing (0.6% of the corpus's instructions, #17 G4).
 fn count_delimiters(message: &[u8], boundaries: &[Vec<u8>], shape: &mut MimeShape) -> bool {
     if boundaries.is_empty() {
         return false;
