@@ -135,6 +135,15 @@ impl DkimSignature {
             .any(|h| h.eq_ignore_ascii_case(header))
     }
 
+    /// `h=`, lower case, in order: the form the report and the checklists
+    /// keep.
+    pub fn signed_headers_lower(&self) -> Vec<String> {
+        self.signed_headers
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect()
+    }
+
     /// How many times `h=` lists `header`.
     pub fn times_signed(&self, header: &str) -> u32 {
         self.signed_headers
@@ -451,13 +460,9 @@ pub fn signed_header_lists(input: &ParsedInput<'_>) -> Vec<SignedHeaderList> {
     dkim_signatures(input)
         .into_iter()
         .map(|s| SignedHeaderList {
+            headers: s.signed_headers_lower(),
             domain: s.domain.unwrap_or_default(),
             selector: s.selector.unwrap_or_default(),
-            headers: s
-                .signed_headers
-                .iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect(),
         })
         .collect()
 }

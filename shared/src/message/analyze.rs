@@ -9,7 +9,7 @@ use crate::report::{catalog, Check, FromAddress, MessageSection, Report, ReportK
 use super::authres::{parse_authentication_results, parse_received_spf, AuthResults, ReceivedSpf};
 use super::chain::{build_chain, Chain};
 use super::input::{parse_input, ParsedInput};
-use crate::dkim::signature::{self as dkim_signature};
+use crate::dkim::signature::{self as dkim_signature, DkimSignature};
 use crate::dmarc::alignment::domain_of;
 use crate::smtp::bounce;
 
@@ -170,14 +170,8 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     // view of the (normalised) message; the checklists read everything.
     let dkim_h: Vec<Vec<String>> = signatures
         .iter()
-        .map(|s| {
-            s.signed_headers
-                .iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect()
-        })
+        .map(DkimSignature::signed_headers_lower)
         .collect();
-    drop(signatures);
     checks.extend(mime_limits::check(&parsed));
     let mut inputs = match &mail {
         Some(m) => {

@@ -242,11 +242,7 @@ pub(super) fn dkim_checks(
             domain: domain.clone(),
             selector: selector.clone(),
             algorithm: sig.algorithm.clone().unwrap_or_default(),
-            signed_headers: sig
-                .signed_headers
-                .iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect(),
+            signed_headers: sig.signed_headers_lower(),
             canonicalization: sig.canonicalization.clone(),
             body_length: sig.body_length,
             timestamp: sig.timestamp,
