@@ -112,7 +112,7 @@ pub fn parse_arc_chain(input: &ParsedInput<'_>) -> ArcChain {
     for field in &input.headers {
         // Every field is asked; the name compared in place, not lowered
         // into a new string (#17 G4).
-        let name = field.name.as_str();
+        let name = field.name;
         let is_aar = name.eq_ignore_ascii_case("arc-authentication-results");
         let tags = if name.eq_ignore_ascii_case("arc-seal")
             || name.eq_ignore_ascii_case("arc-message-signature")

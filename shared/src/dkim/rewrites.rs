@@ -77,7 +77,7 @@ pub fn candidates(
     };
     if let Some(index) = covered("subject") {
         let raw = raw_field(input.input, &input.headers[index]);
-        let mut subject = input.headers[index].value.clone();
+        let mut subject = input.headers[index].value.to_string();
         let mut removed = Vec::new();
         while let Some(stripped) = strip_subject_tag(&subject) {
             let tag = subject.trim_start()[..subject.trim_start().len() - stripped.len()]

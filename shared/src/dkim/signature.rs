@@ -295,7 +295,7 @@ impl<'a> HeaderCounts<'a> {
     pub fn of(input: &'a ParsedInput<'_>) -> Self {
         let mut map: HashMap<Caseless<'a>, u32> = HashMap::with_capacity(input.headers.len());
         for field in &input.headers {
-            *map.entry(Caseless(&field.name)).or_default() += 1;
+            *map.entry(Caseless(field.name)).or_default() += 1;
         }
         HeaderCounts(map)
     }

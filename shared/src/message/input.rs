@@ -13,19 +13,25 @@
 //! unfolding  = remove CRLF that precedes WSP            ; RFC 5322 §2.2.3
 //! ```
 
+use std::borrow::Cow;
+
 use mail_parser::{HeaderName, MessageParser};
 
 pub use crate::diagnostic::{Diagnostic, Severity, Span};
 
 /// One header field as it appeared in the paste.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeaderField {
-    /// The field name as written (case preserved).
-    pub name: String,
-    /// The unfolded value, leading whitespace removed, non-UTF-8 bytes
-    /// replaced by U+FFFD. Encoded words are *not* decoded here (structured
-    /// parsers need the raw text); see [`ParsedInput::decoded_subject`].
-    pub value: String,
+pub struct HeaderField<'a> {
+    /// The field name as written (case preserved): ASCII, as the field
+    /// name's syntax requires, borrowed from the paste.
+    pub name: &'a str,
+    /// The unfolded value, leading and trailing whitespace removed, non-UTF-8
+    /// bytes replaced by U+FFFD. Encoded words are *not* decoded here
+    /// (structured parsers need the raw text); see
+    /// [`ParsedInput::decoded_subject`]. Borrowed from the paste when the
+    /// field is one line of UTF-8 (most fields): only folded or repaired
+    /// values are copied (#17 G4).
+    pub value: Cow<'a, str>,
     /// The whole field, from the first byte of the name to the end of the
     /// last continuation line (line break excluded).
     pub span: Span,
@@ -33,7 +39,7 @@ pub struct HeaderField {
     pub value_span: Span,
 }
 
-impl HeaderField {
+impl HeaderField<'_> {
     /// Case-insensitive name comparison.
     pub fn is(&self, name: &str) -> bool {
         self.name.eq_ignore_ascii_case(name)
@@ -60,7 +66,7 @@ pub struct ParsedInput<'a> {
     pub input: &'a [u8],
     /// Header fields in order of appearance (top first, i.e. newest
     /// trace fields first).
-    pub headers: Vec<HeaderField>,
+    pub headers: Vec<HeaderField<'a>>,
     /// Byte offset of the first header field.
     pub header_start: u32,
     /// Byte offset of the body, when a blank line separated one.
@@ -149,12 +155,12 @@ fn build_message_parser() -> MessageParser {
 
 impl<'a> ParsedInput<'a> {
     /// All fields with this name (case-insensitive), top first.
-    pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField> + 's {
+    pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField<'a>> + 's {
         self.headers.iter().filter(move |h| h.is(name))
     }
 
     /// The first (topmost) field with this name.
-    pub fn first(&self, name: &str) -> Option<&HeaderField> {
+    pub fn first(&self, name: &str) -> Option<&HeaderField<'a>> {
         self.headers.iter().find(|h| h.is(name))
     }
 
@@ -256,54 +262,80 @@ impl DecodedHeaders {
 
 /// One physical line: content range (without its line break) and the offset
 /// of the next line.
+#[derive(Clone, Copy)]
 struct Line {
     start: usize,
     end: usize,
     next: usize,
 }
 
-fn split_lines(input: &[u8]) -> (Vec<Line>, LineEndings) {
-    let mut lines = Vec::new();
-    let (mut crlf, mut lf) = (false, false);
-    let mut start = 0;
-    let mut i = 0;
-    while i < input.len() {
-        if input[i] == b'\n' {
-            let end = if i > start && input[i - 1] == b'\r' {
-                crlf = true;
-                i - 1
-            } else {
-                lf = true;
-                i
-            };
-            lines.push(Line {
-                start,
-                end,
-                next: i + 1,
-            });
-            start = i + 1;
-        }
-        i += 1;
-    }
-    if start < input.len() {
-        let end = if input[input.len() - 1] == b'\r' {
-            input.len() - 1
-        } else {
-            input.len()
+/// The lines of a paste from `at` on, found as the header scan asks for
+/// them: the scan stops at the header block's end, so a body is not split
+/// into lines it never reads (#17 G4).
+struct Lines<'a> {
+    input: &'a [u8],
+    at: usize,
+}
+
+impl Iterator for Lines<'_> {
+    type Item = Line;
+
+    fn next(&mut self) -> Option<Line> {
+        let start = self.at;
+        let rest = self.input.get(start..).filter(|rest| !rest.is_empty())?;
+        let line = match memchr::memchr(b'\n', rest) {
+            Some(n) => {
+                let newline = start + n;
+                let end = if n > 0 && self.input[newline - 1] == b'\r' {
+                    newline - 1
+                } else {
+                    newline
+                };
+                Line {
+                    start,
+                    end,
+                    next: newline + 1,
+                }
+            }
+            None => {
+                let len = self.input.len();
+                let end = if self.input[len - 1] == b'\r' {
+                    len - 1
+                } else {
+                    len
+                };
+                Line {
+                    start,
+                    end,
+                    next: len,
+                }
+            }
         };
-        lines.push(Line {
-            start,
-            end,
-            next: input.len(),
-        });
+        self.at = line.next;
+        Some(line)
     }
-    let endings = match (crlf, lf) {
+}
+
+/// The line-ending style of the whole paste: CRLF where a line feed follows
+/// a carriage return, LF where it does not.
+fn line_endings(input: &[u8]) -> LineEndings {
+    let (mut crlf, mut lf) = (false, false);
+    for newline in memchr::memchr_iter(b'\n', input) {
+        if newline > 0 && input[newline - 1] == b'\r' {
+            crlf = true;
+        } else {
+            lf = true;
+        }
+        if crlf && lf {
+            break;
+        }
+    }
+    match (crlf, lf) {
         (true, true) => LineEndings::Mixed,
         (true, false) => LineEndings::Crlf,
         (false, true) => LineEndings::Lf,
         (false, false) => LineEndings::None,
-    };
-    (lines, endings)
+    }
 }
 
 /// The length of the field name when `line` starts a header field
@@ -384,9 +416,9 @@ fn run_has_message_header(input: &[u8], lines: &[Line], run: &[usize]) -> bool {
 /// `String::from_utf8_lossy`, borrowing valid UTF-8 (nearly every line,
 /// nearly every paste) after `from_utf8`'s fast check instead of walking it
 /// chunk by chunk (#17 G4).
-pub(crate) fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+pub(crate) fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Ok(text) => Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(bytes),
     }
 }
@@ -396,25 +428,26 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
     let mut diagnostics = Vec::new();
     let input_body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let bom = input.len() - input_body.len();
-    let (mut lines, line_endings) = split_lines(input_body);
-    for line in &mut lines {
-        line.start += bom;
-        line.end += bom;
-        line.next += bom;
-    }
+    let line_endings = line_endings(input_body);
+    // The lines read so far: the scan below stops at the header block's
+    // end (or, looking past a summary table, wherever it gives up).
+    let mut lines: Vec<Line> = Vec::with_capacity(64);
 
     // Find the header block: the run of field/continuation lines that the
     // first blank line (or the end) closes. Junk before it is skipped.
-    let mut run: Vec<usize> = Vec::new();
+    let mut run: Vec<usize> = Vec::with_capacity(64);
     let mut junk_inside: Vec<usize> = Vec::new();
-    let mut is_junk = vec![false; lines.len()];
+    let mut is_junk: Vec<bool> = Vec::with_capacity(64);
     // Once a run is established it stays so until it is reset; caching it
     // keeps the scan linear on hostile input.
     let mut established = false;
     let mut skipped: Vec<usize> = Vec::new();
     let mut body_start = None;
     let mut fallback: Option<(Vec<usize>, usize, usize)> = None;
-    for (index, line) in lines.iter().enumerate() {
+    for line in (Lines { input, at: bom }) {
+        let index = lines.len();
+        lines.push(line);
+        is_junk.push(false);
         let text = &input[line.start..line.end];
         if is_blank(text) {
             if run.is_empty() {
@@ -497,7 +530,7 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
         ));
     }
 
-    let mut headers: Vec<HeaderField> = Vec::new();
+    let mut headers: Vec<HeaderField> = Vec::with_capacity(run.len());
     for &index in &run {
         let line = &lines[index];
         let text = &input[line.start..line.end];
@@ -512,11 +545,11 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
                 .iter()
                 .take_while(|b| matches!(b, b' ' | b'\t'))
                 .count();
-            let mut value = String::with_capacity(raw_value.len() - skip + 64);
-            value.push_str(&utf8_lossy(&raw_value[skip..]));
             headers.push(HeaderField {
-                name: utf8_lossy(&text[..name_len]).into_owned(),
-                value,
+                // ftext is printable ASCII (RFC 5322 §3.6.8), so the name
+                // is UTF-8.
+                name: std::str::from_utf8(&text[..name_len]).unwrap_or_default(),
+                value: utf8_lossy(&raw_value[skip..]),
                 span: Span::new(line.start, line.end),
                 value_span: Span::new(value_start, line.end),
             });
@@ -524,9 +557,9 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
             // Unfold: the line break goes, the whitespace stays (§2.2.3).
             let cont = utf8_lossy(text);
             if field.value.is_empty() {
-                field.value = cont.trim_start().to_string();
+                field.value = Cow::Owned(cont.trim_start().to_string());
             } else {
-                field.value.push_str(&cont);
+                field.value.to_mut().push_str(&cont);
             }
             field.span.end = line.end as u32;
             field.value_span.end = line.end as u32;
@@ -534,7 +567,10 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
     }
     for field in &mut headers {
         let trimmed = field.value.trim_end().len();
-        field.value.truncate(trimmed);
+        match &mut field.value {
+            Cow::Borrowed(value) => *value = &value[..trimmed],
+            Cow::Owned(value) => value.truncate(trimmed),
+        }
         if field.value.contains('\u{FFFD}') {
             diagnostics.push(Diagnostic::new(
                 "input.non-utf8",

@@ -7,7 +7,7 @@ use super::*;
 fn skips_gmail_summary_table() {
     let raw = "Original message\nMessage ID\t<a@b>\nCreated at:\tTue, 1 Jul 2025\nFrom:\tAlice <a@example.com>\nTo:\tbob@gmail.com\nSubject:\thi\nSPF:\tPASS with IP 1.2.3.4\nDownload original\tCopy to clipboard\nDelivered-To: bob@gmail.com\nReceived: by 2002::1 with SMTP id x; Tue, 1 Jul 2025 10:00:01 -0700 (PDT)\nFrom: Alice <a@example.com>\nSubject: hi\n\nbody\n";
     let parsed = parse_input(raw.as_bytes());
-    let names: Vec<_> = parsed.headers.iter().map(|h| h.name.as_str()).collect();
+    let names: Vec<_> = parsed.headers.iter().map(|h| h.name).collect();
     assert_eq!(names, ["Delivered-To", "Received", "From", "Subject"]);
     assert!(parsed.has_body);
     assert_eq!(parsed.diagnostics[0].code, "input.junk-before-headers");
@@ -54,7 +54,7 @@ fn body_text_is_decoded() {
 fn prose_with_a_colon_before_the_headers() {
     let raw = b"Note: this went to spam\n\nReceived: from a by b; Tue, 1 Jul 2025 10:00:00 +0000\nFrom: x@example.com\n\nbody\n";
     let parsed = parse_input(raw);
-    let names: Vec<_> = parsed.headers.iter().map(|h| h.name.as_str()).collect();
+    let names: Vec<_> = parsed.headers.iter().map(|h| h.name).collect();
     assert_eq!(names, ["Received", "From"]);
     assert!(parsed.has_body);
     // A lone custom field with nothing after it is still the block.
@@ -87,4 +87,83 @@ fn never_panics_on_odd_input() {
     ] {
         let _ = parse_input(raw);
     }
+}
+
+/// The lines the header scan reads on demand, and the paste's line-ending
+/// style, as splitting the whole paste on `\n` gives them (a `\r` before
+/// the `\n`, or ending the paste, is not part of the line).
+#[test]
+fn lines_and_endings_as_a_split_gives_them() {
+    fn reference(input: &[u8]) -> (Vec<(usize, usize, usize)>, LineEndings) {
+        let mut lines = Vec::new();
+        let mut start = 0;
+        let (mut crlf, mut lf) = (false, false);
+        for piece in input.split(|&b| b == b'\n') {
+            let end = start + piece.len();
+            let has_newline = end < input.len();
+            if !has_newline && piece.is_empty() {
+                break;
+            }
+            if has_newline {
+                if piece.last() == Some(&b'\r') {
+                    crlf = true;
+                } else {
+                    lf = true;
+                }
+            }
+            let content = if piece.last() == Some(&b'\r') {
+                end - 1
+            } else {
+                end
+            };
+            let next = if has_newline { end + 1 } else { end };
+            lines.push((start, content, next));
+            start = next;
+        }
+        let endings = match (crlf, lf) {
+            (true, true) => LineEndings::Mixed,
+            (true, false) => LineEndings::Crlf,
+            (false, true) => LineEndings::Lf,
+            (false, false) => LineEndings::None,
+        };
+        (lines, endings)
+    }
+    for input in [
+        &b""[..],
+        b"\n",
+        b"\r",
+        b"\r\n",
+        b"a",
+        b"a\r",
+        b"a\n\r\nb\r",
+        b"\n\nA: b\r\n c\n\r\r\nbody",
+        b"A: b\r\nB: c\r\n\r\nbody\r\n",
+        b"\r\r\n\r",
+    ] {
+        let lines: Vec<_> = (Lines { input, at: 0 })
+            .map(|l| (l.start, l.end, l.next))
+            .collect();
+        assert_eq!(
+            (lines, line_endings(input)),
+            reference(input),
+            "{:?}",
+            String::from_utf8_lossy(input)
+        );
+    }
+}
+
+/// A one-line UTF-8 value is borrowed from the paste; a folded or repaired
+/// one is a copy. Both lose the whitespace around them.
+#[test]
+fn values_are_borrowed_unless_folded_or_repaired() {
+    let raw = b"Subject:  one line  \r\nTo: a@example.com,\r\n  b@example.com \r\nX-Bad: caf\xE9\r\nFrom: x@example.com\r\n\r\n";
+    let parsed = parse_input(raw);
+    let value = |name: &str| &parsed.first(name).unwrap().value;
+    assert!(matches!(value("subject"), Cow::Borrowed("one line")));
+    assert!(matches!(value("to"), Cow::Owned(v) if v == "a@example.com,  b@example.com"));
+    assert!(matches!(value("x-bad"), Cow::Owned(v) if v == "caf\u{FFFD}"));
+    assert!(parsed
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "input.non-utf8"));
 }
