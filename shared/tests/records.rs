@@ -111,7 +111,7 @@ fn a_well_configured_domain() {
     assert_catalogued(&checks);
     let not_passing: Vec<_> = checks.iter().filter(|c| c.status != Status::Pass).collect();
     assert!(not_passing.is_empty(), "{not_passing:#?}");
-    let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<&str> = checks.iter().map(|c| c.id.as_ref()).collect();
     for id in [
         "dmarc.present",
         "dmarc.single-record",

@@ -75,7 +75,7 @@ fn check_row(c: &Check, key: String) -> Html {
             <details>
                 <summary>
                     { status_badge(c.status) }
-                    <span class="check-title">{ &c.title }</span>
+                    <span class="check-title">{ &*c.title }</span>
                     if let Some(s) = &c.subject { <span class="subject">{ s }</span> }
                     <span class="detail">{ &c.detail }</span>
                 </summary>
@@ -86,7 +86,7 @@ fn check_row(c: &Check, key: String) -> Html {
                     if !c.refs.is_empty() {
                         <p class="refs">{"References: "}{ for c.refs.iter().enumerate().map(|(i, r)| reference(i, r)) }</p>
                     }
-                    <p class="check-id">{"Check id: "}<code>{ &c.id }</code></p>
+                    <p class="check-id">{"Check id: "}<code>{ &*c.id }</code></p>
                 </div>
             </details>
         </li>

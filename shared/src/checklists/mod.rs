@@ -150,7 +150,7 @@ impl ChecklistInputs {
     /// reads the checks themselves). Other checks are passed over.
     pub fn apply_content_checks(&mut self, checks: &[Check]) {
         for check in checks {
-            match check.id.as_str() {
+            match &*check.id {
                 ids::CONTENT_BODY | ids::CONTENT_LIMITS | ids::CONTENT_FILTER_RULES => {}
                 // The catalogue's Content area is exactly the `content.*`
                 // ids; an id it does not know is not a content problem.

@@ -278,7 +278,7 @@ fn received_check(facts: &ConnectionFacts, evaluation: &Evaluation, truncated: b
 fn mark_dkim_unverified(report: &mut Report, dmarc_unknown: bool) {
     const WHY: &str = "mxlens did not verify the DKIM signatures of this delivery, so there is no DKIM result of its own; the signatures are listed, and their keys are checked by the domain audit";
     for check in &mut report.checks {
-        let affected = match check.id.as_str() {
+        let affected = match &*check.id {
             ids::MSG_AUTH_DKIM => true,
             ids::MSG_AUTH_DMARC => dmarc_unknown,
             ids::MSG_DMARC_ALIGNMENT => check.status == Status::Fail,

@@ -266,7 +266,7 @@ pub fn apply_verification(report: &mut Report, verification: &MessageVerificatio
         .unwrap_or(report.checks.len());
     report
         .checks
-        .retain(|c| !matches!(c.id.as_str(), "dkim.verify" | "arc.verify" | "dmarc.verify"));
+        .retain(|c| !matches!(&*c.id, "dkim.verify" | "arc.verify" | "dmarc.verify"));
     let position = position.min(report.checks.len());
     report.checks.splice(position..position, checks);
     report.rescore();

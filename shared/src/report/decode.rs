@@ -263,12 +263,16 @@ fn status(v: &Value) -> Option<Status> {
 pub fn check(value: &Value) -> Result<Check> {
     let o = object(value, "check")?;
     Ok(Check {
-        id: o.string("id")?,
+        id: o.string("id")?.into(),
         status: o.req("status", status)?,
-        title: o.string("title")?,
+        title: o.string("title")?.into(),
         detail: o.string("detail")?,
         fix: o.opt_string("fix")?,
-        refs: o.list("refs", strings)?,
+        refs: o
+            .list("refs", strings)?
+            .into_iter()
+            .map(std::borrow::Cow::Owned)
+            .collect(),
         subject: o.opt_string("subject")?,
         suggestion: o.opt_string("suggestion")?,
     })

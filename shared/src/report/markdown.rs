@@ -205,7 +205,7 @@ pub fn render(report: &Report) -> String {
         for check in checks {
             let title = match &check.subject {
                 Some(s) => format!("{} ({s})", check.title),
-                None => check.title.clone(),
+                None => check.title.to_string(),
             };
             push_row(
                 &mut out,

@@ -166,7 +166,7 @@ fn top_problems_rank_fail_before_warn() {
     let top: Vec<&str> = report
         .top_problems(3)
         .iter()
-        .map(|c| c.id.as_str())
+        .map(|c| c.id.as_ref())
         .collect();
     assert_eq!(top, ["spf.lookup-limit", "dmarc.present"]);
 }

@@ -159,7 +159,7 @@ fn clean_names_give_one_pass() {
     let checks = reputation_checks(&section);
     assert_eq!(checks.len(), 1);
     assert_eq!(
-        (checks[0].id.as_str(), checks[0].status),
+        (checks[0].id.as_ref(), checks[0].status),
         ("dnsbl.domain-listed", Status::Pass)
     );
 }

@@ -552,8 +552,8 @@ pub fn rcpt_check(result: &RcptProbeResult) -> Check {
     }
     if let Some(e) = rcpt.explain() {
         for r in e.refs {
-            if !check.refs.contains(&r) {
-                check.refs.push(r);
+            if !check.refs.iter().any(|x| *x == r) {
+                check.refs.push(r.into());
             }
         }
     }

@@ -28,7 +28,7 @@ async fn audit(
 fn statuses(report: &Report) -> BTreeMap<String, Vec<Status>> {
     let mut map: BTreeMap<String, Vec<Status>> = BTreeMap::new();
     for c in &report.checks {
-        map.entry(c.id.clone()).or_default().push(c.status);
+        map.entry(c.id.to_string()).or_default().push(c.status);
     }
     map
 }

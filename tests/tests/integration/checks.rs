@@ -112,7 +112,7 @@ async fn good_domain_passes_dns_checks() {
     let not_passing: Vec<String> = report
         .checks
         .iter()
-        .filter(|c| want.contains(&c.id.as_str()) && c.status != Pass)
+        .filter(|c| want.contains(&c.id.as_ref()) && c.status != Pass)
         .map(|c| format!("{} {}: {}", c.id, c.status, c.detail))
         .collect();
     assert!(not_passing.is_empty(), "{not_passing:#?}");

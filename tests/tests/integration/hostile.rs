@@ -133,7 +133,7 @@ fn summary(report: &Report) -> BTreeMap<String, Vec<(Status, String)>> {
     let mut map: BTreeMap<String, Vec<(Status, String)>> = BTreeMap::new();
     for c in &report.checks {
         let detail: String = c.detail.chars().take(160).collect();
-        map.entry(c.id.clone())
+        map.entry(c.id.to_string())
             .or_default()
             .push((c.status, detail));
     }
@@ -152,7 +152,7 @@ fn assert_finished(name: &str, report: &Report, elapsed: Duration) {
         .checks
         .iter()
         .filter(|c| c.detail.contains("within the audit deadline"))
-        .map(|c| c.id.as_str())
+        .map(|c| c.id.as_ref())
         .collect();
     assert!(
         cut.is_empty(),
@@ -202,7 +202,7 @@ fn assert_no_verdicts(name: &str, report: &Report) {
                 Status::Error | Status::NotTested | Status::NotApplicable | Status::Info
             )
         })
-        .map(|c| (c.id.clone(), c.status, c.detail.clone()))
+        .map(|c| (c.id.to_string(), c.status, c.detail.clone()))
         .collect();
     assert!(
         verdicts.is_empty(),
@@ -260,7 +260,7 @@ async fn cname_loop() {
         !r.checks
             .iter()
             .any(|c| c.status == Status::Pass
-                && ["mx.present", "spf.present"].contains(&c.id.as_str())),
+                && ["mx.present", "spf.present"].contains(&c.id.as_ref())),
         "cname loop: {:#?}",
         summary(&r)
     );

@@ -270,7 +270,7 @@ fn suggestion(check: &Check) -> Html {
     html! {
         <div class="suggestion" data-check-id={check.id.clone()}>
             <p class="record-label">
-                {"Suggested record for "}<strong>{ &check.title }</strong>
+                {"Suggested record for "}<strong>{ &*check.title }</strong>
                 if let Some(s) = &check.subject { {" ("}{ s }{")"} }
                 {":"}
             </p>

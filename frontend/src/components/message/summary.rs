@@ -39,7 +39,7 @@ pub fn top_problems(report: &Report) -> Html {
                     };
                     let title = match &c.subject {
                         Some(subject) => format!("{} ({subject})", c.title),
-                        None => c.title.clone(),
+                        None => c.title.to_string(),
                     };
                     let mut lines: Vec<(&'static str, String)> = vec![("problem-detail", c.detail.clone())];
                     if let Some(e) = entry {

@@ -411,7 +411,7 @@ pub fn checks(bounce: &BounceReport) -> Vec<Check> {
                 c.detail.push_str(&format!(" Remote MTA: {mta}."));
             }
             if bounce.kind == BounceKind::Dsn && !c.refs.iter().any(|x| x == "RFC 3464") {
-                c.refs.push("RFC 3464".to_string());
+                c.refs.push("RFC 3464".into());
             }
             out.push(match &subject {
                 Some(s) => c.with_subject(s.clone()),
@@ -434,7 +434,7 @@ pub fn checks(bounce: &BounceReport) -> Vec<Check> {
             detail.push_str(note);
         }
         let mut c = Check::new("bounce.recipient", status, detail).with_fix(r.next_step.clone());
-        c.refs.extend(r.refs.iter().cloned());
+        c.refs.extend(r.refs.iter().map(|x| x.clone().into()));
         out.push(match &subject {
             Some(s) => c.with_subject(s.clone()),
             None => c,

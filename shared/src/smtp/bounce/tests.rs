@@ -80,7 +80,7 @@ fn dsn_gives_each_recipient_with_codes_reason_and_advice() {
     assert_eq!(original.dkim_domains, vec!["example.com"]);
     assert_eq!(original.sending_ip.as_deref(), Some("203.0.113.5"));
     let checks = checks(&b);
-    let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<&str> = checks.iter().map(|c| c.id.as_ref()).collect();
     assert_eq!(
         ids,
         [

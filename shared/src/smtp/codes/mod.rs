@@ -557,8 +557,8 @@ pub fn reply_check(expl: &ReplyExplanation) -> Check {
         check = check.with_fix(expl.what_to_do.clone());
     }
     for r in &expl.refs {
-        if !check.refs.contains(r) {
-            check.refs.push(r.clone());
+        if !check.refs.iter().any(|x| x == r) {
+            check.refs.push(r.clone().into());
         }
     }
     check
