@@ -167,3 +167,31 @@ fn values_are_borrowed_unless_folded_or_repaired() {
         .iter()
         .any(|d| d.code == "input.non-utf8"));
 }
+
+/// The shared parser skips the values of the fields nothing reads from it
+/// (Received, and every field its table does not name), but still lists
+/// them with their offsets, which is how our readers take them.
+#[test]
+fn skipped_fields_are_still_listed_with_their_offsets() {
+    let raw = b"Received: from a by b; Tue, 1 Jul 2025 10:00:00 +0000\r\nX-Failed-Recipients: bob@example.com,\r\n carol@example.com\r\nFrom: x@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
+    let msg = message_parser().parse(&raw[..]).unwrap();
+    let names: Vec<_> = msg.headers().iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Received", "X-Failed-Recipients", "From", "Subject"]
+    );
+    assert_eq!(
+        crate::message::hygiene::raw_values(&msg, "x-failed-recipients"),
+        ["bob@example.com, carol@example.com"]
+    );
+    assert_eq!(
+        crate::message::hygiene::raw_values(&msg, "received"),
+        ["from a by b; Tue, 1 Jul 2025 10:00:00 +0000"]
+    );
+    // The fields the analysis reads from mail-parser are still parsed.
+    assert_eq!(msg.subject(), Some("hi"));
+    assert_eq!(
+        msg.from().and_then(|f| f.first()).and_then(|a| a.address()),
+        Some("x@example.com")
+    );
+}
