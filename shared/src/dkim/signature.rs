@@ -89,6 +89,17 @@ pub fn tag<'t>(tags: &'t [Tag], name: &str) -> Option<&'t str> {
 
 /// Removes all whitespace (FWS inside base64 and h= lists).
 fn compact(value: &str) -> String {
+    // Tag values are ASCII in practice (b= and bh= are base64 of several
+    // hundred bytes): filtering bytes costs a fraction of collecting chars
+    // one by one, which was 1.3% of an analysis (#17 G4). U+0009–U+000D and
+    // U+0020 are the ASCII characters `char::is_whitespace` takes.
+    if value.is_ascii() {
+        let kept = value
+            .bytes()
+            .filter(|b| !matches!(b, b'\t'..=b'\r' | b' '))
+            .collect();
+        return String::from_utf8(kept).unwrap_or_default();
+    }
     value.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
@@ -484,6 +495,17 @@ pub fn selectors(input: &ParsedInput<'_>) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// `compact`'s ASCII path removes what `char::is_whitespace` does
+        /// (vertical tab and form feed included), and any text keeps the
+        /// char path's answer.
+        #[test]
+        fn compact_removes_what_is_whitespace_removes(value in "[aZ09+/= \t\n\r\x0B\x0C\x1F\u{85}\u{A0}\u{3000}é]{0,40}") {
+            let by_char: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+            proptest::prop_assert_eq!(compact(&value), by_char);
+        }
+    }
     use crate::message::input::parse_input;
 
     const SIG: &str = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=Example.com; s=s1;\r\n t=1751364000; x=1751968800; h=from:to:subject:date:message-id:from:list-unsubscribe:list-unsubscribe-post;\r\n bh=abc\r\n def=; b=xyz\r\n ==";
