@@ -138,7 +138,7 @@ fn checklist_table(items: &[mxlens_shared::report::ChecklistItem]) -> Html {
                 };
                 html! {
                     <tr data-item-id={i.id.clone()}>
-                        <td>{ &i.title }</td>
+                        <td>{ &*i.title }</td>
                         <td class={classes!("badge", class)}><span aria-hidden="true">{icon}</span>{" "}{word}</td>
                         <td>{ &i.detail }</td>
                     </tr>

@@ -42,6 +42,8 @@ mod corpus_tests;
 pub use bulk::bulk_sender;
 pub use canspam::can_spam;
 
+use std::borrow::Cow;
+
 use mail_parser::Message;
 
 use crate::message::hygiene::HygieneFacts;
@@ -225,11 +227,11 @@ pub fn build(inputs: &ChecklistInputs) -> Checklists {
 
 /// Builds a checklist row with its title from the catalogue.
 pub fn item(id: &str, status: ChecklistStatus, detail: impl Into<String>) -> ChecklistItem {
+    let entry = crate::report::catalog::lookup(id);
     ChecklistItem {
-        id: id.to_string(),
+        id: entry.map_or_else(|| Cow::Owned(id.to_string()), |e| Cow::Borrowed(e.id)),
         status,
-        title: crate::report::catalog::lookup(id)
-            .map_or_else(|| id.to_string(), |e| e.title.to_string()),
+        title: entry.map_or_else(|| Cow::Owned(id.to_string()), |e| Cow::Borrowed(e.title)),
         detail: detail.into(),
     }
 }

@@ -292,7 +292,7 @@ fn mark_dkim_unverified(report: &mut Report, dmarc_unknown: bool) {
     }
     for item in &mut report.checklists.bulk_sender {
         if matches!(
-            item.id.as_str(),
+            item.id.as_ref(),
             ids::BULK_SPF_AND_DKIM | ids::BULK_ALIGNMENT
         ) && item.status == ChecklistStatus::Fail
         {

@@ -78,7 +78,7 @@ pub fn resolve_backend_items(
         if item.status != ChecklistStatus::NeedsBackend {
             continue;
         }
-        let relevant: Vec<Check> = match item.id.as_str() {
+        let relevant: Vec<Check> = match item.id.as_ref() {
             ids::BULK_DMARC => domain
                 .dmarc_discovery
                 .as_ref()

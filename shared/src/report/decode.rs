@@ -281,7 +281,7 @@ pub fn check(value: &Value) -> Result<Check> {
 fn checklist_item(value: &Value) -> Result<ChecklistItem> {
     let o = object(value, "item")?;
     Ok(ChecklistItem {
-        id: o.string("id")?,
+        id: o.string("id")?.into(),
         status: o.req("status", |v| match v.as_str()? {
             "pass" => Some(ChecklistStatus::Pass),
             "fail" => Some(ChecklistStatus::Fail),
@@ -291,7 +291,7 @@ fn checklist_item(value: &Value) -> Result<ChecklistItem> {
             "not_applicable" => Some(ChecklistStatus::NotApplicable),
             _ => None,
         })?,
-        title: o.string("title")?,
+        title: o.string("title")?.into(),
         detail: o.or_default("detail", string)?,
     })
 }

@@ -136,7 +136,7 @@ fn listings_decoded_and_refusals_are_errors() {
         bulk_sender: vec![crate::report::ChecklistItem {
             id: "bulk.link-reputation".into(),
             status: crate::report::ChecklistStatus::NeedsBackend,
-            title: String::new(),
+            title: String::new().into(),
             detail: String::new(),
         }],
         can_spam: Vec::new(),
