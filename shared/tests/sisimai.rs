@@ -342,3 +342,47 @@ fn sisimai_corpus() {
     );
     assert!(reason.per_mille() >= MIN_REASON, "reason {}", reason.show());
 }
+
+/// A bounce saved from an mbox starts with its `From ` line. The analysis
+/// skips that line and reads the message after it, as if pasted alone: the
+/// same report as the file without the line, a DSN or a text bounce, not a
+/// bounce "forwarded" inside a text (which is what reading the whole paste
+/// as a bounce's words made of it). 41 files of the corpus start so.
+#[test]
+fn an_mbox_from_line_changes_nothing() {
+    use mxlens_shared::message::analyze_message;
+    use mxlens_shared::report::BounceKind;
+    let mut files: Vec<_> = std::fs::read_dir(format!("{CORPUS}/eml"))
+        .expect("conformance data present")
+        .map(|e| e.expect("readable directory").path())
+        .collect();
+    files.sort();
+    let mut prefixed = 0;
+    for path in files {
+        let raw = std::fs::read(&path).expect("corpus file present");
+        let Some(rest) = raw.strip_prefix(b"From ") else {
+            continue;
+        };
+        let after_line = &rest[rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |n| n + 1)..];
+        prefixed += 1;
+        let with = analyze_message(&raw, "2026-01-01T00:00:00Z").expect("analysed");
+        let without = analyze_message(after_line, "2026-01-01T00:00:00Z").expect("analysed");
+        let name = path.display();
+        assert_eq!(
+            serde_json::to_value(&with.checks).unwrap(),
+            serde_json::to_value(&without.checks).unwrap(),
+            "{name}"
+        );
+        assert_eq!(with.message, without.message, "{name}");
+        let bounce = with.message.and_then(|m| m.bounce).expect("a bounce");
+        assert_ne!(bounce.kind, BounceKind::Forwarded, "{name}");
+        assert!(!bounce.recipients.is_empty(), "{name}");
+    }
+    assert_eq!(
+        prefixed, 41,
+        "files of the corpus that start with an mbox From line"
+    );
+}

@@ -41,6 +41,19 @@ pub fn dkim_selectors(input: &[u8]) -> Vec<(String, String)> {
     dkim_signature::selectors(&parse_input(input))
 }
 
+/// True when what precedes the header block is a bounce's words, so that
+/// block is the quoted original's, not the paste's own. Only the skipped
+/// text is read here: a summary table (Gmail's "Show original"), an mbox
+/// `From ` line or blank lines in front of a message are not a bounce, and
+/// the message after them is analysed (and read for a bounce) as if pasted
+/// alone. Reading the whole paste as a bounce's text to learn that was a
+/// third of the analysis of a "Show original" paste (#17 G4).
+fn bounce_words_before(parsed: &ParsedInput<'_>) -> bool {
+    let skipped = &parsed.input[..(parsed.header_start as usize).min(parsed.input.len())];
+    !skipped.iter().all(u8::is_ascii_whitespace)
+        && bounce::read_text(&input::utf8_lossy(skipped)).is_some()
+}
+
 /// Analyses a pasted header block or whole message. `generated_at` is the
 /// RFC 3339 time to stamp on the report (`shared` has no clock).
 pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, InputError> {
@@ -58,7 +71,9 @@ pub fn analyze_message(input: &[u8], generated_at: &str) -> Result<Report, Input
     // A bare SMTP reply, or a bounce's text pasted without its headers
     // (whose first header block is then the quoted original's, after the
     // bounce's words): read the bounce from the whole text.
-    if parsed.headers.is_empty() || parsed.header_start > 0 || bounce::looks_like_bare_reply(&text)
+    if parsed.headers.is_empty()
+        || bounce::looks_like_bare_reply(&text)
+        || bounce_words_before(&parsed)
     {
         if let Some(found) = bounce::read_text(&text) {
             let checks = bounce::checks(&found);
