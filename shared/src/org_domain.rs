@@ -234,9 +234,11 @@ pub fn is_listed_top_level(label: &str) -> bool {
             && trie().child(ROOT, lower.as_bytes()).is_some())
 }
 
-/// Relaxed alignment (RFC 7489 §3.1): same organizational domain.
+/// Relaxed alignment (RFC 7489 §3.1): same organizational domain. Names
+/// that are the same are aligned without looking either up (most are: a
+/// DKIM `d=` or SPF domain is usually the From domain itself; #17 G4).
 pub fn aligned_relaxed(a: &str, b: &str) -> bool {
-    organizational_domain(a) == organizational_domain(b)
+    aligned_strict(a, b) || organizational_domain(a) == organizational_domain(b)
 }
 
 /// Strict alignment: identical domains (case-insensitive, no trailing dot).
@@ -275,5 +277,21 @@ mod tests {
         assert!(!is_public_suffix("example.co.uk"));
         assert!(aligned_relaxed("mail.example.com", "example.com"));
         assert!(!aligned_strict("mail.example.com", "example.com"));
+    }
+
+    proptest::proptest! {
+        /// Relaxed alignment is "same organizational domain", whether the
+        /// names are the same (answered without a look-up) or not.
+        #[test]
+        fn aligned_relaxed_is_same_org_domain(
+            a in "(([aA]|[bB]|www|co|uk|ck|com|github|io)\\.){0,3}(com|uk|ck|io|Com|zz)\\.?",
+            b in "(([aA]|[bB]|www|co|uk|ck|com|github|io)\\.){0,3}(com|uk|ck|io|Com|zz)\\.?",
+        ) {
+            proptest::prop_assert_eq!(
+                aligned_relaxed(&a, &b),
+                organizational_domain(&a) == organizational_domain(&b)
+            );
+            proptest::prop_assert!(aligned_relaxed(&a, &a.to_ascii_uppercase()));
+        }
     }
 }
