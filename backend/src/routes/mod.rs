@@ -117,14 +117,22 @@ async fn frontend_cache_policy(uri: axum::http::Uri, mut response: Response) -> 
 }
 
 /// A file name of the form Trunk gives a file it names by content:
-/// `<name>-<16 lowercase hex>` then `.` or `_` (`style-5f40631802c2cfd6.css`,
-/// `frontend-1c76109356647147_bg.wasm`).
+/// `<name>-<hash>` then `.` or `_` (`style-5f40631802c2cfd6.css`,
+/// `frontend-1c76109356647147_bg.wasm`), the hash a 64-bit number in
+/// lowercase hex without leading zeros: 16 digits, or fewer one build in
+/// sixteen (`frontend-eca47648d0553c3_bg.wasm` was one; it was served
+/// `no-cache`). Eight digits at least: a shorter run of hex after a `-`
+/// is more likely a word than a hash (`x-cafe.css`), and the odds of a
+/// hash that short are 1 in 2^32.
 pub fn is_content_named(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     name.match_indices('-').any(|(i, _)| {
-        let hash = name.as_bytes().get(i + 1..i + 18);
-        matches!(hash, Some(h) if h[..16].iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-            && matches!(h[16], b'.' | b'_'))
+        let rest = &name.as_bytes()[i + 1..];
+        let digits = rest
+            .iter()
+            .take_while(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            .count();
+        (8..=16).contains(&digits) && matches!(rest.get(digits), Some(b'.' | b'_'))
     })
 }
 
@@ -221,6 +229,10 @@ mod tests {
             "/frontend-1c76109356647147.js",
             "/style-5f40631802c2cfd6.css",
             "/a/b/x-y-0123456789abcdef.css",
+            // A hash with leading zeros is printed without them.
+            "/frontend-eca47648d0553c3_bg.wasm",
+            "/frontend-1c7610935664714.js",
+            "/style-5f406318.css",
         ] {
             assert!(is_content_named(named), "{named}");
         }
@@ -233,7 +245,9 @@ mod tests {
             "/public_suffix_list.dat",
             "/10-sendgrid-newsletter-complete.eml",
             "/frontend-1C76109356647147.js",
-            "/frontend-1c7610935664714.js",
+            "/frontend-1c76109.js",
+            "/frontend-1c761093566471470.js",
+            "/x-cafe.css",
             "/frontend-1c76109356647147",
             "/x-1c76109356647147z",
             "/-",
