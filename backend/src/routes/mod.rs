@@ -94,7 +94,7 @@ pub fn app(state: AppState) -> Router {
 
 /// How long a browser may keep a file of the frontend (RFC 9111 §5.2.2).
 /// Trunk names the page's own files by their content
-/// (`frontend-<16 hex>_bg.wasm`), so those never change: a year,
+/// (`frontend-<hash>_bg.wasm`, see [`is_content_named`]), so those never change: a year,
 /// `immutable`. Every other file keeps its name across versions:
 /// `index.html`, the engine worker's files (`engine-loader.js`,
 /// `engine.js`, `engine_bg.wasm`: a worker's name is fixed in the page),
