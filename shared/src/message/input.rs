@@ -580,7 +580,15 @@ pub fn parse_input(input: &[u8]) -> ParsedInput<'_> {
             Cow::Borrowed(value) => *value = &value[..trimmed],
             Cow::Owned(value) => value.truncate(trimmed),
         }
-        if field.value.contains('\u{FFFD}') {
+        // A borrowed value is UTF-8 as it stands; a copied one (folded or
+        // repaired) is checked in the paste. A U+FFFD written in valid
+        // UTF-8 is not a repair, and is not reported as one.
+        let span = field.value_span.start as usize..field.value_span.end as usize;
+        let repaired = matches!(field.value, Cow::Owned(_))
+            && input
+                .get(span)
+                .is_some_and(|raw| std::str::from_utf8(raw).is_err());
+        if repaired {
             diagnostics.push(Diagnostic::new(
                 "input.non-utf8",
                 Severity::Info,

@@ -166,6 +166,20 @@ fn values_are_borrowed_unless_folded_or_repaired() {
         .diagnostics
         .iter()
         .any(|d| d.code == "input.non-utf8"));
+    // A replacement character written in UTF-8 (a value someone repaired
+    // before pasting) is no sign of a bad byte, folded or not.
+    let parsed = parse_input("Subject: caf\u{FFFD}\r\nTo: a@b,\r\n c\u{FFFD}\r\n\r\n".as_bytes());
+    assert_eq!(parsed.headers.len(), 2);
+    assert!(!parsed
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "input.non-utf8"));
+    // A bad byte on a continuation line is found.
+    let parsed = parse_input(b"To: a@b,\r\n c\xFF\r\n\r\n");
+    assert!(parsed
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "input.non-utf8"));
 }
 
 /// The shared parser skips the values of the fields nothing reads from it
