@@ -42,8 +42,6 @@ mod corpus_tests;
 pub use bulk::bulk_sender;
 pub use canspam::can_spam;
 
-use std::borrow::Cow;
-
 use mail_parser::Message;
 
 use crate::message::hygiene::HygieneFacts;
@@ -227,11 +225,11 @@ pub fn build(inputs: &ChecklistInputs) -> Checklists {
 
 /// Builds a checklist row with its title from the catalogue.
 pub fn item(id: &str, status: ChecklistStatus, detail: impl Into<String>) -> ChecklistItem {
-    let entry = crate::report::catalog::lookup(id);
+    let (_, id, title) = crate::report::catalogued(id);
     ChecklistItem {
-        id: entry.map_or_else(|| Cow::Owned(id.to_string()), |e| Cow::Borrowed(e.id)),
+        id,
         status,
-        title: entry.map_or_else(|| Cow::Owned(id.to_string()), |e| Cow::Borrowed(e.title)),
+        title,
         detail: detail.into(),
     }
 }

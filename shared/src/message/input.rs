@@ -292,36 +292,18 @@ impl Iterator for Lines<'_> {
     fn next(&mut self) -> Option<Line> {
         let start = self.at;
         let rest = self.input.get(start..).filter(|rest| !rest.is_empty())?;
-        let line = match memchr::memchr(b'\n', rest) {
-            Some(n) => {
-                let newline = start + n;
-                let end = if n > 0 && self.input[newline - 1] == b'\r' {
-                    newline - 1
-                } else {
-                    newline
-                };
-                Line {
-                    start,
-                    end,
-                    next: newline + 1,
-                }
-            }
-            None => {
-                let len = self.input.len();
-                let end = if self.input[len - 1] == b'\r' {
-                    len - 1
-                } else {
-                    len
-                };
-                Line {
-                    start,
-                    end,
-                    next: len,
-                }
-            }
+        let (content_end, next) = match memchr::memchr(b'\n', rest) {
+            Some(n) => (start + n, start + n + 1),
+            None => (self.input.len(), self.input.len()),
         };
-        self.at = line.next;
-        Some(line)
+        // A CR before the line feed (or ending the paste) is not content.
+        let end = if content_end > start && self.input[content_end - 1] == b'\r' {
+            content_end - 1
+        } else {
+            content_end
+        };
+        self.at = next;
+        Some(Line { start, end, next })
     }
 }
 

@@ -197,11 +197,11 @@ impl Check {
     /// An id missing from the catalogue is a programming error caught by tests;
     /// here it falls back to the id as title.
     pub fn new(id: &str, status: Status, detail: impl Into<String>) -> Self {
-        let entry = catalog::lookup(id);
+        let (entry, id, title) = catalogued(id);
         Check {
-            id: entry.map_or_else(|| Cow::Owned(id.to_string()), |e| Cow::Borrowed(e.id)),
+            id,
             status,
-            title: entry.map_or_else(|| Cow::Owned(id.to_string()), |e| Cow::Borrowed(e.title)),
+            title,
             detail: detail.into(),
             fix: None,
             refs: entry.map_or_else(Vec::new, |e| {
@@ -240,6 +240,22 @@ impl Check {
     pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
         self.suggestion = Some(suggestion.into());
         self
+    }
+}
+
+/// The catalogue's entry for `id`, with the id and title a check or a
+/// checklist item carries: borrowed from the entry when `id` is catalogued
+/// (no string copied per check, #17 G4), else `id` for both.
+pub(crate) fn catalogued(
+    id: &str,
+) -> (
+    Option<&'static catalog::CatalogEntry>,
+    Cow<'static, str>,
+    Cow<'static, str>,
+) {
+    match catalog::lookup(id) {
+        Some(e) => (Some(e), Cow::Borrowed(e.id), Cow::Borrowed(e.title)),
+        None => (None, Cow::Owned(id.to_string()), Cow::Owned(id.to_string())),
     }
 }
 
