@@ -20,7 +20,7 @@ const ONE_MIB: &str = concat!(
 );
 const REPORT_TIME: &str = "2026-01-01T00:00:00Z";
 
-#[path = "support/eml.rs"]
+#[path = "../tests/support/eml.rs"]
 mod support;
 
 fn corpus() -> Vec<Vec<u8>> {

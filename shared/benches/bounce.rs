@@ -23,7 +23,7 @@ const CORPUS: &str = concat!(
 /// Runs per file in the per-sample pass.
 const RUNS: usize = 21;
 
-#[path = "support/eml.rs"]
+#[path = "../tests/support/eml.rs"]
 mod support;
 
 fn corpus() -> Vec<(String, Vec<u8>)> {

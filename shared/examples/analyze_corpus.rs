@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use mxlens_shared::message::analyze_message;
 
-#[path = "../benches/support/eml.rs"]
+#[path = "../tests/support/eml.rs"]
 mod support;
 
 // The library reads no clock (it runs on wasm32, where `Instant::now`

@@ -4,28 +4,20 @@
 //! rewrites the expected files instead. Each run asserts that fixtures were
 //! found, so a wrong path cannot pass silently.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use mxlens_shared::message::analyze_message;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/messages");
 const REPORT_TIME: &str = "2026-01-01T00:00:00Z";
 
-fn fixtures(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .collect();
-    out.sort();
-    out
-}
+#[path = "support/eml.rs"]
+mod support;
 
 #[test]
 fn golden_messages() {
     let dir = Path::new(FIXTURES);
-    let files = fixtures(dir);
+    let files = support::eml_paths(dir);
     assert!(
         !files.is_empty(),
         "no .eml fixtures found in {}",
@@ -74,7 +66,7 @@ fn golden_messages() {
 #[test]
 fn golden_reports_decode_as_the_derive_does() {
     use mxlens_shared::report::{decode, Report};
-    let files = fixtures(Path::new(FIXTURES));
+    let files = support::eml_paths(FIXTURES);
     let mut decoded = 0;
     for eml in &files {
         let Some(text) = std::fs::read_to_string(eml.with_extension("json")).ok() else {

@@ -24,6 +24,9 @@ use mxlens_shared::report::{BounceReport, Reason};
 use mxlens_shared::smtp::bounce::read;
 use serde::Deserialize;
 
+#[path = "support/eml.rs"]
+mod support;
+
 const CORPUS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../shared/conformance/sisimai"
@@ -352,13 +355,8 @@ fn sisimai_corpus() {
 fn an_mbox_from_line_changes_nothing() {
     use mxlens_shared::message::analyze_message;
     use mxlens_shared::report::BounceKind;
-    let mut files: Vec<_> = std::fs::read_dir(format!("{CORPUS}/eml"))
-        .expect("conformance data present")
-        .map(|e| e.expect("readable directory").path())
-        .collect();
-    files.sort();
     let mut prefixed = 0;
-    for path in files {
+    for path in support::eml_paths(format!("{CORPUS}/eml")) {
         let raw = std::fs::read(&path).expect("corpus file present");
         let Some(rest) = raw.strip_prefix(b"From ") else {
             continue;
